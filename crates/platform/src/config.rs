@@ -1,0 +1,422 @@
+//! One configuration for every service and mode: a TOML file (optional), then environment
+//! variables over it, then validation with one clear message per bad value. With neither
+//! file nor environment the embedded default runs: every service in one process, SQLite
+//! files under `./data`, gRPC on 127.0.0.1:50051.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::auth::{MIN_KEY_BYTES, TokenKey};
+
+/// The services of the product, in start order. Later issues add their crates; the names
+/// are fixed here so config, database files and health names agree from the start.
+pub const SERVICES: &[&str] = &["deadlines", "submissions", "briefings", "notifier", "gateway"];
+
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Where SQLite files and the generated signing key live in the embedded default.
+    pub data_dir: PathBuf,
+    /// The one gRPC port every hosted service shares.
+    pub grpc_listen: SocketAddr,
+    /// The gateway's web UI and JSON API.
+    pub http_listen: SocketAddr,
+    /// A database URL for every service; `{service}` in it is replaced by the service name,
+    /// for example `postgres://advocacy@db/advocacy_{service}`. Unset: SQLite files.
+    pub database_url: Option<String>,
+    pub log: LogConfig,
+    pub server: ServerLimits,
+    pub auth: AuthConfig,
+    /// Per-service settings, by service name.
+    pub services: BTreeMap<String, ServiceConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    /// A tracing filter such as `info` or `info,advocacy_deadlines=debug`.
+    pub filter: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Limits that protect a server from oversized messages, slow or greedy clients.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerLimits {
+    pub request_timeout_secs: u64,
+    pub max_message_bytes: usize,
+    /// Calls handled at once across all connections; more wait their turn.
+    pub concurrency_limit: usize,
+    /// How long calls in flight may take to finish after a shutdown signal.
+    pub shutdown_grace_secs: u64,
+}
+
+#[derive(Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// The HMAC key for bearer tokens, at least 32 bytes. Unset: a random key is made once
+    /// and kept in `<data_dir>/signing.key`, which suits one machine only.
+    pub signing_key: Option<String>,
+}
+
+impl fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field("signing_key", &self.signing_key.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+#[derive(Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServiceConfig {
+    /// This service's own database; overrides `database_url`.
+    pub database_url: Option<String>,
+    /// Where to reach this service when it runs in another process (`http://host:50051`).
+    pub url: Option<String>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("data_dir", &self.data_dir)
+            .field("grpc_listen", &self.grpc_listen)
+            .field("http_listen", &self.http_listen)
+            .field("database_url", &self.database_url.as_deref().map(redact_url))
+            .field("log", &self.log)
+            .field("server", &self.server)
+            .field("auth", &self.auth)
+            .field("services", &self.services)
+            .finish()
+    }
+}
+
+impl fmt::Debug for ServiceConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServiceConfig")
+            .field("database_url", &self.database_url.as_deref().map(redact_url))
+            .field("url", &self.url)
+            .finish()
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data"),
+            grpc_listen: SocketAddr::from(([127, 0, 0, 1], 50051)),
+            http_listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: None,
+            log: LogConfig::default(),
+            server: ServerLimits::default(),
+            auth: AuthConfig::default(),
+            services: BTreeMap::new(),
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Text,
+            filter: "info".to_owned(),
+        }
+    }
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        Self {
+            request_timeout_secs: 30,
+            max_message_bytes: 4 * 1024 * 1024,
+            concurrency_limit: 512,
+            shutdown_grace_secs: 20,
+        }
+    }
+}
+
+impl ServerLimits {
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
+    }
+
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_secs)
+    }
+}
+
+/// A bad configuration value: which key, where it came from, what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("configuration: {key}{}: {message}", source_note(.origin))]
+pub struct ConfigError {
+    pub key: String,
+    pub origin: Option<String>,
+    pub message: String,
+}
+
+fn source_note(origin: &Option<String>) -> String {
+    origin.as_ref().map(|s| format!(" (from {s})")).unwrap_or_default()
+}
+
+impl ConfigError {
+    fn new(key: &str, origin: Option<&str>, message: impl Into<String>) -> Self {
+        Self {
+            key: key.to_owned(),
+            origin: origin.map(str::to_owned),
+            message: message.into(),
+        }
+    }
+}
+
+/// Environment variables read over the file. Listed once so `--help` and the README can
+/// show the same list.
+pub const ENVIRONMENT: &[(&str, &str)] = &[
+    ("ADVOCACY_DATA_DIR", "data_dir"),
+    ("ADVOCACY_GRPC_LISTEN", "grpc_listen"),
+    ("ADVOCACY_HTTP_LISTEN", "http_listen"),
+    ("ADVOCACY_DATABASE_URL", "database_url"),
+    ("ADVOCACY_LOG_FORMAT", "log.format"),
+    ("ADVOCACY_LOG", "log.filter"),
+    ("ADVOCACY_SIGNING_KEY", "auth.signing_key"),
+    ("ADVOCACY_REQUEST_TIMEOUT_SECS", "server.request_timeout_secs"),
+    ("ADVOCACY_MAX_MESSAGE_BYTES", "server.max_message_bytes"),
+    ("ADVOCACY_CONCURRENCY_LIMIT", "server.concurrency_limit"),
+];
+
+impl Config {
+    /// Reads the file (if any), applies the process environment, validates.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        Self::load_from(file, |name| std::env::var(name).ok())
+    }
+
+    /// [`Config::load`] with the environment given as a function, for tests.
+    pub fn load_from(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    ConfigError::new("file", None, format!("cannot read {}: {e}", path.display()))
+                })?;
+                toml::from_str(&text).map_err(|e| {
+                    ConfigError::new("file", None, format!("{}: {}", path.display(), e.message()))
+                })?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(&env)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn apply_env(&mut self, env: &impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        for &(var, key) in ENVIRONMENT {
+            let Some(value) = env(var) else { continue };
+            let bad = |what: &str| ConfigError::new(key, Some(var), format!("{value:?} is not {what}"));
+            match key {
+                "data_dir" => self.data_dir = PathBuf::from(&value),
+                "grpc_listen" => self.grpc_listen = value.parse().map_err(|_| bad("an address like 127.0.0.1:50051"))?,
+                "http_listen" => self.http_listen = value.parse().map_err(|_| bad("an address like 127.0.0.1:8080"))?,
+                "database_url" => self.database_url = Some(value),
+                "log.format" => {
+                    self.log.format = match value.as_str() {
+                        "text" => LogFormat::Text,
+                        "json" => LogFormat::Json,
+                        _ => return Err(bad("`text` or `json`")),
+                    }
+                }
+                "log.filter" => self.log.filter = value,
+                "auth.signing_key" => self.auth.signing_key = Some(value),
+                "server.request_timeout_secs" => self.server.request_timeout_secs = value.parse().map_err(|_| bad("a number of seconds"))?,
+                "server.max_message_bytes" => self.server.max_message_bytes = value.parse().map_err(|_| bad("a number of bytes"))?,
+                "server.concurrency_limit" => self.server.concurrency_limit = value.parse().map_err(|_| bad("a number"))?,
+                _ => unreachable!("every ENVIRONMENT key is handled above"),
+            }
+        }
+        for service in SERVICES {
+            let upper = service.to_uppercase();
+            let entry = self.services.entry((*service).to_owned()).or_default();
+            if let Some(url) = env(&format!("ADVOCACY_{upper}_DATABASE_URL")) {
+                entry.database_url = Some(url);
+            }
+            if let Some(url) = env(&format!("ADVOCACY_{upper}_URL")) {
+                entry.url = Some(url);
+            }
+        }
+        Ok(())
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        for name in self.services.keys() {
+            if !SERVICES.contains(&name.as_str()) {
+                return Err(ConfigError::new(
+                    &format!("services.{name}"),
+                    None,
+                    format!("unknown service; the services are {}", SERVICES.join(", ")),
+                ));
+            }
+        }
+        let s = &self.server;
+        if !(1..=3600).contains(&s.request_timeout_secs) {
+            return Err(ConfigError::new("server.request_timeout_secs", None, "must be 1 to 3600"));
+        }
+        if !(64 * 1024..=256 * 1024 * 1024).contains(&s.max_message_bytes) {
+            return Err(ConfigError::new("server.max_message_bytes", None, "must be 64 KiB to 256 MiB"));
+        }
+        if !(1..=100_000).contains(&s.concurrency_limit) {
+            return Err(ConfigError::new("server.concurrency_limit", None, "must be 1 to 100000"));
+        }
+        if s.shutdown_grace_secs > 600 {
+            return Err(ConfigError::new("server.shutdown_grace_secs", None, "must be at most 600"));
+        }
+        if tracing_subscriber::EnvFilter::try_new(&self.log.filter).is_err() {
+            return Err(ConfigError::new("log.filter", None, format!("{:?} is not a log filter such as `info`", self.log.filter)));
+        }
+        if let Some(key) = &self.auth.signing_key
+            && key.len() < MIN_KEY_BYTES
+        {
+            return Err(ConfigError::new(
+                "auth.signing_key",
+                None,
+                format!("is {} bytes; it needs at least {MIN_KEY_BYTES} (try `openssl rand -base64 48`)", key.len()),
+            ));
+        }
+        for service in SERVICES {
+            let url = self.database_url_for(service);
+            if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                return Err(ConfigError::new(
+                    &format!("services.{service}.database_url"),
+                    None,
+                    format!("{} is neither sqlite: nor postgres://", redact_url(&url)),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The database of one service: its own URL, else the shared template, else a SQLite
+    /// file `<data_dir>/<service>.db`.
+    pub fn database_url_for(&self, service: &str) -> String {
+        let own = self.services.get(service).and_then(|s| s.database_url.clone());
+        match own.or_else(|| self.database_url.clone()) {
+            Some(url) => url.replace("{service}", service),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join(format!("{service}.db")).display()),
+        }
+    }
+
+    /// Where another service runs, if not in this process.
+    pub fn service_url(&self, service: &str) -> Option<&str> {
+        self.services.get(service).and_then(|s| s.url.as_deref())
+    }
+
+    /// The token key: configured, or kept in `<data_dir>/signing.key` (made on first use,
+    /// readable by its owner only).
+    pub fn token_key(&self) -> Result<TokenKey, ConfigError> {
+        if let Some(key) = &self.auth.signing_key {
+            return TokenKey::new(key.as_bytes()).map_err(|e| ConfigError::new("auth.signing_key", None, e));
+        }
+        let path = self.data_dir.join("signing.key");
+        let fail = |e: std::io::Error| ConfigError::new("auth.signing_key", None, format!("{}: {e}", path.display()));
+        if !path.exists() {
+            std::fs::create_dir_all(&self.data_dir).map_err(fail)?;
+            let key: [u8; 48] = rand::random();
+            write_private(&path, &key).map_err(fail)?;
+        }
+        let bytes = std::fs::read(&path).map_err(fail)?;
+        TokenKey::new(&bytes).map_err(|e| ConfigError::new("auth.signing_key", Some(&path.display().to_string()), e))
+    }
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(bytes)
+}
+
+/// A database URL with its password hidden, for logs and errors.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:<redacted>{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(toml_text: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("advocacy.toml");
+        std::fs::write(&path, toml_text).expect("write");
+        Config::load_from(Some(&path), |name| {
+            env.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+        })
+    }
+
+    #[test]
+    fn the_default_is_sqlite_files_under_data() {
+        let config = load("", &[]).expect("default config");
+        assert_eq!(config.database_url_for("deadlines"), "sqlite://data/deadlines.db?mode=rwc");
+        assert_eq!(config.grpc_listen.port(), 50051);
+    }
+
+    #[test]
+    fn environment_overrides_the_file_and_the_template_names_each_database() {
+        let config = load(
+            "grpc_listen = \"0.0.0.0:1\"\ndatabase_url = \"postgres://u:secret@db/advocacy_{service}\"\n",
+            &[("ADVOCACY_GRPC_LISTEN", "127.0.0.1:7000"), ("ADVOCACY_NOTIFIER_DATABASE_URL", "sqlite://n.db")],
+        )
+        .expect("config");
+        assert_eq!(config.grpc_listen.port(), 7000);
+        assert_eq!(config.database_url_for("deadlines"), "postgres://u:secret@db/advocacy_deadlines");
+        assert_eq!(config.database_url_for("notifier"), "sqlite://n.db");
+        assert!(!format!("{config:?}").contains("secret"));
+    }
+
+    #[test]
+    fn each_bad_value_is_named() {
+        let cases: &[(&str, &[(&str, &str)], &str)] = &[
+            ("", &[("ADVOCACY_GRPC_LISTEN", "nowhere")], "grpc_listen"),
+            ("", &[("ADVOCACY_LOG_FORMAT", "xml")], "log.format"),
+            ("[server]\nrequest_timeout_secs = 0\n", &[], "server.request_timeout_secs"),
+            ("[server]\nmax_message_bytes = 1\n", &[], "server.max_message_bytes"),
+            ("[auth]\nsigning_key = \"short\"\n", &[], "auth.signing_key"),
+            ("[services.mailman]\n", &[], "services.mailman"),
+            ("database_url = \"mysql://x\"\n", &[], "database_url"),
+            ("colour = \"blue\"\n", &[], "file"),
+        ];
+        for (file, env, key) in cases {
+            let err = load(file, env).expect_err(key);
+            assert!(err.key.starts_with(key) || err.key.ends_with(key), "{key}: got {err}");
+        }
+    }
+
+    #[test]
+    fn urls_are_redacted() {
+        assert_eq!(redact_url("postgres://u:pw@h/db"), "postgres://u:<redacted>@h/db");
+        assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+}

@@ -1,0 +1,254 @@
+//! The database opener every service calls: SQLite (a file per service) or PostgreSQL (a
+//! database per service) behind one sqlx `AnyPool`, migrations applied at start.
+//!
+//! Services write one set of SQL that both engines accept (`$1` placeholders, BIGINT and
+//! TEXT columns, `RETURNING`, `ON CONFLICT`). What differs between the engines lives here
+//! and nowhere else: how a database is created, per-connection settings, the migration
+//! lock, and how a unique-index violation is recognised.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, AssertSqlSafe, ConnectOptions, Connection, Executor, Row};
+
+use crate::config::redact_url;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    pub fn of_url(url: &str) -> Option<Dialect> {
+        if url.starts_with("sqlite:") {
+            Some(Dialect::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Dialect::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+/// One schema change, applied once, in version order, inside a transaction.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+#[derive(Debug, Clone)]
+pub struct Database {
+    pub pool: AnyPool,
+    pub dialect: Dialect,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("{url} is not a sqlite: or postgres:// URL")]
+    UnsupportedUrl { url: String },
+    #[error("cannot open {url}: {source}")]
+    Open { url: String, source: sqlx::Error },
+    #[error("migration {version} ({name}) failed: {source}")]
+    Migration { version: i64, name: &'static str, source: sqlx::Error },
+    #[error("the database has migration {found}, newer than this program knows ({known}); run a newer version")]
+    TooNew { found: i64, known: i64 },
+}
+
+/// Pool size: SQLite serialises writers anyway; PostgreSQL gets enough for concurrency.
+const SQLITE_CONNECTIONS: u32 = 8;
+const POSTGRES_CONNECTIONS: u32 = 16;
+
+impl Database {
+    /// Opens (creating if missing) the database at `url` and applies `migrations`.
+    pub async fn open(url: &str, migrations: &[Migration]) -> Result<Database, DbError> {
+        sqlx::any::install_default_drivers();
+        let dialect = Dialect::of_url(url).ok_or_else(|| DbError::UnsupportedUrl { url: redact_url(url) })?;
+        let open_err = |source| DbError::Open { url: redact_url(url), source };
+        if dialect == Dialect::Postgres {
+            create_postgres_database(url).await.map_err(open_err)?;
+        } else {
+            create_sqlite_parent_dir(url);
+        }
+        let options = AnyConnectOptions::from_str(url).map_err(open_err)?;
+        let options = options.log_statements(tracing::log::LevelFilter::Trace);
+        let pool = AnyPoolOptions::new()
+            .max_connections(match dialect {
+                Dialect::Sqlite => SQLITE_CONNECTIONS,
+                Dialect::Postgres => POSTGRES_CONNECTIONS,
+            })
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if dialect == Dialect::Sqlite {
+                        // WAL lets readers run beside the writer; busy_timeout makes a
+                        // second writer wait instead of failing; foreign keys are off in
+                        // SQLite unless asked for.
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA busy_timeout = 10000").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(open_err)?;
+        let db = Database { pool, dialect };
+        db.migrate(migrations).await?;
+        Ok(db)
+    }
+
+    /// Applies the migrations not yet applied. On PostgreSQL an advisory lock keeps two
+    /// replicas starting at once from applying the same migration twice; SQLite's single
+    /// writer does that by itself.
+    async fn migrate(&self, migrations: &[Migration]) -> Result<(), DbError> {
+        let fail = |version, name, source| DbError::Migration { version, name, source };
+        let mut conn = self.pool.acquire().await.map_err(|e| fail(0, "connect", e))?;
+        if self.dialect == Dialect::Postgres {
+            conn.execute("SELECT pg_advisory_lock(7283462)").await.map_err(|e| fail(0, "lock", e))?;
+        }
+        let result = async {
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+            )
+            .await
+            .map_err(|e| fail(0, "schema_migrations", e))?;
+            let applied: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+                .fetch_one(&mut *conn)
+                .await
+                .and_then(|row| row.try_get(0))
+                .map_err(|e| fail(0, "schema_migrations", e))?;
+            let known = migrations.iter().map(|m| m.version).max().unwrap_or(0);
+            if applied > known {
+                return Err(DbError::TooNew { found: applied, known });
+            }
+            for m in migrations.iter().filter(|m| m.version > applied) {
+                let mut tx = conn.begin().await.map_err(|e| fail(m.version, m.name, e))?;
+                // Migrations are files of this program, never input: safe to run as text.
+                tx.execute(sqlx::raw_sql(AssertSqlSafe(m.sql)))
+                    .await
+                    .map_err(|e| fail(m.version, m.name, e))?;
+                sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+                    .bind(m.version)
+                    .bind(m.name)
+                    .bind(chrono::Utc::now().timestamp_micros())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| fail(m.version, m.name, e))?;
+                tx.commit().await.map_err(|e| fail(m.version, m.name, e))?;
+                tracing::info!(version = m.version, name = m.name, "applied migration");
+            }
+            Ok(())
+        }
+        .await;
+        if self.dialect == Dialect::Postgres {
+            let _ = conn.execute("SELECT pg_advisory_unlock(7283462)").await;
+        }
+        result
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Whether `error` is a violation of the unique index `index` (PostgreSQL reports the
+/// index name; SQLite reports the indexed columns, given as `table.column` in `columns`).
+pub fn is_unique_violation(error: &sqlx::Error, index: &str, columns: &str) -> bool {
+    let Some(db) = error.as_database_error() else { return false };
+    if !db.is_unique_violation() {
+        return false;
+    }
+    db.constraint() == Some(index) || db.message().contains(columns)
+}
+
+fn create_sqlite_parent_dir(url: &str) {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if let Some(parent) = std::path::Path::new(path).parent()
+        && !parent.as_os_str().is_empty()
+    {
+        let _ = std::fs::create_dir_all(parent);
+    }
+}
+
+/// Splits `postgres://host/name?x` into the server URL (database `postgres`) and the name.
+fn postgres_server_and_name(url: &str) -> Option<(String, String)> {
+    let (base, query) = url.split_once('?').map_or((url, ""), |(b, q)| (b, q));
+    let scheme_end = base.find("://")? + 3;
+    let slash = base[scheme_end..].find('/')? + scheme_end;
+    let name = base[slash + 1..].to_owned();
+    if name.is_empty() {
+        return None;
+    }
+    let query = if query.is_empty() { String::new() } else { format!("?{query}") };
+    Some((format!("{}/postgres{query}", &base[..slash]), name))
+}
+
+/// Creates the database a PostgreSQL URL names if it does not exist yet, so a new
+/// deployment (and every test) needs no manual step.
+async fn create_postgres_database(url: &str) -> Result<(), sqlx::Error> {
+    let Some((server, name)) = postgres_server_and_name(url) else { return Ok(()) };
+    let mut conn = sqlx::AnyConnection::connect(&server).await?;
+    let exists = sqlx::query("SELECT 1 FROM pg_database WHERE datname = $1")
+        .bind(&name)
+        .fetch_optional(&mut conn)
+        .await?
+        .is_some();
+    if !exists {
+        let create = format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\""));
+        if let Err(e) = conn.execute(AssertSqlSafe(create)).await {
+            // Another replica may have created it a moment ago.
+            if !e.as_database_error().is_some_and(|d| d.code().as_deref() == Some("42P04")) {
+                return Err(e);
+            }
+        }
+    }
+    conn.close().await
+}
+
+/// Drops a PostgreSQL database (tests: each makes its own and drops it after).
+pub async fn drop_postgres_database(url: &str) -> Result<(), sqlx::Error> {
+    sqlx::any::install_default_drivers();
+    let Some((server, name)) = postgres_server_and_name(url) else { return Ok(()) };
+    let mut conn = sqlx::AnyConnection::connect(&server).await?;
+    let drop = format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", name.replace('"', "\"\""));
+    conn.execute(AssertSqlSafe(drop)).await?;
+    conn.close().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_urls_split_into_server_and_database() {
+        assert_eq!(
+            postgres_server_and_name("postgres://postgres@127.0.0.1:5432/advocacy_deadlines?sslmode=disable"),
+            Some(("postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable".into(), "advocacy_deadlines".into()))
+        );
+        assert_eq!(postgres_server_and_name("postgres://h:5432"), None);
+    }
+
+    #[tokio::test]
+    async fn migrations_apply_once_and_a_newer_database_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}/m.db?mode=rwc", dir.path().display());
+        let first = [Migration { version: 1, name: "t", sql: "CREATE TABLE t (x BIGINT)" }];
+        Database::open(&url, &first).await.expect("first open").close().await;
+        // Reopening does not re-run migration 1 (it would fail: the table exists).
+        Database::open(&url, &first).await.expect("second open").close().await;
+        let err = Database::open(&url, &[]).await.expect_err("older program");
+        assert!(matches!(err, DbError::TooNew { found: 1, known: 0 }), "{err}");
+    }
+}

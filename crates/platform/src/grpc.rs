@@ -1,0 +1,106 @@
+//! The one gRPC server builder: every hosted service on one port, with the health service
+//! reporting each of them, reflection (so grpcurl and similar tools need no .proto files),
+//! a request timeout, a concurrency limit, HTTP/2 keep-alive to drop dead peers, and a
+//! graceful shutdown that lets calls in flight finish.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::body::Body;
+use tonic::server::NamedService;
+use tonic::service::RoutesBuilder;
+use tonic::transport::Server;
+use tonic_health::ServingStatus;
+use tower::limit::GlobalConcurrencyLimitLayer;
+
+use crate::config::ServerLimits;
+use crate::shutdown::Shutdown;
+
+/// Collects services, then serves them.
+#[derive(Debug)]
+pub struct GrpcServer {
+    routes: RoutesBuilder,
+    names: Vec<&'static str>,
+    limits: ServerLimits,
+}
+
+impl GrpcServer {
+    pub fn new(limits: &ServerLimits) -> Self {
+        Self {
+            routes: RoutesBuilder::default(),
+            names: Vec::new(),
+            limits: limits.clone(),
+        }
+    }
+
+    /// Hosts a generated tonic server (usually wrapped in the auth interceptor).
+    pub fn add_service<S>(&mut self, service: S) -> &mut Self
+    where
+        S: tower::Service<http::Request<Body>, Error = Infallible>
+            + NamedService
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Response: axum::response::IntoResponse,
+        S::Future: Send + 'static,
+    {
+        self.names.push(S::NAME);
+        self.routes.add_service(service);
+        self
+    }
+
+    /// The fully qualified names of the hosted services, as health and reflection list them.
+    pub fn service_names(&self) -> &[&'static str] {
+        &self.names
+    }
+
+    /// Serves on `listener` until `shutdown` fires, then stops accepting and waits up to the
+    /// grace period for calls in flight.
+    pub async fn serve(self, listener: TcpListener, mut shutdown: Shutdown) -> Result<(), tonic::transport::Error> {
+        let (health, health_service) = tonic_health::server::health_reporter();
+        for name in &self.names {
+            health.set_service_status(*name, ServingStatus::Serving).await;
+        }
+        let reflection = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(advocacy_proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .build_v1()
+            .expect("the embedded descriptor sets are valid");
+
+        let mut routes = self.routes;
+        routes.add_service(health_service).add_service(reflection);
+        let local: Option<SocketAddr> = listener.local_addr().ok();
+        tracing::info!(address = ?local, services = ?self.names, "gRPC server listening");
+
+        let grace = self.limits.shutdown_grace();
+        let mut stop_signal = shutdown.clone();
+        let signal = async move {
+            stop_signal.recv().await;
+            // Tell load balancers first, so no new call is routed here while we drain.
+            health.set_service_status("", ServingStatus::NotServing).await;
+            for name in &self.names {
+                health.set_service_status(*name, ServingStatus::NotServing).await;
+            }
+            tracing::info!("shutting down: no new connections, finishing calls in flight");
+        };
+        let server = Server::builder()
+            .timeout(self.limits.request_timeout())
+            .http2_keepalive_interval(Some(std::time::Duration::from_secs(30)))
+            .http2_keepalive_timeout(Some(std::time::Duration::from_secs(10)))
+            .tcp_nodelay(true)
+            .layer(GlobalConcurrencyLimitLayer::new(self.limits.concurrency_limit))
+            .add_routes(routes.routes())
+            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), signal);
+        tokio::pin!(server);
+        tokio::select! {
+            result = &mut server => result,
+            () = async { shutdown.recv().await; tokio::time::sleep(grace).await } => {
+                tracing::warn!(?grace, "calls still in flight after the grace period; stopping anyway");
+                Ok(())
+            }
+        }
+    }
+}

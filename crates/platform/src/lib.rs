@@ -1,0 +1,18 @@
+//! What every advocacy service shares, so that each service crate holds only its domain:
+//! configuration, logs, the database opener and migrations, the gRPC server builder, bearer
+//! token auth, the one error vocabulary mapped to gRPC statuses, and time conversions.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod grpc;
+pub mod shutdown;
+pub mod telemetry;
+pub mod time;
+
+pub use auth::{Caller, Role, TokenKey};
+pub use config::Config;
+pub use db::{Database, Dialect, Migration};
+pub use error::{ErrorCode, FieldViolation, FieldViolations, ServiceError};
+pub use shutdown::Shutdown;
