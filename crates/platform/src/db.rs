@@ -158,6 +158,79 @@ impl Database {
     }
 }
 
+/// A statement assembled from fixed fragments with numbered placeholders, for listings
+/// whose filters vary. Every value is bound, never spliced into the text.
+#[derive(Debug)]
+pub struct Sql {
+    text: String,
+    args: Vec<SqlArg>,
+}
+
+#[derive(Debug)]
+enum SqlArg {
+    Text(String),
+    Int(i64),
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Sql {
+        Sql { text: text.to_owned(), args: Vec::new() }
+    }
+
+    pub fn push(&mut self, fragment: &str) {
+        self.text.push_str(fragment);
+    }
+
+    /// Binds a value and returns its placeholder (`$3`) to put in the text.
+    pub fn bind_text(&mut self, value: &str) -> String {
+        self.args.push(SqlArg::Text(value.to_owned()));
+        format!("${}", self.args.len())
+    }
+
+    pub fn bind_int(&mut self, value: i64) -> String {
+        self.args.push(SqlArg::Int(value));
+        format!("${}", self.args.len())
+    }
+
+    /// Keeps restricted rows only for callers holding their compartment; system callers
+    /// see all. Every table with confidential rows has `confidentiality` and
+    /// `compartment` columns (see [`crate::Classification::columns`]).
+    pub fn visible_to(&mut self, caller: &crate::Caller, table: &str) {
+        if caller.has_role(crate::Role::System) {
+            return;
+        }
+        let mut allowed: Vec<String> = caller.compartments.iter().map(|c| self.bind_text(c)).collect();
+        if allowed.is_empty() {
+            allowed.push("''".to_owned());
+        }
+        self.push(&format!(
+            " AND ({table}.confidentiality <> 'restricted' OR {table}.compartment IN ({}))",
+            allowed.join(", ")
+        ));
+    }
+
+    pub async fn fetch_all(self, pool: &AnyPool) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
+        // Only fixed fragments and placeholders are in the text; values are bound below.
+        let mut query = sqlx::query(AssertSqlSafe(self.text));
+        for arg in self.args {
+            query = match arg {
+                SqlArg::Text(v) => query.bind(v),
+                SqlArg::Int(v) => query.bind(v),
+            };
+        }
+        query.fetch_all(pool).await
+    }
+}
+
+/// A database that is down or overloaded is worth a retry (`Unavailable`); any other
+/// database error is a bug of ours (`Internal`).
+pub fn error_code(error: &sqlx::Error) -> crate::ErrorCode {
+    match error {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => crate::ErrorCode::Unavailable,
+        _ => crate::ErrorCode::Internal,
+    }
+}
+
 /// Whether `error` is a violation of the unique index `index` (PostgreSQL reports the
 /// index name; SQLite reports the indexed columns, given as `table.column` in `columns`).
 pub fn is_unique_violation(error: &sqlx::Error, index: &str, columns: &str) -> bool {

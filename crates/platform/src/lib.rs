@@ -3,6 +3,7 @@
 //! token auth, the one error vocabulary mapped to gRPC statuses, and time conversions.
 
 pub mod auth;
+pub mod classification;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -12,6 +13,7 @@ pub mod telemetry;
 pub mod time;
 
 pub use auth::{Caller, Role, TokenKey};
+pub use classification::Classification;
 pub use config::Config;
 pub use db::{Database, Dialect, Migration};
 pub use error::{ErrorCode, FieldViolation, FieldViolations, ServiceError};

@@ -1,0 +1,476 @@
+//! The gRPC face of the deadlines service. Each method is a thin shell: check the request
+//! into domain values (every bad field named), call the service, convert the answer, and
+//! map an error to a status once, in platform.
+
+use std::pin::Pin;
+
+use chrono::{Duration, Utc};
+use tokio_stream::{Stream, StreamExt};
+use tonic::{Request, Response, Status};
+
+use advocacy_catalog as catalog;
+use advocacy_platform::error::{limits, to_status};
+use advocacy_platform::time::{from_timestamp, optional_timestamp, to_timestamp};
+use advocacy_platform::{Caller, Classification, FieldViolation, FieldViolations, Shutdown};
+use advocacy_proto::v1 as pb;
+use advocacy_proto::v1::deadlines_service_server::DeadlinesService;
+
+use crate::domain::{
+    self, Change, ChangeKind, Deadline, Due, DueInput, Kind, NewDeadline, Recurrence, Status as DeadlineStatus, due,
+};
+use crate::error::DeadlineError;
+use crate::service::{Deadlines, MoveRequest};
+use crate::store::ListQuery;
+use crate::{calendar, page_token};
+
+#[derive(Debug, Clone)]
+pub struct DeadlinesApi {
+    deadlines: Deadlines,
+    shutdown: Shutdown,
+}
+
+impl DeadlinesApi {
+    pub fn new(deadlines: Deadlines, shutdown: Shutdown) -> Self {
+        Self { deadlines, shutdown }
+    }
+}
+
+fn status(e: DeadlineError) -> Status {
+    to_status(&e)
+}
+
+type ChangeStream = Pin<Box<dyn Stream<Item = Result<pb::DeadlineChange, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl DeadlinesService for DeadlinesApi {
+    async fn create_deadline(&self, request: Request<pb::CreateDeadlineRequest>) -> Result<Response<pb::Deadline>, Status> {
+        let caller = Caller::of(&request)?;
+        let request = request.into_inner();
+        let (request_id, new) = parse_create(&caller, &request).map_err(status)?;
+        let deadline = self.deadlines.create(&caller, &request_id, new).await.map_err(status)?;
+        Ok(Response::new(deadline_to_proto(&deadline)))
+    }
+
+    async fn get_deadline(&self, request: Request<pb::GetDeadlineRequest>) -> Result<Response<pb::Deadline>, Status> {
+        let caller = Caller::of(&request)?;
+        let id = parse_id("id", &request.get_ref().id).map_err(status)?;
+        let deadline = self.deadlines.get(&caller, &id).await.map_err(status)?;
+        Ok(Response::new(deadline_to_proto(&deadline)))
+    }
+
+    async fn list_deadlines(&self, request: Request<pb::ListDeadlinesRequest>) -> Result<Response<pb::ListDeadlinesResponse>, Status> {
+        let caller = Caller::of(&request)?;
+        let query = parse_list(request.get_ref()).map_err(status)?;
+        let mut deadlines = self.deadlines.list(&caller, &query).await.map_err(status)?;
+        // The store fetched one more than asked: its presence says there is a next page.
+        let page_size = query.limit - 1;
+        let next_page_token = if deadlines.len() > page_size {
+            deadlines.truncate(page_size);
+            deadlines.last().map(|d| page_token::encode(d.due.at, &d.id)).unwrap_or_default()
+        } else {
+            String::new()
+        };
+        Ok(Response::new(pb::ListDeadlinesResponse {
+            deadlines: deadlines.iter().map(deadline_to_proto).collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn move_deadline(&self, request: Request<pb::MoveDeadlineRequest>) -> Result<Response<pb::Deadline>, Status> {
+        let caller = Caller::of(&request)?;
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        let request_id = v.check(limits::request_id("request_id", &r.request_id));
+        let id = v.check(parse_id("id", &r.id).map_err(first_violation));
+        let expected_version = v.check(parse_version(r.expected_version));
+        let due = v.check(parse_due_input("due", r.due.as_ref()));
+        let reason = v.check(limits::optional_line("reason", &r.reason, domain::MAX_REASON_CHARS));
+        v.into_result().map_err(|e| status(e.into()))?;
+        let (Some(request_id), Some(id), Some(expected_version), Some((due, zone)), Some(reason)) =
+            (request_id, id, expected_version, due, reason)
+        else {
+            return Err(Status::internal("validation let a field through"));
+        };
+        let request = MoveRequest { id, expected_version, due, zone, reason };
+        let deadline = self.deadlines.move_due(&caller, &request_id, request).await.map_err(status)?;
+        Ok(Response::new(deadline_to_proto(&deadline)))
+    }
+
+    async fn complete_deadline(&self, request: Request<pb::CompleteDeadlineRequest>) -> Result<Response<pb::Deadline>, Status> {
+        let caller = Caller::of(&request)?;
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        let request_id = v.check(limits::request_id("request_id", &r.request_id));
+        let id = v.check(parse_id("id", &r.id).map_err(first_violation));
+        let expected_version = v.check(parse_version(r.expected_version));
+        let done_at = v.check(optional_timestamp("completed_at", r.completed_at.as_ref()));
+        v.into_result().map_err(|e| status(e.into()))?;
+        let (Some(request_id), Some(id), Some(expected_version), Some(done_at)) = (request_id, id, expected_version, done_at) else {
+            return Err(Status::internal("validation let a field through"));
+        };
+        let deadline = self
+            .deadlines
+            .complete(&caller, &request_id, &id, expected_version, done_at)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(deadline_to_proto(&deadline)))
+    }
+
+    async fn cancel_deadline(&self, request: Request<pb::CancelDeadlineRequest>) -> Result<Response<pb::Deadline>, Status> {
+        let caller = Caller::of(&request)?;
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        let request_id = v.check(limits::request_id("request_id", &r.request_id));
+        let id = v.check(parse_id("id", &r.id).map_err(first_violation));
+        let expected_version = v.check(parse_version(r.expected_version));
+        let reason = v.check(limits::optional_line("reason", &r.reason, domain::MAX_REASON_CHARS));
+        v.into_result().map_err(|e| status(e.into()))?;
+        let (Some(request_id), Some(id), Some(expected_version), Some(reason)) = (request_id, id, expected_version, reason) else {
+            return Err(Status::internal("validation let a field through"));
+        };
+        let deadline = self
+            .deadlines
+            .cancel(&caller, &request_id, &id, expected_version, reason)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(deadline_to_proto(&deadline)))
+    }
+
+    async fn list_occurrences(&self, request: Request<pb::ListOccurrencesRequest>) -> Result<Response<pb::ListOccurrencesResponse>, Status> {
+        let caller = Caller::of(&request)?;
+        let r = request.get_ref();
+        let mut v = FieldViolations::new();
+        let id = v.check(parse_id("id", &r.id).map_err(first_violation));
+        let from = v.check(optional_timestamp("from", r.from.as_ref()));
+        let limit = v.check(bounded("limit", r.limit, 10, 500));
+        v.into_result().map_err(|e| status(e.into()))?;
+        let (Some(id), Some(from), Some(limit)) = (id, from, limit) else {
+            return Err(Status::internal("validation let a field through"));
+        };
+        let deadline = self.deadlines.get(&caller, &id).await.map_err(status)?;
+        let occurrences = deadline
+            .occurrences(from.unwrap_or_else(Utc::now), limit)
+            .into_iter()
+            .map(|at| pb::Occurrence { due: Some(to_timestamp(at)), due_local: due::local_rfc3339(at, deadline.due.zone) })
+            .collect();
+        Ok(Response::new(pb::ListOccurrencesResponse { occurrences }))
+    }
+
+    async fn list_changes(&self, request: Request<pb::ListChangesRequest>) -> Result<Response<pb::ListChangesResponse>, Status> {
+        let caller = Caller::of(&request)?;
+        let r = request.get_ref();
+        let mut v = FieldViolations::new();
+        let after = v.check(parse_revision(r.after_revision));
+        let limit = v.check(bounded("limit", r.limit, 500, 1000));
+        v.into_result().map_err(|e| status(e.into()))?;
+        let (Some(after), Some(limit)) = (after, limit) else {
+            return Err(Status::internal("validation let a field through"));
+        };
+        let (changes, resume, more) = self.deadlines.changes(&caller, after, limit).await.map_err(status)?;
+        Ok(Response::new(pb::ListChangesResponse {
+            changes: changes.iter().map(change_to_proto).collect(),
+            resume_after_revision: resume,
+            more,
+        }))
+    }
+
+    type WatchChangesStream = ChangeStream;
+
+    async fn watch_changes(&self, request: Request<pb::WatchChangesRequest>) -> Result<Response<ChangeStream>, Status> {
+        let caller = Caller::of(&request)?;
+        let after = parse_revision(request.get_ref().after_revision).map_err(|v| status(v.into()))?;
+        let stream = self
+            .deadlines
+            .watch(caller, after, self.shutdown.clone())
+            .map(|item| item.map(|c| change_to_proto(&c)).map_err(status));
+        Ok(Response::new(Box::pin(stream)))
+    }
+
+    async fn export_calendar(&self, request: Request<pb::ExportCalendarRequest>) -> Result<Response<pb::ExportCalendarResponse>, Status> {
+        let caller = Caller::of(&request)?;
+        let r = request.get_ref();
+        let mut v = FieldViolations::new();
+        let owner = v.check(optional_email("owner", &r.owner));
+        let horizon = v.check(bounded("horizon_days", r.horizon_days, 365, 3660));
+        v.into_result().map_err(|e| status(e.into()))?;
+        let (Some(owner), Some(horizon)) = (owner, horizon) else {
+            return Err(Status::internal("validation let a field through"));
+        };
+        let deadlines = self.deadlines.for_calendar(&caller, owner).await.map_err(status)?;
+        let (ics, events) = calendar::render(&deadlines, Utc::now(), Duration::days(horizon as i64));
+        Ok(Response::new(pb::ExportCalendarResponse { ics, events: events as i32 }))
+    }
+}
+
+fn first_violation(e: DeadlineError) -> FieldViolation {
+    match e {
+        DeadlineError::Invalid(v) => v.iter().next().cloned().unwrap_or_else(|| FieldViolation::new("request", "invalid")),
+        other => FieldViolation::new("request", other.to_string()),
+    }
+}
+
+/// Ids are UUIDs made by this service; anything else cannot name a deadline.
+fn parse_id(field: &str, id: &str) -> Result<String, DeadlineError> {
+    uuid::Uuid::try_parse(id.trim())
+        .map(|u| u.to_string())
+        .map_err(|_| FieldViolations::from(FieldViolation::new(field, "is not a deadline id")).into())
+}
+
+fn parse_version(version: i64) -> Result<i64, FieldViolation> {
+    if version < 1 {
+        return Err(FieldViolation::new("expected_version", "is required: send the version you read"));
+    }
+    Ok(version)
+}
+
+fn parse_revision(revision: i64) -> Result<i64, FieldViolation> {
+    if revision < 0 {
+        return Err(FieldViolation::new("after_revision", "must be 0 or more"));
+    }
+    Ok(revision)
+}
+
+/// A count with a default for 0 and an upper bound.
+fn bounded(field: &str, value: i32, default: usize, max: usize) -> Result<usize, FieldViolation> {
+    match value {
+        0 => Ok(default),
+        v if v < 0 || v as usize > max => Err(FieldViolation::new(field, format!("must be 1 to {max}"))),
+        v => Ok(v as usize),
+    }
+}
+
+fn optional_email(field: &str, value: &str) -> Result<Option<String>, FieldViolation> {
+    if value.trim().is_empty() { Ok(None) } else { limits::email(field, value).map(Some) }
+}
+
+/// The due time as sent, and the zone if one was named.
+fn parse_due_input(field: &str, input: Option<&pb::WhenInput>) -> Result<(DueInput, Option<chrono_tz::Tz>), FieldViolation> {
+    let input = input.ok_or_else(|| FieldViolation::new(field, "is required"))?;
+    let zone = if input.zone.trim().is_empty() {
+        None
+    } else {
+        Some(due::parse_zone(&format!("{field}.zone"), &input.zone)?)
+    };
+    let at = match &input.at {
+        Some(pb::when_input::At::Local(text)) => DueInput::Local(text.clone()),
+        Some(pb::when_input::At::Utc(ts)) => DueInput::Utc(from_timestamp(&format!("{field}.utc"), ts)?),
+        None => return Err(FieldViolation::new(field, "give either local (with zone) or utc")),
+    };
+    Ok((at, zone))
+}
+
+fn parse_create(caller: &Caller, r: &pb::CreateDeadlineRequest) -> Result<(String, NewDeadline), DeadlineError> {
+    let mut v = FieldViolations::new();
+    let request_id = v.check(limits::request_id("request_id", &r.request_id));
+    let title = v.check(limits::required_line("title", &r.title, domain::MAX_TITLE_CHARS));
+    let mechanism = v.check(
+        catalog::mechanism(r.mechanism.trim())
+            .ok_or_else(|| FieldViolation::new("mechanism", format!("{:.64} is not a mechanism code of the catalog (for example UPR, SR-TORTURE, CRC)", r.mechanism))),
+    );
+    let kind = v.check(kind_from_proto(r.kind));
+    let due = v.check(parse_due_input("due", r.due.as_ref()));
+    let due = match (due, mechanism) {
+        (Some((input, zone)), Some(m)) => v.check(Due::parse("due", &input, zone.unwrap_or(m.zone))),
+        _ => None,
+    };
+    let source_url = v.check(limits::optional_url("source_url", &r.source_url));
+    let verified_at = v.check(optional_timestamp("verified_at", r.verified_at.as_ref()).and_then(|t| match t {
+        Some(t) if t > Utc::now() + Duration::minutes(5) => Err(FieldViolation::new("verified_at", "is in the future")),
+        t => Ok(t),
+    }));
+    let owners = v.check(parse_owners(caller, &r.owners));
+    let lead_minutes = v.check(parse_leads(&r.lead_minutes));
+    let recurrence = match (&r.recurrence, due) {
+        (Some(rec), Some(due)) if !rec.cron.trim().is_empty() || !rec.zone.trim().is_empty() => {
+            let zone = if rec.zone.trim().is_empty() { Ok(due.zone) } else { due::parse_zone("recurrence.zone", &rec.zone) };
+            v.check(zone.and_then(|zone| Recurrence::parse("recurrence", &rec.cron, zone))).map(Some)
+        }
+        _ => Some(None),
+    };
+    let classification = v.check(Classification::parse("classification", r.classification.as_ref(), Classification::Internal));
+    v.into_result()?;
+    match (request_id, title, mechanism, kind, due, source_url, verified_at, owners, lead_minutes, recurrence, classification) {
+        (Some(request_id), Some(title), Some(m), Some(kind), Some(due), Some(source_url), Some(verified_at), Some(owners), Some(lead_minutes), Some(recurrence), Some(classification)) => {
+            Ok((request_id, NewDeadline {
+                title,
+                mechanism: m.code.to_owned(),
+                kind,
+                due,
+                source_url,
+                verified_at,
+                owners,
+                lead_minutes,
+                recurrence,
+                classification,
+            }))
+        }
+        _ => Err(FieldViolations::from(FieldViolation::new("request", "incomplete")).into()),
+    }
+}
+
+fn parse_owners(caller: &Caller, owners: &[String]) -> Result<Vec<String>, FieldViolation> {
+    if owners.is_empty() {
+        return limits::email("owners", &caller.subject)
+            .map(|o| vec![o])
+            .map_err(|_| FieldViolation::new("owners", "name at least one owner's email"));
+    }
+    if owners.len() > domain::MAX_OWNERS {
+        return Err(FieldViolation::new("owners", format!("at most {} owners", domain::MAX_OWNERS)));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(owners.len());
+    for (i, owner) in owners.iter().enumerate() {
+        let owner = limits::email(&format!("owners[{i}]"), owner)?;
+        if !out.contains(&owner) {
+            out.push(owner);
+        }
+    }
+    Ok(out)
+}
+
+fn parse_leads(leads: &[i32]) -> Result<Vec<i32>, FieldViolation> {
+    if leads.is_empty() {
+        return Ok(domain::DEFAULT_LEAD_MINUTES.to_vec());
+    }
+    if leads.len() > domain::MAX_LEADS {
+        return Err(FieldViolation::new("lead_minutes", format!("at most {} lead times", domain::MAX_LEADS)));
+    }
+    let mut out = Vec::with_capacity(leads.len());
+    for (i, &minutes) in leads.iter().enumerate() {
+        if !(1..=domain::MAX_LEAD_MINUTES).contains(&minutes) {
+            return Err(FieldViolation::new(
+                format!("lead_minutes[{i}]"),
+                format!("{minutes} is not between 1 minute and 366 days ({} minutes)", domain::MAX_LEAD_MINUTES),
+            ));
+        }
+        if !out.contains(&minutes) {
+            out.push(minutes);
+        }
+    }
+    out.sort_unstable_by(|a, b| b.cmp(a));
+    Ok(out)
+}
+
+fn parse_list(r: &pb::ListDeadlinesRequest) -> Result<ListQuery, DeadlineError> {
+    let mut v = FieldViolations::new();
+    let mut statuses = Vec::new();
+    for (i, s) in r.statuses.iter().enumerate() {
+        match pb::DeadlineStatus::try_from(*s).ok().and_then(status_from_proto) {
+            Some(s) => statuses.push(s),
+            None => v.push(FieldViolation::new(format!("statuses[{i}]"), format!("{s} is not a deadline status"))),
+        }
+    }
+    let mechanism = if r.mechanism.trim().is_empty() {
+        None
+    } else {
+        v.check(catalog::mechanism(r.mechanism.trim()).map(|m| m.code.to_owned()).ok_or_else(|| FieldViolation::new("mechanism", "is not a mechanism code of the catalog")))
+    };
+    let owner = v.check(optional_email("owner", &r.owner)).flatten();
+    let due_from = v.check(optional_timestamp("due_from", r.due_from.as_ref())).flatten();
+    let due_to = v.check(optional_timestamp("due_to", r.due_to.as_ref())).flatten();
+    let page_size = v.check(bounded("page_size", r.page_size, 50, 500));
+    let after = if r.page_token.is_empty() { None } else { v.check(page_token::decode(&r.page_token)) };
+    v.into_result()?;
+    Ok(ListQuery {
+        statuses,
+        mechanism,
+        owner,
+        due_from,
+        due_to,
+        after,
+        // One more than the page, to learn whether another page follows.
+        limit: page_size.unwrap_or(50) + 1,
+    })
+}
+
+fn kind_from_proto(kind: i32) -> Result<Kind, FieldViolation> {
+    use pb::DeadlineKind as K;
+    match K::try_from(kind) {
+        Ok(K::UprStakeholderSubmission) => Ok(Kind::UprStakeholderSubmission),
+        Ok(K::UprPreSession) => Ok(Kind::UprPreSession),
+        Ok(K::SpecialProceduresCallForInput) => Ok(Kind::SpecialProceduresCallForInput),
+        Ok(K::HrcSession) => Ok(Kind::HrcSession),
+        Ok(K::TreatyBody) => Ok(Kind::TreatyBody),
+        Ok(K::FollowUp) => Ok(Kind::FollowUp),
+        Ok(K::Other) => Ok(Kind::Other),
+        Ok(K::Unspecified) => Err(FieldViolation::new("kind", "is required")),
+        Err(_) => Err(FieldViolation::new("kind", format!("{kind} is not a deadline kind"))),
+    }
+}
+
+fn kind_to_proto(kind: Kind) -> pb::DeadlineKind {
+    use pb::DeadlineKind as K;
+    match kind {
+        Kind::UprStakeholderSubmission => K::UprStakeholderSubmission,
+        Kind::UprPreSession => K::UprPreSession,
+        Kind::SpecialProceduresCallForInput => K::SpecialProceduresCallForInput,
+        Kind::HrcSession => K::HrcSession,
+        Kind::TreatyBody => K::TreatyBody,
+        Kind::FollowUp => K::FollowUp,
+        Kind::Other => K::Other,
+    }
+}
+
+fn status_from_proto(s: pb::DeadlineStatus) -> Option<DeadlineStatus> {
+    match s {
+        pb::DeadlineStatus::Open => Some(DeadlineStatus::Open),
+        pb::DeadlineStatus::Completed => Some(DeadlineStatus::Completed),
+        pb::DeadlineStatus::Cancelled => Some(DeadlineStatus::Cancelled),
+        pb::DeadlineStatus::Unspecified => None,
+    }
+}
+
+fn status_to_proto(s: DeadlineStatus) -> pb::DeadlineStatus {
+    match s {
+        DeadlineStatus::Open => pb::DeadlineStatus::Open,
+        DeadlineStatus::Completed => pb::DeadlineStatus::Completed,
+        DeadlineStatus::Cancelled => pb::DeadlineStatus::Cancelled,
+    }
+}
+
+pub fn deadline_to_proto(d: &Deadline) -> pb::Deadline {
+    pb::Deadline {
+        id: d.id.clone(),
+        version: d.version,
+        title: d.title.clone(),
+        mechanism: d.mechanism.clone(),
+        kind: kind_to_proto(d.kind).into(),
+        due: Some(to_timestamp(d.due.at)),
+        zone: d.due.zone.name().to_owned(),
+        due_local: d.due.local(),
+        source_url: d.source_url.clone(),
+        verified_at: d.verified_at.map(to_timestamp),
+        owners: d.owners.clone(),
+        lead_minutes: d.lead_minutes.clone(),
+        recurrence: d.recurrence.as_ref().map(|r| pb::Recurrence { cron: r.cron.clone(), zone: r.zone.name().to_owned() }),
+        status: status_to_proto(d.status).into(),
+        completed_at: d.completed_at.map(to_timestamp),
+        completed_on_time: d.completed_on_time,
+        cancel_reason: d.cancel_reason.clone(),
+        classification: Some(d.classification.to_proto()),
+        stamp: Some(pb::Stamp {
+            created_by: d.created_by.clone(),
+            created_at: Some(to_timestamp(d.created_at)),
+            updated_by: d.updated_by.clone(),
+            updated_at: Some(to_timestamp(d.updated_at)),
+        }),
+        revision: d.revision,
+    }
+}
+
+fn change_to_proto(c: &Change) -> pb::DeadlineChange {
+    let kind = match c.kind {
+        ChangeKind::Created => pb::ChangeKind::Created,
+        ChangeKind::Moved => pb::ChangeKind::Moved,
+        ChangeKind::Completed => pb::ChangeKind::Completed,
+        ChangeKind::Cancelled => pb::ChangeKind::Cancelled,
+    };
+    pb::DeadlineChange {
+        revision: c.revision,
+        kind: kind.into(),
+        deadline: Some(deadline_to_proto(&c.deadline)),
+        at: Some(to_timestamp(c.at)),
+        actor: c.actor.clone(),
+        previous_due: c.previous_due.map(to_timestamp),
+        reason: c.reason.clone(),
+    }
+}

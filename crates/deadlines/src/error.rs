@@ -1,0 +1,62 @@
+//! Everything that can go wrong in the deadlines service, and which error code each is.
+
+use advocacy_platform::{ErrorCode, FieldViolations, ServiceError};
+
+use crate::domain::TransitionError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeadlineError {
+    /// One or more fields of the request are wrong; each is named.
+    #[error("invalid request: {0}")]
+    Invalid(FieldViolations),
+    /// No such deadline, or one the caller may not see (the two look the same on purpose).
+    #[error("no deadline {0}")]
+    NotFound(String),
+    /// The caller read an older version than the one stored.
+    #[error("deadline {id} is at version {current}, not {expected}: read it again and retry")]
+    Stale { id: String, expected: i64, current: i64 },
+    /// The deadline's status does not allow this change.
+    #[error("{0}")]
+    Transition(#[from] TransitionError),
+    /// The request id was used before for a different request.
+    #[error("request_id {0} was already used for a different request")]
+    RequestIdReused(String),
+    /// A stored row no longer parses: a bug or a hand-edited database.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+impl From<FieldViolations> for DeadlineError {
+    fn from(v: FieldViolations) -> Self {
+        DeadlineError::Invalid(v)
+    }
+}
+
+impl From<advocacy_platform::FieldViolation> for DeadlineError {
+    fn from(v: advocacy_platform::FieldViolation) -> Self {
+        DeadlineError::Invalid(v.into())
+    }
+}
+
+impl ServiceError for DeadlineError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            DeadlineError::Invalid(_) => ErrorCode::InvalidArgument,
+            DeadlineError::NotFound(_) => ErrorCode::NotFound,
+            DeadlineError::Stale { .. } => ErrorCode::StaleVersion,
+            DeadlineError::Transition(_) => ErrorCode::FailedPrecondition,
+            DeadlineError::RequestIdReused(_) => ErrorCode::AlreadyExists,
+            DeadlineError::Corrupt(_) => ErrorCode::Internal,
+            DeadlineError::Database(e) => advocacy_platform::db::error_code(e),
+        }
+    }
+
+    fn violations(&self) -> Option<&FieldViolations> {
+        match self {
+            DeadlineError::Invalid(v) => Some(v),
+            _ => None,
+        }
+    }
+}

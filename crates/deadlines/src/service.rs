@@ -1,0 +1,250 @@
+//! The deadline operations, in domain terms: who asks, what they ask, what happens. Each
+//! write is one store transaction; a repeated request id replays the first answer.
+
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+
+use advocacy_platform::{Caller, Shutdown};
+
+use crate::domain::{Change, ChangeKind, Deadline, Due, DueInput, NewDeadline};
+use crate::error::DeadlineError;
+use crate::store::{ListQuery, Replay, Store, Write};
+
+/// How often a watcher looks for changes committed by other replicas of this service.
+const WATCH_POLL: StdDuration = StdDuration::from_secs(2);
+/// Changes read per query while catching up.
+const WATCH_BATCH: usize = 500;
+
+#[derive(Debug, Clone)]
+pub struct Deadlines {
+    store: Store,
+}
+
+/// A move as asked for: the new due time, in the given zone or the deadline's own.
+#[derive(Debug, Clone, Serialize)]
+pub struct MoveRequest {
+    pub id: String,
+    pub expected_version: i64,
+    pub due: DueInput,
+    pub zone: Option<Tz>,
+    pub reason: String,
+}
+
+impl Deadlines {
+    pub fn new(store: Store) -> Self {
+        Self { store }
+    }
+
+    pub async fn create(&self, caller: &Caller, request_id: &str, new: NewDeadline) -> Result<Deadline, DeadlineError> {
+        let fingerprint = fingerprint(&("create", &new));
+        let id = uuid::Uuid::now_v7().to_string();
+        let now = Utc::now();
+        let result = self
+            .store
+            .write(&id, request_id, &fingerprint, |_, _| {
+                Ok(Write {
+                    kind: ChangeKind::Created,
+                    deadline: Deadline::create(id.clone(), new, &caller.subject, now),
+                    previous_due: None,
+                    reason: "",
+                    request_id,
+                    fingerprint: &fingerprint,
+                })
+            })
+            .await?;
+        replayed(result, request_id)
+    }
+
+    pub async fn get(&self, caller: &Caller, id: &str) -> Result<Deadline, DeadlineError> {
+        let deadline = self.store.get(id).await?.ok_or_else(|| DeadlineError::NotFound(id.to_owned()))?;
+        visible(caller, deadline)
+    }
+
+    pub async fn list(&self, caller: &Caller, query: &ListQuery) -> Result<Vec<Deadline>, DeadlineError> {
+        let deadlines = self.store.list(caller, query).await?;
+        for d in deadlines.iter().filter(|d| d.classification.is_restricted()) {
+            audit_read(caller, d);
+        }
+        Ok(deadlines)
+    }
+
+    pub async fn move_due(&self, caller: &Caller, request_id: &str, request: MoveRequest) -> Result<Deadline, DeadlineError> {
+        let fingerprint = fingerprint(&("move", &request));
+        let now = Utc::now();
+        let result = self
+            .store
+            .write(&request.id, request_id, &fingerprint, |current, _| {
+                let current = editable(caller, &request.id, request.expected_version, current)?;
+                let zone = request.zone.unwrap_or(current.due.zone);
+                let due = Due::parse("due", &request.due, zone).map_err(advocacy_platform::FieldViolations::from)?;
+                let previous_due = Some(current.due.at);
+                Ok(Write {
+                    kind: ChangeKind::Moved,
+                    deadline: current.moved(due, &caller.subject, now)?,
+                    previous_due,
+                    reason: &request.reason,
+                    request_id,
+                    fingerprint: &fingerprint,
+                })
+            })
+            .await?;
+        replayed(result, request_id)
+    }
+
+    pub async fn complete(
+        &self,
+        caller: &Caller,
+        request_id: &str,
+        id: &str,
+        expected_version: i64,
+        done_at: Option<DateTime<Utc>>,
+    ) -> Result<Deadline, DeadlineError> {
+        let fingerprint = fingerprint(&("complete", id, expected_version, done_at));
+        let now = Utc::now();
+        let result = self
+            .store
+            .write(id, request_id, &fingerprint, |current, _| {
+                let current = editable(caller, id, expected_version, current)?;
+                let previous_due = Some(current.due.at);
+                Ok(Write {
+                    kind: ChangeKind::Completed,
+                    deadline: current.completed(done_at.unwrap_or(now), &caller.subject, now)?,
+                    previous_due,
+                    reason: "",
+                    request_id,
+                    fingerprint: &fingerprint,
+                })
+            })
+            .await?;
+        replayed(result, request_id)
+    }
+
+    pub async fn cancel(&self, caller: &Caller, request_id: &str, id: &str, expected_version: i64, reason: String) -> Result<Deadline, DeadlineError> {
+        let fingerprint = fingerprint(&("cancel", id, expected_version, &reason));
+        let now = Utc::now();
+        let result = self
+            .store
+            .write(id, request_id, &fingerprint, |current, _| {
+                let current = editable(caller, id, expected_version, current)?;
+                Ok(Write {
+                    kind: ChangeKind::Cancelled,
+                    deadline: current.cancelled(reason.clone(), &caller.subject, now)?,
+                    previous_due: None,
+                    reason: &reason,
+                    request_id,
+                    fingerprint: &fingerprint,
+                })
+            })
+            .await?;
+        replayed(result, request_id)
+    }
+
+    /// A page of the change feed: the changes the caller may see, where to resume, and
+    /// whether more are waiting.
+    pub async fn changes(&self, caller: &Caller, after: i64, limit: usize) -> Result<(Vec<Change>, i64, bool), DeadlineError> {
+        let (changes, last_scanned, more) = self.store.changes_after(caller, after, limit).await?;
+        Ok((changes, last_scanned.unwrap_or(after), more))
+    }
+
+    /// Streams every change after `after`, then each new one as it commits, until the
+    /// client goes away or the server shuts down.
+    pub fn watch(&self, caller: Caller, after: i64, mut shutdown: Shutdown) -> ReceiverStream<Result<Change, DeadlineError>> {
+        let (tx, rx) = mpsc::channel(64);
+        let store = self.store.clone();
+        let mut head = store.subscribe();
+        tokio::spawn(async move {
+            let mut cursor = after;
+            loop {
+                let (changes, last_scanned, more) = match store.changes_after(&caller, cursor, WATCH_BATCH).await {
+                    Ok(page) => page,
+                    Err(e) => {
+                        let _ = tx.send(Err(e)).await;
+                        return;
+                    }
+                };
+                for change in changes {
+                    if tx.send(Ok(change)).await.is_err() {
+                        return; // the client went away
+                    }
+                }
+                cursor = last_scanned.unwrap_or(cursor);
+                if more {
+                    continue;
+                }
+                tokio::select! {
+                    _ = head.changed() => {}
+                    () = tokio::time::sleep(WATCH_POLL) => {}
+                    () = tx.closed() => return,
+                    () = shutdown.recv() => return,
+                }
+            }
+        });
+        ReceiverStream::new(rx)
+    }
+
+    /// Deadlines for a calendar: open ones, for one owner or all the caller may see.
+    pub async fn for_calendar(&self, caller: &Caller, owner: Option<String>) -> Result<Vec<Deadline>, DeadlineError> {
+        let mut all = Vec::new();
+        let mut query = ListQuery {
+            statuses: vec![crate::domain::Status::Open],
+            owner,
+            limit: 500,
+            ..ListQuery::default()
+        };
+        loop {
+            let page = self.list(caller, &query).await?;
+            let last = page.last().map(|d| (d.due.at, d.id.clone()));
+            let full = page.len() == query.limit;
+            all.extend(page);
+            match last {
+                Some(after) if full && all.len() < 20_000 => query.after = Some(after),
+                _ => return Ok(all),
+            }
+        }
+    }
+}
+
+/// The current state, if the caller may change it at this version.
+fn editable(caller: &Caller, id: &str, expected_version: i64, current: Option<Deadline>) -> Result<Deadline, DeadlineError> {
+    let current = current.ok_or_else(|| DeadlineError::NotFound(id.to_owned()))?;
+    let current = visible(caller, current)?;
+    if current.version != expected_version {
+        return Err(DeadlineError::Stale { id: id.to_owned(), expected: expected_version, current: current.version });
+    }
+    Ok(current)
+}
+
+/// Restricted deadlines look absent to callers without the compartment: no existence leak.
+fn visible(caller: &Caller, deadline: Deadline) -> Result<Deadline, DeadlineError> {
+    if !deadline.classification.visible_to(caller) {
+        return Err(DeadlineError::NotFound(deadline.id));
+    }
+    if deadline.classification.is_restricted() {
+        audit_read(caller, &deadline);
+    }
+    Ok(deadline)
+}
+
+fn audit_read(caller: &Caller, deadline: &Deadline) {
+    tracing::info!(target: "audit", actor = %caller.subject, deadline = %deadline.id, "read of a restricted deadline");
+}
+
+fn replayed(result: Result<Deadline, Replay>, request_id: &str) -> Result<Deadline, DeadlineError> {
+    match result {
+        Ok(deadline) | Err(Replay::Same(deadline)) => Ok(deadline),
+        Err(Replay::Conflict) => Err(DeadlineError::RequestIdReused(request_id.to_owned())),
+    }
+}
+
+/// What identifies a request's content, so a reused request id with other content is told
+/// apart from a retry.
+fn fingerprint(value: &impl Serialize) -> String {
+    let bytes = serde_json::to_vec(value).unwrap_or_default();
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,275 @@
+//! All SQL of the deadlines service. One set of statements for SQLite and PostgreSQL.
+//!
+//! Every write runs in one transaction that first takes the next feed revision (an
+//! `UPDATE` of the single `feed_head` row). That write lock comes first on purpose: it
+//! serialises writers, so revisions commit in order, the read-check-write of a version
+//! needs no further locking, and SQLite never has to upgrade a read lock mid-transaction.
+
+use chrono::{DateTime, Utc};
+use sqlx::{AnyPool, Row, any::AnyRow};
+use tokio::sync::watch;
+
+use advocacy_platform::time::{from_micros, to_micros};
+use advocacy_platform::db::Sql;
+use advocacy_platform::{Caller, Classification, Database};
+
+use crate::domain::{Change, ChangeKind, Deadline, Status};
+use crate::error::DeadlineError;
+
+/// The filters of a listing, already checked.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub statuses: Vec<Status>,
+    pub mechanism: Option<String>,
+    pub owner: Option<String>,
+    pub due_from: Option<DateTime<Utc>>,
+    pub due_to: Option<DateTime<Utc>>,
+    /// Continue after this (due, id).
+    pub after: Option<(DateTime<Utc>, String)>,
+    pub limit: usize,
+}
+
+/// A write to record: the new state, what kind of change it is, and the request that
+/// asked for it (for replays).
+#[derive(Debug)]
+pub struct Write<'a> {
+    pub kind: ChangeKind,
+    pub deadline: Deadline,
+    pub previous_due: Option<DateTime<Utc>>,
+    pub reason: &'a str,
+    pub request_id: &'a str,
+    pub fingerprint: &'a str,
+}
+
+/// What a transaction found when it looked for the request id first.
+#[derive(Debug)]
+pub enum Replay {
+    /// The same request was handled before: its result.
+    Same(Deadline),
+    /// The id was used for a different request.
+    Conflict,
+}
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    head: watch::Sender<i64>,
+}
+
+const DEADLINE_COLUMNS: &str = "d.snapshot, d.revision";
+
+impl Store {
+    pub async fn new(db: &Database) -> Result<Store, DeadlineError> {
+        let head: i64 = sqlx::query("SELECT revision FROM feed_head WHERE id = 1")
+            .fetch_one(&db.pool)
+            .await?
+            .try_get(0)?;
+        Ok(Store { pool: db.pool.clone(), head: watch::channel(head).0 })
+    }
+
+    /// Tells in-process watchers of each committed revision. Watchers on other replicas
+    /// poll; this only makes the common case immediate.
+    pub fn subscribe(&self) -> watch::Receiver<i64> {
+        self.head.subscribe()
+    }
+
+    pub async fn get(&self, id: &str) -> Result<Option<Deadline>, DeadlineError> {
+        let row = sqlx::query("SELECT d.snapshot, d.revision FROM deadlines d WHERE d.id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| deadline_of(&r)).transpose()
+    }
+
+    /// Runs `decide` on the current state (`None` for a new id) inside the write
+    /// transaction and records what it returns. A request id seen before replays the
+    /// first result instead.
+    pub async fn write<'a, F>(&self, id: &str, request_id: &'a str, fingerprint: &'a str, decide: F) -> Result<Result<Deadline, Replay>, DeadlineError>
+    where
+        F: FnOnce(Option<Deadline>, i64) -> Result<Write<'a>, DeadlineError>,
+    {
+        let mut tx = self.pool.begin().await?;
+        let revision: i64 = sqlx::query("UPDATE feed_head SET revision = revision + 1 WHERE id = 1 RETURNING revision")
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+
+        if let Some(row) = sqlx::query("SELECT snapshot, request_fingerprint FROM deadline_changes WHERE request_id = $1")
+            .bind(request_id)
+            .fetch_optional(&mut *tx)
+            .await?
+        {
+            tx.rollback().await?;
+            let first_fingerprint: Option<String> = row.try_get(1)?;
+            if first_fingerprint.as_deref() != Some(fingerprint) {
+                return Ok(Err(Replay::Conflict));
+            }
+            let snapshot: String = row.try_get(0)?;
+            return Ok(Err(Replay::Same(parse_snapshot(&snapshot)?)));
+        }
+
+        let current = sqlx::query("SELECT d.snapshot, d.revision FROM deadlines d WHERE d.id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| deadline_of(&r))
+            .transpose()?;
+        let existed = current.is_some();
+        let mut write = decide(current, revision)?;
+        write.deadline.revision = revision;
+        let d = &write.deadline;
+        let snapshot = serde_json::to_string(d).map_err(|e| DeadlineError::Corrupt(e.to_string()))?;
+        let (level, compartment) = d.classification.columns();
+
+        if existed {
+            sqlx::query(
+                "UPDATE deadlines SET version = $2, title = $3, mechanism = $4, kind = $5, due_at = $6, zone = $7,
+                 status = $8, confidentiality = $9, compartment = $10, revision = $11, snapshot = $12 WHERE id = $1",
+            )
+        } else {
+            sqlx::query(
+                "INSERT INTO deadlines (id, version, title, mechanism, kind, due_at, zone, status, confidentiality,
+                 compartment, revision, snapshot) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            )
+        }
+        .bind(&d.id)
+        .bind(d.version)
+        .bind(&d.title)
+        .bind(&d.mechanism)
+        .bind(d.kind.as_str())
+        .bind(to_micros(d.due.at))
+        .bind(d.due.zone.name())
+        .bind(d.status.as_str())
+        .bind(level)
+        .bind(compartment)
+        .bind(revision)
+        .bind(&snapshot)
+        .execute(&mut *tx)
+        .await?;
+
+        if !existed {
+            for owner in &d.owners {
+                sqlx::query("INSERT INTO deadline_owners (deadline_id, owner) VALUES ($1, $2)")
+                    .bind(&d.id)
+                    .bind(owner)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+
+        sqlx::query(
+            "INSERT INTO deadline_changes (revision, deadline_id, kind, at, actor, previous_due, reason,
+             confidentiality, compartment, snapshot, request_id, request_fingerprint)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(revision)
+        .bind(&d.id)
+        .bind(write.kind.as_str())
+        .bind(to_micros(d.updated_at))
+        .bind(&d.updated_by)
+        .bind(write.previous_due.map(to_micros))
+        .bind(write.reason)
+        .bind(level)
+        .bind(compartment)
+        .bind(&snapshot)
+        .bind(write.request_id)
+        .bind(write.fingerprint)
+        .execute(&mut *tx)
+        .await?;
+
+        tx.commit().await?;
+        self.head.send_replace(revision);
+        Ok(Ok(write.deadline))
+    }
+
+    /// One page of deadlines the caller may see, sorted by due time then id.
+    pub async fn list(&self, caller: &Caller, query: &ListQuery) -> Result<Vec<Deadline>, DeadlineError> {
+        let mut sql = Sql::new(&format!("SELECT {DEADLINE_COLUMNS} FROM deadlines d WHERE 1 = 1"));
+        if !query.statuses.is_empty() {
+            let list: Vec<String> = query.statuses.iter().map(|s| sql.bind_text(s.as_str())).collect();
+            sql.push(&format!(" AND d.status IN ({})", list.join(", ")));
+        }
+        if let Some(mechanism) = &query.mechanism {
+            let p = sql.bind_text(mechanism);
+            sql.push(&format!(" AND d.mechanism = {p}"));
+        }
+        if let Some(owner) = &query.owner {
+            let p = sql.bind_text(owner);
+            sql.push(&format!(" AND EXISTS (SELECT 1 FROM deadline_owners o WHERE o.deadline_id = d.id AND o.owner = {p})"));
+        }
+        if let Some(from) = query.due_from {
+            let p = sql.bind_int(to_micros(from));
+            sql.push(&format!(" AND d.due_at >= {p}"));
+        }
+        if let Some(to) = query.due_to {
+            let p = sql.bind_int(to_micros(to));
+            sql.push(&format!(" AND d.due_at < {p}"));
+        }
+        if let Some((due, id)) = &query.after {
+            let (p_due, p_due2, p_id) = (sql.bind_int(to_micros(*due)), sql.bind_int(to_micros(*due)), sql.bind_text(id));
+            sql.push(&format!(" AND (d.due_at > {p_due} OR (d.due_at = {p_due2} AND d.id > {p_id}))"));
+        }
+        sql.visible_to(caller, "d");
+        let p_limit = sql.bind_int(query.limit as i64);
+        sql.push(&format!(" ORDER BY d.due_at, d.id LIMIT {p_limit}"));
+        let rows = sql.fetch_all(&self.pool).await?;
+        rows.iter().map(deadline_of).collect()
+    }
+
+    /// Changes after `after` the caller may see, at most `limit` scanned. Returns them and
+    /// the last revision scanned (which may be a change the caller may not see).
+    pub async fn changes_after(&self, caller: &Caller, after: i64, limit: usize) -> Result<(Vec<Change>, Option<i64>, bool), DeadlineError> {
+        let rows = sqlx::query(
+            "SELECT revision, kind, at, actor, previous_due, reason, confidentiality, compartment, snapshot
+             FROM deadline_changes WHERE revision > $1 ORDER BY revision LIMIT $2",
+        )
+        .bind(after)
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        let last_scanned = match rows.last() {
+            Some(row) => Some(row.try_get::<i64, _>(0)?),
+            None => None,
+        };
+        let full = rows.len() == limit;
+        let mut changes = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let level: String = row.try_get(6)?;
+            let compartment: String = row.try_get(7)?;
+            if !Classification::from_columns(&level, &compartment).visible_to(caller) {
+                continue;
+            }
+            let kind: String = row.try_get(1)?;
+            let snapshot: String = row.try_get(8)?;
+            let mut deadline = parse_snapshot(&snapshot)?;
+            let revision: i64 = row.try_get(0)?;
+            deadline.revision = revision;
+            changes.push(Change {
+                revision,
+                kind: ChangeKind::from_str(&kind).ok_or_else(|| DeadlineError::Corrupt(format!("change kind {kind}")))?,
+                deadline,
+                at: from_micros(row.try_get(2)?),
+                actor: row.try_get(3)?,
+                previous_due: row.try_get::<Option<i64>, _>(4)?.map(from_micros),
+                reason: row.try_get(5)?,
+            });
+        }
+        Ok((changes, last_scanned, full))
+    }
+
+    /// The newest committed revision.
+    pub async fn head(&self) -> Result<i64, DeadlineError> {
+        Ok(sqlx::query("SELECT revision FROM feed_head WHERE id = 1").fetch_one(&self.pool).await?.try_get(0)?)
+    }
+}
+
+fn deadline_of(row: &AnyRow) -> Result<Deadline, DeadlineError> {
+    let snapshot: String = row.try_get(0)?;
+    let mut deadline = parse_snapshot(&snapshot)?;
+    deadline.revision = row.try_get(1)?;
+    Ok(deadline)
+}
+
+fn parse_snapshot(snapshot: &str) -> Result<Deadline, DeadlineError> {
+    serde_json::from_str(snapshot).map_err(|e| DeadlineError::Corrupt(e.to_string()))
+}
