@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod classification;
+pub mod client;
 pub mod config;
 pub mod db;
 pub mod error;

@@ -1,0 +1,275 @@
+//! The command line: what each command and flag means, in words staff understand.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::serve::ServiceName;
+
+/// The advocacy tracker: deadlines, submissions, briefings and reminders for the
+/// organisation's UN and government advocacy.
+#[derive(Debug, Parser)]
+#[command(name = "advocacy", version, propagate_version = true)]
+pub struct Cli {
+    /// Configuration file (TOML). Environment variables ADVOCACY_* override it.
+    #[arg(long, short, global = true, env = "ADVOCACY_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the services: all of them in one process (the default), or the ones named.
+    Serve {
+        /// Services to run; none means every service.
+        #[arg(value_enum)]
+        services: Vec<ServiceName>,
+        /// Load a few example deadlines (safe to repeat: nothing is added twice).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Print a bearer token for the API, signed with this installation's key.
+    Token(TokenArgs),
+    /// Record and follow deadlines.
+    #[command(subcommand)]
+    Deadlines(DeadlinesCommand),
+    /// Calendar files for Outlook, Google Calendar or Thunderbird.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
+    /// The reference lists: mechanisms, countries, multilateral bodies.
+    Catalog {
+        #[command(subcommand)]
+        list: CatalogCommand,
+        /// Print JSON instead of a table.
+        #[arg(long, global = true)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// Whose token: an email address.
+    #[arg(long, default_value = "admin@advocacy.local")]
+    pub subject: String,
+    /// Roles: staff, manager, admin (repeat or separate with commas).
+    #[arg(long = "role", value_delimiter = ',', default_values = ["staff"])]
+    pub roles: Vec<String>,
+    /// Compartments of restricted records this token may read, such as `sanctions`.
+    #[arg(long = "compartment", value_delimiter = ',')]
+    pub compartments: Vec<String>,
+    /// How long the token is valid, in hours.
+    #[arg(long, default_value_t = 12)]
+    pub hours: i64,
+}
+
+/// How client commands reach the server.
+#[derive(Debug, Args, Clone)]
+pub struct ClientArgs {
+    /// Address of the advocacy gRPC server.
+    #[arg(long, global = true, env = "ADVOCACY_SERVER", default_value = "http://127.0.0.1:50051")]
+    pub server: String,
+    /// Bearer token (see `advocacy token`). Without one, a token is made from this
+    /// installation's signing key for --as.
+    #[arg(long, global = true, env = "ADVOCACY_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Who you are, when no token is given.
+    #[arg(long = "as", global = true, env = "ADVOCACY_USER", default_value = "admin@advocacy.local")]
+    pub as_user: String,
+    /// Print JSON instead of a table.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeadlinesCommand {
+    /// Record a new deadline.
+    Add {
+        #[command(flatten)]
+        client: ClientArgs,
+        /// What is due, for example "UPR stakeholder submission (4th cycle)".
+        #[arg(long)]
+        title: String,
+        /// Mechanism code, for example UPR, SR-TORTURE, CRC (see `advocacy catalog mechanisms`).
+        #[arg(long)]
+        mechanism: String,
+        /// Kind: upr-stakeholder-submission, upr-pre-session, special-procedures-call-for-input,
+        /// hrc-session, treaty-body, follow-up, other.
+        #[arg(long, value_parser = parse_kind)]
+        kind: i32,
+        /// Due date and time as the body states it, "2027-03-28 12:00", in --zone.
+        #[arg(long, required_unless_present = "due_utc")]
+        due: Option<String>,
+        /// Time zone of the body, for example Europe/Zurich. Default: the mechanism's seat.
+        #[arg(long)]
+        zone: Option<String>,
+        /// Due instant in UTC instead, "2027-03-28T10:00:00Z".
+        #[arg(long, conflicts_with = "due")]
+        due_utc: Option<String>,
+        /// Owner's email; repeat for several. Default: you.
+        #[arg(long = "owner")]
+        owners: Vec<String>,
+        /// Reminders before the due time, for example 30d,7d,1d,2h. Default: 30d,7d,1d,2h.
+        #[arg(long, value_delimiter = ',')]
+        lead: Vec<String>,
+        /// Repeat on a schedule: a cron expression such as "0 12 * * MON", in the deadline's zone.
+        #[arg(long)]
+        cron: Option<String>,
+        /// Where the date comes from (a web page of the body).
+        #[arg(long)]
+        source_url: Option<String>,
+        /// When you last checked the date against its source, "2026-11-20T09:00:00Z".
+        #[arg(long)]
+        verified: Option<String>,
+        /// Restrict to a compartment, for example sanctions. Default: internal.
+        #[arg(long)]
+        restricted: Option<String>,
+        /// Mark as public (may appear in external exports).
+        #[arg(long, conflicts_with = "restricted")]
+        public: bool,
+    },
+    /// List deadlines, soonest first.
+    List {
+        #[command(flatten)]
+        client: ClientArgs,
+        /// open, completed or cancelled (repeat for several). Default: all.
+        #[arg(long = "status", value_parser = parse_status)]
+        statuses: Vec<i32>,
+        #[arg(long)]
+        mechanism: Option<String>,
+        /// Only deadlines this person owns.
+        #[arg(long)]
+        owner: Option<String>,
+        /// Due at or after this instant, "2027-01-01T00:00:00Z".
+        #[arg(long)]
+        from: Option<String>,
+        /// Due before this instant.
+        #[arg(long)]
+        to: Option<String>,
+        /// How many at most.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Show one deadline in full.
+    Show {
+        #[command(flatten)]
+        client: ClientArgs,
+        id: String,
+    },
+    /// Move a deadline to a new due time.
+    Move {
+        #[command(flatten)]
+        client: ClientArgs,
+        id: String,
+        /// New due date and time as the body states it, "2027-04-02 12:00".
+        #[arg(long, required_unless_present = "due_utc")]
+        due: Option<String>,
+        /// Zone of the new time. Default: the deadline's zone.
+        #[arg(long)]
+        zone: Option<String>,
+        #[arg(long, conflicts_with = "due")]
+        due_utc: Option<String>,
+        /// Why it moved, for example "session postponed".
+        #[arg(long, default_value = "")]
+        reason: String,
+        /// The version you read (see `show`); default: the current one.
+        #[arg(long)]
+        expected_version: Option<i64>,
+    },
+    /// Mark a deadline done (recurring ones move on to their next occurrence).
+    Complete {
+        #[command(flatten)]
+        client: ClientArgs,
+        id: String,
+        /// When it was done, "2027-03-27T15:00:00Z"; default: now.
+        #[arg(long)]
+        at: Option<String>,
+        /// The version you read (see `show`); default: the current one.
+        #[arg(long)]
+        expected_version: Option<i64>,
+    },
+    /// Cancel a deadline that no longer applies.
+    Cancel {
+        #[command(flatten)]
+        client: ClientArgs,
+        id: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+        /// The version you read (see `show`); default: the current one.
+        #[arg(long)]
+        expected_version: Option<i64>,
+    },
+    /// Show the change feed: every change after a revision; --follow keeps watching.
+    Changes {
+        #[command(flatten)]
+        client: ClientArgs,
+        #[arg(long, default_value_t = 0)]
+        after: i64,
+        #[arg(long)]
+        follow: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CalendarCommand {
+    /// Write open deadlines as an .ics file.
+    Export {
+        #[command(flatten)]
+        client: ClientArgs,
+        /// Only this person's deadlines. Default: every deadline you may see.
+        #[arg(long)]
+        owner: Option<String>,
+        /// File to write; default: standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// How far ahead recurring deadlines are listed, in days.
+        #[arg(long, default_value_t = 365)]
+        horizon_days: i32,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// UN mechanisms and national regimes, with their codes and time zones.
+    Mechanisms,
+    /// Countries by ISO 3166-1 code.
+    Countries,
+    /// Multilateral bodies by code.
+    Bodies,
+}
+
+fn parse_kind(s: &str) -> Result<i32, String> {
+    use advocacy_proto::v1::DeadlineKind as K;
+    let kind = match s.replace('_', "-").to_lowercase().as_str() {
+        "upr-stakeholder-submission" => K::UprStakeholderSubmission,
+        "upr-pre-session" => K::UprPreSession,
+        "special-procedures-call-for-input" => K::SpecialProceduresCallForInput,
+        "hrc-session" => K::HrcSession,
+        "treaty-body" => K::TreatyBody,
+        "follow-up" => K::FollowUp,
+        "other" => K::Other,
+        _ => return Err("one of upr-stakeholder-submission, upr-pre-session, special-procedures-call-for-input, hrc-session, treaty-body, follow-up, other".into()),
+    };
+    Ok(kind.into())
+}
+
+fn parse_status(s: &str) -> Result<i32, String> {
+    use advocacy_proto::v1::DeadlineStatus as S;
+    match s.to_lowercase().as_str() {
+        "open" => Ok(S::Open.into()),
+        "completed" => Ok(S::Completed.into()),
+        "cancelled" | "canceled" => Ok(S::Cancelled.into()),
+        _ => Err("one of open, completed, cancelled".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        super::Cli::command().debug_assert();
+    }
+}

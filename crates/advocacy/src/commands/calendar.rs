@@ -1,0 +1,28 @@
+//! `advocacy calendar export`: open deadlines as an .ics file.
+
+use anyhow::Context;
+
+use advocacy_platform::Config;
+use advocacy_proto::v1 as pb;
+use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
+
+use super::{channel, explain};
+use crate::cli::CalendarCommand;
+
+pub async fn run(config: &Config, command: CalendarCommand) -> anyhow::Result<()> {
+    let CalendarCommand::Export { client, owner, output, horizon_days } = command;
+    let mut c = DeadlinesServiceClient::new(channel(config, &client).await?);
+    let calendar = c
+        .export_calendar(pb::ExportCalendarRequest { owner: owner.unwrap_or_default(), horizon_days })
+        .await
+        .map_err(explain)?
+        .into_inner();
+    match output {
+        Some(path) => {
+            std::fs::write(&path, calendar.ics).with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("wrote {} events to {}", calendar.events, path.display());
+        }
+        None => print!("{}", calendar.ics),
+    }
+    Ok(())
+}

@@ -1,0 +1,300 @@
+//! `advocacy deadlines ...`: record, list, move, complete and cancel deadlines.
+
+use anyhow::{Context, bail};
+use serde_json::{Value, json};
+use tokio_stream::StreamExt;
+
+use advocacy_platform::Config;
+use advocacy_platform::client::AuthedChannel;
+use advocacy_proto::v1 as pb;
+use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
+
+use super::{channel, explain, parse_instant, request_id};
+use crate::cli::{ClientArgs, DeadlinesCommand};
+use crate::output::Table;
+
+type Client = DeadlinesServiceClient<AuthedChannel>;
+
+pub async fn run(config: &Config, command: DeadlinesCommand) -> anyhow::Result<()> {
+    match command {
+        DeadlinesCommand::Add {
+            client,
+            title,
+            mechanism,
+            kind,
+            due,
+            zone,
+            due_utc,
+            owners,
+            lead,
+            cron,
+            source_url,
+            verified,
+            restricted,
+            public,
+        } => {
+            let mut c = connect(config, &client).await?;
+            let lead_minutes = lead.iter().map(|l| parse_lead(l)).collect::<anyhow::Result<Vec<_>>>()?;
+            let classification = match (restricted, public) {
+                (Some(compartment), _) => Some(pb::Classification { level: pb::Confidentiality::Restricted.into(), compartment }),
+                (None, true) => Some(pb::Classification { level: pb::Confidentiality::Public.into(), compartment: String::new() }),
+                (None, false) => None,
+            };
+            let request = pb::CreateDeadlineRequest {
+                request_id: request_id(),
+                title,
+                mechanism,
+                kind,
+                due: Some(when(due, due_utc, zone)?),
+                source_url: source_url.unwrap_or_default(),
+                verified_at: verified.map(|v| parse_instant("verified", &v)).transpose()?,
+                owners,
+                lead_minutes,
+                recurrence: cron.map(|cron| pb::Recurrence { cron, zone: String::new() }),
+                classification,
+            };
+            let d = c.create_deadline(request).await.map_err(explain)?.into_inner();
+            print_one(&d, client.json);
+        }
+        DeadlinesCommand::List { client, statuses, mechanism, owner, from, to, limit } => {
+            let mut c = connect(config, &client).await?;
+            let mut request = pb::ListDeadlinesRequest {
+                statuses,
+                mechanism: mechanism.unwrap_or_default(),
+                owner: owner.unwrap_or_default(),
+                due_from: from.map(|f| parse_instant("from", &f)).transpose()?,
+                due_to: to.map(|t| parse_instant("to", &t)).transpose()?,
+                page_size: limit.clamp(1, 500) as i32,
+                page_token: String::new(),
+            };
+            let mut all = Vec::new();
+            loop {
+                let page = c.list_deadlines(request.clone()).await.map_err(explain)?.into_inner();
+                all.extend(page.deadlines);
+                if page.next_page_token.is_empty() || all.len() >= limit {
+                    break;
+                }
+                request.page_token = page.next_page_token;
+            }
+            all.truncate(limit);
+            print_list(&all, client.json);
+        }
+        DeadlinesCommand::Show { client, id } => {
+            let mut c = connect(config, &client).await?;
+            let d = c.get_deadline(pb::GetDeadlineRequest { id }).await.map_err(explain)?.into_inner();
+            print_one(&d, client.json);
+        }
+        DeadlinesCommand::Move { client, id, due, zone, due_utc, reason, expected_version } => {
+            let mut c = connect(config, &client).await?;
+            let expected_version = version_or_current(&mut c, &id, expected_version).await?;
+            let request = pb::MoveDeadlineRequest {
+                request_id: request_id(),
+                id,
+                expected_version,
+                due: Some(when(due, due_utc, zone)?),
+                reason,
+            };
+            let d = c.move_deadline(request).await.map_err(explain)?.into_inner();
+            print_one(&d, client.json);
+        }
+        DeadlinesCommand::Complete { client, id, at, expected_version } => {
+            let mut c = connect(config, &client).await?;
+            let expected_version = version_or_current(&mut c, &id, expected_version).await?;
+            let request = pb::CompleteDeadlineRequest {
+                request_id: request_id(),
+                id,
+                expected_version,
+                completed_at: at.map(|a| parse_instant("at", &a)).transpose()?,
+            };
+            let d = c.complete_deadline(request).await.map_err(explain)?.into_inner();
+            print_one(&d, client.json);
+        }
+        DeadlinesCommand::Cancel { client, id, reason, expected_version } => {
+            let mut c = connect(config, &client).await?;
+            let expected_version = version_or_current(&mut c, &id, expected_version).await?;
+            let request = pb::CancelDeadlineRequest { request_id: request_id(), id, expected_version, reason };
+            let d = c.cancel_deadline(request).await.map_err(explain)?.into_inner();
+            print_one(&d, client.json);
+        }
+        DeadlinesCommand::Changes { client, after, follow } => {
+            let mut c = connect(config, &client).await?;
+            if follow {
+                let mut stream = c.watch_changes(pb::WatchChangesRequest { after_revision: after }).await.map_err(explain)?.into_inner();
+                while let Some(change) = stream.next().await {
+                    print_change(&change.map_err(explain)?, client.json);
+                }
+            } else {
+                let mut cursor = after;
+                loop {
+                    let page = c
+                        .list_changes(pb::ListChangesRequest { after_revision: cursor, limit: 0 })
+                        .await
+                        .map_err(explain)?
+                        .into_inner();
+                    for change in &page.changes {
+                        print_change(change, client.json);
+                    }
+                    cursor = page.resume_after_revision;
+                    if !page.more {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn connect(config: &Config, args: &ClientArgs) -> anyhow::Result<Client> {
+    Ok(DeadlinesServiceClient::new(channel(config, args).await?))
+}
+
+/// The version to send: the one the person read, or the current one when they gave none.
+async fn version_or_current(c: &mut Client, id: &str, version: Option<i64>) -> anyhow::Result<i64> {
+    match version {
+        Some(v) => Ok(v),
+        None => Ok(c.get_deadline(pb::GetDeadlineRequest { id: id.to_owned() }).await.map_err(explain)?.into_inner().version),
+    }
+}
+
+fn when(local: Option<String>, utc: Option<String>, zone: Option<String>) -> anyhow::Result<pb::WhenInput> {
+    let at = match (local, utc) {
+        (Some(local), None) => pb::when_input::At::Local(local.replace(' ', "T")),
+        (None, Some(utc)) => pb::when_input::At::Utc(parse_instant("due-utc", &utc)?),
+        _ => bail!("give --due (local time) or --due-utc"),
+    };
+    Ok(pb::WhenInput { at: Some(at), zone: zone.unwrap_or_default() })
+}
+
+/// "30d", "7d", "2h", "90m" (or a bare number of minutes).
+pub fn parse_lead(text: &str) -> anyhow::Result<i32> {
+    let text = text.trim();
+    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit() && c != '-').unwrap_or(text.len()));
+    let n: i32 = number.parse().with_context(|| format!("--lead: {text:?} is not like 30d, 7d, 2h or 90m"))?;
+    let factor = match unit {
+        "" | "m" => 1,
+        "h" => 60,
+        "d" => 24 * 60,
+        "w" => 7 * 24 * 60,
+        _ => bail!("--lead: {text:?}: use d (days), h (hours), m (minutes) or w (weeks)"),
+    };
+    n.checked_mul(factor).with_context(|| format!("--lead: {text:?} is too large"))
+}
+
+fn status_word(status: i32) -> &'static str {
+    match pb::DeadlineStatus::try_from(status) {
+        Ok(pb::DeadlineStatus::Open) => "open",
+        Ok(pb::DeadlineStatus::Completed) => "completed",
+        Ok(pb::DeadlineStatus::Cancelled) => "cancelled",
+        _ => "?",
+    }
+}
+
+fn kind_word(kind: i32) -> String {
+    pb::DeadlineKind::try_from(kind)
+        .map(|k| k.as_str_name().trim_start_matches("DEADLINE_KIND_").to_lowercase().replace('_', "-"))
+        .unwrap_or_else(|_| "?".into())
+}
+
+fn ts(t: &Option<prost_types::Timestamp>) -> Value {
+    t.as_ref()
+        .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos as u32))
+        .map(|t| Value::String(t.to_rfc3339()))
+        .unwrap_or(Value::Null)
+}
+
+pub fn deadline_json(d: &pb::Deadline) -> Value {
+    let classification = d.classification.as_ref().map(|c| {
+        json!({
+            "level": pb::Confidentiality::try_from(c.level).map(|l| l.as_str_name().trim_start_matches("CONFIDENTIALITY_").to_lowercase()).unwrap_or_default(),
+            "compartment": c.compartment,
+        })
+    });
+    json!({
+        "id": d.id,
+        "version": d.version,
+        "title": d.title,
+        "mechanism": d.mechanism,
+        "kind": kind_word(d.kind),
+        "due": ts(&d.due),
+        "due_local": d.due_local,
+        "zone": d.zone,
+        "status": status_word(d.status),
+        "owners": d.owners,
+        "lead_minutes": d.lead_minutes,
+        "recurrence": d.recurrence.as_ref().map(|r| json!({"cron": r.cron, "zone": r.zone})),
+        "source_url": d.source_url,
+        "verified_at": ts(&d.verified_at),
+        "completed_at": ts(&d.completed_at),
+        "completed_on_time": d.completed_on_time,
+        "cancel_reason": d.cancel_reason,
+        "classification": classification,
+        "revision": d.revision,
+    })
+}
+
+fn print_list(deadlines: &[pb::Deadline], json: bool) {
+    if json {
+        let all: Vec<Value> = deadlines.iter().map(deadline_json).collect();
+        println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
+        return;
+    }
+    let mut table = Table::new(&["DUE (BODY'S TIME)", "ZONE", "MECHANISM", "STATUS", "TITLE", "ID", "V"]);
+    for d in deadlines {
+        table.row(vec![
+            d.due_local.clone(),
+            d.zone.clone(),
+            d.mechanism.clone(),
+            status_word(d.status).into(),
+            d.title.chars().take(60).collect(),
+            d.id.clone(),
+            d.version.to_string(),
+        ]);
+    }
+    table.print();
+    if deadlines.is_empty() {
+        println!("(no deadlines)");
+    }
+}
+
+fn print_one(d: &pb::Deadline, json: bool) {
+    if json {
+        println!("{}", serde_json::to_string_pretty(&deadline_json(d)).unwrap_or_default());
+        return;
+    }
+    let value = deadline_json(d);
+    if let Value::Object(fields) = value {
+        for (key, value) in fields {
+            let text = match value {
+                Value::String(s) => s,
+                Value::Null => continue,
+                other => other.to_string(),
+            };
+            println!("{key:<18} {text}");
+        }
+    }
+}
+
+fn print_change(c: &pb::DeadlineChange, json: bool) {
+    let d = c.deadline.clone().unwrap_or_default();
+    let kind = pb::ChangeKind::try_from(c.kind).map(|k| k.as_str_name().trim_start_matches("CHANGE_KIND_").to_lowercase()).unwrap_or_default();
+    if json {
+        println!("{}", json!({"revision": c.revision, "kind": kind, "actor": c.actor, "at": ts(&c.at), "deadline": deadline_json(&d)}));
+    } else {
+        println!("{:>6}  {:<9}  {}  {}  {} ({})", c.revision, kind, d.due_local, d.title, d.id, c.actor);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_lead;
+
+    #[test]
+    fn lead_times_read_like_people_write_them() {
+        assert_eq!(parse_lead("30d").ok(), Some(43_200));
+        assert_eq!(parse_lead("2h").ok(), Some(120));
+        assert_eq!(parse_lead("90").ok(), Some(90));
+        assert!(parse_lead("soon").is_err());
+        assert!(parse_lead("3y").is_err());
+    }
+}

@@ -1,0 +1,63 @@
+//! Client commands: each talks to a running server through the generated gRPC clients.
+
+pub mod calendar;
+pub mod catalog;
+pub mod deadlines;
+pub mod token;
+
+use anyhow::Context;
+
+use advocacy_platform::client::{AuthedChannel, BearerToken, connect_with_token};
+use advocacy_platform::{Config, Role};
+
+use crate::cli::ClientArgs;
+
+/// A connection to the server with the caller's token: the one given, or one made from
+/// this installation's signing key (possible only for whoever can read that key).
+pub async fn channel(config: &Config, args: &ClientArgs) -> anyhow::Result<AuthedChannel> {
+    let token = match &args.token {
+        Some(token) => token.clone(),
+        None => {
+            let key = config.token_key().context("no --token given and no signing key to make one")?;
+            let now = chrono::Utc::now().timestamp();
+            key.issue(&args.as_user, vec![Role::Staff, Role::Manager, Role::Admin], vec![], now, 3600)
+        }
+    };
+    let bearer = BearerToken::new(&token).map_err(anyhow::Error::msg)?;
+    connect_with_token(&args.server, &bearer)
+        .await
+        .with_context(|| format!("cannot reach the advocacy server at {}; is `advocacy serve` running?", args.server))
+}
+
+/// Turns a gRPC error into a message a person can act on, with each bad field named.
+pub fn explain(status: tonic::Status) -> anyhow::Error {
+    use tonic_types::StatusExt;
+    let mut message = status.message().to_owned();
+    if let Some(bad) = status.get_details_bad_request() {
+        message = bad
+            .field_violations
+            .iter()
+            .map(|v| format!("  {}: {}", v.field, v.description))
+            .collect::<Vec<_>>()
+            .join("\n");
+        message = format!("the server refused the request:\n{message}");
+    }
+    anyhow::anyhow!("{message} ({:?})", status.code())
+}
+
+/// A request id for one command run: a retry inside the run reuses it.
+pub fn request_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// Reads "2027-03-28T10:00:00Z" (or a bare date, meaning midnight UTC).
+pub fn parse_instant(flag: &str, text: &str) -> anyhow::Result<prost_types::Timestamp> {
+    let at = chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .or_else(|_| {
+            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+        })
+        .with_context(|| format!("--{flag}: {text:?} is not a time like 2027-03-28T10:00:00Z or a date like 2027-03-28"))?;
+    Ok(advocacy_platform::time::to_timestamp(at))
+}

@@ -1,0 +1,28 @@
+//! `advocacy token`: a development token until the gateway issues them at sign-in.
+
+use anyhow::{Context, bail};
+
+use advocacy_platform::{Config, Role};
+
+use crate::cli::TokenArgs;
+
+pub fn run(config: &Config, args: &TokenArgs) -> anyhow::Result<()> {
+    let mut roles = Vec::new();
+    for role in &args.roles {
+        roles.push(match role.as_str() {
+            "staff" => Role::Staff,
+            "manager" => Role::Manager,
+            "admin" => Role::Admin,
+            "system" => Role::System,
+            other => bail!("--role: {other:?} is not one of staff, manager, admin, system"),
+        });
+    }
+    if !(1..=24 * 90).contains(&args.hours) {
+        bail!("--hours: must be 1 to 2160 (90 days)");
+    }
+    advocacy_platform::error::limits::email("subject", &args.subject).map_err(|v| anyhow::anyhow!("--subject: {}", v.description))?;
+    let key = config.token_key().context("the signing key")?;
+    let now = chrono::Utc::now().timestamp();
+    println!("{}", key.issue(&args.subject, roles, args.compartments.clone(), now, args.hours * 3600));
+    Ok(())
+}

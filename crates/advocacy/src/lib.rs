@@ -1,0 +1,31 @@
+//! The one advocacy binary, as a library: the CLI definitions, the composition of services
+//! into a running system (also used by the end-to-end tests), and the client commands.
+
+pub mod cli;
+pub mod commands;
+pub mod demo;
+pub mod output;
+pub mod serve;
+
+use advocacy_platform::Config;
+
+use crate::cli::{Cli, Command};
+
+/// Runs one command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve { services, demo } => {
+            advocacy_platform::telemetry::init(&config.log);
+            let services = if services.is_empty() { serve::ServiceName::ALL.to_vec() } else { services };
+            serve::run(&config, &services, demo).await
+        }
+        Command::Token(args) => commands::token::run(&config, &args),
+        Command::Deadlines(command) => commands::deadlines::run(&config, command).await,
+        Command::Calendar(command) => commands::calendar::run(&config, command).await,
+        Command::Catalog { list, json } => {
+            commands::catalog::run(&list, json);
+            Ok(())
+        }
+    }
+}
