@@ -1,1 +1,227 @@
+//! The test harness: a real system on port 0 with a database of its own, and clients that
+//! talk to it through the generated gRPC code, the way staff tools do.
+//!
+//! Every test runs on SQLite by default (a temporary directory). With
+//! `ADVOCACY_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432` each test gets its own
+//! PostgreSQL databases instead, dropped when the test ends.
 
+use std::path::PathBuf;
+
+use advocacy::serve::{RunningSystem, ServiceName, start};
+use advocacy_platform::client::{AuthedChannel, BearerToken, connect, connect_with_token};
+use advocacy_platform::config::{Config, ServerLimits};
+use advocacy_platform::{Database, Role, TokenKey};
+use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
+use tonic::transport::Channel;
+
+pub use advocacy_proto::v1 as pb;
+
+/// The environment variable that switches the suite to PostgreSQL.
+pub const POSTGRES_ENV: &str = "ADVOCACY_TEST_DATABASE_URL";
+
+const SIGNING_KEY: &str = "test-signing-key-of-at-least-thirty-two-bytes";
+
+/// Someone calling the API.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub email: &'static str,
+    pub roles: Vec<Role>,
+    pub compartments: Vec<String>,
+}
+
+impl Person {
+    /// Advocacy staff without any compartment.
+    pub fn staff() -> Person {
+        Person { email: "ana@advocacy.example", roles: vec![Role::Staff], compartments: vec![] }
+    }
+
+    /// Staff who work on targeted-sanctions packages.
+    pub fn sanctions_staff() -> Person {
+        Person { email: "sam@advocacy.example", roles: vec![Role::Staff], compartments: vec!["sanctions".into()] }
+    }
+
+    pub fn manager() -> Person {
+        Person { email: "maria@advocacy.example", roles: vec![Role::Manager], compartments: vec![] }
+    }
+}
+
+#[derive(Debug)]
+enum Storage {
+    Sqlite(tempfile::TempDir),
+    Postgres { server: String, prefix: String },
+}
+
+/// A running system and everything needed to restart it on the same data.
+#[derive(Debug)]
+pub struct TestSystem {
+    pub config: Config,
+    system: Option<RunningSystem>,
+    storage: Storage,
+    key: TokenKey,
+}
+
+impl TestSystem {
+    /// Every service this build has, on a fresh database.
+    pub async fn spawn() -> TestSystem {
+        let storage = match std::env::var(POSTGRES_ENV) {
+            Ok(server) if !server.is_empty() => Storage::Postgres {
+                server: server.trim_end_matches('/').to_owned(),
+                prefix: format!("advocacy_test_{}", uuid::Uuid::now_v7().simple()),
+            },
+            _ => Storage::Sqlite(tempfile::tempdir().expect("a temporary directory")),
+        };
+        let mut config = Config {
+            server: ServerLimits { shutdown_grace_secs: 5, ..ServerLimits::default() },
+            ..Config::default()
+        };
+        config.auth.signing_key = Some(SIGNING_KEY.to_owned());
+        match &storage {
+            Storage::Sqlite(dir) => config.data_dir = dir.path().to_owned(),
+            Storage::Postgres { server, prefix } => {
+                config.data_dir = PathBuf::from("/nonexistent");
+                config.database_url = Some(format!("{server}/{prefix}_{{service}}"));
+            }
+        }
+        let key = TokenKey::new(SIGNING_KEY.as_bytes()).expect("test key");
+        let mut test = TestSystem { config, system: None, storage, key };
+        test.start().await;
+        test
+    }
+
+    async fn start(&mut self) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+        let system = start(&self.config, ServiceName::ALL, listener).await.expect("the system starts");
+        self.system = Some(system);
+    }
+
+    fn running(&self) -> &RunningSystem {
+        self.system.as_ref().expect("the system is running")
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.running().grpc_addr)
+    }
+
+    /// Stops the server (letting calls finish) and starts it again on the same databases,
+    /// on a new port: what a deploy or a crash-and-restart looks like to clients.
+    pub async fn restart(&mut self) {
+        self.stop_server().await;
+        self.start().await;
+    }
+
+    pub async fn stop_server(&mut self) {
+        if let Some(system) = self.system.take() {
+            system.stop().await.expect("a clean stop");
+        }
+    }
+
+    pub fn token_for(&self, person: &Person) -> String {
+        let now = chrono::Utc::now().timestamp();
+        self.key.issue(person.email, person.roles.clone(), person.compartments.clone(), now, 3600)
+    }
+
+    pub async fn channel_as(&self, person: &Person) -> AuthedChannel {
+        let token = BearerToken::new(&self.token_for(person)).expect("ascii token");
+        connect_with_token(&self.url(), &token).await.expect("connect")
+    }
+
+    /// A channel with no token at all.
+    pub async fn anonymous_channel(&self) -> Channel {
+        connect(&self.url()).await.expect("connect")
+    }
+
+    /// A channel carrying exactly this authorization token (forged, expired, ...).
+    pub async fn channel_with_token(&self, token: &str) -> AuthedChannel {
+        connect_with_token(&self.url(), &BearerToken::new(token).expect("ascii token")).await.expect("connect")
+    }
+
+    /// The deadlines service as ordinary staff.
+    pub async fn deadlines(&self) -> DeadlinesServiceClient<AuthedChannel> {
+        self.deadlines_as(&Person::staff()).await
+    }
+
+    pub async fn deadlines_as(&self, person: &Person) -> DeadlinesServiceClient<AuthedChannel> {
+        DeadlinesServiceClient::new(self.channel_as(person).await)
+    }
+
+    /// The database a service owns, for checking what was (not) written.
+    pub fn database(&self, service: ServiceName) -> &Database {
+        &self
+            .running()
+            .databases
+            .iter()
+            .find(|(name, _)| *name == service)
+            .expect("the service runs")
+            .1
+    }
+
+    /// Stops the system and removes its databases.
+    pub async fn finish(mut self) {
+        self.stop_server().await;
+        self.drop_databases().await;
+    }
+
+    async fn drop_databases(&mut self) {
+        if let Storage::Postgres { server, prefix } = &self.storage {
+            for service in ServiceName::ALL {
+                let url = format!("{server}/{prefix}_{}", service.as_str());
+                advocacy_platform::db::drop_postgres_database(&url).await.expect("drop the test database");
+            }
+            self.storage = Storage::Postgres { server: server.clone(), prefix: String::new() };
+        }
+    }
+}
+
+impl Drop for TestSystem {
+    /// A failing test never reaches `finish`; its PostgreSQL databases are dropped here so
+    /// failed runs do not pile up databases on the server.
+    fn drop(&mut self) {
+        if let Storage::Postgres { server, prefix } = &self.storage
+            && !prefix.is_empty()
+        {
+            let urls: Vec<String> = ServiceName::ALL.iter().map(|s| format!("{server}/{prefix}_{}", s.as_str())).collect();
+            let system = self.system.take();
+            let _ = std::thread::spawn(move || {
+                let Ok(runtime) = tokio::runtime::Runtime::new() else { return };
+                runtime.block_on(async move {
+                    drop(system);
+                    for url in urls {
+                        let _ = advocacy_platform::db::drop_postgres_database(&url).await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// A create request with sensible values, for tests to adjust.
+pub fn new_deadline(request_id: &str, title: &str, local: &str) -> pb::CreateDeadlineRequest {
+    pb::CreateDeadlineRequest {
+        request_id: request_id.to_owned(),
+        title: title.to_owned(),
+        mechanism: "UPR".to_owned(),
+        kind: pb::DeadlineKind::UprStakeholderSubmission.into(),
+        due: Some(local_time(local, "")),
+        owners: vec!["ana@advocacy.example".to_owned()],
+        ..Default::default()
+    }
+}
+
+pub fn local_time(local: &str, zone: &str) -> pb::WhenInput {
+    pb::WhenInput { at: Some(pb::when_input::At::Local(local.to_owned())), zone: zone.to_owned() }
+}
+
+/// The field names of a status's BadRequest details.
+pub fn violated_fields(status: &tonic::Status) -> Vec<String> {
+    use tonic_types::StatusExt;
+    status
+        .get_details_bad_request()
+        .map(|b| b.field_violations.into_iter().map(|v| v.field).collect())
+        .unwrap_or_default()
+}
+
+pub fn rfc3339(ts: &Option<prost_types::Timestamp>) -> String {
+    let ts = ts.as_ref().expect("a timestamp");
+    chrono::DateTime::from_timestamp(ts.seconds, ts.nanos as u32).expect("valid").to_rfc3339()
+}

@@ -1,0 +1,244 @@
+//! A deadline from creation to completion or cancellation, as staff live it.
+
+use advocacy_tests::{Person, TestSystem, local_time, new_deadline, pb, rfc3339};
+use tonic::Code;
+
+#[tokio::test]
+async fn a_deadline_is_recorded_moved_and_completed_on_time() {
+    let system = TestSystem::spawn().await;
+    let mut deadlines = system.deadlines().await;
+
+    let created = deadlines
+        .create_deadline(pb::CreateDeadlineRequest {
+            source_url: "https://www.ohchr.org/en/hr-bodies/upr/upr-main".into(),
+            lead_minutes: vec![10_080, 1_440],
+            ..new_deadline("r-1", "UPR stakeholder report (4th cycle)", "2027-03-29T12:00")
+        })
+        .await
+        .expect("created")
+        .into_inner();
+    assert_eq!(created.version, 1);
+    assert_eq!(created.status, pb::DeadlineStatus::Open as i32);
+    assert_eq!(created.zone, "Europe/Zurich", "the UPR's seat is Geneva");
+    assert_eq!(created.due_local, "2027-03-29T12:00:00+02:00");
+    assert_eq!(created.lead_minutes, vec![10_080, 1_440]);
+    assert_eq!(created.stamp.as_ref().map(|s| s.created_by.as_str()), Some("ana@advocacy.example"));
+
+    let fetched = deadlines.get_deadline(pb::GetDeadlineRequest { id: created.id.clone() }).await.expect("get").into_inner();
+    assert_eq!(fetched, created);
+
+    let moved = deadlines
+        .move_deadline(pb::MoveDeadlineRequest {
+            request_id: "r-2".into(),
+            id: created.id.clone(),
+            expected_version: 1,
+            due: Some(local_time("2027-04-02T12:00", "")),
+            reason: "cut-off extended by OHCHR".into(),
+        })
+        .await
+        .expect("moved")
+        .into_inner();
+    assert_eq!(moved.version, 2);
+    assert_eq!(moved.due_local, "2027-04-02T12:00:00+02:00");
+    assert!(moved.revision > created.revision);
+
+    let done = deadlines
+        .complete_deadline(pb::CompleteDeadlineRequest {
+            request_id: "r-3".into(),
+            id: created.id.clone(),
+            expected_version: 2,
+            completed_at: None,
+        })
+        .await
+        .expect("completed")
+        .into_inner();
+    assert_eq!(done.status, pb::DeadlineStatus::Completed as i32);
+    assert!(done.completed_on_time, "done today, due next year");
+    assert_eq!(done.version, 3);
+
+    let again = deadlines
+        .cancel_deadline(pb::CancelDeadlineRequest { request_id: "r-4".into(), id: created.id.clone(), expected_version: 3, reason: "x".into() })
+        .await
+        .expect_err("a completed deadline cannot be cancelled");
+    assert_eq!(again.code(), Code::FailedPrecondition);
+    system.finish().await;
+}
+
+#[tokio::test]
+async fn a_late_completion_is_recorded_as_late_and_a_cancelled_deadline_stays_cancelled() {
+    let system = TestSystem::spawn().await;
+    let mut deadlines = system.deadlines().await;
+    // Due on 1 March 2026 at noon in Geneva; the work was done the day after.
+    let late = deadlines
+        .create_deadline(new_deadline("l-1", "CRC alternative report", "2026-03-01T12:00"))
+        .await
+        .expect("created")
+        .into_inner();
+    let done = deadlines
+        .complete_deadline(pb::CompleteDeadlineRequest {
+            request_id: "l-2".into(),
+            id: late.id.clone(),
+            expected_version: 1,
+            completed_at: Some(prost_types::Timestamp { seconds: 1_772_449_200, nanos: 0 }), // 2026-03-02T11:00Z
+        })
+        .await
+        .expect("completed")
+        .into_inner();
+    assert!(!done.completed_on_time);
+    assert_eq!(rfc3339(&done.completed_at), "2026-03-02T11:00:00+00:00");
+
+    let other = deadlines.create_deadline(new_deadline("l-3", "Side event", "2027-06-01T09:00")).await.expect("created").into_inner();
+    let cancelled = deadlines
+        .cancel_deadline(pb::CancelDeadlineRequest { request_id: "l-4".into(), id: other.id.clone(), expected_version: 1, reason: "session postponed".into() })
+        .await
+        .expect("cancelled")
+        .into_inner();
+    assert_eq!(cancelled.status, pb::DeadlineStatus::Cancelled as i32);
+    assert_eq!(cancelled.cancel_reason, "session postponed");
+    let moved = deadlines
+        .move_deadline(pb::MoveDeadlineRequest {
+            request_id: "l-5".into(),
+            id: other.id,
+            expected_version: 2,
+            due: Some(local_time("2027-07-01T09:00", "")),
+            reason: String::new(),
+        })
+        .await
+        .expect_err("a cancelled deadline does not move");
+    assert_eq!(moved.code(), Code::FailedPrecondition);
+    system.finish().await;
+}
+
+#[tokio::test]
+async fn a_retried_create_makes_one_deadline_and_a_reused_request_id_is_refused() {
+    let system = TestSystem::spawn().await;
+    let mut deadlines = system.deadlines().await;
+    let request = new_deadline("same-id", "Call for input", "2027-01-31T23:59");
+    let first = deadlines.create_deadline(request.clone()).await.expect("first").into_inner();
+    let retry = deadlines.create_deadline(request.clone()).await.expect("retry").into_inner();
+    assert_eq!(first, retry, "a retry answers what the first call answered");
+
+    let conflict = deadlines
+        .create_deadline(pb::CreateDeadlineRequest { title: "Something else".into(), ..request })
+        .await
+        .expect_err("same request id, other content");
+    assert_eq!(conflict.code(), Code::AlreadyExists);
+
+    let all = deadlines.list_deadlines(pb::ListDeadlinesRequest::default()).await.expect("list").into_inner();
+    assert_eq!(all.deadlines.len(), 1);
+
+    // A retried move after success replays the move instead of failing on the new version.
+    let moving = pb::MoveDeadlineRequest {
+        request_id: "move-once".into(),
+        id: first.id.clone(),
+        expected_version: 1,
+        due: Some(local_time("2027-02-07T23:59", "")),
+        reason: String::new(),
+    };
+    let moved = deadlines.move_deadline(moving.clone()).await.expect("moved").into_inner();
+    let replayed = deadlines.move_deadline(moving).await.expect("replayed").into_inner();
+    assert_eq!(moved, replayed);
+    assert_eq!(replayed.version, 2);
+    system.finish().await;
+}
+
+#[tokio::test]
+async fn two_people_editing_at_once_cannot_silently_overwrite_each_other() {
+    let system = TestSystem::spawn().await;
+    let mut ana = system.deadlines().await;
+    let mut sam = system.deadlines_as(&Person::sanctions_staff()).await;
+    let d = ana.create_deadline(new_deadline("c-1", "HRC informals", "2027-03-01T10:00")).await.expect("created").into_inner();
+    let move_to = |request_id: &str, local: &str| pb::MoveDeadlineRequest {
+        request_id: request_id.into(),
+        id: d.id.clone(),
+        expected_version: d.version,
+        due: Some(local_time(local, "")),
+        reason: String::new(),
+    };
+    let (a, s) = tokio::join!(ana.move_deadline(move_to("c-ana", "2027-03-02T10:00")), sam.move_deadline(move_to("c-sam", "2027-03-03T10:00")));
+    let outcomes = [a.map(|r| r.into_inner()), s.map(|r| r.into_inner())];
+    let winners: Vec<_> = outcomes.iter().filter_map(|o| o.as_ref().ok()).collect();
+    let losers: Vec<_> = outcomes.iter().filter_map(|o| o.as_ref().err()).collect();
+    assert_eq!(winners.len(), 1, "exactly one of two edits of version 1 wins");
+    assert_eq!(losers[0].code(), Code::Aborted);
+    let stored = ana.get_deadline(pb::GetDeadlineRequest { id: d.id.clone() }).await.expect("get").into_inner();
+    assert_eq!(&&stored, winners.first().expect("a winner"));
+    system.finish().await;
+}
+
+#[tokio::test]
+async fn listing_filters_by_status_mechanism_owner_and_period_and_pages_without_gaps() {
+    let system = TestSystem::spawn().await;
+    let mut deadlines = system.deadlines().await;
+    let mut ids = Vec::new();
+    for day in 1..=25 {
+        let mut request = new_deadline(&format!("p-{day}"), &format!("Deadline {day}"), &format!("2027-05-{day:02}T12:00"));
+        if day % 5 == 0 {
+            request.mechanism = "SR-TORTURE".into();
+            request.kind = pb::DeadlineKind::SpecialProceduresCallForInput.into();
+            request.owners = vec!["sam@advocacy.example".into()];
+        }
+        ids.push(deadlines.create_deadline(request).await.expect("created").into_inner().id);
+    }
+    deadlines
+        .cancel_deadline(pb::CancelDeadlineRequest { request_id: "p-c".into(), id: ids[0].clone(), expected_version: 1, reason: String::new() })
+        .await
+        .expect("cancelled");
+
+    // Paging through everything, 7 at a time: every deadline once, in due order.
+    let mut seen = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = deadlines
+            .list_deadlines(pb::ListDeadlinesRequest { page_size: 7, page_token: token.clone(), ..Default::default() })
+            .await
+            .expect("page")
+            .into_inner();
+        assert!(page.deadlines.len() <= 7);
+        seen.extend(page.deadlines.into_iter().map(|d| d.id));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    assert_eq!(seen, ids, "25 deadlines, each once, soonest first");
+
+    let open_torture = deadlines
+        .list_deadlines(pb::ListDeadlinesRequest {
+            statuses: vec![pb::DeadlineStatus::Open.into()],
+            mechanism: "SR-TORTURE".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("filtered")
+        .into_inner();
+    assert_eq!(open_torture.deadlines.len(), 5);
+
+    let sams = deadlines
+        .list_deadlines(pb::ListDeadlinesRequest { owner: "SAM@advocacy.example".into(), ..Default::default() })
+        .await
+        .expect("by owner")
+        .into_inner();
+    assert_eq!(sams.deadlines.len(), 5, "owner matching ignores case");
+
+    let cancelled = deadlines
+        .list_deadlines(pb::ListDeadlinesRequest { statuses: vec![pb::DeadlineStatus::Cancelled.into()], ..Default::default() })
+        .await
+        .expect("cancelled")
+        .into_inner();
+    assert_eq!(cancelled.deadlines.iter().map(|d| d.id.clone()).collect::<Vec<_>>(), vec![ids[0].clone()]);
+
+    // 10 to 14 May, Geneva noon = 10:00 UTC: due_from inclusive, due_to exclusive.
+    let window = deadlines
+        .list_deadlines(pb::ListDeadlinesRequest {
+            due_from: Some(prost_types::Timestamp { seconds: 1_809_943_200, nanos: 0 }), // 2027-05-10T10:00Z
+            due_to: Some(prost_types::Timestamp { seconds: 1_810_375_200, nanos: 0 }),   // 2027-05-15T10:00Z
+            ..Default::default()
+        })
+        .await
+        .expect("window")
+        .into_inner();
+    let titles: Vec<_> = window.deadlines.iter().map(|d| d.title.as_str()).collect();
+    assert_eq!(titles, ["Deadline 10", "Deadline 11", "Deadline 12", "Deadline 13", "Deadline 14"]);
+    system.finish().await;
+}
