@@ -120,6 +120,12 @@ impl TestSystem {
         self.key.issue(person.email, person.roles.clone(), person.compartments.clone(), now, 3600)
     }
 
+    /// A token that was valid for an hour and expired an hour ago.
+    pub fn expired_token_for(&self, person: &Person) -> String {
+        let two_hours_ago = chrono::Utc::now().timestamp() - 7200;
+        self.key.issue(person.email, person.roles.clone(), person.compartments.clone(), two_hours_ago, 3600)
+    }
+
     pub async fn channel_as(&self, person: &Person) -> AuthedChannel {
         let token = BearerToken::new(&self.token_for(person)).expect("ascii token");
         connect_with_token(&self.url(), &token).await.expect("connect")

@@ -15,6 +15,9 @@ pub enum DeadlineError {
     /// The caller read an older version than the one stored.
     #[error("deadline {id} is at version {current}, not {expected}: read it again and retry")]
     Stale { id: String, expected: i64, current: i64 },
+    /// A caller tried to file a deadline in a compartment they do not hold.
+    #[error("you may not file records in the {0} compartment")]
+    NotInCompartment(String),
     /// The deadline's status does not allow this change.
     #[error("{0}")]
     Transition(#[from] TransitionError),
@@ -46,6 +49,7 @@ impl ServiceError for DeadlineError {
             DeadlineError::Invalid(_) => ErrorCode::InvalidArgument,
             DeadlineError::NotFound(_) => ErrorCode::NotFound,
             DeadlineError::Stale { .. } => ErrorCode::StaleVersion,
+            DeadlineError::NotInCompartment(_) => ErrorCode::PermissionDenied,
             DeadlineError::Transition(_) => ErrorCode::FailedPrecondition,
             DeadlineError::RequestIdReused(_) => ErrorCode::AlreadyExists,
             DeadlineError::Corrupt(_) => ErrorCode::Internal,

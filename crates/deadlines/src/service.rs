@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
-use advocacy_platform::{Caller, Shutdown};
+use advocacy_platform::{Caller, Classification, Shutdown};
 
 use crate::domain::{Change, ChangeKind, Deadline, Due, DueInput, NewDeadline};
 use crate::error::DeadlineError;
@@ -42,6 +42,12 @@ impl Deadlines {
     }
 
     pub async fn create(&self, caller: &Caller, request_id: &str, new: NewDeadline) -> Result<Deadline, DeadlineError> {
+        if let Classification::Restricted { compartment } = &new.classification
+            && !caller.may_read_compartment(compartment)
+        {
+            return Err(DeadlineError::NotInCompartment(compartment.clone()));
+        }
+        let request_id = &scoped(caller, request_id);
         let fingerprint = fingerprint(&("create", &new));
         let id = uuid::Uuid::now_v7().to_string();
         let now = Utc::now();
@@ -58,7 +64,7 @@ impl Deadlines {
                 })
             })
             .await?;
-        replayed(result, request_id)
+        replayed(caller, result, request_id)
     }
 
     pub async fn get(&self, caller: &Caller, id: &str) -> Result<Deadline, DeadlineError> {
@@ -75,6 +81,7 @@ impl Deadlines {
     }
 
     pub async fn move_due(&self, caller: &Caller, request_id: &str, request: MoveRequest) -> Result<Deadline, DeadlineError> {
+        let request_id = &scoped(caller, request_id);
         let fingerprint = fingerprint(&("move", &request));
         let now = Utc::now();
         let result = self
@@ -94,7 +101,7 @@ impl Deadlines {
                 })
             })
             .await?;
-        replayed(result, request_id)
+        replayed(caller, result, request_id)
     }
 
     pub async fn complete(
@@ -105,6 +112,7 @@ impl Deadlines {
         expected_version: i64,
         done_at: Option<DateTime<Utc>>,
     ) -> Result<Deadline, DeadlineError> {
+        let request_id = &scoped(caller, request_id);
         let fingerprint = fingerprint(&("complete", id, expected_version, done_at));
         let now = Utc::now();
         let result = self
@@ -122,10 +130,11 @@ impl Deadlines {
                 })
             })
             .await?;
-        replayed(result, request_id)
+        replayed(caller, result, request_id)
     }
 
     pub async fn cancel(&self, caller: &Caller, request_id: &str, id: &str, expected_version: i64, reason: String) -> Result<Deadline, DeadlineError> {
+        let request_id = &scoped(caller, request_id);
         let fingerprint = fingerprint(&("cancel", id, expected_version, &reason));
         let now = Utc::now();
         let result = self
@@ -142,7 +151,7 @@ impl Deadlines {
                 })
             })
             .await?;
-        replayed(result, request_id)
+        replayed(caller, result, request_id)
     }
 
     /// A page of the change feed: the changes the caller may see, where to resume, and
@@ -235,11 +244,23 @@ fn audit_read(caller: &Caller, deadline: &Deadline) {
     tracing::info!(target: "audit", actor = %caller.subject, deadline = %deadline.id, "read of a restricted deadline");
 }
 
-fn replayed(result: Result<Deadline, Replay>, request_id: &str) -> Result<Deadline, DeadlineError> {
+/// The answer to a write: its result, or on a retry the first result (checked again for
+/// visibility, in case the caller lost a compartment since).
+fn replayed(caller: &Caller, result: Result<Deadline, Replay>, scoped_id: &str) -> Result<Deadline, DeadlineError> {
     match result {
-        Ok(deadline) | Err(Replay::Same(deadline)) => Ok(deadline),
-        Err(Replay::Conflict) => Err(DeadlineError::RequestIdReused(request_id.to_owned())),
+        Ok(deadline) => Ok(deadline),
+        Err(Replay::Same(deadline)) => visible(caller, deadline),
+        Err(Replay::Conflict) => {
+            let request_id = scoped_id.split_once('\n').map_or(scoped_id, |(_, id)| id);
+            Err(DeadlineError::RequestIdReused(request_id.to_owned()))
+        }
     }
+}
+
+/// Request ids are one caller's: another person who happens to send the same id makes a
+/// request of their own, and can never reach someone else's result through it.
+fn scoped(caller: &Caller, request_id: &str) -> String {
+    format!("{}\n{request_id}", caller.subject)
 }
 
 /// What identifies a request's content, so a reused request id with other content is told
