@@ -70,10 +70,8 @@ impl TestSystem {
             },
             _ => Storage::Sqlite(tempfile::tempdir().expect("a temporary directory")),
         };
-        let mut config = Config {
-            server: ServerLimits { shutdown_grace_secs: 5, ..ServerLimits::default() },
-            ..Config::default()
-        };
+        let mut config =
+            Config { server: ServerLimits { shutdown_grace_secs: 5, ..ServerLimits::default() }, ..Config::default() };
         config.auth.signing_key = Some(SIGNING_KEY.to_owned());
         match &storage {
             Storage::Sqlite(dir) => config.data_dir = dir.path().to_owned(),
@@ -152,13 +150,7 @@ impl TestSystem {
 
     /// The database a service owns, for checking what was (not) written.
     pub fn database(&self, service: ServiceName) -> &Database {
-        &self
-            .running()
-            .databases
-            .iter()
-            .find(|(name, _)| *name == service)
-            .expect("the service runs")
-            .1
+        &self.running().databases.iter().find(|(name, _)| *name == service).expect("the service runs").1
     }
 
     /// Stops the system and removes its databases.
@@ -185,7 +177,8 @@ impl Drop for TestSystem {
         if let Storage::Postgres { server, prefix } = &self.storage
             && !prefix.is_empty()
         {
-            let urls: Vec<String> = ServiceName::ALL.iter().map(|s| format!("{server}/{prefix}_{}", s.as_str())).collect();
+            let urls: Vec<String> =
+                ServiceName::ALL.iter().map(|s| format!("{server}/{prefix}_{}", s.as_str())).collect();
             let system = self.system.take();
             let _ = std::thread::spawn(move || {
                 let Ok(runtime) = tokio::runtime::Runtime::new() else { return };

@@ -46,7 +46,9 @@ async fn the_calendar_export_is_valid_icalendar_with_alarms_and_expanded_recurre
     deadlines
         .create_deadline(pb::CreateDeadlineRequest {
             lead_minutes: vec![10_080, 120],
-            source_url: "https://www.ohchr.org/en/calls-for-input/2027/detention-conditions-report-of-the-special-rapporteur".into(),
+            source_url:
+                "https://www.ohchr.org/en/calls-for-input/2027/detention-conditions-report-of-the-special-rapporteur"
+                    .into(),
             ..new_deadline("c-1", "Call for input; detention, torture & ill-treatment — «rapport»", "2027-01-31T23:59")
         })
         .await
@@ -60,17 +62,29 @@ async fn the_calendar_export_is_valid_icalendar_with_alarms_and_expanded_recurre
         .await
         .expect("weekly");
 
-    let all = deadlines.export_calendar(pb::ExportCalendarRequest { owner: String::new(), horizon_days: 28 }).await.expect("ics").into_inner();
+    let all = deadlines
+        .export_calendar(pb::ExportCalendarRequest { owner: String::new(), horizon_days: 28 })
+        .await
+        .expect("ics")
+        .into_inner();
     assert_valid_ics(&all.ics);
     let unfolded = all.ics.replace("\r\n ", "");
     assert!(unfolded.contains("SUMMARY:Call for input\\; detention\\, torture & ill-treatment — «rapport» (UPR)"));
     assert!(unfolded.contains("DTSTART:20270131T225900Z"), "23:59 in Geneva is 22:59 UTC in winter");
     assert!(unfolded.contains("TRIGGER:-PT10080M") && unfolded.contains("TRIGGER:-PT120M"));
     let weekly = unfolded.matches("SUMMARY:Weekly HRC informals").count();
-    assert_eq!(weekly, mondays_until(chrono::Utc::now() + chrono::Duration::days(28)), "every Monday within the horizon");
+    assert_eq!(
+        weekly,
+        mondays_until(chrono::Utc::now() + chrono::Duration::days(28)),
+        "every Monday within the horizon"
+    );
     assert_eq!(all.events as usize, 1 + weekly);
 
-    let sams = deadlines.export_calendar(pb::ExportCalendarRequest { owner: "sam@advocacy.example".into(), horizon_days: 7 }).await.expect("ics").into_inner();
+    let sams = deadlines
+        .export_calendar(pb::ExportCalendarRequest { owner: "sam@advocacy.example".into(), horizon_days: 7 })
+        .await
+        .expect("ics")
+        .into_inner();
     assert_valid_ics(&sams.ics);
     assert!(!sams.ics.contains("Call for input"));
     system.finish().await;

@@ -31,7 +31,13 @@ async fn the_feed_resumes_after_a_restart_with_nothing_missed_and_nothing_twice(
     let a = deadlines.create_deadline(new_deadline("f-1", "A", "2027-03-01T12:00")).await.expect("a").into_inner();
     deadlines.create_deadline(new_deadline("f-2", "B", "2027-03-02T12:00")).await.expect("b");
     deadlines
-        .move_deadline(pb::MoveDeadlineRequest { request_id: "f-3".into(), id: a.id.clone(), expected_version: 1, due: Some(local_time("2027-03-05T12:00", "")), reason: String::new() })
+        .move_deadline(pb::MoveDeadlineRequest {
+            request_id: "f-3".into(),
+            id: a.id.clone(),
+            expected_version: 1,
+            due: Some(local_time("2027-03-05T12:00", "")),
+            reason: String::new(),
+        })
         .await
         .expect("moved");
 
@@ -44,7 +50,12 @@ async fn the_feed_resumes_after_a_restart_with_nothing_missed_and_nothing_twice(
     system.restart().await;
     let mut deadlines = system.deadlines().await;
     deadlines
-        .complete_deadline(pb::CompleteDeadlineRequest { request_id: "f-4".into(), id: a.id.clone(), expected_version: 2, completed_at: None })
+        .complete_deadline(pb::CompleteDeadlineRequest {
+            request_id: "f-4".into(),
+            id: a.id.clone(),
+            expected_version: 2,
+            completed_at: None,
+        })
         .await
         .expect("completed");
     deadlines.create_deadline(new_deadline("f-5", "C", "2027-03-03T12:00")).await.expect("c");
@@ -61,12 +72,17 @@ async fn a_watcher_sees_stored_then_live_changes_and_catches_up_after_the_server
     let mut deadlines = system.deadlines().await;
     deadlines.create_deadline(new_deadline("w-1", "Stored", "2027-04-01T12:00")).await.expect("stored");
 
-    let mut watch = deadlines.watch_changes(pb::WatchChangesRequest { after_revision: 0 }).await.expect("watch").into_inner();
+    let mut watch =
+        deadlines.watch_changes(pb::WatchChangesRequest { after_revision: 0 }).await.expect("watch").into_inner();
     let first = watch.next().await.expect("an item").expect("a change");
     assert_eq!((first.revision, first.deadline.map(|d| d.title)), (1, Some("Stored".to_owned())));
 
     deadlines.create_deadline(new_deadline("w-2", "Live", "2027-04-02T12:00")).await.expect("live");
-    let live = tokio::time::timeout(Duration::from_secs(5), watch.next()).await.expect("in time").expect("an item").expect("a change");
+    let live = tokio::time::timeout(Duration::from_secs(5), watch.next())
+        .await
+        .expect("in time")
+        .expect("an item")
+        .expect("a change");
     assert_eq!(live.revision, 2);
     let mut last_seen = live.revision;
 
@@ -86,10 +102,18 @@ async fn a_watcher_sees_stored_then_live_changes_and_catches_up_after_the_server
     let mut deadlines = system.deadlines().await;
     deadlines.create_deadline(new_deadline("w-3", "While away", "2027-04-03T12:00")).await.expect("c");
     deadlines.create_deadline(new_deadline("w-4", "After", "2027-04-04T12:00")).await.expect("d");
-    let mut resumed = deadlines.watch_changes(pb::WatchChangesRequest { after_revision: last_seen }).await.expect("watch").into_inner();
+    let mut resumed = deadlines
+        .watch_changes(pb::WatchChangesRequest { after_revision: last_seen })
+        .await
+        .expect("watch")
+        .into_inner();
     let mut got = Vec::new();
     while got.len() < 2 {
-        let change = tokio::time::timeout(Duration::from_secs(5), resumed.next()).await.expect("in time").expect("an item").expect("a change");
+        let change = tokio::time::timeout(Duration::from_secs(5), resumed.next())
+            .await
+            .expect("in time")
+            .expect("an item")
+            .expect("a change");
         got.push(change.revision);
     }
     assert_eq!(got, [3, 4], "resumed exactly after the last revision seen");

@@ -8,7 +8,10 @@ fn sanctions_deadline(request_id: &str) -> pb::CreateDeadlineRequest {
     pb::CreateDeadlineRequest {
         mechanism: "SANCTIONS-UK".into(),
         kind: pb::DeadlineKind::Other.into(),
-        classification: Some(pb::Classification { level: pb::Confidentiality::Restricted.into(), compartment: "sanctions".into() }),
+        classification: Some(pb::Classification {
+            level: pb::Confidentiality::Restricted.into(),
+            compartment: "sanctions".into(),
+        }),
         ..new_deadline(request_id, "Sanctions package: named prison officials", "2027-02-26T17:00")
     }
 }
@@ -19,7 +22,8 @@ async fn staff_without_the_compartment_cannot_read_list_watch_or_change_a_sancti
     let mut sam = system.deadlines_as(&Person::sanctions_staff()).await;
     let secret = sam.create_deadline(sanctions_deadline("s-1")).await.expect("created").into_inner();
     assert_eq!(secret.zone, "Europe/London");
-    let public = sam.create_deadline(new_deadline("s-2", "UPR report", "2027-03-29T12:00")).await.expect("created").into_inner();
+    let public =
+        sam.create_deadline(new_deadline("s-2", "UPR report", "2027-03-29T12:00")).await.expect("created").into_inner();
 
     let mut ana = system.deadlines_as(&Person::staff()).await;
     let get = ana.get_deadline(pb::GetDeadlineRequest { id: secret.id.clone() }).await.expect_err("hidden");
@@ -28,17 +32,44 @@ async fn staff_without_the_compartment_cannot_read_list_watch_or_change_a_sancti
 
     let listed = ana.list_deadlines(pb::ListDeadlinesRequest::default()).await.expect("list").into_inner();
     assert_eq!(listed.deadlines.iter().map(|d| d.id.clone()).collect::<Vec<_>>(), vec![public.id.clone()]);
-    let by_mechanism = ana.list_deadlines(pb::ListDeadlinesRequest { mechanism: "SANCTIONS-UK".into(), ..Default::default() }).await.expect("list").into_inner();
+    let by_mechanism = ana
+        .list_deadlines(pb::ListDeadlinesRequest { mechanism: "SANCTIONS-UK".into(), ..Default::default() })
+        .await
+        .expect("list")
+        .into_inner();
     assert!(by_mechanism.deadlines.is_empty());
 
-    let feed = ana.list_changes(pb::ListChangesRequest { after_revision: 0, limit: 0 }).await.expect("feed").into_inner();
+    let feed =
+        ana.list_changes(pb::ListChangesRequest { after_revision: 0, limit: 0 }).await.expect("feed").into_inner();
     assert_eq!(feed.changes.iter().map(|c| c.revision).collect::<Vec<_>>(), vec![2]);
     assert_eq!(feed.resume_after_revision, 2, "the hidden change is skipped, not replayed forever");
 
     for attempt in [
-        ana.move_deadline(pb::MoveDeadlineRequest { request_id: "a-1".into(), id: secret.id.clone(), expected_version: 1, due: Some(local_time("2027-03-01T12:00", "")), reason: String::new() }).await.err(),
-        ana.complete_deadline(pb::CompleteDeadlineRequest { request_id: "a-2".into(), id: secret.id.clone(), expected_version: 1, completed_at: None }).await.err(),
-        ana.cancel_deadline(pb::CancelDeadlineRequest { request_id: "a-3".into(), id: secret.id.clone(), expected_version: 1, reason: String::new() }).await.err(),
+        ana.move_deadline(pb::MoveDeadlineRequest {
+            request_id: "a-1".into(),
+            id: secret.id.clone(),
+            expected_version: 1,
+            due: Some(local_time("2027-03-01T12:00", "")),
+            reason: String::new(),
+        })
+        .await
+        .err(),
+        ana.complete_deadline(pb::CompleteDeadlineRequest {
+            request_id: "a-2".into(),
+            id: secret.id.clone(),
+            expected_version: 1,
+            completed_at: None,
+        })
+        .await
+        .err(),
+        ana.cancel_deadline(pb::CancelDeadlineRequest {
+            request_id: "a-3".into(),
+            id: secret.id.clone(),
+            expected_version: 1,
+            reason: String::new(),
+        })
+        .await
+        .err(),
         ana.list_occurrences(pb::ListOccurrencesRequest { id: secret.id.clone(), from: None, limit: 0 }).await.err(),
     ] {
         assert_eq!(attempt.map(|e| e.code()), Some(Code::NotFound));
@@ -50,7 +81,10 @@ async fn staff_without_the_compartment_cannot_read_list_watch_or_change_a_sancti
 
     // A manager without the compartment is no exception; the holder still sees it whole.
     let mut maria = system.deadlines_as(&Person::manager()).await;
-    assert_eq!(maria.get_deadline(pb::GetDeadlineRequest { id: secret.id.clone() }).await.expect_err("hidden").code(), Code::NotFound);
+    assert_eq!(
+        maria.get_deadline(pb::GetDeadlineRequest { id: secret.id.clone() }).await.expect_err("hidden").code(),
+        Code::NotFound
+    );
     let seen = sam.get_deadline(pb::GetDeadlineRequest { id: secret.id.clone() }).await.expect("visible").into_inner();
     assert_eq!(seen, secret);
     system.finish().await;
@@ -68,7 +102,11 @@ async fn a_request_id_cannot_be_used_to_fish_for_a_hidden_deadline() {
     assert_eq!(replay.code(), Code::PermissionDenied);
 
     // The same id for an ordinary deadline is simply Ana's own request.
-    let own = ana.create_deadline(new_deadline("guessable-id", "Ana's own", "2027-03-01T12:00")).await.expect("created").into_inner();
+    let own = ana
+        .create_deadline(new_deadline("guessable-id", "Ana's own", "2027-03-01T12:00"))
+        .await
+        .expect("created")
+        .into_inner();
     assert_ne!(own.id, secret.id);
     assert_eq!(own.title, "Ana's own");
     system.finish().await;

@@ -24,7 +24,8 @@ async fn a_deadline_is_recorded_moved_and_completed_on_time() {
     assert_eq!(created.lead_minutes, vec![10_080, 1_440]);
     assert_eq!(created.stamp.as_ref().map(|s| s.created_by.as_str()), Some("ana@advocacy.example"));
 
-    let fetched = deadlines.get_deadline(pb::GetDeadlineRequest { id: created.id.clone() }).await.expect("get").into_inner();
+    let fetched =
+        deadlines.get_deadline(pb::GetDeadlineRequest { id: created.id.clone() }).await.expect("get").into_inner();
     assert_eq!(fetched, created);
 
     let moved = deadlines
@@ -57,7 +58,12 @@ async fn a_deadline_is_recorded_moved_and_completed_on_time() {
     assert_eq!(done.version, 3);
 
     let again = deadlines
-        .cancel_deadline(pb::CancelDeadlineRequest { request_id: "r-4".into(), id: created.id.clone(), expected_version: 3, reason: "x".into() })
+        .cancel_deadline(pb::CancelDeadlineRequest {
+            request_id: "r-4".into(),
+            id: created.id.clone(),
+            expected_version: 3,
+            reason: "x".into(),
+        })
         .await
         .expect_err("a completed deadline cannot be cancelled");
     assert_eq!(again.code(), Code::FailedPrecondition);
@@ -87,9 +93,18 @@ async fn a_late_completion_is_recorded_as_late_and_a_cancelled_deadline_stays_ca
     assert!(!done.completed_on_time);
     assert_eq!(rfc3339(&done.completed_at), "2026-03-02T11:00:00+00:00");
 
-    let other = deadlines.create_deadline(new_deadline("l-3", "Side event", "2027-06-01T09:00")).await.expect("created").into_inner();
+    let other = deadlines
+        .create_deadline(new_deadline("l-3", "Side event", "2027-06-01T09:00"))
+        .await
+        .expect("created")
+        .into_inner();
     let cancelled = deadlines
-        .cancel_deadline(pb::CancelDeadlineRequest { request_id: "l-4".into(), id: other.id.clone(), expected_version: 1, reason: "session postponed".into() })
+        .cancel_deadline(pb::CancelDeadlineRequest {
+            request_id: "l-4".into(),
+            id: other.id.clone(),
+            expected_version: 1,
+            reason: "session postponed".into(),
+        })
         .await
         .expect("cancelled")
         .into_inner();
@@ -147,7 +162,11 @@ async fn two_people_editing_at_once_cannot_silently_overwrite_each_other() {
     let system = TestSystem::spawn().await;
     let mut ana = system.deadlines().await;
     let mut sam = system.deadlines_as(&Person::sanctions_staff()).await;
-    let d = ana.create_deadline(new_deadline("c-1", "HRC informals", "2027-03-01T10:00")).await.expect("created").into_inner();
+    let d = ana
+        .create_deadline(new_deadline("c-1", "HRC informals", "2027-03-01T10:00"))
+        .await
+        .expect("created")
+        .into_inner();
     let move_to = |request_id: &str, local: &str| pb::MoveDeadlineRequest {
         request_id: request_id.into(),
         id: d.id.clone(),
@@ -155,7 +174,10 @@ async fn two_people_editing_at_once_cannot_silently_overwrite_each_other() {
         due: Some(local_time(local, "")),
         reason: String::new(),
     };
-    let (a, s) = tokio::join!(ana.move_deadline(move_to("c-ana", "2027-03-02T10:00")), sam.move_deadline(move_to("c-sam", "2027-03-03T10:00")));
+    let (a, s) = tokio::join!(
+        ana.move_deadline(move_to("c-ana", "2027-03-02T10:00")),
+        sam.move_deadline(move_to("c-sam", "2027-03-03T10:00"))
+    );
     let outcomes = [a.map(|r| r.into_inner()), s.map(|r| r.into_inner())];
     let winners: Vec<_> = outcomes.iter().filter_map(|o| o.as_ref().ok()).collect();
     let losers: Vec<_> = outcomes.iter().filter_map(|o| o.as_ref().err()).collect();
@@ -172,7 +194,8 @@ async fn listing_filters_by_status_mechanism_owner_and_period_and_pages_without_
     let mut deadlines = system.deadlines().await;
     let mut ids = Vec::new();
     for day in 1..=25 {
-        let mut request = new_deadline(&format!("p-{day}"), &format!("Deadline {day}"), &format!("2027-05-{day:02}T12:00"));
+        let mut request =
+            new_deadline(&format!("p-{day}"), &format!("Deadline {day}"), &format!("2027-05-{day:02}T12:00"));
         if day % 5 == 0 {
             request.mechanism = "SR-TORTURE".into();
             request.kind = pb::DeadlineKind::SpecialProceduresCallForInput.into();
@@ -181,7 +204,12 @@ async fn listing_filters_by_status_mechanism_owner_and_period_and_pages_without_
         ids.push(deadlines.create_deadline(request).await.expect("created").into_inner().id);
     }
     deadlines
-        .cancel_deadline(pb::CancelDeadlineRequest { request_id: "p-c".into(), id: ids[0].clone(), expected_version: 1, reason: String::new() })
+        .cancel_deadline(pb::CancelDeadlineRequest {
+            request_id: "p-c".into(),
+            id: ids[0].clone(),
+            expected_version: 1,
+            reason: String::new(),
+        })
         .await
         .expect("cancelled");
 
@@ -222,7 +250,10 @@ async fn listing_filters_by_status_mechanism_owner_and_period_and_pages_without_
     assert_eq!(sams.deadlines.len(), 5, "owner matching ignores case");
 
     let cancelled = deadlines
-        .list_deadlines(pb::ListDeadlinesRequest { statuses: vec![pb::DeadlineStatus::Cancelled.into()], ..Default::default() })
+        .list_deadlines(pb::ListDeadlinesRequest {
+            statuses: vec![pb::DeadlineStatus::Cancelled.into()],
+            ..Default::default()
+        })
         .await
         .expect("cancelled")
         .into_inner();

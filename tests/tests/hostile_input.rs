@@ -24,21 +24,32 @@ async fn database_state(system: &TestSystem) -> Vec<i64> {
     state
 }
 
-fn create_case(name: &'static str, field: &'static str, edit: impl FnOnce(&mut pb::CreateDeadlineRequest)) -> (&'static str, &'static str, pb::CreateDeadlineRequest) {
+fn create_case(
+    name: &'static str,
+    field: &'static str,
+    edit: impl FnOnce(&mut pb::CreateDeadlineRequest),
+) -> (&'static str, &'static str, pb::CreateDeadlineRequest) {
     let mut request = new_deadline("hostile", "A valid title", "2027-03-01T12:00");
     edit(&mut request);
     (name, field, request)
 }
 
 fn utc(seconds: i64, nanos: i32) -> Option<pb::WhenInput> {
-    Some(pb::WhenInput { at: Some(pb::when_input::At::Utc(prost_types::Timestamp { seconds, nanos })), zone: String::new() })
+    Some(pb::WhenInput {
+        at: Some(pb::when_input::At::Utc(prost_types::Timestamp { seconds, nanos })),
+        zone: String::new(),
+    })
 }
 
 #[tokio::test]
 async fn each_bad_field_of_a_create_is_named_and_nothing_is_written() {
     let system = TestSystem::spawn().await;
     let mut deadlines = system.deadlines().await;
-    let existing = deadlines.create_deadline(new_deadline("seed", "Existing", "2027-02-01T12:00")).await.expect("seed").into_inner();
+    let existing = deadlines
+        .create_deadline(new_deadline("seed", "Existing", "2027-02-01T12:00"))
+        .await
+        .expect("seed")
+        .into_inner();
     let before = database_state(&system).await;
 
     let cases = vec![
@@ -47,8 +58,12 @@ async fn each_bad_field_of_a_create_is_named_and_nothing_is_written() {
         create_case("control characters in title", "title", |r| r.title = "Report\u{0}\u{7}".into()),
         create_case("unknown mechanism", "mechanism", |r| r.mechanism = "UN-MARS".into()),
         create_case("SQL in mechanism", "mechanism", |r| r.mechanism = "UPR'; DROP TABLE deadlines; --".into()),
-        create_case("unknown time zone", "due.zone", |r| r.due = Some(local_time("2027-03-01T12:00", "Europe/Atlantis"))),
-        create_case("abbreviation instead of zone", "due.zone", |r| r.due = Some(local_time("2027-03-01T12:00", "CET"))),
+        create_case("unknown time zone", "due.zone", |r| {
+            r.due = Some(local_time("2027-03-01T12:00", "Europe/Atlantis"))
+        }),
+        create_case("abbreviation instead of zone", "due.zone", |r| {
+            r.due = Some(local_time("2027-03-01T12:00", "CET"))
+        }),
         create_case("year 10000", "due.local", |r| r.due = Some(local_time("10000-01-01T00:00", ""))),
         create_case("year 10000 as an instant", "due.utc", |r| r.due = utc(253_402_300_800, 0)),
         create_case("30 February", "due.local", |r| r.due = Some(local_time("2027-02-30T12:00", ""))),
@@ -59,21 +74,47 @@ async fn each_bad_field_of_a_create_is_named_and_nothing_is_written() {
         create_case("negative lead time", "lead_minutes[1]", |r| r.lead_minutes = vec![1_440, -60]),
         create_case("lead time over a year", "lead_minutes[0]", |r| r.lead_minutes = vec![600_000]),
         create_case("too many lead times", "lead_minutes", |r| r.lead_minutes = (1..=11).collect()),
-        create_case("bad cron", "recurrence.cron", |r| r.recurrence = Some(pb::Recurrence { cron: "every monday".into(), zone: String::new() })),
-        create_case("cron every minute", "recurrence.cron", |r| r.recurrence = Some(pb::Recurrence { cron: "* * * * *".into(), zone: String::new() })),
-        create_case("cron that never fires", "recurrence.cron", |r| r.recurrence = Some(pb::Recurrence { cron: "0 12 30 2 *".into(), zone: String::new() })),
-        create_case("unknown recurrence zone", "recurrence.zone", |r| r.recurrence = Some(pb::Recurrence { cron: "0 12 * * MON".into(), zone: "Nowhere/Land".into() })),
-        create_case("bad owner email", "owners[1]", |r| r.owners = vec!["ana@advocacy.example".into(), "not-an-email".into()]),
-        create_case("header injection in email", "owners[0]", |r| r.owners = vec!["ana@advocacy.example\r\nBcc: all@x.org".into()]),
-        create_case("too many owners", "owners", |r| r.owners = (0..21).map(|i| format!("p{i}@advocacy.example")).collect()),
+        create_case("bad cron", "recurrence.cron", |r| {
+            r.recurrence = Some(pb::Recurrence { cron: "every monday".into(), zone: String::new() })
+        }),
+        create_case("cron every minute", "recurrence.cron", |r| {
+            r.recurrence = Some(pb::Recurrence { cron: "* * * * *".into(), zone: String::new() })
+        }),
+        create_case("cron that never fires", "recurrence.cron", |r| {
+            r.recurrence = Some(pb::Recurrence { cron: "0 12 30 2 *".into(), zone: String::new() })
+        }),
+        create_case("unknown recurrence zone", "recurrence.zone", |r| {
+            r.recurrence = Some(pb::Recurrence { cron: "0 12 * * MON".into(), zone: "Nowhere/Land".into() })
+        }),
+        create_case("bad owner email", "owners[1]", |r| {
+            r.owners = vec!["ana@advocacy.example".into(), "not-an-email".into()]
+        }),
+        create_case("header injection in email", "owners[0]", |r| {
+            r.owners = vec!["ana@advocacy.example\r\nBcc: all@x.org".into()]
+        }),
+        create_case("too many owners", "owners", |r| {
+            r.owners = (0..21).map(|i| format!("p{i}@advocacy.example")).collect()
+        }),
         create_case("javascript URL", "source_url", |r| r.source_url = "javascript:alert(1)".into()),
         create_case("URL without host", "source_url", |r| r.source_url = "https:///path".into()),
         create_case("unknown kind", "kind", |r| r.kind = 99),
         create_case("no kind", "kind", |r| r.kind = 0),
-        create_case("unknown confidentiality", "classification.level", |r| r.classification = Some(pb::Classification { level: 42, compartment: String::new() })),
-        create_case("restricted without compartment", "classification.compartment", |r| r.classification = Some(pb::Classification { level: pb::Confidentiality::Restricted.into(), compartment: String::new() })),
-        create_case("compartment with spaces", "classification.compartment", |r| r.classification = Some(pb::Classification { level: pb::Confidentiality::Restricted.into(), compartment: "quiet diplomacy".into() })),
-        create_case("verified in the future", "verified_at", |r| r.verified_at = Some(prost_types::Timestamp { seconds: 4_000_000_000, nanos: 0 })),
+        create_case("unknown confidentiality", "classification.level", |r| {
+            r.classification = Some(pb::Classification { level: 42, compartment: String::new() })
+        }),
+        create_case("restricted without compartment", "classification.compartment", |r| {
+            r.classification =
+                Some(pb::Classification { level: pb::Confidentiality::Restricted.into(), compartment: String::new() })
+        }),
+        create_case("compartment with spaces", "classification.compartment", |r| {
+            r.classification = Some(pb::Classification {
+                level: pb::Confidentiality::Restricted.into(),
+                compartment: "quiet diplomacy".into(),
+            })
+        }),
+        create_case("verified in the future", "verified_at", |r| {
+            r.verified_at = Some(prost_types::Timestamp { seconds: 4_000_000_000, nanos: 0 })
+        }),
         create_case("no request id", "request_id", |r| r.request_id = String::new()),
         create_case("huge request id", "request_id", |r| r.request_id = "r".repeat(10_000)),
     ];
@@ -92,7 +133,11 @@ async fn each_bad_field_of_a_create_is_named_and_nothing_is_written() {
     assert_eq!(violated_fields(&error), ["request_id", "title", "mechanism"]);
 
     // Nothing above disturbed the deadline that was there.
-    let still = deadlines.get_deadline(pb::GetDeadlineRequest { id: existing.id.clone() }).await.expect("still there").into_inner();
+    let still = deadlines
+        .get_deadline(pb::GetDeadlineRequest { id: existing.id.clone() })
+        .await
+        .expect("still there")
+        .into_inner();
     assert_eq!(still, existing);
     assert_eq!(database_state(&system).await, before);
     system.finish().await;
@@ -102,7 +147,11 @@ async fn each_bad_field_of_a_create_is_named_and_nothing_is_written() {
 async fn bad_updates_reads_and_feed_requests_are_refused_without_effect() {
     let system = TestSystem::spawn().await;
     let mut deadlines = system.deadlines().await;
-    let d = deadlines.create_deadline(new_deadline("seed", "Existing", "2027-02-01T12:00")).await.expect("seed").into_inner();
+    let d = deadlines
+        .create_deadline(new_deadline("seed", "Existing", "2027-02-01T12:00"))
+        .await
+        .expect("seed")
+        .into_inner();
     let before = database_state(&system).await;
     let unknown = "01a20000-0000-7000-8000-000000000000".to_owned();
     let move_request = |id: &str, version: i64, due: Option<pb::WhenInput>| pb::MoveDeadlineRequest {
@@ -113,40 +162,77 @@ async fn bad_updates_reads_and_feed_requests_are_refused_without_effect() {
         reason: String::new(),
     };
 
-    let stale = deadlines.move_deadline(move_request(&d.id, 7, Some(local_time("2027-03-01T12:00", "")))).await.expect_err("stale");
+    let stale = deadlines
+        .move_deadline(move_request(&d.id, 7, Some(local_time("2027-03-01T12:00", ""))))
+        .await
+        .expect_err("stale");
     assert_eq!(stale.code(), Code::Aborted);
-    let missing_version = deadlines.move_deadline(move_request(&d.id, 0, Some(local_time("2027-03-01T12:00", "")))).await.expect_err("no version");
+    let missing_version = deadlines
+        .move_deadline(move_request(&d.id, 0, Some(local_time("2027-03-01T12:00", ""))))
+        .await
+        .expect_err("no version");
     assert_eq!(violated_fields(&missing_version), ["expected_version"]);
-    let gap = deadlines.move_deadline(move_request(&d.id, 1, Some(local_time("2027-03-28T02:15", "")))).await.expect_err("gap");
+    let gap = deadlines
+        .move_deadline(move_request(&d.id, 1, Some(local_time("2027-03-28T02:15", ""))))
+        .await
+        .expect_err("gap");
     assert_eq!(violated_fields(&gap), ["due.local"]);
-    let nowhere = deadlines.move_deadline(move_request(&unknown, 1, Some(local_time("2027-03-01T12:00", "")))).await.expect_err("unknown");
+    let nowhere = deadlines
+        .move_deadline(move_request(&unknown, 1, Some(local_time("2027-03-01T12:00", ""))))
+        .await
+        .expect_err("unknown");
     assert_eq!(nowhere.code(), Code::NotFound);
     let future_done = deadlines
-        .complete_deadline(pb::CompleteDeadlineRequest { request_id: "c".into(), id: d.id.clone(), expected_version: 1, completed_at: Some(prost_types::Timestamp { seconds: 4_000_000_000, nanos: 0 }) })
+        .complete_deadline(pb::CompleteDeadlineRequest {
+            request_id: "c".into(),
+            id: d.id.clone(),
+            expected_version: 1,
+            completed_at: Some(prost_types::Timestamp { seconds: 4_000_000_000, nanos: 0 }),
+        })
         .await
         .expect_err("done in the future");
     assert_eq!(future_done.code(), Code::FailedPrecondition);
     let long_reason = deadlines
-        .cancel_deadline(pb::CancelDeadlineRequest { request_id: "x".into(), id: d.id.clone(), expected_version: 1, reason: "r".repeat(5_000) })
+        .cancel_deadline(pb::CancelDeadlineRequest {
+            request_id: "x".into(),
+            id: d.id.clone(),
+            expected_version: 1,
+            reason: "r".repeat(5_000),
+        })
         .await
         .expect_err("reason too long");
     assert_eq!(violated_fields(&long_reason), ["reason"]);
 
     let not_found = deadlines.get_deadline(pb::GetDeadlineRequest { id: unknown }).await.expect_err("unknown");
     assert_eq!(not_found.code(), Code::NotFound);
-    let malformed = deadlines.get_deadline(pb::GetDeadlineRequest { id: "../../etc/passwd".into() }).await.expect_err("malformed");
+    let malformed =
+        deadlines.get_deadline(pb::GetDeadlineRequest { id: "../../etc/passwd".into() }).await.expect_err("malformed");
     assert_eq!(violated_fields(&malformed), ["id"]);
-    let token = deadlines.list_deadlines(pb::ListDeadlinesRequest { page_token: "forged!".into(), ..Default::default() }).await.expect_err("token");
+    let token = deadlines
+        .list_deadlines(pb::ListDeadlinesRequest { page_token: "forged!".into(), ..Default::default() })
+        .await
+        .expect_err("token");
     assert_eq!(violated_fields(&token), ["page_token"]);
-    let size = deadlines.list_deadlines(pb::ListDeadlinesRequest { page_size: 100_000, ..Default::default() }).await.expect_err("size");
+    let size = deadlines
+        .list_deadlines(pb::ListDeadlinesRequest { page_size: 100_000, ..Default::default() })
+        .await
+        .expect_err("size");
     assert_eq!(violated_fields(&size), ["page_size"]);
-    let status = deadlines.list_deadlines(pb::ListDeadlinesRequest { statuses: vec![17], ..Default::default() }).await.expect_err("status");
+    let status = deadlines
+        .list_deadlines(pb::ListDeadlinesRequest { statuses: vec![17], ..Default::default() })
+        .await
+        .expect_err("status");
     assert_eq!(violated_fields(&status), ["statuses[0]"]);
-    let revision = deadlines.list_changes(pb::ListChangesRequest { after_revision: -1, limit: 0 }).await.expect_err("revision");
+    let revision =
+        deadlines.list_changes(pb::ListChangesRequest { after_revision: -1, limit: 0 }).await.expect_err("revision");
     assert_eq!(violated_fields(&revision), ["after_revision"]);
-    let watch = deadlines.watch_changes(pb::WatchChangesRequest { after_revision: -5 }).await.expect_err("watch revision");
+    let watch =
+        deadlines.watch_changes(pb::WatchChangesRequest { after_revision: -5 }).await.expect_err("watch revision");
     assert_eq!(violated_fields(&watch), ["after_revision"]);
-    let occurrences = deadlines.list_occurrences(pb::ListOccurrencesRequest { id: d.id.clone(), from: None, limit: 100_000 }).await.expect_err("limit");
+    let occurrences = deadlines
+        .list_occurrences(pb::ListOccurrencesRequest { id: d.id.clone(), from: None, limit: 100_000 })
+        .await
+        .expect_err("limit");
     assert_eq!(violated_fields(&occurrences), ["limit"]);
 
     assert_eq!(database_state(&system).await, before);
@@ -164,19 +250,29 @@ async fn calls_without_a_valid_token_are_refused_and_change_nothing() {
     assert_eq!(error.code(), Code::Unauthenticated);
 
     let forger = TokenKey::new(b"a-key-somebody-else-made-up-for-this").expect("key");
-    let forged = forger.issue("eve@evil.example", vec![Role::Admin], vec!["sanctions".into()], chrono::Utc::now().timestamp(), 3600);
+    let forged = forger.issue(
+        "eve@evil.example",
+        vec![Role::Admin],
+        vec!["sanctions".into()],
+        chrono::Utc::now().timestamp(),
+        3600,
+    );
     let mut eve = DeadlinesServiceClient::new(system.channel_with_token(&forged).await);
     let error = eve.create_deadline(request.clone()).await.expect_err("forged");
     assert_eq!(error.code(), Code::Unauthenticated);
     assert!(error.message().contains("signature"), "{}", error.message());
 
-    let mut late = DeadlinesServiceClient::new(system.channel_with_token(&system.expired_token_for(&Person::staff())).await);
+    let mut late =
+        DeadlinesServiceClient::new(system.channel_with_token(&system.expired_token_for(&Person::staff())).await);
     let error = late.create_deadline(request.clone()).await.expect_err("expired");
     assert_eq!(error.code(), Code::Unauthenticated);
     assert!(error.message().contains("expired"), "{}", error.message());
 
     let mut garbage = DeadlinesServiceClient::new(system.channel_with_token("not.a.token").await);
-    assert_eq!(garbage.list_deadlines(pb::ListDeadlinesRequest::default()).await.expect_err("garbage").code(), Code::Unauthenticated);
+    assert_eq!(
+        garbage.list_deadlines(pb::ListDeadlinesRequest::default()).await.expect_err("garbage").code(),
+        Code::Unauthenticated
+    );
 
     assert_eq!(database_state(&system).await, before);
     system.finish().await;
@@ -190,7 +286,12 @@ async fn an_oversized_message_is_cut_off_by_the_server_limit() {
     let mut request = new_deadline("big", "Big", "2027-03-01T12:00");
     request.source_url = format!("https://example.org/{}", "a".repeat(5 * 1024 * 1024));
     let error = deadlines.create_deadline(request).await.expect_err("5 MB message");
-    assert!(matches!(error.code(), Code::ResourceExhausted | Code::OutOfRange), "{:?}: {}", error.code(), error.message());
+    assert!(
+        matches!(error.code(), Code::ResourceExhausted | Code::OutOfRange),
+        "{:?}: {}",
+        error.code(),
+        error.message()
+    );
     assert_eq!(database_state(&system).await, before);
     system.finish().await;
 }

@@ -7,20 +7,22 @@ use advocacy_tests::{TestSystem, new_deadline, pb};
 use tokio_stream::StreamExt;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+use tonic_reflection::pb::v1::ServerReflectionRequest;
 use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
 use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
 use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
-use tonic_reflection::pb::v1::ServerReflectionRequest;
 
 #[tokio::test]
 async fn health_reports_each_hosted_service_without_a_token() {
     let system = TestSystem::spawn().await;
     let mut health = HealthClient::new(system.anonymous_channel().await);
     for service in ["", "advocacy.v1.DeadlinesService"] {
-        let status = health.check(HealthCheckRequest { service: service.into() }).await.expect("health").into_inner().status;
+        let status =
+            health.check(HealthCheckRequest { service: service.into() }).await.expect("health").into_inner().status;
         assert_eq!(status, ServingStatus::Serving as i32, "{service:?}");
     }
-    let unknown = health.check(HealthCheckRequest { service: "advocacy.v1.Nothing".into() }).await.expect_err("unknown");
+    let unknown =
+        health.check(HealthCheckRequest { service: "advocacy.v1.Nothing".into() }).await.expect_err("unknown");
     assert_eq!(unknown.code(), tonic::Code::NotFound);
     system.finish().await;
 }
@@ -30,12 +32,20 @@ async fn reflection_lists_the_services_and_describes_their_messages() {
     let system = TestSystem::spawn().await;
     let mut reflection = ServerReflectionClient::new(system.anonymous_channel().await);
     let requests = tokio_stream::iter([
-        ServerReflectionRequest { host: String::new(), message_request: Some(MessageRequest::ListServices(String::new())) },
-        ServerReflectionRequest { host: String::new(), message_request: Some(MessageRequest::FileContainingSymbol("advocacy.v1.DeadlinesService".into())) },
+        ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(MessageRequest::ListServices(String::new())),
+        },
+        ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(MessageRequest::FileContainingSymbol("advocacy.v1.DeadlinesService".into())),
+        },
     ]);
     let mut responses = reflection.server_reflection_info(requests).await.expect("reflection").into_inner();
     let listed = match responses.next().await.expect("a response").expect("ok").message_response {
-        Some(MessageResponse::ListServicesResponse(list)) => list.service.into_iter().map(|s| s.name).collect::<Vec<_>>(),
+        Some(MessageResponse::ListServicesResponse(list)) => {
+            list.service.into_iter().map(|s| s.name).collect::<Vec<_>>()
+        }
         other => panic!("expected a service list, got {other:?}"),
     };
     for expected in ["advocacy.v1.DeadlinesService", "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection"] {
@@ -64,7 +74,10 @@ async fn a_shutdown_lets_calls_in_flight_finish_and_refuses_new_connections() {
             tokio::spawn(async move {
                 let mut done = 0;
                 for i in 0..25 {
-                    match client.create_deadline(new_deadline(&format!("sd-{w}-{i}"), "During shutdown", "2027-03-01T12:00")).await {
+                    match client
+                        .create_deadline(new_deadline(&format!("sd-{w}-{i}"), "During shutdown", "2027-03-01T12:00"))
+                        .await
+                    {
                         Ok(_) => done += 1,
                         Err(_) => break,
                     }
@@ -79,7 +92,12 @@ async fn a_shutdown_lets_calls_in_flight_finish_and_refuses_new_connections() {
     for w in writes {
         acknowledged += w.await.expect("writer");
     }
-    assert!(tokio::time::timeout(Duration::from_secs(2), advocacy_platform::client::connect(&url)).await.map(|r| r.is_err()).unwrap_or(true));
+    assert!(
+        tokio::time::timeout(Duration::from_secs(2), advocacy_platform::client::connect(&url))
+            .await
+            .map(|r| r.is_err())
+            .unwrap_or(true)
+    );
 
     // Every write the server acknowledged is there after the restart, and nothing else.
     system.restart().await;
@@ -87,7 +105,11 @@ async fn a_shutdown_lets_calls_in_flight_finish_and_refuses_new_connections() {
     let mut stored = 0;
     let mut token = String::new();
     loop {
-        let page = deadlines.list_deadlines(pb::ListDeadlinesRequest { page_size: 500, page_token: token, ..Default::default() }).await.expect("list").into_inner();
+        let page = deadlines
+            .list_deadlines(pb::ListDeadlinesRequest { page_size: 500, page_token: token, ..Default::default() })
+            .await
+            .expect("list")
+            .into_inner();
         stored += page.deadlines.len();
         if page.next_page_token.is_empty() {
             break;

@@ -34,7 +34,7 @@ pub enum Command {
     Token(TokenArgs),
     /// Record and follow deadlines.
     #[command(subcommand)]
-    Deadlines(DeadlinesCommand),
+    Deadlines(Box<DeadlinesCommand>),
     /// Calendar files for Outlook, Google Calendar or Thunderbird.
     #[command(subcommand)]
     Calendar(CalendarCommand),

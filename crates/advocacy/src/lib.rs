@@ -21,7 +21,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             serve::run(&config, &services, demo).await
         }
         Command::Token(args) => commands::token::run(&config, &args),
-        Command::Deadlines(command) => commands::deadlines::run(&config, command).await,
+        Command::Deadlines(command) => commands::deadlines::run(&config, *command).await,
         Command::Calendar(command) => commands::calendar::run(&config, command).await,
         Command::Catalog { list, json } => {
             commands::catalog::run(&list, json);

@@ -40,12 +40,8 @@ impl Table {
             .rows
             .iter()
             .map(|row| {
-                let object: Map<String, Value> = self
-                    .headers
-                    .iter()
-                    .zip(row)
-                    .map(|(h, c)| (h.to_lowercase(), Value::String(c.clone())))
-                    .collect();
+                let object: Map<String, Value> =
+                    self.headers.iter().zip(row).map(|(h, c)| (h.to_lowercase(), Value::String(c.clone()))).collect();
                 Value::Object(object)
             })
             .collect();

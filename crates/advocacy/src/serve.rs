@@ -86,9 +86,11 @@ pub async fn start(config: &Config, services: &[ServiceName], listener: TcpListe
 
 /// Binds the configured gRPC address with a message that says what to do when it is taken.
 pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
-    TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr}; is another advocacy server running? Set ADVOCACY_GRPC_LISTEN to use another port"))
+    TcpListener::bind(addr).await.with_context(|| {
+        format!(
+            "cannot listen on {addr}; is another advocacy server running? Set ADVOCACY_GRPC_LISTEN to use another port"
+        )
+    })
 }
 
 /// Runs until SIGINT or SIGTERM.

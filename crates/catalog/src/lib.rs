@@ -80,13 +80,7 @@ pub fn country(code: &str) -> Option<Country> {
 }
 
 pub fn bodies() -> impl Iterator<Item = Body> {
-    bodies::BODIES.iter().map(|&(code, name, kind, seat, zone)| Body {
-        code,
-        name,
-        kind,
-        seat,
-        zone: known_zone(zone),
-    })
+    bodies::BODIES.iter().map(|&(code, name, kind, seat, zone)| Body { code, name, kind, seat, zone: known_zone(zone) })
 }
 
 pub fn body(code: &str) -> Option<Body> {
@@ -109,9 +103,7 @@ pub fn mechanism(code: &str) -> Option<Mechanism> {
 
 /// A government (two-letter country code) or a multilateral body (its code).
 pub fn actor(code: &str) -> Option<Actor> {
-    country(code)
-        .map(Actor::Government)
-        .or_else(|| body(code).map(Actor::Multilateral))
+    country(code).map(Actor::Government).or_else(|| body(code).map(Actor::Multilateral))
 }
 
 /// An IANA time zone by its exact name ("Europe/Zurich"). Abbreviations such as "CET" that

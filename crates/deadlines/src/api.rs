@@ -43,7 +43,10 @@ type ChangeStream = Pin<Box<dyn Stream<Item = Result<pb::DeadlineChange, Status>
 
 #[tonic::async_trait]
 impl DeadlinesService for DeadlinesApi {
-    async fn create_deadline(&self, request: Request<pb::CreateDeadlineRequest>) -> Result<Response<pb::Deadline>, Status> {
+    async fn create_deadline(
+        &self,
+        request: Request<pb::CreateDeadlineRequest>,
+    ) -> Result<Response<pb::Deadline>, Status> {
         let caller = Caller::of(&request)?;
         let request = request.into_inner();
         let (request_id, new) = parse_create(&caller, &request).map_err(status)?;
@@ -58,7 +61,10 @@ impl DeadlinesService for DeadlinesApi {
         Ok(Response::new(deadline_to_proto(&deadline)))
     }
 
-    async fn list_deadlines(&self, request: Request<pb::ListDeadlinesRequest>) -> Result<Response<pb::ListDeadlinesResponse>, Status> {
+    async fn list_deadlines(
+        &self,
+        request: Request<pb::ListDeadlinesRequest>,
+    ) -> Result<Response<pb::ListDeadlinesResponse>, Status> {
         let caller = Caller::of(&request)?;
         let query = parse_list(request.get_ref()).map_err(status)?;
         let mut deadlines = self.deadlines.list(&caller, &query).await.map_err(status)?;
@@ -96,7 +102,10 @@ impl DeadlinesService for DeadlinesApi {
         Ok(Response::new(deadline_to_proto(&deadline)))
     }
 
-    async fn complete_deadline(&self, request: Request<pb::CompleteDeadlineRequest>) -> Result<Response<pb::Deadline>, Status> {
+    async fn complete_deadline(
+        &self,
+        request: Request<pb::CompleteDeadlineRequest>,
+    ) -> Result<Response<pb::Deadline>, Status> {
         let caller = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
@@ -105,18 +114,20 @@ impl DeadlinesService for DeadlinesApi {
         let expected_version = v.check(parse_version(r.expected_version));
         let done_at = v.check(optional_timestamp("completed_at", r.completed_at.as_ref()));
         v.into_result().map_err(|e| status(e.into()))?;
-        let (Some(request_id), Some(id), Some(expected_version), Some(done_at)) = (request_id, id, expected_version, done_at) else {
+        let (Some(request_id), Some(id), Some(expected_version), Some(done_at)) =
+            (request_id, id, expected_version, done_at)
+        else {
             return Err(Status::internal("validation let a field through"));
         };
-        let deadline = self
-            .deadlines
-            .complete(&caller, &request_id, &id, expected_version, done_at)
-            .await
-            .map_err(status)?;
+        let deadline =
+            self.deadlines.complete(&caller, &request_id, &id, expected_version, done_at).await.map_err(status)?;
         Ok(Response::new(deadline_to_proto(&deadline)))
     }
 
-    async fn cancel_deadline(&self, request: Request<pb::CancelDeadlineRequest>) -> Result<Response<pb::Deadline>, Status> {
+    async fn cancel_deadline(
+        &self,
+        request: Request<pb::CancelDeadlineRequest>,
+    ) -> Result<Response<pb::Deadline>, Status> {
         let caller = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
@@ -125,18 +136,20 @@ impl DeadlinesService for DeadlinesApi {
         let expected_version = v.check(parse_version(r.expected_version));
         let reason = v.check(limits::optional_line("reason", &r.reason, domain::MAX_REASON_CHARS));
         v.into_result().map_err(|e| status(e.into()))?;
-        let (Some(request_id), Some(id), Some(expected_version), Some(reason)) = (request_id, id, expected_version, reason) else {
+        let (Some(request_id), Some(id), Some(expected_version), Some(reason)) =
+            (request_id, id, expected_version, reason)
+        else {
             return Err(Status::internal("validation let a field through"));
         };
-        let deadline = self
-            .deadlines
-            .cancel(&caller, &request_id, &id, expected_version, reason)
-            .await
-            .map_err(status)?;
+        let deadline =
+            self.deadlines.cancel(&caller, &request_id, &id, expected_version, reason).await.map_err(status)?;
         Ok(Response::new(deadline_to_proto(&deadline)))
     }
 
-    async fn list_occurrences(&self, request: Request<pb::ListOccurrencesRequest>) -> Result<Response<pb::ListOccurrencesResponse>, Status> {
+    async fn list_occurrences(
+        &self,
+        request: Request<pb::ListOccurrencesRequest>,
+    ) -> Result<Response<pb::ListOccurrencesResponse>, Status> {
         let caller = Caller::of(&request)?;
         let r = request.get_ref();
         let mut v = FieldViolations::new();
@@ -151,12 +164,18 @@ impl DeadlinesService for DeadlinesApi {
         let occurrences = deadline
             .occurrences(from.unwrap_or_else(Utc::now), limit)
             .into_iter()
-            .map(|at| pb::Occurrence { due: Some(to_timestamp(at)), due_local: due::local_rfc3339(at, deadline.due.zone) })
+            .map(|at| pb::Occurrence {
+                due: Some(to_timestamp(at)),
+                due_local: due::local_rfc3339(at, deadline.due.zone),
+            })
             .collect();
         Ok(Response::new(pb::ListOccurrencesResponse { occurrences }))
     }
 
-    async fn list_changes(&self, request: Request<pb::ListChangesRequest>) -> Result<Response<pb::ListChangesResponse>, Status> {
+    async fn list_changes(
+        &self,
+        request: Request<pb::ListChangesRequest>,
+    ) -> Result<Response<pb::ListChangesResponse>, Status> {
         let caller = Caller::of(&request)?;
         let r = request.get_ref();
         let mut v = FieldViolations::new();
@@ -186,7 +205,10 @@ impl DeadlinesService for DeadlinesApi {
         Ok(Response::new(Box::pin(stream)))
     }
 
-    async fn export_calendar(&self, request: Request<pb::ExportCalendarRequest>) -> Result<Response<pb::ExportCalendarResponse>, Status> {
+    async fn export_calendar(
+        &self,
+        request: Request<pb::ExportCalendarRequest>,
+    ) -> Result<Response<pb::ExportCalendarResponse>, Status> {
         let caller = Caller::of(&request)?;
         let r = request.get_ref();
         let mut v = FieldViolations::new();
@@ -204,7 +226,9 @@ impl DeadlinesService for DeadlinesApi {
 
 fn first_violation(e: DeadlineError) -> FieldViolation {
     match e {
-        DeadlineError::Invalid(v) => v.iter().next().cloned().unwrap_or_else(|| FieldViolation::new("request", "invalid")),
+        DeadlineError::Invalid(v) => {
+            v.iter().next().cloned().unwrap_or_else(|| FieldViolation::new("request", "invalid"))
+        }
         other => FieldViolation::new("request", other.to_string()),
     }
 }
@@ -244,13 +268,13 @@ fn optional_email(field: &str, value: &str) -> Result<Option<String>, FieldViola
 }
 
 /// The due time as sent, and the zone if one was named.
-fn parse_due_input(field: &str, input: Option<&pb::WhenInput>) -> Result<(DueInput, Option<chrono_tz::Tz>), FieldViolation> {
+fn parse_due_input(
+    field: &str,
+    input: Option<&pb::WhenInput>,
+) -> Result<(DueInput, Option<chrono_tz::Tz>), FieldViolation> {
     let input = input.ok_or_else(|| FieldViolation::new(field, "is required"))?;
-    let zone = if input.zone.trim().is_empty() {
-        None
-    } else {
-        Some(due::parse_zone(&format!("{field}.zone"), &input.zone)?)
-    };
+    let zone =
+        if input.zone.trim().is_empty() { None } else { Some(due::parse_zone(&format!("{field}.zone"), &input.zone)?) };
     let at = match &input.at {
         Some(pb::when_input::At::Local(text)) => DueInput::Local(text.clone()),
         Some(pb::when_input::At::Utc(ts)) => DueInput::Utc(from_timestamp(&format!("{field}.utc"), ts)?),
@@ -263,10 +287,12 @@ fn parse_create(caller: &Caller, r: &pb::CreateDeadlineRequest) -> Result<(Strin
     let mut v = FieldViolations::new();
     let request_id = v.check(limits::request_id("request_id", &r.request_id));
     let title = v.check(limits::required_line("title", &r.title, domain::MAX_TITLE_CHARS));
-    let mechanism = v.check(
-        catalog::mechanism(r.mechanism.trim())
-            .ok_or_else(|| FieldViolation::new("mechanism", format!("{:.64} is not a mechanism code of the catalog (for example UPR, SR-TORTURE, CRC)", r.mechanism))),
-    );
+    let mechanism = v.check(catalog::mechanism(r.mechanism.trim()).ok_or_else(|| {
+        FieldViolation::new(
+            "mechanism",
+            format!("{:.64} is not a mechanism code of the catalog (for example UPR, SR-TORTURE, CRC)", r.mechanism),
+        )
+    }));
     let kind = v.check(kind_from_proto(r.kind));
     let due = v.check(parse_due_input("due", r.due.as_ref()));
     let due = match (due, mechanism) {
@@ -282,16 +308,43 @@ fn parse_create(caller: &Caller, r: &pb::CreateDeadlineRequest) -> Result<(Strin
     let lead_minutes = v.check(parse_leads(&r.lead_minutes));
     let recurrence = match (&r.recurrence, due) {
         (Some(rec), Some(due)) if !rec.cron.trim().is_empty() || !rec.zone.trim().is_empty() => {
-            let zone = if rec.zone.trim().is_empty() { Ok(due.zone) } else { due::parse_zone("recurrence.zone", &rec.zone) };
+            let zone =
+                if rec.zone.trim().is_empty() { Ok(due.zone) } else { due::parse_zone("recurrence.zone", &rec.zone) };
             v.check(zone.and_then(|zone| Recurrence::parse("recurrence", &rec.cron, zone))).map(Some)
         }
         _ => Some(None),
     };
-    let classification = v.check(Classification::parse("classification", r.classification.as_ref(), Classification::Internal));
+    let classification =
+        v.check(Classification::parse("classification", r.classification.as_ref(), Classification::Internal));
     v.into_result()?;
-    match (request_id, title, mechanism, kind, due, source_url, verified_at, owners, lead_minutes, recurrence, classification) {
-        (Some(request_id), Some(title), Some(m), Some(kind), Some(due), Some(source_url), Some(verified_at), Some(owners), Some(lead_minutes), Some(recurrence), Some(classification)) => {
-            Ok((request_id, NewDeadline {
+    match (
+        request_id,
+        title,
+        mechanism,
+        kind,
+        due,
+        source_url,
+        verified_at,
+        owners,
+        lead_minutes,
+        recurrence,
+        classification,
+    ) {
+        (
+            Some(request_id),
+            Some(title),
+            Some(m),
+            Some(kind),
+            Some(due),
+            Some(source_url),
+            Some(verified_at),
+            Some(owners),
+            Some(lead_minutes),
+            Some(recurrence),
+            Some(classification),
+        ) => Ok((
+            request_id,
+            NewDeadline {
                 title,
                 mechanism: m.code.to_owned(),
                 kind,
@@ -302,8 +355,8 @@ fn parse_create(caller: &Caller, r: &pb::CreateDeadlineRequest) -> Result<(Strin
                 lead_minutes,
                 recurrence,
                 classification,
-            }))
-        }
+            },
+        )),
         _ => Err(FieldViolations::from(FieldViolation::new("request", "incomplete")).into()),
     }
 }
@@ -362,7 +415,11 @@ fn parse_list(r: &pb::ListDeadlinesRequest) -> Result<ListQuery, DeadlineError> 
     let mechanism = if r.mechanism.trim().is_empty() {
         None
     } else {
-        v.check(catalog::mechanism(r.mechanism.trim()).map(|m| m.code.to_owned()).ok_or_else(|| FieldViolation::new("mechanism", "is not a mechanism code of the catalog")))
+        v.check(
+            catalog::mechanism(r.mechanism.trim())
+                .map(|m| m.code.to_owned())
+                .ok_or_else(|| FieldViolation::new("mechanism", "is not a mechanism code of the catalog")),
+        )
     };
     let owner = v.check(optional_email("owner", &r.owner)).flatten();
     let due_from = v.check(optional_timestamp("due_from", r.due_from.as_ref())).flatten();
@@ -441,7 +498,10 @@ pub fn deadline_to_proto(d: &Deadline) -> pb::Deadline {
         verified_at: d.verified_at.map(to_timestamp),
         owners: d.owners.clone(),
         lead_minutes: d.lead_minutes.clone(),
-        recurrence: d.recurrence.as_ref().map(|r| pb::Recurrence { cron: r.cron.clone(), zone: r.zone.name().to_owned() }),
+        recurrence: d
+            .recurrence
+            .as_ref()
+            .map(|r| pb::Recurrence { cron: r.cron.clone(), zone: r.zone.name().to_owned() }),
         status: status_to_proto(d.status).into(),
         completed_at: d.completed_at.map(to_timestamp),
         completed_on_time: d.completed_on_time,

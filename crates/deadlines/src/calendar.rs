@@ -54,13 +54,8 @@ fn event(out: &mut String, d: &Deadline, at: DateTime<Utc>, occurrence: usize, n
     line(out, &format!("LAST-MODIFIED:{}", utc(d.updated_at)));
     line(out, &format!("SEQUENCE:{}", d.version.max(0)));
     line(out, &format!("SUMMARY:{}", text(&format!("{} ({})", d.title, d.mechanism))));
-    let mut description = format!(
-        "{}\n{} {} ({})",
-        d.kind.label(),
-        "Due",
-        local_rfc3339(at, d.due.zone),
-        d.due.zone.name()
-    );
+    let mut description =
+        format!("{}\n{} {} ({})", d.kind.label(), "Due", local_rfc3339(at, d.due.zone), d.due.zone.name());
     if !d.source_url.is_empty() {
         let _ = write!(description, "\nSource: {}", d.source_url);
     }

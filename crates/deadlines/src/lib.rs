@@ -36,7 +36,12 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
 pub type Service = InterceptedService<DeadlinesServiceServer<DeadlinesApi>, Authenticator>;
 
 /// Builds the gRPC service on an opened database.
-pub async fn service(db: &Database, limits: &ServerLimits, auth: Authenticator, shutdown: Shutdown) -> Result<Service, DeadlineError> {
+pub async fn service(
+    db: &Database,
+    limits: &ServerLimits,
+    auth: Authenticator,
+    shutdown: Shutdown,
+) -> Result<Service, DeadlineError> {
     let store = store::Store::new(db).await?;
     let api = DeadlinesApi::new(service::Deadlines::new(store), shutdown);
     let server = DeadlinesServiceServer::new(api)

@@ -80,7 +80,12 @@ impl Deadlines {
         Ok(deadlines)
     }
 
-    pub async fn move_due(&self, caller: &Caller, request_id: &str, request: MoveRequest) -> Result<Deadline, DeadlineError> {
+    pub async fn move_due(
+        &self,
+        caller: &Caller,
+        request_id: &str,
+        request: MoveRequest,
+    ) -> Result<Deadline, DeadlineError> {
         let request_id = &scoped(caller, request_id);
         let fingerprint = fingerprint(&("move", &request));
         let now = Utc::now();
@@ -133,7 +138,14 @@ impl Deadlines {
         replayed(caller, result, request_id)
     }
 
-    pub async fn cancel(&self, caller: &Caller, request_id: &str, id: &str, expected_version: i64, reason: String) -> Result<Deadline, DeadlineError> {
+    pub async fn cancel(
+        &self,
+        caller: &Caller,
+        request_id: &str,
+        id: &str,
+        expected_version: i64,
+        reason: String,
+    ) -> Result<Deadline, DeadlineError> {
         let request_id = &scoped(caller, request_id);
         let fingerprint = fingerprint(&("cancel", id, expected_version, &reason));
         let now = Utc::now();
@@ -156,14 +168,24 @@ impl Deadlines {
 
     /// A page of the change feed: the changes the caller may see, where to resume, and
     /// whether more are waiting.
-    pub async fn changes(&self, caller: &Caller, after: i64, limit: usize) -> Result<(Vec<Change>, i64, bool), DeadlineError> {
+    pub async fn changes(
+        &self,
+        caller: &Caller,
+        after: i64,
+        limit: usize,
+    ) -> Result<(Vec<Change>, i64, bool), DeadlineError> {
         let (changes, last_scanned, more) = self.store.changes_after(caller, after, limit).await?;
         Ok((changes, last_scanned.unwrap_or(after), more))
     }
 
     /// Streams every change after `after`, then each new one as it commits, until the
     /// client goes away or the server shuts down.
-    pub fn watch(&self, caller: Caller, after: i64, mut shutdown: Shutdown) -> ReceiverStream<Result<Change, DeadlineError>> {
+    pub fn watch(
+        &self,
+        caller: Caller,
+        after: i64,
+        mut shutdown: Shutdown,
+    ) -> ReceiverStream<Result<Change, DeadlineError>> {
         let (tx, rx) = mpsc::channel(64);
         let store = self.store.clone();
         let mut head = store.subscribe();
@@ -200,12 +222,8 @@ impl Deadlines {
     /// Deadlines for a calendar: open ones, for one owner or all the caller may see.
     pub async fn for_calendar(&self, caller: &Caller, owner: Option<String>) -> Result<Vec<Deadline>, DeadlineError> {
         let mut all = Vec::new();
-        let mut query = ListQuery {
-            statuses: vec![crate::domain::Status::Open],
-            owner,
-            limit: 500,
-            ..ListQuery::default()
-        };
+        let mut query =
+            ListQuery { statuses: vec![crate::domain::Status::Open], owner, limit: 500, ..ListQuery::default() };
         loop {
             let page = self.list(caller, &query).await?;
             let last = page.last().map(|d| (d.due.at, d.id.clone()));
@@ -220,7 +238,12 @@ impl Deadlines {
 }
 
 /// The current state, if the caller may change it at this version.
-fn editable(caller: &Caller, id: &str, expected_version: i64, current: Option<Deadline>) -> Result<Deadline, DeadlineError> {
+fn editable(
+    caller: &Caller,
+    id: &str,
+    expected_version: i64,
+    current: Option<Deadline>,
+) -> Result<Deadline, DeadlineError> {
     let current = current.ok_or_else(|| DeadlineError::NotFound(id.to_owned()))?;
     let current = visible(caller, current)?;
     if current.version != expected_version {
@@ -249,7 +272,7 @@ fn audit_read(caller: &Caller, deadline: &Deadline) {
 fn replayed(caller: &Caller, result: Result<Deadline, Replay>, scoped_id: &str) -> Result<Deadline, DeadlineError> {
     match result {
         Ok(deadline) => Ok(deadline),
-        Err(Replay::Same(deadline)) => visible(caller, deadline),
+        Err(Replay::Same(deadline)) => visible(caller, *deadline),
         Err(Replay::Conflict) => {
             let request_id = scoped_id.split_once('\n').map_or(scoped_id, |(_, id)| id);
             Err(DeadlineError::RequestIdReused(request_id.to_owned()))

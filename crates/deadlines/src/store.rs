@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use sqlx::{AnyPool, Row, any::AnyRow};
 use tokio::sync::watch;
 
-use advocacy_platform::time::{from_micros, to_micros};
 use advocacy_platform::db::Sql;
+use advocacy_platform::time::{from_micros, to_micros};
 use advocacy_platform::{Caller, Classification, Database};
 
 use crate::domain::{Change, ChangeKind, Deadline, Status};
@@ -45,7 +45,7 @@ pub struct Write<'a> {
 #[derive(Debug)]
 pub enum Replay {
     /// The same request was handled before: its result.
-    Same(Deadline),
+    Same(Box<Deadline>),
     /// The id was used for a different request.
     Conflict,
 }
@@ -60,10 +60,8 @@ const DEADLINE_COLUMNS: &str = "d.snapshot, d.revision";
 
 impl Store {
     pub async fn new(db: &Database) -> Result<Store, DeadlineError> {
-        let head: i64 = sqlx::query("SELECT revision FROM feed_head WHERE id = 1")
-            .fetch_one(&db.pool)
-            .await?
-            .try_get(0)?;
+        let head: i64 =
+            sqlx::query("SELECT revision FROM feed_head WHERE id = 1").fetch_one(&db.pool).await?.try_get(0)?;
         Ok(Store { pool: db.pool.clone(), head: watch::channel(head).0 })
     }
 
@@ -84,7 +82,13 @@ impl Store {
     /// Runs `decide` on the current state (`None` for a new id) inside the write
     /// transaction and records what it returns. A request id seen before replays the
     /// first result instead.
-    pub async fn write<'a, F>(&self, id: &str, request_id: &'a str, fingerprint: &'a str, decide: F) -> Result<Result<Deadline, Replay>, DeadlineError>
+    pub async fn write<'a, F>(
+        &self,
+        id: &str,
+        request_id: &'a str,
+        fingerprint: &'a str,
+        decide: F,
+    ) -> Result<Result<Deadline, Replay>, DeadlineError>
     where
         F: FnOnce(Option<Deadline>, i64) -> Result<Write<'a>, DeadlineError>,
     {
@@ -94,10 +98,11 @@ impl Store {
             .await?
             .try_get(0)?;
 
-        if let Some(row) = sqlx::query("SELECT snapshot, request_fingerprint FROM deadline_changes WHERE request_id = $1")
-            .bind(request_id)
-            .fetch_optional(&mut *tx)
-            .await?
+        if let Some(row) =
+            sqlx::query("SELECT snapshot, request_fingerprint FROM deadline_changes WHERE request_id = $1")
+                .bind(request_id)
+                .fetch_optional(&mut *tx)
+                .await?
         {
             tx.rollback().await?;
             let first_fingerprint: Option<String> = row.try_get(1)?;
@@ -105,7 +110,7 @@ impl Store {
                 return Ok(Err(Replay::Conflict));
             }
             let snapshot: String = row.try_get(0)?;
-            return Ok(Err(Replay::Same(parse_snapshot(&snapshot)?)));
+            return Ok(Err(Replay::Same(Box::new(parse_snapshot(&snapshot)?))));
         }
 
         let current = sqlx::query("SELECT d.snapshot, d.revision FROM deadlines d WHERE d.id = $1")
@@ -195,7 +200,9 @@ impl Store {
         }
         if let Some(owner) = &query.owner {
             let p = sql.bind_text(owner);
-            sql.push(&format!(" AND EXISTS (SELECT 1 FROM deadline_owners o WHERE o.deadline_id = d.id AND o.owner = {p})"));
+            sql.push(&format!(
+                " AND EXISTS (SELECT 1 FROM deadline_owners o WHERE o.deadline_id = d.id AND o.owner = {p})"
+            ));
         }
         if let Some(from) = query.due_from {
             let p = sql.bind_int(to_micros(from));
@@ -206,7 +213,8 @@ impl Store {
             sql.push(&format!(" AND d.due_at < {p}"));
         }
         if let Some((due, id)) = &query.after {
-            let (p_due, p_due2, p_id) = (sql.bind_int(to_micros(*due)), sql.bind_int(to_micros(*due)), sql.bind_text(id));
+            let (p_due, p_due2, p_id) =
+                (sql.bind_int(to_micros(*due)), sql.bind_int(to_micros(*due)), sql.bind_text(id));
             sql.push(&format!(" AND (d.due_at > {p_due} OR (d.due_at = {p_due2} AND d.id > {p_id}))"));
         }
         sql.visible_to(caller, "d");
@@ -218,7 +226,12 @@ impl Store {
 
     /// Changes after `after` the caller may see, at most `limit` scanned. Returns them and
     /// the last revision scanned (which may be a change the caller may not see).
-    pub async fn changes_after(&self, caller: &Caller, after: i64, limit: usize) -> Result<(Vec<Change>, Option<i64>, bool), DeadlineError> {
+    pub async fn changes_after(
+        &self,
+        caller: &Caller,
+        after: i64,
+        limit: usize,
+    ) -> Result<(Vec<Change>, Option<i64>, bool), DeadlineError> {
         let rows = sqlx::query(
             "SELECT revision, kind, at, actor, previous_due, reason, confidentiality, compartment, snapshot
              FROM deadline_changes WHERE revision > $1 ORDER BY revision LIMIT $2",
@@ -246,7 +259,7 @@ impl Store {
             deadline.revision = revision;
             changes.push(Change {
                 revision,
-                kind: ChangeKind::from_str(&kind).ok_or_else(|| DeadlineError::Corrupt(format!("change kind {kind}")))?,
+                kind: ChangeKind::parse(&kind).ok_or_else(|| DeadlineError::Corrupt(format!("change kind {kind}")))?,
                 deadline,
                 at: from_micros(row.try_get(2)?),
                 actor: row.try_get(3)?,

@@ -69,11 +69,7 @@ impl Caller {
     /// The caller a request carries; the interceptor guarantees it on every
     /// authenticated service, so its absence is a wiring bug reported as unauthenticated.
     pub fn of<T>(request: &Request<T>) -> Result<Caller, Status> {
-        request
-            .extensions()
-            .get::<Caller>()
-            .cloned()
-            .ok_or_else(|| Status::unauthenticated("missing bearer token"))
+        request.extensions().get::<Caller>().cloned().ok_or_else(|| Status::unauthenticated("missing bearer token"))
     }
 }
 
@@ -102,10 +98,7 @@ impl fmt::Debug for TokenKey {
 impl TokenKey {
     pub fn new(bytes: &[u8]) -> Result<Self, String> {
         if bytes.len() < MIN_KEY_BYTES {
-            return Err(format!(
-                "the signing key is {} bytes; it needs at least {MIN_KEY_BYTES}",
-                bytes.len()
-            ));
+            return Err(format!("the signing key is {} bytes; it needs at least {MIN_KEY_BYTES}", bytes.len()));
         }
         Ok(Self(bytes.into()))
     }
@@ -154,15 +147,13 @@ impl TokenKey {
         mac.update(signing_input.as_bytes());
         mac.verify_slice(&signature).map_err(|_| TokenError::BadSignature)?;
         // Only after the signature holds is anything inside trusted enough to parse.
-        let header: serde_json::Value =
-            serde_json::from_slice(&B64.decode(header).map_err(|_| TokenError::Malformed)?)
-                .map_err(|_| TokenError::Malformed)?;
+        let header: serde_json::Value = serde_json::from_slice(&B64.decode(header).map_err(|_| TokenError::Malformed)?)
+            .map_err(|_| TokenError::Malformed)?;
         if header.get("alg").and_then(|a| a.as_str()) != Some("HS256") {
             return Err(TokenError::Malformed);
         }
-        let claims: Claims =
-            serde_json::from_slice(&B64.decode(payload).map_err(|_| TokenError::Malformed)?)
-                .map_err(|_| TokenError::Malformed)?;
+        let claims: Claims = serde_json::from_slice(&B64.decode(payload).map_err(|_| TokenError::Malformed)?)
+            .map_err(|_| TokenError::Malformed)?;
         if claims.iss != ISSUER {
             return Err(TokenError::WrongIssuer);
         }
@@ -197,10 +188,7 @@ impl tonic::service::Interceptor for Authenticator {
             .and_then(|h| h.strip_prefix("Bearer "))
             .ok_or_else(|| Status::unauthenticated("the authorization header must be `Bearer <token>`"))?;
         let now = chrono::Utc::now().timestamp();
-        let claims = self
-            .key
-            .verify(token.trim(), now)
-            .map_err(|e| Status::unauthenticated(e.to_string()))?;
+        let claims = self.key.verify(token.trim(), now).map_err(|e| Status::unauthenticated(e.to_string()))?;
         request.extensions_mut().insert(Caller {
             subject: claims.sub,
             roles: claims.roles,

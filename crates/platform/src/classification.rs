@@ -18,10 +18,15 @@ pub enum Classification {
 
 impl Classification {
     /// Reads what a client sent; nothing sent means `default`.
-    pub fn parse(field: &str, input: Option<&pb::Classification>, default: Classification) -> Result<Self, FieldViolation> {
+    pub fn parse(
+        field: &str,
+        input: Option<&pb::Classification>,
+        default: Classification,
+    ) -> Result<Self, FieldViolation> {
         let Some(input) = input else { return Ok(default) };
-        let level = pb::Confidentiality::try_from(input.level)
-            .map_err(|_| FieldViolation::new(format!("{field}.level"), format!("{} is not a confidentiality level", input.level)))?;
+        let level = pb::Confidentiality::try_from(input.level).map_err(|_| {
+            FieldViolation::new(format!("{field}.level"), format!("{} is not a confidentiality level", input.level))
+        })?;
         let compartment = input.compartment.trim();
         match level {
             pb::Confidentiality::Unspecified if compartment.is_empty() => Ok(default),

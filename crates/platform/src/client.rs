@@ -14,10 +14,7 @@ pub struct BearerToken(MetadataValue<Ascii>);
 
 impl BearerToken {
     pub fn new(token: &str) -> Result<Self, String> {
-        format!("Bearer {token}")
-            .parse()
-            .map(BearerToken)
-            .map_err(|_| "a token is printable ASCII".to_owned())
+        format!("Bearer {token}").parse().map(BearerToken).map_err(|_| "a token is printable ASCII".to_owned())
     }
 }
 
@@ -33,11 +30,7 @@ pub type AuthedChannel = InterceptedService<Channel, BearerToken>;
 
 /// Connects to `url` (`http://127.0.0.1:50051`), failing fast when nothing listens.
 pub async fn connect(url: &str) -> Result<Channel, tonic::transport::Error> {
-    Endpoint::from_shared(url.to_owned())?
-        .connect_timeout(Duration::from_secs(5))
-        .tcp_nodelay(true)
-        .connect()
-        .await
+    Endpoint::from_shared(url.to_owned())?.connect_timeout(Duration::from_secs(5)).tcp_nodelay(true).connect().await
 }
 
 /// [`connect`], then every call carries `token`.

@@ -73,9 +73,7 @@ pub struct AuthConfig {
 
 impl fmt::Debug for AuthConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AuthConfig")
-            .field("signing_key", &self.signing_key.as_ref().map(|_| "<redacted>"))
-            .finish()
+        f.debug_struct("AuthConfig").field("signing_key", &self.signing_key.as_ref().map(|_| "<redacted>")).finish()
     }
 }
 
@@ -129,10 +127,7 @@ impl Default for Config {
 
 impl Default for LogConfig {
     fn default() -> Self {
-        Self {
-            format: LogFormat::Text,
-            filter: "info".to_owned(),
-        }
+        Self { format: LogFormat::Text, filter: "info".to_owned() }
     }
 }
 
@@ -172,11 +167,7 @@ fn source_note(origin: &Option<String>) -> String {
 
 impl ConfigError {
     fn new(key: &str, origin: Option<&str>, message: impl Into<String>) -> Self {
-        Self {
-            key: key.to_owned(),
-            origin: origin.map(str::to_owned),
-            message: message.into(),
-        }
+        Self { key: key.to_owned(), origin: origin.map(str::to_owned), message: message.into() }
     }
 }
 
@@ -202,18 +193,13 @@ impl Config {
     }
 
     /// [`Config::load`] with the environment given as a function, for tests.
-    pub fn load_from(
-        file: Option<&Path>,
-        env: impl Fn(&str) -> Option<String>,
-    ) -> Result<Config, ConfigError> {
+    pub fn load_from(file: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
         let mut config = match file {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| {
-                    ConfigError::new("file", None, format!("cannot read {}: {e}", path.display()))
-                })?;
-                toml::from_str(&text).map_err(|e| {
-                    ConfigError::new("file", None, format!("{}: {}", path.display(), e.message()))
-                })?
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| ConfigError::new("file", None, format!("cannot read {}: {e}", path.display())))?;
+                toml::from_str(&text)
+                    .map_err(|e| ConfigError::new("file", None, format!("{}: {}", path.display(), e.message())))?
             }
             None => Config::default(),
         };
@@ -228,7 +214,9 @@ impl Config {
             let bad = |what: &str| ConfigError::new(key, Some(var), format!("{value:?} is not {what}"));
             match key {
                 "data_dir" => self.data_dir = PathBuf::from(&value),
-                "grpc_listen" => self.grpc_listen = value.parse().map_err(|_| bad("an address like 127.0.0.1:50051"))?,
+                "grpc_listen" => {
+                    self.grpc_listen = value.parse().map_err(|_| bad("an address like 127.0.0.1:50051"))?
+                }
                 "http_listen" => self.http_listen = value.parse().map_err(|_| bad("an address like 127.0.0.1:8080"))?,
                 "database_url" => self.database_url = Some(value),
                 "log.format" => {
@@ -240,9 +228,15 @@ impl Config {
                 }
                 "log.filter" => self.log.filter = value,
                 "auth.signing_key" => self.auth.signing_key = Some(value),
-                "server.request_timeout_secs" => self.server.request_timeout_secs = value.parse().map_err(|_| bad("a number of seconds"))?,
-                "server.max_message_bytes" => self.server.max_message_bytes = value.parse().map_err(|_| bad("a number of bytes"))?,
-                "server.concurrency_limit" => self.server.concurrency_limit = value.parse().map_err(|_| bad("a number"))?,
+                "server.request_timeout_secs" => {
+                    self.server.request_timeout_secs = value.parse().map_err(|_| bad("a number of seconds"))?
+                }
+                "server.max_message_bytes" => {
+                    self.server.max_message_bytes = value.parse().map_err(|_| bad("a number of bytes"))?
+                }
+                "server.concurrency_limit" => {
+                    self.server.concurrency_limit = value.parse().map_err(|_| bad("a number"))?
+                }
                 _ => unreachable!("every ENVIRONMENT key is handled above"),
             }
         }
@@ -283,7 +277,11 @@ impl Config {
             return Err(ConfigError::new("server.shutdown_grace_secs", None, "must be at most 600"));
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.filter).is_err() {
-            return Err(ConfigError::new("log.filter", None, format!("{:?} is not a log filter such as `info`", self.log.filter)));
+            return Err(ConfigError::new(
+                "log.filter",
+                None,
+                format!("{:?} is not a log filter such as `info`", self.log.filter),
+            ));
         }
         if let Some(key) = &self.auth.signing_key
             && key.len() < MIN_KEY_BYTES
@@ -371,9 +369,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("advocacy.toml");
         std::fs::write(&path, toml_text).expect("write");
-        Config::load_from(Some(&path), |name| {
-            env.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
-        })
+        Config::load_from(Some(&path), |name| env.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned()))
     }
 
     #[test]
@@ -398,7 +394,8 @@ mod tests {
 
     #[test]
     fn each_bad_value_is_named() {
-        let cases: &[(&str, &[(&str, &str)], &str)] = &[
+        type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+        let cases: &[Case] = &[
             ("", &[("ADVOCACY_GRPC_LISTEN", "nowhere")], "grpc_listen"),
             ("", &[("ADVOCACY_LOG_FORMAT", "xml")], "log.format"),
             ("[server]\nrequest_timeout_secs = 0\n", &[], "server.request_timeout_secs"),

@@ -131,9 +131,7 @@ impl Database {
             for m in migrations.iter().filter(|m| m.version > applied) {
                 let mut tx = conn.begin().await.map_err(|e| fail(m.version, m.name, e))?;
                 // Migrations are files of this program, never input: safe to run as text.
-                tx.execute(sqlx::raw_sql(AssertSqlSafe(m.sql)))
-                    .await
-                    .map_err(|e| fail(m.version, m.name, e))?;
+                tx.execute(sqlx::raw_sql(AssertSqlSafe(m.sql))).await.map_err(|e| fail(m.version, m.name, e))?;
                 sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
                     .bind(m.version)
                     .bind(m.name)
@@ -242,12 +240,7 @@ pub fn is_unique_violation(error: &sqlx::Error, index: &str, columns: &str) -> b
 }
 
 fn create_sqlite_parent_dir(url: &str) {
-    let path = url
-        .trim_start_matches("sqlite://")
-        .trim_start_matches("sqlite:")
-        .split('?')
-        .next()
-        .unwrap_or_default();
+    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:").split('?').next().unwrap_or_default();
     if let Some(parent) = std::path::Path::new(path).parent()
         && !parent.as_os_str().is_empty()
     {
@@ -282,7 +275,7 @@ async fn create_postgres_database(url: &str) -> Result<(), sqlx::Error> {
         let create = format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\""));
         if let Err(e) = conn.execute(AssertSqlSafe(create)).await {
             // Another replica may have created it a moment ago.
-            if !e.as_database_error().is_some_and(|d| d.code().as_deref() == Some("42P04")) {
+            if e.as_database_error().is_none_or(|d| d.code().as_deref() != Some("42P04")) {
                 return Err(e);
             }
         }

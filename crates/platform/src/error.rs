@@ -67,10 +67,7 @@ pub struct FieldViolation {
 
 impl FieldViolation {
     pub fn new(field: impl Into<String>, description: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            description: description.into(),
-        }
+        Self { field: field.into(), description: description.into() }
     }
 }
 
@@ -184,10 +181,7 @@ pub mod limits {
         let value = value.trim();
         let chars = value.chars().count();
         if chars > max {
-            return Err(FieldViolation::new(
-                field,
-                format!("is {chars} characters long; at most {max} are allowed"),
-            ));
+            return Err(FieldViolation::new(field, format!("is {chars} characters long; at most {max} are allowed")));
         }
         if value.chars().any(char::is_control) {
             return Err(FieldViolation::new(field, "must be a single line without control characters"));
@@ -235,8 +229,7 @@ pub mod limits {
         let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
         let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
         let host_name = host.split(':').next().unwrap_or_default();
-        let host_ok = !host_name.is_empty()
-            && host_name.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+        let host_ok = !host_name.is_empty() && host_name.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-');
         if !host_ok {
             return Err(bad("it has no valid host name"));
         }
@@ -264,7 +257,9 @@ pub mod limits {
         #[test]
         fn emails() {
             assert_eq!(email("e", " Ana@Example.org ").as_deref(), Ok("ana@example.org"));
-            for bad in ["", "ana", "ana@", "@example.org", "ana@example", "a b@example.org", "ana@exa..org", "ana@-x.org,"] {
+            for bad in
+                ["", "ana", "ana@", "@example.org", "ana@example", "a b@example.org", "ana@exa..org", "ana@-x.org,"]
+            {
                 assert!(email("e", bad).is_err(), "{bad}");
             }
         }

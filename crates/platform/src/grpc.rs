@@ -28,22 +28,13 @@ pub struct GrpcServer {
 
 impl GrpcServer {
     pub fn new(limits: &ServerLimits) -> Self {
-        Self {
-            routes: RoutesBuilder::default(),
-            names: Vec::new(),
-            limits: limits.clone(),
-        }
+        Self { routes: RoutesBuilder::default(), names: Vec::new(), limits: limits.clone() }
     }
 
     /// Hosts a generated tonic server (usually wrapped in the auth interceptor).
     pub fn add_service<S>(&mut self, service: S) -> &mut Self
     where
-        S: tower::Service<http::Request<Body>, Error = Infallible>
-            + NamedService
-            + Clone
-            + Send
-            + Sync
-            + 'static,
+        S: tower::Service<http::Request<Body>, Error = Infallible> + NamedService + Clone + Send + Sync + 'static,
         S::Response: axum::response::IntoResponse,
         S::Future: Send + 'static,
     {

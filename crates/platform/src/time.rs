@@ -18,10 +18,7 @@ pub fn from_micros(micros: i64) -> DateTime<Utc> {
 }
 
 pub fn to_timestamp(at: DateTime<Utc>) -> Timestamp {
-    Timestamp {
-        seconds: at.timestamp(),
-        nanos: at.timestamp_subsec_nanos() as i32,
-    }
+    Timestamp { seconds: at.timestamp(), nanos: at.timestamp_subsec_nanos() as i32 }
 }
 
 /// Reads a Timestamp a client sent, rejecting values outside years 1970..=2200 and
@@ -39,9 +36,6 @@ pub fn from_timestamp(field: &str, ts: &Timestamp) -> Result<DateTime<Utc>, Fiel
     Ok(from_micros(to_micros(at)))
 }
 
-pub fn optional_timestamp(
-    field: &str,
-    ts: Option<&Timestamp>,
-) -> Result<Option<DateTime<Utc>>, FieldViolation> {
+pub fn optional_timestamp(field: &str, ts: Option<&Timestamp>) -> Result<Option<DateTime<Utc>>, FieldViolation> {
     ts.map(|ts| from_timestamp(field, ts)).transpose()
 }

@@ -36,8 +36,12 @@ pub async fn run(config: &Config, command: DeadlinesCommand) -> anyhow::Result<(
             let mut c = connect(config, &client).await?;
             let lead_minutes = lead.iter().map(|l| parse_lead(l)).collect::<anyhow::Result<Vec<_>>>()?;
             let classification = match (restricted, public) {
-                (Some(compartment), _) => Some(pb::Classification { level: pb::Confidentiality::Restricted.into(), compartment }),
-                (None, true) => Some(pb::Classification { level: pb::Confidentiality::Public.into(), compartment: String::new() }),
+                (Some(compartment), _) => {
+                    Some(pb::Classification { level: pb::Confidentiality::Restricted.into(), compartment })
+                }
+                (None, true) => {
+                    Some(pb::Classification { level: pb::Confidentiality::Public.into(), compartment: String::new() })
+                }
                 (None, false) => None,
             };
             let request = pb::CreateDeadlineRequest {
@@ -119,7 +123,11 @@ pub async fn run(config: &Config, command: DeadlinesCommand) -> anyhow::Result<(
         DeadlinesCommand::Changes { client, after, follow } => {
             let mut c = connect(config, &client).await?;
             if follow {
-                let mut stream = c.watch_changes(pb::WatchChangesRequest { after_revision: after }).await.map_err(explain)?.into_inner();
+                let mut stream = c
+                    .watch_changes(pb::WatchChangesRequest { after_revision: after })
+                    .await
+                    .map_err(explain)?
+                    .into_inner();
                 while let Some(change) = stream.next().await {
                     print_change(&change.map_err(explain)?, client.json);
                 }
@@ -153,7 +161,12 @@ async fn connect(config: &Config, args: &ClientArgs) -> anyhow::Result<Client> {
 async fn version_or_current(c: &mut Client, id: &str, version: Option<i64>) -> anyhow::Result<i64> {
     match version {
         Some(v) => Ok(v),
-        None => Ok(c.get_deadline(pb::GetDeadlineRequest { id: id.to_owned() }).await.map_err(explain)?.into_inner().version),
+        None => Ok(c
+            .get_deadline(pb::GetDeadlineRequest { id: id.to_owned() })
+            .await
+            .map_err(explain)?
+            .into_inner()
+            .version),
     }
 }
 
@@ -277,9 +290,14 @@ fn print_one(d: &pb::Deadline, json: bool) {
 
 fn print_change(c: &pb::DeadlineChange, json: bool) {
     let d = c.deadline.clone().unwrap_or_default();
-    let kind = pb::ChangeKind::try_from(c.kind).map(|k| k.as_str_name().trim_start_matches("CHANGE_KIND_").to_lowercase()).unwrap_or_default();
+    let kind = pb::ChangeKind::try_from(c.kind)
+        .map(|k| k.as_str_name().trim_start_matches("CHANGE_KIND_").to_lowercase())
+        .unwrap_or_default();
     if json {
-        println!("{}", json!({"revision": c.revision, "kind": kind, "actor": c.actor, "at": ts(&c.at), "deadline": deadline_json(&d)}));
+        println!(
+            "{}",
+            json!({"revision": c.revision, "kind": kind, "actor": c.actor, "at": ts(&c.at), "deadline": deadline_json(&d)})
+        );
     } else {
         println!("{:>6}  {:<9}  {}  {}  {} ({})", c.revision, kind, d.due_local, d.title, d.id, c.actor);
     }

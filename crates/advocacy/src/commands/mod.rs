@@ -58,6 +58,8 @@ pub fn parse_instant(flag: &str, text: &str) -> anyhow::Result<prost_types::Time
             chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
                 .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
         })
-        .with_context(|| format!("--{flag}: {text:?} is not a time like 2027-03-28T10:00:00Z or a date like 2027-03-28"))?;
+        .with_context(|| {
+            format!("--{flag}: {text:?} is not a time like 2027-03-28T10:00:00Z or a date like 2027-03-28")
+        })?;
     Ok(advocacy_platform::time::to_timestamp(at))
 }

@@ -40,10 +40,7 @@ impl Due {
         };
         let year = at.with_timezone(&zone).year();
         if !(FIRST_YEAR..=LAST_YEAR).contains(&year) {
-            return Err(FieldViolation::new(
-                field,
-                format!("year {year} is outside {FIRST_YEAR} to {LAST_YEAR}"),
-            ));
+            return Err(FieldViolation::new(field, format!("year {year} is outside {FIRST_YEAR} to {LAST_YEAR}")));
         }
         Ok(Due { at, zone })
     }
@@ -66,10 +63,7 @@ pub fn parse_zone(field: &str, name: &str) -> Result<Tz, FieldViolation> {
 /// A wall-clock time in `zone`, exactly one instant or an error that says why not.
 pub fn resolve_local(field: &str, text: &str, zone: Tz) -> Result<DateTime<Utc>, FieldViolation> {
     let naive = parse_naive(text.trim()).ok_or_else(|| {
-        FieldViolation::new(
-            field,
-            format!("{:.64} is not a date and time like 2027-03-28T12:00", text.trim()),
-        )
+        FieldViolation::new(field, format!("{:.64} is not a date and time like 2027-03-28T12:00", text.trim()))
     })?;
     if !(FIRST_YEAR..=LAST_YEAR).contains(&naive.year()) {
         return Err(FieldViolation::new(

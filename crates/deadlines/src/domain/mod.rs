@@ -56,7 +56,7 @@ impl Kind {
         }
     }
 
-    pub fn from_str(s: &str) -> Option<Kind> {
+    pub fn parse(s: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
@@ -91,7 +91,7 @@ impl Status {
         }
     }
 
-    pub fn from_str(s: &str) -> Option<Status> {
+    pub fn parse(s: &str) -> Option<Status> {
         [Status::Open, Status::Completed, Status::Cancelled].into_iter().find(|k| k.as_str() == s)
     }
 }
@@ -156,7 +156,7 @@ impl ChangeKind {
         }
     }
 
-    pub fn from_str(s: &str) -> Option<ChangeKind> {
+    pub fn parse(s: &str) -> Option<ChangeKind> {
         [ChangeKind::Created, ChangeKind::Moved, ChangeKind::Completed, ChangeKind::Cancelled]
             .into_iter()
             .find(|k| k.as_str() == s)
@@ -238,7 +238,12 @@ impl Deadline {
 
     /// Completes the deadline at `done_at`. A recurring deadline records the completion and
     /// moves to its next occurrence; it is completed for good only when none is left.
-    pub fn completed(self, done_at: DateTime<Utc>, actor: &str, now: DateTime<Utc>) -> Result<Deadline, TransitionError> {
+    pub fn completed(
+        self,
+        done_at: DateTime<Utc>,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Deadline, TransitionError> {
         self.require_open("completed")?;
         if done_at > now + CLOCK_SKEW {
             return Err(TransitionError::CompletedInFuture);

@@ -27,8 +27,9 @@ pub struct Recurrence {
 impl Recurrence {
     pub fn parse(field: &str, cron: &str, zone: Tz) -> Result<Recurrence, FieldViolation> {
         let cron = cron.trim();
-        let schedule = schedule_of(cron)
-            .map_err(|e| FieldViolation::new(format!("{field}.cron"), format!("{cron:.100} is not a cron expression: {e}")))?;
+        let schedule = schedule_of(cron).map_err(|e| {
+            FieldViolation::new(format!("{field}.cron"), format!("{cron:.100} is not a cron expression: {e}"))
+        })?;
         let recurrence = Recurrence { cron: cron.to_owned(), zone };
         let start = DateTime::<Utc>::from_timestamp(946_684_800, 0).unwrap_or_default(); // 2000-01-01
         let mut first = local_occurrences(&schedule, zone, start);
@@ -59,29 +60,18 @@ impl Recurrence {
 /// Five-field expressions are the common form; the cron crate wants seconds first.
 fn schedule_of(cron: &str) -> Result<Schedule, cron::error::Error> {
     let fields = cron.split_whitespace().count();
-    if fields == 5 {
-        Schedule::from_str(&format!("0 {cron}"))
-    } else {
-        Schedule::from_str(cron)
-    }
+    if fields == 5 { Schedule::from_str(&format!("0 {cron}")) } else { Schedule::from_str(cron) }
 }
 
 /// At most this many occurrences come from one walk: enough for years of weekly deadlines,
 /// small enough that a hostile expression cannot keep a call busy.
 const MAX_WALK: usize = 5_000;
 
-fn local_occurrences(
-    schedule: &Schedule,
-    zone: Tz,
-    after: DateTime<Utc>,
-) -> impl Iterator<Item = DateTime<Utc>> {
+fn local_occurrences(schedule: &Schedule, zone: Tz, after: DateTime<Utc>) -> impl Iterator<Item = DateTime<Utc>> {
     // Walk the schedule on a clock without daylight saving (UTC read as local wall time),
     // starting a day early so an occurrence right after `after` is not missed.
     let local_after = after.with_timezone(&zone).naive_local() - Duration::days(1);
-    let walk = schedule
-        .after_owned(Utc.from_utc_datetime(&local_after))
-        .take(MAX_WALK)
-        .map(|t| t.naive_utc());
+    let walk = schedule.after_owned(Utc.from_utc_datetime(&local_after)).take(MAX_WALK).map(|t| t.naive_utc());
     let mut last: Option<DateTime<Utc>> = None;
     walk.filter_map(move |naive| {
         let at = place_in_zone(naive, zone)?;

@@ -1,0 +1,24 @@
+#!/usr/bin/env python3
+"""Checks docker-compose.yml where no docker compose is installed: it must parse as YAML,
+define the database and every service container, and give each container an image or a
+build. A stand-in for `docker compose config -q`, not a replacement."""
+import sys
+
+path = sys.argv[1] if len(sys.argv) > 1 else "docker-compose.yml"
+text = open(path, encoding="utf-8").read()
+try:
+    import yaml
+except ImportError:
+    print("PyYAML missing; only checking that the file is not empty")
+    sys.exit(0 if text.strip() else 1)
+
+doc = yaml.safe_load(text)
+services = doc.get("services") or {}
+required = ["postgres", "deadlines"]
+missing = [name for name in required if name not in services]
+if missing:
+    sys.exit(f"{path}: missing services: {', '.join(missing)}")
+for name, spec in services.items():
+    if not ("image" in spec or "build" in spec):
+        sys.exit(f"{path}: service {name} has neither image nor build")
+print(f"{path}: parses, {len(services)} services: {', '.join(services)}")
