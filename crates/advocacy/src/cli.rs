@@ -98,15 +98,8 @@ pub enum DeadlinesCommand {
         /// hrc-session, treaty-body, follow-up, other.
         #[arg(long, value_parser = parse_kind)]
         kind: i32,
-        /// Due date and time as the body states it, "2027-03-28 12:00", in --zone.
-        #[arg(long, required_unless_present = "due_utc")]
-        due: Option<String>,
-        /// Time zone of the body, for example Europe/Zurich. Default: the mechanism's seat.
-        #[arg(long)]
-        zone: Option<String>,
-        /// Due instant in UTC instead, "2027-03-28T10:00:00Z".
-        #[arg(long, conflicts_with = "due")]
-        due_utc: Option<String>,
+        #[command(flatten)]
+        due: DueArgs,
         /// Owner's email; repeat for several. Default: you.
         #[arg(long = "owner")]
         owners: Vec<String>,
@@ -162,14 +155,8 @@ pub enum DeadlinesCommand {
         #[command(flatten)]
         client: ClientArgs,
         id: String,
-        /// New due date and time as the body states it, "2027-04-02 12:00".
-        #[arg(long, required_unless_present = "due_utc")]
-        due: Option<String>,
-        /// Zone of the new time. Default: the deadline's zone.
-        #[arg(long)]
-        zone: Option<String>,
-        #[arg(long, conflicts_with = "due")]
-        due_utc: Option<String>,
+        #[command(flatten)]
+        due: DueArgs,
         /// Why it moved, for example "session postponed".
         #[arg(long, default_value = "")]
         reason: String,
@@ -209,6 +196,21 @@ pub enum DeadlinesCommand {
         #[arg(long)]
         follow: bool,
     },
+}
+
+/// When something is due: local time in the body's zone, or an instant in UTC.
+#[derive(Debug, Args, Clone)]
+pub struct DueArgs {
+    /// Date and time as the body states it, "2027-03-28 12:00", read in --zone.
+    #[arg(long, required_unless_present = "due_utc")]
+    pub due: Option<String>,
+    /// Time zone of the body, for example Europe/Zurich. Default: the mechanism's seat
+    /// for a new deadline, the deadline's own zone for a move.
+    #[arg(long)]
+    pub zone: Option<String>,
+    /// The instant in UTC instead, "2027-03-28T10:00:00Z".
+    #[arg(long, conflicts_with = "due")]
+    pub due_utc: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -56,7 +56,7 @@ impl DeadlinesService for DeadlinesApi {
 
     async fn get_deadline(&self, request: Request<pb::GetDeadlineRequest>) -> Result<Response<pb::Deadline>, Status> {
         let caller = Caller::of(&request)?;
-        let id = parse_id("id", &request.get_ref().id).map_err(status)?;
+        let id = parse_id("id", &request.get_ref().id).map_err(|v| status(v.into()))?;
         let deadline = self.deadlines.get(&caller, &id).await.map_err(status)?;
         Ok(Response::new(deadline_to_proto(&deadline)))
     }
@@ -86,19 +86,12 @@ impl DeadlinesService for DeadlinesApi {
         let caller = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
-        let request_id = v.check(limits::request_id("request_id", &r.request_id));
-        let id = v.check(parse_id("id", &r.id).map_err(first_violation));
-        let expected_version = v.check(parse_version(r.expected_version));
+        let target = parse_target(&mut v, &r.request_id, &r.id, r.expected_version);
         let due = v.check(parse_due_input("due", r.due.as_ref()));
         let reason = v.check(limits::optional_line("reason", &r.reason, domain::MAX_REASON_CHARS));
-        v.into_result().map_err(|e| status(e.into()))?;
-        let (Some(request_id), Some(id), Some(expected_version), Some((due, zone)), Some(reason)) =
-            (request_id, id, expected_version, due, reason)
-        else {
-            return Err(Status::internal("validation let a field through"));
-        };
-        let request = MoveRequest { id, expected_version, due, zone, reason };
-        let deadline = self.deadlines.move_due(&caller, &request_id, request).await.map_err(status)?;
+        let (target, ((due, zone), reason)) = checked(v, target.zip(due.zip(reason)))?;
+        let request = MoveRequest { id: target.id, expected_version: target.expected_version, due, zone, reason };
+        let deadline = self.deadlines.move_due(&caller, &target.request_id, request).await.map_err(status)?;
         Ok(Response::new(deadline_to_proto(&deadline)))
     }
 
@@ -109,18 +102,14 @@ impl DeadlinesService for DeadlinesApi {
         let caller = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
-        let request_id = v.check(limits::request_id("request_id", &r.request_id));
-        let id = v.check(parse_id("id", &r.id).map_err(first_violation));
-        let expected_version = v.check(parse_version(r.expected_version));
+        let target = parse_target(&mut v, &r.request_id, &r.id, r.expected_version);
         let done_at = v.check(optional_timestamp("completed_at", r.completed_at.as_ref()));
-        v.into_result().map_err(|e| status(e.into()))?;
-        let (Some(request_id), Some(id), Some(expected_version), Some(done_at)) =
-            (request_id, id, expected_version, done_at)
-        else {
-            return Err(Status::internal("validation let a field through"));
-        };
-        let deadline =
-            self.deadlines.complete(&caller, &request_id, &id, expected_version, done_at).await.map_err(status)?;
+        let (t, done_at) = checked(v, target.zip(done_at))?;
+        let deadline = self
+            .deadlines
+            .complete(&caller, &t.request_id, &t.id, t.expected_version, done_at)
+            .await
+            .map_err(status)?;
         Ok(Response::new(deadline_to_proto(&deadline)))
     }
 
@@ -131,18 +120,11 @@ impl DeadlinesService for DeadlinesApi {
         let caller = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
-        let request_id = v.check(limits::request_id("request_id", &r.request_id));
-        let id = v.check(parse_id("id", &r.id).map_err(first_violation));
-        let expected_version = v.check(parse_version(r.expected_version));
+        let target = parse_target(&mut v, &r.request_id, &r.id, r.expected_version);
         let reason = v.check(limits::optional_line("reason", &r.reason, domain::MAX_REASON_CHARS));
-        v.into_result().map_err(|e| status(e.into()))?;
-        let (Some(request_id), Some(id), Some(expected_version), Some(reason)) =
-            (request_id, id, expected_version, reason)
-        else {
-            return Err(Status::internal("validation let a field through"));
-        };
+        let (t, reason) = checked(v, target.zip(reason))?;
         let deadline =
-            self.deadlines.cancel(&caller, &request_id, &id, expected_version, reason).await.map_err(status)?;
+            self.deadlines.cancel(&caller, &t.request_id, &t.id, t.expected_version, reason).await.map_err(status)?;
         Ok(Response::new(deadline_to_proto(&deadline)))
     }
 
@@ -153,13 +135,10 @@ impl DeadlinesService for DeadlinesApi {
         let caller = Caller::of(&request)?;
         let r = request.get_ref();
         let mut v = FieldViolations::new();
-        let id = v.check(parse_id("id", &r.id).map_err(first_violation));
+        let id = v.check(parse_id("id", &r.id));
         let from = v.check(optional_timestamp("from", r.from.as_ref()));
         let limit = v.check(bounded("limit", r.limit, 10, 500));
-        v.into_result().map_err(|e| status(e.into()))?;
-        let (Some(id), Some(from), Some(limit)) = (id, from, limit) else {
-            return Err(Status::internal("validation let a field through"));
-        };
+        let ((id, from), limit) = checked(v, id.zip(from).zip(limit))?;
         let deadline = self.deadlines.get(&caller, &id).await.map_err(status)?;
         let occurrences = deadline
             .occurrences(from.unwrap_or_else(Utc::now), limit)
@@ -181,10 +160,7 @@ impl DeadlinesService for DeadlinesApi {
         let mut v = FieldViolations::new();
         let after = v.check(parse_revision(r.after_revision));
         let limit = v.check(bounded("limit", r.limit, 500, 1000));
-        v.into_result().map_err(|e| status(e.into()))?;
-        let (Some(after), Some(limit)) = (after, limit) else {
-            return Err(Status::internal("validation let a field through"));
-        };
+        let (after, limit) = checked(v, after.zip(limit))?;
         let (changes, resume, more) = self.deadlines.changes(&caller, after, limit).await.map_err(status)?;
         Ok(Response::new(pb::ListChangesResponse {
             changes: changes.iter().map(change_to_proto).collect(),
@@ -214,30 +190,39 @@ impl DeadlinesService for DeadlinesApi {
         let mut v = FieldViolations::new();
         let owner = v.check(optional_email("owner", &r.owner));
         let horizon = v.check(bounded("horizon_days", r.horizon_days, 365, 3660));
-        v.into_result().map_err(|e| status(e.into()))?;
-        let (Some(owner), Some(horizon)) = (owner, horizon) else {
-            return Err(Status::internal("validation let a field through"));
-        };
+        let (owner, horizon) = checked(v, owner.zip(horizon))?;
         let deadlines = self.deadlines.for_calendar(&caller, owner).await.map_err(status)?;
         let (ics, events) = calendar::render(&deadlines, Utc::now(), Duration::days(horizon as i64));
         Ok(Response::new(pb::ExportCalendarResponse { ics, events: events as i32 }))
     }
 }
 
-fn first_violation(e: DeadlineError) -> FieldViolation {
-    match e {
-        DeadlineError::Invalid(v) => {
-            v.iter().next().cloned().unwrap_or_else(|| FieldViolation::new("request", "invalid"))
-        }
-        other => FieldViolation::new("request", other.to_string()),
-    }
+/// The three fields every update carries: which request, which deadline, which version.
+struct Target {
+    request_id: String,
+    id: String,
+    expected_version: i64,
+}
+
+fn parse_target(v: &mut FieldViolations, request_id: &str, id: &str, expected_version: i64) -> Option<Target> {
+    let request_id = v.check(limits::request_id("request_id", request_id));
+    let id = v.check(parse_id("id", id));
+    let expected_version = v.check(parse_version(expected_version));
+    Some(Target { request_id: request_id?, id: id?, expected_version: expected_version? })
+}
+
+/// The checked values, or every violation found. `values` is `None` only when a
+/// violation was recorded, so the fallback below is unreachable in practice.
+fn checked<T>(violations: FieldViolations, values: Option<T>) -> Result<T, Status> {
+    violations.into_result().map_err(|v| status(v.into()))?;
+    values.ok_or_else(|| status(FieldViolation::new("request", "incomplete").into()))
 }
 
 /// Ids are UUIDs made by this service; anything else cannot name a deadline.
-fn parse_id(field: &str, id: &str) -> Result<String, DeadlineError> {
+fn parse_id(field: &str, id: &str) -> Result<String, FieldViolation> {
     uuid::Uuid::try_parse(id.trim())
         .map(|u| u.to_string())
-        .map_err(|_| FieldViolations::from(FieldViolation::new(field, "is not a deadline id")).into())
+        .map_err(|_| FieldViolation::new(field, "is not a deadline id"))
 }
 
 fn parse_version(version: i64) -> Result<i64, FieldViolation> {
@@ -317,48 +302,23 @@ fn parse_create(caller: &Caller, r: &pb::CreateDeadlineRequest) -> Result<(Strin
     let classification =
         v.check(Classification::parse("classification", r.classification.as_ref(), Classification::Internal));
     v.into_result()?;
-    match (
-        request_id,
-        title,
-        mechanism,
-        kind,
-        due,
-        source_url,
-        verified_at,
-        owners,
-        lead_minutes,
-        recurrence,
-        classification,
-    ) {
-        (
-            Some(request_id),
-            Some(title),
-            Some(m),
-            Some(kind),
-            Some(due),
-            Some(source_url),
-            Some(verified_at),
-            Some(owners),
-            Some(lead_minutes),
-            Some(recurrence),
-            Some(classification),
-        ) => Ok((
-            request_id,
-            NewDeadline {
-                title,
-                mechanism: m.code.to_owned(),
-                kind,
-                due,
-                source_url,
-                verified_at,
-                owners,
-                lead_minutes,
-                recurrence,
-                classification,
-            },
-        )),
-        _ => Err(FieldViolations::from(FieldViolation::new("request", "incomplete")).into()),
-    }
+    // Every value is present once no violation was recorded.
+    let parsed = (|| {
+        let new = NewDeadline {
+            title: title?,
+            mechanism: mechanism?.code.to_owned(),
+            kind: kind?,
+            due: due?,
+            source_url: source_url?,
+            verified_at: verified_at?,
+            owners: owners?,
+            lead_minutes: lead_minutes?,
+            recurrence: recurrence?,
+            classification: classification?,
+        };
+        Some((request_id?, new))
+    })();
+    parsed.ok_or_else(|| FieldViolation::new("request", "incomplete").into())
 }
 
 fn parse_owners(caller: &Caller, owners: &[String]) -> Result<Vec<String>, FieldViolation> {

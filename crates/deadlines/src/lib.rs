@@ -9,7 +9,7 @@ pub mod api;
 pub mod calendar;
 pub mod domain;
 pub mod error;
-mod page_token;
+pub mod page_token;
 pub mod service;
 pub mod store;
 

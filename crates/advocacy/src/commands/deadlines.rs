@@ -10,7 +10,7 @@ use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
 
 use super::{channel, explain, parse_instant, request_id};
-use crate::cli::{ClientArgs, DeadlinesCommand};
+use crate::cli::{ClientArgs, DeadlinesCommand, DueArgs};
 use crate::output::Table;
 
 type Client = DeadlinesServiceClient<AuthedChannel>;
@@ -23,8 +23,6 @@ pub async fn run(config: &Config, command: DeadlinesCommand) -> anyhow::Result<(
             mechanism,
             kind,
             due,
-            zone,
-            due_utc,
             owners,
             lead,
             cron,
@@ -49,7 +47,7 @@ pub async fn run(config: &Config, command: DeadlinesCommand) -> anyhow::Result<(
                 title,
                 mechanism,
                 kind,
-                due: Some(when(due, due_utc, zone)?),
+                due: Some(when(due)?),
                 source_url: source_url.unwrap_or_default(),
                 verified_at: verified.map(|v| parse_instant("verified", &v)).transpose()?,
                 owners,
@@ -88,14 +86,14 @@ pub async fn run(config: &Config, command: DeadlinesCommand) -> anyhow::Result<(
             let d = c.get_deadline(pb::GetDeadlineRequest { id }).await.map_err(explain)?.into_inner();
             print_one(&d, client.json);
         }
-        DeadlinesCommand::Move { client, id, due, zone, due_utc, reason, expected_version } => {
+        DeadlinesCommand::Move { client, id, due, reason, expected_version } => {
             let mut c = connect(config, &client).await?;
             let expected_version = version_or_current(&mut c, &id, expected_version).await?;
             let request = pb::MoveDeadlineRequest {
                 request_id: request_id(),
                 id,
                 expected_version,
-                due: Some(when(due, due_utc, zone)?),
+                due: Some(when(due)?),
                 reason,
             };
             let d = c.move_deadline(request).await.map_err(explain)?.into_inner();
@@ -170,7 +168,8 @@ async fn version_or_current(c: &mut Client, id: &str, version: Option<i64>) -> a
     }
 }
 
-fn when(local: Option<String>, utc: Option<String>, zone: Option<String>) -> anyhow::Result<pb::WhenInput> {
+fn when(due: DueArgs) -> anyhow::Result<pb::WhenInput> {
+    let DueArgs { due: local, zone, due_utc: utc } = due;
     let at = match (local, utc) {
         (Some(local), None) => pb::when_input::At::Local(local.replace(' ', "T")),
         (None, Some(utc)) => pb::when_input::At::Utc(parse_instant("due-utc", &utc)?),
