@@ -43,6 +43,23 @@ async fn main() {
     seed(&db, LISTED).await;
     let mut client = system.deadlines().await;
     let middle = Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).single().expect("date");
+    // The fixed cost of one call, for reading the list figures: a page of one.
+    let one = pb::ListDeadlinesRequest { page_size: 1, ..Default::default() };
+    let one_query = ListQuery { limit: 2, ..Default::default() };
+    let (mut grpc_one, mut direct_one) = (Duration::ZERO, Duration::ZERO);
+    for _ in 0..LIST_ROUNDS {
+        let start = Instant::now();
+        client.list_deadlines(one.clone()).await.expect("list one");
+        grpc_one += start.elapsed();
+        let start = Instant::now();
+        store.list(&caller, &one_query).await.expect("direct one");
+        direct_one += start.elapsed();
+    }
+    println!(
+        "list 1 (fixed cost of a call): grpc {:.3} ms, direct {:.3} ms",
+        (grpc_one / LIST_ROUNDS as u32).as_secs_f64() * 1e3,
+        (direct_one / LIST_ROUNDS as u32).as_secs_f64() * 1e3
+    );
     for (name, after) in [("first page", None), ("deep page", Some(middle))] {
         let token = match after {
             Some(at) => page_token_at(&mut client, at).await,

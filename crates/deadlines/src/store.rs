@@ -213,9 +213,9 @@ impl Store {
             sql.push(&format!(" AND d.due_at < {p}"));
         }
         if let Some((due, id)) = &query.after {
-            let (p_due, p_due2, p_id) =
-                (sql.bind_int(to_micros(*due)), sql.bind_int(to_micros(*due)), sql.bind_text(id));
-            sql.push(&format!(" AND (d.due_at > {p_due} OR (d.due_at = {p_due2} AND d.id > {p_id}))"));
+            // A row-value comparison, so both engines seek the (due_at, id) index.
+            let (p_due, p_id) = (sql.bind_int(to_micros(*due)), sql.bind_text(id));
+            sql.push(&format!(" AND (d.due_at, d.id) > ({p_due}, {p_id})"));
         }
         sql.visible_to(caller, "d");
         let p_limit = sql.bind_int(query.limit as i64);

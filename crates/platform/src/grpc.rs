@@ -81,10 +81,9 @@ impl GrpcServer {
             .timeout(self.limits.request_timeout())
             .http2_keepalive_interval(Some(std::time::Duration::from_secs(30)))
             .http2_keepalive_timeout(Some(std::time::Duration::from_secs(10)))
-            .tcp_nodelay(true)
             .layer(GlobalConcurrencyLimitLayer::new(self.limits.concurrency_limit))
             .add_routes(routes.routes())
-            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), signal);
+            .serve_with_incoming_shutdown(accept_without_delay(listener), signal);
         tokio::pin!(server);
         tokio::select! {
             result = &mut server => result,
@@ -94,4 +93,18 @@ impl GrpcServer {
             }
         }
     }
+}
+
+/// Accepted connections with Nagle's algorithm off. tonic ignores its own `tcp_nodelay`
+/// for a listener we hand it, and with Nagle on every response that spans several packets
+/// waits for the client's delayed ACK (about 40 ms).
+fn accept_without_delay(
+    listener: TcpListener,
+) -> impl tokio_stream::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
+    use tokio_stream::StreamExt;
+    TcpListenerStream::new(listener).map(|accepted| {
+        let stream = accepted?;
+        stream.set_nodelay(true)?;
+        Ok(stream)
+    })
 }
