@@ -51,9 +51,26 @@ async fn reflection_lists_the_services_and_describes_their_messages() {
     for expected in ["advocacy.v1.DeadlinesService", "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection"] {
         assert!(listed.iter().any(|s| s == expected), "{expected} missing from {listed:?}");
     }
+    assert!(!listed.iter().any(|s| s == "advocacy.v1.GatewayService"), "services not hosted are not advertised");
     match responses.next().await.expect("a response").expect("ok").message_response {
         Some(MessageResponse::FileDescriptorResponse(files)) => assert!(!files.file_descriptor_proto.is_empty()),
         other => panic!("expected file descriptors, got {other:?}"),
+    }
+
+    // The older v1alpha protocol answers the same, for tools that only speak it.
+    use tonic_reflection::pb::v1alpha as alpha;
+    let mut reflection = alpha::server_reflection_client::ServerReflectionClient::new(system.anonymous_channel().await);
+    let request = alpha::ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(alpha::server_reflection_request::MessageRequest::ListServices(String::new())),
+    };
+    let mut responses =
+        reflection.server_reflection_info(tokio_stream::iter([request])).await.expect("v1alpha").into_inner();
+    match responses.next().await.expect("a response").expect("ok").message_response {
+        Some(alpha::server_reflection_response::MessageResponse::ListServicesResponse(list)) => {
+            assert!(list.service.iter().any(|s| s.name == "advocacy.v1.DeadlinesService"));
+        }
+        other => panic!("expected a service list, got {other:?}"),
     }
     system.finish().await;
 }

@@ -18,6 +18,10 @@ use tower::limit::GlobalConcurrencyLimitLayer;
 use crate::config::ServerLimits;
 use crate::shutdown::Shutdown;
 
+/// Always served beside the product's services, and advertised by reflection.
+const STANDARD_SERVICES: &[&str] =
+    &["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"];
+
 /// Collects services, then serves them.
 #[derive(Debug)]
 pub struct GrpcServer {
@@ -55,14 +59,21 @@ impl GrpcServer {
         for name in &self.names {
             health.set_service_status(*name, ServingStatus::Serving).await;
         }
-        let reflection = tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(advocacy_proto::FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-            .build_v1()
-            .expect("the embedded descriptor sets are valid");
+        // Both reflection versions: many tools (older grpcurl, Python's grpcio, GUI
+        // clients) still ask v1alpha only.
+        // Only what this process serves is advertised: the descriptor set holds every
+        // service's contract, and a tool should not offer calls that would be unanswered.
+        let reflection = || {
+            let builder = tonic_reflection::server::Builder::configure()
+                .register_encoded_file_descriptor_set(advocacy_proto::FILE_DESCRIPTOR_SET)
+                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET);
+            STANDARD_SERVICES.iter().chain(&self.names).fold(builder, |b, name| b.with_service_name(*name))
+        };
+        let reflection_v1 = reflection().build_v1().expect("the embedded descriptor sets are valid");
+        let reflection_v1alpha = reflection().build_v1alpha().expect("the embedded descriptor sets are valid");
 
         let mut routes = self.routes;
-        routes.add_service(health_service).add_service(reflection);
+        routes.add_service(health_service).add_service(reflection_v1).add_service(reflection_v1alpha);
         let local: Option<SocketAddr> = listener.local_addr().ok();
         tracing::info!(address = ?local, services = ?self.names, "gRPC server listening");
 
