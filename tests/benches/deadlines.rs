@@ -140,15 +140,8 @@ async fn create_direct(store: &Store, caller: &Caller, tag: &str, total: usize) 
                 let request_id = format!("{actor}\n{tag}-{worker}-{i}");
                 let deadline = Deadline::create(id.clone(), example(), &actor, Utc::now());
                 store
-                    .write(&id, &request_id, "fingerprint", |_, _| {
-                        Ok(Write {
-                            kind: ChangeKind::Created,
-                            deadline,
-                            previous_due: None,
-                            reason: "",
-                            request_id: &request_id,
-                            fingerprint: "fingerprint",
-                        })
+                    .write(&id, &request_id, "fingerprint", |_| {
+                        Ok(Write { kind: ChangeKind::Created, deadline, previous_due: None, reason: String::new() })
                     })
                     .await
                     .expect("direct write")

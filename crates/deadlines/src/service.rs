@@ -53,15 +53,9 @@ impl Deadlines {
         let now = Utc::now();
         let result = self
             .store
-            .write(&id, request_id, &fingerprint, |_, _| {
-                Ok(Write {
-                    kind: ChangeKind::Created,
-                    deadline: Deadline::create(id.clone(), new, &caller.subject, now),
-                    previous_due: None,
-                    reason: "",
-                    request_id,
-                    fingerprint: &fingerprint,
-                })
+            .write(&id, request_id, &fingerprint, |_| {
+                let deadline = Deadline::create(id.clone(), new, &caller.subject, now);
+                Ok(Write { kind: ChangeKind::Created, deadline, previous_due: None, reason: String::new() })
             })
             .await?;
         replayed(caller, result, request_id)
@@ -86,27 +80,15 @@ impl Deadlines {
         request_id: &str,
         request: MoveRequest,
     ) -> Result<Deadline, DeadlineError> {
-        let request_id = &scoped(caller, request_id);
         let fingerprint = fingerprint(&("move", &request));
-        let now = Utc::now();
-        let result = self
-            .store
-            .write(&request.id, request_id, &fingerprint, |current, _| {
-                let current = editable(caller, &request.id, request.expected_version, current)?;
-                let zone = request.zone.unwrap_or(current.due.zone);
-                let due = Due::parse("due", &request.due, zone).map_err(advocacy_platform::FieldViolations::from)?;
-                let previous_due = Some(current.due.at);
-                Ok(Write {
-                    kind: ChangeKind::Moved,
-                    deadline: current.moved(due, &caller.subject, now)?,
-                    previous_due,
-                    reason: &request.reason,
-                    request_id,
-                    fingerprint: &fingerprint,
-                })
-            })
-            .await?;
-        replayed(caller, result, request_id)
+        self.update(caller, request_id, &request.id, request.expected_version, &fingerprint, |current, now| {
+            let due = Due::parse("due", &request.due, request.zone.unwrap_or(current.due.zone))
+                .map_err(advocacy_platform::FieldViolations::from)?;
+            let previous_due = Some(current.due.at);
+            let deadline = current.moved(due, &caller.subject, now)?;
+            Ok(Write { kind: ChangeKind::Moved, deadline, previous_due, reason: request.reason.clone() })
+        })
+        .await
     }
 
     pub async fn complete(
@@ -117,25 +99,13 @@ impl Deadlines {
         expected_version: i64,
         done_at: Option<DateTime<Utc>>,
     ) -> Result<Deadline, DeadlineError> {
-        let request_id = &scoped(caller, request_id);
         let fingerprint = fingerprint(&("complete", id, expected_version, done_at));
-        let now = Utc::now();
-        let result = self
-            .store
-            .write(id, request_id, &fingerprint, |current, _| {
-                let current = editable(caller, id, expected_version, current)?;
-                let previous_due = Some(current.due.at);
-                Ok(Write {
-                    kind: ChangeKind::Completed,
-                    deadline: current.completed(done_at.unwrap_or(now), &caller.subject, now)?,
-                    previous_due,
-                    reason: "",
-                    request_id,
-                    fingerprint: &fingerprint,
-                })
-            })
-            .await?;
-        replayed(caller, result, request_id)
+        self.update(caller, request_id, id, expected_version, &fingerprint, |current, now| {
+            let previous_due = Some(current.due.at);
+            let deadline = current.completed(done_at.unwrap_or(now), &caller.subject, now)?;
+            Ok(Write { kind: ChangeKind::Completed, deadline, previous_due, reason: String::new() })
+        })
+        .await
     }
 
     pub async fn cancel(
@@ -146,22 +116,30 @@ impl Deadlines {
         expected_version: i64,
         reason: String,
     ) -> Result<Deadline, DeadlineError> {
-        let request_id = &scoped(caller, request_id);
         let fingerprint = fingerprint(&("cancel", id, expected_version, &reason));
+        self.update(caller, request_id, id, expected_version, &fingerprint, |current, now| {
+            let deadline = current.cancelled(reason.clone(), &caller.subject, now)?;
+            Ok(Write { kind: ChangeKind::Cancelled, deadline, previous_due: None, reason })
+        })
+        .await
+    }
+
+    /// A change to an existing deadline: the caller must see it and have read its current
+    /// version; a retried request replays its first answer.
+    async fn update(
+        &self,
+        caller: &Caller,
+        request_id: &str,
+        id: &str,
+        expected_version: i64,
+        fingerprint: &str,
+        change: impl FnOnce(Deadline, DateTime<Utc>) -> Result<Write, DeadlineError>,
+    ) -> Result<Deadline, DeadlineError> {
+        let request_id = &scoped(caller, request_id);
         let now = Utc::now();
         let result = self
             .store
-            .write(id, request_id, &fingerprint, |current, _| {
-                let current = editable(caller, id, expected_version, current)?;
-                Ok(Write {
-                    kind: ChangeKind::Cancelled,
-                    deadline: current.cancelled(reason.clone(), &caller.subject, now)?,
-                    previous_due: None,
-                    reason: &reason,
-                    request_id,
-                    fingerprint: &fingerprint,
-                })
-            })
+            .write(id, request_id, fingerprint, |current| change(editable(caller, id, expected_version, current)?, now))
             .await?;
         replayed(caller, result, request_id)
     }

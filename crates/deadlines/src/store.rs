@@ -29,16 +29,13 @@ pub struct ListQuery {
     pub limit: usize,
 }
 
-/// A write to record: the new state, what kind of change it is, and the request that
-/// asked for it (for replays).
+/// A write to record: the new state, what kind of change it is, and why.
 #[derive(Debug)]
-pub struct Write<'a> {
+pub struct Write {
     pub kind: ChangeKind,
     pub deadline: Deadline,
     pub previous_due: Option<DateTime<Utc>>,
-    pub reason: &'a str,
-    pub request_id: &'a str,
-    pub fingerprint: &'a str,
+    pub reason: String,
 }
 
 /// What a transaction found when it looked for the request id first.
@@ -82,15 +79,15 @@ impl Store {
     /// Runs `decide` on the current state (`None` for a new id) inside the write
     /// transaction and records what it returns. A request id seen before replays the
     /// first result instead.
-    pub async fn write<'a, F>(
+    pub async fn write<F>(
         &self,
         id: &str,
-        request_id: &'a str,
-        fingerprint: &'a str,
+        request_id: &str,
+        fingerprint: &str,
         decide: F,
     ) -> Result<Result<Deadline, Replay>, DeadlineError>
     where
-        F: FnOnce(Option<Deadline>, i64) -> Result<Write<'a>, DeadlineError>,
+        F: FnOnce(Option<Deadline>) -> Result<Write, DeadlineError>,
     {
         let mut tx = self.pool.begin().await?;
         let revision: i64 = sqlx::query("UPDATE feed_head SET revision = revision + 1 WHERE id = 1 RETURNING revision")
@@ -120,7 +117,7 @@ impl Store {
             .map(|r| deadline_of(&r))
             .transpose()?;
         let existed = current.is_some();
-        let mut write = decide(current, revision)?;
+        let mut write = decide(current)?;
         write.deadline.revision = revision;
         let d = &write.deadline;
         let snapshot = serde_json::to_string(d).map_err(|e| DeadlineError::Corrupt(e.to_string()))?;
@@ -173,12 +170,12 @@ impl Store {
         .bind(to_micros(d.updated_at))
         .bind(&d.updated_by)
         .bind(write.previous_due.map(to_micros))
-        .bind(write.reason)
+        .bind(&write.reason)
         .bind(level)
         .bind(compartment)
         .bind(&snapshot)
-        .bind(write.request_id)
-        .bind(write.fingerprint)
+        .bind(request_id)
+        .bind(fingerprint)
         .execute(&mut *tx)
         .await?;
 
