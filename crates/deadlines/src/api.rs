@@ -10,14 +10,12 @@ use tonic::{Request, Response, Status};
 
 use advocacy_catalog as catalog;
 use advocacy_platform::error::{limits, to_status};
-use advocacy_platform::time::{from_timestamp, optional_timestamp, to_timestamp};
+use advocacy_platform::time::{local_rfc3339, optional_timestamp, parse_when, parse_zone, to_timestamp};
 use advocacy_platform::{Caller, Classification, FieldViolation, FieldViolations, Shutdown};
 use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::deadlines_service_server::DeadlinesService;
 
-use crate::domain::{
-    self, Change, ChangeKind, Deadline, Due, DueInput, Kind, NewDeadline, Recurrence, Status as DeadlineStatus, due,
-};
+use crate::domain::{self, Change, ChangeKind, Deadline, Due, Kind, NewDeadline, Recurrence, Status as DeadlineStatus};
 use crate::error::DeadlineError;
 use crate::service::{Deadlines, MoveRequest};
 use crate::store::ListQuery;
@@ -87,7 +85,7 @@ impl DeadlinesService for DeadlinesApi {
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         let target = parse_target(&mut v, &r.request_id, &r.id, r.expected_version);
-        let due = v.check(parse_due_input("due", r.due.as_ref()));
+        let due = v.check(parse_when("due", r.due.as_ref()));
         let reason = v.check(limits::optional_line("reason", &r.reason, domain::MAX_REASON_CHARS));
         let (target, ((due, zone), reason)) = checked(v, target.zip(due.zip(reason)))?;
         let request = MoveRequest { id: target.id, expected_version: target.expected_version, due, zone, reason };
@@ -143,10 +141,7 @@ impl DeadlinesService for DeadlinesApi {
         let occurrences = deadline
             .occurrences(from.unwrap_or_else(Utc::now), limit)
             .into_iter()
-            .map(|at| pb::Occurrence {
-                due: Some(to_timestamp(at)),
-                due_local: due::local_rfc3339(at, deadline.due.zone),
-            })
+            .map(|at| pb::Occurrence { due: Some(to_timestamp(at)), due_local: local_rfc3339(at, deadline.due.zone) })
             .collect();
         Ok(Response::new(pb::ListOccurrencesResponse { occurrences }))
     }
@@ -252,22 +247,6 @@ fn optional_email(field: &str, value: &str) -> Result<Option<String>, FieldViola
     if value.trim().is_empty() { Ok(None) } else { limits::email(field, value).map(Some) }
 }
 
-/// The due time as sent, and the zone if one was named.
-fn parse_due_input(
-    field: &str,
-    input: Option<&pb::WhenInput>,
-) -> Result<(DueInput, Option<chrono_tz::Tz>), FieldViolation> {
-    let input = input.ok_or_else(|| FieldViolation::new(field, "is required"))?;
-    let zone =
-        if input.zone.trim().is_empty() { None } else { Some(due::parse_zone(&format!("{field}.zone"), &input.zone)?) };
-    let at = match &input.at {
-        Some(pb::when_input::At::Local(text)) => DueInput::Local(text.clone()),
-        Some(pb::when_input::At::Utc(ts)) => DueInput::Utc(from_timestamp(&format!("{field}.utc"), ts)?),
-        None => return Err(FieldViolation::new(field, "give either local (with zone) or utc")),
-    };
-    Ok((at, zone))
-}
-
 fn parse_create(caller: &Caller, r: &pb::CreateDeadlineRequest) -> Result<(String, NewDeadline), DeadlineError> {
     let mut v = FieldViolations::new();
     let request_id = v.check(limits::request_id("request_id", &r.request_id));
@@ -279,7 +258,7 @@ fn parse_create(caller: &Caller, r: &pb::CreateDeadlineRequest) -> Result<(Strin
         )
     }));
     let kind = v.check(kind_from_proto(r.kind));
-    let due = v.check(parse_due_input("due", r.due.as_ref()));
+    let due = v.check(parse_when("due", r.due.as_ref()));
     let due = match (due, mechanism) {
         (Some((input, zone)), Some(m)) => v.check(Due::parse("due", &input, zone.unwrap_or(m.zone))),
         _ => None,
@@ -293,8 +272,7 @@ fn parse_create(caller: &Caller, r: &pb::CreateDeadlineRequest) -> Result<(Strin
     let lead_minutes = v.check(parse_leads(&r.lead_minutes));
     let recurrence = match (&r.recurrence, due) {
         (Some(rec), Some(due)) if !rec.cron.trim().is_empty() || !rec.zone.trim().is_empty() => {
-            let zone =
-                if rec.zone.trim().is_empty() { Ok(due.zone) } else { due::parse_zone("recurrence.zone", &rec.zone) };
+            let zone = if rec.zone.trim().is_empty() { Ok(due.zone) } else { parse_zone("recurrence.zone", &rec.zone) };
             v.check(zone.and_then(|zone| Recurrence::parse("recurrence", &rec.cron, zone))).map(Some)
         }
         _ => Some(None),

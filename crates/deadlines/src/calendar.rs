@@ -9,7 +9,9 @@ use std::fmt::Write;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::domain::{Deadline, Status, due::local_rfc3339};
+use advocacy_platform::time::local_rfc3339;
+
+use crate::domain::{Deadline, Status};
 
 const PRODUCT: &str = "-//Advocacy tracker//Deadlines//EN";
 

@@ -6,13 +6,15 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
+use advocacy_platform::idempotency::{fingerprint, scoped};
 use advocacy_platform::{Caller, Classification, Shutdown};
 
-use crate::domain::{Change, ChangeKind, Deadline, Due, DueInput, NewDeadline};
+use advocacy_platform::time::WhenGiven;
+
+use crate::domain::{Change, ChangeKind, Deadline, Due, NewDeadline};
 use crate::error::DeadlineError;
 use crate::store::{ListQuery, Replay, Store, Write};
 
@@ -31,7 +33,7 @@ pub struct Deadlines {
 pub struct MoveRequest {
     pub id: String,
     pub expected_version: i64,
-    pub due: DueInput,
+    pub due: WhenGiven,
     pub zone: Option<Tz>,
     pub reason: String,
 }
@@ -256,17 +258,4 @@ fn replayed(caller: &Caller, result: Result<Deadline, Replay>, scoped_id: &str) 
             Err(DeadlineError::RequestIdReused(request_id.to_owned()))
         }
     }
-}
-
-/// Request ids are one caller's: another person who happens to send the same id makes a
-/// request of their own, and can never reach someone else's result through it.
-fn scoped(caller: &Caller, request_id: &str) -> String {
-    format!("{}\n{request_id}", caller.subject)
-}
-
-/// What identifies a request's content, so a reused request id with other content is told
-/// apart from a retry.
-fn fingerprint(value: &impl Serialize) -> String {
-    let bytes = serde_json::to_vec(value).unwrap_or_default();
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -37,3 +37,37 @@ pub async fn connect(url: &str) -> Result<Channel, tonic::transport::Error> {
 pub async fn connect_with_token(url: &str, token: &BearerToken) -> Result<AuthedChannel, tonic::transport::Error> {
     Ok(InterceptedService::new(connect(url).await?, token.clone()))
 }
+
+/// A service calling another service: a short-lived system token, signed afresh for each
+/// call with the shared key, so it never expires in a long-running worker.
+#[derive(Debug, Clone)]
+pub struct SystemToken {
+    key: crate::TokenKey,
+    service: &'static str,
+}
+
+impl SystemToken {
+    pub fn new(key: crate::TokenKey, service: &'static str) -> Self {
+        Self { key, service }
+    }
+}
+
+impl tonic::service::Interceptor for SystemToken {
+    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
+        let now = chrono::Utc::now().timestamp();
+        let token = self.key.issue(self.service, vec![crate::Role::System], vec![], now, 300);
+        let value = format!("Bearer {token}").parse().map_err(|_| Status::internal("token is not ASCII"))?;
+        request.metadata_mut().insert("authorization", value);
+        Ok(request)
+    }
+}
+
+/// A channel to another service that connects on first use and reconnects after
+/// failures, so a service that starts before the one it calls still starts.
+pub fn lazy_channel(url: &str) -> Result<Channel, tonic::transport::Error> {
+    Ok(Endpoint::from_shared(url.to_owned())?
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(30))
+        .tcp_nodelay(true)
+        .connect_lazy())
+}

@@ -9,6 +9,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod grpc;
+pub mod idempotency;
 pub mod shutdown;
 pub mod telemetry;
 pub mod time;

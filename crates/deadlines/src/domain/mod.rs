@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use advocacy_platform::Classification;
 
-pub use due::{Due, DueInput};
+pub use due::Due;
 pub use recurrence::Recurrence;
 
 /// Reminder lead times when a deadline names none: 30 days, 7 days, 1 day, 2 hours.
