@@ -17,14 +17,16 @@ use advocacy_platform::{Config, Database, Shutdown};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ServiceName {
     Deadlines,
+    Briefings,
 }
 
 impl ServiceName {
-    pub const ALL: &[ServiceName] = &[ServiceName::Deadlines];
+    pub const ALL: &[ServiceName] = &[ServiceName::Deadlines, ServiceName::Briefings];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ServiceName::Deadlines => advocacy_deadlines::NAME,
+            ServiceName::Briefings => advocacy_briefings::NAME,
         }
     }
 }
@@ -36,6 +38,8 @@ pub struct RunningSystem {
     pub databases: Vec<(ServiceName, Database)>,
     trigger: ShutdownTrigger,
     server: JoinHandle<Result<(), tonic::transport::Error>>,
+    /// Background work of the services (outboxes, feed consumers); ends on shutdown.
+    tasks: Vec<JoinHandle<()>>,
 }
 
 impl RunningSystem {
@@ -43,6 +47,9 @@ impl RunningSystem {
     pub async fn stop(self) -> anyhow::Result<()> {
         self.trigger.fire();
         self.server.await.context("server task")?.context("gRPC server")?;
+        for task in self.tasks {
+            task.await.context("background task")?;
+        }
         for (_, db) in &self.databases {
             db.close().await;
         }
@@ -66,22 +73,50 @@ pub async fn start(config: &Config, services: &[ServiceName], listener: TcpListe
     let (trigger, shutdown) = Shutdown::new();
     let mut server = GrpcServer::new(&config.server);
     let mut databases = Vec::new();
+    let mut tasks = Vec::new();
+    let grpc_addr = listener.local_addr()?;
     for &name in services {
         let url = config.database_url_for(name.as_str());
+        let db =
+            Database::open(&url, migrations(name)).await.with_context(|| format!("the {} database", name.as_str()))?;
         match name {
             ServiceName::Deadlines => {
-                let db = Database::open(&url, advocacy_deadlines::MIGRATIONS)
-                    .await
-                    .with_context(|| format!("the {} database", name.as_str()))?;
-                let service = advocacy_deadlines::service(&db, &config.server, auth.clone(), shutdown.clone()).await?;
+                server.add_service(
+                    advocacy_deadlines::service(&db, &config.server, auth.clone(), shutdown.clone()).await?,
+                );
+            }
+            ServiceName::Briefings => {
+                let deadlines = client_of(config, ServiceName::Deadlines, grpc_addr)?;
+                let (service, background) = advocacy_briefings::service(
+                    &db,
+                    &config.server,
+                    auth.clone(),
+                    deadlines,
+                    config.token_key()?,
+                    shutdown.clone(),
+                );
                 server.add_service(service);
-                databases.push((name, db));
+                tasks.extend(background);
             }
         }
+        databases.push((name, db));
     }
-    let grpc_addr = listener.local_addr()?;
     let server = tokio::spawn(server.serve(listener, shutdown));
-    Ok(RunningSystem { grpc_addr, databases, trigger, server })
+    Ok(RunningSystem { grpc_addr, databases, trigger, server, tasks })
+}
+
+fn migrations(name: ServiceName) -> &'static [advocacy_platform::Migration] {
+    match name {
+        ServiceName::Deadlines => advocacy_deadlines::MIGRATIONS,
+        ServiceName::Briefings => advocacy_briefings::MIGRATIONS,
+    }
+}
+
+/// A channel to another service: where config says it runs, else this process's own port
+/// (in the embedded default every service is here, still reached through gRPC).
+fn client_of(config: &Config, service: ServiceName, own: SocketAddr) -> anyhow::Result<tonic::transport::Channel> {
+    let url = config.service_url(service.as_str()).map_or_else(|| format!("http://{own}"), str::to_owned);
+    advocacy_platform::client::lazy_channel(&url).with_context(|| format!("the address of {}: {url}", service.as_str()))
 }
 
 /// Binds the configured gRPC address with a message that says what to do when it is taken.

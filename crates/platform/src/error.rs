@@ -189,6 +189,20 @@ pub mod limits {
         Ok(value.to_owned())
     }
 
+    /// Free text of several lines (a summary, notes): at most `max` characters, no
+    /// control characters besides line breaks and tabs.
+    pub fn optional_text(field: &str, value: &str, max: usize) -> Result<String, FieldViolation> {
+        let value = value.trim();
+        let chars = value.chars().count();
+        if chars > max {
+            return Err(FieldViolation::new(field, format!("is {chars} characters long; at most {max} are allowed")));
+        }
+        if value.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+            return Err(FieldViolation::new(field, "contains control characters"));
+        }
+        Ok(value.to_owned())
+    }
+
     /// An email address of a person: one `@`, a dotted domain, no spaces, at most 254 bytes.
     /// Lowercased, so the same person is always the same owner.
     pub fn email(field: &str, value: &str) -> Result<String, FieldViolation> {

@@ -1,0 +1,477 @@
+//! The gRPC face of the briefings service: check each request into domain values (every
+//! bad field named), call the service, convert the answer; errors become statuses once,
+//! in platform.
+
+use chrono::Utc;
+use tonic::{Request, Response, Status};
+
+use advocacy_platform::error::{limits, to_status};
+use advocacy_platform::page_token;
+use advocacy_platform::time::{from_micros, from_timestamp, local_rfc3339, parse_when, to_micros, to_timestamp};
+use advocacy_platform::{Caller, Classification, FieldViolation, FieldViolations};
+use advocacy_proto::v1 as pb;
+use advocacy_proto::v1::briefings_service_server::BriefingsService;
+
+use crate::domain::{
+    self, ActorKind, Briefing, FollowUp, Format, Institution, InstitutionKind, NewBriefing, NewFollowUp, NewInstitution,
+};
+use crate::error::BriefingError;
+use crate::service::Briefings;
+use crate::store::BriefingQuery;
+
+#[derive(Debug, Clone)]
+pub struct BriefingsApi {
+    briefings: Briefings,
+}
+
+impl BriefingsApi {
+    pub fn new(briefings: Briefings) -> Self {
+        Self { briefings }
+    }
+}
+
+fn status(e: BriefingError) -> Status {
+    to_status(&e)
+}
+
+/// The checked values, or every violation found.
+fn checked<T>(violations: FieldViolations, values: Option<T>) -> Result<T, Status> {
+    violations.into_result().map_err(|v| status(v.into()))?;
+    values.ok_or_else(|| status(FieldViolation::new("request", "incomplete").into()))
+}
+
+#[tonic::async_trait]
+impl BriefingsService for BriefingsApi {
+    async fn create_institution(
+        &self,
+        request: Request<pb::CreateInstitutionRequest>,
+    ) -> Result<Response<pb::Institution>, Status> {
+        let caller = Caller::of(&request)?;
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        let request_id = v.check(limits::request_id("request_id", &r.request_id));
+        let name = v.check(limits::required_line("name", &r.name, domain::MAX_NAME_CHARS).and_then(|n| {
+            if domain::normalize_name(&n).is_empty() {
+                Err(FieldViolation::new("name", "needs letters or digits"))
+            } else {
+                Ok(n)
+            }
+        }));
+        let kind = v.check(institution_kind(r.kind));
+        let actor = v.check(parse_actor("actor", &r.actor));
+        let city = v.check(limits::optional_line("city", &r.city, 100));
+        let parent_id = v.check(optional_id("parent_id", &r.parent_id));
+        let (((((request_id, name), kind), actor), city), parent_id) =
+            checked(v, request_id.zip(name).zip(kind).zip(actor).zip(city).zip(parent_id))?;
+        let new = NewInstitution { name, kind, actor, city, parent_id };
+        let institution = self.briefings.create_institution(&caller, &request_id, new).await.map_err(status)?;
+        Ok(Response::new(institution_to_proto(&institution)))
+    }
+
+    async fn get_institution(
+        &self,
+        request: Request<pb::GetInstitutionRequest>,
+    ) -> Result<Response<pb::Institution>, Status> {
+        let id = parse_id("id", &request.get_ref().id).map_err(|v| status(v.into()))?;
+        let institution = self.briefings.institution(&id).await.map_err(status)?;
+        Ok(Response::new(institution_to_proto(&institution)))
+    }
+
+    async fn list_institutions(
+        &self,
+        request: Request<pb::ListInstitutionsRequest>,
+    ) -> Result<Response<pb::ListInstitutionsResponse>, Status> {
+        let r = request.get_ref();
+        let mut v = FieldViolations::new();
+        let actor =
+            if r.actor.trim().is_empty() { Some(None) } else { v.check(parse_actor("actor", &r.actor)).map(Some) };
+        let size = v.check(page_size(r.page_size, 100));
+        let after =
+            if r.page_token.is_empty() { Some(None) } else { v.check(page_token::decode(&r.page_token)).map(Some) };
+        let ((actor, size), after) = checked(v, actor.zip(size).zip(after))?;
+        let mut institutions =
+            self.briefings.list_institutions(actor.as_deref(), after, size + 1).await.map_err(status)?;
+        let next_page_token =
+            next_token(&mut institutions, size, |i| page_token::encode(&domain::normalize_name(&i.name), &i.id));
+        Ok(Response::new(pb::ListInstitutionsResponse {
+            institutions: institutions.iter().map(institution_to_proto).collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn log_briefing(&self, request: Request<pb::LogBriefingRequest>) -> Result<Response<pb::Briefing>, Status> {
+        let caller = Caller::of(&request)?;
+        let (request_id, new) = parse_log(&caller, request.get_ref()).map_err(status)?;
+        let briefing = self.briefings.log(&caller, &request_id, new).await.map_err(status)?;
+        Ok(Response::new(briefing_to_proto(&briefing)))
+    }
+
+    async fn get_briefing(&self, request: Request<pb::GetBriefingRequest>) -> Result<Response<pb::Briefing>, Status> {
+        let caller = Caller::of(&request)?;
+        let id = parse_id("id", &request.get_ref().id).map_err(|v| status(v.into()))?;
+        let briefing = self.briefings.get(&caller, &id).await.map_err(status)?;
+        Ok(Response::new(briefing_to_proto(&briefing)))
+    }
+
+    async fn list_briefings(
+        &self,
+        request: Request<pb::ListBriefingsRequest>,
+    ) -> Result<Response<pb::ListBriefingsResponse>, Status> {
+        let caller = Caller::of(&request)?;
+        let r = request.get_ref();
+        let mut v = FieldViolations::new();
+        let actor =
+            if r.actor.trim().is_empty() { Some(None) } else { v.check(parse_actor("actor", &r.actor)).map(Some) };
+        let period = match &r.period {
+            Some(p) => v.check(parse_period(p)).map(|(from, to)| (Some(from), Some(to))),
+            None => Some((None, None)),
+        };
+        let theme =
+            v.check(limits::optional_line("theme", &r.theme, 100)).map(|t| (!t.is_empty()).then(|| t.to_lowercase()));
+        let size = v.check(page_size(r.page_size, 50));
+        let after = if r.page_token.is_empty() {
+            Some(None)
+        } else {
+            v.check(page_token::decode(&r.page_token).and_then(|(at, id)| {
+                let micros = at
+                    .parse()
+                    .map_err(|_| FieldViolation::new("page_token", "is not a page token from a previous answer"))?;
+                Ok(Some((from_micros(micros), id)))
+            }))
+        };
+        let ((((actor, (from, to)), theme), size), after) =
+            checked(v, actor.zip(period).zip(theme).zip(size).zip(after))?;
+        let query = BriefingQuery { actor, from, to, theme, after, limit: size + 1 };
+        let mut briefings = self.briefings.list(&caller, &query).await.map_err(status)?;
+        let next_page_token =
+            next_token(&mut briefings, size, |b| page_token::encode(&to_micros(b.at).to_string(), &b.id));
+        Ok(Response::new(pb::ListBriefingsResponse {
+            briefings: briefings.iter().map(briefing_to_proto).collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn complete_follow_up(
+        &self,
+        request: Request<pb::CompleteFollowUpRequest>,
+    ) -> Result<Response<pb::Briefing>, Status> {
+        let caller = Caller::of(&request)?;
+        let r = request.get_ref();
+        let mut v = FieldViolations::new();
+        let request_id = v.check(limits::request_id("request_id", &r.request_id));
+        let briefing_id = v.check(parse_id("briefing_id", &r.briefing_id));
+        let follow_up_id = v.check(parse_id("follow_up_id", &r.follow_up_id));
+        let version = v.check(if r.expected_version < 1 {
+            Err(FieldViolation::new("expected_version", "is required: send the version you read"))
+        } else {
+            Ok(r.expected_version)
+        });
+        let (((_, briefing_id), follow_up_id), version) =
+            checked(v, request_id.zip(briefing_id).zip(follow_up_id).zip(version))?;
+        let briefing =
+            self.briefings.complete_follow_up(&caller, &briefing_id, &follow_up_id, version).await.map_err(status)?;
+        Ok(Response::new(briefing_to_proto(&briefing)))
+    }
+
+    async fn get_briefing_aggregates(
+        &self,
+        request: Request<pb::BriefingAggregatesRequest>,
+    ) -> Result<Response<pb::BriefingAggregates>, Status> {
+        let r = request.get_ref();
+        let period = r.period.as_ref().ok_or_else(|| status(FieldViolation::new("period", "is required").into()))?;
+        let (from, to) = parse_period(period).map_err(|v| status(v.into()))?;
+        let a = self.briefings.aggregates(from, to).await.map_err(status)?;
+        let counts =
+            |pairs: Vec<(String, i64)>| pairs.into_iter().map(|(key, count)| pb::CountByKey { key, count }).collect();
+        Ok(Response::new(pb::BriefingAggregates {
+            briefings: a.briefings,
+            governments_briefed: a.governments,
+            multilateral_actors_briefed: a.multilateral,
+            by_format: counts(a.by_format),
+            by_city: counts(a.by_city),
+            by_month: counts(a.by_month),
+            follow_ups_open: a.follow_ups_open,
+            follow_ups_overdue: a.follow_ups_overdue,
+            follow_ups_done: a.follow_ups_done,
+            quiet_or_restricted: a.quiet_or_restricted,
+        }))
+    }
+}
+
+/// Cuts a fetched page (one longer than asked) to size; the extra row says a next page exists.
+fn next_token<T>(items: &mut Vec<T>, size: usize, token: impl Fn(&T) -> String) -> String {
+    if items.len() > size {
+        items.truncate(size);
+        items.last().map(token).unwrap_or_default()
+    } else {
+        String::new()
+    }
+}
+
+fn parse_id(field: &str, id: &str) -> Result<String, FieldViolation> {
+    uuid::Uuid::try_parse(id.trim()).map(|u| u.to_string()).map_err(|_| FieldViolation::new(field, "is not an id"))
+}
+
+fn optional_id(field: &str, id: &str) -> Result<Option<String>, FieldViolation> {
+    if id.trim().is_empty() { Ok(None) } else { parse_id(field, id).map(Some) }
+}
+
+fn parse_actor(field: &str, code: &str) -> Result<String, FieldViolation> {
+    let code = code.trim();
+    ActorKind::of(code).map(|_| code.to_owned()).ok_or_else(|| {
+        FieldViolation::new(field, format!("{code:.64} is neither a country code (ISO 3166-1, such as CH) nor a body code of the catalog (such as EU-EEAS)"))
+    })
+}
+
+fn page_size(value: i32, default: usize) -> Result<usize, FieldViolation> {
+    match value {
+        0 => Ok(default),
+        v if (1..=500).contains(&v) => Ok(v as usize),
+        _ => Err(FieldViolation::new("page_size", "must be 1 to 500")),
+    }
+}
+
+fn parse_period(p: &pb::Period) -> Result<(chrono::DateTime<Utc>, chrono::DateTime<Utc>), FieldViolation> {
+    let start = p.start.as_ref().ok_or_else(|| FieldViolation::new("period.start", "is required"))?;
+    let end = p.end.as_ref().ok_or_else(|| FieldViolation::new("period.end", "is required"))?;
+    let (start, end) = (from_timestamp("period.start", start)?, from_timestamp("period.end", end)?);
+    if start >= end {
+        return Err(FieldViolation::new("period.end", "must be after period.start"));
+    }
+    Ok((start, end))
+}
+
+fn institution_kind(kind: i32) -> Result<InstitutionKind, FieldViolation> {
+    use pb::InstitutionKind as K;
+    Ok(match K::try_from(kind) {
+        Ok(K::Ministry) => InstitutionKind::Ministry,
+        Ok(K::PermanentMission) => InstitutionKind::PermanentMission,
+        Ok(K::Embassy) => InstitutionKind::Embassy,
+        Ok(K::Parliament) => InstitutionKind::Parliament,
+        Ok(K::MultilateralUnit) => InstitutionKind::MultilateralUnit,
+        Ok(K::UnOffice) => InstitutionKind::UnOffice,
+        Ok(K::Unspecified) => return Err(FieldViolation::new("kind", "is required")),
+        Err(_) => return Err(FieldViolation::new("kind", format!("{kind} is not an institution kind"))),
+    })
+}
+
+fn institution_kind_to_proto(kind: InstitutionKind) -> pb::InstitutionKind {
+    use pb::InstitutionKind as K;
+    match kind {
+        InstitutionKind::Ministry => K::Ministry,
+        InstitutionKind::PermanentMission => K::PermanentMission,
+        InstitutionKind::Embassy => K::Embassy,
+        InstitutionKind::Parliament => K::Parliament,
+        InstitutionKind::MultilateralUnit => K::MultilateralUnit,
+        InstitutionKind::UnOffice => K::UnOffice,
+    }
+}
+
+fn format_of(format: i32) -> Result<Format, FieldViolation> {
+    use pb::BriefingFormat as F;
+    Ok(match F::try_from(format) {
+        Ok(F::InPerson) => Format::InPerson,
+        Ok(F::Virtual) => Format::Virtual,
+        Ok(F::Written) => Format::Written,
+        Ok(F::SideEvent) => Format::SideEvent,
+        Ok(F::Unspecified) => return Err(FieldViolation::new("format", "is required")),
+        Err(_) => return Err(FieldViolation::new("format", format!("{format} is not a briefing format"))),
+    })
+}
+
+fn format_to_proto(format: Format) -> pb::BriefingFormat {
+    match format {
+        Format::InPerson => pb::BriefingFormat::InPerson,
+        Format::Virtual => pb::BriefingFormat::Virtual,
+        Format::Written => pb::BriefingFormat::Written,
+        Format::SideEvent => pb::BriefingFormat::SideEvent,
+    }
+}
+
+/// A list of short lines: at most `MAX_ITEMS`, each checked, blanks dropped, each once.
+fn lines(field: &str, values: &[String], max_chars: usize, lowercase: bool) -> Result<Vec<String>, FieldViolation> {
+    if values.len() > domain::MAX_ITEMS {
+        return Err(FieldViolation::new(field, format!("at most {} entries", domain::MAX_ITEMS)));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for (i, value) in values.iter().enumerate() {
+        let value = limits::optional_line(&format!("{field}[{i}]"), value, max_chars)?;
+        let value = if lowercase { value.to_lowercase() } else { value };
+        if !value.is_empty() && !out.contains(&value) {
+            out.push(value);
+        }
+    }
+    Ok(out)
+}
+
+fn emails(field: &str, values: &[String], default: &str) -> Result<Vec<String>, FieldViolation> {
+    if values.is_empty() {
+        return limits::email(field, default)
+            .map(|e| vec![e])
+            .map_err(|_| FieldViolation::new(field, "name at least one person"));
+    }
+    if values.len() > domain::MAX_ITEMS {
+        return Err(FieldViolation::new(field, format!("at most {} entries", domain::MAX_ITEMS)));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for (i, value) in values.iter().enumerate() {
+        let email = limits::email(&format!("{field}[{i}]"), value)?;
+        if !out.contains(&email) {
+            out.push(email);
+        }
+    }
+    Ok(out)
+}
+
+fn parse_log(caller: &Caller, r: &pb::LogBriefingRequest) -> Result<(String, NewBriefing), BriefingError> {
+    let mut v = FieldViolations::new();
+    let request_id = v.check(limits::request_id("request_id", &r.request_id));
+    let at = v.check(parse_when("at", r.at.as_ref()).and_then(|(given, zone)| {
+        let zone = match (&given, zone) {
+            (_, Some(zone)) => zone,
+            (advocacy_platform::time::WhenGiven::Utc(_), None) => chrono_tz::UTC,
+            (advocacy_platform::time::WhenGiven::Local(_), None) => {
+                return Err(FieldViolation::new(
+                    "at.zone",
+                    "a local time needs the zone of the place, such as Europe/Zurich",
+                ));
+            }
+        };
+        Ok((given.resolve("at", zone)?, zone))
+    }));
+    let city = v.check(limits::optional_line("city", &r.city, 100));
+    let format = v.check(format_of(r.format));
+    let institution_ids = v.check(if r.institution_ids.is_empty() {
+        Err(FieldViolation::new("institution_ids", "name at least one institution briefed"))
+    } else if r.institution_ids.len() > domain::MAX_ITEMS {
+        Err(FieldViolation::new("institution_ids", format!("at most {} institutions", domain::MAX_ITEMS)))
+    } else {
+        r.institution_ids.iter().enumerate().try_fold(Vec::new(), |mut ids: Vec<String>, (i, id)| {
+            let id = parse_id(&format!("institution_ids[{i}]"), id)?;
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+            Ok(ids)
+        })
+    });
+    let attendees = v.check(emails("attendees", &r.attendees, &caller.subject));
+    let themes = v.check(lines("themes", &r.themes, 100, true));
+    let materials = v.check(lines("materials", &r.materials, 100, false));
+    let asks = v.check(lines("asks", &r.asks, domain::MAX_LINE_CHARS, false));
+    let summary = v.check(limits::optional_text("summary", &r.summary, domain::MAX_TEXT_CHARS));
+    let notes = v.check(limits::optional_text("notes", &r.notes, domain::MAX_TEXT_CHARS));
+    let outcome = v.check(limits::optional_text("outcome", &r.outcome, domain::MAX_TEXT_CHARS));
+    let classification =
+        v.check(Classification::parse("classification", r.classification.as_ref(), Classification::Internal));
+    let follow_ups = if r.follow_ups.len() > 20 {
+        v.push(FieldViolation::new("follow_ups", "at most 20 follow-ups"));
+        None
+    } else {
+        let zone = at.map(|(_, zone)| zone).unwrap_or(chrono_tz::UTC);
+        let parsed: Vec<Option<NewFollowUp>> =
+            r.follow_ups.iter().enumerate().map(|(i, f)| v.check(parse_follow_up(caller, i, f, zone))).collect();
+        parsed.into_iter().collect::<Option<Vec<_>>>()
+    };
+    v.into_result()?;
+    let parsed = (|| {
+        let (at, zone) = at?;
+        Some((
+            request_id?,
+            NewBriefing {
+                at,
+                zone,
+                city: city?,
+                format: format?,
+                institution_ids: institution_ids?,
+                attendees: attendees?,
+                themes: themes?,
+                materials: materials?,
+                asks: asks?,
+                summary: summary?,
+                notes: notes?,
+                quiet: r.quiet,
+                outcome: outcome?,
+                follow_ups: follow_ups?,
+                classification: classification?,
+            },
+        ))
+    })();
+    parsed.ok_or_else(|| FieldViolation::new("request", "incomplete").into())
+}
+
+fn parse_follow_up(
+    caller: &Caller,
+    i: usize,
+    f: &pb::FollowUpInput,
+    default_zone: chrono_tz::Tz,
+) -> Result<NewFollowUp, FieldViolation> {
+    let field = format!("follow_ups[{i}]");
+    let action = limits::required_line(&format!("{field}.action"), &f.action, domain::MAX_LINE_CHARS)?;
+    let owner = if f.owner.trim().is_empty() { caller.subject.clone() } else { f.owner.clone() };
+    let owner = limits::email(&format!("{field}.owner"), &owner)?;
+    let (given, zone) = parse_when(&format!("{field}.due"), f.due.as_ref())?;
+    let zone = zone.unwrap_or(default_zone);
+    let due = given.resolve(&format!("{field}.due"), zone)?;
+    Ok(NewFollowUp { action, owner, due, zone })
+}
+
+fn institution_to_proto(i: &Institution) -> pb::Institution {
+    pb::Institution {
+        id: i.id.clone(),
+        version: i.version,
+        name: i.name.clone(),
+        kind: institution_kind_to_proto(i.kind).into(),
+        actor: i.actor.clone(),
+        city: i.city.clone(),
+        parent_id: i.parent_id.clone().unwrap_or_default(),
+        stamp: Some(pb::Stamp {
+            created_by: i.created_by.clone(),
+            created_at: Some(to_timestamp(i.created_at)),
+            updated_by: i.created_by.clone(),
+            updated_at: Some(to_timestamp(i.created_at)),
+        }),
+    }
+}
+
+fn follow_up_to_proto(f: &FollowUp) -> pb::FollowUp {
+    pb::FollowUp {
+        id: f.id.clone(),
+        action: f.action.clone(),
+        owner: f.owner.clone(),
+        due: Some(to_timestamp(f.due)),
+        zone: f.zone.name().to_owned(),
+        deadline_id: f.deadline_id.clone().unwrap_or_default(),
+        done: f.done_at.is_some(),
+        done_at: f.done_at.map(to_timestamp),
+    }
+}
+
+pub fn briefing_to_proto(b: &Briefing) -> pb::Briefing {
+    pb::Briefing {
+        id: b.id.clone(),
+        version: b.version,
+        at: Some(to_timestamp(b.at)),
+        zone: b.zone.name().to_owned(),
+        at_local: local_rfc3339(b.at, b.zone),
+        city: b.city.clone(),
+        format: format_to_proto(b.format).into(),
+        institution_ids: b.institution_ids.clone(),
+        actors: b.actors.clone(),
+        attendees: b.attendees.clone(),
+        themes: b.themes.clone(),
+        materials: b.materials.clone(),
+        asks: b.asks.clone(),
+        summary: b.summary.clone(),
+        notes: b.notes.clone(),
+        quiet: b.quiet,
+        outcome: b.outcome.clone(),
+        follow_ups: b.follow_ups.iter().map(follow_up_to_proto).collect(),
+        classification: Some(b.classification.to_proto()),
+        stamp: Some(pb::Stamp {
+            created_by: b.created_by.clone(),
+            created_at: Some(to_timestamp(b.created_at)),
+            updated_by: b.updated_by.clone(),
+            updated_at: Some(to_timestamp(b.updated_at)),
+        }),
+    }
+}

@@ -1,0 +1,196 @@
+//! Briefings as the organisation counts them: an institution belongs to an actor (a
+//! government or a multilateral body), and it is actors, not institutions, that impact
+//! figures count. Pure: no database, no gRPC.
+
+mod names;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use advocacy_platform::Classification;
+
+pub use names::normalize_name;
+
+pub const MAX_NAME_CHARS: usize = 200;
+pub const MAX_TEXT_CHARS: usize = 20_000;
+pub const MAX_LINE_CHARS: usize = 500;
+pub const MAX_ITEMS: usize = 50;
+
+/// Who may read a briefing's notes besides the holders of a restricted briefing's own
+/// compartment.
+pub const NOTES_COMPARTMENT: &str = "briefing-notes";
+/// Who may see quiet-diplomacy briefings at all.
+pub const QUIET_COMPARTMENT: &str = "quiet-diplomacy";
+
+macro_rules! text_enum {
+    ($name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &[$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(text: &str) -> Option<$name> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == text)
+            }
+        }
+    };
+}
+
+text_enum!(InstitutionKind {
+    Ministry => "ministry",
+    PermanentMission => "permanent_mission",
+    Embassy => "embassy",
+    Parliament => "parliament",
+    MultilateralUnit => "multilateral_unit",
+    UnOffice => "un_office",
+});
+
+text_enum!(Format {
+    InPerson => "in_person",
+    Virtual => "virtual",
+    Written => "written",
+    SideEvent => "side_event",
+});
+
+/// Whether an actor is a government or a multilateral body: the two are counted apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorKind {
+    Government,
+    Multilateral,
+}
+
+impl ActorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActorKind::Government => "government",
+            ActorKind::Multilateral => "multilateral",
+        }
+    }
+
+    pub fn of(actor: &str) -> Option<ActorKind> {
+        match advocacy_catalog::actor(actor)? {
+            advocacy_catalog::Actor::Government(_) => Some(ActorKind::Government),
+            advocacy_catalog::Actor::Multilateral(_) => Some(ActorKind::Multilateral),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Institution {
+    pub id: String,
+    pub version: i64,
+    pub name: String,
+    pub kind: InstitutionKind,
+    pub actor: String,
+    pub city: String,
+    pub parent_id: Option<String>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewInstitution {
+    pub name: String,
+    pub kind: InstitutionKind,
+    pub actor: String,
+    pub city: String,
+    pub parent_id: Option<String>,
+}
+
+/// A follow-up as asked for when logging.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewFollowUp {
+    pub action: String,
+    pub owner: String,
+    pub due: DateTime<Utc>,
+    pub zone: Tz,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUp {
+    pub id: String,
+    pub action: String,
+    pub owner: String,
+    pub due: DateTime<Utc>,
+    pub zone: Tz,
+    pub deadline_id: Option<String>,
+    pub done_at: Option<DateTime<Utc>>,
+}
+
+/// A checked briefing, before it has an id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewBriefing {
+    pub at: DateTime<Utc>,
+    pub zone: Tz,
+    pub city: String,
+    pub format: Format,
+    pub institution_ids: Vec<String>,
+    pub attendees: Vec<String>,
+    pub themes: Vec<String>,
+    pub materials: Vec<String>,
+    pub asks: Vec<String>,
+    pub summary: String,
+    pub notes: String,
+    pub quiet: bool,
+    pub outcome: String,
+    pub follow_ups: Vec<NewFollowUp>,
+    pub classification: Classification,
+}
+
+/// A stored briefing. Follow-ups change on their own, so they live beside it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Briefing {
+    pub id: String,
+    pub version: i64,
+    pub at: DateTime<Utc>,
+    pub zone: Tz,
+    pub city: String,
+    pub format: Format,
+    pub institution_ids: Vec<String>,
+    /// The actors of those institutions, each once.
+    pub actors: Vec<String>,
+    pub attendees: Vec<String>,
+    pub themes: Vec<String>,
+    pub materials: Vec<String>,
+    pub asks: Vec<String>,
+    pub summary: String,
+    pub notes: String,
+    pub quiet: bool,
+    pub outcome: String,
+    pub classification: Classification,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_by: String,
+    pub updated_at: DateTime<Utc>,
+    #[serde(skip)]
+    pub follow_ups: Vec<FollowUp>,
+}
+
+impl Briefing {
+    /// The local month the briefing took place in, "2027-04": how impact reports group.
+    pub fn month(&self) -> String {
+        self.at.with_timezone(&self.zone).format("%Y-%m").to_string()
+    }
+
+    /// Who may see the briefing at all: restricted ones need their compartment, quiet
+    /// ones the quiet-diplomacy compartment.
+    pub fn visible_to(&self, caller: &advocacy_platform::Caller) -> bool {
+        self.classification.visible_to(caller) && (!self.quiet || caller.may_read_compartment(QUIET_COMPARTMENT))
+    }
+
+    /// Whether the caller may read the restricted notes.
+    pub fn notes_visible_to(&self, caller: &advocacy_platform::Caller) -> bool {
+        match &self.classification {
+            Classification::Restricted { compartment } => caller.may_read_compartment(compartment),
+            _ => caller.may_read_compartment(NOTES_COMPARTMENT),
+        }
+    }
+}

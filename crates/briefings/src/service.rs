@@ -1,0 +1,210 @@
+//! The briefings operations, in domain terms. Logging stores the briefing and its
+//! follow-ups in one transaction; their deadlines are made afterwards by the sync, so a
+//! deadlines service that is down delays them but never loses one.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::Notify;
+
+use advocacy_platform::idempotency::{fingerprint, scoped};
+use advocacy_platform::{Caller, Classification, FieldViolation, FieldViolations};
+
+use crate::domain::{Briefing, FollowUp, Institution, NewBriefing, NewInstitution};
+use crate::error::BriefingError;
+use crate::store::{Aggregates, BriefingQuery, Replay, Store};
+
+#[derive(Debug, Clone)]
+pub struct Briefings {
+    store: Store,
+    /// Wakes the deadline sync when there is something new for it.
+    sync_wake: Arc<Notify>,
+}
+
+impl Briefings {
+    pub fn new(store: Store, sync_wake: Arc<Notify>) -> Self {
+        Self { store, sync_wake }
+    }
+
+    pub async fn create_institution(
+        &self,
+        caller: &Caller,
+        request_id: &str,
+        new: NewInstitution,
+    ) -> Result<Institution, BriefingError> {
+        if let Some(parent) = &new.parent_id
+            && self.store.institutions(std::slice::from_ref(parent)).await?.is_empty()
+        {
+            return Err(FieldViolation::new("parent_id", "is not an institution of the registry").into());
+        }
+        let institution = Institution {
+            id: uuid::Uuid::now_v7().to_string(),
+            version: 1,
+            name: new.name,
+            kind: new.kind,
+            actor: new.actor,
+            city: new.city,
+            parent_id: new.parent_id,
+            created_by: caller.subject.clone(),
+            created_at: Utc::now(),
+        };
+        self.store.create_institution(&institution, &scoped(caller, request_id)).await
+    }
+
+    pub async fn institution(&self, id: &str) -> Result<Institution, BriefingError> {
+        self.store
+            .institutions(&[id.to_owned()])
+            .await?
+            .pop()
+            .ok_or_else(|| BriefingError::NotFound(format!("institution {id}")))
+    }
+
+    pub async fn list_institutions(
+        &self,
+        actor: Option<&str>,
+        after: Option<(String, String)>,
+        limit: usize,
+    ) -> Result<Vec<Institution>, BriefingError> {
+        self.store.list_institutions(actor, after, limit).await
+    }
+
+    pub async fn log(&self, caller: &Caller, request_id: &str, new: NewBriefing) -> Result<Briefing, BriefingError> {
+        if let Classification::Restricted { compartment } = &new.classification
+            && !caller.may_read_compartment(compartment)
+        {
+            return Err(BriefingError::NotInCompartment(compartment.clone()));
+        }
+        if new.quiet && !caller.may_read_compartment(crate::domain::QUIET_COMPARTMENT) {
+            return Err(BriefingError::NotInCompartment(crate::domain::QUIET_COMPARTMENT.to_owned()));
+        }
+        let institutions = self.store.institutions(&new.institution_ids).await?;
+        let mut violations = FieldViolations::new();
+        let mut actors: Vec<String> = Vec::new();
+        for (i, id) in new.institution_ids.iter().enumerate() {
+            match institutions.iter().find(|inst| &inst.id == id) {
+                Some(inst) if !actors.contains(&inst.actor) => actors.push(inst.actor.clone()),
+                Some(_) => {}
+                None => violations.push(FieldViolation::new(
+                    format!("institution_ids[{i}]"),
+                    "is not an institution of the registry",
+                )),
+            }
+        }
+        violations.into_result()?;
+        let request_id = scoped(caller, request_id);
+        let fingerprint = fingerprint(&new);
+        let now = Utc::now();
+        let briefing = Briefing {
+            id: uuid::Uuid::now_v7().to_string(),
+            version: 1,
+            at: new.at,
+            zone: new.zone,
+            city: new.city,
+            format: new.format,
+            institution_ids: new.institution_ids,
+            actors,
+            attendees: new.attendees,
+            themes: new.themes,
+            materials: new.materials,
+            asks: new.asks,
+            summary: new.summary,
+            notes: new.notes,
+            quiet: new.quiet,
+            outcome: new.outcome,
+            classification: new.classification,
+            created_by: caller.subject.clone(),
+            created_at: now,
+            updated_by: caller.subject.clone(),
+            updated_at: now,
+            follow_ups: new
+                .follow_ups
+                .into_iter()
+                .map(|f| FollowUp {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    action: f.action,
+                    owner: f.owner,
+                    due: f.due,
+                    zone: f.zone,
+                    deadline_id: None,
+                    done_at: None,
+                })
+                .collect(),
+        };
+        let stored = match self.store.insert_briefing(&briefing, &request_id, &fingerprint).await? {
+            Ok(b) => b,
+            Err(Replay::Same(first)) => *first,
+            Err(Replay::Conflict) => return Err(BriefingError::RequestIdReused),
+        };
+        self.sync_wake.notify_one();
+        Ok(redacted(caller, stored))
+    }
+
+    pub async fn get(&self, caller: &Caller, id: &str) -> Result<Briefing, BriefingError> {
+        let briefing =
+            self.store.briefing(id).await?.ok_or_else(|| BriefingError::NotFound(format!("briefing {id}")))?;
+        if !briefing.visible_to(caller) {
+            return Err(BriefingError::NotFound(format!("briefing {id}")));
+        }
+        Ok(redacted(caller, briefing))
+    }
+
+    pub async fn list(&self, caller: &Caller, query: &BriefingQuery) -> Result<Vec<Briefing>, BriefingError> {
+        Ok(self.store.list_briefings(caller, query).await?.into_iter().map(|b| redacted(caller, b)).collect())
+    }
+
+    /// Marks a follow-up done. Completing one that is already done changes nothing and
+    /// answers with the briefing, so a retry is harmless.
+    pub async fn complete_follow_up(
+        &self,
+        caller: &Caller,
+        briefing_id: &str,
+        follow_up_id: &str,
+        expected_version: i64,
+    ) -> Result<Briefing, BriefingError> {
+        let current = self.get(caller, briefing_id).await?;
+        let follow_up = current
+            .follow_ups
+            .iter()
+            .find(|f| f.id == follow_up_id)
+            .ok_or_else(|| BriefingError::NotFound(format!("follow-up {follow_up_id}")))?;
+        if follow_up.done_at.is_some() {
+            return Ok(current);
+        }
+        if current.version != expected_version {
+            return Err(BriefingError::Stale { id: current.id, expected: expected_version, current: current.version });
+        }
+        let now = Utc::now();
+        let mut next = self
+            .store
+            .briefing(briefing_id)
+            .await?
+            .ok_or_else(|| BriefingError::NotFound(format!("briefing {briefing_id}")))?;
+        next.version += 1;
+        next.updated_by = caller.subject.clone();
+        next.updated_at = now;
+        if !self.store.complete_follow_up(&next, follow_up_id, now).await? {
+            return Err(BriefingError::Stale {
+                id: next.id,
+                expected: expected_version,
+                current: expected_version + 1,
+            });
+        }
+        self.sync_wake.notify_one();
+        self.get(caller, briefing_id).await
+    }
+
+    pub async fn aggregates(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Aggregates, BriefingError> {
+        self.store.aggregates(from, to, Utc::now()).await
+    }
+}
+
+/// Restricted notes are blanked for callers without the right to read them.
+fn redacted(caller: &Caller, mut briefing: Briefing) -> Briefing {
+    if !briefing.notes_visible_to(caller) {
+        briefing.notes.clear();
+    }
+    if briefing.classification.is_restricted() || briefing.quiet {
+        tracing::info!(target: "audit", actor = %caller.subject, briefing = %briefing.id, "read of a restricted briefing");
+    }
+    briefing
+}

@@ -1,0 +1,540 @@
+//! All SQL of the briefings service, one set for SQLite and PostgreSQL. Records are kept
+//! whole as JSON snapshots beside the columns that filtering and counting need; follow-ups
+//! have a table of their own because they change on their own.
+
+use chrono::{DateTime, Utc};
+use sqlx::{AnyPool, Row, any::AnyRow};
+
+use advocacy_platform::db::{Sql, is_unique_violation};
+use advocacy_platform::time::{from_micros, to_micros};
+use advocacy_platform::{Caller, Classification, Database};
+
+use crate::domain::{ActorKind, Briefing, FollowUp, Institution, QUIET_COMPARTMENT, normalize_name};
+use crate::error::BriefingError;
+
+/// What a transaction found when it looked for the request id first.
+#[derive(Debug)]
+pub enum Replay {
+    Same(Box<Briefing>),
+    Conflict,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct BriefingQuery {
+    pub actor: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub theme: Option<String>,
+    pub after: Option<(DateTime<Utc>, String)>,
+    pub limit: usize,
+}
+
+/// A follow-up whose deadline still has to be created or completed, with what the
+/// deadline inherits from its briefing.
+#[derive(Debug, Clone)]
+pub struct PendingFollowUp {
+    pub follow_up: FollowUp,
+    pub briefing_id: String,
+    pub attempts: i64,
+    pub classification: Classification,
+    pub quiet: bool,
+}
+
+/// Counts for impact reports.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Aggregates {
+    pub briefings: i64,
+    pub governments: i64,
+    pub multilateral: i64,
+    pub by_format: Vec<(String, i64)>,
+    pub by_city: Vec<(String, i64)>,
+    pub by_month: Vec<(String, i64)>,
+    pub follow_ups_open: i64,
+    pub follow_ups_overdue: i64,
+    pub follow_ups_done: i64,
+    pub quiet_or_restricted: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+}
+
+impl Store {
+    pub fn new(db: &Database) -> Store {
+        Store { pool: db.pool.clone() }
+    }
+
+    pub async fn create_institution(
+        &self,
+        institution: &Institution,
+        request_id: &str,
+    ) -> Result<Institution, BriefingError> {
+        let snapshot = serde_json::to_string(institution).map_err(|e| BriefingError::Corrupt(e.to_string()))?;
+        let result = sqlx::query(
+            "INSERT INTO institutions (id, version, name, normalized_name, kind, actor, city, parent_id, request_id, snapshot)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&institution.id)
+        .bind(institution.version)
+        .bind(&institution.name)
+        .bind(normalize_name(&institution.name))
+        .bind(institution.kind.as_str())
+        .bind(&institution.actor)
+        .bind(&institution.city)
+        .bind(institution.parent_id.as_deref())
+        .bind(request_id)
+        .bind(&snapshot)
+        .execute(&self.pool)
+        .await;
+        match result {
+            Ok(_) => Ok(institution.clone()),
+            Err(e) if is_unique_violation(&e, "institutions_request_id", "institutions.request_id") => {
+                let row = sqlx::query("SELECT snapshot FROM institutions WHERE request_id = $1")
+                    .bind(request_id)
+                    .fetch_one(&self.pool)
+                    .await?;
+                let first: Institution = parse(&row.try_get::<String, _>(0)?)?;
+                let same = first.name == institution.name
+                    && first.actor == institution.actor
+                    && first.kind == institution.kind;
+                if same { Ok(first) } else { Err(BriefingError::RequestIdReused) }
+            }
+            Err(e)
+                if is_unique_violation(
+                    &e,
+                    "institutions_actor_name",
+                    "institutions.actor, institutions.normalized_name",
+                ) =>
+            {
+                let existing =
+                    sqlx::query("SELECT id, name FROM institutions WHERE actor = $1 AND normalized_name = $2")
+                        .bind(&institution.actor)
+                        .bind(normalize_name(&institution.name))
+                        .fetch_one(&self.pool)
+                        .await?;
+                Err(BriefingError::DuplicateInstitution { id: existing.try_get(0)?, name: existing.try_get(1)? })
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn institutions(&self, ids: &[String]) -> Result<Vec<Institution>, BriefingError> {
+        let mut sql = Sql::new("SELECT snapshot FROM institutions WHERE id IN (");
+        let placeholders: Vec<String> = ids.iter().map(|id| sql.bind_text(id)).collect();
+        sql.push(&placeholders.join(", "));
+        sql.push(")");
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        sql.fetch_all(&self.pool).await?.iter().map(|r| parse(&r.try_get::<String, _>(0)?)).collect()
+    }
+
+    /// Institutions sorted by normalised name, then id.
+    pub async fn list_institutions(
+        &self,
+        actor: Option<&str>,
+        after: Option<(String, String)>,
+        limit: usize,
+    ) -> Result<Vec<Institution>, BriefingError> {
+        let mut sql = Sql::new("SELECT snapshot FROM institutions i WHERE 1 = 1");
+        if let Some(actor) = actor {
+            let p = sql.bind_text(actor);
+            sql.push(&format!(" AND i.actor = {p}"));
+        }
+        if let Some((name, id)) = &after {
+            let (p_name, p_id) = (sql.bind_text(name), sql.bind_text(id));
+            sql.push(&format!(" AND (i.normalized_name, i.id) > ({p_name}, {p_id})"));
+        }
+        let p = sql.bind_int(limit as i64);
+        sql.push(&format!(" ORDER BY i.normalized_name, i.id LIMIT {p}"));
+        sql.fetch_all(&self.pool).await?.iter().map(|r| parse(&r.try_get::<String, _>(0)?)).collect()
+    }
+
+    /// Stores a new briefing with its actors, themes and follow-ups (their deadlines to be
+    /// created by the outbox), or replays the first answer to this request id.
+    pub async fn insert_briefing(
+        &self,
+        b: &Briefing,
+        request_id: &str,
+        fingerprint: &str,
+    ) -> Result<Result<Briefing, Replay>, BriefingError> {
+        let mut tx = self.pool.begin().await?;
+        if let Some(row) = sqlx::query("SELECT id, request_fingerprint FROM briefings WHERE request_id = $1")
+            .bind(request_id)
+            .fetch_optional(&mut *tx)
+            .await?
+        {
+            tx.rollback().await?;
+            if row.try_get::<Option<String>, _>(1)?.as_deref() != Some(fingerprint) {
+                return Ok(Err(Replay::Conflict));
+            }
+            let id: String = row.try_get(0)?;
+            let first =
+                self.briefing(&id).await?.ok_or_else(|| BriefingError::Corrupt(format!("briefing {id} vanished")))?;
+            return Ok(Err(Replay::Same(Box::new(first))));
+        }
+        let snapshot = serde_json::to_string(b).map_err(|e| BriefingError::Corrupt(e.to_string()))?;
+        let (level, compartment) = b.classification.columns();
+        let inserted = sqlx::query(
+            "INSERT INTO briefings (id, version, at, month, city, format, quiet, confidentiality, compartment,
+             request_id, request_fingerprint, snapshot) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(&b.id)
+        .bind(b.version)
+        .bind(to_micros(b.at))
+        .bind(b.month())
+        .bind(&b.city)
+        .bind(b.format.as_str())
+        .bind(i64::from(b.quiet))
+        .bind(level)
+        .bind(compartment)
+        .bind(request_id)
+        .bind(fingerprint)
+        .bind(&snapshot)
+        .execute(&mut *tx)
+        .await;
+        if let Err(e) = inserted {
+            // A concurrent retry of the same request won the race: answer as it did.
+            if is_unique_violation(&e, "briefings_request_id", "briefings.request_id") {
+                drop(tx);
+                return Box::pin(self.insert_briefing(b, request_id, fingerprint)).await;
+            }
+            return Err(e.into());
+        }
+        for actor in &b.actors {
+            let kind = ActorKind::of(actor).ok_or_else(|| BriefingError::Corrupt(format!("actor {actor}")))?;
+            sqlx::query("INSERT INTO briefing_actors (briefing_id, actor, actor_kind) VALUES ($1, $2, $3)")
+                .bind(&b.id)
+                .bind(actor)
+                .bind(kind.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        for institution in &b.institution_ids {
+            sqlx::query("INSERT INTO briefing_institutions (briefing_id, institution_id) VALUES ($1, $2)")
+                .bind(&b.id)
+                .bind(institution)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for theme in &b.themes {
+            sqlx::query("INSERT INTO briefing_themes (briefing_id, theme) VALUES ($1, $2)")
+                .bind(&b.id)
+                .bind(theme)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (position, f) in b.follow_ups.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO follow_ups (id, briefing_id, position, action, owner, due_at, zone, deadline_id, done_at,
+                 synced, attempts, next_attempt_at, last_error) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, NULL, 0, 0, $8, '')",
+            )
+            .bind(&f.id)
+            .bind(&b.id)
+            .bind(position as i64)
+            .bind(&f.action)
+            .bind(&f.owner)
+            .bind(to_micros(f.due))
+            .bind(f.zone.name())
+            .bind(to_micros(b.created_at))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(Ok(b.clone()))
+    }
+
+    pub async fn briefing(&self, id: &str) -> Result<Option<Briefing>, BriefingError> {
+        let Some(row) = sqlx::query("SELECT snapshot, version FROM briefings WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let mut briefing = briefing_of(&row)?;
+        briefing.follow_ups = self.follow_ups_of(&[briefing.id.clone()]).await?.into_iter().map(|(_, f)| f).collect();
+        Ok(Some(briefing))
+    }
+
+    async fn follow_ups_of(&self, briefing_ids: &[String]) -> Result<Vec<(String, FollowUp)>, BriefingError> {
+        if briefing_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new(&format!("SELECT {FOLLOW_UP_COLUMNS} FROM follow_ups f WHERE f.briefing_id IN ("));
+        let placeholders: Vec<String> = briefing_ids.iter().map(|id| sql.bind_text(id)).collect();
+        sql.push(&placeholders.join(", "));
+        sql.push(") ORDER BY f.briefing_id, f.position");
+        sql.fetch_all(&self.pool).await?.iter().map(follow_up_of).collect()
+    }
+
+    /// A page of briefings the caller may see, newest first.
+    pub async fn list_briefings(&self, caller: &Caller, q: &BriefingQuery) -> Result<Vec<Briefing>, BriefingError> {
+        let mut sql = Sql::new("SELECT b.snapshot, b.version FROM briefings b WHERE 1 = 1");
+        if let Some(actor) = &q.actor {
+            let p = sql.bind_text(actor);
+            sql.push(&format!(
+                " AND EXISTS (SELECT 1 FROM briefing_actors a WHERE a.briefing_id = b.id AND a.actor = {p})"
+            ));
+        }
+        if let Some(theme) = &q.theme {
+            let p = sql.bind_text(theme);
+            sql.push(&format!(
+                " AND EXISTS (SELECT 1 FROM briefing_themes t WHERE t.briefing_id = b.id AND t.theme = {p})"
+            ));
+        }
+        if let Some(from) = q.from {
+            let p = sql.bind_int(to_micros(from));
+            sql.push(&format!(" AND b.at >= {p}"));
+        }
+        if let Some(to) = q.to {
+            let p = sql.bind_int(to_micros(to));
+            sql.push(&format!(" AND b.at < {p}"));
+        }
+        if let Some((at, id)) = &q.after {
+            let (p_at, p_id) = (sql.bind_int(to_micros(*at)), sql.bind_text(id));
+            sql.push(&format!(" AND (b.at, b.id) < ({p_at}, {p_id})"));
+        }
+        sql.visible_to(caller, "b");
+        if !caller.may_read_compartment(QUIET_COMPARTMENT) {
+            sql.push(" AND b.quiet = 0");
+        }
+        let p = sql.bind_int(q.limit as i64);
+        sql.push(&format!(" ORDER BY b.at DESC, b.id DESC LIMIT {p}"));
+        let mut briefings: Vec<Briefing> =
+            sql.fetch_all(&self.pool).await?.iter().map(briefing_of).collect::<Result<_, _>>()?;
+        let ids: Vec<String> = briefings.iter().map(|b| b.id.clone()).collect();
+        for (briefing_id, follow_up) in self.follow_ups_of(&ids).await? {
+            if let Some(b) = briefings.iter_mut().find(|b| b.id == briefing_id) {
+                b.follow_ups.push(follow_up);
+            }
+        }
+        Ok(briefings)
+    }
+
+    /// Marks a follow-up done at `done_at` and bumps the briefing's version, if the
+    /// briefing is still at `expected_version`. The outbox completes the deadline.
+    pub async fn complete_follow_up(
+        &self,
+        briefing: &Briefing,
+        follow_up_id: &str,
+        done_at: DateTime<Utc>,
+    ) -> Result<bool, BriefingError> {
+        let mut tx = self.pool.begin().await?;
+        let bumped =
+            sqlx::query("UPDATE briefings SET version = version + 1, snapshot = $3 WHERE id = $1 AND version = $2")
+                .bind(&briefing.id)
+                .bind(briefing.version - 1)
+                .bind(serde_json::to_string(briefing).map_err(|e| BriefingError::Corrupt(e.to_string()))?)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        if bumped == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query("UPDATE follow_ups SET done_at = $3, synced = 0, next_attempt_at = $3, attempts = 0 WHERE id = $1 AND briefing_id = $2 AND done_at IS NULL")
+            .bind(follow_up_id)
+            .bind(&briefing.id)
+            .bind(to_micros(done_at))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Follow-ups the deadlines service does not know the current state of, due for an attempt.
+    pub async fn pending_follow_ups(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<PendingFollowUp>, BriefingError> {
+        let mut sql = Sql::new(&format!(
+            "SELECT {FOLLOW_UP_COLUMNS}, f.attempts, b.confidentiality, b.compartment, b.quiet
+             FROM follow_ups f JOIN briefings b ON b.id = f.briefing_id WHERE f.synced = 0"
+        ));
+        let (p_now, p_limit) = (sql.bind_int(to_micros(now)), sql.bind_int(limit as i64));
+        sql.push(&format!(" AND f.next_attempt_at <= {p_now} ORDER BY f.next_attempt_at LIMIT {p_limit}"));
+        let rows = sql.fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| {
+                let (briefing_id, follow_up) = follow_up_of(row)?;
+                let (level, compartment): (String, String) = (row.try_get(10)?, row.try_get(11)?);
+                Ok(PendingFollowUp {
+                    follow_up,
+                    briefing_id,
+                    attempts: row.try_get(9)?,
+                    classification: Classification::from_columns(&level, &compartment),
+                    quiet: row.try_get::<i64, _>(12)? != 0,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn record_deadline(&self, follow_up_id: &str, deadline_id: &str) -> Result<(), BriefingError> {
+        sqlx::query("UPDATE follow_ups SET deadline_id = $2 WHERE id = $1")
+            .bind(follow_up_id)
+            .bind(deadline_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The deadlines service now matches this follow-up, unless it changed meanwhile
+    /// (completed since the attempt began: then it stays pending).
+    pub async fn mark_synced(&self, follow_up_id: &str, done: bool) -> Result<(), BriefingError> {
+        let sql = if done {
+            "UPDATE follow_ups SET synced = 1, last_error = '' WHERE id = $1 AND done_at IS NOT NULL"
+        } else {
+            "UPDATE follow_ups SET synced = 1, last_error = '' WHERE id = $1 AND done_at IS NULL"
+        };
+        sqlx::query(sql).bind(follow_up_id).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn mark_failed(
+        &self,
+        follow_up_id: &str,
+        error: &str,
+        retry_at: DateTime<Utc>,
+    ) -> Result<(), BriefingError> {
+        sqlx::query(
+            "UPDATE follow_ups SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3 WHERE id = $1",
+        )
+        .bind(follow_up_id)
+        .bind(to_micros(retry_at))
+        .bind(error.chars().take(500).collect::<String>())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A follow-up deadline was completed in the deadlines service: the follow-up is done.
+    pub async fn done_from_deadline(&self, deadline_id: &str, done_at: DateTime<Utc>) -> Result<u64, BriefingError> {
+        Ok(sqlx::query("UPDATE follow_ups SET done_at = $2 WHERE deadline_id = $1 AND done_at IS NULL")
+            .bind(deadline_id)
+            .bind(to_micros(done_at))
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
+    }
+
+    pub async fn feed_cursor(&self) -> Result<i64, BriefingError> {
+        Ok(sqlx::query("SELECT revision FROM feed_cursor WHERE id = 1").fetch_one(&self.pool).await?.try_get(0)?)
+    }
+
+    pub async fn set_feed_cursor(&self, revision: i64) -> Result<(), BriefingError> {
+        sqlx::query("UPDATE feed_cursor SET revision = $1 WHERE id = 1 AND revision < $1")
+            .bind(revision)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Impact figures for briefings at or after `from` and before `to`. Restricted and
+    /// quiet briefings count in the totals; the breakdowns leave them out.
+    pub async fn aggregates(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Aggregates, BriefingError> {
+        let (from, to, now) = (to_micros(from), to_micros(to), to_micros(now));
+        let count = |sql: &'static str, with_now: bool| {
+            let query = sqlx::query(sql).bind(from).bind(to);
+            let query = if with_now { query.bind(now) } else { query };
+            async move { query.fetch_one(&self.pool).await?.try_get::<i64, _>(0) }
+        };
+        let grouped = |sql: &'static str| async move {
+            let rows = sqlx::query(sql).bind(from).bind(to).fetch_all(&self.pool).await?;
+            rows.iter()
+                .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?)))
+                .collect::<Result<Vec<_>, sqlx::Error>>()
+        };
+        Ok(Aggregates {
+            briefings: count("SELECT COUNT(*) FROM briefings WHERE at >= $1 AND at < $2", false).await?,
+            governments: count(
+                "SELECT COUNT(DISTINCT a.actor) FROM briefing_actors a JOIN briefings b ON b.id = a.briefing_id
+                 WHERE b.at >= $1 AND b.at < $2 AND a.actor_kind = 'government'",
+                false,
+            )
+            .await?,
+            multilateral: count(
+                "SELECT COUNT(DISTINCT a.actor) FROM briefing_actors a JOIN briefings b ON b.id = a.briefing_id
+                 WHERE b.at >= $1 AND b.at < $2 AND a.actor_kind = 'multilateral'",
+                false,
+            )
+            .await?,
+            by_format: grouped(
+                "SELECT format, COUNT(*) FROM briefings WHERE at >= $1 AND at < $2 AND quiet = 0
+                 AND confidentiality <> 'restricted' GROUP BY format ORDER BY format",
+            )
+            .await?,
+            by_city: grouped(
+                "SELECT CASE WHEN city = '' THEN 'online' ELSE city END, COUNT(*) FROM briefings
+                 WHERE at >= $1 AND at < $2 AND quiet = 0 AND confidentiality <> 'restricted'
+                 GROUP BY CASE WHEN city = '' THEN 'online' ELSE city END ORDER BY 1",
+            )
+            .await?,
+            by_month: grouped(
+                "SELECT month, COUNT(*) FROM briefings WHERE at >= $1 AND at < $2 AND quiet = 0
+                 AND confidentiality <> 'restricted' GROUP BY month ORDER BY month",
+            )
+            .await?,
+            follow_ups_open: count(
+                "SELECT COUNT(*) FROM follow_ups f JOIN briefings b ON b.id = f.briefing_id
+                 WHERE b.at >= $1 AND b.at < $2 AND f.done_at IS NULL AND f.due_at >= $3",
+                true,
+            )
+            .await?,
+            follow_ups_overdue: count(
+                "SELECT COUNT(*) FROM follow_ups f JOIN briefings b ON b.id = f.briefing_id
+                 WHERE b.at >= $1 AND b.at < $2 AND f.done_at IS NULL AND f.due_at < $3",
+                true,
+            )
+            .await?,
+            follow_ups_done: count(
+                "SELECT COUNT(*) FROM follow_ups f JOIN briefings b ON b.id = f.briefing_id
+                 WHERE b.at >= $1 AND b.at < $2 AND f.done_at IS NOT NULL",
+                false,
+            )
+            .await?,
+            quiet_or_restricted: count(
+                "SELECT COUNT(*) FROM briefings WHERE at >= $1 AND at < $2
+                 AND (quiet = 1 OR confidentiality = 'restricted')",
+                false,
+            )
+            .await?,
+        })
+    }
+}
+
+const FOLLOW_UP_COLUMNS: &str =
+    "f.briefing_id, f.id, f.action, f.owner, f.due_at, f.zone, f.deadline_id, f.done_at, f.position";
+
+fn follow_up_of(row: &AnyRow) -> Result<(String, FollowUp), BriefingError> {
+    let zone: String = row.try_get(5)?;
+    Ok((
+        row.try_get(0)?,
+        FollowUp {
+            id: row.try_get(1)?,
+            action: row.try_get(2)?,
+            owner: row.try_get(3)?,
+            due: from_micros(row.try_get(4)?),
+            zone: zone.parse().map_err(|_| BriefingError::Corrupt(format!("zone {zone}")))?,
+            deadline_id: row.try_get(6)?,
+            done_at: row.try_get::<Option<i64>, _>(7)?.map(from_micros),
+        },
+    ))
+}
+
+fn briefing_of(row: &AnyRow) -> Result<Briefing, BriefingError> {
+    let mut briefing: Briefing = parse(&row.try_get::<String, _>(0)?)?;
+    briefing.version = row.try_get(1)?;
+    Ok(briefing)
+}
+
+fn parse<T: serde::de::DeserializeOwned>(snapshot: &str) -> Result<T, BriefingError> {
+    serde_json::from_str(snapshot).map_err(|e| BriefingError::Corrupt(e.to_string()))
+}
