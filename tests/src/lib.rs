@@ -11,6 +11,7 @@ use advocacy::serve::{RunningSystem, ServiceName, start};
 use advocacy_platform::client::{AuthedChannel, BearerToken, connect, connect_with_token};
 use advocacy_platform::config::{Config, ServerLimits};
 use advocacy_platform::{Database, Role, TokenKey};
+use advocacy_proto::v1::briefings_service_client::BriefingsServiceClient;
 use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
 use tonic::transport::Channel;
 
@@ -58,11 +59,20 @@ pub struct TestSystem {
     system: Option<RunningSystem>,
     storage: Storage,
     key: TokenKey,
+    services: Vec<ServiceName>,
+    /// Where to listen; port 0 unless a test needs a known address.
+    address: std::net::SocketAddr,
 }
 
 impl TestSystem {
     /// Every service this build has, on a fresh database.
     pub async fn spawn() -> TestSystem {
+        Self::spawn_with(ServiceName::ALL, "127.0.0.1:0", |_| {}).await
+    }
+
+    /// Only `services`, listening on `address`, with `edit` applied to the config (for
+    /// example to point at another system's address): several processes, as deployed.
+    pub async fn spawn_with(services: &[ServiceName], address: &str, edit: impl FnOnce(&mut Config)) -> TestSystem {
         let storage = match std::env::var(POSTGRES_ENV) {
             Ok(server) if !server.is_empty() => Storage::Postgres {
                 server: server.trim_end_matches('/').to_owned(),
@@ -80,15 +90,17 @@ impl TestSystem {
                 config.database_url = Some(format!("{server}/{prefix}_{{service}}"));
             }
         }
+        edit(&mut config);
         let key = TokenKey::new(SIGNING_KEY.as_bytes()).expect("test key");
-        let mut test = TestSystem { config, system: None, storage, key };
+        let address = address.parse().expect("an address");
+        let mut test = TestSystem { config, system: None, storage, key, services: services.to_vec(), address };
         test.start().await;
         test
     }
 
     async fn start(&mut self) {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
-        let system = start(&self.config, ServiceName::ALL, listener).await.expect("the system starts");
+        let listener = tokio::net::TcpListener::bind(self.address).await.expect("a free port");
+        let system = start(&self.config, &self.services, listener).await.expect("the system starts");
         self.system = Some(system);
     }
 
@@ -139,6 +151,15 @@ impl TestSystem {
         connect_with_token(&self.url(), &BearerToken::new(token).expect("ascii token")).await.expect("connect")
     }
 
+    /// The briefings service as ordinary staff.
+    pub async fn briefings(&self) -> BriefingsServiceClient<AuthedChannel> {
+        self.briefings_as(&Person::staff()).await
+    }
+
+    pub async fn briefings_as(&self, person: &Person) -> BriefingsServiceClient<AuthedChannel> {
+        BriefingsServiceClient::new(self.channel_as(person).await)
+    }
+
     /// The deadlines service as ordinary staff.
     pub async fn deadlines(&self) -> DeadlinesServiceClient<AuthedChannel> {
         self.deadlines_as(&Person::staff()).await
@@ -161,7 +182,7 @@ impl TestSystem {
 
     async fn drop_databases(&mut self) {
         if let Storage::Postgres { server, prefix } = &self.storage {
-            for service in ServiceName::ALL {
+            for service in &self.services {
                 let url = format!("{server}/{prefix}_{}", service.as_str());
                 advocacy_platform::db::drop_postgres_database(&url).await.expect("drop the test database");
             }
@@ -177,8 +198,7 @@ impl Drop for TestSystem {
         if let Storage::Postgres { server, prefix } = &self.storage
             && !prefix.is_empty()
         {
-            let urls: Vec<String> =
-                ServiceName::ALL.iter().map(|s| format!("{server}/{prefix}_{}", s.as_str())).collect();
+            let urls: Vec<String> = self.services.iter().map(|s| format!("{server}/{prefix}_{}", s.as_str())).collect();
             let system = self.system.take();
             let _ = std::thread::spawn(move || {
                 let Ok(runtime) = tokio::runtime::Runtime::new() else { return };
@@ -223,4 +243,23 @@ pub fn violated_fields(status: &tonic::Status) -> Vec<String> {
 pub fn rfc3339(ts: &Option<prost_types::Timestamp>) -> String {
     let ts = ts.as_ref().expect("a timestamp");
     chrono::DateTime::from_timestamp(ts.seconds, ts.nanos as u32).expect("valid").to_rfc3339()
+}
+
+/// Waits (up to `seconds`) until `check` returns something: for work the system does in
+/// the background, such as a follow-up's deadline appearing.
+pub async fn eventually<T, F, Fut>(seconds: u64, mut check: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    loop {
+        if let Some(value) = check().await {
+            return Some(value);
+        }
+        if tokio::time::Instant::now() > deadline {
+            return None;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }

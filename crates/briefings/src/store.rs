@@ -87,36 +87,34 @@ impl Store {
         .bind(&snapshot)
         .execute(&self.pool)
         .await;
-        match result {
-            Ok(_) => Ok(institution.clone()),
-            Err(e) if is_unique_violation(&e, "institutions_request_id", "institutions.request_id") => {
-                let row = sqlx::query("SELECT snapshot FROM institutions WHERE request_id = $1")
-                    .bind(request_id)
-                    .fetch_one(&self.pool)
-                    .await?;
-                let first: Institution = parse(&row.try_get::<String, _>(0)?)?;
-                let same = first.name == institution.name
-                    && first.actor == institution.actor
-                    && first.kind == institution.kind;
-                if same { Ok(first) } else { Err(BriefingError::RequestIdReused) }
-            }
-            Err(e)
-                if is_unique_violation(
-                    &e,
-                    "institutions_actor_name",
-                    "institutions.actor, institutions.normalized_name",
-                ) =>
-            {
-                let existing =
-                    sqlx::query("SELECT id, name FROM institutions WHERE actor = $1 AND normalized_name = $2")
-                        .bind(&institution.actor)
-                        .bind(normalize_name(&institution.name))
-                        .fetch_one(&self.pool)
-                        .await?;
-                Err(BriefingError::DuplicateInstitution { id: existing.try_get(0)?, name: existing.try_get(1)? })
-            }
-            Err(e) => Err(e.into()),
+        let error = match result {
+            Ok(_) => return Ok(institution.clone()),
+            Err(e) => e,
+        };
+        let by_request = is_unique_violation(&error, "institutions_request_id", "institutions.request_id");
+        let by_name =
+            is_unique_violation(&error, "institutions_actor_name", "institutions.actor, institutions.normalized_name");
+        if !by_request && !by_name {
+            return Err(error.into());
         }
+        // A retry breaks both unique indexes and the engines report either one, so the
+        // request id is looked for first: a retry answers as the first time.
+        if let Some(row) = sqlx::query("SELECT snapshot FROM institutions WHERE request_id = $1")
+            .bind(request_id)
+            .fetch_optional(&self.pool)
+            .await?
+        {
+            let first: Institution = parse(&row.try_get::<String, _>(0)?)?;
+            let same =
+                first.name == institution.name && first.actor == institution.actor && first.kind == institution.kind;
+            return if same { Ok(first) } else { Err(BriefingError::RequestIdReused) };
+        }
+        let existing = sqlx::query("SELECT id, name FROM institutions WHERE actor = $1 AND normalized_name = $2")
+            .bind(&institution.actor)
+            .bind(normalize_name(&institution.name))
+            .fetch_one(&self.pool)
+            .await?;
+        Err(BriefingError::DuplicateInstitution { id: existing.try_get(0)?, name: existing.try_get(1)? })
     }
 
     pub async fn institutions(&self, ids: &[String]) -> Result<Vec<Institution>, BriefingError> {

@@ -8,11 +8,8 @@ pub fn normalize_name(name: &str) -> String {
     // Decompose to drop accents, then recompose: Hangul syllables (names of institutions
     // in Seoul) decompose into jamo that are not accents and must come back whole.
     let unaccented: String = name.nfkd().filter(|c| !unicode_normalization::char::is_combining_mark(*c)).collect();
-    let folded: String = unaccented
-        .nfc()
-        .flat_map(char::to_lowercase)
-        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
-        .collect();
+    let folded: String =
+        unaccented.nfc().flat_map(char::to_lowercase).map(|c| if c.is_alphanumeric() { c } else { ' ' }).collect();
     folded.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
