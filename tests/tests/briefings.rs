@@ -538,3 +538,78 @@ fn valid_institution() -> pb::CreateInstitutionRequest {
         parent_id: String::new(),
     }
 }
+
+#[tokio::test]
+async fn a_briefing_is_corrected_at_the_version_read_without_losing_notes_the_editor_cannot_see() {
+    let system = TestSystem::spawn().await;
+    let notes_reader = Person {
+        email: "nora@advocacy.example",
+        roles: vec![advocacy_platform::Role::Staff],
+        compartments: vec!["briefing-notes".into()],
+    };
+    let mut nora = system.briefings_as(&notes_reader).await;
+    let mut ana = system.briefings().await;
+    let swiss = institution(
+        &mut nora,
+        "Permanent Mission of Switzerland",
+        pb::InstitutionKind::PermanentMission,
+        "CH",
+        "Geneva",
+    )
+    .await;
+    let austrian =
+        institution(&mut nora, "Permanent Mission of Austria", pb::InstitutionKind::PermanentMission, "AT", "Geneva")
+            .await;
+    let mut request = briefing("e-1", "2027-03-02T10:00", "Europe/Zurich", "Geneva", &[&swiss]);
+    request.notes = "Ambassador open to co-sponsoring.".into();
+    let logged = nora.log_briefing(request.clone()).await.expect("logged").into_inner();
+
+    // Ana corrects the institution (it was the Austrian mission); she cannot see the notes.
+    let seen = ana.get_briefing(pb::GetBriefingRequest { id: logged.id.clone() }).await.expect("get").into_inner();
+    assert!(seen.notes.is_empty());
+    let corrected = pb::LogBriefingRequest { institution_ids: vec![austrian.clone()], notes: String::new(), ..request };
+    let updated = ana
+        .update_briefing(pb::UpdateBriefingRequest {
+            id: logged.id.clone(),
+            expected_version: seen.version,
+            briefing: Some(corrected.clone()),
+        })
+        .await
+        .expect("updated")
+        .into_inner();
+    assert_eq!((updated.version, updated.actors.clone()), (2, vec!["AT".to_owned()]));
+    let stale = ana
+        .update_briefing(pb::UpdateBriefingRequest {
+            id: logged.id.clone(),
+            expected_version: 1,
+            briefing: Some(corrected),
+        })
+        .await
+        .expect_err("stale");
+    assert_eq!(stale.code(), Code::Aborted);
+
+    let after = nora.get_briefing(pb::GetBriefingRequest { id: logged.id.clone() }).await.expect("get").into_inner();
+    assert_eq!(after.notes, "Ambassador open to co-sponsoring.", "notes the editor could not read are kept");
+    let austria = nora
+        .list_briefings(pb::ListBriefingsRequest { actor: "AT".into(), ..Default::default() })
+        .await
+        .expect("list")
+        .into_inner();
+    let switzerland = nora
+        .list_briefings(pb::ListBriefingsRequest { actor: "CH".into(), ..Default::default() })
+        .await
+        .expect("list")
+        .into_inner();
+    assert_eq!((austria.briefings.len(), switzerland.briefings.len()), (1, 0), "the count moved with the correction");
+
+    let bad = ana
+        .update_briefing(pb::UpdateBriefingRequest {
+            id: logged.id.clone(),
+            expected_version: 2,
+            briefing: Some(pb::LogBriefingRequest { format: 99, ..Default::default() }),
+        })
+        .await
+        .expect_err("bad content");
+    assert!(violated_fields(&bad).contains(&"briefing.format".to_owned()), "{:?}", violated_fields(&bad));
+    system.finish().await;
+}

@@ -106,6 +106,43 @@ impl BriefingsService for BriefingsApi {
         Ok(Response::new(briefing_to_proto(&briefing)))
     }
 
+    async fn update_briefing(
+        &self,
+        request: Request<pb::UpdateBriefingRequest>,
+    ) -> Result<Response<pb::Briefing>, Status> {
+        let caller = Caller::of(&request)?;
+        let r = request.get_ref();
+        let mut v = FieldViolations::new();
+        let id = v.check(parse_id("id", &r.id));
+        let version = v.check(parse_version(r.expected_version));
+        let content = match &r.briefing {
+            None => {
+                v.push(FieldViolation::new("briefing", "is required"));
+                None
+            }
+            // The content is checked like a new briefing; a request id is not needed here.
+            Some(b) => match parse_log(
+                &caller,
+                &pb::LogBriefingRequest { request_id: "update".into(), follow_ups: vec![], ..b.clone() },
+            ) {
+                Ok((_, new)) => Some(new),
+                Err(BriefingError::Invalid(violations)) => {
+                    for violation in violations.iter() {
+                        v.push(FieldViolation::new(
+                            format!("briefing.{}", violation.field),
+                            violation.description.clone(),
+                        ));
+                    }
+                    None
+                }
+                Err(other) => return Err(status(other)),
+            },
+        };
+        let ((id, version), new) = checked(v, id.zip(version).zip(content))?;
+        let briefing = self.briefings.update(&caller, &id, version, new).await.map_err(status)?;
+        Ok(Response::new(briefing_to_proto(&briefing)))
+    }
+
     async fn get_briefing(&self, request: Request<pb::GetBriefingRequest>) -> Result<Response<pb::Briefing>, Status> {
         let caller = Caller::of(&request)?;
         let id = parse_id("id", &request.get_ref().id).map_err(|v| status(v.into()))?;
@@ -161,11 +198,7 @@ impl BriefingsService for BriefingsApi {
         let request_id = v.check(limits::request_id("request_id", &r.request_id));
         let briefing_id = v.check(parse_id("briefing_id", &r.briefing_id));
         let follow_up_id = v.check(parse_id("follow_up_id", &r.follow_up_id));
-        let version = v.check(if r.expected_version < 1 {
-            Err(FieldViolation::new("expected_version", "is required: send the version you read"))
-        } else {
-            Ok(r.expected_version)
-        });
+        let version = v.check(parse_version(r.expected_version));
         let (((_, briefing_id), follow_up_id), version) =
             checked(v, request_id.zip(briefing_id).zip(follow_up_id).zip(version))?;
         let briefing =
@@ -210,6 +243,13 @@ fn next_token<T>(items: &mut Vec<T>, size: usize, token: impl Fn(&T) -> String) 
 
 fn parse_id(field: &str, id: &str) -> Result<String, FieldViolation> {
     uuid::Uuid::try_parse(id.trim()).map(|u| u.to_string()).map_err(|_| FieldViolation::new(field, "is not an id"))
+}
+
+fn parse_version(version: i64) -> Result<i64, FieldViolation> {
+    if version < 1 {
+        return Err(FieldViolation::new("expected_version", "is required: send the version you read"));
+    }
+    Ok(version)
 }
 
 fn optional_id(field: &str, id: &str) -> Result<Option<String>, FieldViolation> {

@@ -69,28 +69,8 @@ impl Briefings {
     }
 
     pub async fn log(&self, caller: &Caller, request_id: &str, new: NewBriefing) -> Result<Briefing, BriefingError> {
-        if let Classification::Restricted { compartment } = &new.classification
-            && !caller.may_read_compartment(compartment)
-        {
-            return Err(BriefingError::NotInCompartment(compartment.clone()));
-        }
-        if new.quiet && !caller.may_read_compartment(crate::domain::QUIET_COMPARTMENT) {
-            return Err(BriefingError::NotInCompartment(crate::domain::QUIET_COMPARTMENT.to_owned()));
-        }
-        let institutions = self.store.institutions(&new.institution_ids).await?;
-        let mut violations = FieldViolations::new();
-        let mut actors: Vec<String> = Vec::new();
-        for (i, id) in new.institution_ids.iter().enumerate() {
-            match institutions.iter().find(|inst| &inst.id == id) {
-                Some(inst) if !actors.contains(&inst.actor) => actors.push(inst.actor.clone()),
-                Some(_) => {}
-                None => violations.push(FieldViolation::new(
-                    format!("institution_ids[{i}]"),
-                    "is not an institution of the registry",
-                )),
-            }
-        }
-        violations.into_result()?;
+        may_file(caller, &new)?;
+        let actors = self.actors_of(&new.institution_ids).await?;
         let request_id = scoped(caller, request_id);
         let fingerprint = fingerprint(&new);
         let now = Utc::now();
@@ -137,6 +117,78 @@ impl Briefings {
         };
         self.sync_wake.notify_one();
         Ok(redacted(caller, stored))
+    }
+
+    /// Replaces what a briefing says, at the version the caller read.
+    pub async fn update(
+        &self,
+        caller: &Caller,
+        id: &str,
+        expected_version: i64,
+        new: NewBriefing,
+    ) -> Result<Briefing, BriefingError> {
+        may_file(caller, &new)?;
+        let current = self.get(caller, id).await?;
+        if current.version != expected_version {
+            return Err(BriefingError::Stale {
+                id: id.to_owned(),
+                expected: expected_version,
+                current: current.version,
+            });
+        }
+        let actors = self.actors_of(&new.institution_ids).await?;
+        // Notes the caller could not read reach them blank: keep what is stored.
+        let stored = self.store.briefing(id).await?.ok_or_else(|| BriefingError::NotFound(format!("briefing {id}")))?;
+        let notes = if stored.notes_visible_to(caller) { new.notes } else { stored.notes.clone() };
+        let next = Briefing {
+            version: stored.version + 1,
+            at: new.at,
+            zone: new.zone,
+            city: new.city,
+            format: new.format,
+            institution_ids: new.institution_ids,
+            actors,
+            attendees: new.attendees,
+            themes: new.themes,
+            materials: new.materials,
+            asks: new.asks,
+            summary: new.summary,
+            notes,
+            quiet: new.quiet,
+            outcome: new.outcome,
+            classification: new.classification,
+            updated_by: caller.subject.clone(),
+            updated_at: Utc::now(),
+            ..stored
+        };
+        if !self.store.update_briefing(&next, expected_version).await? {
+            return Err(BriefingError::Stale {
+                id: id.to_owned(),
+                expected: expected_version,
+                current: expected_version + 1,
+            });
+        }
+        self.get(caller, id).await
+    }
+
+    /// The actors of the institutions briefed, each once, in the order given; an unknown
+    /// institution is named.
+    async fn actors_of(&self, institution_ids: &[String]) -> Result<Vec<String>, BriefingError> {
+        let institutions = self.store.institutions(institution_ids).await?;
+        let mut violations = FieldViolations::new();
+        let mut actors: Vec<String> = Vec::new();
+        for (i, id) in institution_ids.iter().enumerate() {
+            match institutions.iter().find(|inst| &inst.id == id) {
+                Some(inst) if !actors.contains(&inst.actor) => actors.push(inst.actor.clone()),
+                Some(_) => {}
+                None => violations.push(FieldViolation::new(
+                    format!("institution_ids[{i}]"),
+                    "is not an institution of the registry",
+                )),
+            }
+        }
+        violations.into_result()?;
+        Ok(actors)
     }
 
     pub async fn get(&self, caller: &Caller, id: &str) -> Result<Briefing, BriefingError> {
@@ -196,6 +248,19 @@ impl Briefings {
     pub async fn aggregates(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Aggregates, BriefingError> {
         self.store.aggregates(from, to, Utc::now()).await
     }
+}
+
+/// Nobody files a record they could not read afterwards.
+fn may_file(caller: &Caller, new: &NewBriefing) -> Result<(), BriefingError> {
+    if let Classification::Restricted { compartment } = &new.classification
+        && !caller.may_read_compartment(compartment)
+    {
+        return Err(BriefingError::NotInCompartment(compartment.clone()));
+    }
+    if new.quiet && !caller.may_read_compartment(crate::domain::QUIET_COMPARTMENT) {
+        return Err(BriefingError::NotInCompartment(crate::domain::QUIET_COMPARTMENT.to_owned()));
+    }
+    Ok(())
 }
 
 /// Restricted notes are blanked for callers without the right to read them.

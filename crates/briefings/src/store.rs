@@ -200,29 +200,7 @@ impl Store {
             }
             return Err(e.into());
         }
-        for actor in &b.actors {
-            let kind = ActorKind::of(actor).ok_or_else(|| BriefingError::Corrupt(format!("actor {actor}")))?;
-            sqlx::query("INSERT INTO briefing_actors (briefing_id, actor, actor_kind) VALUES ($1, $2, $3)")
-                .bind(&b.id)
-                .bind(actor)
-                .bind(kind.as_str())
-                .execute(&mut *tx)
-                .await?;
-        }
-        for institution in &b.institution_ids {
-            sqlx::query("INSERT INTO briefing_institutions (briefing_id, institution_id) VALUES ($1, $2)")
-                .bind(&b.id)
-                .bind(institution)
-                .execute(&mut *tx)
-                .await?;
-        }
-        for theme in &b.themes {
-            sqlx::query("INSERT INTO briefing_themes (briefing_id, theme) VALUES ($1, $2)")
-                .bind(&b.id)
-                .bind(theme)
-                .execute(&mut *tx)
-                .await?;
-        }
+        insert_links(&mut tx, b).await?;
         for (position, f) in b.follow_ups.iter().enumerate() {
             sqlx::query(
                 "INSERT INTO follow_ups (id, briefing_id, position, action, owner, due_at, zone, deadline_id, done_at,
@@ -241,6 +219,44 @@ impl Store {
         }
         tx.commit().await?;
         Ok(Ok(b.clone()))
+    }
+
+    /// Replaces a briefing's content if it is still at `expected`; false if it moved on.
+    pub async fn update_briefing(&self, b: &Briefing, expected: i64) -> Result<bool, BriefingError> {
+        let mut tx = self.pool.begin().await?;
+        let (level, compartment) = b.classification.columns();
+        let updated = sqlx::query(
+            "UPDATE briefings SET version = $3, at = $4, month = $5, city = $6, format = $7, quiet = $8,
+             confidentiality = $9, compartment = $10, snapshot = $11 WHERE id = $1 AND version = $2",
+        )
+        .bind(&b.id)
+        .bind(expected)
+        .bind(b.version)
+        .bind(to_micros(b.at))
+        .bind(b.month())
+        .bind(&b.city)
+        .bind(b.format.as_str())
+        .bind(i64::from(b.quiet))
+        .bind(level)
+        .bind(compartment)
+        .bind(serde_json::to_string(b).map_err(|e| BriefingError::Corrupt(e.to_string()))?)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        for table in ["briefing_actors", "briefing_institutions", "briefing_themes"] {
+            // Table names are fixed above, never input.
+            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE briefing_id = $1")))
+                .bind(&b.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        insert_links(&mut tx, b).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     pub async fn briefing(&self, id: &str) -> Result<Option<Briefing>, BriefingError> {
@@ -506,6 +522,35 @@ impl Store {
             .await?,
         })
     }
+}
+
+/// Who was briefed, through which institutions, on which themes: the rows filtering and
+/// counting use.
+async fn insert_links(tx: &mut sqlx::Transaction<'_, sqlx::Any>, b: &Briefing) -> Result<(), BriefingError> {
+    for actor in &b.actors {
+        let kind = ActorKind::of(actor).ok_or_else(|| BriefingError::Corrupt(format!("actor {actor}")))?;
+        sqlx::query("INSERT INTO briefing_actors (briefing_id, actor, actor_kind) VALUES ($1, $2, $3)")
+            .bind(&b.id)
+            .bind(actor)
+            .bind(kind.as_str())
+            .execute(&mut **tx)
+            .await?;
+    }
+    for institution in &b.institution_ids {
+        sqlx::query("INSERT INTO briefing_institutions (briefing_id, institution_id) VALUES ($1, $2)")
+            .bind(&b.id)
+            .bind(institution)
+            .execute(&mut **tx)
+            .await?;
+    }
+    for theme in &b.themes {
+        sqlx::query("INSERT INTO briefing_themes (briefing_id, theme) VALUES ($1, $2)")
+            .bind(&b.id)
+            .bind(theme)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
 }
 
 const FOLLOW_UP_COLUMNS: &str =
