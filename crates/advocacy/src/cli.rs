@@ -35,6 +35,12 @@ pub enum Command {
     /// Record and follow deadlines.
     #[command(subcommand)]
     Deadlines(Box<DeadlinesCommand>),
+    /// Log and find briefings with governments and multilateral bodies.
+    #[command(subcommand)]
+    Briefings(Box<BriefingsCommand>),
+    /// The registry of institutions we brief (ministries, missions, embassies, ...).
+    #[command(subcommand)]
+    Institutions(InstitutionsCommand),
     /// Calendar files for Outlook, Google Calendar or Thunderbird.
     #[command(subcommand)]
     Calendar(CalendarCommand),
@@ -195,6 +201,110 @@ pub enum DeadlinesCommand {
         after: i64,
         #[arg(long)]
         follow: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InstitutionsCommand {
+    /// Register an institution.
+    Add {
+        #[command(flatten)]
+        client: ClientArgs,
+        /// Its name, for example "Permanent Mission of Switzerland".
+        #[arg(long)]
+        name: String,
+        /// ministry, permanent-mission, embassy, parliament, multilateral-unit or un-office.
+        #[arg(long)]
+        kind: String,
+        /// The government (country code such as CH) or body (such as EU-EEAS) it belongs to.
+        #[arg(long)]
+        actor: String,
+        #[arg(long, default_value = "")]
+        city: String,
+    },
+    /// List institutions, by name.
+    List {
+        #[command(flatten)]
+        client: ClientArgs,
+        /// Only this government's or body's institutions.
+        #[arg(long)]
+        actor: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BriefingsCommand {
+    /// Log a briefing. Missing details are asked for when run in a terminal.
+    Log {
+        #[command(flatten)]
+        client: ClientArgs,
+        /// When it took place, "2027-03-02 10:00", in --zone.
+        #[arg(long)]
+        at: Option<String>,
+        /// Time zone of the place, such as Europe/Zurich or Asia/Seoul.
+        #[arg(long)]
+        zone: Option<String>,
+        /// City, or nothing when online.
+        #[arg(long)]
+        city: Option<String>,
+        /// in-person, virtual, written or side-event.
+        #[arg(long)]
+        format: Option<String>,
+        /// Institution id briefed; repeat for several (see `advocacy institutions list`).
+        #[arg(long = "institution")]
+        institutions: Vec<String>,
+        /// Theme; repeat for several.
+        #[arg(long = "theme")]
+        themes: Vec<String>,
+        /// What we asked for; repeat for several.
+        #[arg(long = "ask")]
+        asks: Vec<String>,
+        #[arg(long)]
+        summary: Option<String>,
+        #[arg(long)]
+        outcome: Option<String>,
+        /// A follow-up: "what to do|2027-03-09 17:00" or "what|when|owner@example.org".
+        #[arg(long = "follow-up")]
+        follow_ups: Vec<String>,
+        /// Quiet diplomacy: never in external exports.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// List briefings, newest first.
+    List {
+        #[command(flatten)]
+        client: ClientArgs,
+        /// Only briefings of this government or body.
+        #[arg(long)]
+        actor: Option<String>,
+        #[arg(long)]
+        theme: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Show one briefing in full.
+    Show {
+        #[command(flatten)]
+        client: ClientArgs,
+        id: String,
+    },
+    /// Mark a follow-up done (its deadline is completed too).
+    Done {
+        #[command(flatten)]
+        client: ClientArgs,
+        briefing: String,
+        follow_up: String,
+    },
+    /// Impact figures for a period: governments and bodies briefed, formats, places, follow-ups.
+    Figures {
+        #[command(flatten)]
+        client: ClientArgs,
+        /// Start of the period, "2027-01-01".
+        #[arg(long)]
+        from: String,
+        /// End of the period (exclusive), "2028-01-01".
+        #[arg(long)]
+        to: String,
     },
 }
 

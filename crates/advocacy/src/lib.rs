@@ -22,6 +22,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Token(args) => commands::token::run(&config, &args),
         Command::Deadlines(command) => commands::deadlines::run(&config, *command).await,
+        Command::Briefings(command) => commands::briefings::run(&config, *command).await,
+        Command::Institutions(command) => commands::briefings::institutions(&config, command).await,
         Command::Calendar(command) => commands::calendar::run(&config, command).await,
         Command::Catalog { list, json } => {
             commands::catalog::run(&list, json);

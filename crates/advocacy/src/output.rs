@@ -48,3 +48,23 @@ impl Table {
         println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default());
     }
 }
+
+/// One record: pretty JSON, or one aligned `key value` line per field for people
+/// (empty values left out).
+pub fn print_record(value: &Value, json: bool) {
+    if json {
+        println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+        return;
+    }
+    if let Value::Object(fields) = value {
+        let width = fields.keys().map(|k| k.len()).max().unwrap_or(0);
+        for (key, value) in fields {
+            let text = match value {
+                Value::String(s) => s.clone(),
+                Value::Null => continue,
+                other => other.to_string(),
+            };
+            println!("{key:<width$}  {text}");
+        }
+    }
+}

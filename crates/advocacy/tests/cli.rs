@@ -108,3 +108,70 @@ async fn staff_record_move_complete_and_export_deadlines_from_the_command_line()
     assert!(mechanisms.contains("SR-TORTURE") && mechanisms.contains("Europe/Zurich"));
     system.stop().await.expect("stop");
 }
+
+#[tokio::test]
+async fn staff_register_an_institution_log_a_briefing_and_read_the_figures() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = Config { data_dir: dir.path().to_owned(), ..Config::default() };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
+    let system = start(&config, ServiceName::ALL, listener).await.expect("server");
+    let cli = Cli { data_dir: dir.path().to_owned(), server: format!("http://{}", system.grpc_addr) };
+
+    let added = cli
+        .ok(&[
+            "institutions",
+            "add",
+            "--json",
+            "--name",
+            "Permanent Mission of Switzerland",
+            "--kind",
+            "permanent-mission",
+            "--actor",
+            "CH",
+            "--city",
+            "Geneva",
+        ])
+        .await;
+    let institution: serde_json::Value = serde_json::from_str(&added).expect("json");
+    let id = institution["id"].as_str().expect("id").to_owned();
+    assert!(cli.ok(&["institutions", "list", "--actor", "CH"]).await.contains("Permanent Mission of Switzerland"));
+
+    // Without a terminal, a missing detail is an error that names it, not a hang.
+    let missing = cli.run(&["briefings", "log", "--institution", &id]).await;
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("missing: When did it take place"));
+
+    let logged = cli
+        .ok(&[
+            "briefings",
+            "log",
+            "--json",
+            "--at",
+            "2027-03-02 10:00",
+            "--zone",
+            "Europe/Zurich",
+            "--city",
+            "Geneva",
+            "--format",
+            "in-person",
+            "--institution",
+            &id,
+            "--theme",
+            "penal system",
+            "--summary",
+            "Presented the report",
+            "--follow-up",
+            "Send the report|2027-03-09 17:00",
+        ])
+        .await;
+    let briefing: serde_json::Value = serde_json::from_str(&logged).expect("json");
+    assert_eq!(briefing["actors"], serde_json::json!(["CH"]));
+    assert_eq!(briefing["at_local"], "2027-03-02T10:00:00+01:00");
+    assert_eq!(briefing["follow_ups"][0]["action"], "Send the report");
+
+    let listed = cli.ok(&["briefings", "list", "--actor", "CH"]).await;
+    assert!(listed.contains("2027-03-02T10:00:00+01:00") && listed.contains("Geneva"), "{listed}");
+    let figures = cli.ok(&["briefings", "figures", "--from", "2027-01-01", "--to", "2028-01-01"]).await;
+    assert!(figures.contains("governments briefed          1"), "{figures}");
+    system.stop().await.expect("stop");
+}

@@ -11,7 +11,7 @@ use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
 
 use super::{channel, explain, parse_instant, request_id};
 use crate::cli::{ClientArgs, DeadlinesCommand, DueArgs};
-use crate::output::Table;
+use crate::output::{Table, print_record};
 
 type Client = DeadlinesServiceClient<AuthedChannel>;
 
@@ -270,21 +270,7 @@ fn print_list(deadlines: &[pb::Deadline], json: bool) {
 }
 
 fn print_one(d: &pb::Deadline, json: bool) {
-    if json {
-        println!("{}", serde_json::to_string_pretty(&deadline_json(d)).unwrap_or_default());
-        return;
-    }
-    let value = deadline_json(d);
-    if let Value::Object(fields) = value {
-        for (key, value) in fields {
-            let text = match value {
-                Value::String(s) => s,
-                Value::Null => continue,
-                other => other.to_string(),
-            };
-            println!("{key:<18} {text}");
-        }
-    }
+    print_record(&deadline_json(d), json);
 }
 
 fn print_change(c: &pb::DeadlineChange, json: bool) {

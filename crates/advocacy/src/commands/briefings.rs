@@ -1,0 +1,303 @@
+//! `advocacy briefings ...` and `advocacy institutions ...`: logging a briefing in under a
+//! minute, finding it again, and the figures managers report.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use anyhow::{Context, bail};
+use serde_json::json;
+
+use advocacy_platform::Config;
+use advocacy_platform::client::AuthedChannel;
+use advocacy_proto::v1 as pb;
+use advocacy_proto::v1::briefings_service_client::BriefingsServiceClient;
+
+use super::{channel, explain, parse_instant, request_id};
+use crate::cli::{BriefingsCommand, ClientArgs, InstitutionsCommand};
+use crate::output::{Table, print_record};
+
+type Client = BriefingsServiceClient<AuthedChannel>;
+
+async fn connect(config: &Config, args: &ClientArgs) -> anyhow::Result<Client> {
+    Ok(BriefingsServiceClient::new(channel(config, args).await?))
+}
+
+pub async fn institutions(config: &Config, command: InstitutionsCommand) -> anyhow::Result<()> {
+    match command {
+        InstitutionsCommand::Add { client, name, kind, actor, city } => {
+            let mut c = connect(config, &client).await?;
+            let request = pb::CreateInstitutionRequest {
+                request_id: request_id(),
+                name,
+                kind: institution_kind(&kind)?.into(),
+                actor,
+                city,
+                parent_id: String::new(),
+            };
+            let i = c.create_institution(request).await.map_err(explain)?.into_inner();
+            if client.json {
+                println!("{}", json!({"id": i.id, "name": i.name, "actor": i.actor, "city": i.city}));
+            } else {
+                println!("{}  {} ({}, {})", i.id, i.name, i.actor, i.city);
+            }
+        }
+        InstitutionsCommand::List { client, actor } => {
+            let mut c = connect(config, &client).await?;
+            let mut request = pb::ListInstitutionsRequest {
+                actor: actor.unwrap_or_default(),
+                page_size: 500,
+                page_token: String::new(),
+            };
+            let mut table = Table::new(&["ACTOR", "NAME", "CITY", "ID"]);
+            loop {
+                let page = c.list_institutions(request.clone()).await.map_err(explain)?.into_inner();
+                for i in page.institutions {
+                    table.row(vec![i.actor, i.name, i.city, i.id]);
+                }
+                if page.next_page_token.is_empty() {
+                    break;
+                }
+                request.page_token = page.next_page_token;
+            }
+            if client.json { table.print_json() } else { table.print() }
+        }
+    }
+    Ok(())
+}
+
+pub async fn run(config: &Config, command: BriefingsCommand) -> anyhow::Result<()> {
+    match command {
+        BriefingsCommand::Log {
+            client,
+            at,
+            zone,
+            city,
+            format,
+            institutions,
+            themes,
+            asks,
+            summary,
+            outcome,
+            follow_ups,
+            quiet,
+        } => {
+            let mut ask = Prompt::new();
+            let at = ask.required("When did it take place (2027-03-02 10:00)", at)?;
+            let zone = ask.required("Time zone of the place (Europe/Zurich)", zone)?;
+            let city = ask.optional("City (empty if online)", city)?;
+            let format = ask.required("Format (in-person, virtual, written, side-event)", format)?;
+            let institutions = if institutions.is_empty() {
+                ask.required("Institution ids briefed (comma separated)", None)?
+                    .split(',')
+                    .map(|s| s.trim().to_owned())
+                    .collect()
+            } else {
+                institutions
+            };
+            let summary = ask.optional("Summary", summary)?;
+            let mut c = connect(config, &client).await?;
+            let request = pb::LogBriefingRequest {
+                request_id: request_id(),
+                at: Some(pb::WhenInput { at: Some(pb::when_input::At::Local(at.replace(' ', "T"))), zone }),
+                city,
+                format: briefing_format(&format)?.into(),
+                institution_ids: institutions,
+                themes,
+                asks,
+                summary,
+                outcome: outcome.unwrap_or_default(),
+                follow_ups: follow_ups.iter().map(|f| follow_up(f)).collect::<anyhow::Result<_>>()?,
+                quiet,
+                ..Default::default()
+            };
+            let b = c.log_briefing(request).await.map_err(explain)?.into_inner();
+            print_one(&b, client.json);
+        }
+        BriefingsCommand::List { client, actor, theme, limit } => {
+            let mut c = connect(config, &client).await?;
+            let mut request = pb::ListBriefingsRequest {
+                actor: actor.unwrap_or_default(),
+                theme: theme.unwrap_or_default(),
+                page_size: limit.clamp(1, 500) as i32,
+                ..Default::default()
+            };
+            let mut all = Vec::new();
+            loop {
+                let page = c.list_briefings(request.clone()).await.map_err(explain)?.into_inner();
+                all.extend(page.briefings);
+                if page.next_page_token.is_empty() || all.len() >= limit {
+                    break;
+                }
+                request.page_token = page.next_page_token;
+            }
+            all.truncate(limit);
+            if client.json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&all.iter().map(briefing_json).collect::<Vec<_>>())
+                        .unwrap_or_default()
+                );
+            } else {
+                let mut table = Table::new(&["WHEN (LOCAL)", "CITY", "ACTORS", "FOLLOW-UPS OPEN", "ID"]);
+                for b in &all {
+                    let open = b.follow_ups.iter().filter(|f| !f.done).count();
+                    table.row(vec![
+                        b.at_local.clone(),
+                        b.city.clone(),
+                        b.actors.join(", "),
+                        open.to_string(),
+                        b.id.clone(),
+                    ]);
+                }
+                table.print();
+            }
+        }
+        BriefingsCommand::Show { client, id } => {
+            let mut c = connect(config, &client).await?;
+            let b = c.get_briefing(pb::GetBriefingRequest { id }).await.map_err(explain)?.into_inner();
+            print_one(&b, client.json);
+        }
+        BriefingsCommand::Done { client, briefing, follow_up } => {
+            let mut c = connect(config, &client).await?;
+            let current =
+                c.get_briefing(pb::GetBriefingRequest { id: briefing.clone() }).await.map_err(explain)?.into_inner();
+            let b = c
+                .complete_follow_up(pb::CompleteFollowUpRequest {
+                    request_id: request_id(),
+                    briefing_id: briefing,
+                    follow_up_id: follow_up,
+                    expected_version: current.version,
+                })
+                .await
+                .map_err(explain)?
+                .into_inner();
+            print_one(&b, client.json);
+        }
+        BriefingsCommand::Figures { client, from, to } => {
+            let mut c = connect(config, &client).await?;
+            let period =
+                pb::Period { start: Some(parse_instant("from", &from)?), end: Some(parse_instant("to", &to)?) };
+            let f = c
+                .get_briefing_aggregates(pb::BriefingAggregatesRequest { period: Some(period) })
+                .await
+                .map_err(explain)?
+                .into_inner();
+            let counts = |cs: &[pb::CountByKey]| {
+                cs.iter().map(|c| format!("{} {}", c.key, c.count)).collect::<Vec<_>>().join(", ")
+            };
+            if client.json {
+                println!(
+                    "{}",
+                    json!({
+                        "briefings": f.briefings, "governments_briefed": f.governments_briefed,
+                        "multilateral_actors_briefed": f.multilateral_actors_briefed,
+                        "follow_ups": {"open": f.follow_ups_open, "overdue": f.follow_ups_overdue, "done": f.follow_ups_done},
+                    })
+                );
+            } else {
+                println!("briefings                    {}", f.briefings);
+                println!("governments briefed          {}", f.governments_briefed);
+                println!("multilateral actors briefed  {}", f.multilateral_actors_briefed);
+                println!("by format                    {}", counts(&f.by_format));
+                println!("by city                      {}", counts(&f.by_city));
+                println!("by month                     {}", counts(&f.by_month));
+                println!(
+                    "follow-ups                   {} open, {} overdue, {} done",
+                    f.follow_ups_open, f.follow_ups_overdue, f.follow_ups_done
+                );
+                println!("quiet or restricted          {} (in the totals only)", f.quiet_or_restricted);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Asks for what the command line left out, when a person is at the terminal.
+struct Prompt {
+    interactive: bool,
+}
+
+impl Prompt {
+    fn new() -> Self {
+        Self { interactive: std::io::stdin().is_terminal() }
+    }
+
+    fn required(&mut self, question: &str, given: Option<String>) -> anyhow::Result<String> {
+        match given {
+            Some(v) => Ok(v),
+            None if self.interactive => {
+                let answer = self.ask(question)?;
+                if answer.is_empty() { bail!("{question}: an answer is needed") } else { Ok(answer) }
+            }
+            None => bail!("missing: {question}"),
+        }
+    }
+
+    fn optional(&mut self, question: &str, given: Option<String>) -> anyhow::Result<String> {
+        match given {
+            Some(v) => Ok(v),
+            None if self.interactive => self.ask(question),
+            None => Ok(String::new()),
+        }
+    }
+
+    fn ask(&mut self, question: &str) -> anyhow::Result<String> {
+        eprint!("{question}: ");
+        std::io::stderr().flush()?;
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).context("reading the answer")?;
+        Ok(line.trim().to_owned())
+    }
+}
+
+/// "what|when" or "what|when|owner".
+fn follow_up(text: &str) -> anyhow::Result<pb::FollowUpInput> {
+    let mut parts = text.split('|').map(str::trim);
+    let (Some(action), Some(when)) = (parts.next(), parts.next()) else {
+        bail!("--follow-up: {text:?} is not \"what to do|2027-03-09 17:00\"");
+    };
+    Ok(pb::FollowUpInput {
+        action: action.to_owned(),
+        owner: parts.next().unwrap_or_default().to_owned(),
+        due: Some(pb::WhenInput { at: Some(pb::when_input::At::Local(when.replace(' ', "T"))), zone: String::new() }),
+    })
+}
+
+pub fn institution_kind(text: &str) -> anyhow::Result<pb::InstitutionKind> {
+    use pb::InstitutionKind as K;
+    Ok(match text.trim().to_lowercase().replace('_', "-").as_str() {
+        "ministry" => K::Ministry,
+        "permanent-mission" | "mission" => K::PermanentMission,
+        "embassy" => K::Embassy,
+        "parliament" => K::Parliament,
+        "multilateral-unit" => K::MultilateralUnit,
+        "un-office" => K::UnOffice,
+        other => bail!(
+            "{other:?} is not one of ministry, permanent-mission, embassy, parliament, multilateral-unit, un-office"
+        ),
+    })
+}
+
+pub fn briefing_format(text: &str) -> anyhow::Result<pb::BriefingFormat> {
+    use pb::BriefingFormat as F;
+    Ok(match text.trim().to_lowercase().replace('_', "-").as_str() {
+        "in-person" => F::InPerson,
+        "virtual" | "online" => F::Virtual,
+        "written" => F::Written,
+        "side-event" => F::SideEvent,
+        other => bail!("{other:?} is not one of in-person, virtual, written, side-event"),
+    })
+}
+
+fn briefing_json(b: &pb::Briefing) -> serde_json::Value {
+    json!({
+        "id": b.id, "version": b.version, "at_local": b.at_local, "zone": b.zone, "city": b.city,
+        "format": pb::BriefingFormat::try_from(b.format).map(|f| f.as_str_name().trim_start_matches("BRIEFING_FORMAT_").to_lowercase()).unwrap_or_default(),
+        "actors": b.actors, "institution_ids": b.institution_ids, "attendees": b.attendees, "themes": b.themes,
+        "asks": b.asks, "summary": b.summary, "notes": b.notes, "outcome": b.outcome, "quiet": b.quiet,
+        "follow_ups": b.follow_ups.iter().map(|f| json!({"id": f.id, "action": f.action, "owner": f.owner, "done": f.done, "deadline_id": f.deadline_id})).collect::<Vec<_>>(),
+    })
+}
+
+fn print_one(b: &pb::Briefing, json: bool) {
+    print_record(&briefing_json(b), json);
+}
