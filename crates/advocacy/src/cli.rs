@@ -41,6 +41,9 @@ pub enum Command {
     /// The registry of institutions we brief (ministries, missions, embassies, ...).
     #[command(subcommand)]
     Institutions(InstitutionsCommand),
+    /// Import a spreadsheet (CSV) of records: the whole file or nothing.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Calendar files for Outlook, Google Calendar or Thunderbird.
     #[command(subcommand)]
     Calendar(CalendarCommand),
@@ -201,6 +204,19 @@ pub enum DeadlinesCommand {
         after: i64,
         #[arg(long)]
         follow: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Past briefings, one per row. Columns (first row): date, zone, format, actor,
+    /// institution, institution_kind, and optionally city, institution_city, themes,
+    /// asks, attendees (lists separated by ;), summary, outcome. Institutions are matched
+    /// by actor and name, or created. Importing the same file again adds nothing.
+    Briefings {
+        #[command(flatten)]
+        client: ClientArgs,
+        file: PathBuf,
     },
 }
 

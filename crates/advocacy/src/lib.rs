@@ -24,6 +24,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Deadlines(command) => commands::deadlines::run(&config, *command).await,
         Command::Briefings(command) => commands::briefings::run(&config, *command).await,
         Command::Institutions(command) => commands::briefings::institutions(&config, command).await,
+        Command::Import(command) => commands::import::run(&config, command).await,
         Command::Calendar(command) => commands::calendar::run(&config, command).await,
         Command::Catalog { list, json } => {
             commands::catalog::run(&list, json);

@@ -68,3 +68,45 @@ pub fn print_record(value: &Value, json: bool) {
         }
     }
 }
+
+/// A progress bar on standard error, drawn only when a person is watching.
+#[derive(Debug)]
+pub struct Progress {
+    label: &'static str,
+    total: usize,
+    done: usize,
+    visible: bool,
+}
+
+impl Progress {
+    pub fn new(label: &'static str, total: usize) -> Progress {
+        use std::io::IsTerminal;
+        Progress { label, total: total.max(1), done: 0, visible: std::io::stderr().is_terminal() }
+    }
+
+    pub fn advance(&mut self, by: usize) {
+        let before = self.done * 50 / self.total;
+        self.done = (self.done + by).min(self.total);
+        if self.visible && (self.done * 50 / self.total != before || self.done == self.total) {
+            let filled = self.done * 30 / self.total;
+            eprint!(
+                "\r{} [{}{}] {}/{}",
+                self.label,
+                "#".repeat(filled),
+                " ".repeat(30 - filled),
+                self.done,
+                self.total
+            );
+        }
+    }
+
+    pub fn done_all(&self) -> bool {
+        self.done == self.total
+    }
+
+    pub fn finish(&self) {
+        if self.visible {
+            eprintln!();
+        }
+    }
+}

@@ -175,3 +175,75 @@ async fn staff_register_an_institution_log_a_briefing_and_read_the_figures() {
     assert!(figures.contains("governments briefed          1"), "{figures}");
     system.stop().await.expect("stop");
 }
+
+/// 1,000 briefings with three Swiss and two Korean institutions, in two spellings each.
+fn historical_csv(bad_line: Option<usize>) -> String {
+    let mut csv = String::from("date,zone,city,format,actor,institution,institution_kind,themes,summary\n");
+    let places = [
+        ("CH", "Permanent Mission of Switzerland", "permanent-mission", "Geneva", "Europe/Zurich"),
+        ("CH", "permanent mission of  SWITZERLAND", "permanent-mission", "Geneva", "Europe/Zurich"),
+        ("CH", "Embassy of Switzerland", "embassy", "Seoul", "Asia/Seoul"),
+        ("KR", "Ministry of Foreign Affairs", "ministry", "Seoul", "Asia/Seoul"),
+        ("EU-EEAS", "Human Rights Division", "multilateral-unit", "Brussels", "Europe/Brussels"),
+    ];
+    for i in 0..1000 {
+        let (actor, name, kind, city, zone) = places[i % places.len()];
+        let line = i + 2; // the header is line 1
+        let zone = if Some(line) == bad_line { "Europe/Atlantis" } else { zone };
+        let day = 1 + i % 28;
+        let month = 1 + (i / 28) % 12;
+        csv.push_str(&format!("2019-{month:02}-{day:02} 10:00,{zone},{city},in-person,{actor},\"{name}\",{kind},penal system;detention,\"Briefing {i}, on prisons\"\n"));
+    }
+    csv
+}
+
+#[tokio::test]
+async fn a_spreadsheet_of_briefings_is_imported_whole_or_not_at_all() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = Config { data_dir: dir.path().to_owned(), ..Config::default() };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
+    let system = start(&config, ServiceName::ALL, listener).await.expect("server");
+    let cli = Cli { data_dir: dir.path().to_owned(), server: format!("http://{}", system.grpc_addr) };
+    let file = dir.path().join("briefings.csv");
+
+    std::fs::write(&file, historical_csv(Some(501))).expect("write");
+    let refused = cli.run(&["import", "briefings", file.to_str().expect("path")]).await;
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("line 501, column zone: Europe/Atlantis is not an IANA time zone"), "{stderr}");
+    assert!(stderr.contains("nothing was imported"), "{stderr}");
+    assert!(cli.ok(&["briefings", "list", "--json"]).await.trim() == "[]", "not one row was written");
+    assert!(cli.ok(&["institutions", "list", "--json"]).await.trim() == "[]", "not one institution either");
+
+    std::fs::write(&file, historical_csv(None)).expect("write");
+    let imported = cli.ok(&["import", "briefings", file.to_str().expect("path")]).await;
+    assert!(
+        imported
+            .contains("imported 1000 briefings from 1000 rows (0 imported before); institutions: 0 matched, 4 created"),
+        "{imported}"
+    );
+    let figures = cli.ok(&["briefings", "figures", "--from", "2019-01-01", "--to", "2020-01-01"]).await;
+    assert!(
+        figures.contains("governments briefed          2") && figures.contains("multilateral actors briefed  1"),
+        "{figures}"
+    );
+
+    let again = cli.ok(&["import", "briefings", file.to_str().expect("path")]).await;
+    assert!(again.contains("imported 0 briefings from 1000 rows (1000 imported before)"), "{again}");
+
+    // A file where every row is wrong still gets an answer that lists the first problems.
+    let all_bad =
+        historical_csv(None).replace("Europe/Zurich", "Europe/Atlantis").replace("Asia/Seoul", "Asia/Atlantis");
+    std::fs::write(&file, all_bad).expect("write");
+    let many = cli.run(&["import", "briefings", file.to_str().expect("path")]).await;
+    let stderr = String::from_utf8_lossy(&many.stderr);
+    assert!(stderr.contains("line 2, column zone") && stderr.contains("more problems not listed"), "{stderr}");
+
+    std::fs::write(&file, "date,zone,format\n2019-01-01 10:00,Europe/Zurich,in-person\n").expect("write");
+    let header = cli.run(&["import", "briefings", file.to_str().expect("path")]).await;
+    assert!(
+        String::from_utf8_lossy(&header.stderr)
+            .contains("line 1: the header row needs the columns actor, institution, institution_kind")
+    );
+    system.stop().await.expect("stop");
+}

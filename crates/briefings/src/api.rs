@@ -206,6 +206,46 @@ impl BriefingsService for BriefingsApi {
         Ok(Response::new(briefing_to_proto(&briefing)))
     }
 
+    async fn import_briefings(
+        &self,
+        request: Request<tonic::Streaming<pb::ImportBriefingRow>>,
+    ) -> Result<Response<pb::ImportBriefingsResult>, Status> {
+        let caller = Caller::of(&request)?;
+        let mut stream = request.into_inner();
+        let mut rows = Vec::new();
+        let mut violations = FieldViolations::new();
+        let mut bad_rows = 0;
+        while let Some(row) = stream.message().await? {
+            if rows.len() + bad_rows >= MAX_IMPORT_ROWS {
+                return Err(status(
+                    FieldViolation::new("rows", format!("at most {MAX_IMPORT_ROWS} rows in one import")).into(),
+                ));
+            }
+            match parse_import_row(&caller, &row) {
+                Ok(parsed) => rows.push(parsed),
+                Err(row_violations) => {
+                    bad_rows += 1;
+                    // Enough to fix a file in one pass without an unbounded answer.
+                    for violation in row_violations.iter().take(MAX_REPORTED.saturating_sub(violations.iter().count()))
+                    {
+                        violations.push(FieldViolation::new(
+                            format!("line {}: {}", row.line, violation.field),
+                            violation.description.clone(),
+                        ));
+                    }
+                }
+            }
+        }
+        violations.into_result().map_err(|v| status(v.into()))?;
+        let counts = self.briefings.import(&caller, rows).await.map_err(status)?;
+        Ok(Response::new(pb::ImportBriefingsResult {
+            briefings: counts.briefings as i32,
+            already_imported: counts.already_imported as i32,
+            institutions_created: counts.institutions_created as i32,
+            institutions_matched: counts.institutions_matched as i32,
+        }))
+    }
+
     async fn get_briefing_aggregates(
         &self,
         request: Request<pb::BriefingAggregatesRequest>,
@@ -229,6 +269,45 @@ impl BriefingsService for BriefingsApi {
             quiet_or_restricted: a.quiet_or_restricted,
         }))
     }
+}
+
+/// The largest file one import takes, and how many bad fields one answer lists.
+const MAX_IMPORT_ROWS: usize = 200_000;
+const MAX_REPORTED: usize = 100;
+
+fn parse_import_row(
+    caller: &Caller,
+    row: &pb::ImportBriefingRow,
+) -> Result<(String, NewInstitution, NewBriefing), FieldViolations> {
+    let mut v = FieldViolations::new();
+    let request_id = v.check(limits::request_id("request_id", &row.request_id));
+    let given = row.institution.clone().unwrap_or_default();
+    let name = v.check(limits::required_line("institution.name", &given.name, domain::MAX_NAME_CHARS));
+    let actor = v.check(parse_actor("institution.actor", &given.actor));
+    let kind =
+        v.check(institution_kind(given.kind).map_err(|e| FieldViolation::new("institution.kind", e.description)));
+    let city = v.check(limits::optional_line("institution.city", &given.city, 100));
+    // Checked like a logged briefing, under the row's own request id (checked above).
+    let content =
+        pb::LogBriefingRequest { request_id: row.request_id.clone(), ..row.briefing.clone().unwrap_or_default() };
+    let briefing = match parse_briefing(caller, &content, false) {
+        Ok((_, new)) => Some(new),
+        Err(BriefingError::Invalid(found)) => {
+            for violation in found.iter().filter(|f| f.field != "request_id") {
+                v.push(violation.clone());
+            }
+            None
+        }
+        Err(other) => {
+            v.push(FieldViolation::new("briefing", other.to_string()));
+            None
+        }
+    };
+    v.into_result()?;
+    let parsed = request_id.zip(name).zip(actor).zip(kind).zip(city).zip(briefing);
+    let (((((request_id, name), actor), kind), city), briefing) =
+        parsed.ok_or_else(|| FieldViolations::from(FieldViolation::new("row", "incomplete")))?;
+    Ok((request_id, NewInstitution { name, kind, actor, city, parent_id: None }, briefing))
 }
 
 /// Cuts a fetched page (one longer than asked) to size; the extra row says a next page exists.
@@ -364,6 +443,16 @@ fn emails(field: &str, values: &[String], default: &str) -> Result<Vec<String>, 
 }
 
 fn parse_log(caller: &Caller, r: &pb::LogBriefingRequest) -> Result<(String, NewBriefing), BriefingError> {
+    parse_briefing(caller, r, true)
+}
+
+/// Checks a briefing; `with_institutions` is false for imports, whose rows name their
+/// institution instead of giving its id.
+fn parse_briefing(
+    caller: &Caller,
+    r: &pb::LogBriefingRequest,
+    with_institutions: bool,
+) -> Result<(String, NewBriefing), BriefingError> {
     let mut v = FieldViolations::new();
     let request_id = v.check(limits::request_id("request_id", &r.request_id));
     let at = v.check(parse_when("at", r.at.as_ref()).and_then(|(given, zone)| {
@@ -381,7 +470,9 @@ fn parse_log(caller: &Caller, r: &pb::LogBriefingRequest) -> Result<(String, New
     }));
     let city = v.check(limits::optional_line("city", &r.city, 100));
     let format = v.check(format_of(r.format));
-    let institution_ids = v.check(if r.institution_ids.is_empty() {
+    let institution_ids = v.check(if !with_institutions {
+        Ok(Vec::new())
+    } else if r.institution_ids.is_empty() {
         Err(FieldViolation::new("institution_ids", "name at least one institution briefed"))
     } else if r.institution_ids.len() > domain::MAX_ITEMS {
         Err(FieldViolation::new("institution_ids", format!("at most {} institutions", domain::MAX_ITEMS)))

@@ -10,9 +10,9 @@ use tokio::sync::Notify;
 use advocacy_platform::idempotency::{fingerprint, scoped};
 use advocacy_platform::{Caller, Classification, FieldViolation, FieldViolations};
 
-use crate::domain::{Briefing, FollowUp, Institution, NewBriefing, NewInstitution};
+use crate::domain::{Briefing, Institution, NewBriefing, NewInstitution};
 use crate::error::BriefingError;
-use crate::store::{Aggregates, BriefingQuery, Replay, Store};
+use crate::store::{Aggregates, BriefingQuery, ImportCounts, ImportRow, Replay, Store};
 
 #[derive(Debug, Clone)]
 pub struct Briefings {
@@ -73,43 +73,7 @@ impl Briefings {
         let actors = self.actors_of(&new.institution_ids).await?;
         let request_id = scoped(caller, request_id);
         let fingerprint = fingerprint(&new);
-        let now = Utc::now();
-        let briefing = Briefing {
-            id: uuid::Uuid::now_v7().to_string(),
-            version: 1,
-            at: new.at,
-            zone: new.zone,
-            city: new.city,
-            format: new.format,
-            institution_ids: new.institution_ids,
-            actors,
-            attendees: new.attendees,
-            themes: new.themes,
-            materials: new.materials,
-            asks: new.asks,
-            summary: new.summary,
-            notes: new.notes,
-            quiet: new.quiet,
-            outcome: new.outcome,
-            classification: new.classification,
-            created_by: caller.subject.clone(),
-            created_at: now,
-            updated_by: caller.subject.clone(),
-            updated_at: now,
-            follow_ups: new
-                .follow_ups
-                .into_iter()
-                .map(|f| FollowUp {
-                    id: uuid::Uuid::now_v7().to_string(),
-                    action: f.action,
-                    owner: f.owner,
-                    due: f.due,
-                    zone: f.zone,
-                    deadline_id: None,
-                    done_at: None,
-                })
-                .collect(),
-        };
+        let briefing = Briefing::new(uuid::Uuid::now_v7().to_string(), new, actors, &caller.subject, Utc::now());
         let stored = match self.store.insert_briefing(&briefing, &request_id, &fingerprint).await? {
             Ok(b) => b,
             Err(Replay::Same(first)) => *first,
@@ -117,6 +81,24 @@ impl Briefings {
         };
         self.sync_wake.notify_one();
         Ok(redacted(caller, stored))
+    }
+
+    /// Imports checked rows in one transaction (see [`Store::import`]).
+    pub async fn import(
+        &self,
+        caller: &Caller,
+        rows: Vec<(String, NewInstitution, NewBriefing)>,
+    ) -> Result<ImportCounts, BriefingError> {
+        let now = Utc::now();
+        let mut checked = Vec::with_capacity(rows.len());
+        for (request_id, institution, new) in rows {
+            may_file(caller, &new)?;
+            let fingerprint = fingerprint(&(&institution, &new));
+            let actors = vec![institution.actor.clone()];
+            let briefing = Briefing::new(uuid::Uuid::now_v7().to_string(), new, actors, &caller.subject, now);
+            checked.push(ImportRow { institution, briefing, request_id: scoped(caller, &request_id), fingerprint });
+        }
+        self.store.import(checked, &caller.subject, now).await
     }
 
     /// Replaces what a briefing says, at the version the caller read.

@@ -2,6 +2,8 @@
 //! whole as JSON snapshots beside the columns that filtering and counting need; follow-ups
 //! have a table of their own because they change on their own.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sqlx::{AnyPool, Row, any::AnyRow};
 
@@ -9,7 +11,7 @@ use advocacy_platform::db::{Sql, is_unique_violation};
 use advocacy_platform::time::{from_micros, to_micros};
 use advocacy_platform::{Caller, Classification, Database};
 
-use crate::domain::{ActorKind, Briefing, FollowUp, Institution, QUIET_COMPARTMENT, normalize_name};
+use crate::domain::{ActorKind, Briefing, FollowUp, Institution, NewInstitution, QUIET_COMPARTMENT, normalize_name};
 use crate::error::BriefingError;
 
 /// What a transaction found when it looked for the request id first.
@@ -38,6 +40,23 @@ pub struct PendingFollowUp {
     pub attempts: i64,
     pub classification: Classification,
     pub quiet: bool,
+}
+
+/// One row of an import, checked: its institution as named in the file, and the briefing.
+#[derive(Debug, Clone)]
+pub struct ImportRow {
+    pub institution: NewInstitution,
+    pub briefing: Briefing,
+    pub request_id: String,
+    pub fingerprint: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportCounts {
+    pub briefings: i64,
+    pub already_imported: i64,
+    pub institutions_created: i64,
+    pub institutions_matched: i64,
 }
 
 /// Counts for impact reports.
@@ -70,26 +89,13 @@ impl Store {
         institution: &Institution,
         request_id: &str,
     ) -> Result<Institution, BriefingError> {
-        let snapshot = serde_json::to_string(institution).map_err(|e| BriefingError::Corrupt(e.to_string()))?;
-        let result = sqlx::query(
-            "INSERT INTO institutions (id, version, name, normalized_name, kind, actor, city, parent_id, request_id, snapshot)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(&institution.id)
-        .bind(institution.version)
-        .bind(&institution.name)
-        .bind(normalize_name(&institution.name))
-        .bind(institution.kind.as_str())
-        .bind(&institution.actor)
-        .bind(&institution.city)
-        .bind(institution.parent_id.as_deref())
-        .bind(request_id)
-        .bind(&snapshot)
-        .execute(&self.pool)
-        .await;
+        let mut conn = self.pool.acquire().await?;
+        let result = insert_institution_row(&mut conn, institution, Some(request_id)).await;
+        drop(conn);
         let error = match result {
-            Ok(_) => return Ok(institution.clone()),
-            Err(e) => e,
+            Ok(()) => return Ok(institution.clone()),
+            Err(BriefingError::Database(e)) => e,
+            Err(other) => return Err(other),
         };
         let by_request = is_unique_violation(&error, "institutions_request_id", "institutions.request_id");
         let by_name =
@@ -172,33 +178,10 @@ impl Store {
                 self.briefing(&id).await?.ok_or_else(|| BriefingError::Corrupt(format!("briefing {id} vanished")))?;
             return Ok(Err(Replay::Same(Box::new(first))));
         }
-        let snapshot = serde_json::to_string(b).map_err(|e| BriefingError::Corrupt(e.to_string()))?;
-        let (level, compartment) = b.classification.columns();
-        let inserted = sqlx::query(
-            "INSERT INTO briefings (id, version, at, month, city, format, quiet, confidentiality, compartment,
-             request_id, request_fingerprint, snapshot) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(&b.id)
-        .bind(b.version)
-        .bind(to_micros(b.at))
-        .bind(b.month())
-        .bind(&b.city)
-        .bind(b.format.as_str())
-        .bind(i64::from(b.quiet))
-        .bind(level)
-        .bind(compartment)
-        .bind(request_id)
-        .bind(fingerprint)
-        .bind(&snapshot)
-        .execute(&mut *tx)
-        .await;
-        if let Err(e) = inserted {
+        if insert_briefing_row(&mut tx, b, request_id, fingerprint).await? == 0 {
             // A concurrent retry of the same request won the race: answer as it did.
-            if is_unique_violation(&e, "briefings_request_id", "briefings.request_id") {
-                drop(tx);
-                return Box::pin(self.insert_briefing(b, request_id, fingerprint)).await;
-            }
-            return Err(e.into());
+            tx.rollback().await?;
+            return Box::pin(self.insert_briefing(b, request_id, fingerprint)).await;
         }
         insert_links(&mut tx, b).await?;
         for (position, f) in b.follow_ups.iter().enumerate() {
@@ -219,6 +202,62 @@ impl Store {
         }
         tx.commit().await?;
         Ok(Ok(b.clone()))
+    }
+
+    /// Writes a whole import in one transaction: each row's institution matched by actor
+    /// and normalised name or created, each briefing inserted unless its request id was
+    /// imported before.
+    pub async fn import(
+        &self,
+        rows: Vec<ImportRow>,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ImportCounts, BriefingError> {
+        let mut tx = self.pool.begin().await?;
+        let mut known: HashMap<(String, String), (String, bool)> = HashMap::new();
+        for row in sqlx::query("SELECT id, actor, normalized_name FROM institutions").fetch_all(&mut *tx).await? {
+            known.insert((row.try_get(1)?, row.try_get(2)?), (row.try_get(0)?, false));
+        }
+        let mut counts = ImportCounts::default();
+        for row in rows {
+            let key = (row.institution.actor.clone(), normalize_name(&row.institution.name));
+            let institution_id = match known.get_mut(&key) {
+                Some((id, used)) => {
+                    if !*used {
+                        *used = true;
+                        counts.institutions_matched += 1;
+                    }
+                    id.clone()
+                }
+                None => {
+                    let institution = Institution {
+                        id: uuid::Uuid::now_v7().to_string(),
+                        version: 1,
+                        name: row.institution.name,
+                        kind: row.institution.kind,
+                        actor: row.institution.actor,
+                        city: row.institution.city,
+                        parent_id: None,
+                        created_by: actor.to_owned(),
+                        created_at: now,
+                    };
+                    insert_institution_row(&mut tx, &institution, None).await?;
+                    counts.institutions_created += 1;
+                    known.insert(key, (institution.id.clone(), true));
+                    institution.id
+                }
+            };
+            let mut briefing = row.briefing;
+            briefing.institution_ids = vec![institution_id];
+            if insert_briefing_row(&mut tx, &briefing, &row.request_id, &row.fingerprint).await? == 0 {
+                counts.already_imported += 1;
+                continue;
+            }
+            insert_links(&mut tx, &briefing).await?;
+            counts.briefings += 1;
+        }
+        tx.commit().await?;
+        Ok(counts)
     }
 
     /// Replaces a briefing's content if it is still at `expected`; false if it moved on.
@@ -524,30 +563,86 @@ impl Store {
     }
 }
 
+async fn insert_institution_row(
+    conn: &mut sqlx::AnyConnection,
+    i: &Institution,
+    request_id: Option<&str>,
+) -> Result<(), BriefingError> {
+    let snapshot = serde_json::to_string(i).map_err(|e| BriefingError::Corrupt(e.to_string()))?;
+    sqlx::query(
+        "INSERT INTO institutions (id, version, name, normalized_name, kind, actor, city, parent_id, request_id, snapshot)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(&i.id)
+    .bind(i.version)
+    .bind(&i.name)
+    .bind(normalize_name(&i.name))
+    .bind(i.kind.as_str())
+    .bind(&i.actor)
+    .bind(&i.city)
+    .bind(i.parent_id.as_deref())
+    .bind(request_id)
+    .bind(&snapshot)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Inserts the briefing row; 0 when its request id is already there.
+async fn insert_briefing_row(
+    conn: &mut sqlx::AnyConnection,
+    b: &Briefing,
+    request_id: &str,
+    fingerprint: &str,
+) -> Result<u64, BriefingError> {
+    let snapshot = serde_json::to_string(b).map_err(|e| BriefingError::Corrupt(e.to_string()))?;
+    let (level, compartment) = b.classification.columns();
+    Ok(sqlx::query(
+        "INSERT INTO briefings (id, version, at, month, city, format, quiet, confidentiality, compartment,
+         request_id, request_fingerprint, snapshot) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         ON CONFLICT (request_id) DO NOTHING",
+    )
+    .bind(&b.id)
+    .bind(b.version)
+    .bind(to_micros(b.at))
+    .bind(b.month())
+    .bind(&b.city)
+    .bind(b.format.as_str())
+    .bind(i64::from(b.quiet))
+    .bind(level)
+    .bind(compartment)
+    .bind(request_id)
+    .bind(fingerprint)
+    .bind(&snapshot)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected())
+}
+
 /// Who was briefed, through which institutions, on which themes: the rows filtering and
 /// counting use.
-async fn insert_links(tx: &mut sqlx::Transaction<'_, sqlx::Any>, b: &Briefing) -> Result<(), BriefingError> {
+async fn insert_links(conn: &mut sqlx::AnyConnection, b: &Briefing) -> Result<(), BriefingError> {
     for actor in &b.actors {
         let kind = ActorKind::of(actor).ok_or_else(|| BriefingError::Corrupt(format!("actor {actor}")))?;
         sqlx::query("INSERT INTO briefing_actors (briefing_id, actor, actor_kind) VALUES ($1, $2, $3)")
             .bind(&b.id)
             .bind(actor)
             .bind(kind.as_str())
-            .execute(&mut **tx)
+            .execute(&mut *conn)
             .await?;
     }
     for institution in &b.institution_ids {
         sqlx::query("INSERT INTO briefing_institutions (briefing_id, institution_id) VALUES ($1, $2)")
             .bind(&b.id)
             .bind(institution)
-            .execute(&mut **tx)
+            .execute(&mut *conn)
             .await?;
     }
     for theme in &b.themes {
         sqlx::query("INSERT INTO briefing_themes (briefing_id, theme) VALUES ($1, $2)")
             .bind(&b.id)
             .bind(theme)
-            .execute(&mut **tx)
+            .execute(&mut *conn)
             .await?;
     }
     Ok(())

@@ -140,6 +140,10 @@ pub trait ServiceError: std::error::Error {
     }
 }
 
+/// Room for field violations in a status: well under the 16 KiB header limit HTTP/2
+/// peers apply, after base64.
+const MAX_DETAILS_BYTES: usize = 6 * 1024;
+
 /// The one conversion from a service error to what the client sees. Internal errors are
 /// logged with their details and reach the client as a bare "internal error".
 pub fn to_status<E: ServiceError + ?Sized>(error: &E) -> Status {
@@ -151,12 +155,21 @@ pub fn to_status<E: ServiceError + ?Sized>(error: &E) -> Status {
         }
         ErrorCode::InvalidArgument => {
             let mut details = ErrorDetails::new();
-            if let Some(violations) = error.violations() {
-                for v in violations.iter() {
-                    details.add_bad_request_violation(v.field.clone(), v.description.clone());
+            let mut size = 0;
+            let all: Vec<&FieldViolation> = error.violations().map(|v| v.iter().collect()).unwrap_or_default();
+            for (shown, v) in all.iter().enumerate() {
+                // The details travel in a header; past a few KB, HTTP/2 peers refuse the
+                // whole response and the client learns nothing.
+                size += v.field.len() + v.description.len();
+                if size > MAX_DETAILS_BYTES {
+                    let more = all.len() - shown;
+                    details.add_bad_request_violation("request", format!("and {more} more problems not listed"));
+                    break;
                 }
+                details.add_bad_request_violation(v.field.clone(), v.description.clone());
             }
-            Status::with_error_details(code.grpc(), error.to_string(), details)
+            let message: String = error.to_string().chars().take(1_000).collect();
+            Status::with_error_details(code.grpc(), message, details)
         }
         _ => Status::new(code.grpc(), error.to_string()),
     }

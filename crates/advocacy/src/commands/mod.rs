@@ -4,6 +4,7 @@ pub mod briefings;
 pub mod calendar;
 pub mod catalog;
 pub mod deadlines;
+pub mod import;
 pub mod token;
 
 use anyhow::Context;

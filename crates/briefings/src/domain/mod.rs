@@ -175,6 +175,47 @@ pub struct Briefing {
 }
 
 impl Briefing {
+    /// A new briefing from a checked request, logged by `actor` at `now`; follow-ups get
+    /// their ids here, their deadlines later.
+    pub fn new(id: String, new: NewBriefing, actors: Vec<String>, actor: &str, now: DateTime<Utc>) -> Briefing {
+        Briefing {
+            id,
+            version: 1,
+            at: new.at,
+            zone: new.zone,
+            city: new.city,
+            format: new.format,
+            institution_ids: new.institution_ids,
+            actors,
+            attendees: new.attendees,
+            themes: new.themes,
+            materials: new.materials,
+            asks: new.asks,
+            summary: new.summary,
+            notes: new.notes,
+            quiet: new.quiet,
+            outcome: new.outcome,
+            classification: new.classification,
+            created_by: actor.to_owned(),
+            created_at: now,
+            updated_by: actor.to_owned(),
+            updated_at: now,
+            follow_ups: new
+                .follow_ups
+                .into_iter()
+                .map(|f| FollowUp {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    action: f.action,
+                    owner: f.owner,
+                    due: f.due,
+                    zone: f.zone,
+                    deadline_id: None,
+                    done_at: None,
+                })
+                .collect(),
+        }
+    }
+
     /// The local month the briefing took place in, "2027-04": how impact reports group.
     pub fn month(&self) -> String {
         self.at.with_timezone(&self.zone).format("%Y-%m").to_string()
