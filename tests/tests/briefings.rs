@@ -613,3 +613,39 @@ async fn a_briefing_is_corrected_at_the_version_read_without_losing_notes_the_ed
     assert!(violated_fields(&bad).contains(&"briefing.format".to_owned()), "{:?}", violated_fields(&bad));
     system.finish().await;
 }
+
+#[tokio::test]
+async fn staff_logging_at_the_same_time_all_succeed() {
+    let system = TestSystem::spawn().await;
+    let mut client = system.briefings().await;
+    let mission =
+        institution(&mut client, "Permanent Mission of Norway", pb::InstitutionKind::PermanentMission, "NO", "Geneva")
+            .await;
+    let mut writers = Vec::new();
+    for w in 0..8 {
+        let mut client = system.briefings().await;
+        let mission = mission.clone();
+        writers.push(tokio::spawn(async move {
+            for i in 0..15 {
+                let mut request =
+                    briefing(&format!("c-{w}-{i}"), "2027-03-02T10:00", "Europe/Oslo", "Geneva", &[&mission]);
+                request.follow_ups = vec![pb::FollowUpInput {
+                    action: "Send the report".into(),
+                    owner: String::new(),
+                    due: Some(local_time("2027-03-09T17:00", "")),
+                }];
+                client.log_briefing(request).await.expect("every concurrent log succeeds");
+            }
+        }));
+    }
+    for w in writers {
+        w.await.expect("writer");
+    }
+    let figures = client
+        .get_briefing_aggregates(pb::BriefingAggregatesRequest { period: period(YEAR_2027.0, YEAR_2027.1) })
+        .await
+        .expect("aggregates")
+        .into_inner();
+    assert_eq!(figures.briefings, 120);
+    system.finish().await;
+}

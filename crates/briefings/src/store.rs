@@ -76,12 +76,13 @@ pub struct Aggregates {
 
 #[derive(Debug, Clone)]
 pub struct Store {
+    db: Database,
     pool: AnyPool,
 }
 
 impl Store {
     pub fn new(db: &Database) -> Store {
-        Store { pool: db.pool.clone() }
+        Store { db: db.clone(), pool: db.pool.clone() }
     }
 
     pub async fn create_institution(
@@ -163,7 +164,7 @@ impl Store {
         request_id: &str,
         fingerprint: &str,
     ) -> Result<Result<Briefing, Replay>, BriefingError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         if let Some(row) = sqlx::query("SELECT id, request_fingerprint FROM briefings WHERE request_id = $1")
             .bind(request_id)
             .fetch_optional(&mut *tx)
@@ -213,7 +214,7 @@ impl Store {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<ImportCounts, BriefingError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let mut known: HashMap<(String, String), (String, bool)> = HashMap::new();
         for row in sqlx::query("SELECT id, actor, normalized_name FROM institutions").fetch_all(&mut *tx).await? {
             known.insert((row.try_get(1)?, row.try_get(2)?), (row.try_get(0)?, false));
@@ -262,7 +263,7 @@ impl Store {
 
     /// Replaces a briefing's content if it is still at `expected`; false if it moved on.
     pub async fn update_briefing(&self, b: &Briefing, expected: i64) -> Result<bool, BriefingError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let (level, compartment) = b.classification.columns();
         let updated = sqlx::query(
             "UPDATE briefings SET version = $3, at = $4, month = $5, city = $6, format = $7, quiet = $8,
@@ -374,7 +375,7 @@ impl Store {
         follow_up_id: &str,
         done_at: DateTime<Utc>,
     ) -> Result<bool, BriefingError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let bumped =
             sqlx::query("UPDATE briefings SET version = version + 1, snapshot = $3 WHERE id = $1 AND version = $2")
                 .bind(&briefing.id)

@@ -49,6 +49,7 @@ pub enum Replay {
 
 #[derive(Debug, Clone)]
 pub struct Store {
+    db: Database,
     pool: AnyPool,
     head: watch::Sender<i64>,
 }
@@ -59,7 +60,7 @@ impl Store {
     pub async fn new(db: &Database) -> Result<Store, DeadlineError> {
         let head: i64 =
             sqlx::query("SELECT revision FROM feed_head WHERE id = 1").fetch_one(&db.pool).await?.try_get(0)?;
-        Ok(Store { pool: db.pool.clone(), head: watch::channel(head).0 })
+        Ok(Store { db: db.clone(), pool: db.pool.clone(), head: watch::channel(head).0 })
     }
 
     /// Tells in-process watchers of each committed revision. Watchers on other replicas
@@ -89,7 +90,7 @@ impl Store {
     where
         F: FnOnce(Option<Deadline>) -> Result<Write, DeadlineError>,
     {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let revision: i64 = sqlx::query("UPDATE feed_head SET revision = revision + 1 WHERE id = 1 RETURNING revision")
             .fetch_one(&mut *tx)
             .await?

@@ -1,0 +1,243 @@
+//! Briefings benchmark, ratios against baselines from the same run on the same database:
+//! logging briefings over gRPC against the service's own inserts called directly (same
+//! concurrency), and the impact aggregates over 1,000,000 briefings through the RPC
+//! against the same figures computed by hand-written SQL.
+//!
+//!   cargo bench -p advocacy-tests --bench briefings       (BENCH_LOGS=100000 by default)
+
+use std::time::{Duration, Instant};
+
+use advocacy::serve::ServiceName;
+use advocacy_briefings::domain::{Briefing, Format, NewBriefing};
+use advocacy_briefings::store::Store;
+use advocacy_platform::Classification;
+use advocacy_tests::{POSTGRES_ENV, TestSystem, pb};
+use chrono::{TimeZone, Utc};
+use sqlx::{AssertSqlSafe, Row};
+
+const CONCURRENCY: usize = 8;
+const AGGREGATED: usize = 1_000_000;
+const ROUNDS: usize = 5;
+const ACTORS: &[&str] = &["CH", "KR", "JP", "DE", "FR", "GB", "US", "CA", "AU", "EU-EEAS", "UN-OHCHR", "EU-EP"];
+
+#[tokio::main]
+async fn main() {
+    let engine = if std::env::var(POSTGRES_ENV).is_ok_and(|v| !v.is_empty()) { "postgres" } else { "sqlite" };
+    let logs: usize = std::env::var("BENCH_LOGS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    println!("briefings benchmark on {engine}, {CONCURRENCY} concurrent clients");
+    let system = TestSystem::spawn().await;
+    let db = system.database(ServiceName::Briefings).clone();
+    let store = Store::new(&db);
+    let mut client = system.briefings().await;
+    let institution = client
+        .create_institution(pb::CreateInstitutionRequest {
+            request_id: "bench".into(),
+            name: "Permanent Mission of Switzerland".into(),
+            kind: pb::InstitutionKind::PermanentMission.into(),
+            actor: "CH".into(),
+            city: "Geneva".into(),
+            parent_id: String::new(),
+        })
+        .await
+        .expect("institution")
+        .into_inner()
+        .id;
+
+    let grpc = log_over_grpc(&system, &institution, logs).await;
+    let direct = log_direct(&store, &institution, logs).await;
+    println!("log {logs} briefings: grpc {grpc:.0}/s, direct {direct:.0}/s, ratio {:.2}", grpc / direct);
+
+    // Empty the tables and load a million briefings for the aggregates.
+    for table in ["briefing_themes", "briefing_institutions", "briefing_actors", "follow_ups", "briefings"] {
+        sqlx::query(AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&db.pool).await.expect("empty");
+    }
+    seed(&db, &institution, AGGREGATED).await;
+    let period = pb::Period {
+        start: Some(prost_types::Timestamp {
+            seconds: Utc.with_ymd_and_hms(2021, 1, 1, 0, 0, 0).unwrap().timestamp(),
+            nanos: 0,
+        }),
+        end: Some(prost_types::Timestamp {
+            seconds: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap().timestamp(),
+            nanos: 0,
+        }),
+    };
+    let (from, to) =
+        (period.start.as_ref().unwrap().seconds * 1_000_000, period.end.as_ref().unwrap().seconds * 1_000_000);
+    let (mut grpc_total, mut sql_total) = (Duration::ZERO, Duration::ZERO);
+    for _ in 0..ROUNDS {
+        let start = Instant::now();
+        let figures = client
+            .get_briefing_aggregates(pb::BriefingAggregatesRequest { period: Some(period.clone()) })
+            .await
+            .expect("rpc")
+            .into_inner();
+        grpc_total += start.elapsed();
+        let start = Instant::now();
+        let by_hand = hand_written(&db.pool, from, to).await;
+        sql_total += start.elapsed();
+        assert_eq!(
+            (figures.briefings, figures.governments_briefed, figures.multilateral_actors_briefed),
+            by_hand,
+            "the same figures"
+        );
+    }
+    let (g, s) = (grpc_total / ROUNDS as u32, sql_total / ROUNDS as u32);
+    let ratio = g.as_secs_f64() / s.as_secs_f64();
+    println!(
+        "aggregates over {AGGREGATED} briefings: grpc {:.0} ms, hand-written SQL {:.0} ms, ratio {ratio:.2} (target <= 1.50) {}",
+        g.as_secs_f64() * 1e3,
+        s.as_secs_f64() * 1e3,
+        if ratio <= 1.5 { "met" } else { "MISSED" }
+    );
+    system.finish().await;
+}
+
+fn request(i: usize, institution: &str) -> pb::LogBriefingRequest {
+    pb::LogBriefingRequest {
+        request_id: format!("log-{i}"),
+        at: Some(pb::WhenInput {
+            at: Some(pb::when_input::At::Local(format!("2027-03-{:02}T10:00", 1 + i % 28))),
+            zone: "Europe/Zurich".into(),
+        }),
+        city: "Geneva".into(),
+        format: pb::BriefingFormat::InPerson.into(),
+        institution_ids: vec![institution.to_owned()],
+        themes: vec!["penal system".into()],
+        summary: "Benchmark briefing".into(),
+        ..Default::default()
+    }
+}
+
+async fn log_over_grpc(system: &TestSystem, institution: &str, total: usize) -> f64 {
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for worker in 0..CONCURRENCY {
+        let mut client = system.briefings().await;
+        let institution = institution.to_owned();
+        tasks.push(tokio::spawn(async move {
+            for i in (worker..total).step_by(CONCURRENCY) {
+                client.log_briefing(request(i, &institution)).await.expect("log");
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("worker");
+    }
+    total as f64 / start.elapsed().as_secs_f64()
+}
+
+async fn log_direct(store: &Store, institution: &str, total: usize) -> f64 {
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for worker in 0..CONCURRENCY {
+        let store = store.clone();
+        let institution = institution.to_owned();
+        tasks.push(tokio::spawn(async move {
+            for i in (worker..total).step_by(CONCURRENCY) {
+                let at = Utc.with_ymd_and_hms(2027, 3, 1 + (i % 28) as u32, 9, 0, 0).unwrap();
+                let new = NewBriefing {
+                    at,
+                    zone: chrono_tz::Europe::Zurich,
+                    city: "Geneva".into(),
+                    format: Format::InPerson,
+                    institution_ids: vec![institution.clone()],
+                    attendees: vec!["ana@advocacy.example".into()],
+                    themes: vec!["penal system".into()],
+                    materials: vec![],
+                    asks: vec![],
+                    summary: "Benchmark briefing".into(),
+                    notes: String::new(),
+                    quiet: false,
+                    outcome: String::new(),
+                    follow_ups: vec![],
+                    classification: Classification::Internal,
+                };
+                let b = Briefing::new(
+                    uuid::Uuid::now_v7().to_string(),
+                    new,
+                    vec!["CH".into()],
+                    "bench@advocacy.example",
+                    Utc::now(),
+                );
+                store.insert_briefing(&b, &format!("direct-{i}"), "fingerprint").await.expect("insert").expect("new");
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("worker");
+    }
+    total as f64 / start.elapsed().as_secs_f64()
+}
+
+/// A million briefings over 2020–2025 with one or two actors each, in multi-row inserts.
+async fn seed(db: &advocacy_platform::Database, institution: &str, count: usize) {
+    let start = Instant::now();
+    let base = Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap().timestamp_micros();
+    let mut tx = db.pool.begin().await.expect("tx");
+    let ids: Vec<String> = (0..count).map(|_| uuid::Uuid::now_v7().to_string()).collect();
+    for chunk in (0..count).collect::<Vec<_>>().chunks(1000) {
+        let mut briefings = String::from(
+            "INSERT INTO briefings (id, version, at, month, city, format, quiet, confidentiality, compartment, request_id, request_fingerprint, snapshot) VALUES ",
+        );
+        let mut actors = String::from("INSERT INTO briefing_actors (briefing_id, actor, actor_kind) VALUES ");
+        let mut links = String::from("INSERT INTO briefing_institutions (briefing_id, institution_id) VALUES ");
+        for (n, &i) in chunk.iter().enumerate() {
+            let sep = if n == 0 { "" } else { ", " };
+            let at = base + (i as i64) * 150_000_000; // every 2.5 minutes, about 4.75 years
+            let month = chrono::DateTime::from_timestamp_micros(at).unwrap().format("%Y-%m");
+            let format = ["in_person", "virtual", "written", "side_event"][i % 4];
+            let city = ["Geneva", "Seoul", "Tokyo", "Brussels", ""][i % 5];
+            briefings.push_str(&format!(
+                "{sep}('{}', 1, {at}, '{month}', '{city}', '{format}', 0, 'internal', '', NULL, NULL, '{{}}')",
+                ids[i]
+            ));
+            let actor = ACTORS[i % ACTORS.len()];
+            let kind = if actor.contains('-') { "multilateral" } else { "government" };
+            actors.push_str(&format!("{sep}('{}', '{actor}', '{kind}')", ids[i]));
+            links.push_str(&format!("{sep}('{}', '{institution}')", ids[i]));
+        }
+        // Values are generated above, never input.
+        for sql in [briefings, actors, links] {
+            sqlx::query(AssertSqlSafe(sql)).execute(&mut *tx).await.expect("seed");
+        }
+    }
+    tx.commit().await.expect("commit");
+    println!("seeded {count} briefings in {:.1} s", start.elapsed().as_secs_f64());
+}
+
+/// The headline figures, written by hand against the same tables.
+async fn hand_written(pool: &sqlx::AnyPool, from: i64, to: i64) -> (i64, i64, i64) {
+    let row = sqlx::query(
+        "SELECT (SELECT COUNT(*) FROM briefings WHERE at >= $1 AND at < $2),
+                (SELECT COUNT(DISTINCT a.actor) FROM briefing_actors a JOIN briefings b ON b.id = a.briefing_id
+                  WHERE b.at >= $1 AND b.at < $2 AND a.actor_kind = 'government'),
+                (SELECT COUNT(DISTINCT a.actor) FROM briefing_actors a JOIN briefings b ON b.id = a.briefing_id
+                  WHERE b.at >= $1 AND b.at < $2 AND a.actor_kind = 'multilateral')",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_one(pool)
+    .await
+    .expect("hand-written");
+    let breakdown = sqlx::query(
+        "SELECT format, city, month, COUNT(*) FROM briefings WHERE at >= $1 AND at < $2 AND quiet = 0
+         AND confidentiality <> 'restricted' GROUP BY format, city, month",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await
+    .expect("breakdown");
+    assert!(!breakdown.is_empty());
+    let follow_ups = sqlx::query(
+        "SELECT COUNT(*) FROM follow_ups f JOIN briefings b ON b.id = f.briefing_id WHERE b.at >= $1 AND b.at < $2",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_one(pool)
+    .await
+    .expect("follow-ups");
+    let _: i64 = follow_ups.try_get(0).expect("n");
+    (row.try_get(0).expect("n"), row.try_get(1).expect("n"), row.try_get(2).expect("n"))
+}
