@@ -52,18 +52,12 @@ async fn main() {
         sqlx::query(AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&db.pool).await.expect("empty");
     }
     seed(&db, &institution, AGGREGATED).await;
+    let (start_at, end_at) = (year_start(2021), year_start(2025));
     let period = pb::Period {
-        start: Some(prost_types::Timestamp {
-            seconds: Utc.with_ymd_and_hms(2021, 1, 1, 0, 0, 0).unwrap().timestamp(),
-            nanos: 0,
-        }),
-        end: Some(prost_types::Timestamp {
-            seconds: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap().timestamp(),
-            nanos: 0,
-        }),
+        start: Some(prost_types::Timestamp { seconds: start_at.timestamp(), nanos: 0 }),
+        end: Some(prost_types::Timestamp { seconds: end_at.timestamp(), nanos: 0 }),
     };
-    let (from, to) =
-        (period.start.as_ref().unwrap().seconds * 1_000_000, period.end.as_ref().unwrap().seconds * 1_000_000);
+    let (from, to) = (start_at.timestamp_micros(), end_at.timestamp_micros());
     let (mut grpc_total, mut sql_total) = (Duration::ZERO, Duration::ZERO);
     for _ in 0..ROUNDS {
         let start = Instant::now();
@@ -91,6 +85,10 @@ async fn main() {
         if ratio <= 1.5 { "met" } else { "MISSED" }
     );
     system.finish().await;
+}
+
+fn year_start(year: i32) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(year, 1, 1, 0, 0, 0).single().expect("a real date")
 }
 
 fn request(i: usize, institution: &str) -> pb::LogBriefingRequest {
@@ -135,7 +133,7 @@ async fn log_direct(store: &Store, institution: &str, total: usize) -> f64 {
         let institution = institution.to_owned();
         tasks.push(tokio::spawn(async move {
             for i in (worker..total).step_by(CONCURRENCY) {
-                let at = Utc.with_ymd_and_hms(2027, 3, 1 + (i % 28) as u32, 9, 0, 0).unwrap();
+                let at = Utc.with_ymd_and_hms(2027, 3, 1 + (i % 28) as u32, 9, 0, 0).single().expect("a real date");
                 let new = NewBriefing {
                     at,
                     zone: chrono_tz::Europe::Zurich,
@@ -152,6 +150,7 @@ async fn log_direct(store: &Store, institution: &str, total: usize) -> f64 {
                     outcome: String::new(),
                     follow_ups: vec![],
                     classification: Classification::Internal,
+                    contact_ids: vec![],
                 };
                 let b = Briefing::new(
                     uuid::Uuid::now_v7().to_string(),
@@ -173,7 +172,7 @@ async fn log_direct(store: &Store, institution: &str, total: usize) -> f64 {
 /// A million briefings over 2020–2025 with one or two actors each, in multi-row inserts.
 async fn seed(db: &advocacy_platform::Database, institution: &str, count: usize) {
     let start = Instant::now();
-    let base = Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap().timestamp_micros();
+    let base = year_start(2020).timestamp_micros();
     let mut tx = db.pool.begin().await.expect("tx");
     let ids: Vec<String> = (0..count).map(|_| uuid::Uuid::now_v7().to_string()).collect();
     for chunk in (0..count).collect::<Vec<_>>().chunks(1000) {
@@ -185,7 +184,7 @@ async fn seed(db: &advocacy_platform::Database, institution: &str, count: usize)
         for (n, &i) in chunk.iter().enumerate() {
             let sep = if n == 0 { "" } else { ", " };
             let at = base + (i as i64) * 150_000_000; // every 2.5 minutes, about 4.75 years
-            let month = chrono::DateTime::from_timestamp_micros(at).unwrap().format("%Y-%m");
+            let month = chrono::DateTime::from_timestamp_micros(at).expect("in range").format("%Y-%m");
             let format = ["in_person", "virtual", "written", "side_event"][i % 4];
             let city = ["Geneva", "Seoul", "Tokyo", "Brussels", ""][i % 5];
             briefings.push_str(&format!(

@@ -649,3 +649,121 @@ async fn staff_logging_at_the_same_time_all_succeed() {
     assert_eq!(figures.briefings, 120);
     system.finish().await;
 }
+
+#[tokio::test]
+async fn contacts_are_personal_data_readable_only_with_the_compartment_and_erasable() {
+    let system = TestSystem::spawn().await;
+    let keeper = Person {
+        email: "kim@advocacy.example",
+        roles: vec![advocacy_platform::Role::Staff],
+        compartments: vec!["contacts".into()],
+    };
+    let mut kim = system.briefings_as(&keeper).await;
+    let mut ana = system.briefings().await;
+    let mission =
+        institution(&mut kim, "Permanent Mission of Chile", pb::InstitutionKind::PermanentMission, "CL", "Geneva")
+            .await;
+    let contact = kim
+        .create_contact(pb::CreateContactRequest {
+            request_id: "c-1".into(),
+            institution_id: mission.clone(),
+            name: "María José Pérez".into(),
+            role: "First Secretary, human rights".into(),
+            email: "mj.perez@mission.example".into(),
+            phone: "+41 22 000 00 00".into(),
+        })
+        .await
+        .expect("created")
+        .into_inner();
+
+    // Without the compartment: the contact does not exist, and cannot be made or listed.
+    assert_eq!(
+        ana.get_contact(pb::GetContactRequest { id: contact.id.clone() }).await.expect_err("hidden").code(),
+        Code::NotFound
+    );
+    assert_eq!(
+        ana.list_contacts(pb::ListContactsRequest { institution_id: mission.clone() })
+            .await
+            .expect_err("denied")
+            .code(),
+        Code::PermissionDenied
+    );
+    let made = ana
+        .create_contact(pb::CreateContactRequest {
+            request_id: "c-2".into(),
+            institution_id: mission.clone(),
+            name: "X".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("denied");
+    assert_eq!(made.code(), Code::PermissionDenied);
+
+    // A briefing names who was there; each reader sees as much as they may.
+    let mut request = briefing("ct-1", "2027-03-02T10:00", "Europe/Zurich", "Geneva", &[&mission]);
+    request.contact_ids = vec![contact.id.clone()];
+    let logged = kim.log_briefing(request.clone()).await.expect("logged").into_inner();
+    assert_eq!(logged.contacts[0].display, "María José Pérez");
+    let as_ana =
+        ana.get_briefing(pb::GetBriefingRequest { id: logged.id.clone() }).await.expect("visible").into_inner();
+    assert_eq!(as_ana.contacts[0].display, "a contact");
+    let refused = ana
+        .log_briefing(pb::LogBriefingRequest { request_id: "ct-2".into(), ..request })
+        .await
+        .expect_err("naming contacts needs the compartment");
+    assert_eq!(refused.code(), Code::PermissionDenied);
+
+    // Erasure on the person's request: their data is gone, the briefing keeps a trace.
+    let erased = kim
+        .erase_contact(pb::EraseContactRequest { request_id: "e-1".into(), id: contact.id.clone() })
+        .await
+        .expect("erased")
+        .into_inner();
+    assert!(erased.erased);
+    assert_eq!(
+        (erased.name.as_str(), erased.email.as_str(), erased.phone.as_str(), erased.role.as_str()),
+        ("", "", "", "")
+    );
+    let after =
+        kim.get_briefing(pb::GetBriefingRequest { id: logged.id.clone() }).await.expect("briefing").into_inner();
+    assert_eq!(after.contacts[0].display, "a contact (erased)");
+    let row = sqlx::query("SELECT name, email, phone, role FROM contacts")
+        .fetch_one(&system.database(ServiceName::Briefings).pool)
+        .await
+        .expect("row");
+    let stored: (String, String, String, String) = (
+        row.try_get(0).expect("n"),
+        row.try_get(1).expect("e"),
+        row.try_get(2).expect("p"),
+        row.try_get(3).expect("r"),
+    );
+    assert_eq!(
+        stored,
+        (String::new(), String::new(), String::new(), String::new()),
+        "nothing personal is left in the database"
+    );
+
+    let bad_phone = kim
+        .create_contact(pb::CreateContactRequest {
+            request_id: "c-3".into(),
+            institution_id: mission.clone(),
+            name: "Y".into(),
+            phone: "call me maybe".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("phone");
+    assert_eq!(violated_fields(&bad_phone), ["phone"]);
+    let bad_email = kim
+        .create_contact(pb::CreateContactRequest {
+            request_id: "c-4".into(),
+            institution_id: mission,
+            name: "Y".into(),
+            email: "y@".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("email");
+    assert_eq!(violated_fields(&bad_email), ["email"]);
+    system.finish().await;
+}

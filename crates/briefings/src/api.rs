@@ -13,7 +13,8 @@ use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::briefings_service_server::BriefingsService;
 
 use crate::domain::{
-    self, ActorKind, Briefing, FollowUp, Format, Institution, InstitutionKind, NewBriefing, NewFollowUp, NewInstitution,
+    self, ActorKind, Briefing, Contact, FollowUp, Format, Institution, InstitutionKind, NewBriefing, NewContact,
+    NewFollowUp, NewInstitution,
 };
 use crate::error::BriefingError;
 use crate::service::Briefings;
@@ -97,6 +98,56 @@ impl BriefingsService for BriefingsApi {
             institutions: institutions.iter().map(institution_to_proto).collect(),
             next_page_token,
         }))
+    }
+
+    async fn create_contact(
+        &self,
+        request: Request<pb::CreateContactRequest>,
+    ) -> Result<Response<pb::Contact>, Status> {
+        let caller = Caller::of(&request)?;
+        let r = request.get_ref();
+        let mut v = FieldViolations::new();
+        let request_id = v.check(limits::request_id("request_id", &r.request_id));
+        let institution_id = v.check(parse_id("institution_id", &r.institution_id));
+        let name = v.check(limits::required_line("name", &r.name, domain::MAX_NAME_CHARS));
+        let role = v.check(limits::optional_line("role", &r.role, domain::MAX_NAME_CHARS));
+        let email =
+            v.check(if r.email.trim().is_empty() { Ok(String::new()) } else { limits::email("email", &r.email) });
+        let phone = v.check(parse_phone(&r.phone));
+        let (((((request_id, institution_id), name), role), email), phone) =
+            checked(v, request_id.zip(institution_id).zip(name).zip(role).zip(email).zip(phone))?;
+        let new = NewContact { institution_id, name, role, email, phone };
+        let contact = self.briefings.create_contact(&caller, &request_id, new).await.map_err(status)?;
+        Ok(Response::new(contact_to_proto(&contact)))
+    }
+
+    async fn get_contact(&self, request: Request<pb::GetContactRequest>) -> Result<Response<pb::Contact>, Status> {
+        let caller = Caller::of(&request)?;
+        let id = parse_id("id", &request.get_ref().id).map_err(|v| status(v.into()))?;
+        let contact = self.briefings.contact(&caller, &id).await.map_err(status)?;
+        Ok(Response::new(contact_to_proto(&contact)))
+    }
+
+    async fn list_contacts(
+        &self,
+        request: Request<pb::ListContactsRequest>,
+    ) -> Result<Response<pb::ListContactsResponse>, Status> {
+        let caller = Caller::of(&request)?;
+        let institution =
+            parse_id("institution_id", &request.get_ref().institution_id).map_err(|v| status(v.into()))?;
+        let contacts = self.briefings.contacts_at(&caller, &institution).await.map_err(status)?;
+        Ok(Response::new(pb::ListContactsResponse { contacts: contacts.iter().map(contact_to_proto).collect() }))
+    }
+
+    async fn erase_contact(&self, request: Request<pb::EraseContactRequest>) -> Result<Response<pb::Contact>, Status> {
+        let caller = Caller::of(&request)?;
+        let r = request.get_ref();
+        let mut v = FieldViolations::new();
+        let request_id = v.check(limits::request_id("request_id", &r.request_id));
+        let id = v.check(parse_id("id", &r.id));
+        let (_, id) = checked(v, request_id.zip(id))?;
+        let contact = self.briefings.erase_contact(&caller, &id).await.map_err(status)?;
+        Ok(Response::new(contact_to_proto(&contact)))
     }
 
     async fn log_briefing(&self, request: Request<pb::LogBriefingRequest>) -> Result<Response<pb::Briefing>, Status> {
@@ -324,6 +375,51 @@ fn parse_id(field: &str, id: &str) -> Result<String, FieldViolation> {
     uuid::Uuid::try_parse(id.trim()).map(|u| u.to_string()).map_err(|_| FieldViolation::new(field, "is not an id"))
 }
 
+/// Ids of other records: at most `MAX_ITEMS`, each a well-formed id, each once.
+fn id_list(field: &str, values: &[String]) -> Result<Vec<String>, FieldViolation> {
+    if values.len() > domain::MAX_ITEMS {
+        return Err(FieldViolation::new(field, format!("at most {} entries", domain::MAX_ITEMS)));
+    }
+    let mut ids: Vec<String> = Vec::with_capacity(values.len());
+    for (i, id) in values.iter().enumerate() {
+        let id = parse_id(&format!("{field}[{i}]"), id)?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
+/// A phone number as people write it: digits, spaces and + - ( ) . only.
+fn parse_phone(phone: &str) -> Result<String, FieldViolation> {
+    let phone = phone.trim();
+    let ok = phone.len() <= 40 && phone.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    if !ok || (!phone.is_empty() && !phone.chars().any(|c| c.is_ascii_digit())) {
+        return Err(FieldViolation::new("phone", "is not a phone number such as +41 22 917 90 00"));
+    }
+    Ok(phone.to_owned())
+}
+
+fn contact_to_proto(c: &Contact) -> pb::Contact {
+    pb::Contact {
+        id: c.id.clone(),
+        version: c.version,
+        institution_id: c.institution_id.clone(),
+        name: c.name.clone(),
+        role: c.role.clone(),
+        email: c.email.clone(),
+        phone: c.phone.clone(),
+        erased: c.erased_at.is_some(),
+        erased_at: c.erased_at.map(to_timestamp),
+        stamp: Some(pb::Stamp {
+            created_by: c.created_by.clone(),
+            created_at: Some(to_timestamp(c.created_at)),
+            updated_by: c.created_by.clone(),
+            updated_at: Some(to_timestamp(c.erased_at.unwrap_or(c.created_at))),
+        }),
+    }
+}
+
 fn parse_version(version: i64) -> Result<i64, FieldViolation> {
     if version < 1 {
         return Err(FieldViolation::new("expected_version", "is required: send the version you read"));
@@ -474,16 +570,8 @@ fn parse_briefing(
         Ok(Vec::new())
     } else if r.institution_ids.is_empty() {
         Err(FieldViolation::new("institution_ids", "name at least one institution briefed"))
-    } else if r.institution_ids.len() > domain::MAX_ITEMS {
-        Err(FieldViolation::new("institution_ids", format!("at most {} institutions", domain::MAX_ITEMS)))
     } else {
-        r.institution_ids.iter().enumerate().try_fold(Vec::new(), |mut ids: Vec<String>, (i, id)| {
-            let id = parse_id(&format!("institution_ids[{i}]"), id)?;
-            if !ids.contains(&id) {
-                ids.push(id);
-            }
-            Ok(ids)
-        })
+        id_list("institution_ids", &r.institution_ids)
     });
     let attendees = v.check(emails("attendees", &r.attendees, &caller.subject));
     let themes = v.check(lines("themes", &r.themes, 100, true));
@@ -494,6 +582,7 @@ fn parse_briefing(
     let outcome = v.check(limits::optional_text("outcome", &r.outcome, domain::MAX_TEXT_CHARS));
     let classification =
         v.check(Classification::parse("classification", r.classification.as_ref(), Classification::Internal));
+    let contact_ids = v.check(id_list("contact_ids", &r.contact_ids));
     let follow_ups = if r.follow_ups.len() > 20 {
         v.push(FieldViolation::new("follow_ups", "at most 20 follow-ups"));
         None
@@ -524,6 +613,7 @@ fn parse_briefing(
                 outcome: outcome?,
                 follow_ups: follow_ups?,
                 classification: classification?,
+                contact_ids: contact_ids?,
             },
         ))
     })();
@@ -597,6 +687,7 @@ pub fn briefing_to_proto(b: &Briefing) -> pb::Briefing {
         quiet: b.quiet,
         outcome: b.outcome.clone(),
         follow_ups: b.follow_ups.iter().map(follow_up_to_proto).collect(),
+        contacts: b.contacts.iter().map(|c| pb::ContactRef { id: c.id.clone(), display: c.display.clone() }).collect(),
         classification: Some(b.classification.to_proto()),
         stamp: Some(pb::Stamp {
             created_by: b.created_by.clone(),

@@ -32,11 +32,14 @@ pub use error::BriefingError;
 /// The service name in config, database file names, logs and system tokens.
 pub const NAME: &str = "briefings";
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "institutions, briefings, follow-ups and their outbox",
-    sql: include_str!("../migrations/0001_briefings.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "institutions, briefings, follow-ups and their outbox",
+        sql: include_str!("../migrations/0001_briefings.sql"),
+    },
+    Migration { version: 2, name: "contacts", sql: include_str!("../migrations/0002_contacts.sql") },
+];
 
 /// The served form: the generated server behind the auth interceptor.
 pub type Service = InterceptedService<BriefingsServiceServer<BriefingsApi>, Authenticator>;

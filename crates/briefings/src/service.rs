@@ -10,7 +10,7 @@ use tokio::sync::Notify;
 use advocacy_platform::idempotency::{fingerprint, scoped};
 use advocacy_platform::{Caller, Classification, FieldViolation, FieldViolations};
 
-use crate::domain::{Briefing, Institution, NewBriefing, NewInstitution};
+use crate::domain::{Briefing, CONTACTS_COMPARTMENT, Contact, Institution, NewBriefing, NewContact, NewInstitution};
 use crate::error::BriefingError;
 use crate::store::{Aggregates, BriefingQuery, ImportCounts, ImportRow, Replay, Store};
 
@@ -68,8 +68,62 @@ impl Briefings {
         self.store.list_institutions(actor, after, limit).await
     }
 
+    pub async fn create_contact(
+        &self,
+        caller: &Caller,
+        request_id: &str,
+        new: NewContact,
+    ) -> Result<Contact, BriefingError> {
+        may_read_contacts(caller)?;
+        if self.store.institutions(std::slice::from_ref(&new.institution_id)).await?.is_empty() {
+            return Err(FieldViolation::new("institution_id", "is not an institution of the registry").into());
+        }
+        let contact = Contact {
+            id: uuid::Uuid::now_v7().to_string(),
+            version: 1,
+            institution_id: new.institution_id,
+            name: new.name,
+            role: new.role,
+            email: new.email,
+            phone: new.phone,
+            erased_at: None,
+            created_by: caller.subject.clone(),
+            created_at: Utc::now(),
+        };
+        self.store.create_contact(&contact, &scoped(caller, request_id)).await
+    }
+
+    /// A contact, to holders of the contacts compartment only; to anyone else it does not
+    /// exist. Every read is audited.
+    pub async fn contact(&self, caller: &Caller, id: &str) -> Result<Contact, BriefingError> {
+        let not_found = || BriefingError::NotFound(format!("contact {id}"));
+        if !caller.may_read_compartment(CONTACTS_COMPARTMENT) {
+            return Err(not_found());
+        }
+        let contact = self.store.contacts(&[id.to_owned()]).await?.pop().ok_or_else(not_found)?;
+        tracing::info!(target: "audit", actor = %caller.subject, contact = %id, "read of a contact's personal data");
+        Ok(contact)
+    }
+
+    pub async fn contacts_at(&self, caller: &Caller, institution_id: &str) -> Result<Vec<Contact>, BriefingError> {
+        may_read_contacts(caller)?;
+        let contacts = self.store.contacts_at(institution_id).await?;
+        tracing::info!(target: "audit", actor = %caller.subject, institution = %institution_id, count = contacts.len(), "read of contacts' personal data");
+        Ok(contacts)
+    }
+
+    /// Deletes a person's data on their request; the briefings they attended keep "a
+    /// contact (erased)". Erasing twice changes nothing more.
+    pub async fn erase_contact(&self, caller: &Caller, id: &str) -> Result<Contact, BriefingError> {
+        self.contact(caller, id).await?;
+        self.store.erase_contact(id, Utc::now()).await?;
+        tracing::info!(target: "audit", actor = %caller.subject, contact = %id, "erased a contact's personal data");
+        self.contact(caller, id).await
+    }
+
     pub async fn log(&self, caller: &Caller, request_id: &str, new: NewBriefing) -> Result<Briefing, BriefingError> {
         may_file(caller, &new)?;
+        self.check_contacts(&new.contact_ids).await?;
         let actors = self.actors_of(&new.institution_ids).await?;
         let request_id = scoped(caller, request_id);
         let fingerprint = fingerprint(&new);
@@ -80,7 +134,8 @@ impl Briefings {
             Err(Replay::Conflict) => return Err(BriefingError::RequestIdReused),
         };
         self.sync_wake.notify_one();
-        Ok(redacted(caller, stored))
+        let mut shown = self.with_contacts(caller, vec![redacted(caller, stored)]).await?;
+        shown.pop().ok_or_else(|| BriefingError::Corrupt("a logged briefing vanished".into()))
     }
 
     /// Imports checked rows in one transaction (see [`Store::import`]).
@@ -139,6 +194,7 @@ impl Briefings {
             quiet: new.quiet,
             outcome: new.outcome,
             classification: new.classification,
+            contact_ids: new.contact_ids,
             updated_by: caller.subject.clone(),
             updated_at: Utc::now(),
             ..stored
@@ -151,6 +207,37 @@ impl Briefings {
             });
         }
         self.get(caller, id).await
+    }
+
+    /// Every contact named must exist.
+    async fn check_contacts(&self, contact_ids: &[String]) -> Result<(), BriefingError> {
+        let found = self.store.contacts(contact_ids).await?;
+        let mut violations = FieldViolations::new();
+        for (i, id) in contact_ids.iter().enumerate() {
+            if !found.iter().any(|c| &c.id == id) {
+                violations.push(FieldViolation::new(format!("contact_ids[{i}]"), "is not a contact of the registry"));
+            }
+        }
+        Ok(violations.into_result()?)
+    }
+
+    /// The contacts of briefings as the caller may see them.
+    async fn with_contacts(
+        &self,
+        caller: &Caller,
+        mut briefings: Vec<Briefing>,
+    ) -> Result<Vec<Briefing>, BriefingError> {
+        let ids: Vec<String> = briefings.iter().flat_map(|b| b.contact_ids.iter().cloned()).collect();
+        let contacts = self.store.contacts(&ids).await?;
+        for b in &mut briefings {
+            b.contacts = b
+                .contact_ids
+                .iter()
+                .filter_map(|id| contacts.iter().find(|c| &c.id == id))
+                .map(|c| c.shown_to(caller))
+                .collect();
+        }
+        Ok(briefings)
     }
 
     /// The actors of the institutions briefed, each once, in the order given; an unknown
@@ -179,11 +266,14 @@ impl Briefings {
         if !briefing.visible_to(caller) {
             return Err(BriefingError::NotFound(format!("briefing {id}")));
         }
-        Ok(redacted(caller, briefing))
+        let mut shown = self.with_contacts(caller, vec![redacted(caller, briefing)]).await?;
+        shown.pop().ok_or_else(|| BriefingError::NotFound(format!("briefing {id}")))
     }
 
     pub async fn list(&self, caller: &Caller, query: &BriefingQuery) -> Result<Vec<Briefing>, BriefingError> {
-        Ok(self.store.list_briefings(caller, query).await?.into_iter().map(|b| redacted(caller, b)).collect())
+        let briefings =
+            self.store.list_briefings(caller, query).await?.into_iter().map(|b| redacted(caller, b)).collect();
+        self.with_contacts(caller, briefings).await
     }
 
     /// Marks a follow-up done. Completing one that is already done changes nothing and
@@ -232,6 +322,14 @@ impl Briefings {
     }
 }
 
+fn may_read_contacts(caller: &Caller) -> Result<(), BriefingError> {
+    if caller.may_read_compartment(CONTACTS_COMPARTMENT) {
+        Ok(())
+    } else {
+        Err(BriefingError::NotInCompartment(CONTACTS_COMPARTMENT.to_owned()))
+    }
+}
+
 /// Nobody files a record they could not read afterwards.
 fn may_file(caller: &Caller, new: &NewBriefing) -> Result<(), BriefingError> {
     if let Classification::Restricted { compartment } = &new.classification
@@ -241,6 +339,10 @@ fn may_file(caller: &Caller, new: &NewBriefing) -> Result<(), BriefingError> {
     }
     if new.quiet && !caller.may_read_compartment(crate::domain::QUIET_COMPARTMENT) {
         return Err(BriefingError::NotInCompartment(crate::domain::QUIET_COMPARTMENT.to_owned()));
+    }
+    // Naming who was present needs the right to know who they are.
+    if !new.contact_ids.is_empty() {
+        may_read_contacts(caller)?;
     }
     Ok(())
 }

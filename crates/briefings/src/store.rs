@@ -11,7 +11,9 @@ use advocacy_platform::db::{Sql, is_unique_violation};
 use advocacy_platform::time::{from_micros, to_micros};
 use advocacy_platform::{Caller, Classification, Database};
 
-use crate::domain::{ActorKind, Briefing, FollowUp, Institution, NewInstitution, QUIET_COMPARTMENT, normalize_name};
+use crate::domain::{
+    ActorKind, Briefing, Contact, FollowUp, Institution, NewInstitution, QUIET_COMPARTMENT, normalize_name,
+};
 use crate::error::BriefingError;
 
 /// What a transaction found when it looked for the request id first.
@@ -261,6 +263,74 @@ impl Store {
         Ok(counts)
     }
 
+    pub async fn create_contact(&self, c: &Contact, request_id: &str) -> Result<Contact, BriefingError> {
+        let inserted = sqlx::query(
+            "INSERT INTO contacts (id, version, institution_id, name, role, email, phone, erased_at, request_id,
+             created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9, $10)
+             ON CONFLICT (request_id) DO NOTHING",
+        )
+        .bind(&c.id)
+        .bind(c.version)
+        .bind(&c.institution_id)
+        .bind(&c.name)
+        .bind(&c.role)
+        .bind(&c.email)
+        .bind(&c.phone)
+        .bind(request_id)
+        .bind(&c.created_by)
+        .bind(to_micros(c.created_at))
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if inserted == 1 {
+            return Ok(c.clone());
+        }
+        // A retry: answer with the contact the first request made, if it asked the same.
+        // Only the fixed column list is spliced in; the request id is bound.
+        let row =
+            sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE request_id = $1")))
+                .bind(request_id)
+                .fetch_one(&self.pool)
+                .await?;
+        let first = contact_of(&row)?;
+        if first.name == c.name && first.institution_id == c.institution_id {
+            Ok(first)
+        } else {
+            Err(BriefingError::RequestIdReused)
+        }
+    }
+
+    pub async fn contacts(&self, ids: &[String]) -> Result<Vec<Contact>, BriefingError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new(&format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE id IN ("));
+        let placeholders: Vec<String> = ids.iter().map(|id| sql.bind_text(id)).collect();
+        sql.push(&placeholders.join(", "));
+        sql.push(")");
+        sql.fetch_all(&self.pool).await?.iter().map(contact_of).collect()
+    }
+
+    pub async fn contacts_at(&self, institution_id: &str) -> Result<Vec<Contact>, BriefingError> {
+        let mut sql = Sql::new(&format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE institution_id = "));
+        let p = sql.bind_text(institution_id);
+        sql.push(&format!("{p} ORDER BY name, id"));
+        sql.fetch_all(&self.pool).await?.iter().map(contact_of).collect()
+    }
+
+    /// Deletes a person's data, keeping the row so briefings can say a contact was there.
+    pub async fn erase_contact(&self, id: &str, now: DateTime<Utc>) -> Result<(), BriefingError> {
+        sqlx::query(
+            "UPDATE contacts SET name = '', role = '', email = '', phone = '', erased_at = $2, version = version + 1
+             WHERE id = $1 AND erased_at IS NULL",
+        )
+        .bind(id)
+        .bind(to_micros(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Replaces a briefing's content if it is still at `expected`; false if it moved on.
     pub async fn update_briefing(&self, b: &Briefing, expected: i64) -> Result<bool, BriefingError> {
         let mut tx = self.db.begin_write().await?;
@@ -287,7 +357,7 @@ impl Store {
             tx.rollback().await?;
             return Ok(false);
         }
-        for table in ["briefing_actors", "briefing_institutions", "briefing_themes"] {
+        for table in ["briefing_actors", "briefing_institutions", "briefing_themes", "briefing_contacts"] {
             // Table names are fixed above, never input.
             sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE briefing_id = $1")))
                 .bind(&b.id)
@@ -620,9 +690,16 @@ async fn insert_briefing_row(
     .rows_affected())
 }
 
-/// Who was briefed, through which institutions, on which themes: the rows filtering and
-/// counting use.
+/// Who was briefed, through which institutions, on which themes, with which contacts:
+/// the rows filtering and counting use.
 async fn insert_links(conn: &mut sqlx::AnyConnection, b: &Briefing) -> Result<(), BriefingError> {
+    for contact in &b.contact_ids {
+        sqlx::query("INSERT INTO briefing_contacts (briefing_id, contact_id) VALUES ($1, $2)")
+            .bind(&b.id)
+            .bind(contact)
+            .execute(&mut *conn)
+            .await?;
+    }
     for actor in &b.actors {
         let kind = ActorKind::of(actor).ok_or_else(|| BriefingError::Corrupt(format!("actor {actor}")))?;
         sqlx::query("INSERT INTO briefing_actors (briefing_id, actor, actor_kind) VALUES ($1, $2, $3)")
@@ -647,6 +724,24 @@ async fn insert_links(conn: &mut sqlx::AnyConnection, b: &Briefing) -> Result<()
             .await?;
     }
     Ok(())
+}
+
+const CONTACT_COLUMNS: &str =
+    "id, version, institution_id, name, role, email, phone, erased_at, created_by, created_at";
+
+fn contact_of(row: &AnyRow) -> Result<Contact, BriefingError> {
+    Ok(Contact {
+        id: row.try_get(0)?,
+        version: row.try_get(1)?,
+        institution_id: row.try_get(2)?,
+        name: row.try_get(3)?,
+        role: row.try_get(4)?,
+        email: row.try_get(5)?,
+        phone: row.try_get(6)?,
+        erased_at: row.try_get::<Option<i64>, _>(7)?.map(from_micros),
+        created_by: row.try_get(8)?,
+        created_at: from_micros(row.try_get(9)?),
+    })
 }
 
 const FOLLOW_UP_COLUMNS: &str =

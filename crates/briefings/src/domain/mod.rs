@@ -20,6 +20,8 @@ pub const MAX_ITEMS: usize = 50;
 /// Who may read a briefing's notes besides the holders of a restricted briefing's own
 /// compartment.
 pub const NOTES_COMPARTMENT: &str = "briefing-notes";
+/// Who may read contacts' personal data.
+pub const CONTACTS_COMPARTMENT: &str = "contacts";
 /// Who may see quiet-diplomacy briefings at all.
 pub const QUIET_COMPARTMENT: &str = "quiet-diplomacy";
 
@@ -105,6 +107,53 @@ pub struct NewInstitution {
     pub parent_id: Option<String>,
 }
 
+/// A person at an institution. After erasure only the id, the institution and the dates
+/// remain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub id: String,
+    pub version: i64,
+    pub institution_id: String,
+    pub name: String,
+    pub role: String,
+    pub email: String,
+    pub phone: String,
+    pub erased_at: Option<DateTime<Utc>>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewContact {
+    pub institution_id: String,
+    pub name: String,
+    pub role: String,
+    pub email: String,
+    pub phone: String,
+}
+
+/// A contact at a briefing as a given caller may see them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactRef {
+    pub id: String,
+    pub display: String,
+}
+
+impl Contact {
+    /// The name for callers holding the contacts compartment; "a contact" for others;
+    /// "a contact (erased)" once erased, for everyone.
+    pub fn shown_to(&self, caller: &advocacy_platform::Caller) -> ContactRef {
+        let display = if self.erased_at.is_some() {
+            "a contact (erased)".to_owned()
+        } else if caller.may_read_compartment(CONTACTS_COMPARTMENT) {
+            self.name.clone()
+        } else {
+            "a contact".to_owned()
+        };
+        ContactRef { id: self.id.clone(), display }
+    }
+}
+
 /// A follow-up as asked for when logging.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NewFollowUp {
@@ -143,6 +192,7 @@ pub struct NewBriefing {
     pub outcome: String,
     pub follow_ups: Vec<NewFollowUp>,
     pub classification: Classification,
+    pub contact_ids: Vec<String>,
 }
 
 /// A stored briefing. Follow-ups change on their own, so they live beside it.
@@ -170,8 +220,13 @@ pub struct Briefing {
     pub created_at: DateTime<Utc>,
     pub updated_by: String,
     pub updated_at: DateTime<Utc>,
+    #[serde(default)]
+    pub contact_ids: Vec<String>,
     #[serde(skip)]
     pub follow_ups: Vec<FollowUp>,
+    /// The contacts as the reader may see them; filled in when read.
+    #[serde(skip)]
+    pub contacts: Vec<ContactRef>,
 }
 
 impl Briefing {
@@ -200,6 +255,8 @@ impl Briefing {
             created_at: now,
             updated_by: actor.to_owned(),
             updated_at: now,
+            contact_ids: new.contact_ids,
+            contacts: Vec::new(),
             follow_ups: new
                 .follow_ups
                 .into_iter()
