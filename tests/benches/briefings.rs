@@ -62,7 +62,7 @@ async fn main() {
     for _ in 0..ROUNDS {
         let start = Instant::now();
         let figures = client
-            .get_briefing_aggregates(pb::BriefingAggregatesRequest { period: Some(period.clone()) })
+            .get_briefing_aggregates(pb::BriefingAggregatesRequest { period: Some(period) })
             .await
             .expect("rpc")
             .into_inner();
