@@ -767,3 +767,55 @@ async fn contacts_are_personal_data_readable_only_with_the_compartment_and_erasa
     assert_eq!(violated_fields(&bad_email), ["email"]);
     system.finish().await;
 }
+
+fn import_row(line: i32, zone: &str, actor: &str, name: &str) -> pb::ImportBriefingRow {
+    pb::ImportBriefingRow {
+        line,
+        request_id: format!("import:test:{line}"),
+        institution: Some(pb::ImportedInstitution {
+            actor: actor.into(),
+            name: name.into(),
+            kind: pb::InstitutionKind::Ministry.into(),
+            city: String::new(),
+        }),
+        briefing: Some(pb::LogBriefingRequest {
+            at: Some(local_time("2019-05-02T10:00", zone)),
+            city: "Geneva".into(),
+            format: pb::BriefingFormat::InPerson.into(),
+            ..Default::default()
+        }),
+    }
+}
+
+#[tokio::test]
+async fn an_import_with_one_bad_row_in_a_thousand_writes_nothing_and_names_the_row() {
+    let system = TestSystem::spawn().await;
+    let mut client = system.briefings().await;
+    let before = database_state(&system).await;
+    let rows = |bad: Option<i32>| {
+        (2..1002)
+            .map(|line| {
+                let zone = if Some(line) == bad { "Mars/Olympus" } else { "Europe/Zurich" };
+                let (actor, name) = if line % 2 == 0 {
+                    ("JP", "Ministry of Foreign Affairs")
+                } else {
+                    ("JP", "MINISTRY OF FOREIGN AFFAIRS ")
+                };
+                import_row(line, zone, actor, name)
+            })
+            .collect::<Vec<_>>()
+    };
+    let refused = client.import_briefings(tokio_stream::iter(rows(Some(500)))).await.expect_err("one bad row");
+    assert_eq!(refused.code(), Code::InvalidArgument);
+    assert_eq!(violated_fields(&refused), ["line 500: at.zone"]);
+    assert_eq!(database_state(&system).await, before, "nothing was written, not even the institution");
+
+    let done = client.import_briefings(tokio_stream::iter(rows(None))).await.expect("clean file").into_inner();
+    assert_eq!(
+        (done.briefings, done.already_imported, done.institutions_created, done.institutions_matched),
+        (1000, 0, 1, 0)
+    );
+    let again = client.import_briefings(tokio_stream::iter(rows(None))).await.expect("again").into_inner();
+    assert_eq!((again.briefings, again.already_imported, again.institutions_matched), (0, 1000, 1));
+    system.finish().await;
+}
