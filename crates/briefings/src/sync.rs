@@ -99,6 +99,16 @@ impl DeadlineSync {
                     .record_deadline(&f.id, &created.id)
                     .await
                     .map_err(|e| tonic::Status::unavailable(e.to_string()))?;
+                // Completed over there before the id was recorded here? The feed consumer
+                // could not match that change, so look once now; any later completion it
+                // will match.
+                let now = client.get_deadline(pb::GetDeadlineRequest { id: created.id.clone() }).await?.into_inner();
+                if let Some((id, at)) = completion_of(&now) {
+                    self.store
+                        .done_from_deadline(&id, at)
+                        .await
+                        .map_err(|e| tonic::Status::unavailable(e.to_string()))?;
+                }
                 created.id
             }
         };
@@ -164,8 +174,15 @@ impl DeadlineSync {
 
 /// The deadline id and completion time, when a change completes a follow-up deadline.
 fn completed_follow_up(change: &pb::DeadlineChange) -> Option<(String, DateTime<Utc>)> {
-    let d = change.deadline.as_ref()?;
-    if change.kind != pb::ChangeKind::Completed as i32 || d.kind != pb::DeadlineKind::FollowUp as i32 {
+    if change.kind != pb::ChangeKind::Completed as i32 {
+        return None;
+    }
+    completion_of(change.deadline.as_ref()?)
+}
+
+/// The id and completion time of a follow-up deadline that is completed.
+fn completion_of(d: &pb::Deadline) -> Option<(String, DateTime<Utc>)> {
+    if d.kind != pb::DeadlineKind::FollowUp as i32 || d.status != pb::DeadlineStatus::Completed as i32 {
         return None;
     }
     let at = d.completed_at.as_ref()?;
