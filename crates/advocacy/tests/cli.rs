@@ -3,7 +3,7 @@
 
 use std::process::{Command, Output};
 
-use advocacy::serve::{ServiceName, start};
+use advocacy::serve::{RunningSystem, ServiceName, start};
 use advocacy_platform::Config;
 
 struct Cli {
@@ -12,6 +12,16 @@ struct Cli {
 }
 
 impl Cli {
+    /// Every service on port 0 with a fresh data directory, and the CLI pointed at it.
+    async fn with_server() -> (Cli, RunningSystem, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = Config { data_dir: dir.path().to_owned(), ..Config::default() };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
+        let system = start(&config, ServiceName::ALL, listener).await.expect("server");
+        let cli = Cli { data_dir: dir.path().to_owned(), server: format!("http://{}", system.grpc_addr) };
+        (cli, system, dir)
+    }
+
     /// Runs the binary off the async runtime: the server under test needs that runtime to
     /// answer while the command waits.
     async fn run(&self, args: &[&str]) -> Output {
@@ -36,11 +46,7 @@ impl Cli {
 
 #[tokio::test]
 async fn staff_record_move_complete_and_export_deadlines_from_the_command_line() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = Config { data_dir: dir.path().to_owned(), ..Config::default() };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
-    let system = start(&config, ServiceName::ALL, listener).await.expect("server");
-    let cli = Cli { data_dir: dir.path().to_owned(), server: format!("http://{}", system.grpc_addr) };
+    let (cli, system, dir) = Cli::with_server().await;
 
     let added = cli
         .ok(&[
@@ -111,11 +117,7 @@ async fn staff_record_move_complete_and_export_deadlines_from_the_command_line()
 
 #[tokio::test]
 async fn staff_register_an_institution_log_a_briefing_and_read_the_figures() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = Config { data_dir: dir.path().to_owned(), ..Config::default() };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
-    let system = start(&config, ServiceName::ALL, listener).await.expect("server");
-    let cli = Cli { data_dir: dir.path().to_owned(), server: format!("http://{}", system.grpc_addr) };
+    let (cli, system, _dir) = Cli::with_server().await;
 
     let added = cli
         .ok(&[
@@ -199,11 +201,7 @@ fn historical_csv(bad_line: Option<usize>) -> String {
 
 #[tokio::test]
 async fn a_spreadsheet_of_briefings_is_imported_whole_or_not_at_all() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = Config { data_dir: dir.path().to_owned(), ..Config::default() };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
-    let system = start(&config, ServiceName::ALL, listener).await.expect("server");
-    let cli = Cli { data_dir: dir.path().to_owned(), server: format!("http://{}", system.grpc_addr) };
+    let (cli, system, dir) = Cli::with_server().await;
     let file = dir.path().join("briefings.csv");
 
     std::fs::write(&file, historical_csv(Some(501))).expect("write");

@@ -176,28 +176,15 @@ impl Briefings {
         let actors = self.actors_of(&new.institution_ids).await?;
         // Notes the caller could not read reach them blank: keep what is stored.
         let stored = self.store.briefing(id).await?.ok_or_else(|| BriefingError::NotFound(format!("briefing {id}")))?;
-        let notes = if stored.notes_visible_to(caller) { new.notes } else { stored.notes.clone() };
+        let notes = if stored.notes_visible_to(caller) { new.notes.clone() } else { stored.notes.clone() };
+        // The content is new; identity, history and follow-ups are kept.
+        let fresh = Briefing::new(stored.id.clone(), NewBriefing { notes, ..new }, actors, &caller.subject, Utc::now());
         let next = Briefing {
             version: stored.version + 1,
-            at: new.at,
-            zone: new.zone,
-            city: new.city,
-            format: new.format,
-            institution_ids: new.institution_ids,
-            actors,
-            attendees: new.attendees,
-            themes: new.themes,
-            materials: new.materials,
-            asks: new.asks,
-            summary: new.summary,
-            notes,
-            quiet: new.quiet,
-            outcome: new.outcome,
-            classification: new.classification,
-            contact_ids: new.contact_ids,
-            updated_by: caller.subject.clone(),
-            updated_at: Utc::now(),
-            ..stored
+            created_by: stored.created_by,
+            created_at: stored.created_at,
+            follow_ups: stored.follow_ups,
+            ..fresh
         };
         if !self.store.update_briefing(&next, expected_version).await? {
             return Err(BriefingError::Stale {
