@@ -13,6 +13,7 @@ use advocacy_platform::config::{Config, ServerLimits};
 use advocacy_platform::{Database, Role, TokenKey};
 use advocacy_proto::v1::briefings_service_client::BriefingsServiceClient;
 use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
+use advocacy_proto::v1::submissions_service_client::SubmissionsServiceClient;
 use tonic::transport::Channel;
 
 pub use advocacy_proto::v1 as pb;
@@ -158,6 +159,10 @@ impl TestSystem {
 
     pub async fn briefings_as(&self, person: &Person) -> BriefingsServiceClient<AuthedChannel> {
         BriefingsServiceClient::new(self.channel_as(person).await)
+    }
+
+    pub async fn submissions_as(&self, person: &Person) -> SubmissionsServiceClient<AuthedChannel> {
+        SubmissionsServiceClient::new(self.channel_as(person).await)
     }
 
     /// The deadlines service as ordinary staff.

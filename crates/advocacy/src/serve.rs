@@ -17,15 +17,17 @@ use advocacy_platform::{Config, Database, Shutdown};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ServiceName {
     Deadlines,
+    Submissions,
     Briefings,
 }
 
 impl ServiceName {
-    pub const ALL: &[ServiceName] = &[ServiceName::Deadlines, ServiceName::Briefings];
+    pub const ALL: &[ServiceName] = &[ServiceName::Deadlines, ServiceName::Submissions, ServiceName::Briefings];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ServiceName::Deadlines => advocacy_deadlines::NAME,
+            ServiceName::Submissions => advocacy_submissions::NAME,
             ServiceName::Briefings => advocacy_briefings::NAME,
         }
     }
@@ -85,6 +87,9 @@ pub async fn start(config: &Config, services: &[ServiceName], listener: TcpListe
                     advocacy_deadlines::service(&db, &config.server, auth.clone(), shutdown.clone()).await?,
                 );
             }
+            ServiceName::Submissions => {
+                server.add_service(advocacy_submissions::service(&db, &config.server, auth.clone()));
+            }
             ServiceName::Briefings => {
                 let deadlines = client_of(config, ServiceName::Deadlines, grpc_addr)?;
                 let (service, background) = advocacy_briefings::service(
@@ -108,6 +113,7 @@ pub async fn start(config: &Config, services: &[ServiceName], listener: TcpListe
 fn migrations(name: ServiceName) -> &'static [advocacy_platform::Migration] {
     match name {
         ServiceName::Deadlines => advocacy_deadlines::MIGRATIONS,
+        ServiceName::Submissions => advocacy_submissions::MIGRATIONS,
         ServiceName::Briefings => advocacy_briefings::MIGRATIONS,
     }
 }

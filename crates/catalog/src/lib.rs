@@ -7,6 +7,7 @@
 mod bodies;
 mod countries;
 mod mechanisms;
+mod word_limits;
 
 use chrono_tz::Tz;
 
@@ -101,6 +102,23 @@ pub fn mechanism(code: &str) -> Option<Mechanism> {
     mechanisms().find(|m| m.code == code)
 }
 
+/// How long a submission of `kind` to `mechanism` may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WordLimit {
+    pub words: u32,
+    /// The mechanism rejects longer texts; otherwise the limit is guidance.
+    pub hard: bool,
+}
+
+/// The length rule for a submission, if the catalog has one: the mechanism's own rule,
+/// else a rule for that kind at any mechanism.
+pub fn word_limit(mechanism: &str, kind: &str, joint: bool) -> Option<WordLimit> {
+    let rule = |m: &str| word_limits::WORD_LIMITS.iter().find(|r| r.0 == m && r.1 == kind);
+    rule(mechanism)
+        .or_else(|| rule("*"))
+        .map(|&(_, _, alone, together, hard)| WordLimit { words: if joint { together } else { alone }, hard })
+}
+
 /// A government (two-letter country code) or a multilateral body (its code).
 pub fn actor(code: &str) -> Option<Actor> {
     country(code).map(Actor::Government).or_else(|| body(code).map(Actor::Multilateral))
@@ -153,6 +171,14 @@ mod tests {
         for m in mechanisms() {
             assert!(m.run_by.is_empty() || actor(m.run_by).is_some(), "{}: {}", m.code, m.run_by);
         }
+    }
+
+    #[test]
+    fn upr_stakeholder_reports_have_a_hard_limit_that_doubles_for_joint_ones() {
+        assert_eq!(word_limit("UPR", "upr_stakeholder_report", false), Some(WordLimit { words: 2_815, hard: true }));
+        assert_eq!(word_limit("UPR", "upr_stakeholder_report", true), Some(WordLimit { words: 5_630, hard: true }));
+        assert_eq!(word_limit("SR-TORTURE", "call_for_input_answer", false).map(|l| l.hard), Some(false));
+        assert_eq!(word_limit("SANCTIONS-UK", "sanctions_package", false), None);
     }
 
     #[test]

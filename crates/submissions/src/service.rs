@@ -1,0 +1,101 @@
+//! The submissions operations, in domain terms.
+
+use chrono::{DateTime, Utc};
+
+use advocacy_platform::idempotency::{fingerprint, scoped};
+use advocacy_platform::{Caller, Classification};
+
+use crate::domain::{NewSubmission, Status, Submission};
+use crate::error::SubmissionError;
+use crate::store::{Store, SubmissionQuery};
+
+#[derive(Debug, Clone)]
+pub struct Submissions {
+    store: Store,
+}
+
+impl Submissions {
+    pub fn new(store: Store) -> Self {
+        Self { store }
+    }
+
+    pub async fn create(
+        &self,
+        caller: &Caller,
+        request_id: &str,
+        new: NewSubmission,
+    ) -> Result<Submission, SubmissionError> {
+        // Nobody files a record they could not read afterwards.
+        if let Classification::Restricted { compartment } = &new.classification
+            && !caller.may_read_compartment(compartment)
+        {
+            return Err(SubmissionError::NotInCompartment(compartment.clone()));
+        }
+        let fingerprint = fingerprint(&new);
+        let submission = Submission::create(uuid::Uuid::now_v7().to_string(), new, &caller.subject, Utc::now())?;
+        let stored = self.store.create(&submission, &scoped(caller, request_id), &fingerprint).await?;
+        visible(caller, stored)
+    }
+
+    pub async fn get(&self, caller: &Caller, id: &str) -> Result<Submission, SubmissionError> {
+        let submission = self.store.get(id).await?.ok_or_else(|| SubmissionError::NotFound(id.to_owned()))?;
+        visible(caller, submission)
+    }
+
+    pub async fn list(&self, caller: &Caller, query: &SubmissionQuery) -> Result<Vec<Submission>, SubmissionError> {
+        let found = self.store.list(caller, query).await?;
+        for s in found.iter().filter(|s| s.classification.is_restricted()) {
+            audit_read(caller, s);
+        }
+        Ok(found)
+    }
+
+    /// Records a status change at the version the caller read. The same change sent again
+    /// (a retry) answers with the submission as it is.
+    pub async fn record_status(
+        &self,
+        caller: &Caller,
+        id: &str,
+        expected_version: i64,
+        status: Status,
+        at: Option<DateTime<Utc>>,
+        note: String,
+    ) -> Result<Submission, SubmissionError> {
+        let current = self.get(caller, id).await?;
+        if current.status == status && current.version == expected_version + 1 {
+            return Ok(current);
+        }
+        if current.version != expected_version {
+            return Err(SubmissionError::Stale {
+                id: id.to_owned(),
+                expected: expected_version,
+                current: current.version,
+            });
+        }
+        let now = Utc::now();
+        let next = current.moved_to(status, at.unwrap_or(now), note, &caller.subject, now)?;
+        if !self.store.update(&next, expected_version).await? {
+            return Err(SubmissionError::Stale {
+                id: id.to_owned(),
+                expected: expected_version,
+                current: expected_version + 1,
+            });
+        }
+        Ok(next)
+    }
+}
+
+/// Restricted submissions look absent to callers without the compartment.
+fn visible(caller: &Caller, s: Submission) -> Result<Submission, SubmissionError> {
+    if !s.classification.visible_to(caller) {
+        return Err(SubmissionError::NotFound(s.id));
+    }
+    if s.classification.is_restricted() {
+        audit_read(caller, &s);
+    }
+    Ok(s)
+}
+
+fn audit_read(caller: &Caller, s: &Submission) {
+    tracing::info!(target: "audit", actor = %caller.subject, submission = %s.id, "read of a restricted submission");
+}

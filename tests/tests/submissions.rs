@@ -1,0 +1,256 @@
+//! Submissions to UN mechanisms and sanctions regimes, as advocacy staff record them.
+
+use advocacy::serve::ServiceName;
+use advocacy_tests::{Person, TestSystem, pb, violated_fields};
+use sqlx::Row;
+use tonic::Code;
+
+fn upr_report(request_id: &str, words: i32) -> pb::CreateSubmissionRequest {
+    pb::CreateSubmissionRequest {
+        request_id: request_id.into(),
+        title: "UPR stakeholder report: the penal system".into(),
+        mechanism: "UPR".into(),
+        kind: pb::SubmissionKind::UprStakeholderReport.into(),
+        country: "KP".into(),
+        word_count: words,
+        document_url: "https://example.org/reports/upr-penal-system.pdf".into(),
+        document_sha256: "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08".into(),
+        themes: vec!["Penal system".into()],
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn a_submission_goes_from_draft_to_published_keeping_who_and_when() {
+    let system = TestSystem::spawn().await;
+    let mut client = system.submissions_as(&Person::staff()).await;
+    let draft = client.create_submission(upr_report("s-1", 2_800)).await.expect("created").into_inner();
+    assert_eq!(draft.status, pb::SubmissionStatus::Draft as i32);
+    assert_eq!(draft.document_sha256, "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
+    assert_eq!(draft.word_rule, Some(pb::WordRule { limit: 2_815, hard: true, exceeded: false }));
+    assert_eq!(draft.themes, ["penal system"]);
+    let retry = client.create_submission(upr_report("s-1", 2_800)).await.expect("retry").into_inner();
+    assert_eq!(retry, draft, "a retry makes nothing twice");
+
+    let step =
+        |id: &str, version: i64, status: pb::SubmissionStatus, request_id: &str| pb::RecordSubmissionStatusRequest {
+            request_id: request_id.into(),
+            id: id.into(),
+            expected_version: version,
+            status: status.into(),
+            at: None,
+            note: String::new(),
+        };
+    let submitted = client
+        .record_submission_status(step(&draft.id, 1, pb::SubmissionStatus::Submitted, "st-1"))
+        .await
+        .expect("submitted")
+        .into_inner();
+    let again = client
+        .record_submission_status(step(&draft.id, 1, pb::SubmissionStatus::Submitted, "st-1"))
+        .await
+        .expect("retried")
+        .into_inner();
+    assert_eq!(again, submitted, "a retried status change changes nothing more");
+    let stale = client
+        .record_submission_status(step(&draft.id, 1, pb::SubmissionStatus::Acknowledged, "st-2"))
+        .await
+        .expect_err("stale");
+    assert_eq!(stale.code(), Code::Aborted);
+    let published = client
+        .record_submission_status(step(&draft.id, 2, pb::SubmissionStatus::Published, "st-3"))
+        .await
+        .expect("published")
+        .into_inner();
+    assert_eq!(published.history.iter().map(|h| h.status).collect::<Vec<_>>(), [1, 2, 4]);
+    assert!(published.history.iter().all(|h| h.by == "ana@advocacy.example"));
+    let backwards = client
+        .record_submission_status(step(&draft.id, 3, pb::SubmissionStatus::Draft, "st-4"))
+        .await
+        .expect_err("no way back");
+    assert_eq!(backwards.code(), Code::FailedPrecondition);
+    assert!(backwards.message().contains("can become cited"), "{}", backwards.message());
+
+    let listed = client
+        .list_submissions(pb::ListSubmissionsRequest {
+            mechanism: "UPR".into(),
+            status: pb::SubmissionStatus::Published.into(),
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .into_inner();
+    assert_eq!(listed.submissions.len(), 1);
+    system.finish().await;
+}
+
+#[tokio::test]
+async fn upr_word_limits_are_hard_alone_and_doubled_for_joint_reports() {
+    let system = TestSystem::spawn().await;
+    let mut client = system.submissions_as(&Person::staff()).await;
+    let too_long = client.create_submission(upr_report("w-1", 2_816)).await.expect_err("over the limit");
+    assert_eq!(violated_fields(&too_long), ["word_count"]);
+    assert!(too_long.message().contains("at most 2815 (alone)"), "{}", too_long.message());
+    let joint = client
+        .create_submission(pb::CreateSubmissionRequest {
+            partners: vec!["Partner Coalition".into()],
+            ..upr_report("w-2", 5_000)
+        })
+        .await
+        .expect("joint report within 5,630")
+        .into_inner();
+    assert_eq!(joint.word_rule.map(|w| w.limit), Some(5_630));
+    // A soft rule is reported, not enforced.
+    let long_answer = client
+        .create_submission(pb::CreateSubmissionRequest {
+            mechanism: "SR-TORTURE".into(),
+            kind: pb::SubmissionKind::CallForInputAnswer.into(),
+            ..upr_report("w-3", 6_000)
+        })
+        .await
+        .expect("accepted")
+        .into_inner();
+    assert_eq!(long_answer.word_rule, Some(pb::WordRule { limit: 5_000, hard: false, exceeded: true }));
+    system.finish().await;
+}
+
+#[tokio::test]
+async fn a_sanctions_package_is_restricted_by_default_and_cannot_be_read_listed_or_guessed() {
+    let system = TestSystem::spawn().await;
+    let mut sam = system.submissions_as(&Person::sanctions_staff()).await;
+    let package = sam
+        .create_submission(pb::CreateSubmissionRequest {
+            request_id: "p-1".into(),
+            title: "Magnitsky package: prison camp commanders".into(),
+            mechanism: "SANCTIONS-US".into(),
+            kind: pb::SubmissionKind::SanctionsPackage.into(),
+            country: "KP".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("created")
+        .into_inner();
+    assert_eq!(package.classification.as_ref().map(|c| c.compartment.as_str()), Some("sanctions"));
+
+    let mut ana = system.submissions_as(&Person::staff()).await;
+    let read = ana.get_submission(pb::GetSubmissionRequest { id: package.id.clone() }).await.expect_err("hidden");
+    assert_eq!(read.code(), Code::NotFound);
+    let listed = ana
+        .list_submissions(pb::ListSubmissionsRequest {
+            kind: pb::SubmissionKind::SanctionsPackage.into(),
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .into_inner();
+    assert!(listed.submissions.is_empty());
+    let change = ana
+        .record_submission_status(pb::RecordSubmissionStatusRequest {
+            request_id: "x".into(),
+            id: package.id.clone(),
+            expected_version: 1,
+            status: pb::SubmissionStatus::Withdrawn.into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("hidden");
+    assert_eq!(change.code(), Code::NotFound);
+    let filed = ana
+        .create_submission(pb::CreateSubmissionRequest {
+            request_id: "p-2".into(),
+            title: "Another package".into(),
+            mechanism: "SANCTIONS-EU".into(),
+            kind: pb::SubmissionKind::SanctionsPackage.into(),
+            country: "KP".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("staff without the compartment cannot file one");
+    assert_eq!(filed.code(), Code::PermissionDenied);
+    assert_eq!(
+        sam.get_submission(pb::GetSubmissionRequest { id: package.id }).await.expect("holder").into_inner().title,
+        package.title
+    );
+    system.finish().await;
+}
+
+async fn rows(system: &TestSystem) -> (i64, i64) {
+    let row = sqlx::query("SELECT COUNT(*), CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM submissions")
+        .fetch_one(&system.database(ServiceName::Submissions).pool)
+        .await
+        .expect("count");
+    (row.try_get(0).expect("n"), row.try_get(1).expect("versions"))
+}
+
+#[tokio::test]
+async fn each_bad_field_of_a_submission_is_named_and_nothing_is_written() {
+    let system = TestSystem::spawn().await;
+    let mut client = system.submissions_as(&Person::staff()).await;
+    let existing = client.create_submission(upr_report("seed", 100)).await.expect("seed").into_inner();
+    let before = rows(&system).await;
+    type Edit = Box<dyn Fn(&mut pb::CreateSubmissionRequest)>;
+    let cases: Vec<(&str, &str, Edit)> = vec![
+        ("no request id", "request_id", Box::new(|r| r.request_id.clear())),
+        ("empty title", "title", Box::new(|r| r.title = " ".into())),
+        ("100 KB title", "title", Box::new(|r| r.title = "t".repeat(100 * 1024))),
+        ("unknown mechanism", "mechanism", Box::new(|r| r.mechanism = "UN-NARNIA".into())),
+        ("SQL in mechanism", "mechanism", Box::new(|r| r.mechanism = "UPR' OR '1'='1".into())),
+        ("no kind", "kind", Box::new(|r| r.kind = 0)),
+        ("unknown kind", "kind", Box::new(|r| r.kind = 40)),
+        ("unknown country", "country", Box::new(|r| r.country = "ZZ".into())),
+        ("lowercase country", "country", Box::new(|r| r.country = "kp".into())),
+        ("bad deadline id", "deadline_id", Box::new(|r| r.deadline_id = "tomorrow".into())),
+        ("javascript URL", "document_url", Box::new(|r| r.document_url = "javascript:alert(1)".into())),
+        ("short digest", "document_sha256", Box::new(|r| r.document_sha256 = "abc123".into())),
+        ("digest with non-hex", "document_sha256", Box::new(|r| r.document_sha256 = "z".repeat(64))),
+        ("negative word count", "word_count", Box::new(|r| r.word_count = -1)),
+        ("word count over the hard rule", "word_count", Box::new(|r| r.word_count = 9_999)),
+        ("absurd word count", "word_count", Box::new(|r| r.word_count = i32::MAX)),
+        ("control characters in a partner", "partners[0]", Box::new(|r| r.partners = vec!["NGO\u{0}".into()])),
+        ("too many themes", "themes", Box::new(|r| r.themes = (0..51).map(|i| format!("t{i}")).collect())),
+        ("unknown status", "status", Box::new(|r| r.status = 77)),
+        (
+            "unknown confidentiality",
+            "classification.level",
+            Box::new(|r| r.classification = Some(pb::Classification { level: 12, compartment: String::new() })),
+        ),
+        (
+            "restricted without compartment",
+            "classification.compartment",
+            Box::new(|r| {
+                r.classification = Some(pb::Classification {
+                    level: pb::Confidentiality::Restricted.into(),
+                    compartment: String::new(),
+                })
+            }),
+        ),
+    ];
+    assert!(cases.len() >= 20);
+    for (name, field, edit) in &cases {
+        let mut request = upr_report("hostile", 100);
+        edit(&mut request);
+        let error = client.create_submission(request).await.expect_err(name);
+        assert_eq!(error.code(), Code::InvalidArgument, "{name}: {}", error.message());
+        assert_eq!(violated_fields(&error), [*field], "{name}: {}", error.message());
+        assert_eq!(rows(&system).await, before, "{name} wrote something");
+    }
+    let bad_status = client
+        .record_submission_status(pb::RecordSubmissionStatusRequest {
+            request_id: "b".into(),
+            id: existing.id.clone(),
+            expected_version: 1,
+            status: pb::SubmissionStatus::Submitted.into(),
+            at: Some(prost_types::Timestamp { seconds: 4_000_000_000, nanos: 0 }),
+            note: String::new(),
+        })
+        .await
+        .expect_err("future");
+    assert_eq!(violated_fields(&bad_status), ["at"]);
+    let unknown = client
+        .get_submission(pb::GetSubmissionRequest { id: "01a20000-0000-7000-8000-000000000000".into() })
+        .await
+        .expect_err("unknown");
+    assert_eq!(unknown.code(), Code::NotFound);
+    assert_eq!(rows(&system).await, before);
+    system.finish().await;
+}
