@@ -29,7 +29,7 @@ async fn main() {
     let system = TestSystem::spawn().await;
     let db = system.database(ServiceName::Deadlines).clone();
     let store = Store::new(&db).await.expect("store");
-    let caller = Caller { subject: "bench@advocacy.example".into(), roles: vec![Role::Staff], compartments: vec![] };
+    let caller = Caller::new("bench@advocacy.example", vec![Role::Staff], vec![]);
 
     // Warm both paths up (connections, statement caches) before measuring either.
     create_over_grpc(&system, "warm", 200).await;

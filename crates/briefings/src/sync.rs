@@ -18,6 +18,7 @@ use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
 use advocacy_platform::client::SystemToken;
+use advocacy_platform::outbox;
 use advocacy_platform::time::to_timestamp;
 use advocacy_platform::{Classification, Shutdown};
 use advocacy_proto::v1 as pb;
@@ -31,8 +32,6 @@ type Deadlines = DeadlinesServiceClient<InterceptedService<Channel, SystemToken>
 /// How often the outbox looks even when nothing woke it (retries fall due by time).
 const POLL: Duration = Duration::from_secs(1);
 const BATCH: usize = 50;
-/// Retry delays grow from 1 s and stop growing at 10 minutes.
-const MAX_BACKOFF_SECS: i64 = 600;
 
 #[derive(Debug, Clone)]
 pub struct DeadlineSync {
@@ -47,8 +46,9 @@ impl DeadlineSync {
     }
 
     /// The outbox loop: until shutdown, bring every pending follow-up's deadline up to date.
-    pub async fn run_outbox(self, mut shutdown: Shutdown) {
-        loop {
+    pub async fn run_outbox(self, shutdown: Shutdown) {
+        let wake = self.wake.clone();
+        outbox::run(wake, POLL, shutdown, || async {
             match self.store.pending_follow_ups(Utc::now(), BATCH).await {
                 Ok(pending) => {
                     for item in pending {
@@ -57,12 +57,8 @@ impl DeadlineSync {
                 }
                 Err(e) => tracing::warn!(error = %e, "follow-up outbox: cannot read pending follow-ups"),
             }
-            tokio::select! {
-                () = self.wake.notified() => {}
-                () = tokio::time::sleep(POLL) => {}
-                () = shutdown.recv() => return,
-            }
-        }
+        })
+        .await;
     }
 
     async fn sync_one(&self, item: PendingFollowUp) {
@@ -71,7 +67,7 @@ impl DeadlineSync {
         let recorded = match outcome {
             Ok(()) => self.store.mark_synced(&id, item.follow_up.done_at.is_some()).await,
             Err(status) => {
-                let delay = backoff(item.attempts);
+                let delay = outbox::backoff_secs(item.attempts);
                 tracing::warn!(follow_up = %id, code = ?status.code(), error = status.message(), retry_in_secs = delay, "follow-up deadline not synced yet");
                 self.store
                     .mark_failed(
@@ -146,7 +142,7 @@ impl DeadlineSync {
                 failures += 1;
                 tracing::warn!(code = ?status.code(), error = status.message(), "deadlines change feed interrupted; resuming from the stored revision");
             }
-            let delay = Duration::from_secs(backoff(failures).min(30) as u64);
+            let delay = Duration::from_secs(outbox::backoff_secs(failures).min(30) as u64);
             tokio::select! {
                 () = tokio::time::sleep(delay) => {}
                 () = shutdown.recv() => return,
@@ -211,12 +207,4 @@ fn create_request(item: &PendingFollowUp) -> pb::CreateDeadlineRequest {
         classification: Some(classification),
         ..Default::default()
     }
-}
-
-/// Seconds to wait before attempt `attempts + 1`: doubling, capped, with jitter so that
-/// many follow-ups failing together do not retry together.
-fn backoff(attempts: i64) -> i64 {
-    let base = 1_i64 << attempts.clamp(0, 10);
-    let capped = base.min(MAX_BACKOFF_SECS);
-    capped + rand::random_range(0..=capped / 4)
 }

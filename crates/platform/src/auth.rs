@@ -48,14 +48,37 @@ pub struct Claims {
 }
 
 /// The verified holder of a request's token, put in the request's extensions.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Caller {
     pub subject: String,
     pub roles: Vec<Role>,
     pub compartments: Vec<String>,
+    /// The token itself, to call another service on this caller's behalf (so that service
+    /// applies the caller's rights, not ours). Empty for callers made in-process.
+    token: String,
+}
+
+impl fmt::Debug for Caller {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Caller")
+            .field("subject", &self.subject)
+            .field("roles", &self.roles)
+            .field("compartments", &self.compartments)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Caller {
+    /// A caller made in-process (benchmarks, tools), with no token to pass on.
+    pub fn new(subject: &str, roles: Vec<Role>, compartments: Vec<String>) -> Caller {
+        Caller { subject: subject.to_owned(), roles, compartments, token: String::new() }
+    }
+
+    /// The bearer token to send when calling another service as this caller.
+    pub fn bearer(&self) -> Result<crate::client::BearerToken, Status> {
+        crate::client::BearerToken::new(&self.token).map_err(Status::unauthenticated)
+    }
+
     pub fn has_role(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }
@@ -189,10 +212,12 @@ impl tonic::service::Interceptor for Authenticator {
             .ok_or_else(|| Status::unauthenticated("the authorization header must be `Bearer <token>`"))?;
         let now = chrono::Utc::now().timestamp();
         let claims = self.key.verify(token.trim(), now).map_err(|e| Status::unauthenticated(e.to_string()))?;
+        let token = token.trim().to_owned();
         request.extensions_mut().insert(Caller {
             subject: claims.sub,
             roles: claims.roles,
             compartments: claims.compartments,
+            token,
         });
         Ok(request)
     }

@@ -10,6 +10,7 @@ pub mod db;
 pub mod error;
 pub mod grpc;
 pub mod idempotency;
+pub mod outbox;
 pub mod page_token;
 pub mod shutdown;
 pub mod telemetry;
