@@ -254,3 +254,128 @@ async fn each_bad_field_of_a_submission_is_named_and_nothing_is_written() {
     assert_eq!(rows(&system).await, before);
     system.finish().await;
 }
+
+async fn deadline(system: &TestSystem, person: &Person, request: pb::CreateDeadlineRequest) -> pb::Deadline {
+    system.deadlines_as(person).await.create_deadline(request).await.expect("deadline").into_inner()
+}
+
+fn submit(id: &str, version: i64) -> pb::RecordSubmissionStatusRequest {
+    pb::RecordSubmissionStatusRequest {
+        request_id: format!("submit-{id}"),
+        id: id.into(),
+        expected_version: version,
+        status: pb::SubmissionStatus::Submitted.into(),
+        at: None,
+        note: "sent by email to the secretariat".into(),
+    }
+}
+
+/// The deadline once the deadlines service shows it completed (the link works in the
+/// background), or `None` after 40 seconds.
+async fn completed(system: &TestSystem, id: &str) -> Option<pb::Deadline> {
+    let deadlines = system.deadlines().await;
+    advocacy_tests::eventually(40, || {
+        let mut deadlines = deadlines.clone();
+        let id = id.to_owned();
+        async move {
+            let d = deadlines.get_deadline(pb::GetDeadlineRequest { id }).await.ok()?.into_inner();
+            (d.status == pb::DeadlineStatus::Completed as i32).then_some(d)
+        }
+    })
+    .await
+}
+
+#[tokio::test]
+async fn submitting_completes_the_linked_deadline_on_time_or_late() {
+    let system = TestSystem::spawn().await;
+    let staff = Person::staff();
+    let future =
+        deadline(&system, &staff, advocacy_tests::new_deadline("d-1", "UPR cut-off", "2027-03-29T12:00")).await;
+    let past =
+        deadline(&system, &staff, advocacy_tests::new_deadline("d-2", "Earlier cut-off", "2026-03-02T12:00")).await;
+    let mut client = system.submissions_as(&staff).await;
+    let on_time = client
+        .create_submission(pb::CreateSubmissionRequest { deadline_id: future.id.clone(), ..upr_report("l-1", 2_000) })
+        .await
+        .expect("linked")
+        .into_inner();
+    let late = client
+        .create_submission(pb::CreateSubmissionRequest { deadline_id: past.id.clone(), ..upr_report("l-2", 2_000) })
+        .await
+        .expect("linked")
+        .into_inner();
+    client.record_submission_status(submit(&on_time.id, 1)).await.expect("submitted");
+    client.record_submission_status(submit(&late.id, 1)).await.expect("submitted");
+
+    let done = completed(&system, &future.id).await.expect("the linked deadline is completed");
+    assert!(done.completed_on_time);
+    let missed = completed(&system, &past.id).await.expect("the late one too");
+    assert!(!missed.completed_on_time, "submitted after the cut-off: recorded as late");
+    system.finish().await;
+}
+
+#[tokio::test]
+async fn only_a_deadline_the_caller_can_see_can_be_linked() {
+    let system = TestSystem::spawn().await;
+    let sam = Person::sanctions_staff();
+    let hidden = deadline(
+        &system,
+        &sam,
+        pb::CreateDeadlineRequest {
+            classification: Some(pb::Classification {
+                level: pb::Confidentiality::Restricted.into(),
+                compartment: "sanctions".into(),
+            }),
+            ..advocacy_tests::new_deadline("h-1", "Sanctions package due", "2027-02-26T17:00")
+        },
+    )
+    .await;
+    let mut ana = system.submissions_as(&Person::staff()).await;
+    let before = rows(&system).await;
+    for id in [hidden.id.clone(), "01a20000-0000-7000-8000-000000000000".to_owned()] {
+        let refused = ana
+            .create_submission(pb::CreateSubmissionRequest { deadline_id: id, ..upr_report("x-1", 100) })
+            .await
+            .expect_err("not linkable");
+        assert_eq!(violated_fields(&refused), ["deadline_id"]);
+    }
+    assert_eq!(rows(&system).await, before);
+    system.finish().await;
+}
+
+#[tokio::test]
+async fn a_submission_submitted_while_deadlines_is_down_completes_its_deadline_when_it_returns() {
+    let address = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr");
+    let mut deadlines_only = TestSystem::spawn_with(&[ServiceName::Deadlines], &address.to_string(), |_| {}).await;
+    let url = format!("http://{address}");
+    let submissions_only = TestSystem::spawn_with(&[ServiceName::Submissions], "127.0.0.1:0", |c| {
+        c.services.entry("deadlines".into()).or_default().url = Some(url.clone());
+    })
+    .await;
+    let staff = Person::staff();
+    let due =
+        deadline(&deadlines_only, &staff, advocacy_tests::new_deadline("o-1", "CRC report", "2027-05-10T12:00")).await;
+    let mut client = submissions_only.submissions_as(&staff).await;
+    let linked = client
+        .create_submission(pb::CreateSubmissionRequest { deadline_id: due.id.clone(), ..upr_report("o-2", 1_000) })
+        .await
+        .expect("linked")
+        .into_inner();
+
+    deadlines_only.stop_server().await;
+    client.record_submission_status(submit(&linked.id, 1)).await.expect("submitting works while deadlines is down");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let row = sqlx::query("SELECT deadline_pending, attempts, last_error FROM submissions")
+        .fetch_one(&submissions_only.database(ServiceName::Submissions).pool)
+        .await
+        .expect("row");
+    let (pending, attempts): (i64, i64) = (row.try_get(0).expect("p"), row.try_get(1).expect("a"));
+    assert_eq!(pending, 1, "still pending");
+    assert!(attempts >= 1, "the failure was recorded for retry");
+
+    deadlines_only.restart().await;
+    let done = completed(&deadlines_only, &due.id).await;
+    assert!(done.is_some_and(|d| d.completed_on_time), "completed once the service is back");
+    submissions_only.finish().await;
+    deadlines_only.finish().await;
+}

@@ -88,7 +88,17 @@ pub async fn start(config: &Config, services: &[ServiceName], listener: TcpListe
                 );
             }
             ServiceName::Submissions => {
-                server.add_service(advocacy_submissions::service(&db, &config.server, auth.clone()));
+                let deadlines = client_of(config, ServiceName::Deadlines, grpc_addr)?;
+                let (service, background) = advocacy_submissions::service(
+                    &db,
+                    &config.server,
+                    auth.clone(),
+                    deadlines,
+                    config.token_key()?,
+                    shutdown.clone(),
+                );
+                server.add_service(service);
+                tasks.extend(background);
             }
             ServiceName::Briefings => {
                 let deadlines = client_of(config, ServiceName::Deadlines, grpc_addr)?;

@@ -202,6 +202,16 @@ impl Submission {
         })
     }
 
+    /// When it was submitted, if it was.
+    pub fn submitted_at(&self) -> Option<DateTime<Utc>> {
+        self.history.iter().find(|h| h.status == Status::Submitted).map(|h| h.at)
+    }
+
+    /// Whether its linked deadline is to be completed: it has one, and it was submitted.
+    pub fn completes_deadline(&self) -> bool {
+        self.deadline_id.is_some() && self.submitted_at().is_some()
+    }
+
     /// Moves to `status` at `at`, if the life cycle allows it from here.
     pub fn moved_to(
         mut self,

@@ -20,6 +20,9 @@ pub enum SubmissionError {
     RequestIdReused,
     #[error("you may not file records in the {0} compartment")]
     NotInCompartment(String),
+    /// A service this one needs did not answer; nothing was written, a retry may work.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     #[error("database: {0}")]
@@ -58,6 +61,7 @@ impl ServiceError for SubmissionError {
             SubmissionError::Rule(_) => ErrorCode::FailedPrecondition,
             SubmissionError::RequestIdReused => ErrorCode::AlreadyExists,
             SubmissionError::NotInCompartment(_) => ErrorCode::PermissionDenied,
+            SubmissionError::Unavailable(_) => ErrorCode::Unavailable,
             SubmissionError::Corrupt(_) => ErrorCode::Internal,
             SubmissionError::Database(e) => advocacy_platform::db::error_code(e),
         }

@@ -11,12 +11,19 @@ pub mod domain;
 pub mod error;
 pub mod service;
 pub mod store;
+pub mod sync;
 
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
 use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
 
 use advocacy_platform::auth::Authenticator;
+use advocacy_platform::client::SystemToken;
 use advocacy_platform::config::ServerLimits;
-use advocacy_platform::{Database, Migration};
+use advocacy_platform::{Database, Migration, Shutdown, TokenKey};
 use advocacy_proto::v1::submissions_service_server::SubmissionsServiceServer;
 
 pub use api::SubmissionsApi;
@@ -24,16 +31,31 @@ pub use error::SubmissionError;
 
 pub const NAME: &str = "submissions";
 
-pub const MIGRATIONS: &[Migration] =
-    &[Migration { version: 1, name: "submissions", sql: include_str!("../migrations/0001_submissions.sql") }];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, name: "submissions", sql: include_str!("../migrations/0001_submissions.sql") },
+    Migration { version: 2, name: "deadline link outbox", sql: include_str!("../migrations/0002_deadline_link.sql") },
+];
 
 /// The served form: the generated server behind the auth interceptor.
 pub type Service = InterceptedService<SubmissionsServiceServer<SubmissionsApi>, Authenticator>;
 
-pub fn service(db: &Database, limits: &ServerLimits, auth: Authenticator) -> Service {
-    let api = SubmissionsApi::new(service::Submissions::new(store::Store::new(db)));
+/// Builds the gRPC service, and starts the task that completes linked deadlines in the
+/// deadlines service (it ends when `shutdown` fires).
+pub fn service(
+    db: &Database,
+    limits: &ServerLimits,
+    auth: Authenticator,
+    deadlines: Channel,
+    key: TokenKey,
+    shutdown: Shutdown,
+) -> (Service, Vec<JoinHandle<()>>) {
+    let store = store::Store::new(db);
+    let wake = Arc::new(Notify::new());
+    let link = sync::DeadlineLink::new(store.clone(), deadlines.clone(), SystemToken::new(key, NAME), wake.clone());
+    let tasks = vec![tokio::spawn(link.run(shutdown))];
+    let api = SubmissionsApi::new(service::Submissions::new(store, deadlines, wake));
     let server = SubmissionsServiceServer::new(api)
         .max_decoding_message_size(limits.max_message_bytes)
         .max_encoding_message_size(limits.max_message_bytes);
-    InterceptedService::new(server, auth)
+    (InterceptedService::new(server, auth), tasks)
 }

@@ -1,9 +1,17 @@
 //! The submissions operations, in domain terms.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
+use tokio::sync::Notify;
+use tonic::Code;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
 
 use advocacy_platform::idempotency::{fingerprint, scoped};
-use advocacy_platform::{Caller, Classification};
+use advocacy_platform::{Caller, Classification, FieldViolation};
+use advocacy_proto::v1 as pb;
+use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
 
 use crate::domain::{NewSubmission, Status, Submission};
 use crate::error::SubmissionError;
@@ -12,11 +20,29 @@ use crate::store::{Store, SubmissionQuery};
 #[derive(Debug, Clone)]
 pub struct Submissions {
     store: Store,
+    /// The deadlines service, to check a linked deadline as the caller.
+    deadlines: Channel,
+    /// Wakes the deadline link when a submission is submitted.
+    link_wake: Arc<Notify>,
 }
 
 impl Submissions {
-    pub fn new(store: Store) -> Self {
-        Self { store }
+    pub fn new(store: Store, deadlines: Channel, link_wake: Arc<Notify>) -> Self {
+        Self { store, deadlines, link_wake }
+    }
+
+    /// A linked deadline must exist and be visible to the caller: it is looked up in the
+    /// deadlines service with the caller's own token, so its rights apply, not ours.
+    async fn check_deadline(&self, caller: &Caller, id: &str) -> Result<(), SubmissionError> {
+        let token = caller.bearer().map_err(|s| SubmissionError::Unavailable(s.message().to_owned()))?;
+        let mut client = DeadlinesServiceClient::new(InterceptedService::new(self.deadlines.clone(), token));
+        match client.get_deadline(pb::GetDeadlineRequest { id: id.to_owned() }).await {
+            Ok(_) => Ok(()),
+            Err(s) if matches!(s.code(), Code::NotFound | Code::InvalidArgument) => {
+                Err(FieldViolation::new("deadline_id", "is not a deadline you can see in the deadlines service").into())
+            }
+            Err(s) => Err(SubmissionError::Unavailable(format!("the deadlines service: {}", s.message()))),
+        }
     }
 
     pub async fn create(
@@ -31,9 +57,15 @@ impl Submissions {
         {
             return Err(SubmissionError::NotInCompartment(compartment.clone()));
         }
+        if let Some(deadline) = &new.deadline_id {
+            self.check_deadline(caller, deadline).await?;
+        }
         let fingerprint = fingerprint(&new);
         let submission = Submission::create(uuid::Uuid::now_v7().to_string(), new, &caller.subject, Utc::now())?;
         let stored = self.store.create(&submission, &scoped(caller, request_id), &fingerprint).await?;
+        if stored.completes_deadline() {
+            self.link_wake.notify_one();
+        }
         visible(caller, stored)
     }
 
@@ -74,12 +106,16 @@ impl Submissions {
         }
         let now = Utc::now();
         let next = current.moved_to(status, at.unwrap_or(now), note, &caller.subject, now)?;
-        if !self.store.update(&next, expected_version).await? {
+        let complete_deadline = status == Status::Submitted && next.deadline_id.is_some();
+        if !self.store.update(&next, expected_version, complete_deadline).await? {
             return Err(SubmissionError::Stale {
                 id: id.to_owned(),
                 expected: expected_version,
                 current: expected_version + 1,
             });
+        }
+        if complete_deadline {
+            self.link_wake.notify_one();
         }
         Ok(next)
     }

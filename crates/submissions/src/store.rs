@@ -42,8 +42,8 @@ impl Store {
         let (level, compartment) = s.classification.columns();
         let inserted = sqlx::query(
             "INSERT INTO submissions (id, version, mechanism, kind, country, status, created_at, confidentiality,
-             compartment, request_id, request_fingerprint, snapshot)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (request_id) DO NOTHING",
+             compartment, request_id, request_fingerprint, snapshot, deadline_pending, next_attempt_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $7) ON CONFLICT (request_id) DO NOTHING",
         )
         .bind(&s.id)
         .bind(s.version)
@@ -57,6 +57,7 @@ impl Store {
         .bind(request_id)
         .bind(fingerprint)
         .bind(snapshot(s)?)
+        .bind(i64::from(s.completes_deadline()))
         .execute(&self.db.pool)
         .await?
         .rows_affected();
@@ -81,22 +82,69 @@ impl Store {
         row.map(|r| submission_of(&r)).transpose()
     }
 
-    /// Writes a changed submission if the stored one is still at `expected`.
-    pub async fn update(&self, s: &Submission, expected: i64) -> Result<bool, SubmissionError> {
+    /// Writes a changed submission if the stored one is still at `expected`; with
+    /// `complete_deadline`, its linked deadline is now pending completion (the outbox).
+    pub async fn update(
+        &self,
+        s: &Submission,
+        expected: i64,
+        complete_deadline: bool,
+    ) -> Result<bool, SubmissionError> {
         let mut tx = self.db.begin_write().await?;
         let updated = sqlx::query(
-            "UPDATE submissions SET version = $3, status = $4, snapshot = $5 WHERE id = $1 AND version = $2",
+            "UPDATE submissions SET version = $3, status = $4, snapshot = $5,
+             deadline_pending = CASE WHEN $6 = 1 THEN 1 ELSE deadline_pending END, next_attempt_at = $7
+             WHERE id = $1 AND version = $2",
         )
         .bind(&s.id)
         .bind(expected)
         .bind(s.version)
         .bind(s.status.as_str())
         .bind(snapshot(s)?)
+        .bind(i64::from(complete_deadline))
+        .bind(to_micros(s.updated_at))
         .execute(&mut *tx)
         .await?
         .rows_affected();
         tx.commit().await?;
         Ok(updated == 1)
+    }
+
+    /// Submissions whose linked deadline still has to be completed, due for an attempt.
+    pub async fn pending_deadlines(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<(Submission, i64)>, SubmissionError> {
+        let rows = sqlx::query(
+            "SELECT snapshot, version, attempts FROM submissions WHERE deadline_pending = 1 AND next_attempt_at <= $1
+             ORDER BY next_attempt_at LIMIT $2",
+        )
+        .bind(to_micros(now))
+        .bind(limit as i64)
+        .fetch_all(&self.db.pool)
+        .await?;
+        rows.iter().map(|r| Ok((submission_of(r)?, r.try_get(2)?))).collect()
+    }
+
+    pub async fn deadline_done(&self, id: &str) -> Result<(), SubmissionError> {
+        sqlx::query("UPDATE submissions SET deadline_pending = 0, last_error = '' WHERE id = $1")
+            .bind(id)
+            .execute(&self.db.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn deadline_failed(&self, id: &str, error: &str, retry_at: DateTime<Utc>) -> Result<(), SubmissionError> {
+        sqlx::query(
+            "UPDATE submissions SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(to_micros(retry_at))
+        .bind(error.chars().take(500).collect::<String>())
+        .execute(&self.db.pool)
+        .await?;
+        Ok(())
     }
 
     /// A page of submissions the caller may see, newest first.
