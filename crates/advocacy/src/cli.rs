@@ -35,6 +35,9 @@ pub enum Command {
     /// Record and follow deadlines.
     #[command(subcommand)]
     Deadlines(Box<DeadlinesCommand>),
+    /// Record submissions to UN mechanisms and sanctions regimes, and follow their status.
+    #[command(subcommand)]
+    Submissions(Box<SubmissionsCommand>),
     /// Log and find briefings with governments and multilateral bodies.
     #[command(subcommand)]
     Briefings(Box<BriefingsCommand>),
@@ -204,6 +207,81 @@ pub enum DeadlinesCommand {
         after: i64,
         #[arg(long)]
         follow: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SubmissionsCommand {
+    /// Record a submission (a draft unless --status says otherwise).
+    Add {
+        #[command(flatten)]
+        client: ClientArgs,
+        #[arg(long)]
+        title: String,
+        /// Mechanism or regime code, such as UPR, SR-TORTURE, CRC, SANCTIONS-UK.
+        #[arg(long)]
+        mechanism: String,
+        /// upr-stakeholder-report, special-procedures-communication, call-for-input-answer,
+        /// treaty-body-report, wgeid-petition, sanctions-package or statement.
+        #[arg(long)]
+        kind: String,
+        /// The country concerned (ISO code such as KP).
+        #[arg(long)]
+        country: String,
+        /// A partner organisation of a joint submission; repeat for several.
+        #[arg(long = "partner")]
+        partners: Vec<String>,
+        /// The deadline it answers (see `advocacy deadlines list`); submitting completes it.
+        #[arg(long)]
+        deadline: Option<String>,
+        /// Where the document is.
+        #[arg(long)]
+        url: Option<String>,
+        /// The document file: its SHA-256 is recorded, so what was sent can be proven later.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// Number of words, checked against the mechanism's rule (UPR: 2,815 alone).
+        #[arg(long, default_value_t = 0)]
+        words: i32,
+        #[arg(long = "theme")]
+        themes: Vec<String>,
+        /// draft (default) or submitted, if it has already gone.
+        #[arg(long)]
+        status: Option<String>,
+        /// Restrict to a compartment. Sanctions packages are restricted to "sanctions" anyway.
+        #[arg(long)]
+        restricted: Option<String>,
+    },
+    /// List submissions, newest first.
+    List {
+        #[command(flatten)]
+        client: ClientArgs,
+        #[arg(long)]
+        mechanism: Option<String>,
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        country: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Show one submission with its history.
+    Show {
+        #[command(flatten)]
+        client: ClientArgs,
+        id: String,
+    },
+    /// Record a step: submitted, acknowledged, published, cited or withdrawn.
+    Status {
+        #[command(flatten)]
+        client: ClientArgs,
+        id: String,
+        status: String,
+        /// When it happened, "2027-03-29T10:00:00Z"; default now.
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(long, default_value = "")]
+        note: String,
     },
 }
 

@@ -245,3 +245,95 @@ async fn a_spreadsheet_of_briefings_is_imported_whole_or_not_at_all() {
     );
     system.stop().await.expect("stop");
 }
+
+#[tokio::test]
+async fn staff_record_a_submission_with_its_document_and_submitting_it_completes_its_deadline() {
+    let (cli, system, dir) = Cli::with_server().await;
+    let added = cli
+        .ok(&[
+            "deadlines",
+            "add",
+            "--json",
+            "--title",
+            "UPR cut-off",
+            "--mechanism",
+            "UPR",
+            "--kind",
+            "upr-stakeholder-submission",
+            "--due",
+            "2027-03-29 12:00",
+        ])
+        .await;
+    let deadline_id =
+        serde_json::from_str::<serde_json::Value>(&added).expect("json")["id"].as_str().expect("id").to_owned();
+    let document = dir.path().join("report.pdf");
+    std::fs::write(&document, b"the report as sent").expect("write");
+
+    let too_long = cli
+        .run(&[
+            "submissions",
+            "add",
+            "--title",
+            "UPR report",
+            "--mechanism",
+            "UPR",
+            "--kind",
+            "upr-stakeholder-report",
+            "--country",
+            "KP",
+            "--words",
+            "3000",
+        ])
+        .await;
+    assert!(
+        String::from_utf8_lossy(&too_long.stderr).contains("word_count: 3000 words"),
+        "{}",
+        String::from_utf8_lossy(&too_long.stderr)
+    );
+
+    let created = cli
+        .ok(&[
+            "submissions",
+            "add",
+            "--json",
+            "--title",
+            "UPR report: the penal system",
+            "--mechanism",
+            "UPR",
+            "--kind",
+            "upr-stakeholder-report",
+            "--country",
+            "KP",
+            "--words",
+            "2700",
+            "--deadline",
+            &deadline_id,
+            "--file",
+            document.to_str().expect("path"),
+        ])
+        .await;
+    let submission: serde_json::Value = serde_json::from_str(&created).expect("json");
+    let expected: String = {
+        use sha2::Digest;
+        sha2::Sha256::digest(b"the report as sent").iter().map(|b| format!("{b:02x}")).collect()
+    };
+    assert_eq!(submission["document_sha256"], expected.as_str(), "what was sent can be proven later");
+    let id = submission["id"].as_str().expect("id").to_owned();
+
+    let submitted = cli.ok(&["submissions", "status", &id, "submitted", "--json"]).await;
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&submitted).expect("json")["status"], "submitted");
+    let listed = cli.ok(&["submissions", "list", "--status", "submitted"]).await;
+    assert!(listed.contains("UPR report: the penal system"), "{listed}");
+
+    let mut done = false;
+    for _ in 0..100 {
+        let shown = cli.ok(&["deadlines", "show", &deadline_id, "--json"]).await;
+        if serde_json::from_str::<serde_json::Value>(&shown).expect("json")["status"] == "completed" {
+            done = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(done, "submitting completed the deadline");
+    system.stop().await.expect("stop");
+}

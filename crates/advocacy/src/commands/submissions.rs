@@ -1,0 +1,171 @@
+//! `advocacy submissions ...`: record what went to which mechanism, and each step after.
+
+use anyhow::{Context, bail};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use advocacy_platform::Config;
+use advocacy_proto::v1 as pb;
+use advocacy_proto::v1::submissions_service_client::SubmissionsServiceClient;
+
+use super::{channel, explain, parse_instant, request_id};
+use crate::cli::SubmissionsCommand;
+use crate::output::{Table, print_record};
+
+pub async fn run(config: &Config, command: SubmissionsCommand) -> anyhow::Result<()> {
+    match command {
+        SubmissionsCommand::Add {
+            client,
+            title,
+            mechanism,
+            kind,
+            country,
+            partners,
+            deadline,
+            url,
+            file,
+            words,
+            themes,
+            status,
+            restricted,
+        } => {
+            let document_sha256 = match file {
+                Some(path) => {
+                    let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+                    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+                }
+                None => String::new(),
+            };
+            let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
+            let request = pb::CreateSubmissionRequest {
+                request_id: request_id(),
+                title,
+                mechanism,
+                kind: submission_kind(&kind)?.into(),
+                country,
+                partners,
+                deadline_id: deadline.unwrap_or_default(),
+                document_url: url.unwrap_or_default(),
+                document_sha256,
+                word_count: words,
+                themes,
+                evidence: vec![],
+                classification: restricted.map(|compartment| pb::Classification {
+                    level: pb::Confidentiality::Restricted.into(),
+                    compartment,
+                }),
+                status: status.map(|s| submission_status(&s)).transpose()?.map(i32::from).unwrap_or_default(),
+            };
+            let s = c.create_submission(request).await.map_err(explain)?.into_inner();
+            print_record(&submission_json(&s), client.json);
+        }
+        SubmissionsCommand::List { client, mechanism, status, country, limit } => {
+            let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
+            let mut request = pb::ListSubmissionsRequest {
+                mechanism: mechanism.unwrap_or_default(),
+                status: status.map(|s| submission_status(&s)).transpose()?.map(i32::from).unwrap_or_default(),
+                country: country.unwrap_or_default(),
+                page_size: limit.clamp(1, 500) as i32,
+                ..Default::default()
+            };
+            let mut all = Vec::new();
+            loop {
+                let page = c.list_submissions(request.clone()).await.map_err(explain)?.into_inner();
+                all.extend(page.submissions);
+                if page.next_page_token.is_empty() || all.len() >= limit {
+                    break;
+                }
+                request.page_token = page.next_page_token;
+            }
+            all.truncate(limit);
+            if client.json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&all.iter().map(submission_json).collect::<Vec<_>>())
+                        .unwrap_or_default()
+                );
+            } else {
+                let mut table = Table::new(&["MECHANISM", "COUNTRY", "STATUS", "TITLE", "ID"]);
+                for s in &all {
+                    table.row(vec![
+                        s.mechanism.clone(),
+                        s.country.clone(),
+                        status_word(s.status),
+                        s.title.chars().take(60).collect(),
+                        s.id.clone(),
+                    ]);
+                }
+                table.print();
+            }
+        }
+        SubmissionsCommand::Show { client, id } => {
+            let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
+            let s = c.get_submission(pb::GetSubmissionRequest { id }).await.map_err(explain)?.into_inner();
+            print_record(&submission_json(&s), client.json);
+        }
+        SubmissionsCommand::Status { client, id, status, at, note } => {
+            let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
+            let current =
+                c.get_submission(pb::GetSubmissionRequest { id: id.clone() }).await.map_err(explain)?.into_inner();
+            let request = pb::RecordSubmissionStatusRequest {
+                request_id: request_id(),
+                id,
+                expected_version: current.version,
+                status: submission_status(&status)?.into(),
+                at: at.map(|a| parse_instant("at", &a)).transpose()?,
+                note,
+            };
+            let s = c.record_submission_status(request).await.map_err(explain)?.into_inner();
+            print_record(&submission_json(&s), client.json);
+        }
+    }
+    Ok(())
+}
+
+fn submission_kind(text: &str) -> anyhow::Result<pb::SubmissionKind> {
+    use pb::SubmissionKind as K;
+    Ok(match text.trim().to_lowercase().replace('_', "-").as_str() {
+        "upr-stakeholder-report" => K::UprStakeholderReport,
+        "special-procedures-communication" => K::SpecialProceduresCommunication,
+        "call-for-input-answer" => K::CallForInputAnswer,
+        "treaty-body-report" => K::TreatyBodyReport,
+        "wgeid-petition" => K::WgeidPetition,
+        "sanctions-package" => K::SanctionsPackage,
+        "statement" => K::Statement,
+        other => bail!(
+            "--kind: {other:?} is not one of upr-stakeholder-report, special-procedures-communication, call-for-input-answer, treaty-body-report, wgeid-petition, sanctions-package, statement"
+        ),
+    })
+}
+
+fn submission_status(text: &str) -> anyhow::Result<pb::SubmissionStatus> {
+    use pb::SubmissionStatus as S;
+    Ok(match text.trim().to_lowercase().as_str() {
+        "draft" => S::Draft,
+        "submitted" => S::Submitted,
+        "acknowledged" => S::Acknowledged,
+        "published" => S::Published,
+        "cited" => S::Cited,
+        "withdrawn" => S::Withdrawn,
+        other => bail!("{other:?} is not one of draft, submitted, acknowledged, published, cited, withdrawn"),
+    })
+}
+
+fn status_word(status: i32) -> String {
+    pb::SubmissionStatus::try_from(status)
+        .map(|s| s.as_str_name().trim_start_matches("SUBMISSION_STATUS_").to_lowercase())
+        .unwrap_or_default()
+}
+
+fn submission_json(s: &pb::Submission) -> serde_json::Value {
+    json!({
+        "id": s.id, "version": s.version, "title": s.title, "mechanism": s.mechanism,
+        "kind": pb::SubmissionKind::try_from(s.kind).map(|k| k.as_str_name().trim_start_matches("SUBMISSION_KIND_").to_lowercase().replace('_', "-")).unwrap_or_default(),
+        "country": s.country, "partners": s.partners, "status": status_word(s.status),
+        "history": s.history.iter().map(|h| format!("{} {} by {}", status_word(h.status), h.at.as_ref().and_then(|t| chrono::DateTime::from_timestamp(t.seconds, 0)).map(|t| t.to_rfc3339()).unwrap_or_default(), h.by)).collect::<Vec<_>>(),
+        "deadline_id": s.deadline_id, "document_url": s.document_url, "document_sha256": s.document_sha256,
+        "word_count": s.word_count,
+        "word_rule": s.word_rule.map(|w| format!("{} words at most{}{}", w.limit, if w.hard { " (enforced)" } else { " (guidance)" }, if w.exceeded { ", exceeded" } else { "" })),
+        "themes": s.themes,
+    })
+}
