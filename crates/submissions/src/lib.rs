@@ -7,6 +7,7 @@
 //! Resolutions, amendments and publications come next.
 
 pub mod api;
+pub mod compare;
 pub mod domain;
 pub mod error;
 pub mod service;
