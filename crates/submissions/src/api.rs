@@ -11,19 +11,25 @@ use advocacy_platform::{Caller, Classification, FieldViolation, FieldViolations}
 use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::submissions_service_server::SubmissionsService;
 
+use crate::domain::compare::{Comparison, Op};
+use crate::domain::resolutions::{
+    self as res, Amendment, AmendmentStatus, NewAmendment, NewResolution, ParagraphKind, Resolution, ResolutionState,
+    Vote,
+};
 use crate::domain::{self, Kind, NewSubmission, Status as SubmissionStatus, Submission};
 use crate::error::SubmissionError;
-use crate::service::Submissions;
+use crate::service::{Resolutions, Submissions};
 use crate::store::SubmissionQuery;
 
 #[derive(Debug, Clone)]
 pub struct SubmissionsApi {
     submissions: Submissions,
+    resolutions: Resolutions,
 }
 
 impl SubmissionsApi {
-    pub fn new(submissions: Submissions) -> Self {
-        Self { submissions }
+    pub fn new(submissions: Submissions, resolutions: Resolutions) -> Self {
+        Self { submissions, resolutions }
     }
 }
 
@@ -112,11 +118,7 @@ impl SubmissionsService for SubmissionsApi {
         let mut v = FieldViolations::new();
         let request_id = v.check(limits::request_id("request_id", &r.request_id));
         let id = v.check(parse_id("id", &r.id));
-        let version = v.check(if r.expected_version < 1 {
-            Err(FieldViolation::new("expected_version", "is required: send the version you read"))
-        } else {
-            Ok(r.expected_version)
-        });
+        let version = v.check(parse_version(r.expected_version));
         let new_status = v.check(status_of("status", r.status));
         let at = v.check(optional_timestamp("at", r.at.as_ref()));
         let note = v.check(limits::optional_line("note", &r.note, 1_000));
@@ -125,6 +127,159 @@ impl SubmissionsService for SubmissionsApi {
         let submission =
             self.submissions.record_status(&caller, &id, version, new_status, at, note).await.map_err(status)?;
         Ok(Response::new(to_proto(&submission)))
+    }
+
+    async fn create_resolution(
+        &self,
+        request: Request<pb::CreateResolutionRequest>,
+    ) -> Result<Response<pb::Resolution>, Status> {
+        let caller = Caller::of(&request)?;
+        let r = request.get_ref();
+        let mut v = FieldViolations::new();
+        let request_id = v.check(limits::request_id("request_id", &r.request_id));
+        let body = v.check(parse_body(&r.body));
+        let session = v.check(limits::required_line("session", &r.session, 50));
+        let title = v.check(limits::required_line("title", &r.title, domain::MAX_TITLE_CHARS));
+        let symbol = v.check(limits::optional_line("symbol", &r.symbol, 60));
+        let ((((request_id, body), session), title), symbol) =
+            checked(v, request_id.zip(body).zip(session).zip(title).zip(symbol))?;
+        let resolution = self
+            .resolutions
+            .create(&caller, &request_id, NewResolution { body, session, title, symbol })
+            .await
+            .map_err(status)?;
+        Ok(Response::new(resolution_to_proto(&resolution)))
+    }
+
+    async fn get_resolution(
+        &self,
+        request: Request<pb::GetResolutionRequest>,
+    ) -> Result<Response<pb::Resolution>, Status> {
+        let id = parse_id("id", &request.get_ref().id).map_err(|v| status(v.into()))?;
+        let resolution = self.resolutions.get(&id).await.map_err(status)?;
+        Ok(Response::new(resolution_to_proto(&resolution)))
+    }
+
+    async fn list_resolutions(
+        &self,
+        request: Request<pb::ListResolutionsRequest>,
+    ) -> Result<Response<pb::ListResolutionsResponse>, Status> {
+        let r = request.get_ref();
+        let mut v = FieldViolations::new();
+        let body = if r.body.trim().is_empty() { Some(None) } else { v.check(parse_body(&r.body)).map(Some) };
+        let session = v.check(limits::optional_line("session", &r.session, 50)).map(|s| (!s.is_empty()).then_some(s));
+        let (body, session) = checked(v, body.zip(session))?;
+        let found = self.resolutions.list(body.as_deref(), session.as_deref()).await.map_err(status)?;
+        Ok(Response::new(pb::ListResolutionsResponse { resolutions: found.iter().map(resolution_to_proto).collect() }))
+    }
+
+    async fn record_resolution_state(
+        &self,
+        request: Request<pb::RecordResolutionStateRequest>,
+    ) -> Result<Response<pb::Resolution>, Status> {
+        let caller = Caller::of(&request)?;
+        let r = request.get_ref();
+        let mut v = FieldViolations::new();
+        let request_id = v.check(limits::request_id("request_id", &r.request_id));
+        let id = v.check(parse_id("id", &r.id));
+        let version = v.check(parse_version(r.expected_version));
+        let state = v.check(resolution_state_of(r.state));
+        let adopted_on = v.check(optional_timestamp("adopted_on", r.adopted_on.as_ref()));
+        let vote = v.check(parse_vote(r.vote.as_ref()));
+        let (((((_, id), version), state), adopted_on), vote) =
+            checked(v, request_id.zip(id).zip(version).zip(state).zip(adopted_on).zip(vote))?;
+        let resolution =
+            self.resolutions.record_state(&caller, &id, version, state, adopted_on, vote).await.map_err(status)?;
+        Ok(Response::new(resolution_to_proto(&resolution)))
+    }
+
+    async fn propose_amendment(
+        &self,
+        request: Request<pb::ProposeAmendmentRequest>,
+    ) -> Result<Response<pb::Amendment>, Status> {
+        let caller = Caller::of(&request)?;
+        let r = request.get_ref();
+        let mut v = FieldViolations::new();
+        let request_id = v.check(limits::request_id("request_id", &r.request_id));
+        let resolution_id = v.check(parse_id("resolution_id", &r.resolution_id));
+        let paragraph_kind = v.check(paragraph_kind_of(r.paragraph_kind));
+        let paragraph_number = v.check(if (1..=500).contains(&r.paragraph_number) {
+            Ok(r.paragraph_number as u32)
+        } else {
+            Err(FieldViolation::new("paragraph_number", "must be 1 to 500"))
+        });
+        let proposed_text = v.check(required_text("proposed_text", &r.proposed_text));
+        let rationale = v.check(limits::optional_text("rationale", &r.rationale, res::MAX_TEXT_CHARS));
+        let evidence = v.check(lines("evidence", &r.evidence, 100));
+        let lobbied = v.check(lines("lobbied", &r.lobbied, 20).and_then(|codes| {
+            for (i, code) in codes.iter().enumerate() {
+                if advocacy_catalog::actor(code).is_none() {
+                    return Err(FieldViolation::new(
+                        format!("lobbied[{i}]"),
+                        format!("{code:.20} is not a country or body code of the catalog"),
+                    ));
+                }
+            }
+            Ok(codes)
+        }));
+        let classification =
+            v.check(Classification::parse("classification", r.classification.as_ref(), Classification::Internal));
+        v.into_result().map_err(|e| status(e.into()))?;
+        let parsed = (|| {
+            let new = NewAmendment {
+                resolution_id: resolution_id?,
+                paragraph_kind: paragraph_kind?,
+                paragraph_number: paragraph_number?,
+                proposed_text: proposed_text?,
+                rationale: rationale?,
+                evidence: evidence?,
+                lobbied: lobbied?,
+                classification: classification?,
+            };
+            Some((request_id?, new))
+        })();
+        let (request_id, new) = parsed.ok_or_else(|| status(FieldViolation::new("request", "incomplete").into()))?;
+        let amendment = self.resolutions.propose(&caller, &request_id, new).await.map_err(status)?;
+        Ok(Response::new(amendment_to_proto(&amendment)))
+    }
+
+    async fn get_amendment(
+        &self,
+        request: Request<pb::GetAmendmentRequest>,
+    ) -> Result<Response<pb::Amendment>, Status> {
+        let caller = Caller::of(&request)?;
+        let id = parse_id("id", &request.get_ref().id).map_err(|v| status(v.into()))?;
+        let amendment = self.resolutions.amendment(&caller, &id).await.map_err(status)?;
+        Ok(Response::new(amendment_to_proto(&amendment)))
+    }
+
+    async fn list_amendments(
+        &self,
+        request: Request<pb::ListAmendmentsRequest>,
+    ) -> Result<Response<pb::ListAmendmentsResponse>, Status> {
+        let caller = Caller::of(&request)?;
+        let id = parse_id("resolution_id", &request.get_ref().resolution_id).map_err(|v| status(v.into()))?;
+        let found = self.resolutions.amendments(&caller, &id).await.map_err(status)?;
+        Ok(Response::new(pb::ListAmendmentsResponse { amendments: found.iter().map(amendment_to_proto).collect() }))
+    }
+
+    async fn record_amendment_outcome(
+        &self,
+        request: Request<pb::RecordAmendmentOutcomeRequest>,
+    ) -> Result<Response<pb::Amendment>, Status> {
+        let caller = Caller::of(&request)?;
+        let r = request.get_ref();
+        let mut v = FieldViolations::new();
+        let request_id = v.check(limits::request_id("request_id", &r.request_id));
+        let id = v.check(parse_id("id", &r.id));
+        let version = v.check(parse_version(r.expected_version));
+        let outcome = v.check(amendment_status_of(r.status));
+        let adopted_text = v.check(limits::optional_text("adopted_text", &r.adopted_text, res::MAX_TEXT_CHARS));
+        let ((((_, id), version), outcome), adopted_text) =
+            checked(v, request_id.zip(id).zip(version).zip(outcome).zip(adopted_text))?;
+        let amendment =
+            self.resolutions.record_outcome(&caller, &id, version, outcome, adopted_text).await.map_err(status)?;
+        Ok(Response::new(amendment_to_proto(&amendment)))
     }
 }
 
@@ -311,6 +466,168 @@ pub fn to_proto(s: &Submission) -> pb::Submission {
             created_at: Some(to_timestamp(s.created_at)),
             updated_by: s.updated_by.clone(),
             updated_at: Some(to_timestamp(s.updated_at)),
+        }),
+    }
+}
+
+fn parse_version(version: i64) -> Result<i64, FieldViolation> {
+    if version < 1 {
+        return Err(FieldViolation::new("expected_version", "is required: send the version you read"));
+    }
+    Ok(version)
+}
+
+/// A body of the catalog (UN-HRC, EU-EP) or a country, for its national parliament.
+fn parse_body(code: &str) -> Result<String, FieldViolation> {
+    let code = code.trim();
+    advocacy_catalog::actor(code).map(|_| code.to_owned()).ok_or_else(|| {
+        FieldViolation::new(
+            "body",
+            format!("{code:.20} is neither a body code of the catalog (UN-HRC, UN-GA3, EU-EP) nor a country code"),
+        )
+    })
+}
+
+fn required_text(field: &str, value: &str) -> Result<String, FieldViolation> {
+    let text = limits::optional_text(field, value, res::MAX_TEXT_CHARS)?;
+    if text.is_empty() { Err(FieldViolation::new(field, "is required")) } else { Ok(text) }
+}
+
+fn parse_vote(vote: Option<&pb::Vote>) -> Result<Option<Vote>, FieldViolation> {
+    let Some(v) = vote else { return Ok(None) };
+    let count = |n: i32, field: &str| {
+        u32::try_from(n).ok().filter(|n| *n <= 1_000).ok_or_else(|| FieldViolation::new(field, "must be 0 to 1,000"))
+    };
+    Ok(Some(Vote {
+        yes: count(v.yes, "vote.yes")?,
+        no: count(v.no, "vote.no")?,
+        abstain: count(v.abstain, "vote.abstain")?,
+        without_vote: v.without_vote,
+    }))
+}
+
+fn resolution_state_of(value: i32) -> Result<ResolutionState, FieldViolation> {
+    use pb::ResolutionState as S;
+    Ok(match S::try_from(value) {
+        Ok(S::Draft) => ResolutionState::Draft,
+        Ok(S::Tabled) => ResolutionState::Tabled,
+        Ok(S::Adopted) => ResolutionState::Adopted,
+        Ok(S::Rejected) => ResolutionState::Rejected,
+        Ok(S::Unspecified) => return Err(FieldViolation::new("state", "is required")),
+        Err(_) => return Err(FieldViolation::new("state", format!("{value} is not a resolution state"))),
+    })
+}
+
+fn paragraph_kind_of(value: i32) -> Result<ParagraphKind, FieldViolation> {
+    match pb::ParagraphKind::try_from(value) {
+        Ok(pb::ParagraphKind::Preambular) => Ok(ParagraphKind::Preambular),
+        Ok(pb::ParagraphKind::Operative) => Ok(ParagraphKind::Operative),
+        Ok(pb::ParagraphKind::Unspecified) => {
+            Err(FieldViolation::new("paragraph_kind", "is required: preambular or operative"))
+        }
+        Err(_) => Err(FieldViolation::new("paragraph_kind", format!("{value} is not a paragraph kind"))),
+    }
+}
+
+fn amendment_status_of(value: i32) -> Result<AmendmentStatus, FieldViolation> {
+    use pb::AmendmentStatus as S;
+    Ok(match S::try_from(value) {
+        Ok(S::Proposed) => AmendmentStatus::Proposed,
+        Ok(S::Tabled) => AmendmentStatus::Tabled,
+        Ok(S::Adopted) => AmendmentStatus::Adopted,
+        Ok(S::AdoptedInPart) => AmendmentStatus::AdoptedInPart,
+        Ok(S::Rejected) => AmendmentStatus::Rejected,
+        Ok(S::Withdrawn) => AmendmentStatus::Withdrawn,
+        Ok(S::Unspecified) => return Err(FieldViolation::new("status", "is required")),
+        Err(_) => return Err(FieldViolation::new("status", format!("{value} is not an amendment status"))),
+    })
+}
+
+fn resolution_to_proto(r: &Resolution) -> pb::Resolution {
+    let state = match r.state {
+        ResolutionState::Draft => pb::ResolutionState::Draft,
+        ResolutionState::Tabled => pb::ResolutionState::Tabled,
+        ResolutionState::Adopted => pb::ResolutionState::Adopted,
+        ResolutionState::Rejected => pb::ResolutionState::Rejected,
+    };
+    pb::Resolution {
+        id: r.id.clone(),
+        version: r.version,
+        body: r.body.clone(),
+        session: r.session.clone(),
+        title: r.title.clone(),
+        symbol: r.symbol.clone(),
+        state: state.into(),
+        adopted_on: r.adopted_on.map(to_timestamp),
+        vote: r.vote.map(|v| pb::Vote {
+            yes: v.yes as i32,
+            no: v.no as i32,
+            abstain: v.abstain as i32,
+            without_vote: v.without_vote,
+        }),
+        stamp: Some(pb::Stamp {
+            created_by: r.created_by.clone(),
+            created_at: Some(to_timestamp(r.created_at)),
+            updated_by: r.updated_by.clone(),
+            updated_at: Some(to_timestamp(r.updated_at)),
+        }),
+    }
+}
+
+fn comparison_to_proto(c: &Comparison) -> pb::Comparison {
+    pb::Comparison {
+        proposed_words: c.proposed_words as i32,
+        kept_words: c.kept_words as i32,
+        kept_percent: c.kept_percent as i32,
+        segments: c
+            .segments
+            .iter()
+            .map(|s| pb::TextSegment {
+                op: match s.op {
+                    Op::Kept => pb::SegmentOp::Kept,
+                    Op::Dropped => pb::SegmentOp::Dropped,
+                    Op::Added => pb::SegmentOp::Added,
+                }
+                .into(),
+                text: s.text.clone(),
+            })
+            .collect(),
+    }
+}
+
+fn amendment_to_proto(a: &Amendment) -> pb::Amendment {
+    use pb::AmendmentStatus as S;
+    let state = match a.status {
+        AmendmentStatus::Proposed => S::Proposed,
+        AmendmentStatus::Tabled => S::Tabled,
+        AmendmentStatus::Adopted => S::Adopted,
+        AmendmentStatus::AdoptedInPart => S::AdoptedInPart,
+        AmendmentStatus::Rejected => S::Rejected,
+        AmendmentStatus::Withdrawn => S::Withdrawn,
+    };
+    pb::Amendment {
+        id: a.id.clone(),
+        version: a.version,
+        resolution_id: a.resolution_id.clone(),
+        paragraph_kind: match a.paragraph_kind {
+            ParagraphKind::Preambular => pb::ParagraphKind::Preambular,
+            ParagraphKind::Operative => pb::ParagraphKind::Operative,
+        }
+        .into(),
+        paragraph_number: a.paragraph_number as i32,
+        proposed_text: a.proposed_text.clone(),
+        rationale: a.rationale.clone(),
+        evidence: a.evidence.clone(),
+        lobbied: a.lobbied.clone(),
+        status: state.into(),
+        adopted_text: a.adopted_text.clone(),
+        comparison: a.comparison.as_ref().map(comparison_to_proto),
+        classification: Some(a.classification.to_proto()),
+        stamp: Some(pb::Stamp {
+            created_by: a.created_by.clone(),
+            created_at: Some(to_timestamp(a.created_at)),
+            updated_by: a.updated_by.clone(),
+            updated_at: Some(to_timestamp(a.updated_at)),
         }),
     }
 }

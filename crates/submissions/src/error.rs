@@ -47,7 +47,8 @@ impl From<RuleError> for SubmissionError {
         match e {
             RuleError::TooLong { .. } => FieldViolation::new("word_count", e.to_string()).into(),
             RuleError::InFuture | RuleError::BeforeLast(_) => FieldViolation::new("at", e.to_string()).into(),
-            RuleError::Transition { .. } => SubmissionError::Rule(e),
+            RuleError::AdoptedTextMissing => FieldViolation::new("adopted_text", e.to_string()).into(),
+            RuleError::Transition { .. } | RuleError::Stage { .. } => SubmissionError::Rule(e),
         }
     }
 }

@@ -7,7 +7,6 @@
 //! Resolutions, amendments and publications come next.
 
 pub mod api;
-pub mod compare;
 pub mod domain;
 pub mod error;
 pub mod service;
@@ -35,6 +34,11 @@ pub const NAME: &str = "submissions";
 pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, name: "submissions", sql: include_str!("../migrations/0001_submissions.sql") },
     Migration { version: 2, name: "deadline link outbox", sql: include_str!("../migrations/0002_deadline_link.sql") },
+    Migration {
+        version: 3,
+        name: "resolutions and amendments",
+        sql: include_str!("../migrations/0003_resolutions.sql"),
+    },
 ];
 
 /// The served form: the generated server behind the auth interceptor.
@@ -54,7 +58,8 @@ pub fn service(
     let wake = Arc::new(Notify::new());
     let link = sync::DeadlineLink::new(store.clone(), deadlines.clone(), SystemToken::new(key, NAME), wake.clone());
     let tasks = vec![tokio::spawn(link.run(shutdown))];
-    let api = SubmissionsApi::new(service::Submissions::new(store, deadlines, wake));
+    let resolutions = service::Resolutions::new(store::ResolutionStore::new(db));
+    let api = SubmissionsApi::new(service::Submissions::new(store, deadlines, wake), resolutions);
     let server = SubmissionsServiceServer::new(api)
         .max_decoding_message_size(limits.max_message_bytes)
         .max_encoding_message_size(limits.max_message_bytes);

@@ -13,9 +13,12 @@ use advocacy_platform::{Caller, Classification, FieldViolation};
 use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
 
+use crate::domain::resolutions::{
+    Amendment, AmendmentStatus, NewAmendment, NewResolution, Resolution, ResolutionState, Vote,
+};
 use crate::domain::{NewSubmission, Status, Submission};
 use crate::error::SubmissionError;
-use crate::store::{Store, SubmissionQuery};
+use crate::store::{ResolutionStore, Store, SubmissionQuery};
 
 #[derive(Debug, Clone)]
 pub struct Submissions {
@@ -134,4 +137,134 @@ fn visible(caller: &Caller, s: Submission) -> Result<Submission, SubmissionError
 
 fn audit_read(caller: &Caller, s: &Submission) {
     tracing::info!(target: "audit", actor = %caller.subject, submission = %s.id, "read of a restricted submission");
+}
+
+/// Resolutions and the amendments we propose to them.
+#[derive(Debug, Clone)]
+pub struct Resolutions {
+    store: ResolutionStore,
+}
+
+impl Resolutions {
+    pub fn new(store: ResolutionStore) -> Self {
+        Self { store }
+    }
+
+    pub async fn create(
+        &self,
+        caller: &Caller,
+        request_id: &str,
+        new: NewResolution,
+    ) -> Result<Resolution, SubmissionError> {
+        let resolution = Resolution::create(uuid::Uuid::now_v7().to_string(), new, &caller.subject, Utc::now());
+        self.store.create_resolution(&resolution, &scoped(caller, request_id)).await
+    }
+
+    pub async fn get(&self, id: &str) -> Result<Resolution, SubmissionError> {
+        self.store.resolution(id).await?.ok_or_else(|| SubmissionError::NotFound(format!("resolution {id}")))
+    }
+
+    pub async fn list(&self, body: Option<&str>, session: Option<&str>) -> Result<Vec<Resolution>, SubmissionError> {
+        self.store.resolutions(body, session).await
+    }
+
+    pub async fn record_state(
+        &self,
+        caller: &Caller,
+        id: &str,
+        expected_version: i64,
+        state: ResolutionState,
+        adopted_on: Option<DateTime<Utc>>,
+        vote: Option<Vote>,
+    ) -> Result<Resolution, SubmissionError> {
+        let current = self.get(id).await?;
+        if current.state == state && current.version == expected_version + 1 {
+            return Ok(current); // a retry of the change just made
+        }
+        if current.version != expected_version {
+            return Err(SubmissionError::Stale {
+                id: id.to_owned(),
+                expected: expected_version,
+                current: current.version,
+            });
+        }
+        let next = current.moved_to(state, adopted_on, vote, &caller.subject, Utc::now())?;
+        if !self.store.update_resolution(&next, expected_version).await? {
+            return Err(SubmissionError::Stale {
+                id: id.to_owned(),
+                expected: expected_version,
+                current: expected_version + 1,
+            });
+        }
+        Ok(next)
+    }
+
+    pub async fn propose(
+        &self,
+        caller: &Caller,
+        request_id: &str,
+        new: NewAmendment,
+    ) -> Result<Amendment, SubmissionError> {
+        if let Classification::Restricted { compartment } = &new.classification
+            && !caller.may_read_compartment(compartment)
+        {
+            return Err(SubmissionError::NotInCompartment(compartment.clone()));
+        }
+        if self.store.resolution(&new.resolution_id).await?.is_none() {
+            return Err(FieldViolation::new("resolution_id", "is not a resolution of the registry").into());
+        }
+        let amendment = Amendment::propose(uuid::Uuid::now_v7().to_string(), new, &caller.subject, Utc::now());
+        let stored = self.store.create_amendment(&amendment, &scoped(caller, request_id)).await?;
+        amendment_visible(caller, stored)
+    }
+
+    pub async fn amendment(&self, caller: &Caller, id: &str) -> Result<Amendment, SubmissionError> {
+        let found =
+            self.store.amendment(id).await?.ok_or_else(|| SubmissionError::NotFound(format!("amendment {id}")))?;
+        amendment_visible(caller, found)
+    }
+
+    pub async fn amendments(&self, caller: &Caller, resolution_id: &str) -> Result<Vec<Amendment>, SubmissionError> {
+        self.get(resolution_id).await?;
+        self.store.amendments(caller, resolution_id).await
+    }
+
+    pub async fn record_outcome(
+        &self,
+        caller: &Caller,
+        id: &str,
+        expected_version: i64,
+        status: AmendmentStatus,
+        adopted_text: String,
+    ) -> Result<Amendment, SubmissionError> {
+        let current = self.amendment(caller, id).await?;
+        if current.status == status && current.version == expected_version + 1 {
+            return Ok(current); // a retry of the change just made
+        }
+        if current.version != expected_version {
+            return Err(SubmissionError::Stale {
+                id: id.to_owned(),
+                expected: expected_version,
+                current: current.version,
+            });
+        }
+        let next = current.with_outcome(status, adopted_text, &caller.subject, Utc::now())?;
+        if !self.store.update_amendment(&next, expected_version).await? {
+            return Err(SubmissionError::Stale {
+                id: id.to_owned(),
+                expected: expected_version,
+                current: expected_version + 1,
+            });
+        }
+        Ok(next)
+    }
+}
+
+/// Restricted amendments (quiet diplomacy) look absent to callers without the compartment.
+fn amendment_visible(caller: &Caller, a: Amendment) -> Result<Amendment, SubmissionError> {
+    if a.classification.visible_to(caller) {
+        Ok(a)
+    } else {
+        Err(SubmissionError::NotFound(format!("amendment {}", a.id)))
+    }
 }

@@ -7,6 +7,7 @@ use advocacy_platform::db::Sql;
 use advocacy_platform::time::to_micros;
 use advocacy_platform::{Caller, Database};
 
+use crate::domain::resolutions::{Amendment, Resolution};
 use crate::domain::{Kind, Status, Submission};
 use crate::error::SubmissionError;
 
@@ -181,4 +182,156 @@ fn submission_of(row: &AnyRow) -> Result<Submission, SubmissionError> {
     let mut s: Submission = serde_json::from_str(&text).map_err(|e| SubmissionError::Corrupt(e.to_string()))?;
     s.version = row.try_get(1)?;
     Ok(s)
+}
+
+/// Resolutions and amendments: stored whole as snapshots, each created once per request
+/// id, updated only at the version read.
+#[derive(Debug, Clone)]
+pub struct ResolutionStore {
+    db: Database,
+}
+
+/// What a snapshot table's create found: the new record, or the one a request id made.
+async fn create_once<T: serde::Serialize + serde::de::DeserializeOwned + Clone>(
+    db: &Database,
+    insert: sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments>,
+    table: &'static str,
+    request_id: &str,
+    record: &T,
+) -> Result<T, SubmissionError> {
+    if insert.execute(&db.pool).await?.rows_affected() == 1 {
+        return Ok(record.clone());
+    }
+    // Only the fixed table name is spliced in; the request id is bound.
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT snapshot, version FROM {table} WHERE request_id = $1")))
+        .bind(request_id)
+        .fetch_one(&db.pool)
+        .await?;
+    parse_versioned(&row)
+}
+
+fn parse_versioned<T: serde::de::DeserializeOwned>(row: &AnyRow) -> Result<T, SubmissionError> {
+    let text: String = row.try_get(0)?;
+    let mut value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| SubmissionError::Corrupt(e.to_string()))?;
+    value["version"] = serde_json::Value::from(row.try_get::<i64, _>(1)?);
+    serde_json::from_value(value).map_err(|e| SubmissionError::Corrupt(e.to_string()))
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, SubmissionError> {
+    serde_json::to_string(value).map_err(|e| SubmissionError::Corrupt(e.to_string()))
+}
+
+impl ResolutionStore {
+    pub fn new(db: &Database) -> Self {
+        Self { db: db.clone() }
+    }
+
+    pub async fn create_resolution(&self, r: &Resolution, request_id: &str) -> Result<Resolution, SubmissionError> {
+        let snapshot = to_json(r)?;
+        let insert = sqlx::query(
+            "INSERT INTO resolutions (id, version, body, session, state, created_at, request_id, snapshot)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (request_id) DO NOTHING",
+        )
+        .bind(r.id.clone())
+        .bind(r.version)
+        .bind(r.body.clone())
+        .bind(r.session.clone())
+        .bind(r.state.as_str())
+        .bind(to_micros(r.created_at))
+        .bind(request_id.to_owned())
+        .bind(snapshot);
+        create_once(&self.db, insert, "resolutions", request_id, r).await
+    }
+
+    pub async fn resolution(&self, id: &str) -> Result<Option<Resolution>, SubmissionError> {
+        let row = sqlx::query("SELECT snapshot, version FROM resolutions WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.db.pool)
+            .await?;
+        row.map(|r| parse_versioned(&r)).transpose()
+    }
+
+    pub async fn resolutions(
+        &self,
+        body: Option<&str>,
+        session: Option<&str>,
+    ) -> Result<Vec<Resolution>, SubmissionError> {
+        let mut sql = Sql::new("SELECT snapshot, version FROM resolutions WHERE 1 = 1");
+        for (column, value) in [("body", body), ("session", session)] {
+            if let Some(value) = value {
+                let p = sql.bind_text(value);
+                sql.push(&format!(" AND {column} = {p}"));
+            }
+        }
+        sql.push(" ORDER BY created_at DESC, id DESC LIMIT 1000");
+        sql.fetch_all(&self.db.pool).await?.iter().map(parse_versioned).collect()
+    }
+
+    pub async fn update_resolution(&self, r: &Resolution, expected: i64) -> Result<bool, SubmissionError> {
+        let updated = sqlx::query(
+            "UPDATE resolutions SET version = $3, state = $4, snapshot = $5 WHERE id = $1 AND version = $2",
+        )
+        .bind(&r.id)
+        .bind(expected)
+        .bind(r.version)
+        .bind(r.state.as_str())
+        .bind(to_json(r)?)
+        .execute(&self.db.pool)
+        .await?
+        .rows_affected();
+        Ok(updated == 1)
+    }
+
+    pub async fn create_amendment(&self, a: &Amendment, request_id: &str) -> Result<Amendment, SubmissionError> {
+        let (level, compartment) = a.classification.columns();
+        let snapshot = to_json(a)?;
+        let insert = sqlx::query(
+            "INSERT INTO amendments (id, version, resolution_id, status, confidentiality, compartment, created_at, request_id, snapshot)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (request_id) DO NOTHING",
+        )
+        .bind(a.id.clone())
+        .bind(a.version)
+        .bind(a.resolution_id.clone())
+        .bind(a.status.as_str())
+        .bind(level)
+        .bind(compartment.to_owned())
+        .bind(to_micros(a.created_at))
+        .bind(request_id.to_owned())
+        .bind(snapshot);
+        create_once(&self.db, insert, "amendments", request_id, a).await
+    }
+
+    pub async fn amendment(&self, id: &str) -> Result<Option<Amendment>, SubmissionError> {
+        let row = sqlx::query("SELECT snapshot, version FROM amendments WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.db.pool)
+            .await?;
+        row.map(|r| parse_versioned(&r)).transpose()
+    }
+
+    /// The amendments to a resolution the caller may see, oldest first.
+    pub async fn amendments(&self, caller: &Caller, resolution_id: &str) -> Result<Vec<Amendment>, SubmissionError> {
+        let mut sql = Sql::new("SELECT a.snapshot, a.version FROM amendments a WHERE a.resolution_id = ");
+        let p = sql.bind_text(resolution_id);
+        sql.push(&p);
+        sql.visible_to(caller, "a");
+        sql.push(" ORDER BY a.created_at, a.id");
+        sql.fetch_all(&self.db.pool).await?.iter().map(parse_versioned).collect()
+    }
+
+    pub async fn update_amendment(&self, a: &Amendment, expected: i64) -> Result<bool, SubmissionError> {
+        let updated = sqlx::query(
+            "UPDATE amendments SET version = $3, status = $4, snapshot = $5 WHERE id = $1 AND version = $2",
+        )
+        .bind(&a.id)
+        .bind(expected)
+        .bind(a.version)
+        .bind(a.status.as_str())
+        .bind(to_json(a)?)
+        .execute(&self.db.pool)
+        .await?
+        .rows_affected();
+        Ok(updated == 1)
+    }
 }

@@ -2,6 +2,9 @@
 //! country, alone or with partners, and how it moved from draft to published. Pure: no
 //! database, no gRPC.
 
+pub mod compare;
+pub mod resolutions;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -150,6 +153,10 @@ pub enum RuleError {
     TooLong { words: u32, limit: u32, kind: Kind, mechanism: String, alone_or_joint: &'static str },
     #[error("a {} submission cannot become {}; from here it can become {}", .from.as_str(), .to.as_str(), list(.from.next()))]
     Transition { from: Status, to: Status },
+    #[error("a {from} record cannot become {to}")]
+    Stage { from: &'static str, to: &'static str },
+    #[error("an amendment adopted in part needs the text as adopted")]
+    AdoptedTextMissing,
     #[error("the status change is dated in the future")]
     InFuture,
     #[error("the status change is dated before the last one ({0})")]

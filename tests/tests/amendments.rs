@@ -1,0 +1,239 @@
+//! Resolutions we influence and the amendments we propose: from proposal to adoption, and
+//! how much of our language the adopted text kept.
+
+use advocacy::serve::ServiceName;
+use advocacy_platform::client::AuthedChannel;
+use advocacy_proto::v1::submissions_service_client::SubmissionsServiceClient;
+use advocacy_tests::{Person, TestSystem, pb, violated_fields};
+use sqlx::Row;
+use tonic::Code;
+
+type Client = SubmissionsServiceClient<AuthedChannel>;
+
+const OURS: &str = "Expresses grave concern at the entire penal system of the Democratic People's Republic of Korea, \
+                    including political prison camps, where torture, forced labour and sexual violence are systematic";
+const ADOPTED: &str = "Expresses serious concern at the entire penal system of the Democratic People's Republic of Korea, \
+                       including political prison camps, where torture, forced labour and sexual violence are reported";
+
+async fn hrc_resolution(client: &mut Client) -> pb::Resolution {
+    client
+        .create_resolution(pb::CreateResolutionRequest {
+            request_id: "r-1".into(),
+            body: "UN-HRC".into(),
+            session: "HRC 58".into(),
+            title: "Situation of human rights in the Democratic People's Republic of Korea".into(),
+            symbol: "A/HRC/58/L.21".into(),
+        })
+        .await
+        .expect("resolution")
+        .into_inner()
+}
+
+fn amendment(request_id: &str, resolution_id: &str) -> pb::ProposeAmendmentRequest {
+    pb::ProposeAmendmentRequest {
+        request_id: request_id.into(),
+        resolution_id: resolution_id.into(),
+        paragraph_kind: pb::ParagraphKind::Operative.into(),
+        paragraph_number: 12,
+        proposed_text: OURS.into(),
+        rationale: "Our report documents 4,000 incidents across the penal system.".into(),
+        lobbied: vec!["CH".into(), "KR".into(), "EU-EEAS".into()],
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn an_amendment_adopted_in_part_shows_how_much_of_our_language_was_kept() {
+    let system = TestSystem::spawn().await;
+    let mut client = system.submissions_as(&Person::staff()).await;
+    let resolution = hrc_resolution(&mut client).await;
+    let proposed = client.propose_amendment(amendment("a-1", &resolution.id)).await.expect("proposed").into_inner();
+    assert_eq!(proposed.status, pb::AmendmentStatus::Proposed as i32);
+    assert!(proposed.comparison.is_none());
+    let retry = client.propose_amendment(amendment("a-1", &resolution.id)).await.expect("retry").into_inner();
+    assert_eq!(retry, proposed);
+
+    let outcome =
+        |version: i64, status: pb::AmendmentStatus, text: &str, request_id: &str| pb::RecordAmendmentOutcomeRequest {
+            request_id: request_id.into(),
+            id: proposed.id.clone(),
+            expected_version: version,
+            status: status.into(),
+            adopted_text: text.into(),
+        };
+    let tabled = client
+        .record_amendment_outcome(outcome(1, pb::AmendmentStatus::Tabled, "", "o-1"))
+        .await
+        .expect("tabled")
+        .into_inner();
+    let missing = client
+        .record_amendment_outcome(outcome(2, pb::AmendmentStatus::AdoptedInPart, "", "o-2"))
+        .await
+        .expect_err("needs the text");
+    assert_eq!(violated_fields(&missing), ["adopted_text"]);
+    let adopted = client
+        .record_amendment_outcome(outcome(tabled.version, pb::AmendmentStatus::AdoptedInPart, ADOPTED, "o-3"))
+        .await
+        .expect("adopted")
+        .into_inner();
+    let comparison = adopted.comparison.expect("compared");
+    assert_eq!((comparison.proposed_words, comparison.kept_words, comparison.kept_percent), (28, 26, 92));
+    let dropped: Vec<&str> =
+        comparison.segments.iter().filter(|s| s.op == pb::SegmentOp::Dropped as i32).map(|s| s.text.as_str()).collect();
+    assert_eq!(dropped, ["grave", "systematic"]);
+    let again = client
+        .record_amendment_outcome(outcome(3, pb::AmendmentStatus::Rejected, "", "o-4"))
+        .await
+        .expect_err("already decided");
+    assert_eq!(again.code(), Code::FailedPrecondition);
+
+    let adopted_resolution = client
+        .record_resolution_state(pb::RecordResolutionStateRequest {
+            request_id: "rs-1".into(),
+            id: resolution.id.clone(),
+            expected_version: 1,
+            state: pb::ResolutionState::Adopted.into(),
+            adopted_on: Some(prost_types::Timestamp { seconds: 1_806_840_000, nanos: 0 }),
+            vote: Some(pb::Vote { yes: 0, no: 0, abstain: 0, without_vote: true }),
+        })
+        .await
+        .expect("adopted")
+        .into_inner();
+    assert_eq!(adopted_resolution.state, pb::ResolutionState::Adopted as i32);
+    assert!(adopted_resolution.vote.is_some_and(|v| v.without_vote));
+    let listed = client
+        .list_amendments(pb::ListAmendmentsRequest { resolution_id: resolution.id.clone() })
+        .await
+        .expect("list")
+        .into_inner();
+    assert_eq!(listed.amendments.len(), 1);
+    let hrc = client
+        .list_resolutions(pb::ListResolutionsRequest { body: "UN-HRC".into(), session: "HRC 58".into() })
+        .await
+        .expect("list")
+        .into_inner();
+    assert_eq!(hrc.resolutions.len(), 1);
+    system.finish().await;
+}
+
+#[tokio::test]
+async fn a_quiet_diplomacy_amendment_is_hidden_from_staff_without_the_compartment() {
+    let system = TestSystem::spawn().await;
+    let insider = Person {
+        email: "q@advocacy.example",
+        roles: vec![advocacy_platform::Role::Staff],
+        compartments: vec!["quiet-diplomacy".into()],
+    };
+    let mut quiet = system.submissions_as(&insider).await;
+    let resolution = hrc_resolution(&mut quiet).await;
+    let hidden = quiet
+        .propose_amendment(pb::ProposeAmendmentRequest {
+            classification: Some(pb::Classification {
+                level: pb::Confidentiality::Restricted.into(),
+                compartment: "quiet-diplomacy".into(),
+            }),
+            ..amendment("q-1", &resolution.id)
+        })
+        .await
+        .expect("proposed")
+        .into_inner();
+    let mut ana = system.submissions_as(&Person::staff()).await;
+    assert_eq!(
+        ana.get_amendment(pb::GetAmendmentRequest { id: hidden.id.clone() }).await.expect_err("hidden").code(),
+        Code::NotFound
+    );
+    let listed = ana
+        .list_amendments(pb::ListAmendmentsRequest { resolution_id: resolution.id.clone() })
+        .await
+        .expect("list")
+        .into_inner();
+    assert!(listed.amendments.is_empty());
+    system.finish().await;
+}
+
+async fn rows(system: &TestSystem) -> (i64, i64) {
+    let pool = &system.database(ServiceName::Submissions).pool;
+    let count = |sql: &'static str| async move {
+        sqlx::query(sql).fetch_one(pool).await.expect("count").try_get::<i64, _>(0).expect("n")
+    };
+    (count("SELECT COUNT(*) FROM resolutions").await, count("SELECT COUNT(*) FROM amendments").await)
+}
+
+#[tokio::test]
+async fn bad_resolutions_and_amendments_are_refused_by_field_and_nothing_is_written() {
+    let system = TestSystem::spawn().await;
+    let mut client = system.submissions_as(&Person::staff()).await;
+    let resolution = hrc_resolution(&mut client).await;
+    let before = rows(&system).await;
+    let resolutions: Vec<(&str, &str, pb::CreateResolutionRequest)> = vec![
+        (
+            "unknown body",
+            "body",
+            pb::CreateResolutionRequest {
+                request_id: "x".into(),
+                body: "UN-MOON".into(),
+                session: "HRC 58".into(),
+                title: "t".into(),
+                symbol: String::new(),
+            },
+        ),
+        (
+            "no session",
+            "session",
+            pb::CreateResolutionRequest {
+                request_id: "x".into(),
+                body: "UN-HRC".into(),
+                session: " ".into(),
+                title: "t".into(),
+                symbol: String::new(),
+            },
+        ),
+        (
+            "no title",
+            "title",
+            pb::CreateResolutionRequest {
+                request_id: "x".into(),
+                body: "UN-HRC".into(),
+                session: "HRC 58".into(),
+                title: String::new(),
+                symbol: String::new(),
+            },
+        ),
+    ];
+    for (name, field, request) in resolutions {
+        let error = client.create_resolution(request).await.expect_err(name);
+        assert_eq!(violated_fields(&error), [field], "{name}");
+    }
+    type Edit = Box<dyn Fn(&mut pb::ProposeAmendmentRequest)>;
+    let unknown = "01a20000-0000-7000-8000-000000000000";
+    let cases: Vec<(&str, &str, Edit)> = vec![
+        ("unknown resolution", "resolution_id", Box::new(move |r| r.resolution_id = unknown.into())),
+        ("no paragraph kind", "paragraph_kind", Box::new(|r| r.paragraph_kind = 0)),
+        ("paragraph 0", "paragraph_number", Box::new(|r| r.paragraph_number = 0)),
+        ("empty text", "proposed_text", Box::new(|r| r.proposed_text = "  ".into())),
+        ("30 KB text", "proposed_text", Box::new(|r| r.proposed_text = "word ".repeat(6_000))),
+        ("unknown delegation", "lobbied[1]", Box::new(|r| r.lobbied = vec!["CH".into(), "ATLANTIS".into()])),
+        ("control characters", "rationale", Box::new(|r| r.rationale = "a\u{1b}[2J".into())),
+    ];
+    for (name, field, edit) in &cases {
+        let mut request = amendment("hostile", &resolution.id);
+        edit(&mut request);
+        let error = client.propose_amendment(request).await.expect_err(name);
+        assert_eq!(error.code(), Code::InvalidArgument, "{name}: {}", error.message());
+        assert_eq!(violated_fields(&error), [*field], "{name}: {}", error.message());
+        assert_eq!(rows(&system).await, before, "{name} wrote something");
+    }
+    let stale = client
+        .record_resolution_state(pb::RecordResolutionStateRequest {
+            request_id: "s".into(),
+            id: resolution.id,
+            expected_version: 5,
+            state: pb::ResolutionState::Tabled.into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("stale");
+    assert_eq!(stale.code(), Code::Aborted);
+    assert_eq!(rows(&system).await, before);
+    system.finish().await;
+}
