@@ -237,3 +237,111 @@ async fn bad_resolutions_and_amendments_are_refused_by_field_and_nothing_is_writ
     assert_eq!(rows(&system).await, before);
     system.finish().await;
 }
+
+fn ts(seconds: i64) -> Option<prost_types::Timestamp> {
+    Some(prost_types::Timestamp { seconds, nanos: 0 })
+}
+
+#[tokio::test]
+async fn impact_figures_count_submissions_amendments_and_publications_of_the_period() {
+    let system = TestSystem::spawn().await;
+    let mut sam = system.submissions_as(&Person::sanctions_staff()).await;
+    for (i, (mechanism, kind)) in [
+        ("UPR", pb::SubmissionKind::UprStakeholderReport),
+        ("UPR", pb::SubmissionKind::UprStakeholderReport),
+        ("SR-TORTURE", pb::SubmissionKind::SpecialProceduresCommunication),
+        ("SANCTIONS-US", pb::SubmissionKind::SanctionsPackage),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        sam.create_submission(pb::CreateSubmissionRequest {
+            request_id: format!("f-{i}"),
+            title: format!("Submission {i}"),
+            mechanism: mechanism.into(),
+            kind: kind.into(),
+            country: "KP".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("submission");
+    }
+    let resolution = hrc_resolution(&mut sam).await;
+    let first = sam.propose_amendment(amendment("am-1", &resolution.id)).await.expect("one").into_inner();
+    let second = sam.propose_amendment(amendment("am-2", &resolution.id)).await.expect("two").into_inner();
+    sam.record_amendment_outcome(pb::RecordAmendmentOutcomeRequest {
+        request_id: "x1".into(),
+        id: first.id,
+        expected_version: 1,
+        status: pb::AmendmentStatus::AdoptedInPart.into(),
+        adopted_text: ADOPTED.into(),
+    })
+    .await
+    .expect("adopted in part");
+    sam.record_amendment_outcome(pb::RecordAmendmentOutcomeRequest {
+        request_id: "x2".into(),
+        id: second.id,
+        expected_version: 1,
+        status: pb::AmendmentStatus::Rejected.into(),
+        adopted_text: String::new(),
+    })
+    .await
+    .expect("rejected");
+    let june_2026 = 1_780_272_000;
+    for (i, (kind, by)) in [
+        (pb::PublicationKind::InvestigativeReport, ""),
+        (pb::PublicationKind::GovernmentContractedReport, "JP"),
+        (pb::PublicationKind::Brief, ""),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        sam.create_publication(pb::CreatePublicationRequest {
+            request_id: format!("p-{i}"),
+            title: format!("Publication {i}"),
+            kind: kind.into(),
+            contracted_by: by.into(),
+            published_on: ts(june_2026),
+            url: "https://example.org/report".into(),
+            classification: None,
+        })
+        .await
+        .expect("publication");
+    }
+    let refused = sam
+        .create_publication(pb::CreatePublicationRequest {
+            request_id: "p-x".into(),
+            title: "Report".into(),
+            kind: pb::PublicationKind::GovernmentContractedReport.into(),
+            published_on: ts(june_2026),
+            ..Default::default()
+        })
+        .await
+        .expect_err("which government?");
+    assert_eq!(violated_fields(&refused), ["contracted_by"]);
+
+    let mut ana = system.submissions_as(&Person::staff()).await;
+    let figures = ana
+        .get_submission_aggregates(pb::AggregatesRequest {
+            period: Some(pb::Period { start: ts(1_767_225_600), end: ts(1_830_297_600) }),
+        })
+        .await
+        .expect("aggregates")
+        .into_inner();
+    let pairs = |counts: &[pb::CountByKey]| counts.iter().map(|c| (c.key.clone(), c.count)).collect::<Vec<_>>();
+    assert_eq!(
+        pairs(&figures.by_mechanism),
+        [("SANCTIONS-US".into(), 1), ("SR-TORTURE".into(), 1), ("UPR".into(), 2)],
+        "the restricted package counts"
+    );
+    assert_eq!(figures.resolutions_influenced, 1);
+    assert_eq!(pairs(&figures.amendments_by_status), [("adopted_in_part".into(), 1), ("rejected".into(), 1)]);
+    assert_eq!(
+        pairs(&figures.publications_by_kind),
+        [("brief".into(), 1), ("government_contracted_report".into(), 1), ("investigative_report".into(), 1)]
+    );
+    // Counted, yet not listed for staff without the compartment.
+    let listed = ana.list_submissions(pb::ListSubmissionsRequest::default()).await.expect("list").into_inner();
+    assert_eq!(listed.submissions.len(), 3);
+    system.finish().await;
+}

@@ -6,30 +6,32 @@ use tonic::{Request, Response, Status};
 
 use advocacy_platform::error::{limits, to_status};
 use advocacy_platform::page_token;
-use advocacy_platform::time::{from_micros, optional_timestamp, to_micros, to_timestamp};
+use advocacy_platform::time::{from_micros, from_timestamp, optional_timestamp, to_micros, to_timestamp};
 use advocacy_platform::{Caller, Classification, FieldViolation, FieldViolations};
 use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::submissions_service_server::SubmissionsService;
 
 use crate::domain::compare::{Comparison, Op};
+use crate::domain::publications::{NewPublication, Publication, PublicationKind};
 use crate::domain::resolutions::{
     self as res, Amendment, AmendmentStatus, NewAmendment, NewResolution, ParagraphKind, Resolution, ResolutionState,
     Vote,
 };
 use crate::domain::{self, Kind, NewSubmission, Status as SubmissionStatus, Submission};
 use crate::error::SubmissionError;
-use crate::service::{Resolutions, Submissions};
+use crate::service::{Publications, Resolutions, Submissions};
 use crate::store::SubmissionQuery;
 
 #[derive(Debug, Clone)]
 pub struct SubmissionsApi {
     submissions: Submissions,
     resolutions: Resolutions,
+    publications: Publications,
 }
 
 impl SubmissionsApi {
-    pub fn new(submissions: Submissions, resolutions: Resolutions) -> Self {
-        Self { submissions, resolutions }
+    pub fn new(submissions: Submissions, resolutions: Resolutions, publications: Publications) -> Self {
+        Self { submissions, resolutions, publications }
     }
 }
 
@@ -280,6 +282,95 @@ impl SubmissionsService for SubmissionsApi {
         let amendment =
             self.resolutions.record_outcome(&caller, &id, version, outcome, adopted_text).await.map_err(status)?;
         Ok(Response::new(amendment_to_proto(&amendment)))
+    }
+
+    async fn create_publication(
+        &self,
+        request: Request<pb::CreatePublicationRequest>,
+    ) -> Result<Response<pb::Publication>, Status> {
+        let caller = Caller::of(&request)?;
+        let r = request.get_ref();
+        let mut v = FieldViolations::new();
+        let request_id = v.check(limits::request_id("request_id", &r.request_id));
+        let title = v.check(limits::required_line("title", &r.title, domain::MAX_TITLE_CHARS));
+        let kind = v.check(publication_kind_of(r.kind));
+        let contracted_by = v.check(match (kind, r.contracted_by.trim()) {
+            (Some(PublicationKind::GovernmentContractedReport), "") => {
+                Err(FieldViolation::new("contracted_by", "a report contracted by a government names that government"))
+            }
+            (Some(PublicationKind::GovernmentContractedReport), code) => parse_country(code)
+                .map(Some)
+                .map_err(|_| FieldViolation::new("contracted_by", format!("{code:.16} is not a country code"))),
+            (_, "") => Ok(None),
+            _ => Err(FieldViolation::new("contracted_by", "only reports contracted by a government have this")),
+        });
+        let published_on = v.check(match r.published_on.as_ref() {
+            Some(ts) => from_timestamp("published_on", ts),
+            None => Err(FieldViolation::new("published_on", "is required")),
+        });
+        let url = v.check(limits::optional_url("url", &r.url));
+        let classification =
+            v.check(Classification::parse("classification", r.classification.as_ref(), Classification::Public));
+        let ((((((request_id, title), kind), contracted_by), published_on), url), classification) = checked(
+            v,
+            request_id.zip(title).zip(kind).zip(contracted_by).zip(published_on).zip(url).zip(classification),
+        )?;
+        let new = NewPublication { title, kind, contracted_by, published_on, url, classification };
+        let publication = self.publications.create(&caller, &request_id, new).await.map_err(status)?;
+        Ok(Response::new(publication_to_proto(&publication)))
+    }
+
+    async fn get_publication(
+        &self,
+        request: Request<pb::GetPublicationRequest>,
+    ) -> Result<Response<pb::Publication>, Status> {
+        let caller = Caller::of(&request)?;
+        let id = parse_id("id", &request.get_ref().id).map_err(|v| status(v.into()))?;
+        let publication = self.publications.get(&caller, &id).await.map_err(status)?;
+        Ok(Response::new(publication_to_proto(&publication)))
+    }
+
+    async fn list_publications(
+        &self,
+        request: Request<pb::ListPublicationsRequest>,
+    ) -> Result<Response<pb::ListPublicationsResponse>, Status> {
+        let caller = Caller::of(&request)?;
+        let r = request.get_ref();
+        let mut v = FieldViolations::new();
+        let kind = if r.kind == 0 { Some(None) } else { v.check(publication_kind_of(r.kind)).map(Some) };
+        let period = match &r.period {
+            Some(p) => v.check(parse_period(p)).map(Some),
+            None => Some(None),
+        };
+        let (kind, period) = checked(v, kind.zip(period))?;
+        let found = self.publications.list(&caller, kind, period).await.map_err(status)?;
+        Ok(Response::new(pb::ListPublicationsResponse {
+            publications: found.iter().map(publication_to_proto).collect(),
+        }))
+    }
+
+    async fn get_submission_aggregates(
+        &self,
+        request: Request<pb::AggregatesRequest>,
+    ) -> Result<Response<pb::SubmissionAggregates>, Status> {
+        let period = request
+            .get_ref()
+            .period
+            .as_ref()
+            .ok_or_else(|| status(FieldViolation::new("period", "is required").into()))?;
+        let (from, to) = parse_period(period).map_err(|v| status(v.into()))?;
+        let a = self.publications.aggregates(from, to).await.map_err(status)?;
+        let counts =
+            |pairs: Vec<(String, i64)>| pairs.into_iter().map(|(key, count)| pb::CountByKey { key, count }).collect();
+        Ok(Response::new(pb::SubmissionAggregates {
+            by_mechanism: counts(a.by_mechanism),
+            by_kind: counts(a.by_kind),
+            by_status: counts(a.by_status),
+            amendments_by_status: counts(a.amendments_by_status),
+            amendments_by_resolution: counts(a.amendments_by_resolution),
+            publications_by_kind: counts(a.publications_by_kind),
+            resolutions_influenced: a.resolutions_influenced,
+        }))
     }
 }
 
@@ -628,6 +719,56 @@ fn amendment_to_proto(a: &Amendment) -> pb::Amendment {
             created_at: Some(to_timestamp(a.created_at)),
             updated_by: a.updated_by.clone(),
             updated_at: Some(to_timestamp(a.updated_at)),
+        }),
+    }
+}
+
+fn parse_period(
+    p: &pb::Period,
+) -> Result<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>), FieldViolation> {
+    let start = p.start.as_ref().ok_or_else(|| FieldViolation::new("period.start", "is required"))?;
+    let end = p.end.as_ref().ok_or_else(|| FieldViolation::new("period.end", "is required"))?;
+    let (start, end) = (from_timestamp("period.start", start)?, from_timestamp("period.end", end)?);
+    if start >= end {
+        return Err(FieldViolation::new("period.end", "must be after period.start"));
+    }
+    Ok((start, end))
+}
+
+fn publication_kind_of(value: i32) -> Result<PublicationKind, FieldViolation> {
+    use pb::PublicationKind as K;
+    Ok(match K::try_from(value) {
+        Ok(K::InvestigativeReport) => PublicationKind::InvestigativeReport,
+        Ok(K::GovernmentContractedReport) => PublicationKind::GovernmentContractedReport,
+        Ok(K::DatabaseRelease) => PublicationKind::DatabaseRelease,
+        Ok(K::Brief) => PublicationKind::Brief,
+        Ok(K::Unspecified) => return Err(FieldViolation::new("kind", "is required")),
+        Err(_) => return Err(FieldViolation::new("kind", format!("{value} is not a publication kind"))),
+    })
+}
+
+fn publication_to_proto(p: &Publication) -> pb::Publication {
+    use pb::PublicationKind as K;
+    pb::Publication {
+        id: p.id.clone(),
+        version: p.version,
+        title: p.title.clone(),
+        kind: match p.kind {
+            PublicationKind::InvestigativeReport => K::InvestigativeReport,
+            PublicationKind::GovernmentContractedReport => K::GovernmentContractedReport,
+            PublicationKind::DatabaseRelease => K::DatabaseRelease,
+            PublicationKind::Brief => K::Brief,
+        }
+        .into(),
+        contracted_by: p.contracted_by.clone().unwrap_or_default(),
+        published_on: Some(to_timestamp(p.published_on)),
+        url: p.url.clone(),
+        classification: Some(p.classification.to_proto()),
+        stamp: Some(pb::Stamp {
+            created_by: p.created_by.clone(),
+            created_at: Some(to_timestamp(p.created_at)),
+            updated_by: p.created_by.clone(),
+            updated_at: Some(to_timestamp(p.created_at)),
         }),
     }
 }

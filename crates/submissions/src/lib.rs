@@ -39,6 +39,7 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "resolutions and amendments",
         sql: include_str!("../migrations/0003_resolutions.sql"),
     },
+    Migration { version: 4, name: "publications", sql: include_str!("../migrations/0004_publications.sql") },
 ];
 
 /// The served form: the generated server behind the auth interceptor.
@@ -58,8 +59,10 @@ pub fn service(
     let wake = Arc::new(Notify::new());
     let link = sync::DeadlineLink::new(store.clone(), deadlines.clone(), SystemToken::new(key, NAME), wake.clone());
     let tasks = vec![tokio::spawn(link.run(shutdown))];
-    let resolutions = service::Resolutions::new(store::ResolutionStore::new(db));
-    let api = SubmissionsApi::new(service::Submissions::new(store, deadlines, wake), resolutions);
+    let records = store::RecordStore::new(db);
+    let resolutions = service::Resolutions::new(records.clone());
+    let publications = service::Publications::new(records);
+    let api = SubmissionsApi::new(service::Submissions::new(store, deadlines, wake), resolutions, publications);
     let server = SubmissionsServiceServer::new(api)
         .max_decoding_message_size(limits.max_message_bytes)
         .max_encoding_message_size(limits.max_message_bytes);

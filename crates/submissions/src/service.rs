@@ -13,12 +13,13 @@ use advocacy_platform::{Caller, Classification, FieldViolation};
 use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
 
+use crate::domain::publications::{NewPublication, Publication, PublicationKind};
 use crate::domain::resolutions::{
     Amendment, AmendmentStatus, NewAmendment, NewResolution, Resolution, ResolutionState, Vote,
 };
 use crate::domain::{NewSubmission, Status, Submission};
 use crate::error::SubmissionError;
-use crate::store::{ResolutionStore, Store, SubmissionQuery};
+use crate::store::{Aggregates, RecordStore, Store, SubmissionQuery};
 
 #[derive(Debug, Clone)]
 pub struct Submissions {
@@ -142,11 +143,11 @@ fn audit_read(caller: &Caller, s: &Submission) {
 /// Resolutions and the amendments we propose to them.
 #[derive(Debug, Clone)]
 pub struct Resolutions {
-    store: ResolutionStore,
+    store: RecordStore,
 }
 
 impl Resolutions {
-    pub fn new(store: ResolutionStore) -> Self {
+    pub fn new(store: RecordStore) -> Self {
         Self { store }
     }
 
@@ -266,5 +267,55 @@ fn amendment_visible(caller: &Caller, a: Amendment) -> Result<Amendment, Submiss
         Ok(a)
     } else {
         Err(SubmissionError::NotFound(format!("amendment {}", a.id)))
+    }
+}
+
+/// Our publications, and the impact figures of the whole service.
+#[derive(Debug, Clone)]
+pub struct Publications {
+    store: RecordStore,
+}
+
+impl Publications {
+    pub fn new(store: RecordStore) -> Self {
+        Self { store }
+    }
+
+    pub async fn create(
+        &self,
+        caller: &Caller,
+        request_id: &str,
+        new: NewPublication,
+    ) -> Result<Publication, SubmissionError> {
+        if let Classification::Restricted { compartment } = &new.classification
+            && !caller.may_read_compartment(compartment)
+        {
+            return Err(SubmissionError::NotInCompartment(compartment.clone()));
+        }
+        let publication = Publication::create(uuid::Uuid::now_v7().to_string(), new, &caller.subject, Utc::now());
+        self.store.create_publication(&publication, &scoped(caller, request_id)).await
+    }
+
+    pub async fn get(&self, caller: &Caller, id: &str) -> Result<Publication, SubmissionError> {
+        let found =
+            self.store.publication(id).await?.ok_or_else(|| SubmissionError::NotFound(format!("publication {id}")))?;
+        if found.classification.visible_to(caller) {
+            Ok(found)
+        } else {
+            Err(SubmissionError::NotFound(format!("publication {id}")))
+        }
+    }
+
+    pub async fn list(
+        &self,
+        caller: &Caller,
+        kind: Option<PublicationKind>,
+        period: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    ) -> Result<Vec<Publication>, SubmissionError> {
+        self.store.publications(caller, kind, period).await
+    }
+
+    pub async fn aggregates(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Aggregates, SubmissionError> {
+        self.store.aggregates(from, to).await
     }
 }

@@ -7,6 +7,7 @@ use advocacy_platform::db::Sql;
 use advocacy_platform::time::to_micros;
 use advocacy_platform::{Caller, Database};
 
+use crate::domain::publications::{Publication, PublicationKind};
 use crate::domain::resolutions::{Amendment, Resolution};
 use crate::domain::{Kind, Status, Submission};
 use crate::error::SubmissionError;
@@ -184,10 +185,10 @@ fn submission_of(row: &AnyRow) -> Result<Submission, SubmissionError> {
     Ok(s)
 }
 
-/// Resolutions and amendments: stored whole as snapshots, each created once per request
+/// Resolutions, amendments and publications: stored whole as snapshots, each created once per request
 /// id, updated only at the version read.
 #[derive(Debug, Clone)]
-pub struct ResolutionStore {
+pub struct RecordStore {
     db: Database,
 }
 
@@ -222,7 +223,7 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String, SubmissionError> {
     serde_json::to_string(value).map_err(|e| SubmissionError::Corrupt(e.to_string()))
 }
 
-impl ResolutionStore {
+impl RecordStore {
     pub fn new(db: &Database) -> Self {
         Self { db: db.clone() }
     }
@@ -334,4 +335,118 @@ impl ResolutionStore {
         .rows_affected();
         Ok(updated == 1)
     }
+}
+
+impl RecordStore {
+    pub async fn create_publication(&self, p: &Publication, request_id: &str) -> Result<Publication, SubmissionError> {
+        let (level, compartment) = p.classification.columns();
+        let snapshot = to_json(p)?;
+        let insert = sqlx::query(
+            "INSERT INTO publications (id, version, kind, published_at, confidentiality, compartment, request_id, snapshot)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (request_id) DO NOTHING",
+        )
+        .bind(p.id.clone())
+        .bind(p.version)
+        .bind(p.kind.as_str())
+        .bind(to_micros(p.published_on))
+        .bind(level)
+        .bind(compartment.to_owned())
+        .bind(request_id.to_owned())
+        .bind(snapshot);
+        create_once(&self.db, insert, "publications", request_id, p).await
+    }
+
+    pub async fn publication(&self, id: &str) -> Result<Option<Publication>, SubmissionError> {
+        let row = sqlx::query("SELECT snapshot, version FROM publications WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.db.pool)
+            .await?;
+        row.map(|r| parse_versioned(&r)).transpose()
+    }
+
+    /// Publications the caller may see, newest first.
+    pub async fn publications(
+        &self,
+        caller: &Caller,
+        kind: Option<PublicationKind>,
+        period: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    ) -> Result<Vec<Publication>, SubmissionError> {
+        let mut sql = Sql::new("SELECT p.snapshot, p.version FROM publications p WHERE 1 = 1");
+        if let Some(kind) = kind {
+            let k = sql.bind_text(kind.as_str());
+            sql.push(&format!(" AND p.kind = {k}"));
+        }
+        if let Some((from, to)) = period {
+            let (f, t) = (sql.bind_int(to_micros(from)), sql.bind_int(to_micros(to)));
+            sql.push(&format!(" AND p.published_at >= {f} AND p.published_at < {t}"));
+        }
+        sql.visible_to(caller, "p");
+        sql.push(" ORDER BY p.published_at DESC, p.id DESC LIMIT 1000");
+        sql.fetch_all(&self.db.pool).await?.iter().map(parse_versioned).collect()
+    }
+
+    /// Impact figures for [from, to): submissions recorded, amendments proposed and
+    /// publications published in the period, counted in SQL. Restricted records count.
+    pub async fn aggregates(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Aggregates, SubmissionError> {
+        let (from, to) = (to_micros(from), to_micros(to));
+        let grouped = |sql: &'static str| async move {
+            let rows = sqlx::query(sql).bind(from).bind(to).fetch_all(&self.db.pool).await?;
+            rows.iter()
+                .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?)))
+                .collect::<Result<Vec<_>, sqlx::Error>>()
+        };
+        let influenced: i64 = sqlx::query(
+            "SELECT COUNT(DISTINCT resolution_id) FROM amendments
+             WHERE created_at >= $1 AND created_at < $2 AND status IN ('adopted', 'adopted_in_part')",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_one(&self.db.pool)
+        .await?
+        .try_get(0)?;
+        Ok(Aggregates {
+            by_mechanism: grouped(
+                "SELECT mechanism, COUNT(*) FROM submissions WHERE created_at >= $1 AND created_at < $2
+                 GROUP BY mechanism ORDER BY mechanism",
+            )
+            .await?,
+            by_kind: grouped(
+                "SELECT kind, COUNT(*) FROM submissions WHERE created_at >= $1 AND created_at < $2 GROUP BY kind ORDER BY kind",
+            )
+            .await?,
+            by_status: grouped(
+                "SELECT status, COUNT(*) FROM submissions WHERE created_at >= $1 AND created_at < $2
+                 GROUP BY status ORDER BY status",
+            )
+            .await?,
+            amendments_by_status: grouped(
+                "SELECT status, COUNT(*) FROM amendments WHERE created_at >= $1 AND created_at < $2
+                 GROUP BY status ORDER BY status",
+            )
+            .await?,
+            amendments_by_resolution: grouped(
+                "SELECT resolution_id || '/' || status, COUNT(*) FROM amendments WHERE created_at >= $1 AND created_at < $2
+                 GROUP BY resolution_id, status ORDER BY 1",
+            )
+            .await?,
+            publications_by_kind: grouped(
+                "SELECT kind, COUNT(*) FROM publications WHERE published_at >= $1 AND published_at < $2
+                 GROUP BY kind ORDER BY kind",
+            )
+            .await?,
+            resolutions_influenced: influenced,
+        })
+    }
+}
+
+/// Impact figures of the submissions service.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Aggregates {
+    pub by_mechanism: Vec<(String, i64)>,
+    pub by_kind: Vec<(String, i64)>,
+    pub by_status: Vec<(String, i64)>,
+    pub amendments_by_status: Vec<(String, i64)>,
+    pub amendments_by_resolution: Vec<(String, i64)>,
+    pub publications_by_kind: Vec<(String, i64)>,
+    pub resolutions_influenced: i64,
 }

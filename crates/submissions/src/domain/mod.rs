@@ -3,6 +3,7 @@
 //! database, no gRPC.
 
 pub mod compare;
+pub mod publications;
 pub mod resolutions;
 
 use chrono::{DateTime, Utc};
