@@ -379,3 +379,41 @@ async fn a_submission_submitted_while_deadlines_is_down_completes_its_deadline_w
     submissions_only.finish().await;
     deadlines_only.finish().await;
 }
+
+#[tokio::test]
+async fn an_import_of_submissions_with_one_row_over_the_word_limit_writes_nothing() {
+    let system = TestSystem::spawn().await;
+    let mut client = system.submissions_as(&Person::staff()).await;
+    let before = rows(&system).await;
+    let sheet = |bad: Option<i32>| {
+        (2..1002)
+            .map(|line| pb::ImportSubmissionRow {
+                line,
+                submission: Some(pb::CreateSubmissionRequest {
+                    word_count: if Some(line) == bad { 4_000 } else { 2_500 },
+                    ..upr_report(&format!("import:test:{line}"), 0)
+                }),
+            })
+            .collect::<Vec<_>>()
+    };
+    let refused = client.import_submissions(tokio_stream::iter(sheet(Some(700)))).await.expect_err("one row too long");
+    assert_eq!(violated_fields(&refused), ["line 700: word_count"]);
+    assert_eq!(rows(&system).await, before, "nothing was written");
+    let linked = client
+        .import_submissions(tokio_stream::iter(vec![pb::ImportSubmissionRow {
+            line: 2,
+            submission: Some(pb::CreateSubmissionRequest {
+                deadline_id: "01a20000-0000-7000-8000-000000000000".into(),
+                ..upr_report("import:x:2", 100)
+            }),
+        }]))
+        .await
+        .expect_err("deadline links come after an import");
+    assert_eq!(violated_fields(&linked), ["line 2: deadline_id"]);
+
+    let done = client.import_submissions(tokio_stream::iter(sheet(None))).await.expect("clean").into_inner();
+    assert_eq!((done.submissions, done.already_imported), (1000, 0));
+    let again = client.import_submissions(tokio_stream::iter(sheet(None))).await.expect("again").into_inner();
+    assert_eq!((again.submissions, again.already_imported), (0, 1000));
+    system.finish().await;
+}

@@ -296,6 +296,14 @@ pub enum ImportCommand {
         client: ClientArgs,
         file: PathBuf,
     },
+    /// Past submissions, one per row. Columns (first row): title, mechanism, kind,
+    /// country, and optionally partners (separated by ;), status, document_url,
+    /// document_sha256, word_count, themes. Importing the same file again adds nothing.
+    Submissions {
+        #[command(flatten)]
+        client: ClientArgs,
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -337,3 +337,40 @@ async fn staff_record_a_submission_with_its_document_and_submitting_it_completes
     assert!(done, "submitting completed the deadline");
     system.stop().await.expect("stop");
 }
+
+#[tokio::test]
+async fn a_spreadsheet_of_submissions_is_imported_whole_or_not_at_all() {
+    let (cli, system, dir) = Cli::with_server().await;
+    let file = dir.path().join("submissions.csv");
+    let sheet = |bad_line: Option<usize>| {
+        let mut csv = String::from("title,mechanism,kind,country,partners,status,word_count,themes\n");
+        for i in 0..1000 {
+            let line = i + 2;
+            let words = if Some(line) == bad_line { 3_500 } else { 2_000 + i % 500 };
+            let (mechanism, kind) = if i % 2 == 0 {
+                ("UPR", "upr-stakeholder-report")
+            } else {
+                ("SR-TORTURE", "special-procedures-communication")
+            };
+            csv.push_str(&format!(
+                "\"Report {i}, on prisons\",{mechanism},{kind},KP,,submitted,{words},penal system;detention\n"
+            ));
+        }
+        csv
+    };
+    std::fs::write(&file, sheet(Some(502))).expect("write"); // an even row: a UPR report
+    let refused = cli.run(&["import", "submissions", file.to_str().expect("path")]).await;
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
+    assert!(stderr.contains("line 502, column word_count: 3500 words"), "{stderr}");
+    assert_eq!(cli.ok(&["submissions", "list", "--json"]).await.trim(), "[]", "nothing was written");
+
+    std::fs::write(&file, sheet(None)).expect("write");
+    let imported = cli.ok(&["import", "submissions", file.to_str().expect("path")]).await;
+    assert!(imported.contains("imported 1000 submissions from 1000 rows (0 imported before)"), "{imported}");
+    let again = cli.ok(&["import", "submissions", file.to_str().expect("path")]).await;
+    assert!(again.contains("imported 0 submissions from 1000 rows (1000 imported before)"), "{again}");
+    let listed = cli.ok(&["submissions", "list", "--status", "submitted", "--limit", "2000", "--json"]).await;
+    assert_eq!(serde_json::from_str::<Vec<serde_json::Value>>(&listed).expect("json").len(), 1000);
+    system.stop().await.expect("stop");
+}

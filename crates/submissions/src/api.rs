@@ -57,6 +57,44 @@ impl SubmissionsService for SubmissionsApi {
         Ok(Response::new(to_proto(&submission)))
     }
 
+    async fn import_submissions(
+        &self,
+        request: Request<tonic::Streaming<pb::ImportSubmissionRow>>,
+    ) -> Result<Response<pb::ImportSubmissionsResult>, Status> {
+        let caller = Caller::of(&request)?;
+        let mut stream = request.into_inner();
+        let (mut rows, mut violations, mut seen) = (Vec::new(), FieldViolations::new(), 0usize);
+        while let Some(row) = stream.message().await? {
+            seen += 1;
+            if seen > MAX_IMPORT_ROWS {
+                return Err(status(
+                    FieldViolation::new("rows", format!("at most {MAX_IMPORT_ROWS} rows in one import")).into(),
+                ));
+            }
+            let submission = row.submission.unwrap_or_default();
+            let parsed = if submission.deadline_id.trim().is_empty() {
+                parse_create(&submission)
+            } else {
+                Err(FieldViolation::new("deadline_id", "link deadlines after the import, one by one").into())
+            };
+            match parsed {
+                Ok((request_id, new)) => rows.push((row.line, request_id, new)),
+                Err(SubmissionError::Invalid(found)) => {
+                    for v in found.iter() {
+                        violations.push(FieldViolation::new(
+                            format!("line {}: {}", row.line, v.field),
+                            v.description.clone(),
+                        ));
+                    }
+                }
+                Err(other) => return Err(status(other)),
+            }
+        }
+        violations.into_result().map_err(|v| status(v.into()))?;
+        let (written, skipped) = self.submissions.import(&caller, rows).await.map_err(status)?;
+        Ok(Response::new(pb::ImportSubmissionsResult { submissions: written as i32, already_imported: skipped as i32 }))
+    }
+
     async fn get_submission(
         &self,
         request: Request<pb::GetSubmissionRequest>,
@@ -373,6 +411,9 @@ impl SubmissionsService for SubmissionsApi {
         }))
     }
 }
+
+/// The largest file one import takes.
+const MAX_IMPORT_ROWS: usize = 200_000;
 
 fn parse_id(field: &str, id: &str) -> Result<String, FieldViolation> {
     uuid::Uuid::try_parse(id.trim()).map(|u| u.to_string()).map_err(|_| FieldViolation::new(field, "is not an id"))

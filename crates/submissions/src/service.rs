@@ -73,6 +73,40 @@ impl Submissions {
         visible(caller, stored)
     }
 
+    /// Imports checked rows in one transaction. Every row must pass the same rules as a
+    /// submission recorded by hand (the word limits, the compartments); the first row
+    /// that does not is reported by its line and nothing is written.
+    pub async fn import(
+        &self,
+        caller: &Caller,
+        rows: Vec<(i32, String, NewSubmission)>,
+    ) -> Result<(i64, i64), SubmissionError> {
+        let now = Utc::now();
+        let mut violations = advocacy_platform::FieldViolations::new();
+        let mut checked = Vec::with_capacity(rows.len());
+        for (line, request_id, new) in rows {
+            if let Classification::Restricted { compartment } = &new.classification
+                && !caller.may_read_compartment(compartment)
+            {
+                return Err(SubmissionError::NotInCompartment(compartment.clone()));
+            }
+            let fingerprint = fingerprint(&new);
+            match Submission::create(uuid::Uuid::now_v7().to_string(), new, &caller.subject, now) {
+                Ok(s) => checked.push((s, scoped(caller, &request_id), fingerprint)),
+                Err(e) => {
+                    if let SubmissionError::Invalid(found) = SubmissionError::from(e) {
+                        for v in found.iter() {
+                            violations
+                                .push(FieldViolation::new(format!("line {line}: {}", v.field), v.description.clone()));
+                        }
+                    }
+                }
+            }
+        }
+        violations.into_result()?;
+        self.store.import(&checked).await
+    }
+
     pub async fn get(&self, caller: &Caller, id: &str) -> Result<Submission, SubmissionError> {
         let submission = self.store.get(id).await?.ok_or_else(|| SubmissionError::NotFound(id.to_owned()))?;
         visible(caller, submission)

@@ -41,28 +41,9 @@ impl Store {
         request_id: &str,
         fingerprint: &str,
     ) -> Result<Submission, SubmissionError> {
-        let (level, compartment) = s.classification.columns();
-        let inserted = sqlx::query(
-            "INSERT INTO submissions (id, version, mechanism, kind, country, status, created_at, confidentiality,
-             compartment, request_id, request_fingerprint, snapshot, deadline_pending, next_attempt_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $7) ON CONFLICT (request_id) DO NOTHING",
-        )
-        .bind(&s.id)
-        .bind(s.version)
-        .bind(&s.mechanism)
-        .bind(s.kind.as_str())
-        .bind(&s.country)
-        .bind(s.status.as_str())
-        .bind(to_micros(s.created_at))
-        .bind(level)
-        .bind(compartment)
-        .bind(request_id)
-        .bind(fingerprint)
-        .bind(snapshot(s)?)
-        .bind(i64::from(s.completes_deadline()))
-        .execute(&self.db.pool)
-        .await?
-        .rows_affected();
+        let mut conn = self.db.pool.acquire().await?;
+        let inserted = insert_row(&mut conn, s, request_id, fingerprint).await?;
+        drop(conn);
         if inserted == 1 {
             return Ok(s.clone());
         }
@@ -74,6 +55,22 @@ impl Store {
             return Err(SubmissionError::RequestIdReused);
         }
         submission_of(&row)
+    }
+
+    /// Writes checked submissions in one transaction; those whose request id is already
+    /// there are skipped. Returns (written, skipped).
+    pub async fn import(&self, rows: &[(Submission, String, String)]) -> Result<(i64, i64), SubmissionError> {
+        let mut tx = self.db.begin_write().await?;
+        let (mut written, mut skipped) = (0, 0);
+        for (s, request_id, fingerprint) in rows {
+            if insert_row(&mut tx, s, request_id, fingerprint).await? == 1 {
+                written += 1;
+            } else {
+                skipped += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok((written, skipped))
     }
 
     pub async fn get(&self, id: &str) -> Result<Option<Submission>, SubmissionError> {
@@ -172,6 +169,37 @@ impl Store {
         sql.push(&format!(" ORDER BY s.created_at DESC, s.id DESC LIMIT {p}"));
         sql.fetch_all(&self.db.pool).await?.iter().map(submission_of).collect()
     }
+}
+
+/// Inserts one submission; 0 when its request id is already there.
+async fn insert_row(
+    conn: &mut sqlx::AnyConnection,
+    s: &Submission,
+    request_id: &str,
+    fingerprint: &str,
+) -> Result<u64, SubmissionError> {
+    let (level, compartment) = s.classification.columns();
+    Ok(sqlx::query(
+        "INSERT INTO submissions (id, version, mechanism, kind, country, status, created_at, confidentiality,
+         compartment, request_id, request_fingerprint, snapshot, deadline_pending, next_attempt_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $7) ON CONFLICT (request_id) DO NOTHING",
+    )
+    .bind(&s.id)
+    .bind(s.version)
+    .bind(&s.mechanism)
+    .bind(s.kind.as_str())
+    .bind(&s.country)
+    .bind(s.status.as_str())
+    .bind(to_micros(s.created_at))
+    .bind(level)
+    .bind(compartment)
+    .bind(request_id)
+    .bind(fingerprint)
+    .bind(snapshot(s)?)
+    .bind(i64::from(s.completes_deadline()))
+    .execute(&mut *conn)
+    .await?
+    .rows_affected())
 }
 
 fn snapshot(s: &Submission) -> Result<String, SubmissionError> {

@@ -122,7 +122,7 @@ pub async fn run(config: &Config, command: SubmissionsCommand) -> anyhow::Result
     Ok(())
 }
 
-fn submission_kind(text: &str) -> anyhow::Result<pb::SubmissionKind> {
+pub fn submission_kind(text: &str) -> anyhow::Result<pb::SubmissionKind> {
     use pb::SubmissionKind as K;
     Ok(match text.trim().to_lowercase().replace('_', "-").as_str() {
         "upr-stakeholder-report" => K::UprStakeholderReport,
@@ -138,7 +138,7 @@ fn submission_kind(text: &str) -> anyhow::Result<pb::SubmissionKind> {
     })
 }
 
-fn submission_status(text: &str) -> anyhow::Result<pb::SubmissionStatus> {
+pub fn submission_status(text: &str) -> anyhow::Result<pb::SubmissionStatus> {
     use pb::SubmissionStatus as S;
     Ok(match text.trim().to_lowercase().as_str() {
         "draft" => S::Draft,
