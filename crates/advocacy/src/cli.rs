@@ -38,6 +38,12 @@ pub enum Command {
     /// Record submissions to UN mechanisms and sanctions regimes, and follow their status.
     #[command(subcommand)]
     Submissions(Box<SubmissionsCommand>),
+    /// Resolutions we seek to influence, and the amendments we propose to them.
+    #[command(subcommand)]
+    Resolutions(Box<ResolutionsCommand>),
+    /// Our publications.
+    #[command(subcommand)]
+    Publications(PublicationsCommand),
     /// Log and find briefings with governments and multilateral bodies.
     #[command(subcommand)]
     Briefings(Box<BriefingsCommand>),
@@ -282,6 +288,97 @@ pub enum SubmissionsCommand {
         at: Option<String>,
         #[arg(long, default_value = "")]
         note: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ResolutionsCommand {
+    /// Record a resolution, for example --body UN-HRC --session "HRC 58".
+    Add {
+        #[command(flatten)]
+        client: ClientArgs,
+        /// UN-HRC, UN-GA3, EU-EP, or a country code for a national parliament.
+        #[arg(long)]
+        body: String,
+        #[arg(long)]
+        session: String,
+        #[arg(long)]
+        title: String,
+        /// Its document symbol, such as A/HRC/58/L.21.
+        #[arg(long, default_value = "")]
+        symbol: String,
+    },
+    /// List resolutions, by body and session.
+    List {
+        #[command(flatten)]
+        client: ClientArgs,
+        #[arg(long)]
+        body: Option<String>,
+        #[arg(long)]
+        session: Option<String>,
+    },
+    /// Propose an amendment to a resolution.
+    Propose {
+        #[command(flatten)]
+        client: ClientArgs,
+        resolution: String,
+        /// preambular or operative.
+        #[arg(long)]
+        paragraph: String,
+        /// The paragraph number.
+        #[arg(long)]
+        number: i32,
+        /// Our text.
+        #[arg(long)]
+        text: String,
+        #[arg(long, default_value = "")]
+        rationale: String,
+        /// A delegation lobbied (country or body code); repeat for several.
+        #[arg(long = "lobbied")]
+        lobbied: Vec<String>,
+    },
+    /// Record what became of an amendment: tabled, adopted, adopted-in-part (with
+    /// --adopted-text), rejected or withdrawn. Shows how much of our text was kept.
+    Outcome {
+        #[command(flatten)]
+        client: ClientArgs,
+        amendment: String,
+        outcome: String,
+        #[arg(long, default_value = "")]
+        adopted_text: String,
+    },
+    /// The amendments to a resolution, with how much of our text each kept.
+    Amendments {
+        #[command(flatten)]
+        client: ClientArgs,
+        resolution: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PublicationsCommand {
+    /// Record a publication.
+    Add {
+        #[command(flatten)]
+        client: ClientArgs,
+        #[arg(long)]
+        title: String,
+        /// investigative-report, government-contracted-report, database-release or brief.
+        #[arg(long)]
+        kind: String,
+        /// For a report contracted by a government: its country code.
+        #[arg(long, default_value = "")]
+        contracted_by: String,
+        /// Publication date, "2026-06-01".
+        #[arg(long)]
+        published: String,
+        #[arg(long, default_value = "")]
+        url: String,
+    },
+    /// List publications, newest first.
+    List {
+        #[command(flatten)]
+        client: ClientArgs,
     },
 }
 

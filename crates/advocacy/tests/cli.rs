@@ -374,3 +374,68 @@ async fn a_spreadsheet_of_submissions_is_imported_whole_or_not_at_all() {
     assert_eq!(serde_json::from_str::<Vec<serde_json::Value>>(&listed).expect("json").len(), 1000);
     system.stop().await.expect("stop");
 }
+
+#[tokio::test]
+async fn staff_follow_an_amendment_to_adoption_and_see_what_the_resolution_kept() {
+    let (cli, system, _dir) = Cli::with_server().await;
+    let added = cli
+        .ok(&[
+            "resolutions",
+            "add",
+            "--body",
+            "UN-HRC",
+            "--session",
+            "HRC 58",
+            "--title",
+            "Situation of human rights in the DPRK",
+        ])
+        .await;
+    let resolution = added.split_whitespace().next().expect("id").to_owned();
+    let proposed = cli
+        .ok(&[
+            "resolutions",
+            "propose",
+            &resolution,
+            "--paragraph",
+            "operative",
+            "--number",
+            "12",
+            "--text",
+            "Expresses grave concern at the entire penal system",
+            "--lobbied",
+            "CH",
+            "--lobbied",
+            "EU-EEAS",
+        ])
+        .await;
+    let amendment = proposed.split_whitespace().next().expect("id").to_owned();
+    assert!(proposed.contains("OP12: proposed") && proposed.contains("CH, EU-EEAS"), "{proposed}");
+    let adopted = cli
+        .ok(&[
+            "resolutions",
+            "outcome",
+            &amendment,
+            "adopted-in-part",
+            "--adopted-text",
+            "Expresses serious concern at the entire penal system",
+        ])
+        .await;
+    assert!(adopted.contains("kept 7 of our 8 words (87%)"), "{adopted}");
+    assert!(adopted.contains("Expresses [-grave-] {+serious+} concern at the entire penal system"), "{adopted}");
+    assert!(cli.ok(&["resolutions", "amendments", &resolution]).await.contains("adopted in part"));
+    assert!(cli.ok(&["resolutions", "list", "--body", "UN-HRC"]).await.contains("HRC 58"));
+
+    cli.ok(&[
+        "publications",
+        "add",
+        "--title",
+        "Prisons report",
+        "--kind",
+        "investigative-report",
+        "--published",
+        "2026-06-01",
+    ])
+    .await;
+    assert!(cli.ok(&["publications", "list"]).await.contains("2026-06-01  investigative-report  Prisons report"));
+    system.stop().await.expect("stop");
+}

@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod deadlines;
 pub mod import;
+pub mod resolutions;
 pub mod submissions;
 pub mod token;
 

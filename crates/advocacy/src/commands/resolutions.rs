@@ -1,0 +1,171 @@
+//! `advocacy resolutions ...` and `advocacy publications ...`: the resolutions we seek to
+//! influence, our amendments and what the adopted text kept of them, and our publications.
+
+use anyhow::bail;
+
+use advocacy_platform::Config;
+use advocacy_proto::v1 as pb;
+use advocacy_proto::v1::submissions_service_client::SubmissionsServiceClient;
+
+use super::{channel, explain, parse_instant, request_id};
+use crate::cli::{PublicationsCommand, ResolutionsCommand};
+use crate::output::Table;
+
+pub async fn run(config: &Config, command: ResolutionsCommand) -> anyhow::Result<()> {
+    match command {
+        ResolutionsCommand::Add { client, body, session, title, symbol } => {
+            let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
+            let request = pb::CreateResolutionRequest { request_id: request_id(), body, session, title, symbol };
+            let r = c.create_resolution(request).await.map_err(explain)?.into_inner();
+            println!("{}  {} {} — {}", r.id, r.body, r.session, r.title);
+        }
+        ResolutionsCommand::List { client, body, session } => {
+            let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
+            let request =
+                pb::ListResolutionsRequest { body: body.unwrap_or_default(), session: session.unwrap_or_default() };
+            let found = c.list_resolutions(request).await.map_err(explain)?.into_inner().resolutions;
+            let mut table = Table::new(&["BODY", "SESSION", "STATE", "TITLE", "ID"]);
+            for r in found {
+                let state = pb::ResolutionState::try_from(r.state)
+                    .map(|s| s.as_str_name().trim_start_matches("RESOLUTION_STATE_").to_lowercase())
+                    .unwrap_or_default();
+                table.row(vec![r.body, r.session, state, r.title.chars().take(60).collect(), r.id]);
+            }
+            if client.json { table.print_json() } else { table.print() }
+        }
+        ResolutionsCommand::Propose { client, resolution, paragraph, number, text, rationale, lobbied } => {
+            let paragraph_kind = match paragraph.to_lowercase().as_str() {
+                "preambular" | "pp" => pb::ParagraphKind::Preambular,
+                "operative" | "op" => pb::ParagraphKind::Operative,
+                other => bail!("--paragraph: {other:?} is not preambular or operative"),
+            };
+            let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
+            let request = pb::ProposeAmendmentRequest {
+                request_id: request_id(),
+                resolution_id: resolution,
+                paragraph_kind: paragraph_kind.into(),
+                paragraph_number: number,
+                proposed_text: text,
+                rationale,
+                lobbied,
+                ..Default::default()
+            };
+            let a = c.propose_amendment(request).await.map_err(explain)?.into_inner();
+            print_amendment(&a);
+        }
+        ResolutionsCommand::Outcome { client, amendment, outcome, adopted_text } => {
+            use pb::AmendmentStatus as S;
+            let status = match outcome.to_lowercase().replace('_', "-").as_str() {
+                "tabled" => S::Tabled,
+                "adopted" => S::Adopted,
+                "adopted-in-part" => S::AdoptedInPart,
+                "rejected" => S::Rejected,
+                "withdrawn" => S::Withdrawn,
+                other => bail!("{other:?} is not one of tabled, adopted, adopted-in-part, rejected, withdrawn"),
+            };
+            let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
+            let current =
+                c.get_amendment(pb::GetAmendmentRequest { id: amendment.clone() }).await.map_err(explain)?.into_inner();
+            let request = pb::RecordAmendmentOutcomeRequest {
+                request_id: request_id(),
+                id: amendment,
+                expected_version: current.version,
+                status: status.into(),
+                adopted_text,
+            };
+            let a = c.record_amendment_outcome(request).await.map_err(explain)?.into_inner();
+            print_amendment(&a);
+        }
+        ResolutionsCommand::Amendments { client, resolution } => {
+            let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
+            let found = c
+                .list_amendments(pb::ListAmendmentsRequest { resolution_id: resolution })
+                .await
+                .map_err(explain)?
+                .into_inner();
+            for a in &found.amendments {
+                print_amendment(a);
+                println!();
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn publications(config: &Config, command: PublicationsCommand) -> anyhow::Result<()> {
+    match command {
+        PublicationsCommand::Add { client, title, kind, contracted_by, published, url } => {
+            use pb::PublicationKind as K;
+            let kind = match kind.to_lowercase().replace('_', "-").as_str() {
+                "investigative-report" => K::InvestigativeReport,
+                "government-contracted-report" => K::GovernmentContractedReport,
+                "database-release" => K::DatabaseRelease,
+                "brief" => K::Brief,
+                other => bail!(
+                    "--kind: {other:?} is not one of investigative-report, government-contracted-report, database-release, brief"
+                ),
+            };
+            let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
+            let request = pb::CreatePublicationRequest {
+                request_id: request_id(),
+                title,
+                kind: kind.into(),
+                contracted_by,
+                published_on: Some(parse_instant("published", &published)?),
+                url,
+                classification: None,
+            };
+            let p = c.create_publication(request).await.map_err(explain)?.into_inner();
+            println!("{}  {}", p.id, p.title);
+        }
+        PublicationsCommand::List { client } => {
+            let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
+            let found = c
+                .list_publications(pb::ListPublicationsRequest::default())
+                .await
+                .map_err(explain)?
+                .into_inner()
+                .publications;
+            let mut table = Table::new(&["PUBLISHED", "KIND", "TITLE", "ID"]);
+            for p in found {
+                let when = p
+                    .published_on
+                    .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, 0))
+                    .map(|t| t.format("%Y-%m-%d").to_string())
+                    .unwrap_or_default();
+                let kind = pb::PublicationKind::try_from(p.kind)
+                    .map(|k| k.as_str_name().trim_start_matches("PUBLICATION_KIND_").to_lowercase().replace('_', "-"))
+                    .unwrap_or_default();
+                table.row(vec![when, kind, p.title.chars().take(60).collect(), p.id]);
+            }
+            if client.json { table.print_json() } else { table.print() }
+        }
+    }
+    Ok(())
+}
+
+/// An amendment for a person: where it goes, where it stands, and, once adopted, our
+/// text marked word by word: [-dropped-] and {+added+}.
+fn print_amendment(a: &pb::Amendment) {
+    let kind = if a.paragraph_kind == pb::ParagraphKind::Preambular as i32 { "PP" } else { "OP" };
+    let status = pb::AmendmentStatus::try_from(a.status)
+        .map(|s| s.as_str_name().trim_start_matches("AMENDMENT_STATUS_").to_lowercase().replace('_', " "))
+        .unwrap_or_default();
+    println!("{} {}{}: {}   ({})", a.id, kind, a.paragraph_number, status, a.lobbied.join(", "));
+    match &a.comparison {
+        Some(c) => {
+            println!("kept {} of our {} words ({}%)", c.kept_words, c.proposed_words, c.kept_percent);
+            let marked: Vec<String> = c
+                .segments
+                .iter()
+                .map(|s| match pb::SegmentOp::try_from(s.op) {
+                    Ok(pb::SegmentOp::Dropped) => format!("[-{}-]", s.text),
+                    Ok(pb::SegmentOp::Added) => format!("{{+{}+}}", s.text),
+                    _ => s.text.clone(),
+                })
+                .collect();
+            println!("{}", marked.join(" "));
+        }
+        None => println!("{}", a.proposed_text),
+    }
+}
