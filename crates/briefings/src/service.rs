@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
 use advocacy_platform::idempotency::{fingerprint, scoped};
-use advocacy_platform::{Caller, Classification, FieldViolation, FieldViolations};
+use advocacy_platform::{Caller, FieldViolation, FieldViolations};
 
 use crate::domain::{Briefing, CONTACTS_COMPARTMENT, Contact, Institution, NewBriefing, NewContact, NewInstitution};
 use crate::error::BriefingError;
@@ -319,10 +319,8 @@ fn may_read_contacts(caller: &Caller) -> Result<(), BriefingError> {
 
 /// Nobody files a record they could not read afterwards.
 fn may_file(caller: &Caller, new: &NewBriefing) -> Result<(), BriefingError> {
-    if let Classification::Restricted { compartment } = &new.classification
-        && !caller.may_read_compartment(compartment)
-    {
-        return Err(BriefingError::NotInCompartment(compartment.clone()));
+    if let Some(compartment) = new.classification.compartment_missing_for(caller) {
+        return Err(BriefingError::NotInCompartment(compartment.to_owned()));
     }
     if new.quiet && !caller.may_read_compartment(crate::domain::QUIET_COMPARTMENT) {
         return Err(BriefingError::NotInCompartment(crate::domain::QUIET_COMPARTMENT.to_owned()));

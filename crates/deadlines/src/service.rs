@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
 use advocacy_platform::idempotency::{fingerprint, scoped};
-use advocacy_platform::{Caller, Classification, Shutdown};
+use advocacy_platform::{Caller, Shutdown};
 
 use advocacy_platform::time::WhenGiven;
 
@@ -44,10 +44,8 @@ impl Deadlines {
     }
 
     pub async fn create(&self, caller: &Caller, request_id: &str, new: NewDeadline) -> Result<Deadline, DeadlineError> {
-        if let Classification::Restricted { compartment } = &new.classification
-            && !caller.may_read_compartment(compartment)
-        {
-            return Err(DeadlineError::NotInCompartment(compartment.clone()));
+        if let Some(compartment) = new.classification.compartment_missing_for(caller) {
+            return Err(DeadlineError::NotInCompartment(compartment.to_owned()));
         }
         let request_id = &scoped(caller, request_id);
         let fingerprint = fingerprint(&("create", &new));

@@ -68,6 +68,17 @@ impl Classification {
         }
     }
 
+    /// The compartment the caller would need to file a record of this classification, if
+    /// they lack it: nobody files a record they could not read afterwards.
+    pub fn compartment_missing_for(&self, caller: &Caller) -> Option<&str> {
+        match self {
+            Classification::Restricted { compartment } if !caller.may_read_compartment(compartment) => {
+                Some(compartment)
+            }
+            _ => None,
+        }
+    }
+
     pub fn is_restricted(&self) -> bool {
         matches!(self, Classification::Restricted { .. })
     }

@@ -9,7 +9,7 @@ use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
 use advocacy_platform::idempotency::{fingerprint, scoped};
-use advocacy_platform::{Caller, Classification, FieldViolation};
+use advocacy_platform::{Caller, FieldViolation};
 use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
 
@@ -55,11 +55,8 @@ impl Submissions {
         request_id: &str,
         new: NewSubmission,
     ) -> Result<Submission, SubmissionError> {
-        // Nobody files a record they could not read afterwards.
-        if let Classification::Restricted { compartment } = &new.classification
-            && !caller.may_read_compartment(compartment)
-        {
-            return Err(SubmissionError::NotInCompartment(compartment.clone()));
+        if let Some(compartment) = new.classification.compartment_missing_for(caller) {
+            return Err(SubmissionError::NotInCompartment(compartment.to_owned()));
         }
         if let Some(deadline) = &new.deadline_id {
             self.check_deadline(caller, deadline).await?;
@@ -85,10 +82,8 @@ impl Submissions {
         let mut violations = advocacy_platform::FieldViolations::new();
         let mut checked = Vec::with_capacity(rows.len());
         for (line, request_id, new) in rows {
-            if let Classification::Restricted { compartment } = &new.classification
-                && !caller.may_read_compartment(compartment)
-            {
-                return Err(SubmissionError::NotInCompartment(compartment.clone()));
+            if let Some(compartment) = new.classification.compartment_missing_for(caller) {
+                return Err(SubmissionError::NotInCompartment(compartment.to_owned()));
             }
             let fingerprint = fingerprint(&new);
             match Submission::create(uuid::Uuid::now_v7().to_string(), new, &caller.subject, now) {
@@ -240,10 +235,8 @@ impl Resolutions {
         request_id: &str,
         new: NewAmendment,
     ) -> Result<Amendment, SubmissionError> {
-        if let Classification::Restricted { compartment } = &new.classification
-            && !caller.may_read_compartment(compartment)
-        {
-            return Err(SubmissionError::NotInCompartment(compartment.clone()));
+        if let Some(compartment) = new.classification.compartment_missing_for(caller) {
+            return Err(SubmissionError::NotInCompartment(compartment.to_owned()));
         }
         if self.store.resolution(&new.resolution_id).await?.is_none() {
             return Err(FieldViolation::new("resolution_id", "is not a resolution of the registry").into());
@@ -321,10 +314,8 @@ impl Publications {
         request_id: &str,
         new: NewPublication,
     ) -> Result<Publication, SubmissionError> {
-        if let Classification::Restricted { compartment } = &new.classification
-            && !caller.may_read_compartment(compartment)
-        {
-            return Err(SubmissionError::NotInCompartment(compartment.clone()));
+        if let Some(compartment) = new.classification.compartment_missing_for(caller) {
+            return Err(SubmissionError::NotInCompartment(compartment.to_owned()));
         }
         let publication = Publication::create(uuid::Uuid::now_v7().to_string(), new, &caller.subject, Utc::now());
         self.store.create_publication(&publication, &scoped(caller, request_id)).await
