@@ -2,12 +2,11 @@
 //! bad field named), call the service, convert the answer; errors become statuses once,
 //! in platform.
 
-use chrono::Utc;
 use tonic::{Request, Response, Status};
 
 use advocacy_platform::error::{limits, to_status};
 use advocacy_platform::page_token;
-use advocacy_platform::time::{from_micros, from_timestamp, local_rfc3339, parse_when, to_micros, to_timestamp};
+use advocacy_platform::time::{from_micros, local_rfc3339, parse_period, parse_when, to_micros, to_timestamp};
 use advocacy_platform::{Caller, Classification, FieldViolation, FieldViolations};
 use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::briefings_service_server::BriefingsService;
@@ -444,16 +443,6 @@ fn page_size(value: i32, default: usize) -> Result<usize, FieldViolation> {
         v if (1..=500).contains(&v) => Ok(v as usize),
         _ => Err(FieldViolation::new("page_size", "must be 1 to 500")),
     }
-}
-
-fn parse_period(p: &pb::Period) -> Result<(chrono::DateTime<Utc>, chrono::DateTime<Utc>), FieldViolation> {
-    let start = p.start.as_ref().ok_or_else(|| FieldViolation::new("period.start", "is required"))?;
-    let end = p.end.as_ref().ok_or_else(|| FieldViolation::new("period.end", "is required"))?;
-    let (start, end) = (from_timestamp("period.start", start)?, from_timestamp("period.end", end)?);
-    if start >= end {
-        return Err(FieldViolation::new("period.end", "must be after period.start"));
-    }
-    Ok((start, end))
 }
 
 fn institution_kind(kind: i32) -> Result<InstitutionKind, FieldViolation> {

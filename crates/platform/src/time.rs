@@ -71,6 +71,17 @@ impl WhenGiven {
     }
 }
 
+/// Reads a period a client asked about: both ends present and in range, start before end.
+pub fn parse_period(p: &pb::Period) -> Result<(DateTime<Utc>, DateTime<Utc>), FieldViolation> {
+    let start = p.start.as_ref().ok_or_else(|| FieldViolation::new("period.start", "is required"))?;
+    let end = p.end.as_ref().ok_or_else(|| FieldViolation::new("period.end", "is required"))?;
+    let (start, end) = (from_timestamp("period.start", start)?, from_timestamp("period.end", end)?);
+    if start >= end {
+        return Err(FieldViolation::new("period.end", "must be after period.start"));
+    }
+    Ok((start, end))
+}
+
 /// Reads a `WhenInput`: what was given, and the zone if one was named.
 pub fn parse_when(field: &str, input: Option<&pb::WhenInput>) -> Result<(WhenGiven, Option<Tz>), FieldViolation> {
     let input = input.ok_or_else(|| FieldViolation::new(field, "is required"))?;

@@ -6,7 +6,7 @@ use tonic::{Request, Response, Status};
 
 use advocacy_platform::error::{limits, to_status};
 use advocacy_platform::page_token;
-use advocacy_platform::time::{from_micros, from_timestamp, optional_timestamp, to_micros, to_timestamp};
+use advocacy_platform::time::{from_micros, from_timestamp, optional_timestamp, parse_period, to_micros, to_timestamp};
 use advocacy_platform::{Caller, Classification, FieldViolation, FieldViolations};
 use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::submissions_service_server::SubmissionsService;
@@ -762,18 +762,6 @@ fn amendment_to_proto(a: &Amendment) -> pb::Amendment {
             updated_at: Some(to_timestamp(a.updated_at)),
         }),
     }
-}
-
-fn parse_period(
-    p: &pb::Period,
-) -> Result<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>), FieldViolation> {
-    let start = p.start.as_ref().ok_or_else(|| FieldViolation::new("period.start", "is required"))?;
-    let end = p.end.as_ref().ok_or_else(|| FieldViolation::new("period.end", "is required"))?;
-    let (start, end) = (from_timestamp("period.start", start)?, from_timestamp("period.end", end)?);
-    if start >= end {
-        return Err(FieldViolation::new("period.end", "must be after period.start"));
-    }
-    Ok((start, end))
 }
 
 fn publication_kind_of(value: i32) -> Result<PublicationKind, FieldViolation> {
