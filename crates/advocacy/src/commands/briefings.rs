@@ -11,7 +11,7 @@ use advocacy_platform::client::AuthedChannel;
 use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::briefings_service_client::BriefingsServiceClient;
 
-use super::{channel, explain, parse_instant, request_id};
+use super::{all_pages, channel, explain, parse_instant, request_id};
 use crate::cli::{BriefingsCommand, ClientArgs, InstitutionsCommand};
 use crate::output::{Table, print_record};
 
@@ -113,23 +113,21 @@ pub async fn run(config: &Config, command: BriefingsCommand) -> anyhow::Result<(
             print_one(&b, client.json);
         }
         BriefingsCommand::List { client, actor, theme, limit } => {
-            let mut c = connect(config, &client).await?;
-            let mut request = pb::ListBriefingsRequest {
+            let c = connect(config, &client).await?;
+            let request = pb::ListBriefingsRequest {
                 actor: actor.unwrap_or_default(),
                 theme: theme.unwrap_or_default(),
                 page_size: limit.clamp(1, 500) as i32,
                 ..Default::default()
             };
-            let mut all = Vec::new();
-            loop {
-                let page = c.list_briefings(request.clone()).await.map_err(explain)?.into_inner();
-                all.extend(page.briefings);
-                if page.next_page_token.is_empty() || all.len() >= limit {
-                    break;
+            let all = all_pages(limit, |page_token| {
+                let (mut c, request) = (c.clone(), pb::ListBriefingsRequest { page_token, ..request.clone() });
+                async move {
+                    let page = c.list_briefings(request).await.map_err(explain)?.into_inner();
+                    Ok((page.briefings, page.next_page_token))
                 }
-                request.page_token = page.next_page_token;
-            }
-            all.truncate(limit);
+            })
+            .await?;
             if client.json {
                 println!(
                     "{}",

@@ -9,7 +9,7 @@ use advocacy_platform::client::AuthedChannel;
 use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
 
-use super::{channel, explain, parse_instant, request_id};
+use super::{all_pages, channel, explain, parse_instant, request_id};
 use crate::cli::{ClientArgs, DeadlinesCommand, DueArgs};
 use crate::output::{Table, print_record};
 
@@ -59,8 +59,8 @@ pub async fn run(config: &Config, command: DeadlinesCommand) -> anyhow::Result<(
             print_one(&d, client.json);
         }
         DeadlinesCommand::List { client, statuses, mechanism, owner, from, to, limit } => {
-            let mut c = connect(config, &client).await?;
-            let mut request = pb::ListDeadlinesRequest {
+            let c = connect(config, &client).await?;
+            let request = pb::ListDeadlinesRequest {
                 statuses,
                 mechanism: mechanism.unwrap_or_default(),
                 owner: owner.unwrap_or_default(),
@@ -69,16 +69,14 @@ pub async fn run(config: &Config, command: DeadlinesCommand) -> anyhow::Result<(
                 page_size: limit.clamp(1, 500) as i32,
                 page_token: String::new(),
             };
-            let mut all = Vec::new();
-            loop {
-                let page = c.list_deadlines(request.clone()).await.map_err(explain)?.into_inner();
-                all.extend(page.deadlines);
-                if page.next_page_token.is_empty() || all.len() >= limit {
-                    break;
+            let all = all_pages(limit, |page_token| {
+                let (mut c, request) = (c.clone(), pb::ListDeadlinesRequest { page_token, ..request.clone() });
+                async move {
+                    let page = c.list_deadlines(request).await.map_err(explain)?.into_inner();
+                    Ok((page.deadlines, page.next_page_token))
                 }
-                request.page_token = page.next_page_token;
-            }
-            all.truncate(limit);
+            })
+            .await?;
             print_list(&all, client.json);
         }
         DeadlinesCommand::Show { client, id } => {

@@ -33,6 +33,26 @@ pub async fn channel(config: &Config, args: &ClientArgs) -> anyhow::Result<Authe
         .with_context(|| format!("cannot reach the advocacy server at {}; is `advocacy serve` running?", args.server))
 }
 
+/// Every page of a listing, up to `limit` items: `fetch` is given the page token (empty
+/// for the first page) and answers with the items and the next token (empty on the last).
+pub async fn all_pages<T, F, Fut>(limit: usize, mut fetch: F) -> anyhow::Result<Vec<T>>
+where
+    F: FnMut(String) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<(Vec<T>, String)>>,
+{
+    let (mut all, mut token) = (Vec::new(), String::new());
+    loop {
+        let (items, next) = fetch(token).await?;
+        all.extend(items);
+        if next.is_empty() || all.len() >= limit {
+            break;
+        }
+        token = next;
+    }
+    all.truncate(limit);
+    Ok(all)
+}
+
 /// Turns a gRPC error into a message a person can act on, with each bad field named.
 pub fn explain(status: tonic::Status) -> anyhow::Error {
     use tonic_types::StatusExt;

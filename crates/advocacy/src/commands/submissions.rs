@@ -8,7 +8,7 @@ use advocacy_platform::Config;
 use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::submissions_service_client::SubmissionsServiceClient;
 
-use super::{channel, explain, parse_instant, request_id};
+use super::{all_pages, channel, explain, parse_instant, request_id};
 use crate::cli::SubmissionsCommand;
 use crate::output::{Table, print_record};
 
@@ -60,24 +60,22 @@ pub async fn run(config: &Config, command: SubmissionsCommand) -> anyhow::Result
             print_record(&submission_json(&s), client.json);
         }
         SubmissionsCommand::List { client, mechanism, status, country, limit } => {
-            let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
-            let mut request = pb::ListSubmissionsRequest {
+            let c = SubmissionsServiceClient::new(channel(config, &client).await?);
+            let request = pb::ListSubmissionsRequest {
                 mechanism: mechanism.unwrap_or_default(),
                 status: status.map(|s| submission_status(&s)).transpose()?.map(i32::from).unwrap_or_default(),
                 country: country.unwrap_or_default(),
                 page_size: limit.clamp(1, 500) as i32,
                 ..Default::default()
             };
-            let mut all = Vec::new();
-            loop {
-                let page = c.list_submissions(request.clone()).await.map_err(explain)?.into_inner();
-                all.extend(page.submissions);
-                if page.next_page_token.is_empty() || all.len() >= limit {
-                    break;
+            let all = all_pages(limit, |page_token| {
+                let (mut c, request) = (c.clone(), pb::ListSubmissionsRequest { page_token, ..request.clone() });
+                async move {
+                    let page = c.list_submissions(request).await.map_err(explain)?.into_inner();
+                    Ok((page.submissions, page.next_page_token))
                 }
-                request.page_token = page.next_page_token;
-            }
-            all.truncate(limit);
+            })
+            .await?;
             if client.json {
                 println!(
                     "{}",
