@@ -214,6 +214,8 @@ async fn bad_resolutions_and_amendments_are_refused_by_field_and_nothing_is_writ
         ("30 KB text", "proposed_text", Box::new(|r| r.proposed_text = "word ".repeat(6_000))),
         ("unknown delegation", "lobbied[1]", Box::new(|r| r.lobbied = vec!["CH".into(), "ATLANTIS".into()])),
         ("control characters", "rationale", Box::new(|r| r.rationale = "a\u{1b}[2J".into())),
+        ("evidence that is no id", "evidence[0]", Box::new(|r| r.evidence = vec!["see our report".into()])),
+        ("evidence that is no publication", "evidence[0]", Box::new(move |r| r.evidence = vec![unknown.into()])),
     ];
     for (name, field, edit) in &cases {
         let mut request = amendment("hostile", &resolution.id);
@@ -343,5 +345,122 @@ async fn impact_figures_count_submissions_amendments_and_publications_of_the_per
     // Counted, yet not listed for staff without the compartment.
     let listed = ana.list_submissions(pb::ListSubmissionsRequest::default()).await.expect("list").into_inner();
     assert_eq!(listed.submissions.len(), 3);
+    system.finish().await;
+}
+
+/// A spreadsheet of amendments to HRC 58 and HRC 59 resolutions, `bad` rows broken by `edit`.
+fn amendment_sheet(
+    tag: &str,
+    bad: Option<i32>,
+    edit: impl Fn(&mut pb::ImportAmendmentRow),
+) -> Vec<pb::ImportAmendmentRow> {
+    (2..1002)
+        .map(|line| {
+            // Three resolutions: the DPRK one (already in the registry, spelled otherwise
+            // here) and two new ones.
+            let (session, title) = match line % 3 {
+                0 => ("HRC 58", "SITUATION OF HUMAN RIGHTS IN THE DEMOCRATIC PEOPLE’S REPUBLIC OF KOREA."),
+                1 => ("HRC 59", "Human rights of migrants"),
+                _ => ("HRC 59", "Trafficking in persons, especially women and children"),
+            };
+            let (status, adopted_text) = match line % 4 {
+                0 => (pb::AmendmentStatus::AdoptedInPart, ADOPTED),
+                1 => (pb::AmendmentStatus::Rejected, ""),
+                _ => (pb::AmendmentStatus::Unspecified, ""),
+            };
+            let mut row = pb::ImportAmendmentRow {
+                line,
+                resolution: Some(pb::ImportedResolution {
+                    body: "UN-HRC".into(),
+                    session: session.into(),
+                    title: title.into(),
+                    symbol: String::new(),
+                }),
+                amendment: Some(pb::ProposeAmendmentRequest {
+                    request_id: format!("import:{tag}:{line}"),
+                    paragraph_number: line % 40 + 1,
+                    ..amendment("", "")
+                }),
+                status: status.into(),
+                adopted_text: adopted_text.into(),
+            };
+            if Some(line) == bad {
+                edit(&mut row);
+            }
+            row
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_import_of_amendments_with_one_bad_row_writes_nothing_and_matches_resolutions_once_clean() {
+    let system = TestSystem::spawn().await;
+    let mut client = system.submissions_as(&Person::staff()).await;
+    let dprk = hrc_resolution(&mut client).await;
+    let before = rows(&system).await;
+
+    let in_part_without_text = |r: &mut pb::ImportAmendmentRow| r.adopted_text.clear();
+    let refused = client
+        .import_amendments(tokio_stream::iter(amendment_sheet("t", Some(500), in_part_without_text)))
+        .await
+        .expect_err("line 500 is adopted in part without the adopted text");
+    assert_eq!(violated_fields(&refused), ["line 500: adopted_text"]);
+    assert_eq!(rows(&system).await, before, "nothing written, not even the new resolutions");
+
+    type RowEdit<'a> = Box<dyn Fn(&mut pb::ImportAmendmentRow) + 'a>;
+    let cases: Vec<(&str, RowEdit)> = vec![
+        ("line 501: resolution.body", Box::new(|r| r.resolution.as_mut().expect("r").body = "UN-MOON".into())),
+        ("line 501: resolution.title", Box::new(|r| r.resolution.as_mut().expect("r").title = " ".into())),
+        ("line 501: status", Box::new(|r| r.status = 42)),
+        ("line 501: adopted_text", Box::new(|r| r.adopted_text = "text of a rejected amendment".into())),
+        ("line 501: resolution_id", Box::new(|r| r.amendment.as_mut().expect("a").resolution_id = dprk.id.clone())),
+        ("line 501: evidence[0]", Box::new(|r| r.amendment.as_mut().expect("a").evidence = vec![dprk.id.clone()])),
+    ];
+    for (field, edit) in cases {
+        let error = client.import_amendments(tokio_stream::iter(amendment_sheet("t", Some(501), edit))).await;
+        let error = error.expect_err(field);
+        assert_eq!(violated_fields(&error), [field]);
+        assert_eq!(rows(&system).await, before, "{field}: nothing written");
+    }
+
+    let done = client.import_amendments(tokio_stream::iter(amendment_sheet("t", None, |_| {}))).await;
+    let done = done.expect("clean file").into_inner();
+    assert_eq!(
+        (done.amendments, done.already_imported, done.resolutions_matched, done.resolutions_created),
+        (1000, 0, 1, 2)
+    );
+    assert_eq!(rows(&system).await, (before.0 + 2, before.1 + 1000));
+    let again = client.import_amendments(tokio_stream::iter(amendment_sheet("t", None, |_| {}))).await;
+    let again = again.expect("same file again").into_inner();
+    assert_eq!(
+        (again.amendments, again.already_imported, again.resolutions_matched, again.resolutions_created),
+        (0, 1000, 3, 0)
+    );
+
+    let on_dprk = client
+        .list_amendments(pb::ListAmendmentsRequest { resolution_id: dprk.id.clone() })
+        .await
+        .expect("list")
+        .into_inner()
+        .amendments;
+    assert_eq!(on_dprk.len(), 333, "every third row went to the resolution already in the registry");
+    let adopted = on_dprk.iter().find(|a| a.status == pb::AmendmentStatus::AdoptedInPart as i32).expect("adopted");
+    let kept = adopted.comparison.as_ref().expect("compared");
+    assert_eq!((kept.kept_words, kept.proposed_words), (26, 28));
+    system.finish().await;
+}
+
+#[tokio::test]
+async fn two_imports_at_once_naming_the_same_new_resolution_create_it_once() {
+    let system = TestSystem::spawn().await;
+    let (mut a, mut b) =
+        (system.submissions_as(&Person::staff()).await, system.submissions_as(&Person::manager()).await);
+    let first = a.import_amendments(tokio_stream::iter(amendment_sheet("first", None, |_| {})));
+    let second = b.import_amendments(tokio_stream::iter(amendment_sheet("second", None, |_| {})));
+    let (first, second) = tokio::join!(first, second);
+    let (first, second) = (first.expect("first").into_inner(), second.expect("second").into_inner());
+    assert_eq!((first.amendments, second.amendments), (1000, 1000));
+    assert_eq!(first.resolutions_created + second.resolutions_created, 3, "each resolution made once");
+    assert_eq!(rows(&system).await, (3, 2000));
     system.finish().await;
 }

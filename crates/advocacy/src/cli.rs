@@ -26,7 +26,7 @@ pub enum Command {
         /// Services to run; none means every service.
         #[arg(value_enum)]
         services: Vec<ServiceName>,
-        /// Load a few example deadlines (safe to repeat: nothing is added twice).
+        /// Load a few example records of each service (safe to repeat: nothing is added twice).
         #[arg(long)]
         demo: bool,
     },
@@ -254,6 +254,9 @@ pub enum SubmissionsCommand {
         /// draft (default) or submitted, if it has already gone.
         #[arg(long)]
         status: Option<String>,
+        /// A publication the submission draws on (its id); repeat for several.
+        #[arg(long = "evidence")]
+        evidence: Vec<String>,
         /// Restrict to a compartment. Sanctions packages are restricted to "sanctions" anyway.
         #[arg(long)]
         restricted: Option<String>,
@@ -336,6 +339,12 @@ pub enum ResolutionsCommand {
         /// A delegation lobbied (country or body code); repeat for several.
         #[arg(long = "lobbied")]
         lobbied: Vec<String>,
+        /// A publication the amendment rests on (its id); repeat for several.
+        #[arg(long = "evidence")]
+        evidence: Vec<String>,
+        /// Restrict to a compartment, for quiet diplomacy. Default: internal.
+        #[arg(long)]
+        restricted: Option<String>,
     },
     /// Record what became of an amendment: tabled, adopted, adopted-in-part (with
     /// --adopted-text), rejected or withdrawn. Shows how much of our text was kept.
@@ -374,6 +383,9 @@ pub enum PublicationsCommand {
         published: String,
         #[arg(long, default_value = "")]
         url: String,
+        /// Restrict to a compartment (an embargoed report). Default: public.
+        #[arg(long)]
+        restricted: Option<String>,
     },
     /// List publications, newest first.
     List {
@@ -395,8 +407,29 @@ pub enum ImportCommand {
     },
     /// Past submissions, one per row. Columns (first row): title, mechanism, kind,
     /// country, and optionally partners (separated by ;), status, document_url,
-    /// document_sha256, word_count, themes. Importing the same file again adds nothing.
+    /// document_sha256, word_count, themes, evidence (publication ids), restricted (a
+    /// compartment). Importing the same file again adds nothing.
     Submissions {
+        #[command(flatten)]
+        client: ClientArgs,
+        file: PathBuf,
+    },
+    /// Past amendments, one per row. Columns (first row): body, session, resolution (its
+    /// title), paragraph (preambular or operative), number, proposed_text, and optionally
+    /// symbol, rationale, lobbied (codes separated by ;), evidence (publication ids),
+    /// status (tabled, adopted, adopted-in-part, rejected, withdrawn), adopted_text,
+    /// restricted (a compartment). Resolutions are matched by body, session and title, or
+    /// created. Importing the same file again adds nothing.
+    Amendments {
+        #[command(flatten)]
+        client: ClientArgs,
+        file: PathBuf,
+    },
+    /// Past publications, one per row. Columns (first row): title, kind, published (a
+    /// date like 2026-06-01), and optionally contracted_by (the country of a report a
+    /// government contracted), url, restricted (a compartment). Importing the same file
+    /// again adds nothing.
+    Publications {
         #[command(flatten)]
         client: ClientArgs,
         file: PathBuf,

@@ -1,12 +1,16 @@
-//! Example deadlines for a first look, created through the API like any client would.
-//! Fixed request ids make loading them again a no-op.
+//! Example records for a first look (deadlines, publications, submissions, an amended
+//! resolution, a briefing), created through the API like any client would. Fixed request
+//! ids make loading them again a no-op.
 
-use advocacy_platform::client::{BearerToken, connect_with_token};
+use advocacy_platform::client::{AuthedChannel, BearerToken, connect_with_token};
 use advocacy_platform::{Config, Role};
 use advocacy_proto::v1 as pb;
+use advocacy_proto::v1::briefings_service_client::BriefingsServiceClient;
 use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
+use advocacy_proto::v1::submissions_service_client::SubmissionsServiceClient;
 
 use crate::commands::explain;
+use crate::serve::ServiceName;
 
 struct Example {
     request_id: &'static str,
@@ -82,12 +86,26 @@ const EXAMPLES: &[Example] = &[
     },
 ];
 
-pub async fn seed(config: &Config, addr: std::net::SocketAddr) -> anyhow::Result<()> {
+/// Loads the examples of each service in `services`.
+pub async fn seed(config: &Config, addr: std::net::SocketAddr, services: &[ServiceName]) -> anyhow::Result<()> {
     let key = config.token_key()?;
     let now = chrono::Utc::now().timestamp();
     let token = key.issue("demo@advocacy.local", vec![Role::Staff], vec!["sanctions".into()], now, 600);
     let bearer = BearerToken::new(&token).map_err(anyhow::Error::msg)?;
-    let mut client = DeadlinesServiceClient::new(connect_with_token(&format!("http://{addr}"), &bearer).await?);
+    let channel = connect_with_token(&format!("http://{addr}"), &bearer).await?;
+    if services.contains(&ServiceName::Deadlines) {
+        deadlines(DeadlinesServiceClient::new(channel.clone())).await?;
+    }
+    if services.contains(&ServiceName::Submissions) {
+        submissions(SubmissionsServiceClient::new(channel.clone())).await?;
+    }
+    if services.contains(&ServiceName::Briefings) {
+        briefings(BriefingsServiceClient::new(channel)).await?;
+    }
+    Ok(())
+}
+
+async fn deadlines(mut client: DeadlinesServiceClient<AuthedChannel>) -> anyhow::Result<()> {
     for e in EXAMPLES {
         let classification = (!e.restricted.is_empty()).then(|| pb::Classification {
             level: pb::Confidentiality::Restricted.into(),
@@ -109,5 +127,178 @@ pub async fn seed(config: &Config, addr: std::net::SocketAddr) -> anyhow::Result
             .await
             .map_err(explain)?;
     }
+    Ok(())
+}
+
+fn date(text: &str) -> Option<prost_types::Timestamp> {
+    let day = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+    Some(advocacy_platform::time::to_timestamp(day.and_time(chrono::NaiveTime::MIN).and_utc()))
+}
+
+async fn submissions(mut client: SubmissionsServiceClient<AuthedChannel>) -> anyhow::Result<()> {
+    let report = client
+        .create_publication(pb::CreatePublicationRequest {
+            request_id: "demo-publication-prison-camps".into(),
+            title: "Prison camps: a decade of testimony".into(),
+            kind: pb::PublicationKind::InvestigativeReport.into(),
+            published_on: date("2026-03-10"),
+            url: "https://advocacy.example/reports/prison-camps".into(),
+            ..Default::default()
+        })
+        .await
+        .map_err(explain)?
+        .into_inner();
+    client
+        .create_publication(pb::CreatePublicationRequest {
+            request_id: "demo-publication-detention-law".into(),
+            title: "Review of detention law and practice".into(),
+            kind: pb::PublicationKind::GovernmentContractedReport.into(),
+            contracted_by: "KR".into(),
+            published_on: date("2026-09-01"),
+            ..Default::default()
+        })
+        .await
+        .map_err(explain)?;
+    let submissions = [
+        (
+            "demo-submission-upr",
+            "UPR stakeholder report: the penal system",
+            "UPR",
+            pb::SubmissionKind::UprStakeholderReport,
+            5_400,
+            pb::SubmissionStatus::Draft,
+        ),
+        (
+            "demo-submission-wgeid",
+            "Enforced disappearance of returnees",
+            "WGEID",
+            pb::SubmissionKind::WgeidPetition,
+            0,
+            pb::SubmissionStatus::Submitted,
+        ),
+        (
+            "demo-submission-sanctions",
+            "Prison camp officials: sanctions recommendation",
+            "SANCTIONS-UK",
+            pb::SubmissionKind::SanctionsPackage,
+            0,
+            pb::SubmissionStatus::Draft,
+        ),
+    ];
+    for (request_id, title, mechanism, kind, words, status) in submissions {
+        let joint = kind == pb::SubmissionKind::UprStakeholderReport;
+        client
+            .create_submission(pb::CreateSubmissionRequest {
+                request_id: request_id.into(),
+                title: title.into(),
+                mechanism: mechanism.into(),
+                kind: kind.into(),
+                country: "KP".into(),
+                partners: if joint { vec!["Partner Network for North Korean Human Rights".into()] } else { vec![] },
+                word_count: words,
+                themes: vec!["detention".into()],
+                evidence: vec![report.id.clone()],
+                status: status.into(),
+                ..Default::default()
+            })
+            .await
+            .map_err(explain)?;
+    }
+    let resolution = client
+        .create_resolution(pb::CreateResolutionRequest {
+            request_id: "demo-resolution-hrc58-dprk".into(),
+            body: "UN-HRC".into(),
+            session: "HRC 58".into(),
+            title: "Situation of human rights in the Democratic People's Republic of Korea".into(),
+            symbol: "A/HRC/58/L.21".into(),
+        })
+        .await
+        .map_err(explain)?
+        .into_inner();
+    let amendments = [
+        (
+            "demo-amendment-op12",
+            pb::ParagraphKind::Operative,
+            12,
+            "Expresses grave concern at the entire penal system, including political prison camps, where torture \
+             and forced labour are systematic",
+            pb::AmendmentStatus::AdoptedInPart,
+            "Expresses serious concern at the entire penal system, including political prison camps, where torture \
+             and forced labour are reported",
+        ),
+        (
+            "demo-amendment-pp4",
+            pb::ParagraphKind::Preambular,
+            4,
+            "Recalling the findings of the commission of inquiry and the testimony of survivors",
+            pb::AmendmentStatus::Rejected,
+            "",
+        ),
+    ];
+    for (request_id, paragraph, number, text, outcome, adopted_text) in amendments {
+        let proposed = client
+            .propose_amendment(pb::ProposeAmendmentRequest {
+                request_id: request_id.into(),
+                resolution_id: resolution.id.clone(),
+                paragraph_kind: paragraph.into(),
+                paragraph_number: number,
+                proposed_text: text.into(),
+                evidence: vec![report.id.clone()],
+                lobbied: vec!["CH".into(), "KR".into(), "EU-EEAS".into()],
+                ..Default::default()
+            })
+            .await
+            .map_err(explain)?
+            .into_inner();
+        if proposed.status == pb::AmendmentStatus::Proposed as i32 {
+            client
+                .record_amendment_outcome(pb::RecordAmendmentOutcomeRequest {
+                    request_id: format!("{request_id}-outcome"),
+                    id: proposed.id,
+                    expected_version: proposed.version,
+                    status: outcome.into(),
+                    adopted_text: adopted_text.into(),
+                })
+                .await
+                .map_err(explain)?;
+        }
+    }
+    Ok(())
+}
+
+async fn briefings(mut client: BriefingsServiceClient<AuthedChannel>) -> anyhow::Result<()> {
+    let mission = client
+        .create_institution(pb::CreateInstitutionRequest {
+            request_id: "demo-institution-swiss-mission".into(),
+            name: "Permanent Mission of Switzerland to the UN in Geneva".into(),
+            kind: pb::InstitutionKind::PermanentMission.into(),
+            actor: "CH".into(),
+            city: "Geneva".into(),
+            ..Default::default()
+        })
+        .await
+        .map_err(explain)?
+        .into_inner();
+    let local =
+        |at: &str| pb::WhenInput { at: Some(pb::when_input::At::Local(at.into())), zone: "Europe/Zurich".into() };
+    client
+        .log_briefing(pb::LogBriefingRequest {
+            request_id: "demo-briefing-swiss-mission".into(),
+            at: Some(local("2026-10-14T10:00")),
+            city: "Geneva".into(),
+            format: pb::BriefingFormat::InPerson.into(),
+            institution_ids: vec![mission.id],
+            themes: vec!["detention".into(), "accountability".into()],
+            asks: vec!["co-sponsor the amendment to OP12 at HRC 58".into()],
+            summary: "Presented the prison camps report; the mission will raise OP12 with the core group.".into(),
+            follow_ups: vec![pb::FollowUpInput {
+                action: "Send the mission the annex of testimonies".into(),
+                due: Some(local("2027-02-15T17:00")),
+                ..Default::default()
+            }],
+            ..Default::default()
+        })
+        .await
+        .map_err(explain)?;
     Ok(())
 }

@@ -154,8 +154,8 @@ pub async fn run(config: &Config, services: &[ServiceName], demo: bool) -> anyho
         eprintln!("advocacy: data in {}", config.data_dir.display());
     }
     if demo {
-        crate::demo::seed(config, system.grpc_addr).await.context("loading demo data")?;
-        eprintln!("advocacy: demo data loaded (try `advocacy deadlines list`)");
+        crate::demo::seed(config, system.grpc_addr, services).await.context("loading demo data")?;
+        eprintln!("advocacy: demo data loaded (try `advocacy deadlines list` or `advocacy submissions list`)");
     }
     tokio::select! {
         () = advocacy_platform::shutdown::os_signal() => {

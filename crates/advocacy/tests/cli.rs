@@ -439,3 +439,152 @@ async fn staff_follow_an_amendment_to_adoption_and_see_what_the_resolution_kept(
     assert!(cli.ok(&["publications", "list"]).await.contains("2026-06-01  investigative-report  Prisons report"));
     system.stop().await.expect("stop");
 }
+
+#[tokio::test]
+async fn spreadsheets_of_publications_and_amendments_are_imported_whole_or_not_at_all() {
+    let (cli, system, dir) = Cli::with_server().await;
+    let path = |name: &str| dir.path().join(name).to_str().expect("path").to_owned();
+    let publications = |bad_line: Option<usize>| {
+        let mut csv = String::from("title,kind,published,contracted_by,url\n");
+        for i in 0..1000 {
+            let line = i + 2;
+            let published = if Some(line) == bad_line { "2026-02-30" } else { "2026-06-01" };
+            let (kind, by) = if i % 4 == 0 { ("government-contracted-report", "KR") } else { ("brief", "") };
+            csv.push_str(&format!("\"Brief {i}: detention\",{kind},{published},{by},https://example.org/b/{i}\n"));
+        }
+        csv
+    };
+    std::fs::write(path("publications.csv"), publications(Some(300))).expect("write");
+    let refused = cli.run(&["import", "publications", &path("publications.csv")]).await;
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
+    assert!(stderr.contains("line 300, column published: \"2026-02-30\" is not a date"), "{stderr}");
+    assert_eq!(cli.ok(&["publications", "list", "--json"]).await.trim(), "[]", "nothing was written");
+    std::fs::write(path("publications.csv"), publications(None)).expect("write");
+    let imported = cli.ok(&["import", "publications", &path("publications.csv")]).await;
+    assert!(imported.contains("imported 1000 publications from 1000 rows (0 imported before)"), "{imported}");
+    let listed: Vec<serde_json::Value> =
+        serde_json::from_str(&cli.ok(&["publications", "list", "--json"]).await).expect("json");
+    assert_eq!(listed.len(), 1000);
+    let evidence = listed[0]["id"].as_str().expect("id").to_owned();
+
+    let amendments = |bad_line: Option<usize>| {
+        let mut csv = String::from(
+            "body,session,resolution,symbol,paragraph,number,proposed_text,lobbied,evidence,status,adopted_text\n",
+        );
+        for i in 0..1000 {
+            let line = i + 2;
+            let session = if i % 2 == 0 { "HRC 58" } else { "HRC 59" };
+            let cited = if Some(line) == bad_line { "not-an-id" } else { evidence.as_str() };
+            let (status, adopted) = match i % 3 {
+                0 => ("adopted-in-part", "Calls for the release of all political prisoners"),
+                1 => ("rejected", ""),
+                _ => ("", ""),
+            };
+            csv.push_str(&format!(
+                "UN-HRC,{session},Situation of human rights in the DPRK,,operative,{},\
+                 Calls for the immediate release of all political prisoners,CH;KR,{cited},{status},{adopted}\n",
+                i % 30 + 1
+            ));
+        }
+        csv
+    };
+    std::fs::write(path("amendments.csv"), amendments(Some(777))).expect("write");
+    let refused = cli.run(&["import", "amendments", &path("amendments.csv")]).await;
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
+    assert!(stderr.contains("line 777, column evidence: is not an id"), "{stderr}");
+    assert!(stderr.contains("1 problems in") && stderr.contains("nothing was imported"), "{stderr}");
+    assert_eq!(cli.ok(&["resolutions", "list", "--json"]).await.trim(), "[]", "not even the resolutions");
+
+    std::fs::write(path("amendments.csv"), amendments(None)).expect("write");
+    let imported = cli.ok(&["import", "amendments", &path("amendments.csv")]).await;
+    assert!(
+        imported
+            .contains("imported 1000 amendments from 1000 rows (0 imported before); resolutions: 0 matched, 2 created"),
+        "{imported}"
+    );
+    let again = cli.ok(&["import", "amendments", &path("amendments.csv")]).await;
+    assert!(again.contains("imported 0 amendments from 1000 rows (1000 imported before); resolutions: 2 matched"));
+    let resolutions: Vec<serde_json::Value> =
+        serde_json::from_str(&cli.ok(&["resolutions", "list", "--json"]).await).expect("json");
+    assert_eq!(resolutions.len(), 2);
+    let shown = cli.ok(&["resolutions", "amendments", resolutions[0]["id"].as_str().expect("id")]).await;
+    assert_eq!(shown.matches("adopted in part").count(), 167, "every third of 500 rows");
+    assert!(shown.contains("kept 8 of our 9 words (88%)"), "{shown}");
+    assert!(shown.contains("Calls for the [-immediate-] release of all political prisoners"), "{shown}");
+    system.stop().await.expect("stop");
+}
+
+/// `advocacy serve --demo` as the quick start runs it, on port 0: the server's address, read
+/// from what it prints once the demo is loaded.
+fn serve_demo(data_dir: &std::path::Path) -> (Server, String) {
+    use std::io::BufRead;
+    let mut server = Server(
+        Command::new(env!("CARGO_BIN_EXE_advocacy"))
+            .args(["serve", "--demo"])
+            .env("ADVOCACY_DATA_DIR", data_dir)
+            .env("ADVOCACY_GRPC_LISTEN", "127.0.0.1:0")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the server starts"),
+    );
+    let mut lines = std::io::BufReader::new(server.0.stderr.take().expect("stderr")).lines();
+    let mut address = String::new();
+    for line in lines.by_ref() {
+        let line = line.expect("stderr line");
+        if let Some((_, at)) = line.split_once(" on grpc://") {
+            address = format!("http://{}", at.trim());
+        }
+        assert!(!line.contains("error"), "{line}");
+        if line.contains("demo data loaded") {
+            break;
+        }
+    }
+    assert!(!address.is_empty(), "the server said where it listens");
+    // Keep reading, so the server never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    (server, address)
+}
+
+/// A server process, stopped however the test ends.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn the_quick_start_server_loads_the_demo_once_however_often_it_starts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for start in 0..2 {
+        let data_dir = dir.path().to_owned();
+        let (server, address) = tokio::task::spawn_blocking(move || serve_demo(&data_dir)).await.expect("demo");
+        let cli = Cli { data_dir: dir.path().to_owned(), server: address };
+        let count = |json: String| serde_json::from_str::<Vec<serde_json::Value>>(&json).expect("json").len();
+        // The briefing's follow-up becomes a deadline in the background.
+        let mut deadlines = String::new();
+        for _ in 0..100 {
+            deadlines = cli.ok(&["deadlines", "list", "--json"]).await;
+            if deadlines.contains("Send the mission the annex") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(count(deadlines), 6, "start {start}: five examples (one more is restricted) and the follow-up");
+        assert_eq!(count(cli.ok(&["submissions", "list", "--json"]).await), 2, "the sanctions package is hidden");
+        assert_eq!(count(cli.ok(&["publications", "list", "--json"]).await), 2);
+        let resolutions = cli.ok(&["resolutions", "list", "--json"]).await;
+        let resolutions: Vec<serde_json::Value> = serde_json::from_str(&resolutions).expect("json");
+        assert_eq!(resolutions.len(), 1);
+        let amended = cli.ok(&["resolutions", "amendments", resolutions[0]["id"].as_str().expect("id")]).await;
+        assert!(amended.contains("adopted in part") && amended.contains("[-grave-] {+serious+}"), "{amended}");
+        let briefed = cli.ok(&["briefings", "list", "--actor", "CH", "--json"]).await;
+        assert_eq!(count(briefed), 1);
+        drop(server);
+    }
+}

@@ -5,9 +5,9 @@
 use tonic::{Request, Response, Status};
 
 use advocacy_platform::error::{limits, to_status};
-use advocacy_platform::page_token;
 use advocacy_platform::time::{from_micros, local_rfc3339, parse_period, parse_when, to_micros, to_timestamp};
 use advocacy_platform::{Caller, Classification, FieldViolation, FieldViolations};
+use advocacy_platform::{import, page_token};
 use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::briefings_service_server::BriefingsService;
 
@@ -261,32 +261,8 @@ impl BriefingsService for BriefingsApi {
         request: Request<tonic::Streaming<pb::ImportBriefingRow>>,
     ) -> Result<Response<pb::ImportBriefingsResult>, Status> {
         let caller = Caller::of(&request)?;
-        let mut stream = request.into_inner();
-        let mut rows = Vec::new();
-        let mut violations = FieldViolations::new();
-        let mut bad_rows = 0;
-        while let Some(row) = stream.message().await? {
-            if rows.len() + bad_rows >= MAX_IMPORT_ROWS {
-                return Err(status(
-                    FieldViolation::new("rows", format!("at most {MAX_IMPORT_ROWS} rows in one import")).into(),
-                ));
-            }
-            match parse_import_row(&caller, &row) {
-                Ok(parsed) => rows.push(parsed),
-                Err(row_violations) => {
-                    bad_rows += 1;
-                    // Enough to fix a file in one pass without an unbounded answer.
-                    for violation in row_violations.iter().take(MAX_REPORTED.saturating_sub(violations.iter().count()))
-                    {
-                        violations.push(FieldViolation::new(
-                            format!("line {}: {}", row.line, violation.field),
-                            violation.description.clone(),
-                        ));
-                    }
-                }
-            }
-        }
-        violations.into_result().map_err(|v| status(v.into()))?;
+        let rows = import::checked_rows(request.into_inner(), |r| r.line, |r| parse_import_row(&caller, r)).await?;
+        let rows = rows.into_iter().map(|(_, row)| row).collect();
         let counts = self.briefings.import(&caller, rows).await.map_err(status)?;
         Ok(Response::new(pb::ImportBriefingsResult {
             briefings: counts.briefings as i32,
@@ -320,10 +296,6 @@ impl BriefingsService for BriefingsApi {
         }))
     }
 }
-
-/// The largest file one import takes, and how many bad fields one answer lists.
-const MAX_IMPORT_ROWS: usize = 200_000;
-const MAX_REPORTED: usize = 100;
 
 fn parse_import_row(
     caller: &Caller,

@@ -162,6 +162,16 @@ impl Database {
         }
     }
 
+    /// Makes writers that take the same `name` wait for each other until `tx` ends, for
+    /// a check-then-insert no unique index can guard (matching names loosely). SQLite's
+    /// `begin_write` already holds the one write lock; PostgreSQL takes an advisory lock.
+    pub async fn serialize_on(&self, tx: &mut sqlx::AnyConnection, name: &str) -> Result<(), sqlx::Error> {
+        if self.dialect == Dialect::Postgres {
+            sqlx::query("SELECT 1 FROM pg_advisory_xact_lock(hashtext($1))").bind(name).execute(&mut *tx).await?;
+        }
+        Ok(())
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }

@@ -113,6 +113,33 @@ impl FieldViolations {
     pub fn into_result(self) -> Result<(), FieldViolations> {
         if self.0.is_empty() { Ok(()) } else { Err(self) }
     }
+
+    /// The problems of a part of the request, each field named `{prefix}{field}`.
+    pub fn push_under(&mut self, prefix: &str, found: &FieldViolations) {
+        for v in found.iter() {
+            self.push(FieldViolation::new(format!("{prefix}{}", v.field), v.description.clone()));
+        }
+    }
+
+    /// The problems of one row of an imported file, each named "line 17: field".
+    pub fn push_at_line(&mut self, line: i32, found: &FieldViolations) {
+        self.push_under(&format!("line {line}: "), found);
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+/// Bad fields on their own are a complete answer: `INVALID_ARGUMENT` listing them.
+impl ServiceError for FieldViolations {
+    fn code(&self) -> ErrorCode {
+        ErrorCode::InvalidArgument
+    }
+
+    fn violations(&self) -> Option<&FieldViolations> {
+        Some(self)
+    }
 }
 
 impl From<FieldViolation> for FieldViolations {

@@ -10,6 +10,8 @@ pub mod db;
 pub mod error;
 pub mod grpc;
 pub mod idempotency;
+pub mod import;
+pub mod names;
 pub mod outbox;
 pub mod page_token;
 pub mod shutdown;

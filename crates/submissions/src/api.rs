@@ -5,9 +5,9 @@
 use tonic::{Request, Response, Status};
 
 use advocacy_platform::error::{limits, to_status};
-use advocacy_platform::page_token;
 use advocacy_platform::time::{from_micros, from_timestamp, optional_timestamp, parse_period, to_micros, to_timestamp};
 use advocacy_platform::{Caller, Classification, FieldViolation, FieldViolations};
+use advocacy_platform::{import, page_token};
 use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::submissions_service_server::SubmissionsService;
 
@@ -19,7 +19,7 @@ use crate::domain::resolutions::{
 };
 use crate::domain::{self, Kind, NewSubmission, Status as SubmissionStatus, Submission};
 use crate::error::SubmissionError;
-use crate::service::{Publications, Resolutions, Submissions};
+use crate::service::{ImportedAmendment, Publications, Resolutions, Submissions};
 use crate::store::SubmissionQuery;
 
 #[derive(Debug, Clone)]
@@ -52,7 +52,7 @@ impl SubmissionsService for SubmissionsApi {
         request: Request<pb::CreateSubmissionRequest>,
     ) -> Result<Response<pb::Submission>, Status> {
         let caller = Caller::of(&request)?;
-        let (request_id, new) = parse_create(request.get_ref()).map_err(status)?;
+        let (request_id, new) = parse_create(request.get_ref()).map_err(|v| status(v.into()))?;
         let submission = self.submissions.create(&caller, &request_id, new).await.map_err(status)?;
         Ok(Response::new(to_proto(&submission)))
     }
@@ -62,37 +62,25 @@ impl SubmissionsService for SubmissionsApi {
         request: Request<tonic::Streaming<pb::ImportSubmissionRow>>,
     ) -> Result<Response<pb::ImportSubmissionsResult>, Status> {
         let caller = Caller::of(&request)?;
-        let mut stream = request.into_inner();
-        let (mut rows, mut violations, mut seen) = (Vec::new(), FieldViolations::new(), 0usize);
-        while let Some(row) = stream.message().await? {
-            seen += 1;
-            if seen > MAX_IMPORT_ROWS {
-                return Err(status(
-                    FieldViolation::new("rows", format!("at most {MAX_IMPORT_ROWS} rows in one import")).into(),
-                ));
-            }
-            let submission = row.submission.unwrap_or_default();
-            let parsed = if submission.deadline_id.trim().is_empty() {
-                parse_create(&submission)
-            } else {
-                Err(FieldViolation::new("deadline_id", "link deadlines after the import, one by one").into())
-            };
-            match parsed {
-                Ok((request_id, new)) => rows.push((row.line, request_id, new)),
-                Err(SubmissionError::Invalid(found)) => {
-                    for v in found.iter() {
-                        violations.push(FieldViolation::new(
-                            format!("line {}: {}", row.line, v.field),
-                            v.description.clone(),
-                        ));
-                    }
+        let rows = import::checked_rows(
+            request.into_inner(),
+            |r| r.line,
+            |row| {
+                let submission = row.submission.clone().unwrap_or_default();
+                if !submission.deadline_id.trim().is_empty() {
+                    return Err(
+                        FieldViolation::new("deadline_id", "link deadlines after the import, one by one").into()
+                    );
                 }
-                Err(other) => return Err(status(other)),
-            }
-        }
-        violations.into_result().map_err(|v| status(v.into()))?;
-        let (written, skipped) = self.submissions.import(&caller, rows).await.map_err(status)?;
-        Ok(Response::new(pb::ImportSubmissionsResult { submissions: written as i32, already_imported: skipped as i32 }))
+                parse_create(&submission)
+            },
+        )
+        .await?;
+        let counts = self.submissions.import(&caller, rows).await.map_err(status)?;
+        Ok(Response::new(pb::ImportSubmissionsResult {
+            submissions: counts.written as i32,
+            already_imported: counts.skipped as i32,
+        }))
     }
 
     async fn get_submission(
@@ -177,17 +165,9 @@ impl SubmissionsService for SubmissionsApi {
         let r = request.get_ref();
         let mut v = FieldViolations::new();
         let request_id = v.check(limits::request_id("request_id", &r.request_id));
-        let body = v.check(parse_body(&r.body));
-        let session = v.check(limits::required_line("session", &r.session, 50));
-        let title = v.check(limits::required_line("title", &r.title, domain::MAX_TITLE_CHARS));
-        let symbol = v.check(limits::optional_line("symbol", &r.symbol, 60));
-        let ((((request_id, body), session), title), symbol) =
-            checked(v, request_id.zip(body).zip(session).zip(title).zip(symbol))?;
-        let resolution = self
-            .resolutions
-            .create(&caller, &request_id, NewResolution { body, session, title, symbol })
-            .await
-            .map_err(status)?;
+        let new = parse_resolution(&r.body, &r.session, &r.title, &r.symbol).map_err(|found| v.push_under("", &found));
+        let (request_id, new) = checked(v, request_id.zip(new.ok()))?;
+        let resolution = self.resolutions.create(&caller, &request_id, new).await.map_err(status)?;
         Ok(Response::new(resolution_to_proto(&resolution)))
     }
 
@@ -238,49 +218,24 @@ impl SubmissionsService for SubmissionsApi {
         request: Request<pb::ProposeAmendmentRequest>,
     ) -> Result<Response<pb::Amendment>, Status> {
         let caller = Caller::of(&request)?;
-        let r = request.get_ref();
-        let mut v = FieldViolations::new();
-        let request_id = v.check(limits::request_id("request_id", &r.request_id));
-        let resolution_id = v.check(parse_id("resolution_id", &r.resolution_id));
-        let paragraph_kind = v.check(paragraph_kind_of(r.paragraph_kind));
-        let paragraph_number = v.check(if (1..=500).contains(&r.paragraph_number) {
-            Ok(r.paragraph_number as u32)
-        } else {
-            Err(FieldViolation::new("paragraph_number", "must be 1 to 500"))
-        });
-        let proposed_text = v.check(required_text("proposed_text", &r.proposed_text));
-        let rationale = v.check(limits::optional_text("rationale", &r.rationale, res::MAX_TEXT_CHARS));
-        let evidence = v.check(lines("evidence", &r.evidence, 100));
-        let lobbied = v.check(lines("lobbied", &r.lobbied, 20).and_then(|codes| {
-            for (i, code) in codes.iter().enumerate() {
-                if advocacy_catalog::actor(code).is_none() {
-                    return Err(FieldViolation::new(
-                        format!("lobbied[{i}]"),
-                        format!("{code:.20} is not a country or body code of the catalog"),
-                    ));
-                }
-            }
-            Ok(codes)
-        }));
-        let classification =
-            v.check(Classification::parse("classification", r.classification.as_ref(), Classification::Internal));
-        v.into_result().map_err(|e| status(e.into()))?;
-        let parsed = (|| {
-            let new = NewAmendment {
-                resolution_id: resolution_id?,
-                paragraph_kind: paragraph_kind?,
-                paragraph_number: paragraph_number?,
-                proposed_text: proposed_text?,
-                rationale: rationale?,
-                evidence: evidence?,
-                lobbied: lobbied?,
-                classification: classification?,
-            };
-            Some((request_id?, new))
-        })();
-        let (request_id, new) = parsed.ok_or_else(|| status(FieldViolation::new("request", "incomplete").into()))?;
+        let (request_id, new) = parse_propose(request.get_ref(), true).map_err(|v| status(v.into()))?;
         let amendment = self.resolutions.propose(&caller, &request_id, new).await.map_err(status)?;
         Ok(Response::new(amendment_to_proto(&amendment)))
+    }
+
+    async fn import_amendments(
+        &self,
+        request: Request<tonic::Streaming<pb::ImportAmendmentRow>>,
+    ) -> Result<Response<pb::ImportAmendmentsResult>, Status> {
+        let caller = Caller::of(&request)?;
+        let rows = import::checked_rows(request.into_inner(), |r| r.line, parse_imported_amendment).await?;
+        let counts = self.resolutions.import(&caller, rows).await.map_err(status)?;
+        Ok(Response::new(pb::ImportAmendmentsResult {
+            amendments: counts.written as i32,
+            already_imported: counts.skipped as i32,
+            resolutions_matched: counts.resolutions_matched as i32,
+            resolutions_created: counts.resolutions_created as i32,
+        }))
     }
 
     async fn get_amendment(
@@ -327,35 +282,27 @@ impl SubmissionsService for SubmissionsApi {
         request: Request<pb::CreatePublicationRequest>,
     ) -> Result<Response<pb::Publication>, Status> {
         let caller = Caller::of(&request)?;
-        let r = request.get_ref();
-        let mut v = FieldViolations::new();
-        let request_id = v.check(limits::request_id("request_id", &r.request_id));
-        let title = v.check(limits::required_line("title", &r.title, domain::MAX_TITLE_CHARS));
-        let kind = v.check(publication_kind_of(r.kind));
-        let contracted_by = v.check(match (kind, r.contracted_by.trim()) {
-            (Some(PublicationKind::GovernmentContractedReport), "") => {
-                Err(FieldViolation::new("contracted_by", "a report contracted by a government names that government"))
-            }
-            (Some(PublicationKind::GovernmentContractedReport), code) => parse_country(code)
-                .map(Some)
-                .map_err(|_| FieldViolation::new("contracted_by", format!("{code:.16} is not a country code"))),
-            (_, "") => Ok(None),
-            _ => Err(FieldViolation::new("contracted_by", "only reports contracted by a government have this")),
-        });
-        let published_on = v.check(match r.published_on.as_ref() {
-            Some(ts) => from_timestamp("published_on", ts),
-            None => Err(FieldViolation::new("published_on", "is required")),
-        });
-        let url = v.check(limits::optional_url("url", &r.url));
-        let classification =
-            v.check(Classification::parse("classification", r.classification.as_ref(), Classification::Public));
-        let ((((((request_id, title), kind), contracted_by), published_on), url), classification) = checked(
-            v,
-            request_id.zip(title).zip(kind).zip(contracted_by).zip(published_on).zip(url).zip(classification),
-        )?;
-        let new = NewPublication { title, kind, contracted_by, published_on, url, classification };
+        let (request_id, new) = parse_publication(request.get_ref()).map_err(|v| status(v.into()))?;
         let publication = self.publications.create(&caller, &request_id, new).await.map_err(status)?;
         Ok(Response::new(publication_to_proto(&publication)))
+    }
+
+    async fn import_publications(
+        &self,
+        request: Request<tonic::Streaming<pb::ImportPublicationRow>>,
+    ) -> Result<Response<pb::ImportPublicationsResult>, Status> {
+        let caller = Caller::of(&request)?;
+        let rows = import::checked_rows(
+            request.into_inner(),
+            |r| r.line,
+            |r| parse_publication(&r.publication.clone().unwrap_or_default()),
+        )
+        .await?;
+        let counts = self.publications.import(&caller, rows).await.map_err(status)?;
+        Ok(Response::new(pb::ImportPublicationsResult {
+            publications: counts.written as i32,
+            already_imported: counts.skipped as i32,
+        }))
     }
 
     async fn get_publication(
@@ -412,8 +359,130 @@ impl SubmissionsService for SubmissionsApi {
     }
 }
 
-/// The largest file one import takes.
-const MAX_IMPORT_ROWS: usize = 200_000;
+fn parse_resolution(body: &str, session: &str, title: &str, symbol: &str) -> Result<NewResolution, FieldViolations> {
+    let mut v = FieldViolations::new();
+    let body = v.check(parse_body(body));
+    let session = v.check(limits::required_line("session", session, 50));
+    let title = v.check(limits::required_line("title", title, domain::MAX_TITLE_CHARS));
+    let symbol = v.check(limits::optional_line("symbol", symbol, 60));
+    v.into_result()?;
+    let new = || Some(NewResolution { body: body?, session: session?, title: title?, symbol: symbol? });
+    new().ok_or_else(incomplete)
+}
+
+/// An amendment as proposed. An imported one names its resolution beside it, so its
+/// resolution_id stays empty until the import matches the resolution.
+fn parse_propose(r: &pb::ProposeAmendmentRequest, by_id: bool) -> Result<(String, NewAmendment), FieldViolations> {
+    let mut v = FieldViolations::new();
+    let request_id = v.check(limits::request_id("request_id", &r.request_id));
+    let resolution_id = v.check(match (by_id, r.resolution_id.trim()) {
+        (true, id) => parse_id("resolution_id", id),
+        (false, "") => Ok(String::new()),
+        (false, _) => Err(FieldViolation::new("resolution_id", "stays empty: the row names its resolution")),
+    });
+    let paragraph_kind = v.check(paragraph_kind_of(r.paragraph_kind));
+    let paragraph_number = v.check(if (1..=500).contains(&r.paragraph_number) {
+        Ok(r.paragraph_number as u32)
+    } else {
+        Err(FieldViolation::new("paragraph_number", "must be 1 to 500"))
+    });
+    let proposed_text = v.check(required_text("proposed_text", &r.proposed_text));
+    let rationale = v.check(limits::optional_text("rationale", &r.rationale, res::MAX_TEXT_CHARS));
+    let evidence = v.check(ids("evidence", &r.evidence));
+    let lobbied = v.check(lines("lobbied", &r.lobbied, 20).and_then(|codes| {
+        for (i, code) in codes.iter().enumerate() {
+            if advocacy_catalog::actor(code).is_none() {
+                return Err(FieldViolation::new(
+                    format!("lobbied[{i}]"),
+                    format!("{code:.20} is not a country or body code of the catalog"),
+                ));
+            }
+        }
+        Ok(codes)
+    }));
+    let classification =
+        v.check(Classification::parse("classification", r.classification.as_ref(), Classification::Internal));
+    v.into_result()?;
+    let parsed = (|| {
+        let new = NewAmendment {
+            resolution_id: resolution_id?,
+            paragraph_kind: paragraph_kind?,
+            paragraph_number: paragraph_number?,
+            proposed_text: proposed_text?,
+            rationale: rationale?,
+            evidence: evidence?,
+            lobbied: lobbied?,
+            classification: classification?,
+        };
+        Some((request_id?, new))
+    })();
+    parsed.ok_or_else(incomplete)
+}
+
+/// A row of an amendments import: its resolution (fields named "resolution.title"), the
+/// amendment, and the outcome when it is known.
+fn parse_imported_amendment(row: &pb::ImportAmendmentRow) -> Result<ImportedAmendment, FieldViolations> {
+    let mut v = FieldViolations::new();
+    let given = row.resolution.clone().unwrap_or_default();
+    let resolution = parse_resolution(&given.body, &given.session, &given.title, &given.symbol)
+        .map_err(|found| v.push_under("resolution.", &found))
+        .ok();
+    let proposal =
+        parse_propose(&row.amendment.clone().unwrap_or_default(), false).map_err(|found| v.push_under("", &found)).ok();
+    let adopted_text = v.check(limits::optional_text("adopted_text", &row.adopted_text, res::MAX_TEXT_CHARS));
+    let outcome = v.check(match row.status {
+        0 => Ok(None),
+        s => amendment_status_of(s).map(|s| (s != AmendmentStatus::Proposed).then_some(s)),
+    });
+    let adopted = matches!(outcome, Some(Some(AmendmentStatus::Adopted | AmendmentStatus::AdoptedInPart)));
+    if !adopted && !row.adopted_text.trim().is_empty() {
+        v.push(FieldViolation::new("adopted_text", "only an amendment adopted in full or in part has one"));
+    }
+    v.into_result()?;
+    let parsed = (|| {
+        let (request_id, amendment) = proposal?;
+        let outcome = outcome?.map(|status| (status, adopted_text.clone().unwrap_or_default()));
+        Some(ImportedAmendment { request_id, resolution: resolution?, amendment, outcome })
+    })();
+    parsed.ok_or_else(incomplete)
+}
+
+fn parse_publication(r: &pb::CreatePublicationRequest) -> Result<(String, NewPublication), FieldViolations> {
+    let mut v = FieldViolations::new();
+    let request_id = v.check(limits::request_id("request_id", &r.request_id));
+    let title = v.check(limits::required_line("title", &r.title, domain::MAX_TITLE_CHARS));
+    let kind = v.check(publication_kind_of(r.kind));
+    let contracted_by = v.check(match (kind, r.contracted_by.trim()) {
+        (Some(PublicationKind::GovernmentContractedReport), "") => {
+            Err(FieldViolation::new("contracted_by", "a report contracted by a government names that government"))
+        }
+        (Some(PublicationKind::GovernmentContractedReport), code) => parse_country(code)
+            .map(Some)
+            .map_err(|_| FieldViolation::new("contracted_by", format!("{code:.16} is not a country code"))),
+        (_, "") => Ok(None),
+        _ => Err(FieldViolation::new("contracted_by", "only reports contracted by a government have this")),
+    });
+    let published_on = v.check(match r.published_on.as_ref() {
+        Some(ts) => from_timestamp("published_on", ts),
+        None => Err(FieldViolation::new("published_on", "is required")),
+    });
+    let url = v.check(limits::optional_url("url", &r.url));
+    let classification =
+        v.check(Classification::parse("classification", r.classification.as_ref(), Classification::Public));
+    v.into_result()?;
+    let parsed = (|| {
+        let new = NewPublication {
+            title: title?,
+            kind: kind?,
+            contracted_by: contracted_by?,
+            published_on: published_on?,
+            url: url?,
+            classification: classification?,
+        };
+        Some((request_id?, new))
+    })();
+    parsed.ok_or_else(incomplete)
+}
 
 fn parse_id(field: &str, id: &str) -> Result<String, FieldViolation> {
     uuid::Uuid::try_parse(id.trim()).map(|u| u.to_string()).map_err(|_| FieldViolation::new(field, "is not an id"))
@@ -458,7 +527,7 @@ fn lines(field: &str, values: &[String], max_chars: usize) -> Result<Vec<String>
     Ok(out)
 }
 
-fn parse_create(r: &pb::CreateSubmissionRequest) -> Result<(String, NewSubmission), SubmissionError> {
+fn parse_create(r: &pb::CreateSubmissionRequest) -> Result<(String, NewSubmission), FieldViolations> {
     let mut v = FieldViolations::new();
     let request_id = v.check(limits::request_id("request_id", &r.request_id));
     let title = v.check(limits::required_line("title", &r.title, domain::MAX_TITLE_CHARS));
@@ -479,7 +548,7 @@ fn parse_create(r: &pb::CreateSubmissionRequest) -> Result<(String, NewSubmissio
         Err(FieldViolation::new("word_count", "must be 0 to 1,000,000"))
     });
     let themes = v.check(lines("themes", &r.themes, 100).map(|t| t.into_iter().map(|t| t.to_lowercase()).collect()));
-    let evidence = v.check(lines("evidence", &r.evidence, 100));
+    let evidence = v.check(ids("evidence", &r.evidence));
     // Sanctions packages are strictly confidential unless the request says otherwise.
     let default = match kind {
         Some(Kind::SanctionsPackage) => {
@@ -508,7 +577,21 @@ fn parse_create(r: &pb::CreateSubmissionRequest) -> Result<(String, NewSubmissio
         };
         Some((request_id?, new))
     })();
-    parsed.ok_or_else(|| FieldViolation::new("request", "incomplete").into())
+    parsed.ok_or_else(incomplete)
+}
+
+/// The answer when every field parsed but a value is still missing: a bug, not bad input.
+fn incomplete() -> FieldViolations {
+    FieldViolation::new("request", "incomplete").into()
+}
+
+/// Ids of records, such as the publications a submission draws on.
+fn ids(field: &str, values: &[String]) -> Result<Vec<String>, FieldViolation> {
+    let found = lines(field, values, 100)?;
+    for (i, id) in found.iter().enumerate() {
+        parse_id(&format!("{field}[{i}]"), id)?;
+    }
+    Ok(found)
 }
 
 fn kind_of(kind: i32) -> Result<Kind, FieldViolation> {

@@ -2,9 +2,10 @@
 //! regimes (UPR stakeholder reports, Special Procedures communications, treaty-body
 //! reports, WGEID petitions, targeted-sanctions packages), alone or with partners, with
 //! each step of its life from draft to published.
+//! Also the resolutions we seek to influence with the amendments we propose to them, and
+//! our publications, which submissions and amendments cite as evidence.
 //!
 //! `domain` holds the rules, `store` the SQL, `service` the operations, `api` the gRPC.
-//! Resolutions, amendments and publications come next.
 
 pub mod api;
 pub mod domain;
@@ -61,8 +62,9 @@ pub fn service(
     let tasks = vec![tokio::spawn(link.run(shutdown))];
     let records = store::RecordStore::new(db);
     let resolutions = service::Resolutions::new(records.clone());
-    let publications = service::Publications::new(records);
-    let api = SubmissionsApi::new(service::Submissions::new(store, deadlines, wake), resolutions, publications);
+    let publications = service::Publications::new(records.clone());
+    let submissions = service::Submissions::new(store, records.clone(), deadlines, wake);
+    let api = SubmissionsApi::new(submissions, resolutions, publications);
     let server = SubmissionsServiceServer::new(api)
         .max_decoding_message_size(limits.max_message_bytes)
         .max_encoding_message_size(limits.max_message_bytes);

@@ -1,5 +1,6 @@
 //! The submissions operations, in domain terms.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -9,7 +10,7 @@ use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
 use advocacy_platform::idempotency::{fingerprint, scoped};
-use advocacy_platform::{Caller, FieldViolation};
+use advocacy_platform::{Caller, FieldViolation, FieldViolations};
 use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
 
@@ -17,13 +18,15 @@ use crate::domain::publications::{NewPublication, Publication, PublicationKind};
 use crate::domain::resolutions::{
     Amendment, AmendmentStatus, NewAmendment, NewResolution, Resolution, ResolutionState, Vote,
 };
-use crate::domain::{NewSubmission, Status, Submission};
+use crate::domain::{NewSubmission, RuleError, Status, Submission};
 use crate::error::SubmissionError;
-use crate::store::{Aggregates, RecordStore, Store, SubmissionQuery};
+use crate::store::{Aggregates, ImportCounts, RecordStore, Store, SubmissionQuery};
 
 #[derive(Debug, Clone)]
 pub struct Submissions {
     store: Store,
+    /// Publications, which evidence must name.
+    records: RecordStore,
     /// The deadlines service, to check a linked deadline as the caller.
     deadlines: Channel,
     /// Wakes the deadline link when a submission is submitted.
@@ -31,8 +34,8 @@ pub struct Submissions {
 }
 
 impl Submissions {
-    pub fn new(store: Store, deadlines: Channel, link_wake: Arc<Notify>) -> Self {
-        Self { store, deadlines, link_wake }
+    pub fn new(store: Store, records: RecordStore, deadlines: Channel, link_wake: Arc<Notify>) -> Self {
+        Self { store, records, deadlines, link_wake }
     }
 
     /// A linked deadline must exist and be visible to the caller: it is looked up in the
@@ -58,6 +61,7 @@ impl Submissions {
         if let Some(compartment) = new.classification.compartment_missing_for(caller) {
             return Err(SubmissionError::NotInCompartment(compartment.to_owned()));
         }
+        check_evidence(&self.records, caller, &new.evidence).await?;
         if let Some(deadline) = &new.deadline_id {
             self.check_deadline(caller, deadline).await?;
         }
@@ -71,34 +75,30 @@ impl Submissions {
     }
 
     /// Imports checked rows in one transaction. Every row must pass the same rules as a
-    /// submission recorded by hand (the word limits, the compartments); the first row
-    /// that does not is reported by its line and nothing is written.
+    /// submission recorded by hand (the word limits, evidence, compartments); if one does
+    /// not, every problem is reported by its line and nothing is written.
     pub async fn import(
         &self,
         caller: &Caller,
-        rows: Vec<(i32, String, NewSubmission)>,
-    ) -> Result<(i64, i64), SubmissionError> {
+        rows: Vec<(i32, (String, NewSubmission))>,
+    ) -> Result<ImportCounts, SubmissionError> {
         let now = Utc::now();
-        let mut violations = advocacy_platform::FieldViolations::new();
+        let unseen = self.records.unseen_publications(caller, rows.iter().flat_map(|(_, (_, n))| &n.evidence)).await?;
+        let mut problems = FieldViolations::new();
         let mut checked = Vec::with_capacity(rows.len());
-        for (line, request_id, new) in rows {
+        for (line, (request_id, new)) in rows {
             if let Some(compartment) = new.classification.compartment_missing_for(caller) {
                 return Err(SubmissionError::NotInCompartment(compartment.to_owned()));
             }
+            let mut found = evidence_problems(&new.evidence, &unseen);
             let fingerprint = fingerprint(&new);
             match Submission::create(uuid::Uuid::now_v7().to_string(), new, &caller.subject, now) {
                 Ok(s) => checked.push((s, scoped(caller, &request_id), fingerprint)),
-                Err(e) => {
-                    if let SubmissionError::Invalid(found) = SubmissionError::from(e) {
-                        for v in found.iter() {
-                            violations
-                                .push(FieldViolation::new(format!("line {line}: {}", v.field), v.description.clone()));
-                        }
-                    }
-                }
+                Err(e) => found.push_under("", &rule_problems(e)),
             }
+            problems.push_at_line(line, &found);
         }
-        violations.into_result()?;
+        problems.into_result()?;
         self.store.import(&checked).await
     }
 
@@ -241,9 +241,43 @@ impl Resolutions {
         if self.store.resolution(&new.resolution_id).await?.is_none() {
             return Err(FieldViolation::new("resolution_id", "is not a resolution of the registry").into());
         }
+        check_evidence(&self.store, caller, &new.evidence).await?;
         let amendment = Amendment::propose(uuid::Uuid::now_v7().to_string(), new, &caller.subject, Utc::now());
         let stored = self.store.create_amendment(&amendment, &scoped(caller, request_id)).await?;
         amendment_visible(caller, stored)
+    }
+
+    /// Imports checked amendments in one transaction, with their outcomes when known.
+    /// Every row must pass the rules of a proposal by hand; if one does not, every
+    /// problem is reported by its line and nothing is written.
+    pub async fn import(
+        &self,
+        caller: &Caller,
+        rows: Vec<(i32, ImportedAmendment)>,
+    ) -> Result<ImportCounts, SubmissionError> {
+        let now = Utc::now();
+        let unseen =
+            self.store.unseen_publications(caller, rows.iter().flat_map(|(_, r)| &r.amendment.evidence)).await?;
+        let mut problems = FieldViolations::new();
+        let mut checked = Vec::with_capacity(rows.len());
+        for (line, row) in rows {
+            if let Some(compartment) = row.amendment.classification.compartment_missing_for(caller) {
+                return Err(SubmissionError::NotInCompartment(compartment.to_owned()));
+            }
+            let mut found = evidence_problems(&row.amendment.evidence, &unseen);
+            let proposed = Amendment::propose(uuid::Uuid::now_v7().to_string(), row.amendment, &caller.subject, now);
+            let amendment = match row.outcome {
+                None => Ok(proposed),
+                Some((status, adopted_text)) => proposed.with_outcome(status, adopted_text, &caller.subject, now),
+            };
+            match amendment {
+                Ok(a) => checked.push((row.resolution, a, scoped(caller, &row.request_id))),
+                Err(e) => found.push_under("", &rule_problems(e)),
+            }
+            problems.push_at_line(line, &found);
+        }
+        problems.into_result()?;
+        self.store.import_amendments(checked, &caller.subject, now).await
     }
 
     pub async fn amendment(&self, caller: &Caller, id: &str) -> Result<Amendment, SubmissionError> {
@@ -321,6 +355,24 @@ impl Publications {
         self.store.create_publication(&publication, &scoped(caller, request_id)).await
     }
 
+    /// Imports checked publications in one transaction, skipping those imported before.
+    pub async fn import(
+        &self,
+        caller: &Caller,
+        rows: Vec<(i32, (String, NewPublication))>,
+    ) -> Result<ImportCounts, SubmissionError> {
+        let now = Utc::now();
+        let mut checked = Vec::with_capacity(rows.len());
+        for (_, (request_id, new)) in rows {
+            if let Some(compartment) = new.classification.compartment_missing_for(caller) {
+                return Err(SubmissionError::NotInCompartment(compartment.to_owned()));
+            }
+            let publication = Publication::create(uuid::Uuid::now_v7().to_string(), new, &caller.subject, now);
+            checked.push((publication, scoped(caller, &request_id)));
+        }
+        self.store.import_publications(&checked).await
+    }
+
     pub async fn get(&self, caller: &Caller, id: &str) -> Result<Publication, SubmissionError> {
         let found =
             self.store.publication(id).await?.ok_or_else(|| SubmissionError::NotFound(format!("publication {id}")))?;
@@ -342,5 +394,41 @@ impl Publications {
 
     pub async fn aggregates(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Aggregates, SubmissionError> {
         self.store.aggregates(from, to).await
+    }
+}
+
+/// A checked row of an amendments import.
+#[derive(Debug, Clone)]
+pub struct ImportedAmendment {
+    pub request_id: String,
+    /// Matched in the registry by body, session and title, or created.
+    pub resolution: NewResolution,
+    pub amendment: NewAmendment,
+    /// What became of it, when the file says.
+    pub outcome: Option<(AmendmentStatus, String)>,
+}
+
+/// Evidence must name publications the caller can see.
+async fn check_evidence(records: &RecordStore, caller: &Caller, evidence: &[String]) -> Result<(), SubmissionError> {
+    if evidence.is_empty() {
+        return Ok(());
+    }
+    let unseen = records.unseen_publications(caller, evidence).await?;
+    Ok(evidence_problems(evidence, &unseen).into_result()?)
+}
+
+fn evidence_problems(evidence: &[String], unseen: &HashSet<String>) -> FieldViolations {
+    let mut found = FieldViolations::new();
+    for (i, id) in evidence.iter().enumerate().filter(|(_, id)| unseen.contains(*id)) {
+        found.push(FieldViolation::new(format!("evidence[{i}]"), format!("{id} is not a publication you can see")));
+    }
+    found
+}
+
+/// A broken rule as the problems of an imported row.
+fn rule_problems(e: RuleError) -> FieldViolations {
+    match SubmissionError::from(e) {
+        SubmissionError::Invalid(found) => found,
+        other => FieldViolation::new("status", other.to_string()).into(),
     }
 }

@@ -1,14 +1,17 @@
 //! All SQL of the submissions service, one set for SQLite and PostgreSQL.
 
+use std::collections::{BTreeSet, HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
 use sqlx::{Row, any::AnyRow};
 
 use advocacy_platform::db::Sql;
+use advocacy_platform::names::normalize_name;
 use advocacy_platform::time::to_micros;
 use advocacy_platform::{Caller, Database};
 
 use crate::domain::publications::{Publication, PublicationKind};
-use crate::domain::resolutions::{Amendment, Resolution};
+use crate::domain::resolutions::{Amendment, NewResolution, Resolution};
 use crate::domain::{Kind, Status, Submission};
 use crate::error::SubmissionError;
 
@@ -58,19 +61,19 @@ impl Store {
     }
 
     /// Writes checked submissions in one transaction; those whose request id is already
-    /// there are skipped. Returns (written, skipped).
-    pub async fn import(&self, rows: &[(Submission, String, String)]) -> Result<(i64, i64), SubmissionError> {
+    /// there are skipped.
+    pub async fn import(&self, rows: &[(Submission, String, String)]) -> Result<ImportCounts, SubmissionError> {
         let mut tx = self.db.begin_write().await?;
-        let (mut written, mut skipped) = (0, 0);
+        let mut counts = ImportCounts::default();
         for (s, request_id, fingerprint) in rows {
             if insert_row(&mut tx, s, request_id, fingerprint).await? == 1 {
-                written += 1;
+                counts.written += 1;
             } else {
-                skipped += 1;
+                counts.skipped += 1;
             }
         }
         tx.commit().await?;
-        Ok((written, skipped))
+        Ok(counts)
     }
 
     pub async fn get(&self, id: &str) -> Result<Option<Submission>, SubmissionError> {
@@ -223,7 +226,7 @@ pub struct RecordStore {
 /// What a snapshot table's create found: the new record, or the one a request id made.
 async fn create_once<T: serde::Serialize + serde::de::DeserializeOwned + Clone>(
     db: &Database,
-    insert: sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments>,
+    insert: Insert,
     table: &'static str,
     request_id: &str,
     record: &T,
@@ -257,20 +260,7 @@ impl RecordStore {
     }
 
     pub async fn create_resolution(&self, r: &Resolution, request_id: &str) -> Result<Resolution, SubmissionError> {
-        let snapshot = to_json(r)?;
-        let insert = sqlx::query(
-            "INSERT INTO resolutions (id, version, body, session, state, created_at, request_id, snapshot)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (request_id) DO NOTHING",
-        )
-        .bind(r.id.clone())
-        .bind(r.version)
-        .bind(r.body.clone())
-        .bind(r.session.clone())
-        .bind(r.state.as_str())
-        .bind(to_micros(r.created_at))
-        .bind(request_id.to_owned())
-        .bind(snapshot);
-        create_once(&self.db, insert, "resolutions", request_id, r).await
+        create_once(&self.db, insert_resolution(r, Some(request_id))?, "resolutions", request_id, r).await
     }
 
     pub async fn resolution(&self, id: &str) -> Result<Option<Resolution>, SubmissionError> {
@@ -313,22 +303,62 @@ impl RecordStore {
     }
 
     pub async fn create_amendment(&self, a: &Amendment, request_id: &str) -> Result<Amendment, SubmissionError> {
-        let (level, compartment) = a.classification.columns();
-        let snapshot = to_json(a)?;
-        let insert = sqlx::query(
-            "INSERT INTO amendments (id, version, resolution_id, status, confidentiality, compartment, created_at, request_id, snapshot)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (request_id) DO NOTHING",
-        )
-        .bind(a.id.clone())
-        .bind(a.version)
-        .bind(a.resolution_id.clone())
-        .bind(a.status.as_str())
-        .bind(level)
-        .bind(compartment.to_owned())
-        .bind(to_micros(a.created_at))
-        .bind(request_id.to_owned())
-        .bind(snapshot);
-        create_once(&self.db, insert, "amendments", request_id, a).await
+        create_once(&self.db, insert_amendment(a, request_id)?, "amendments", request_id, a).await
+    }
+
+    /// Writes a checked amendments import in one transaction. Each row's resolution is
+    /// the one of the registry with its body, session and title (compared loosely), or
+    /// one created once for the file; amendments imported before are skipped.
+    pub async fn import_amendments(
+        &self,
+        rows: Vec<(NewResolution, Amendment, String)>,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ImportCounts, SubmissionError> {
+        let mut tx = self.db.begin_write().await?;
+        // Two imports naming the same new resolution must not both create it.
+        self.db.serialize_on(&mut tx, "resolutions").await?;
+        let sessions: BTreeSet<(&str, &str)> =
+            rows.iter().map(|(r, _, _)| (r.body.as_str(), r.session.as_str())).collect();
+        let mut known: HashMap<(String, String, String), (String, bool)> = HashMap::new();
+        for (body, session) in sessions {
+            let found = sqlx::query("SELECT snapshot, version FROM resolutions WHERE body = $1 AND session = $2")
+                .bind(body)
+                .bind(session)
+                .fetch_all(&mut *tx)
+                .await?;
+            for row in &found {
+                let r: Resolution = parse_versioned(row)?;
+                known.entry((r.body, r.session, normalize_name(&r.title))).or_insert((r.id, false));
+            }
+        }
+        let mut counts = ImportCounts::default();
+        for (resolution, mut amendment, request_id) in rows {
+            let key = (resolution.body.clone(), resolution.session.clone(), normalize_name(&resolution.title));
+            amendment.resolution_id = match known.get_mut(&key) {
+                Some((id, counted)) => {
+                    if !*counted {
+                        *counted = true;
+                        counts.resolutions_matched += 1;
+                    }
+                    id.clone()
+                }
+                None => {
+                    let created = Resolution::create(uuid::Uuid::now_v7().to_string(), resolution, actor, now);
+                    insert_resolution(&created, None)?.execute(&mut *tx).await?;
+                    counts.resolutions_created += 1;
+                    known.insert(key, (created.id.clone(), true));
+                    created.id
+                }
+            };
+            if insert_amendment(&amendment, &request_id)?.execute(&mut *tx).await?.rows_affected() == 1 {
+                counts.written += 1;
+            } else {
+                counts.skipped += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(counts)
     }
 
     pub async fn amendment(&self, id: &str) -> Result<Option<Amendment>, SubmissionError> {
@@ -367,21 +397,47 @@ impl RecordStore {
 
 impl RecordStore {
     pub async fn create_publication(&self, p: &Publication, request_id: &str) -> Result<Publication, SubmissionError> {
-        let (level, compartment) = p.classification.columns();
-        let snapshot = to_json(p)?;
-        let insert = sqlx::query(
-            "INSERT INTO publications (id, version, kind, published_at, confidentiality, compartment, request_id, snapshot)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (request_id) DO NOTHING",
-        )
-        .bind(p.id.clone())
-        .bind(p.version)
-        .bind(p.kind.as_str())
-        .bind(to_micros(p.published_on))
-        .bind(level)
-        .bind(compartment.to_owned())
-        .bind(request_id.to_owned())
-        .bind(snapshot);
-        create_once(&self.db, insert, "publications", request_id, p).await
+        create_once(&self.db, insert_publication(p, request_id)?, "publications", request_id, p).await
+    }
+
+    /// Writes checked publications in one transaction, skipping those imported before.
+    pub async fn import_publications(&self, rows: &[(Publication, String)]) -> Result<ImportCounts, SubmissionError> {
+        let mut tx = self.db.begin_write().await?;
+        let mut counts = ImportCounts::default();
+        for (p, request_id) in rows {
+            if insert_publication(p, request_id)?.execute(&mut *tx).await?.rows_affected() == 1 {
+                counts.written += 1;
+            } else {
+                counts.skipped += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(counts)
+    }
+
+    /// Those of `ids` that are not publications the caller can see (a hidden one looks
+    /// absent, as everywhere).
+    pub async fn unseen_publications<'a>(
+        &self,
+        caller: &Caller,
+        ids: impl IntoIterator<Item = &'a String>,
+    ) -> Result<HashSet<String>, SubmissionError> {
+        let mut unseen: HashSet<String> = ids.into_iter().cloned().collect();
+        let asked: Vec<String> = unseen.iter().cloned().collect();
+        // Well under the bind-parameter limits of both engines.
+        for chunk in asked.chunks(500) {
+            let mut sql = Sql::new("SELECT p.id FROM publications p WHERE p.id IN (");
+            for (i, id) in chunk.iter().enumerate() {
+                let p = sql.bind_text(id);
+                sql.push(&if i == 0 { p } else { format!(", {p}") });
+            }
+            sql.push(")");
+            sql.visible_to(caller, "p");
+            for row in sql.fetch_all(&self.db.pool).await? {
+                unseen.remove(&row.try_get::<String, _>(0)?);
+            }
+        }
+        Ok(unseen)
     }
 
     pub async fn publication(&self, id: &str) -> Result<Option<Publication>, SubmissionError> {
@@ -465,6 +521,67 @@ impl RecordStore {
             resolutions_influenced: influenced,
         })
     }
+}
+
+type Insert = sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// A resolution's row; `request_id` is None for one an import created.
+fn insert_resolution(r: &Resolution, request_id: Option<&str>) -> Result<Insert, SubmissionError> {
+    Ok(sqlx::query(
+        "INSERT INTO resolutions (id, version, body, session, state, created_at, request_id, snapshot)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (request_id) DO NOTHING",
+    )
+    .bind(r.id.clone())
+    .bind(r.version)
+    .bind(r.body.clone())
+    .bind(r.session.clone())
+    .bind(r.state.as_str())
+    .bind(to_micros(r.created_at))
+    .bind(request_id.map(str::to_owned))
+    .bind(to_json(r)?))
+}
+
+fn insert_amendment(a: &Amendment, request_id: &str) -> Result<Insert, SubmissionError> {
+    let (level, compartment) = a.classification.columns();
+    Ok(sqlx::query(
+        "INSERT INTO amendments (id, version, resolution_id, status, confidentiality, compartment, created_at,
+         request_id, snapshot) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (request_id) DO NOTHING",
+    )
+    .bind(a.id.clone())
+    .bind(a.version)
+    .bind(a.resolution_id.clone())
+    .bind(a.status.as_str())
+    .bind(level)
+    .bind(compartment.to_owned())
+    .bind(to_micros(a.created_at))
+    .bind(request_id.to_owned())
+    .bind(to_json(a)?))
+}
+
+fn insert_publication(p: &Publication, request_id: &str) -> Result<Insert, SubmissionError> {
+    let (level, compartment) = p.classification.columns();
+    Ok(sqlx::query(
+        "INSERT INTO publications (id, version, kind, published_at, confidentiality, compartment, request_id, snapshot)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (request_id) DO NOTHING",
+    )
+    .bind(p.id.clone())
+    .bind(p.version)
+    .bind(p.kind.as_str())
+    .bind(to_micros(p.published_on))
+    .bind(level)
+    .bind(compartment.to_owned())
+    .bind(request_id.to_owned())
+    .bind(to_json(p)?))
+}
+
+/// What an import wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportCounts {
+    pub written: i64,
+    /// Rows imported before (their request id was there).
+    pub skipped: i64,
+    pub resolutions_matched: i64,
+    pub resolutions_created: i64,
 }
 
 /// Impact figures of the submissions service.

@@ -34,9 +34,7 @@ pub async fn run(config: &Config, command: DeadlinesCommand) -> anyhow::Result<(
             let mut c = connect(config, &client).await?;
             let lead_minutes = lead.iter().map(|l| parse_lead(l)).collect::<anyhow::Result<Vec<_>>>()?;
             let classification = match (restricted, public) {
-                (Some(compartment), _) => {
-                    Some(pb::Classification { level: pb::Confidentiality::Restricted.into(), compartment })
-                }
+                (Some(compartment), _) => Some(super::restricted_to(compartment)),
                 (None, true) => {
                     Some(pb::Classification { level: pb::Confidentiality::Public.into(), compartment: String::new() })
                 }

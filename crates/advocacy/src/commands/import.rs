@@ -13,9 +13,12 @@ use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::briefings_service_client::BriefingsServiceClient;
 use advocacy_proto::v1::submissions_service_client::SubmissionsServiceClient;
 
+use advocacy_platform::time::to_timestamp;
+
 use super::briefings::{briefing_format, institution_kind};
-use super::channel;
+use super::resolutions::{amendment_status, paragraph_kind, publication_kind};
 use super::submissions::{submission_kind, submission_status};
+use super::{channel, restricted_to};
 use crate::cli::ImportCommand;
 use crate::output::Progress;
 
@@ -25,13 +28,19 @@ const BRIEFING_COLUMNS: (&[&str], &[&str]) = (
 );
 const SUBMISSION_COLUMNS: (&[&str], &[&str]) = (
     &["title", "mechanism", "kind", "country"],
-    &["partners", "status", "document_url", "document_sha256", "word_count", "themes"],
+    &["partners", "status", "document_url", "document_sha256", "word_count", "themes", "evidence", "restricted"],
 );
+const AMENDMENT_COLUMNS: (&[&str], &[&str]) = (
+    &["body", "session", "resolution", "paragraph", "number", "proposed_text"],
+    &["symbol", "rationale", "lobbied", "evidence", "status", "adopted_text", "restricted"],
+);
+const PUBLICATION_COLUMNS: (&[&str], &[&str]) =
+    (&["title", "kind", "published"], &["contracted_by", "url", "restricted"]);
 
 pub async fn run(config: &Config, command: ImportCommand) -> anyhow::Result<()> {
     match command {
         ImportCommand::Briefings { client, file } => {
-            let rows = checked(&file, read_sheet(&file, BRIEFING_COLUMNS)?.map(briefing_row))?;
+            let rows = rows_of(&file, BRIEFING_COLUMNS, briefing_row)?;
             let total = rows.len();
             let mut c = BriefingsServiceClient::new(channel(config, &client).await?);
             let result =
@@ -42,7 +51,7 @@ pub async fn run(config: &Config, command: ImportCommand) -> anyhow::Result<()> 
             );
         }
         ImportCommand::Submissions { client, file } => {
-            let rows = checked(&file, read_sheet(&file, SUBMISSION_COLUMNS)?.map(submission_row))?;
+            let rows = rows_of(&file, SUBMISSION_COLUMNS, submission_row)?;
             let total = rows.len();
             let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
             let result =
@@ -52,12 +61,40 @@ pub async fn run(config: &Config, command: ImportCommand) -> anyhow::Result<()> 
                 result.submissions, result.already_imported
             );
         }
+        ImportCommand::Amendments { client, file } => {
+            let rows = rows_of(&file, AMENDMENT_COLUMNS, amendment_row)?;
+            let total = rows.len();
+            let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
+            let result =
+                c.import_amendments(with_progress(rows)).await.map_err(|s| explain_import(s, &file))?.into_inner();
+            println!(
+                "imported {} amendments from {total} rows ({} imported before); resolutions: {} matched, {} created",
+                result.amendments, result.already_imported, result.resolutions_matched, result.resolutions_created
+            );
+        }
+        ImportCommand::Publications { client, file } => {
+            let rows = rows_of(&file, PUBLICATION_COLUMNS, publication_row)?;
+            let total = rows.len();
+            let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
+            let result =
+                c.import_publications(with_progress(rows)).await.map_err(|s| explain_import(s, &file))?.into_inner();
+            println!(
+                "imported {} publications from {total} rows ({} imported before)",
+                result.publications, result.already_imported
+            );
+        }
     }
     Ok(())
 }
 
-/// The rows, or every problem found in the file (nothing is sent then).
-fn checked<T>(file: &Path, (rows, errors): (Vec<T>, Vec<String>)) -> anyhow::Result<Vec<T>> {
+/// Each row of the file turned into a request by `row`, or every problem found in the
+/// file (nothing is sent then).
+fn rows_of<T>(
+    file: &Path,
+    columns: (&[&str], &[&str]),
+    row: impl Fn(&str, i32, &Cells) -> Result<T, String>,
+) -> anyhow::Result<Vec<T>> {
+    let (rows, errors) = read_sheet(file, columns)?.map(row);
     if errors.is_empty() {
         return Ok(rows);
     }
@@ -99,6 +136,12 @@ fn column_of(field: &str) -> &str {
         "institution" if field.ends_with(".kind") => "institution_kind",
         "institution" if field.ends_with(".city") => "institution_city",
         "institution" => "institution",
+        "resolution" if field == "resolution.title" => "resolution",
+        "resolution" => field.trim_start_matches("resolution."),
+        "paragraph_kind" => "paragraph",
+        "paragraph_number" => "number",
+        "published_on" => "published",
+        "classification" => "restricted",
         other => other,
     }
 }
@@ -138,6 +181,16 @@ impl Cells<'_> {
     fn list(&self, name: &str) -> Vec<String> {
         self.get(name).split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
     }
+
+    /// The "restricted" cell: a compartment, or empty for the record's default.
+    fn classification(&self) -> Option<pb::Classification> {
+        Some(self.get("restricted")).filter(|c| !c.is_empty()).map(restricted_to)
+    }
+
+    /// A cell that names one of a set of values, read by `parse`.
+    fn choice<T>(&self, name: &str, parse: impl Fn(&str) -> anyhow::Result<T>) -> Result<T, String> {
+        parse(&self.get(name)).map_err(|e| format!("{name}: {e}"))
+    }
 }
 
 fn read_sheet(path: &Path, (required, optional): (&[&str], &[&str])) -> anyhow::Result<Sheet> {
@@ -172,8 +225,8 @@ fn read_sheet(path: &Path, (required, optional): (&[&str], &[&str])) -> anyhow::
 }
 
 fn briefing_row(file_id: &str, line: i32, cells: &Cells) -> Result<pb::ImportBriefingRow, String> {
-    let format = briefing_format(&cells.get("format")).map_err(|e| format!("format: {e}"))?;
-    let kind = institution_kind(&cells.get("institution_kind")).map_err(|e| format!("institution_kind: {e}"))?;
+    let format = cells.choice("format", briefing_format)?;
+    let kind = cells.choice("institution_kind", institution_kind)?;
     Ok(pb::ImportBriefingRow {
         line,
         request_id: format!("import:{file_id}:{line}"),
@@ -201,10 +254,10 @@ fn briefing_row(file_id: &str, line: i32, cells: &Cells) -> Result<pb::ImportBri
 }
 
 fn submission_row(file_id: &str, line: i32, cells: &Cells) -> Result<pb::ImportSubmissionRow, String> {
-    let kind = submission_kind(&cells.get("kind")).map_err(|e| format!("kind: {e}"))?;
+    let kind = cells.choice("kind", submission_kind)?;
     let status = match cells.get("status").as_str() {
         "" => 0,
-        s => submission_status(s).map_err(|e| format!("status: {e}"))?.into(),
+        _ => cells.choice("status", submission_status)?.into(),
     };
     let word_count = match cells.get("word_count").as_str() {
         "" => 0,
@@ -223,8 +276,61 @@ fn submission_row(file_id: &str, line: i32, cells: &Cells) -> Result<pb::ImportS
             document_sha256: cells.get("document_sha256"),
             word_count,
             themes: cells.list("themes"),
+            evidence: cells.list("evidence"),
+            classification: cells.classification(),
             status,
             ..Default::default()
+        }),
+    })
+}
+
+fn amendment_row(file_id: &str, line: i32, cells: &Cells) -> Result<pb::ImportAmendmentRow, String> {
+    let paragraph_kind = cells.choice("paragraph", paragraph_kind)?;
+    let number = cells.get("number");
+    let paragraph_number = number.parse().map_err(|_| format!("number: {number:?} is not a paragraph number"))?;
+    let status = match cells.get("status").as_str() {
+        "" => 0,
+        _ => cells.choice("status", amendment_status)?.into(),
+    };
+    Ok(pb::ImportAmendmentRow {
+        line,
+        resolution: Some(pb::ImportedResolution {
+            body: cells.get("body"),
+            session: cells.get("session"),
+            title: cells.get("resolution"),
+            symbol: cells.get("symbol"),
+        }),
+        amendment: Some(pb::ProposeAmendmentRequest {
+            request_id: format!("import:{file_id}:{line}"),
+            resolution_id: String::new(),
+            paragraph_kind: paragraph_kind.into(),
+            paragraph_number,
+            proposed_text: cells.get("proposed_text"),
+            rationale: cells.get("rationale"),
+            evidence: cells.list("evidence"),
+            lobbied: cells.list("lobbied"),
+            classification: cells.classification(),
+        }),
+        status,
+        adopted_text: cells.get("adopted_text"),
+    })
+}
+
+fn publication_row(file_id: &str, line: i32, cells: &Cells) -> Result<pb::ImportPublicationRow, String> {
+    let kind = cells.choice("kind", publication_kind)?;
+    let published = cells.get("published");
+    let day = chrono::NaiveDate::parse_from_str(&published, "%Y-%m-%d")
+        .map_err(|_| format!("published: {published:?} is not a date like 2026-06-01"))?;
+    Ok(pb::ImportPublicationRow {
+        line,
+        publication: Some(pb::CreatePublicationRequest {
+            request_id: format!("import:{file_id}:{line}"),
+            title: cells.get("title"),
+            kind: kind.into(),
+            contracted_by: cells.get("contracted_by"),
+            published_on: Some(to_timestamp(day.and_time(chrono::NaiveTime::MIN).and_utc())),
+            url: cells.get("url"),
+            classification: cells.classification(),
         }),
     })
 }

@@ -69,6 +69,12 @@ pub fn explain(status: tonic::Status) -> anyhow::Error {
     anyhow::anyhow!("{message} ({:?})", status.code())
 }
 
+/// The classification of a record restricted to `compartment`.
+pub fn restricted_to(compartment: String) -> advocacy_proto::v1::Classification {
+    use advocacy_proto::v1 as pb;
+    pb::Classification { level: pb::Confidentiality::Restricted.into(), compartment }
+}
+
 /// A request id for one command run: a retry inside the run reuses it.
 pub fn request_id() -> String {
     uuid::Uuid::now_v7().to_string()

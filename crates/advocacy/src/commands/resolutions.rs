@@ -1,13 +1,13 @@
 //! `advocacy resolutions ...` and `advocacy publications ...`: the resolutions we seek to
 //! influence, our amendments and what the adopted text kept of them, and our publications.
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 
 use advocacy_platform::Config;
 use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::submissions_service_client::SubmissionsServiceClient;
 
-use super::{channel, explain, parse_instant, request_id};
+use super::{channel, explain, parse_instant, request_id, restricted_to};
 use crate::cli::{PublicationsCommand, ResolutionsCommand};
 use crate::output::Table;
 
@@ -33,12 +33,18 @@ pub async fn run(config: &Config, command: ResolutionsCommand) -> anyhow::Result
             }
             if client.json { table.print_json() } else { table.print() }
         }
-        ResolutionsCommand::Propose { client, resolution, paragraph, number, text, rationale, lobbied } => {
-            let paragraph_kind = match paragraph.to_lowercase().as_str() {
-                "preambular" | "pp" => pb::ParagraphKind::Preambular,
-                "operative" | "op" => pb::ParagraphKind::Operative,
-                other => bail!("--paragraph: {other:?} is not preambular or operative"),
-            };
+        ResolutionsCommand::Propose {
+            client,
+            resolution,
+            paragraph,
+            number,
+            text,
+            rationale,
+            lobbied,
+            evidence,
+            restricted,
+        } => {
+            let paragraph_kind = paragraph_kind(&paragraph).context("--paragraph")?;
             let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
             let request = pb::ProposeAmendmentRequest {
                 request_id: request_id(),
@@ -47,22 +53,15 @@ pub async fn run(config: &Config, command: ResolutionsCommand) -> anyhow::Result
                 paragraph_number: number,
                 proposed_text: text,
                 rationale,
+                evidence,
                 lobbied,
-                ..Default::default()
+                classification: restricted.map(restricted_to),
             };
             let a = c.propose_amendment(request).await.map_err(explain)?.into_inner();
             print_amendment(&a);
         }
         ResolutionsCommand::Outcome { client, amendment, outcome, adopted_text } => {
-            use pb::AmendmentStatus as S;
-            let status = match outcome.to_lowercase().replace('_', "-").as_str() {
-                "tabled" => S::Tabled,
-                "adopted" => S::Adopted,
-                "adopted-in-part" => S::AdoptedInPart,
-                "rejected" => S::Rejected,
-                "withdrawn" => S::Withdrawn,
-                other => bail!("{other:?} is not one of tabled, adopted, adopted-in-part, rejected, withdrawn"),
-            };
+            let status = amendment_status(&outcome)?;
             let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
             let current =
                 c.get_amendment(pb::GetAmendmentRequest { id: amendment.clone() }).await.map_err(explain)?.into_inner();
@@ -94,17 +93,8 @@ pub async fn run(config: &Config, command: ResolutionsCommand) -> anyhow::Result
 
 pub async fn publications(config: &Config, command: PublicationsCommand) -> anyhow::Result<()> {
     match command {
-        PublicationsCommand::Add { client, title, kind, contracted_by, published, url } => {
-            use pb::PublicationKind as K;
-            let kind = match kind.to_lowercase().replace('_', "-").as_str() {
-                "investigative-report" => K::InvestigativeReport,
-                "government-contracted-report" => K::GovernmentContractedReport,
-                "database-release" => K::DatabaseRelease,
-                "brief" => K::Brief,
-                other => bail!(
-                    "--kind: {other:?} is not one of investigative-report, government-contracted-report, database-release, brief"
-                ),
-            };
+        PublicationsCommand::Add { client, title, kind, contracted_by, published, url, restricted } => {
+            let kind = publication_kind(&kind).context("--kind")?;
             let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
             let request = pb::CreatePublicationRequest {
                 request_id: request_id(),
@@ -113,7 +103,7 @@ pub async fn publications(config: &Config, command: PublicationsCommand) -> anyh
                 contracted_by,
                 published_on: Some(parse_instant("published", &published)?),
                 url,
-                classification: None,
+                classification: restricted.map(restricted_to),
             };
             let p = c.create_publication(request).await.map_err(explain)?.into_inner();
             println!("{}  {}", p.id, p.title);
@@ -142,6 +132,41 @@ pub async fn publications(config: &Config, command: PublicationsCommand) -> anyh
         }
     }
     Ok(())
+}
+
+pub fn paragraph_kind(text: &str) -> anyhow::Result<pb::ParagraphKind> {
+    Ok(match text.trim().to_lowercase().as_str() {
+        "preambular" | "pp" => pb::ParagraphKind::Preambular,
+        "operative" | "op" => pb::ParagraphKind::Operative,
+        other => bail!("{other:?} is not preambular or operative"),
+    })
+}
+
+/// What became of an amendment; "proposed" is where every amendment starts.
+pub fn amendment_status(text: &str) -> anyhow::Result<pb::AmendmentStatus> {
+    use pb::AmendmentStatus as S;
+    Ok(match text.trim().to_lowercase().replace('_', "-").as_str() {
+        "proposed" => S::Proposed,
+        "tabled" => S::Tabled,
+        "adopted" => S::Adopted,
+        "adopted-in-part" => S::AdoptedInPart,
+        "rejected" => S::Rejected,
+        "withdrawn" => S::Withdrawn,
+        other => bail!("{other:?} is not one of tabled, adopted, adopted-in-part, rejected, withdrawn"),
+    })
+}
+
+pub fn publication_kind(text: &str) -> anyhow::Result<pb::PublicationKind> {
+    use pb::PublicationKind as K;
+    Ok(match text.trim().to_lowercase().replace('_', "-").as_str() {
+        "investigative-report" => K::InvestigativeReport,
+        "government-contracted-report" => K::GovernmentContractedReport,
+        "database-release" => K::DatabaseRelease,
+        "brief" => K::Brief,
+        other => {
+            bail!("{other:?} is not one of investigative-report, government-contracted-report, database-release, brief")
+        }
+    })
 }
 
 /// An amendment for a person: where it goes, where it stands, and, once adopted, our

@@ -27,6 +27,7 @@ pub async fn run(config: &Config, command: SubmissionsCommand) -> anyhow::Result
             words,
             themes,
             status,
+            evidence,
             restricted,
         } => {
             let document_sha256 = match file {
@@ -41,7 +42,7 @@ pub async fn run(config: &Config, command: SubmissionsCommand) -> anyhow::Result
                 request_id: request_id(),
                 title,
                 mechanism,
-                kind: submission_kind(&kind)?.into(),
+                kind: submission_kind(&kind).context("--kind")?.into(),
                 country,
                 partners,
                 deadline_id: deadline.unwrap_or_default(),
@@ -49,11 +50,8 @@ pub async fn run(config: &Config, command: SubmissionsCommand) -> anyhow::Result
                 document_sha256,
                 word_count: words,
                 themes,
-                evidence: vec![],
-                classification: restricted.map(|compartment| pb::Classification {
-                    level: pb::Confidentiality::Restricted.into(),
-                    compartment,
-                }),
+                evidence,
+                classification: restricted.map(super::restricted_to),
                 status: status.map(|s| submission_status(&s)).transpose()?.map(i32::from).unwrap_or_default(),
             };
             let s = c.create_submission(request).await.map_err(explain)?.into_inner();
@@ -131,7 +129,7 @@ pub fn submission_kind(text: &str) -> anyhow::Result<pb::SubmissionKind> {
         "sanctions-package" => K::SanctionsPackage,
         "statement" => K::Statement,
         other => bail!(
-            "--kind: {other:?} is not one of upr-stakeholder-report, special-procedures-communication, call-for-input-answer, treaty-body-report, wgeid-petition, sanctions-package, statement"
+            "{other:?} is not one of upr-stakeholder-report, special-procedures-communication, call-for-input-answer, treaty-body-report, wgeid-petition, sanctions-package, statement"
         ),
     })
 }

@@ -2,15 +2,13 @@
 //! government or a multilateral body), and it is actors, not institutions, that impact
 //! figures count. Pure: no database, no gRPC.
 
-mod names;
-
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use advocacy_platform::Classification;
 
-pub use names::normalize_name;
+pub use advocacy_platform::names::normalize_name;
 
 pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_TEXT_CHARS: usize = 20_000;

@@ -1,5 +1,5 @@
-//! The one rule for "the same institution": names compared without case, accents,
-//! punctuation or repeated spaces.
+//! The one rule for "the same name" (an institution, a resolution's title): names
+//! compared without case, accents, punctuation or repeated spaces.
 
 use unicode_normalization::UnicodeNormalization;
 

@@ -1,0 +1,42 @@
+//! Spreadsheet imports over a client stream: every row is checked before anything is
+//! written, every bad row is named by its line, and the file is written whole or not at all.
+
+use tonic::{Status, Streaming};
+
+use crate::error::{FieldViolation, FieldViolations, to_status};
+
+/// The largest file one import takes.
+pub const MAX_ROWS: usize = 200_000;
+
+/// Enough problems to fix a file in one pass, without an unbounded answer.
+const MAX_REPORTED: usize = 100;
+
+/// Reads every row of an import and checks each with `parse`: all of them with their
+/// lines, or `INVALID_ARGUMENT` naming each problem "line 17: field".
+pub async fn checked_rows<R, T>(
+    mut stream: Streaming<R>,
+    line_of: impl Fn(&R) -> i32,
+    mut parse: impl FnMut(&R) -> Result<T, FieldViolations>,
+) -> Result<Vec<(i32, T)>, Status> {
+    let (mut rows, mut problems, mut seen, mut unlisted) = (Vec::new(), FieldViolations::new(), 0usize, 0usize);
+    while let Some(row) = stream.message().await? {
+        seen += 1;
+        if seen > MAX_ROWS {
+            return Err(to_status(&FieldViolations::from(FieldViolation::new(
+                "rows",
+                format!("at most {MAX_ROWS} rows in one import"),
+            ))));
+        }
+        let line = line_of(&row);
+        match parse(&row) {
+            Ok(parsed) => rows.push((line, parsed)),
+            Err(found) if problems.len() < MAX_REPORTED => problems.push_at_line(line, &found),
+            Err(_) => unlisted += 1,
+        }
+    }
+    if unlisted > 0 {
+        problems.push(FieldViolation::new("rows", format!("and {unlisted} more bad rows not listed")));
+    }
+    problems.into_result().map_err(|p| to_status(&p))?;
+    Ok(rows)
+}
