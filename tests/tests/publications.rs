@@ -102,6 +102,12 @@ async fn an_import_of_publications_with_one_bad_row_writes_nothing() {
         .publications;
     assert_eq!(contracted.len(), 200);
     assert!(contracted.iter().all(|p| p.contracted_by == "KR"));
+
+    // The same request id twice in one file: written once, like a retry.
+    let twice = (2..4).map(|line| pb::ImportPublicationRow { line, publication: Some(report("dup", "Brief")) });
+    let twice = client.import_publications(tokio_stream::iter(twice.collect::<Vec<_>>())).await.expect("twice");
+    assert_eq!((twice.get_ref().publications, twice.get_ref().already_imported), (1, 1));
+    assert_eq!(publications(&system).await, 1001);
     system.finish().await;
 }
 

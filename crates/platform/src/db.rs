@@ -189,6 +189,7 @@ pub struct Sql {
 enum SqlArg {
     Text(String),
     Int(i64),
+    Null,
 }
 
 impl Sql {
@@ -228,17 +229,53 @@ impl Sql {
         ));
     }
 
-    pub async fn fetch_all(self, pool: &AnyPool) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
+    /// Adds one row of values to a multi-row `INSERT ... VALUES`, each value bound.
+    pub fn push_row(&mut self, values: &[SqlValue<'_>]) {
+        let placeholders: Vec<String> = values
+            .iter()
+            .map(|v| match v {
+                SqlValue::Text(t) => self.bind_text(t),
+                SqlValue::Int(i) => self.bind_int(*i),
+                SqlValue::Null => {
+                    self.args.push(SqlArg::Null);
+                    format!("${}", self.args.len())
+                }
+            })
+            .collect();
+        let separator = if self.text.ends_with("VALUES ") { "" } else { ", " };
+        self.text.push_str(&format!("{separator}({})", placeholders.join(", ")));
+    }
+
+    fn into_query(self) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
         // Only fixed fragments and placeholders are in the text; values are bound below.
         let mut query = sqlx::query(AssertSqlSafe(self.text));
         for arg in self.args {
             query = match arg {
                 SqlArg::Text(v) => query.bind(v),
                 SqlArg::Int(v) => query.bind(v),
+                SqlArg::Null => query.bind(None::<String>),
             };
         }
-        query.fetch_all(pool).await
+        query
     }
+
+    pub async fn fetch_all(self, pool: &AnyPool) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
+        self.into_query().fetch_all(pool).await
+    }
+
+    /// Runs the statement on a connection (or in a transaction); the rows it changed.
+    pub async fn execute(self, conn: &mut sqlx::AnyConnection) -> Result<u64, sqlx::Error> {
+        Ok(self.into_query().execute(conn).await?.rows_affected())
+    }
+}
+
+/// A value of a row given to [`Sql::push_row`].
+#[derive(Debug, Clone, Copy)]
+pub enum SqlValue<'a> {
+    Text(&'a str),
+    Int(i64),
+    /// A missing text, such as a record made without a request id.
+    Null,
 }
 
 /// A database that is down or overloaded is worth a retry (`Unavailable`); any other

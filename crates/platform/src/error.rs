@@ -123,7 +123,9 @@ impl FieldViolations {
 
     /// The problems of one row of an imported file, each named "line 17: field".
     pub fn push_at_line(&mut self, line: i32, found: &FieldViolations) {
-        self.push_under(&format!("line {line}: "), found);
+        if !found.is_empty() {
+            self.push_under(&format!("line {line}: "), found);
+        }
     }
 
     pub fn len(&self) -> usize {

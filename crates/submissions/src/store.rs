@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{Row, any::AnyRow};
 
 use advocacy_platform::db::Sql;
+use advocacy_platform::db::SqlValue::{Int, Null, Text};
 use advocacy_platform::names::normalize_name;
 use advocacy_platform::time::to_micros;
 use advocacy_platform::{Caller, Database};
@@ -45,7 +46,7 @@ impl Store {
         fingerprint: &str,
     ) -> Result<Submission, SubmissionError> {
         let mut conn = self.db.pool.acquire().await?;
-        let inserted = insert_row(&mut conn, s, request_id, fingerprint).await?;
+        let inserted = insert_rows(&mut conn, [(s, request_id, fingerprint)]).await?;
         drop(conn);
         if inserted == 1 {
             return Ok(s.clone());
@@ -65,12 +66,10 @@ impl Store {
     pub async fn import(&self, rows: &[(Submission, String, String)]) -> Result<ImportCounts, SubmissionError> {
         let mut tx = self.db.begin_write().await?;
         let mut counts = ImportCounts::default();
-        for (s, request_id, fingerprint) in rows {
-            if insert_row(&mut tx, s, request_id, fingerprint).await? == 1 {
-                counts.written += 1;
-            } else {
-                counts.skipped += 1;
-            }
+        for batch in rows.chunks(ROWS_PER_INSERT) {
+            let written = insert_rows(&mut tx, batch.iter().map(|(s, r, f)| (s, r.as_str(), f.as_str()))).await? as i64;
+            counts.written += written;
+            counts.skipped += batch.len() as i64 - written;
         }
         tx.commit().await?;
         Ok(counts)
@@ -174,35 +173,43 @@ impl Store {
     }
 }
 
-/// Inserts one submission; 0 when its request id is already there.
-async fn insert_row(
+/// Rows per multi-row INSERT of an import: one statement instead of a hundred, well
+/// under both engines' limits on bound values (14 per row).
+const ROWS_PER_INSERT: usize = 100;
+
+/// Inserts submissions in one statement; those whose request id is already there are
+/// left out. The number inserted.
+async fn insert_rows<'a>(
     conn: &mut sqlx::AnyConnection,
-    s: &Submission,
-    request_id: &str,
-    fingerprint: &str,
+    rows: impl IntoIterator<Item = (&'a Submission, &'a str, &'a str)>,
 ) -> Result<u64, SubmissionError> {
-    let (level, compartment) = s.classification.columns();
-    Ok(sqlx::query(
+    let mut sql = Sql::new(
         "INSERT INTO submissions (id, version, mechanism, kind, country, status, created_at, confidentiality,
-         compartment, request_id, request_fingerprint, snapshot, deadline_pending, next_attempt_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $7) ON CONFLICT (request_id) DO NOTHING",
-    )
-    .bind(&s.id)
-    .bind(s.version)
-    .bind(&s.mechanism)
-    .bind(s.kind.as_str())
-    .bind(&s.country)
-    .bind(s.status.as_str())
-    .bind(to_micros(s.created_at))
-    .bind(level)
-    .bind(compartment)
-    .bind(request_id)
-    .bind(fingerprint)
-    .bind(snapshot(s)?)
-    .bind(i64::from(s.completes_deadline()))
-    .execute(&mut *conn)
-    .await?
-    .rows_affected())
+         compartment, request_id, request_fingerprint, snapshot, deadline_pending, next_attempt_at) VALUES ",
+    );
+    for (s, request_id, fingerprint) in rows {
+        let (level, compartment) = s.classification.columns();
+        let created = to_micros(s.created_at);
+        let snapshot = snapshot(s)?;
+        sql.push_row(&[
+            Text(&s.id),
+            Int(s.version),
+            Text(&s.mechanism),
+            Text(s.kind.as_str()),
+            Text(&s.country),
+            Text(s.status.as_str()),
+            Int(created),
+            Text(level),
+            Text(compartment),
+            Text(request_id),
+            Text(fingerprint),
+            Text(&snapshot),
+            Int(i64::from(s.completes_deadline())),
+            Int(created),
+        ]);
+    }
+    sql.push(" ON CONFLICT (request_id) DO NOTHING");
+    Ok(sql.execute(conn).await?)
 }
 
 fn snapshot(s: &Submission) -> Result<String, SubmissionError> {
@@ -226,12 +233,12 @@ pub struct RecordStore {
 /// What a snapshot table's create found: the new record, or the one a request id made.
 async fn create_once<T: serde::Serialize + serde::de::DeserializeOwned + Clone>(
     db: &Database,
-    insert: Insert,
+    insert: Sql,
     table: &'static str,
     request_id: &str,
     record: &T,
 ) -> Result<T, SubmissionError> {
-    if insert.execute(&db.pool).await?.rows_affected() == 1 {
+    if insert.execute(&mut *db.pool.acquire().await?).await? == 1 {
         return Ok(record.clone());
     }
     // Only the fixed table name is spliced in; the request id is bound.
@@ -303,7 +310,7 @@ impl RecordStore {
     }
 
     pub async fn create_amendment(&self, a: &Amendment, request_id: &str) -> Result<Amendment, SubmissionError> {
-        create_once(&self.db, insert_amendment(a, request_id)?, "amendments", request_id, a).await
+        create_once(&self.db, insert_amendments([(a, request_id)])?, "amendments", request_id, a).await
     }
 
     /// Writes a checked amendments import in one transaction. Each row's resolution is
@@ -333,6 +340,7 @@ impl RecordStore {
             }
         }
         let mut counts = ImportCounts::default();
+        let mut matched = Vec::with_capacity(rows.len());
         for (resolution, mut amendment, request_id) in rows {
             let key = (resolution.body.clone(), resolution.session.clone(), normalize_name(&resolution.title));
             amendment.resolution_id = match known.get_mut(&key) {
@@ -345,17 +353,18 @@ impl RecordStore {
                 }
                 None => {
                     let created = Resolution::create(uuid::Uuid::now_v7().to_string(), resolution, actor, now);
-                    insert_resolution(&created, None)?.execute(&mut *tx).await?;
+                    insert_resolution(&created, None)?.execute(&mut tx).await?;
                     counts.resolutions_created += 1;
                     known.insert(key, (created.id.clone(), true));
                     created.id
                 }
             };
-            if insert_amendment(&amendment, &request_id)?.execute(&mut *tx).await?.rows_affected() == 1 {
-                counts.written += 1;
-            } else {
-                counts.skipped += 1;
-            }
+            matched.push((amendment, request_id));
+        }
+        for batch in matched.chunks(ROWS_PER_INSERT) {
+            let written = insert_amendments(batch.iter().map(|(a, r)| (a, r.as_str())))?.execute(&mut tx).await? as i64;
+            counts.written += written;
+            counts.skipped += batch.len() as i64 - written;
         }
         tx.commit().await?;
         Ok(counts)
@@ -397,19 +406,18 @@ impl RecordStore {
 
 impl RecordStore {
     pub async fn create_publication(&self, p: &Publication, request_id: &str) -> Result<Publication, SubmissionError> {
-        create_once(&self.db, insert_publication(p, request_id)?, "publications", request_id, p).await
+        create_once(&self.db, insert_publications([(p, request_id)])?, "publications", request_id, p).await
     }
 
     /// Writes checked publications in one transaction, skipping those imported before.
     pub async fn import_publications(&self, rows: &[(Publication, String)]) -> Result<ImportCounts, SubmissionError> {
         let mut tx = self.db.begin_write().await?;
         let mut counts = ImportCounts::default();
-        for (p, request_id) in rows {
-            if insert_publication(p, request_id)?.execute(&mut *tx).await?.rows_affected() == 1 {
-                counts.written += 1;
-            } else {
-                counts.skipped += 1;
-            }
+        for batch in rows.chunks(ROWS_PER_INSERT) {
+            let written =
+                insert_publications(batch.iter().map(|(p, r)| (p, r.as_str())))?.execute(&mut tx).await? as i64;
+            counts.written += written;
+            counts.skipped += batch.len() as i64 - written;
         }
         tx.commit().await?;
         Ok(counts)
@@ -523,55 +531,70 @@ impl RecordStore {
     }
 }
 
-type Insert = sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>;
-
 /// A resolution's row; `request_id` is None for one an import created.
-fn insert_resolution(r: &Resolution, request_id: Option<&str>) -> Result<Insert, SubmissionError> {
-    Ok(sqlx::query(
-        "INSERT INTO resolutions (id, version, body, session, state, created_at, request_id, snapshot)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (request_id) DO NOTHING",
-    )
-    .bind(r.id.clone())
-    .bind(r.version)
-    .bind(r.body.clone())
-    .bind(r.session.clone())
-    .bind(r.state.as_str())
-    .bind(to_micros(r.created_at))
-    .bind(request_id.map(str::to_owned))
-    .bind(to_json(r)?))
+fn insert_resolution(r: &Resolution, request_id: Option<&str>) -> Result<Sql, SubmissionError> {
+    let mut sql = Sql::new(
+        "INSERT INTO resolutions (id, version, body, session, state, created_at, request_id, snapshot) VALUES ",
+    );
+    sql.push_row(&[
+        Text(&r.id),
+        Int(r.version),
+        Text(&r.body),
+        Text(&r.session),
+        Text(r.state.as_str()),
+        Int(to_micros(r.created_at)),
+        request_id.map_or(Null, Text),
+        Text(&to_json(r)?),
+    ]);
+    sql.push(" ON CONFLICT (request_id) DO NOTHING");
+    Ok(sql)
 }
 
-fn insert_amendment(a: &Amendment, request_id: &str) -> Result<Insert, SubmissionError> {
-    let (level, compartment) = a.classification.columns();
-    Ok(sqlx::query(
+/// Amendments in one statement, leaving out those whose request id is already there.
+fn insert_amendments<'a>(rows: impl IntoIterator<Item = (&'a Amendment, &'a str)>) -> Result<Sql, SubmissionError> {
+    let mut sql = Sql::new(
         "INSERT INTO amendments (id, version, resolution_id, status, confidentiality, compartment, created_at,
-         request_id, snapshot) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (request_id) DO NOTHING",
-    )
-    .bind(a.id.clone())
-    .bind(a.version)
-    .bind(a.resolution_id.clone())
-    .bind(a.status.as_str())
-    .bind(level)
-    .bind(compartment.to_owned())
-    .bind(to_micros(a.created_at))
-    .bind(request_id.to_owned())
-    .bind(to_json(a)?))
+         request_id, snapshot) VALUES ",
+    );
+    for (a, request_id) in rows {
+        let (level, compartment) = a.classification.columns();
+        sql.push_row(&[
+            Text(&a.id),
+            Int(a.version),
+            Text(&a.resolution_id),
+            Text(a.status.as_str()),
+            Text(level),
+            Text(compartment),
+            Int(to_micros(a.created_at)),
+            Text(request_id),
+            Text(&to_json(a)?),
+        ]);
+    }
+    sql.push(" ON CONFLICT (request_id) DO NOTHING");
+    Ok(sql)
 }
 
-fn insert_publication(p: &Publication, request_id: &str) -> Result<Insert, SubmissionError> {
-    let (level, compartment) = p.classification.columns();
-    Ok(sqlx::query(
-        "INSERT INTO publications (id, version, kind, published_at, confidentiality, compartment, request_id, snapshot)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (request_id) DO NOTHING",
-    )
-    .bind(p.id.clone())
-    .bind(p.version)
-    .bind(p.kind.as_str())
-    .bind(to_micros(p.published_on))
-    .bind(level)
-    .bind(compartment.to_owned())
-    .bind(request_id.to_owned())
-    .bind(to_json(p)?))
+/// Publications in one statement, leaving out those whose request id is already there.
+fn insert_publications<'a>(rows: impl IntoIterator<Item = (&'a Publication, &'a str)>) -> Result<Sql, SubmissionError> {
+    let mut sql = Sql::new(
+        "INSERT INTO publications (id, version, kind, published_at, confidentiality, compartment, request_id,
+         snapshot) VALUES ",
+    );
+    for (p, request_id) in rows {
+        let (level, compartment) = p.classification.columns();
+        sql.push_row(&[
+            Text(&p.id),
+            Int(p.version),
+            Text(p.kind.as_str()),
+            Int(to_micros(p.published_on)),
+            Text(level),
+            Text(compartment),
+            Text(request_id),
+            Text(&to_json(p)?),
+        ]);
+    }
+    sql.push(" ON CONFLICT (request_id) DO NOTHING");
+    Ok(sql)
 }
 
 /// What an import wrote.
