@@ -38,9 +38,12 @@ pub enum Command {
     /// Record submissions to UN mechanisms and sanctions regimes, and follow their status.
     #[command(subcommand)]
     Submissions(Box<SubmissionsCommand>),
-    /// Resolutions we seek to influence, and the amendments we propose to them.
+    /// Resolutions we seek to influence: recorded, then tabled, adopted or rejected.
     #[command(subcommand)]
     Resolutions(Box<ResolutionsCommand>),
+    /// Amendments we propose to resolutions, and how much of our text was adopted.
+    #[command(subcommand)]
+    Amendments(Box<AmendmentsCommand>),
     /// Our publications.
     #[command(subcommand)]
     Publications(PublicationsCommand),
@@ -320,6 +323,26 @@ pub enum ResolutionsCommand {
         #[arg(long)]
         session: Option<String>,
     },
+    /// Record what became of a resolution: tabled, adopted (when, and the vote) or rejected.
+    Outcome {
+        #[command(flatten)]
+        client: ClientArgs,
+        resolution: String,
+        state: String,
+        /// For adopted: the date, "2026-04-04" (default: today).
+        #[arg(long)]
+        adopted_on: Option<String>,
+        /// The vote as yes,no,abstentions, such as 30,3,14.
+        #[arg(long, conflicts_with = "without_vote")]
+        vote: Option<String>,
+        /// Adopted by consensus.
+        #[arg(long)]
+        without_vote: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AmendmentsCommand {
     /// Propose an amendment to a resolution.
     Propose {
         #[command(flatten)]
@@ -357,10 +380,16 @@ pub enum ResolutionsCommand {
         adopted_text: String,
     },
     /// The amendments to a resolution, with how much of our text each kept.
-    Amendments {
+    List {
         #[command(flatten)]
         client: ClientArgs,
         resolution: String,
+    },
+    /// One amendment, with our text marked where the adopted text differs.
+    Show {
+        #[command(flatten)]
+        client: ClientArgs,
+        amendment: String,
     },
 }
 
@@ -396,7 +425,9 @@ pub enum PublicationsCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
-    /// Past briefings, one per row. Columns (first row): date, zone, format, actor,
+    /// Past briefings, one per row.
+    ///
+    /// Columns (first row): date, zone, format, actor,
     /// institution, institution_kind, and optionally city, institution_city, themes,
     /// asks, attendees (lists separated by ;), summary, outcome. Institutions are matched
     /// by actor and name, or created. Importing the same file again adds nothing.
@@ -405,7 +436,9 @@ pub enum ImportCommand {
         client: ClientArgs,
         file: PathBuf,
     },
-    /// Past submissions, one per row. Columns (first row): title, mechanism, kind,
+    /// Past submissions, one per row.
+    ///
+    /// Columns (first row): title, mechanism, kind,
     /// country, and optionally partners (separated by ;), status, document_url,
     /// document_sha256, word_count, themes, evidence (publication ids), restricted (a
     /// compartment). Importing the same file again adds nothing.
@@ -414,7 +447,9 @@ pub enum ImportCommand {
         client: ClientArgs,
         file: PathBuf,
     },
-    /// Past amendments, one per row. Columns (first row): body, session, resolution (its
+    /// Past amendments, one per row.
+    ///
+    /// Columns (first row): body, session, resolution (its
     /// title), paragraph (preambular or operative), number, proposed_text, and optionally
     /// symbol, rationale, lobbied (codes separated by ;), evidence (publication ids),
     /// status (tabled, adopted, adopted-in-part, rejected, withdrawn), adopted_text,
@@ -425,7 +460,9 @@ pub enum ImportCommand {
         client: ClientArgs,
         file: PathBuf,
     },
-    /// Past publications, one per row. Columns (first row): title, kind, published (a
+    /// Past publications, one per row.
+    ///
+    /// Columns (first row): title, kind, published (a
     /// date like 2026-06-01), and optionally contracted_by (the country of a report a
     /// government contracted), url, restricted (a compartment). Importing the same file
     /// again adds nothing.

@@ -24,6 +24,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Deadlines(command) => commands::deadlines::run(&config, *command).await,
         Command::Submissions(command) => commands::submissions::run(&config, *command).await,
         Command::Resolutions(command) => commands::resolutions::run(&config, *command).await,
+        Command::Amendments(command) => commands::resolutions::amendments(&config, *command).await,
         Command::Publications(command) => commands::resolutions::publications(&config, command).await,
         Command::Briefings(command) => commands::briefings::run(&config, *command).await,
         Command::Institutions(command) => commands::briefings::institutions(&config, command).await,

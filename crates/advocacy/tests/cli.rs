@@ -393,7 +393,7 @@ async fn staff_follow_an_amendment_to_adoption_and_see_what_the_resolution_kept(
     let resolution = added.split_whitespace().next().expect("id").to_owned();
     let proposed = cli
         .ok(&[
-            "resolutions",
+            "amendments",
             "propose",
             &resolution,
             "--paragraph",
@@ -412,7 +412,7 @@ async fn staff_follow_an_amendment_to_adoption_and_see_what_the_resolution_kept(
     assert!(proposed.contains("OP12: proposed") && proposed.contains("CH, EU-EEAS"), "{proposed}");
     let adopted = cli
         .ok(&[
-            "resolutions",
+            "amendments",
             "outcome",
             &amendment,
             "adopted-in-part",
@@ -422,8 +422,15 @@ async fn staff_follow_an_amendment_to_adoption_and_see_what_the_resolution_kept(
         .await;
     assert!(adopted.contains("kept 7 of our 8 words (87%)"), "{adopted}");
     assert!(adopted.contains("Expresses [-grave-] {+serious+} concern at the entire penal system"), "{adopted}");
-    assert!(cli.ok(&["resolutions", "amendments", &resolution]).await.contains("adopted in part"));
-    assert!(cli.ok(&["resolutions", "list", "--body", "UN-HRC"]).await.contains("HRC 58"));
+    assert!(cli.ok(&["amendments", "list", &resolution]).await.contains("adopted in part"));
+    assert!(cli.ok(&["amendments", "show", &amendment]).await.contains("kept 7 of our 8 words"));
+    let outcome = ["resolutions", "outcome", &resolution, "adopted", "--adopted-on", "2026-04-04", "--vote", "30,3,14"];
+    let adopted = cli.ok(&outcome).await;
+    assert!(adopted.contains("HRC 58 — Situation of human rights in the DPRK: adopted by 30-3-14"), "{adopted}");
+    let bad_vote = cli.run(&["resolutions", "outcome", &resolution, "rejected", "--vote", "30,3"]).await;
+    assert!(String::from_utf8_lossy(&bad_vote.stderr).contains("--vote: \"30,3\" is not yes,no,abstentions"));
+    let listed = cli.ok(&["resolutions", "list", "--body", "UN-HRC"]).await;
+    assert!(listed.contains("HRC 58") && listed.contains("adopted"), "{listed}");
 
     cli.ok(&[
         "publications",
@@ -509,7 +516,7 @@ async fn spreadsheets_of_publications_and_amendments_are_imported_whole_or_not_a
     let resolutions: Vec<serde_json::Value> =
         serde_json::from_str(&cli.ok(&["resolutions", "list", "--json"]).await).expect("json");
     assert_eq!(resolutions.len(), 2);
-    let shown = cli.ok(&["resolutions", "amendments", resolutions[0]["id"].as_str().expect("id")]).await;
+    let shown = cli.ok(&["amendments", "list", resolutions[0]["id"].as_str().expect("id")]).await;
     assert_eq!(shown.matches("adopted in part").count(), 167, "every third of 500 rows");
     assert!(shown.contains("kept 8 of our 9 words (88%)"), "{shown}");
     assert!(shown.contains("Calls for the [-immediate-] release of all political prisoners"), "{shown}");
@@ -581,7 +588,7 @@ async fn the_quick_start_server_loads_the_demo_once_however_often_it_starts() {
         let resolutions = cli.ok(&["resolutions", "list", "--json"]).await;
         let resolutions: Vec<serde_json::Value> = serde_json::from_str(&resolutions).expect("json");
         assert_eq!(resolutions.len(), 1);
-        let amended = cli.ok(&["resolutions", "amendments", resolutions[0]["id"].as_str().expect("id")]).await;
+        let amended = cli.ok(&["amendments", "list", resolutions[0]["id"].as_str().expect("id")]).await;
         assert!(amended.contains("adopted in part") && amended.contains("[-grave-] {+serious+}"), "{amended}");
         let briefed = cli.ok(&["briefings", "list", "--actor", "CH", "--json"]).await;
         assert_eq!(count(briefed), 1);

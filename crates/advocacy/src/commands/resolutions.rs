@@ -1,5 +1,6 @@
-//! `advocacy resolutions ...` and `advocacy publications ...`: the resolutions we seek to
-//! influence, our amendments and what the adopted text kept of them, and our publications.
+//! `advocacy resolutions ...`, `advocacy amendments ...` and `advocacy publications ...`: the
+//! resolutions we seek to influence, our amendments and what the adopted text kept of them,
+//! and our publications.
 
 use anyhow::{Context, bail};
 
@@ -8,7 +9,7 @@ use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::submissions_service_client::SubmissionsServiceClient;
 
 use super::{channel, explain, parse_instant, request_id, restricted_to};
-use crate::cli::{PublicationsCommand, ResolutionsCommand};
+use crate::cli::{AmendmentsCommand, PublicationsCommand, ResolutionsCommand};
 use crate::output::Table;
 
 pub async fn run(config: &Config, command: ResolutionsCommand) -> anyhow::Result<()> {
@@ -26,14 +27,62 @@ pub async fn run(config: &Config, command: ResolutionsCommand) -> anyhow::Result
             let found = c.list_resolutions(request).await.map_err(explain)?.into_inner().resolutions;
             let mut table = Table::new(&["BODY", "SESSION", "STATE", "TITLE", "ID"]);
             for r in found {
-                let state = pb::ResolutionState::try_from(r.state)
-                    .map(|s| s.as_str_name().trim_start_matches("RESOLUTION_STATE_").to_lowercase())
-                    .unwrap_or_default();
-                table.row(vec![r.body, r.session, state, r.title.chars().take(60).collect(), r.id]);
+                table.row(vec![r.body, r.session, state_name(r.state), r.title.chars().take(60).collect(), r.id]);
             }
             if client.json { table.print_json() } else { table.print() }
         }
-        ResolutionsCommand::Propose {
+        ResolutionsCommand::Outcome { client, resolution, state, adopted_on, vote, without_vote } => {
+            use pb::ResolutionState as S;
+            let state = match state.trim().to_lowercase().as_str() {
+                "tabled" => S::Tabled,
+                "adopted" => S::Adopted,
+                "rejected" => S::Rejected,
+                other => bail!("{other:?} is not one of tabled, adopted, rejected"),
+            };
+            let vote = match (vote, without_vote) {
+                (_, true) => Some(pb::Vote { without_vote: true, ..Default::default() }),
+                (Some(v), false) => Some(parse_vote(&v).context("--vote")?),
+                (None, false) => None,
+            };
+            let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
+            let current = c
+                .get_resolution(pb::GetResolutionRequest { id: resolution.clone() })
+                .await
+                .map_err(explain)?
+                .into_inner();
+            let request = pb::RecordResolutionStateRequest {
+                request_id: request_id(),
+                id: resolution,
+                expected_version: current.version,
+                state: state.into(),
+                adopted_on: adopted_on.map(|d| parse_instant("adopted-on", &d)).transpose()?,
+                vote,
+            };
+            let r = c.record_resolution_state(request).await.map_err(explain)?.into_inner();
+            let vote = r.vote.map(|v| {
+                if v.without_vote {
+                    " without a vote".to_owned()
+                } else {
+                    format!(" by {}-{}-{}", v.yes, v.no, v.abstain)
+                }
+            });
+            println!(
+                "{}  {} {} — {}: {}{}",
+                r.id,
+                r.body,
+                r.session,
+                r.title,
+                state_name(r.state),
+                vote.unwrap_or_default()
+            );
+        }
+    }
+    Ok(())
+}
+
+pub async fn amendments(config: &Config, command: AmendmentsCommand) -> anyhow::Result<()> {
+    match command {
+        AmendmentsCommand::Propose {
             client,
             resolution,
             paragraph,
@@ -60,7 +109,7 @@ pub async fn run(config: &Config, command: ResolutionsCommand) -> anyhow::Result
             let a = c.propose_amendment(request).await.map_err(explain)?.into_inner();
             print_amendment(&a);
         }
-        ResolutionsCommand::Outcome { client, amendment, outcome, adopted_text } => {
+        AmendmentsCommand::Outcome { client, amendment, outcome, adopted_text } => {
             let status = amendment_status(&outcome)?;
             let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
             let current =
@@ -75,7 +124,12 @@ pub async fn run(config: &Config, command: ResolutionsCommand) -> anyhow::Result
             let a = c.record_amendment_outcome(request).await.map_err(explain)?.into_inner();
             print_amendment(&a);
         }
-        ResolutionsCommand::Amendments { client, resolution } => {
+        AmendmentsCommand::Show { client, amendment } => {
+            let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
+            let a = c.get_amendment(pb::GetAmendmentRequest { id: amendment }).await.map_err(explain)?.into_inner();
+            print_amendment(&a);
+        }
+        AmendmentsCommand::List { client, resolution } => {
             let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
             let found = c
                 .list_amendments(pb::ListAmendmentsRequest { resolution_id: resolution })
@@ -132,6 +186,19 @@ pub async fn publications(config: &Config, command: PublicationsCommand) -> anyh
         }
     }
     Ok(())
+}
+
+fn state_name(state: i32) -> String {
+    pb::ResolutionState::try_from(state)
+        .map(|s| s.as_str_name().trim_start_matches("RESOLUTION_STATE_").to_lowercase())
+        .unwrap_or_default()
+}
+
+/// "30,3,14": yes, no, abstentions.
+fn parse_vote(text: &str) -> anyhow::Result<pb::Vote> {
+    let counts: Vec<i32> = text.split(',').map(|n| n.trim().parse()).collect::<Result<_, _>>().ok().unwrap_or_default();
+    let [yes, no, abstain] = counts[..] else { bail!("{text:?} is not yes,no,abstentions such as 30,3,14") };
+    Ok(pb::Vote { yes, no, abstain, without_vote: false })
 }
 
 pub fn paragraph_kind(text: &str) -> anyhow::Result<pb::ParagraphKind> {
