@@ -138,6 +138,7 @@ async fn amendment_import_against_plain_inserts(system: &TestSystem, db: &advoca
             }),
             status: if i % 3 == 0 { pb::AmendmentStatus::AdoptedInPart.into() } else { 0 },
             adopted_text: if i % 3 == 0 { adopted.into() } else { String::new() },
+            proposed_on: None,
         })
         .collect();
     let staff = Person { email: "ana@advocacy.example", roles: vec![Role::Staff], compartments: vec![] };
@@ -194,14 +195,14 @@ async fn seed(db: &advocacy_platform::Database) {
     let mut tx = db.pool.begin().await.expect("tx");
     for chunk in (0..SUBMISSIONS).collect::<Vec<_>>().chunks(1000) {
         let mut sql = String::from(
-            "INSERT INTO submissions (id, version, mechanism, kind, country, status, created_at, confidentiality, compartment, snapshot) VALUES ",
+            "INSERT INTO submissions (id, version, mechanism, kind, country, status, created_at, dated_at, confidentiality, compartment, snapshot) VALUES ",
         );
         for (n, &i) in chunk.iter().enumerate() {
             let sep = if n == 0 { "" } else { ", " };
             let at = base + i as i64 * 150_000_000;
             let (level, compartment) = if i % 10 == 0 { ("restricted", "sanctions") } else { ("internal", "") };
             sql.push_str(&format!(
-                "{sep}('s{i}', 1, '{}', '{}', 'KP', '{}', {at}, '{level}', '{compartment}', '{{}}')",
+                "{sep}('s{i}', 1, '{}', '{}', 'KP', '{}', {at}, {at}, '{level}', '{compartment}', '{{}}')",
                 mechanisms[i % mechanisms.len()],
                 kinds[i % kinds.len()],
                 statuses[i % statuses.len()]
@@ -245,15 +246,15 @@ async fn hand_written(pool: &sqlx::AnyPool, from: i64, to: i64) -> (Vec<(String,
     let pairs = |rows: Vec<sqlx::any::AnyRow>| -> Vec<(String, i64)> {
         rows.iter().map(|r| (r.try_get::<String, _>(0).expect("key"), r.try_get::<i64, _>(1).expect("n"))).collect()
     };
-    let by_mechanism = sqlx::query("SELECT mechanism, COUNT(*) FROM submissions WHERE created_at >= $1 AND created_at < $2 GROUP BY mechanism ORDER BY mechanism")
+    let by_mechanism = sqlx::query("SELECT mechanism, COUNT(*) FROM submissions WHERE dated_at >= $1 AND dated_at < $2 GROUP BY mechanism ORDER BY mechanism")
         .bind(from)
         .bind(to)
         .fetch_all(pool)
         .await
         .expect("by mechanism");
     for sql in [
-        "SELECT kind, COUNT(*) FROM submissions WHERE created_at >= $1 AND created_at < $2 GROUP BY kind",
-        "SELECT status, COUNT(*) FROM submissions WHERE created_at >= $1 AND created_at < $2 GROUP BY status",
+        "SELECT kind, COUNT(*) FROM submissions WHERE dated_at >= $1 AND dated_at < $2 GROUP BY kind",
+        "SELECT status, COUNT(*) FROM submissions WHERE dated_at >= $1 AND dated_at < $2 GROUP BY status",
         "SELECT status, COUNT(*) FROM amendments WHERE created_at >= $1 AND created_at < $2 GROUP BY status",
         "SELECT resolution_id || '/' || status, COUNT(*) FROM amendments WHERE created_at >= $1 AND created_at < $2 GROUP BY resolution_id, status",
         "SELECT kind, COUNT(*) FROM publications WHERE published_at >= $1 AND published_at < $2 GROUP BY kind",

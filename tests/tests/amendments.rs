@@ -383,6 +383,7 @@ fn amendment_sheet(
                 }),
                 status: status.into(),
                 adopted_text: adopted_text.into(),
+                proposed_on: None,
             };
             if Some(line) == bad {
                 edit(&mut row);
@@ -462,5 +463,67 @@ async fn two_imports_at_once_naming_the_same_new_resolution_create_it_once() {
     assert_eq!((first.amendments, second.amendments), (1000, 1000));
     assert_eq!(first.resolutions_created + second.resolutions_created, 3, "each resolution made once");
     assert_eq!(rows(&system).await, (3, 2000));
+    system.finish().await;
+}
+
+fn day(text: &str) -> Option<prost_types::Timestamp> {
+    let at = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("date").and_hms_opt(0, 0, 0).expect("midnight");
+    Some(prost_types::Timestamp { seconds: at.and_utc().timestamp(), nanos: 0 })
+}
+
+fn period(from: &str, to: &str) -> pb::AggregatesRequest {
+    pb::AggregatesRequest { period: Some(pb::Period { start: day(from), end: day(to) }) }
+}
+
+#[tokio::test]
+async fn records_entered_after_the_fact_count_in_the_period_they_happened() {
+    let system = TestSystem::spawn().await;
+    let mut client = system.submissions_as(&Person::staff()).await;
+    let submission = |line: i32, status: pb::SubmissionStatus, on: &str| pb::ImportSubmissionRow {
+        line,
+        submission: Some(pb::CreateSubmissionRequest {
+            request_id: format!("import:past:{line}"),
+            title: format!("Communication {line}"),
+            mechanism: "SR-TORTURE".into(),
+            kind: pb::SubmissionKind::SpecialProceduresCommunication.into(),
+            country: "KP".into(),
+            status: status.into(),
+            status_at: if on.is_empty() { None } else { day(on) },
+            ..Default::default()
+        }),
+    };
+    let rows = vec![
+        submission(2, pb::SubmissionStatus::Submitted, "2024-03-10"),
+        submission(3, pb::SubmissionStatus::Acknowledged, "2024-05-01"),
+        submission(4, pb::SubmissionStatus::Draft, ""),
+    ];
+    client.import_submissions(tokio_stream::iter(rows)).await.expect("past submissions");
+    let mut rows = amendment_sheet("past", None, |_| {});
+    rows.truncate(1); // line 2: still proposed
+    rows[0].proposed_on = day("2024-06-01");
+    let future = pb::ImportAmendmentRow { proposed_on: day("2099-01-01"), ..rows[0].clone() };
+    let refused = client.import_amendments(tokio_stream::iter(vec![future])).await.expect_err("in the future");
+    assert_eq!(violated_fields(&refused), ["line 2: proposed_on"]);
+    client.import_amendments(tokio_stream::iter(rows)).await.expect("a past amendment");
+    let tomorrow = pb::CreateSubmissionRequest {
+        status_at: Some(prost_types::Timestamp { seconds: chrono::Utc::now().timestamp() + 86_400, nanos: 0 }),
+        ..submission(5, pb::SubmissionStatus::Submitted, "").submission.expect("s")
+    };
+    let refused = client.create_submission(tomorrow).await.expect_err("sent tomorrow");
+    assert_eq!(violated_fields(&refused), ["status_at"]);
+
+    let in_2024 = client.get_submission_aggregates(period("2024-01-01", "2025-01-01")).await.expect("2024");
+    let in_2024 = in_2024.into_inner();
+    let counts = |c: &[pb::CountByKey]| c.iter().map(|c| (c.key.clone(), c.count)).collect::<Vec<_>>();
+    assert_eq!(counts(&in_2024.by_status), [("acknowledged".to_owned(), 1), ("submitted".to_owned(), 1)]);
+    assert_eq!(counts(&in_2024.amendments_by_status), [("proposed".to_owned(), 1)]);
+    let today = chrono::Utc::now().date_naive();
+    let this_year = period(
+        &format!("{}-01-01", today.format("%Y")),
+        &format!("{}-01-01", today.format("%Y").to_string().parse::<i32>().expect("year") + 1),
+    );
+    let now = client.get_submission_aggregates(this_year).await.expect("this year").into_inner();
+    assert_eq!(counts(&now.by_status), [("draft".to_owned(), 1)], "only the draft counts when it was typed in");
+    assert!(now.amendments_by_status.is_empty());
     system.finish().await;
 }

@@ -307,10 +307,25 @@ async fn submitting_completes_the_linked_deadline_on_time_or_late() {
     client.record_submission_status(submit(&on_time.id, 1)).await.expect("submitted");
     client.record_submission_status(submit(&late.id, 1)).await.expect("submitted");
 
+    // Recorded today, sent on 20 February 2026, before that cut-off.
+    let earlier =
+        deadline(&system, &staff, advocacy_tests::new_deadline("d-3", "Same cut-off", "2026-03-02T12:00")).await;
+    client
+        .create_submission(pb::CreateSubmissionRequest {
+            deadline_id: earlier.id.clone(),
+            status: pb::SubmissionStatus::Submitted.into(),
+            status_at: Some(prost_types::Timestamp { seconds: 1_771_545_600, nanos: 0 }),
+            ..upr_report("l-3", 2_000)
+        })
+        .await
+        .expect("recorded after the fact");
+
     let done = completed(&system, &future.id).await.expect("the linked deadline is completed");
     assert!(done.completed_on_time);
     let missed = completed(&system, &past.id).await.expect("the late one too");
     assert!(!missed.completed_on_time, "submitted after the cut-off: recorded as late");
+    let kept = completed(&system, &earlier.id).await.expect("completed");
+    assert!(kept.completed_on_time, "sent before the cut-off, though recorded after it");
     system.finish().await;
 }
 

@@ -220,6 +220,7 @@ pub enum DeadlinesCommand {
 }
 
 #[derive(Debug, Subcommand)]
+#[expect(clippy::large_enum_variant, reason = "parsed once per command run; its size costs nothing")]
 pub enum SubmissionsCommand {
     /// Record a submission (a draft unless --status says otherwise).
     Add {
@@ -257,6 +258,9 @@ pub enum SubmissionsCommand {
         /// draft (default) or submitted, if it has already gone.
         #[arg(long)]
         status: Option<String>,
+        /// When it reached --status, for one sent before it is recorded: "2026-03-01".
+        #[arg(long, requires = "status")]
+        at: Option<String>,
         /// A publication the submission draws on (its id); repeat for several.
         #[arg(long = "evidence")]
         evidence: Vec<String>,
@@ -439,7 +443,8 @@ pub enum ImportCommand {
     /// Past submissions, one per row.
     ///
     /// Columns (first row): title, mechanism, kind,
-    /// country, and optionally partners (separated by ;), status, document_url,
+    /// country, and optionally partners (separated by ;), status, status_on (the date it
+    /// reached that status, counted then in impact reports), document_url,
     /// document_sha256, word_count, themes, evidence (publication ids), restricted (a
     /// compartment). Importing the same file again adds nothing.
     Submissions {
@@ -451,7 +456,7 @@ pub enum ImportCommand {
     ///
     /// Columns (first row): body, session, resolution (its
     /// title), paragraph (preambular or operative), number, proposed_text, and optionally
-    /// symbol, rationale, lobbied (codes separated by ;), evidence (publication ids),
+    /// symbol, proposed_on (a date), rationale, lobbied (codes separated by ;), evidence (publication ids),
     /// status (tabled, adopted, adopted-in-part, rejected, withdrawn), adopted_text,
     /// restricted (a compartment). Resolutions are matched by body, session and title, or
     /// created. Importing the same file again adds nothing.

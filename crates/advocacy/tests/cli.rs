@@ -343,7 +343,7 @@ async fn a_spreadsheet_of_submissions_is_imported_whole_or_not_at_all() {
     let (cli, system, dir) = Cli::with_server().await;
     let file = dir.path().join("submissions.csv");
     let sheet = |bad_line: Option<usize>| {
-        let mut csv = String::from("title,mechanism,kind,country,partners,status,word_count,themes\n");
+        let mut csv = String::from("title,mechanism,kind,country,partners,status,status_on,word_count,themes\n");
         for i in 0..1000 {
             let line = i + 2;
             let words = if Some(line) == bad_line { 3_500 } else { 2_000 + i % 500 };
@@ -353,7 +353,7 @@ async fn a_spreadsheet_of_submissions_is_imported_whole_or_not_at_all() {
                 ("SR-TORTURE", "special-procedures-communication")
             };
             csv.push_str(&format!(
-                "\"Report {i}, on prisons\",{mechanism},{kind},KP,,submitted,{words},penal system;detention\n"
+                "\"Report {i}, on prisons\",{mechanism},{kind},KP,,submitted,2025-11-03,{words},penal system;detention\n"
             ));
         }
         csv
@@ -371,7 +371,9 @@ async fn a_spreadsheet_of_submissions_is_imported_whole_or_not_at_all() {
     let again = cli.ok(&["import", "submissions", file.to_str().expect("path")]).await;
     assert!(again.contains("imported 0 submissions from 1000 rows (1000 imported before)"), "{again}");
     let listed = cli.ok(&["submissions", "list", "--status", "submitted", "--limit", "2000", "--json"]).await;
-    assert_eq!(serde_json::from_str::<Vec<serde_json::Value>>(&listed).expect("json").len(), 1000);
+    let listed: Vec<serde_json::Value> = serde_json::from_str(&listed).expect("json");
+    assert_eq!(listed.len(), 1000);
+    assert_eq!(listed[0]["history"][0], "submitted 2025-11-03T00:00:00+00:00 by ana@advocacy.example");
     system.stop().await.expect("stop");
 }
 

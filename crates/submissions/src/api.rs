@@ -2,6 +2,7 @@
 //! bad field named), call the service, convert the answer; errors become statuses once,
 //! in platform.
 
+use chrono::{DateTime, Utc};
 use tonic::{Request, Response, Status};
 
 use advocacy_platform::error::{limits, to_status};
@@ -430,6 +431,7 @@ fn parse_imported_amendment(row: &pb::ImportAmendmentRow) -> Result<ImportedAmen
     let proposal =
         parse_propose(&row.amendment.clone().unwrap_or_default(), false).map_err(|found| v.push_under("", &found)).ok();
     let adopted_text = v.check(limits::optional_text("adopted_text", &row.adopted_text, res::MAX_TEXT_CHARS));
+    let proposed_on = v.check(past_time("proposed_on", row.proposed_on.as_ref()));
     let outcome = v.check(match row.status {
         0 => Ok(None),
         s => amendment_status_of(s).map(|s| (s != AmendmentStatus::Proposed).then_some(s)),
@@ -442,7 +444,7 @@ fn parse_imported_amendment(row: &pb::ImportAmendmentRow) -> Result<ImportedAmen
     let parsed = (|| {
         let (request_id, amendment) = proposal?;
         let outcome = outcome?.map(|status| (status, adopted_text.clone().unwrap_or_default()));
-        Some(ImportedAmendment { request_id, resolution: resolution?, amendment, outcome })
+        Some(ImportedAmendment { request_id, resolution: resolution?, amendment, outcome, proposed_on: proposed_on? })
     })();
     parsed.ok_or_else(incomplete)
 }
@@ -558,6 +560,7 @@ fn parse_create(r: &pb::CreateSubmissionRequest) -> Result<(String, NewSubmissio
     };
     let classification = v.check(Classification::parse("classification", r.classification.as_ref(), default));
     let initial = v.check(if r.status == 0 { Ok(SubmissionStatus::Draft) } else { status_of("status", r.status) });
+    let status_at = v.check(past_time("status_at", r.status_at.as_ref()));
     v.into_result()?;
     let parsed = (|| {
         let new = NewSubmission {
@@ -574,10 +577,20 @@ fn parse_create(r: &pb::CreateSubmissionRequest) -> Result<(String, NewSubmissio
             evidence: evidence?,
             classification: classification?,
             status: initial?,
+            status_at: status_at?,
         };
         Some((request_id?, new))
     })();
     parsed.ok_or_else(incomplete)
+}
+
+/// An optional time that has already come (a few minutes of clock skew allowed).
+fn past_time(field: &str, value: Option<&prost_types::Timestamp>) -> Result<Option<DateTime<Utc>>, FieldViolation> {
+    let at = optional_timestamp(field, value)?;
+    if at.is_some_and(|at| at > Utc::now() + chrono::Duration::minutes(5)) {
+        return Err(FieldViolation::new(field, "is in the future"));
+    }
+    Ok(at)
 }
 
 /// The answer when every field parsed but a value is still missing: a bug, not bad input.

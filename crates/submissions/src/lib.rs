@@ -41,6 +41,7 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0003_resolutions.sql"),
     },
     Migration { version: 4, name: "publications", sql: include_str!("../migrations/0004_publications.sql") },
+    Migration { version: 5, name: "date counted", sql: include_str!("../migrations/0005_dated_at.sql") },
 ];
 
 /// The served form: the generated server behind the auth interceptor.

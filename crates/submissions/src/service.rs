@@ -265,7 +265,10 @@ impl Resolutions {
                 return Err(SubmissionError::NotInCompartment(compartment.to_owned()));
             }
             let mut found = evidence_problems(&row.amendment.evidence, &unseen);
-            let proposed = Amendment::propose(uuid::Uuid::now_v7().to_string(), row.amendment, &caller.subject, now);
+            let proposed_on = row.proposed_on.unwrap_or(now);
+            let mut proposed =
+                Amendment::propose(uuid::Uuid::now_v7().to_string(), row.amendment, &caller.subject, proposed_on);
+            proposed.updated_at = now;
             let amendment = match row.outcome {
                 None => Ok(proposed),
                 Some((status, adopted_text)) => proposed.with_outcome(status, adopted_text, &caller.subject, now),
@@ -406,6 +409,8 @@ pub struct ImportedAmendment {
     pub amendment: NewAmendment,
     /// What became of it, when the file says.
     pub outcome: Option<(AmendmentStatus, String)>,
+    /// When we proposed it, if before the import.
+    pub proposed_on: Option<DateTime<Utc>>,
 }
 
 /// Evidence must name publications the caller can see.

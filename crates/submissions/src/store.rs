@@ -94,7 +94,7 @@ impl Store {
         let mut tx = self.db.begin_write().await?;
         let updated = sqlx::query(
             "UPDATE submissions SET version = $3, status = $4, snapshot = $5,
-             deadline_pending = CASE WHEN $6 = 1 THEN 1 ELSE deadline_pending END, next_attempt_at = $7
+             deadline_pending = CASE WHEN $6 = 1 THEN 1 ELSE deadline_pending END, next_attempt_at = $7, dated_at = $8
              WHERE id = $1 AND version = $2",
         )
         .bind(&s.id)
@@ -104,6 +104,7 @@ impl Store {
         .bind(snapshot(s)?)
         .bind(i64::from(complete_deadline))
         .bind(to_micros(s.updated_at))
+        .bind(to_micros(s.dated_at()))
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -185,7 +186,7 @@ async fn insert_rows<'a>(
 ) -> Result<u64, SubmissionError> {
     let mut sql = Sql::new(
         "INSERT INTO submissions (id, version, mechanism, kind, country, status, created_at, confidentiality,
-         compartment, request_id, request_fingerprint, snapshot, deadline_pending, next_attempt_at) VALUES ",
+         compartment, request_id, request_fingerprint, snapshot, deadline_pending, next_attempt_at, dated_at) VALUES ",
     );
     for (s, request_id, fingerprint) in rows {
         let (level, compartment) = s.classification.columns();
@@ -206,6 +207,7 @@ async fn insert_rows<'a>(
             Text(&snapshot),
             Int(i64::from(s.completes_deadline())),
             Int(created),
+            Int(to_micros(s.dated_at())),
         ]);
     }
     sql.push(" ON CONFLICT (request_id) DO NOTHING");
@@ -477,8 +479,9 @@ impl RecordStore {
         sql.fetch_all(&self.db.pool).await?.iter().map(parse_versioned).collect()
     }
 
-    /// Impact figures for [from, to): submissions recorded, amendments proposed and
-    /// publications published in the period, counted in SQL. Restricted records count.
+    /// Impact figures for [from, to): submissions sent (drafts: recorded), amendments
+    /// proposed and publications published in the period, counted in SQL. Restricted
+    /// records count.
     pub async fn aggregates(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Aggregates, SubmissionError> {
         let (from, to) = (to_micros(from), to_micros(to));
         let grouped = |sql: &'static str| async move {
@@ -498,16 +501,16 @@ impl RecordStore {
         .try_get(0)?;
         Ok(Aggregates {
             by_mechanism: grouped(
-                "SELECT mechanism, COUNT(*) FROM submissions WHERE created_at >= $1 AND created_at < $2
+                "SELECT mechanism, COUNT(*) FROM submissions WHERE dated_at >= $1 AND dated_at < $2
                  GROUP BY mechanism ORDER BY mechanism",
             )
             .await?,
             by_kind: grouped(
-                "SELECT kind, COUNT(*) FROM submissions WHERE created_at >= $1 AND created_at < $2 GROUP BY kind ORDER BY kind",
+                "SELECT kind, COUNT(*) FROM submissions WHERE dated_at >= $1 AND dated_at < $2 GROUP BY kind ORDER BY kind",
             )
             .await?,
             by_status: grouped(
-                "SELECT status, COUNT(*) FROM submissions WHERE created_at >= $1 AND created_at < $2
+                "SELECT status, COUNT(*) FROM submissions WHERE dated_at >= $1 AND dated_at < $2
                  GROUP BY status ORDER BY status",
             )
             .await?,

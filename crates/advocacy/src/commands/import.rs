@@ -28,11 +28,21 @@ const BRIEFING_COLUMNS: (&[&str], &[&str]) = (
 );
 const SUBMISSION_COLUMNS: (&[&str], &[&str]) = (
     &["title", "mechanism", "kind", "country"],
-    &["partners", "status", "document_url", "document_sha256", "word_count", "themes", "evidence", "restricted"],
+    &[
+        "partners",
+        "status",
+        "status_on",
+        "document_url",
+        "document_sha256",
+        "word_count",
+        "themes",
+        "evidence",
+        "restricted",
+    ],
 );
 const AMENDMENT_COLUMNS: (&[&str], &[&str]) = (
     &["body", "session", "resolution", "paragraph", "number", "proposed_text"],
-    &["symbol", "rationale", "lobbied", "evidence", "status", "adopted_text", "restricted"],
+    &["symbol", "proposed_on", "rationale", "lobbied", "evidence", "status", "adopted_text", "restricted"],
 );
 const PUBLICATION_COLUMNS: (&[&str], &[&str]) =
     (&["title", "kind", "published"], &["contracted_by", "url", "restricted"]);
@@ -187,6 +197,17 @@ impl Cells<'_> {
         Some(self.get("restricted")).filter(|c| !c.is_empty()).map(restricted_to)
     }
 
+    /// A date cell ("2026-06-01", read as midnight UTC), or None when empty.
+    fn date(&self, name: &str) -> Result<Option<prost_types::Timestamp>, String> {
+        let text = self.get(name);
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let day = chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+            .map_err(|_| format!("{name}: {text:?} is not a date like 2026-06-01"))?;
+        Ok(Some(to_timestamp(day.and_time(chrono::NaiveTime::MIN).and_utc())))
+    }
+
     /// A cell that names one of a set of values, read by `parse`.
     fn choice<T>(&self, name: &str, parse: impl Fn(&str) -> anyhow::Result<T>) -> Result<T, String> {
         parse(&self.get(name)).map_err(|e| format!("{name}: {e}"))
@@ -279,6 +300,7 @@ fn submission_row(file_id: &str, line: i32, cells: &Cells) -> Result<pb::ImportS
             evidence: cells.list("evidence"),
             classification: cells.classification(),
             status,
+            status_at: cells.date("status_on")?,
             ..Default::default()
         }),
     })
@@ -313,14 +335,13 @@ fn amendment_row(file_id: &str, line: i32, cells: &Cells) -> Result<pb::ImportAm
         }),
         status,
         adopted_text: cells.get("adopted_text"),
+        proposed_on: cells.date("proposed_on")?,
     })
 }
 
 fn publication_row(file_id: &str, line: i32, cells: &Cells) -> Result<pb::ImportPublicationRow, String> {
     let kind = cells.choice("kind", publication_kind)?;
-    let published = cells.get("published");
-    let day = chrono::NaiveDate::parse_from_str(&published, "%Y-%m-%d")
-        .map_err(|_| format!("published: {published:?} is not a date like 2026-06-01"))?;
+    let published_on = cells.date("published")?.ok_or("published: is required")?;
     Ok(pb::ImportPublicationRow {
         line,
         publication: Some(pb::CreatePublicationRequest {
@@ -328,7 +349,7 @@ fn publication_row(file_id: &str, line: i32, cells: &Cells) -> Result<pb::Import
             title: cells.get("title"),
             kind: kind.into(),
             contracted_by: cells.get("contracted_by"),
-            published_on: Some(to_timestamp(day.and_time(chrono::NaiveTime::MIN).and_utc())),
+            published_on: Some(published_on),
             url: cells.get("url"),
             classification: cells.classification(),
         }),

@@ -27,6 +27,7 @@ pub async fn run(config: &Config, command: SubmissionsCommand) -> anyhow::Result
             words,
             themes,
             status,
+            at,
             evidence,
             restricted,
         } => {
@@ -53,6 +54,7 @@ pub async fn run(config: &Config, command: SubmissionsCommand) -> anyhow::Result
                 evidence,
                 classification: restricted.map(super::restricted_to),
                 status: status.map(|s| submission_status(&s)).transpose()?.map(i32::from).unwrap_or_default(),
+                status_at: at.map(|a| parse_instant("at", &a)).transpose()?,
             };
             let s = c.create_submission(request).await.map_err(explain)?.into_inner();
             print_record(&submission_json(&s), client.json);

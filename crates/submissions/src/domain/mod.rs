@@ -121,6 +121,8 @@ pub struct NewSubmission {
     pub evidence: Vec<String>,
     pub classification: Classification,
     pub status: Status,
+    /// When it reached `status`, for one recorded after the fact; None means now.
+    pub status_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -176,6 +178,10 @@ impl Submission {
     pub fn create(id: String, new: NewSubmission, actor: &str, now: DateTime<Utc>) -> Result<Submission, RuleError> {
         let joint = !new.partners.is_empty();
         let word_rule = WordRule::of(&new.mechanism, new.kind, joint, new.word_count);
+        let status_at = new.status_at.unwrap_or(now);
+        if status_at > now + chrono::Duration::minutes(5) {
+            return Err(RuleError::InFuture);
+        }
         if let Some(rule) = word_rule.filter(|r| r.hard && r.exceeded) {
             return Err(RuleError::TooLong {
                 words: new.word_count,
@@ -194,7 +200,12 @@ impl Submission {
             country: new.country,
             partners: new.partners,
             status: new.status,
-            history: vec![StatusChange { status: new.status, at: now, by: actor.to_owned(), note: String::new() }],
+            history: vec![StatusChange {
+                status: new.status,
+                at: status_at,
+                by: actor.to_owned(),
+                note: String::new(),
+            }],
             deadline_id: new.deadline_id,
             document_url: new.document_url,
             document_sha256: new.document_sha256,
@@ -213,6 +224,13 @@ impl Submission {
     /// When it was submitted, if it was.
     pub fn submitted_at(&self) -> Option<DateTime<Utc>> {
         self.history.iter().find(|h| h.status == Status::Submitted).map(|h| h.at)
+    }
+
+    /// The date impact reports count it at: when it went out (its first status after
+    /// draft), or when it was first recorded if it has not gone out.
+    pub fn dated_at(&self) -> DateTime<Utc> {
+        let sent = self.history.iter().find(|h| h.status != Status::Draft);
+        sent.or(self.history.first()).map_or(self.created_at, |h| h.at)
     }
 
     /// Whether its linked deadline is to be completed: it has one, and it was submitted.
@@ -266,6 +284,7 @@ mod tests {
             evidence: vec![],
             classification: Classification::Internal,
             status: Status::Draft,
+            status_at: None,
         }
     }
 
@@ -299,5 +318,23 @@ mod tests {
             [Status::Draft, Status::Submitted, Status::Published]
         );
         assert_eq!(s.version, 3);
+    }
+
+    #[test]
+    fn a_submission_counts_when_it_went_out_not_when_it_was_typed_in() {
+        let now = Utc::now();
+        let sent = now - chrono::Duration::days(400);
+        let past =
+            NewSubmission { status: Status::Acknowledged, status_at: Some(sent), ..new(Kind::Statement, 10, vec![]) };
+        let past = Submission::create("a".into(), past, "x", now).expect("recorded after the fact");
+        assert_eq!((past.dated_at(), past.created_at), (sent, now));
+        let draft = Submission::create("b".into(), new(Kind::Statement, 10, vec![]), "x", now).expect("draft");
+        assert_eq!(draft.dated_at(), now);
+        let later = now + chrono::Duration::days(2);
+        let draft = draft.moved_to(Status::Submitted, later, String::new(), "x", later).expect("submitted");
+        assert_eq!(draft.dated_at(), later);
+        let future =
+            NewSubmission { status_at: Some(now + chrono::Duration::days(1)), ..new(Kind::Statement, 1, vec![]) };
+        assert_eq!(Submission::create("c".into(), future, "x", now), Err(RuleError::InFuture));
     }
 }
