@@ -517,6 +517,11 @@ async fn records_entered_after_the_fact_count_in_the_period_they_happened() {
     let counts = |c: &[pb::CountByKey]| c.iter().map(|c| (c.key.clone(), c.count)).collect::<Vec<_>>();
     assert_eq!(counts(&in_2024.by_status), [("acknowledged".to_owned(), 1), ("submitted".to_owned(), 1)]);
     assert_eq!(counts(&in_2024.amendments_by_status), [("proposed".to_owned(), 1)]);
+    let behind = pb::ListSubmissionsRequest { period: period("2024-01-01", "2025-01-01").period, ..Default::default() };
+    let behind = client.list_submissions(behind).await.expect("the records behind the figure").into_inner();
+    let mut titles: Vec<String> = behind.submissions.into_iter().map(|s| s.title).collect();
+    titles.sort();
+    assert_eq!(titles, ["Communication 2", "Communication 3"]);
     let today = chrono::Utc::now().date_naive();
     let this_year = period(
         &format!("{}-01-01", today.format("%Y")),

@@ -432,3 +432,106 @@ async fn an_import_of_submissions_with_one_row_over_the_word_limit_writes_nothin
     assert_eq!((again.submissions, again.already_imported), (0, 1000));
     system.finish().await;
 }
+
+#[tokio::test]
+async fn a_database_from_before_dated_submissions_is_upgraded_without_losing_a_record() {
+    let mut system = TestSystem::spawn().await;
+    let mut client = system.submissions_as(&Person::staff()).await;
+    let recorded = client.create_submission(upr_report("old-1", 2_000)).await.expect("created").into_inner();
+    // Put the database back as the release before migration 5 left it.
+    let pool = system.database(ServiceName::Submissions).pool.clone();
+    for statement in [
+        "DROP INDEX submissions_by_date",
+        "ALTER TABLE submissions DROP COLUMN dated_at",
+        "DELETE FROM schema_migrations WHERE version = 5",
+    ] {
+        sqlx::query(statement).execute(&pool).await.expect(statement);
+    }
+    system.restart().await;
+
+    let mut client = system.submissions_as(&Person::staff()).await;
+    let read = client.get_submission(pb::GetSubmissionRequest { id: recorded.id.clone() }).await.expect("still there");
+    assert_eq!(read.into_inner(), recorded);
+    let now = chrono::Utc::now().timestamp();
+    let around_now = pb::Period {
+        start: Some(prost_types::Timestamp { seconds: now - 3_600, nanos: 0 }),
+        end: Some(prost_types::Timestamp { seconds: now + 3_600, nanos: 0 }),
+    };
+    let figures = client.get_submission_aggregates(pb::AggregatesRequest { period: Some(around_now) }).await;
+    let by_status = figures.expect("figures").into_inner().by_status;
+    assert_eq!(by_status, [pb::CountByKey { key: "draft".into(), count: 1 }], "counted at its recording time");
+    system.finish().await;
+}
+
+fn edit_of(s: &pb::Submission) -> pb::UpdateSubmissionRequest {
+    pb::UpdateSubmissionRequest {
+        id: s.id.clone(),
+        expected_version: s.version,
+        title: s.title.clone(),
+        partners: s.partners.clone(),
+        document_url: s.document_url.clone(),
+        document_sha256: s.document_sha256.clone(),
+        word_count: s.word_count,
+        themes: s.themes.clone(),
+        evidence: s.evidence.clone(),
+    }
+}
+
+#[tokio::test]
+async fn a_draft_is_edited_at_the_version_read_and_a_sent_document_stays_as_sent() {
+    let system = TestSystem::spawn().await;
+    let mut client = system.submissions_as(&Person::staff()).await;
+    let draft = client.create_submission(upr_report("e-1", 2_000)).await.expect("draft").into_inner();
+    let final_text = pb::UpdateSubmissionRequest {
+        title: "UPR stakeholder report: the penal system (final)".into(),
+        word_count: 2_810,
+        document_sha256: "a".repeat(64),
+        ..edit_of(&draft)
+    };
+    let edited = client.update_submission(final_text.clone()).await.expect("edited").into_inner();
+    assert_eq!((edited.version, edited.word_count, edited.title.as_str()), (2, 2_810, final_text.title.as_str()));
+    let retried = client.update_submission(final_text.clone()).await.expect("a retry of the same edit");
+    assert_eq!(retried.into_inner(), edited, "answered with the submission as it is");
+    let stale = pb::UpdateSubmissionRequest { title: "Another title".into(), ..final_text.clone() };
+    assert_eq!(client.update_submission(stale).await.expect_err("read before").code(), Code::Aborted);
+
+    let before = rows(&system).await;
+    let cases: Vec<(&str, pb::UpdateSubmissionRequest)> = vec![
+        ("word_count", pb::UpdateSubmissionRequest { word_count: 3_000, ..edit_of(&edited) }),
+        ("word_count", pb::UpdateSubmissionRequest { word_count: -1, ..edit_of(&edited) }),
+        ("title", pb::UpdateSubmissionRequest { title: " ".into(), ..edit_of(&edited) }),
+        ("document_sha256", pb::UpdateSubmissionRequest { document_sha256: "zz".into(), ..edit_of(&edited) }),
+        ("evidence[0]", pb::UpdateSubmissionRequest { evidence: vec!["our report".into()], ..edit_of(&edited) }),
+        ("expected_version", pb::UpdateSubmissionRequest { expected_version: 0, ..edit_of(&edited) }),
+    ];
+    for (field, request) in cases {
+        let error = client.update_submission(request).await.expect_err(field);
+        assert_eq!((error.code(), violated_fields(&error)), (Code::InvalidArgument, vec![field.to_owned()]));
+    }
+    assert_eq!(rows(&system).await, before, "nothing was written");
+    let joint =
+        pb::UpdateSubmissionRequest { word_count: 3_000, partners: vec!["Partner Network".into()], ..edit_of(&edited) };
+    let joint = client.update_submission(joint).await.expect("within the joint limit").into_inner();
+
+    let sent = client.record_submission_status(submit(&joint.id, joint.version)).await.expect("sent").into_inner();
+    let other_text = pb::UpdateSubmissionRequest { document_sha256: "b".repeat(64), ..edit_of(&sent) };
+    let error = client.update_submission(other_text).await.expect_err("the document went out");
+    assert_eq!(error.code(), Code::FailedPrecondition, "{}", error.message());
+    let renamed = pb::UpdateSubmissionRequest { title: "UPR report (as sent)".into(), ..edit_of(&sent) };
+    let renamed = client.update_submission(renamed).await.expect("a title can still be fixed").into_inner();
+    assert_eq!((renamed.document_sha256, renamed.status), ("a".repeat(64), pb::SubmissionStatus::Submitted as i32));
+
+    let sanctions = system.submissions_as(&Person::sanctions_staff()).await;
+    let package = pb::CreateSubmissionRequest {
+        request_id: "e-2".into(),
+        title: "Sanctions package".into(),
+        mechanism: "SANCTIONS-UK".into(),
+        kind: pb::SubmissionKind::SanctionsPackage.into(),
+        country: "KP".into(),
+        ..Default::default()
+    };
+    let package = sanctions.clone().create_submission(package).await.expect("package").into_inner();
+    let hidden = client.update_submission(edit_of(&package)).await.expect_err("staff cannot see it");
+    assert_eq!(hidden.code(), Code::NotFound);
+    system.finish().await;
+}

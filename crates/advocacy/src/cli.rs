@@ -220,7 +220,6 @@ pub enum DeadlinesCommand {
 }
 
 #[derive(Debug, Subcommand)]
-#[expect(clippy::large_enum_variant, reason = "parsed once per command run; its size costs nothing")]
 pub enum SubmissionsCommand {
     /// Record a submission (a draft unless --status says otherwise).
     Add {
@@ -286,6 +285,31 @@ pub enum SubmissionsCommand {
         #[command(flatten)]
         client: ClientArgs,
         id: String,
+    },
+    /// Change what a submission says; only the flags given change. A document that has
+    /// gone out stays as it was sent.
+    Edit {
+        #[command(flatten)]
+        client: ClientArgs,
+        id: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        url: Option<String>,
+        /// The final document: its SHA-256 is recorded.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        #[arg(long)]
+        words: Option<i32>,
+        /// Partner organisations (replace the list; repeat for several).
+        #[arg(long = "partner")]
+        partners: Vec<String>,
+        /// Themes (replace the list).
+        #[arg(long = "theme")]
+        themes: Vec<String>,
+        /// Publications cited (replace the list).
+        #[arg(long = "evidence")]
+        evidence: Vec<String>,
     },
     /// Record a step: submitted, acknowledged, published, cited or withdrawn.
     Status {

@@ -319,11 +319,18 @@ async fn staff_record_a_submission_with_its_document_and_submitting_it_completes
     };
     assert_eq!(submission["document_sha256"], expected.as_str(), "what was sent can be proven later");
     let id = submission["id"].as_str().expect("id").to_owned();
+    // The final version of the report replaces the draft's before it goes out.
+    std::fs::write(&document, b"the final report").expect("write");
+    let edit = ["submissions", "edit", &id, "--words", "2810", "--file", document.to_str().expect("path")];
+    let edited = cli.ok(&edit).await;
+    assert!(edited.contains("2810") && !edited.contains(expected.as_str()), "{edited}");
 
     let submitted = cli.ok(&["submissions", "status", &id, "submitted", "--json"]).await;
     assert_eq!(serde_json::from_str::<serde_json::Value>(&submitted).expect("json")["status"], "submitted");
     let listed = cli.ok(&["submissions", "list", "--status", "submitted"]).await;
     assert!(listed.contains("UPR report: the penal system"), "{listed}");
+    let resent = cli.run(&["submissions", "edit", &id, "--words", "2000"]).await;
+    assert!(String::from_utf8_lossy(&resent.stderr).contains("stay as sent"), "the document sent is kept");
 
     let mut done = false;
     for _ in 0..100 {

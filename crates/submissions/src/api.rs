@@ -18,7 +18,7 @@ use crate::domain::resolutions::{
     self as res, Amendment, AmendmentStatus, NewAmendment, NewResolution, ParagraphKind, Resolution, ResolutionState,
     Vote,
 };
-use crate::domain::{self, Kind, NewSubmission, Status as SubmissionStatus, Submission};
+use crate::domain::{self, Kind, NewSubmission, Status as SubmissionStatus, Submission, SubmissionEdit};
 use crate::error::SubmissionError;
 use crate::service::{ImportedAmendment, Publications, Resolutions, Submissions};
 use crate::store::SubmissionQuery;
@@ -122,9 +122,13 @@ impl SubmissionsService for SubmissionsApi {
                 Ok(Some((from_micros(micros), id)))
             }))
         };
-        let (((((mechanism, kind), state), country), size), after) =
-            checked(v, mechanism.zip(kind).zip(state).zip(country).zip(size).zip(after))?;
-        let query = SubmissionQuery { mechanism, kind, status: state, country, after, limit: size + 1 };
+        let period = match &r.period {
+            Some(p) => v.check(parse_period(p)).map(Some),
+            None => Some(None),
+        };
+        let ((((((mechanism, kind), state), country), size), after), period) =
+            checked(v, mechanism.zip(kind).zip(state).zip(country).zip(size).zip(after).zip(period))?;
+        let query = SubmissionQuery { mechanism, kind, status: state, country, period, after, limit: size + 1 };
         let mut found = self.submissions.list(&caller, &query).await.map_err(status)?;
         let next_page_token = if found.len() > size {
             found.truncate(size);
@@ -155,6 +159,40 @@ impl SubmissionsService for SubmissionsApi {
             checked(v, request_id.zip(id).zip(version).zip(new_status).zip(at).zip(note))?;
         let submission =
             self.submissions.record_status(&caller, &id, version, new_status, at, note).await.map_err(status)?;
+        Ok(Response::new(to_proto(&submission)))
+    }
+
+    async fn update_submission(
+        &self,
+        request: Request<pb::UpdateSubmissionRequest>,
+    ) -> Result<Response<pb::Submission>, Status> {
+        let caller = Caller::of(&request)?;
+        let r = request.get_ref();
+        let mut v = FieldViolations::new();
+        let id = v.check(parse_id("id", &r.id));
+        let version = v.check(parse_version(r.expected_version));
+        let title = v.check(limits::required_line("title", &r.title, domain::MAX_TITLE_CHARS));
+        let partners = v.check(lines("partners", &r.partners, 200));
+        let document_url = v.check(limits::optional_url("document_url", &r.document_url));
+        let document_sha256 = v.check(parse_sha256(&r.document_sha256));
+        let word_count = v.check(parse_word_count(r.word_count));
+        let themes = v.check(parse_themes(&r.themes));
+        let evidence = v.check(ids("evidence", &r.evidence));
+        v.into_result().map_err(|e| status(e.into()))?;
+        let parsed = (|| {
+            let edit = SubmissionEdit {
+                title: title?,
+                partners: partners?,
+                document_url: document_url?,
+                document_sha256: document_sha256?,
+                word_count: word_count?,
+                themes: themes?,
+                evidence: evidence?,
+            };
+            Some((id?, version?, edit))
+        })();
+        let (id, version, edit) = parsed.ok_or_else(|| status(incomplete().into()))?;
+        let submission = self.submissions.edit(&caller, &id, version, edit).await.map_err(status)?;
         Ok(Response::new(to_proto(&submission)))
     }
 
@@ -544,12 +582,8 @@ fn parse_create(r: &pb::CreateSubmissionRequest) -> Result<(String, NewSubmissio
     });
     let document_url = v.check(limits::optional_url("document_url", &r.document_url));
     let document_sha256 = v.check(parse_sha256(&r.document_sha256));
-    let word_count = v.check(if (0..=1_000_000).contains(&r.word_count) {
-        Ok(r.word_count as u32)
-    } else {
-        Err(FieldViolation::new("word_count", "must be 0 to 1,000,000"))
-    });
-    let themes = v.check(lines("themes", &r.themes, 100).map(|t| t.into_iter().map(|t| t.to_lowercase()).collect()));
+    let word_count = v.check(parse_word_count(r.word_count));
+    let themes = v.check(parse_themes(&r.themes));
     let evidence = v.check(ids("evidence", &r.evidence));
     // Sanctions packages are strictly confidential unless the request says otherwise.
     let default = match kind {
@@ -582,6 +616,18 @@ fn parse_create(r: &pb::CreateSubmissionRequest) -> Result<(String, NewSubmissio
         Some((request_id?, new))
     })();
     parsed.ok_or_else(incomplete)
+}
+
+fn parse_word_count(words: i32) -> Result<u32, FieldViolation> {
+    u32::try_from(words)
+        .ok()
+        .filter(|w| *w <= 1_000_000)
+        .ok_or_else(|| FieldViolation::new("word_count", "must be 0 to 1,000,000"))
+}
+
+/// Themes, compared without case.
+fn parse_themes(themes: &[String]) -> Result<Vec<String>, FieldViolation> {
+    Ok(lines("themes", themes, 100)?.into_iter().map(|t| t.to_lowercase()).collect())
 }
 
 /// An optional time that has already come (a few minutes of clock skew allowed).

@@ -48,7 +48,9 @@ impl From<RuleError> for SubmissionError {
             RuleError::TooLong { .. } => FieldViolation::new("word_count", e.to_string()).into(),
             RuleError::InFuture | RuleError::BeforeLast(_) => FieldViolation::new("at", e.to_string()).into(),
             RuleError::AdoptedTextMissing => FieldViolation::new("adopted_text", e.to_string()).into(),
-            RuleError::Transition { .. } | RuleError::Stage { .. } => SubmissionError::Rule(e),
+            RuleError::Transition { .. } | RuleError::Stage { .. } | RuleError::DocumentSent => {
+                SubmissionError::Rule(e)
+            }
         }
     }
 }

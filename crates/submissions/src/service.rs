@@ -18,7 +18,7 @@ use crate::domain::publications::{NewPublication, Publication, PublicationKind};
 use crate::domain::resolutions::{
     Amendment, AmendmentStatus, NewAmendment, NewResolution, Resolution, ResolutionState, Vote,
 };
-use crate::domain::{NewSubmission, RuleError, Status, Submission};
+use crate::domain::{NewSubmission, RuleError, Status, Submission, SubmissionEdit};
 use crate::error::SubmissionError;
 use crate::store::{Aggregates, ImportCounts, RecordStore, Store, SubmissionQuery};
 
@@ -149,6 +149,40 @@ impl Submissions {
         }
         if complete_deadline {
             self.link_wake.notify_one();
+        }
+        Ok(next)
+    }
+}
+
+impl Submissions {
+    /// Rewrites what a submission says, at the version the caller read. The same edit
+    /// sent again (a retry) answers with the submission as it is.
+    pub async fn edit(
+        &self,
+        caller: &Caller,
+        id: &str,
+        expected_version: i64,
+        edit: SubmissionEdit,
+    ) -> Result<Submission, SubmissionError> {
+        let current = self.get(caller, id).await?;
+        if current.version == expected_version + 1 && current.reads_as(&edit) {
+            return Ok(current);
+        }
+        if current.version != expected_version {
+            return Err(SubmissionError::Stale {
+                id: id.to_owned(),
+                expected: expected_version,
+                current: current.version,
+            });
+        }
+        check_evidence(&self.records, caller, &edit.evidence).await?;
+        let next = current.edited(edit, &caller.subject, Utc::now())?;
+        if !self.store.update(&next, expected_version, false).await? {
+            return Err(SubmissionError::Stale {
+                id: id.to_owned(),
+                expected: expected_version,
+                current: expected_version + 1,
+            });
         }
         Ok(next)
     }

@@ -22,6 +22,8 @@ pub struct SubmissionQuery {
     pub kind: Option<Kind>,
     pub status: Option<Status>,
     pub country: Option<String>,
+    /// Only those dated in [from, to), as the aggregates count them.
+    pub period: Option<(DateTime<Utc>, DateTime<Utc>)>,
     /// Continue after this (created_at, id), newest first.
     pub after: Option<(DateTime<Utc>, String)>,
     pub limit: usize,
@@ -162,6 +164,10 @@ impl Store {
                 let p = sql.bind_text(&value);
                 sql.push(&format!(" AND s.{column} = {p}"));
             }
+        }
+        if let Some((from, to)) = q.period {
+            let (f, t) = (sql.bind_int(to_micros(from)), sql.bind_int(to_micros(to)));
+            sql.push(&format!(" AND s.dated_at >= {f} AND s.dated_at < {t}"));
         }
         if let Some((at, id)) = &q.after {
             let (p_at, p_id) = (sql.bind_int(to_micros(*at)), sql.bind_text(id));

@@ -31,13 +31,7 @@ pub async fn run(config: &Config, command: SubmissionsCommand) -> anyhow::Result
             evidence,
             restricted,
         } => {
-            let document_sha256 = match file {
-                Some(path) => {
-                    let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-                    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-                }
-                None => String::new(),
-            };
+            let document_sha256 = file.map(|path| sha256_of(&path)).transpose()?.unwrap_or_default();
             let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
             let request = pb::CreateSubmissionRequest {
                 request_id: request_id(),
@@ -101,6 +95,24 @@ pub async fn run(config: &Config, command: SubmissionsCommand) -> anyhow::Result
             let s = c.get_submission(pb::GetSubmissionRequest { id }).await.map_err(explain)?.into_inner();
             print_record(&submission_json(&s), client.json);
         }
+        SubmissionsCommand::Edit { client, id, title, url, file, words, partners, themes, evidence } => {
+            let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
+            let s = c.get_submission(pb::GetSubmissionRequest { id: id.clone() }).await.map_err(explain)?.into_inner();
+            let replaced = |given: Vec<String>, current: Vec<String>| if given.is_empty() { current } else { given };
+            let request = pb::UpdateSubmissionRequest {
+                id,
+                expected_version: s.version,
+                title: title.unwrap_or(s.title),
+                partners: replaced(partners, s.partners),
+                document_url: url.unwrap_or(s.document_url),
+                document_sha256: file.map(|path| sha256_of(&path)).transpose()?.unwrap_or(s.document_sha256),
+                word_count: words.unwrap_or(s.word_count),
+                themes: replaced(themes, s.themes),
+                evidence: replaced(evidence, s.evidence),
+            };
+            let s = c.update_submission(request).await.map_err(explain)?.into_inner();
+            print_record(&submission_json(&s), client.json);
+        }
         SubmissionsCommand::Status { client, id, status, at, note } => {
             let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
             let current =
@@ -118,6 +130,12 @@ pub async fn run(config: &Config, command: SubmissionsCommand) -> anyhow::Result
         }
     }
     Ok(())
+}
+
+/// A document's SHA-256, so what was sent can be proven later.
+fn sha256_of(path: &std::path::Path) -> anyhow::Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect())
 }
 
 pub fn submission_kind(text: &str) -> anyhow::Result<pb::SubmissionKind> {

@@ -125,6 +125,18 @@ pub struct NewSubmission {
     pub status_at: Option<DateTime<Utc>>,
 }
 
+/// What an edit of a submission may change; everything else stays as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmissionEdit {
+    pub title: String,
+    pub partners: Vec<String>,
+    pub document_url: String,
+    pub document_sha256: String,
+    pub word_count: u32,
+    pub themes: Vec<String>,
+    pub evidence: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Submission {
     pub id: String,
@@ -162,6 +174,10 @@ pub enum RuleError {
     AdoptedTextMissing,
     #[error("the status change is dated in the future")]
     InFuture,
+    #[error(
+        "it has gone out: its document, digest and word count stay as sent (record a new submission for a new text)"
+    )]
+    DocumentSent,
     #[error("the status change is dated before the last one ({0})")]
     BeforeLast(DateTime<Utc>),
 }
@@ -219,6 +235,52 @@ impl Submission {
             updated_by: actor.to_owned(),
             updated_at: now,
         })
+    }
+
+    /// The submission as `edit` says it should read, checked against its mechanism's word
+    /// rule again. A document that has gone out is kept as it was sent.
+    pub fn edited(mut self, edit: SubmissionEdit, actor: &str, now: DateTime<Utc>) -> Result<Submission, RuleError> {
+        let sent = self.status != Status::Draft;
+        let document_changed = edit.document_url != self.document_url
+            || edit.document_sha256 != self.document_sha256
+            || edit.word_count != self.word_count;
+        if sent && document_changed {
+            return Err(RuleError::DocumentSent);
+        }
+        let joint = !edit.partners.is_empty();
+        let word_rule = WordRule::of(&self.mechanism, self.kind, joint, edit.word_count);
+        if let Some(rule) = word_rule.filter(|r| r.hard && r.exceeded) {
+            return Err(RuleError::TooLong {
+                words: edit.word_count,
+                limit: rule.limit,
+                kind: self.kind,
+                mechanism: self.mechanism,
+                alone_or_joint: if joint { "joint" } else { "alone" },
+            });
+        }
+        self.title = edit.title;
+        self.partners = edit.partners;
+        self.document_url = edit.document_url;
+        self.document_sha256 = edit.document_sha256;
+        self.word_count = edit.word_count;
+        self.word_rule = word_rule;
+        self.themes = edit.themes;
+        self.evidence = edit.evidence;
+        self.version += 1;
+        self.updated_by = actor.to_owned();
+        self.updated_at = now;
+        Ok(self)
+    }
+
+    /// Whether it already reads as `edit` says (a retried edit).
+    pub fn reads_as(&self, edit: &SubmissionEdit) -> bool {
+        self.title == edit.title
+            && self.partners == edit.partners
+            && self.document_url == edit.document_url
+            && self.document_sha256 == edit.document_sha256
+            && self.word_count == edit.word_count
+            && self.themes == edit.themes
+            && self.evidence == edit.evidence
     }
 
     /// When it was submitted, if it was.
