@@ -148,6 +148,77 @@ async fn a_quiet_diplomacy_amendment_is_hidden_from_staff_without_the_compartmen
         .expect("list")
         .into_inner();
     assert!(listed.amendments.is_empty());
+    let edit = pb::UpdateAmendmentRequest { lobbied: vec!["FR".into()], ..edit_of(&hidden) };
+    assert_eq!(ana.update_amendment(edit).await.expect_err("hidden").code(), Code::NotFound);
+    system.finish().await;
+}
+
+fn edit_of(a: &pb::Amendment) -> pb::UpdateAmendmentRequest {
+    pb::UpdateAmendmentRequest {
+        id: a.id.clone(),
+        expected_version: a.version,
+        paragraph_kind: a.paragraph_kind,
+        paragraph_number: a.paragraph_number,
+        proposed_text: a.proposed_text.clone(),
+        rationale: a.rationale.clone(),
+        evidence: a.evidence.clone(),
+        lobbied: a.lobbied.clone(),
+    }
+}
+
+#[tokio::test]
+async fn an_amendment_is_edited_while_negotiated_and_kept_as_it_was_once_decided() {
+    let system = TestSystem::spawn().await;
+    let mut client = system.submissions_as(&Person::staff()).await;
+    let resolution = hrc_resolution(&mut client).await;
+    let proposed = client.propose_amendment(amendment("n-1", &resolution.id)).await.expect("proposed").into_inner();
+    let lobbied_more = pb::UpdateAmendmentRequest {
+        lobbied: [proposed.lobbied.clone(), vec!["FR".into(), "CH".into()]].concat(),
+        proposed_text: ADOPTED.into(),
+        ..edit_of(&proposed)
+    };
+    let edited = client.update_amendment(lobbied_more.clone()).await.expect("edited").into_inner();
+    assert_eq!(edited.lobbied, ["CH", "KR", "EU-EEAS", "FR"], "each delegation once");
+    assert_eq!((edited.version, edited.proposed_text.as_str()), (2, ADOPTED));
+    assert_eq!(client.update_amendment(lobbied_more.clone()).await.expect("retry").into_inner(), edited);
+    let stale = pb::UpdateAmendmentRequest { rationale: "other".into(), ..lobbied_more };
+    assert_eq!(client.update_amendment(stale).await.expect_err("stale").code(), Code::Aborted);
+
+    let before = rows(&system).await;
+    let cases: Vec<(&str, pb::UpdateAmendmentRequest)> = vec![
+        (
+            "lobbied[4]",
+            pb::UpdateAmendmentRequest {
+                lobbied: [edited.lobbied.clone(), vec!["ATLANTIS".into()]].concat(),
+                ..edit_of(&edited)
+            },
+        ),
+        ("paragraph_number", pb::UpdateAmendmentRequest { paragraph_number: 0, ..edit_of(&edited) }),
+        ("proposed_text", pb::UpdateAmendmentRequest { proposed_text: String::new(), ..edit_of(&edited) }),
+        ("paragraph_kind", pb::UpdateAmendmentRequest { paragraph_kind: 7, ..edit_of(&edited) }),
+        ("evidence[0]", pb::UpdateAmendmentRequest { evidence: vec![resolution.id.clone()], ..edit_of(&edited) }),
+    ];
+    for (field, request) in cases {
+        let error = client.update_amendment(request).await.expect_err(field);
+        assert_eq!((error.code(), violated_fields(&error)), (Code::InvalidArgument, vec![field.to_owned()]));
+    }
+    let unchanged = client.get_amendment(pb::GetAmendmentRequest { id: edited.id.clone() }).await.expect("get");
+    assert_eq!((rows(&system).await, unchanged.into_inner()), (before, edited.clone()), "nothing was written");
+
+    let decided = client
+        .record_amendment_outcome(pb::RecordAmendmentOutcomeRequest {
+            request_id: "o".into(),
+            id: edited.id.clone(),
+            expected_version: edited.version,
+            status: pb::AmendmentStatus::Rejected.into(),
+            adopted_text: String::new(),
+        })
+        .await
+        .expect("rejected")
+        .into_inner();
+    let late = pb::UpdateAmendmentRequest { proposed_text: OURS.into(), ..edit_of(&decided) };
+    let error = client.update_amendment(late).await.expect_err("decided");
+    assert_eq!(error.code(), Code::FailedPrecondition, "{}", error.message());
     system.finish().await;
 }
 

@@ -407,6 +407,28 @@ pub enum AmendmentsCommand {
         #[arg(long, default_value = "")]
         adopted_text: String,
     },
+    /// Change an amendment still under negotiation; only the flags given change.
+    Edit {
+        #[command(flatten)]
+        client: ClientArgs,
+        amendment: String,
+        /// preambular or operative.
+        #[arg(long)]
+        paragraph: Option<String>,
+        #[arg(long)]
+        number: Option<i32>,
+        /// Our text as it now reads.
+        #[arg(long)]
+        text: Option<String>,
+        #[arg(long)]
+        rationale: Option<String>,
+        /// A delegation lobbied since (country or body code), added to those before.
+        #[arg(long = "lobbied")]
+        lobbied: Vec<String>,
+        /// A publication it now also rests on, added to those before.
+        #[arg(long = "evidence")]
+        evidence: Vec<String>,
+    },
     /// The amendments to a resolution, with how much of our text each kept.
     List {
         #[command(flatten)]

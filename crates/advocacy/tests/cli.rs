@@ -419,6 +419,8 @@ async fn staff_follow_an_amendment_to_adoption_and_see_what_the_resolution_kept(
         .await;
     let amendment = proposed.split_whitespace().next().expect("id").to_owned();
     assert!(proposed.contains("OP12: proposed") && proposed.contains("CH, EU-EEAS"), "{proposed}");
+    let lobbied = cli.ok(&["amendments", "edit", &amendment, "--lobbied", "FR", "--lobbied", "CH"]).await;
+    assert!(lobbied.contains("(CH, EU-EEAS, FR)"), "{lobbied}");
     let adopted = cli
         .ok(&[
             "amendments",

@@ -15,8 +15,8 @@ use advocacy_proto::v1::submissions_service_server::SubmissionsService;
 use crate::domain::compare::{Comparison, Op};
 use crate::domain::publications::{NewPublication, Publication, PublicationKind};
 use crate::domain::resolutions::{
-    self as res, Amendment, AmendmentStatus, NewAmendment, NewResolution, ParagraphKind, Resolution, ResolutionState,
-    Vote,
+    self as res, Amendment, AmendmentEdit, AmendmentStatus, NewAmendment, NewResolution, ParagraphKind, Resolution,
+    ResolutionState, Vote,
 };
 use crate::domain::{self, Kind, NewSubmission, Status as SubmissionStatus, Submission, SubmissionEdit};
 use crate::error::SubmissionError;
@@ -277,6 +277,30 @@ impl SubmissionsService for SubmissionsApi {
         }))
     }
 
+    async fn update_amendment(
+        &self,
+        request: Request<pb::UpdateAmendmentRequest>,
+    ) -> Result<Response<pb::Amendment>, Status> {
+        let caller = Caller::of(&request)?;
+        let r = request.get_ref();
+        let mut v = FieldViolations::new();
+        let id = v.check(parse_id("id", &r.id));
+        let version = v.check(parse_version(r.expected_version));
+        let content = parse_amendment_content(
+            r.paragraph_kind,
+            r.paragraph_number,
+            &r.proposed_text,
+            &r.rationale,
+            &r.evidence,
+            &r.lobbied,
+        )
+        .map_err(|found| v.push_under("", &found))
+        .ok();
+        let ((id, version), edit) = checked(v, id.zip(version).zip(content))?;
+        let amendment = self.resolutions.edit_amendment(&caller, &id, version, edit).await.map_err(status)?;
+        Ok(Response::new(amendment_to_proto(&amendment)))
+    }
+
     async fn get_amendment(
         &self,
         request: Request<pb::GetAmendmentRequest>,
@@ -419,16 +443,56 @@ fn parse_propose(r: &pb::ProposeAmendmentRequest, by_id: bool) -> Result<(String
         (false, "") => Ok(String::new()),
         (false, _) => Err(FieldViolation::new("resolution_id", "stays empty: the row names its resolution")),
     });
-    let paragraph_kind = v.check(paragraph_kind_of(r.paragraph_kind));
-    let paragraph_number = v.check(if (1..=500).contains(&r.paragraph_number) {
-        Ok(r.paragraph_number as u32)
+    let content = parse_amendment_content(
+        r.paragraph_kind,
+        r.paragraph_number,
+        &r.proposed_text,
+        &r.rationale,
+        &r.evidence,
+        &r.lobbied,
+    )
+    .map_err(|found| v.push_under("", &found))
+    .ok();
+    let classification =
+        v.check(Classification::parse("classification", r.classification.as_ref(), Classification::Internal));
+    v.into_result()?;
+    let parsed = (|| {
+        let c = content?;
+        let new = NewAmendment {
+            resolution_id: resolution_id?,
+            paragraph_kind: c.paragraph_kind,
+            paragraph_number: c.paragraph_number,
+            proposed_text: c.proposed_text,
+            rationale: c.rationale,
+            evidence: c.evidence,
+            lobbied: c.lobbied,
+            classification: classification?,
+        };
+        Some((request_id?, new))
+    })();
+    parsed.ok_or_else(incomplete)
+}
+
+/// What an amendment says, as proposed or as edited during the negotiation.
+fn parse_amendment_content(
+    paragraph_kind: i32,
+    paragraph_number: i32,
+    proposed_text: &str,
+    rationale: &str,
+    evidence: &[String],
+    lobbied: &[String],
+) -> Result<AmendmentEdit, FieldViolations> {
+    let mut v = FieldViolations::new();
+    let paragraph_kind = v.check(paragraph_kind_of(paragraph_kind));
+    let paragraph_number = v.check(if (1..=500).contains(&paragraph_number) {
+        Ok(paragraph_number as u32)
     } else {
         Err(FieldViolation::new("paragraph_number", "must be 1 to 500"))
     });
-    let proposed_text = v.check(required_text("proposed_text", &r.proposed_text));
-    let rationale = v.check(limits::optional_text("rationale", &r.rationale, res::MAX_TEXT_CHARS));
-    let evidence = v.check(ids("evidence", &r.evidence));
-    let lobbied = v.check(lines("lobbied", &r.lobbied, 20).and_then(|codes| {
+    let proposed_text = v.check(required_text("proposed_text", proposed_text));
+    let rationale = v.check(limits::optional_text("rationale", rationale, res::MAX_TEXT_CHARS));
+    let evidence = v.check(ids("evidence", evidence));
+    let lobbied = v.check(lines("lobbied", lobbied, 20).and_then(|codes| {
         for (i, code) in codes.iter().enumerate() {
             if advocacy_catalog::actor(code).is_none() {
                 return Err(FieldViolation::new(
@@ -439,23 +503,18 @@ fn parse_propose(r: &pb::ProposeAmendmentRequest, by_id: bool) -> Result<(String
         }
         Ok(codes)
     }));
-    let classification =
-        v.check(Classification::parse("classification", r.classification.as_ref(), Classification::Internal));
     v.into_result()?;
-    let parsed = (|| {
-        let new = NewAmendment {
-            resolution_id: resolution_id?,
+    let parsed = || {
+        Some(AmendmentEdit {
             paragraph_kind: paragraph_kind?,
             paragraph_number: paragraph_number?,
             proposed_text: proposed_text?,
             rationale: rationale?,
             evidence: evidence?,
             lobbied: lobbied?,
-            classification: classification?,
-        };
-        Some((request_id?, new))
-    })();
-    parsed.ok_or_else(incomplete)
+        })
+    };
+    parsed().ok_or_else(incomplete)
 }
 
 /// A row of an amendments import: its resolution (fields named "resolution.title"), the

@@ -16,7 +16,7 @@ use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
 
 use crate::domain::publications::{NewPublication, Publication, PublicationKind};
 use crate::domain::resolutions::{
-    Amendment, AmendmentStatus, NewAmendment, NewResolution, Resolution, ResolutionState, Vote,
+    Amendment, AmendmentEdit, AmendmentStatus, NewAmendment, NewResolution, Resolution, ResolutionState, Vote,
 };
 use crate::domain::{NewSubmission, RuleError, Status, Submission, SubmissionEdit};
 use crate::error::SubmissionError;
@@ -348,6 +348,40 @@ impl Resolutions {
             });
         }
         let next = current.with_outcome(status, adopted_text, &caller.subject, Utc::now())?;
+        if !self.store.update_amendment(&next, expected_version).await? {
+            return Err(SubmissionError::Stale {
+                id: id.to_owned(),
+                expected: expected_version,
+                current: expected_version + 1,
+            });
+        }
+        Ok(next)
+    }
+}
+
+impl Resolutions {
+    /// Rewrites an amendment under negotiation at the version the caller read. The same
+    /// edit sent again (a retry) answers with the amendment as it is.
+    pub async fn edit_amendment(
+        &self,
+        caller: &Caller,
+        id: &str,
+        expected_version: i64,
+        edit: AmendmentEdit,
+    ) -> Result<Amendment, SubmissionError> {
+        let current = self.amendment(caller, id).await?;
+        if current.version == expected_version + 1 && current.reads_as(&edit) {
+            return Ok(current);
+        }
+        if current.version != expected_version {
+            return Err(SubmissionError::Stale {
+                id: id.to_owned(),
+                expected: expected_version,
+                current: current.version,
+            });
+        }
+        check_evidence(&self.store, caller, &edit.evidence).await?;
+        let next = current.edited(edit, &caller.subject, Utc::now())?;
         if !self.store.update_amendment(&next, expected_version).await? {
             return Err(SubmissionError::Stale {
                 id: id.to_owned(),

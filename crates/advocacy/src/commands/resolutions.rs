@@ -124,6 +124,26 @@ pub async fn amendments(config: &Config, command: AmendmentsCommand) -> anyhow::
             let a = c.record_amendment_outcome(request).await.map_err(explain)?.into_inner();
             print_amendment(&a);
         }
+        AmendmentsCommand::Edit { client, amendment, paragraph, number, text, rationale, lobbied, evidence } => {
+            let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
+            let a = c.get_amendment(pb::GetAmendmentRequest { id: amendment }).await.map_err(explain)?.into_inner();
+            let paragraph_kind = match paragraph {
+                Some(p) => paragraph_kind(&p).context("--paragraph")?.into(),
+                None => a.paragraph_kind,
+            };
+            let request = pb::UpdateAmendmentRequest {
+                id: a.id,
+                expected_version: a.version,
+                paragraph_kind,
+                paragraph_number: number.unwrap_or(a.paragraph_number),
+                proposed_text: text.unwrap_or(a.proposed_text),
+                rationale: rationale.unwrap_or(a.rationale),
+                evidence: a.evidence.into_iter().chain(evidence).collect(),
+                lobbied: a.lobbied.into_iter().chain(lobbied).collect(),
+            };
+            let a = c.update_amendment(request).await.map_err(explain)?.into_inner();
+            print_amendment(&a);
+        }
         AmendmentsCommand::Show { client, amendment } => {
             let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
             let a = c.get_amendment(pb::GetAmendmentRequest { id: amendment }).await.map_err(explain)?.into_inner();

@@ -170,6 +170,17 @@ pub struct NewAmendment {
     pub classification: Classification,
 }
 
+/// What may change in an amendment under negotiation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AmendmentEdit {
+    pub paragraph_kind: ParagraphKind,
+    pub paragraph_number: u32,
+    pub proposed_text: String,
+    pub rationale: String,
+    pub evidence: Vec<String>,
+    pub lobbied: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Amendment {
     pub id: String,
@@ -212,6 +223,33 @@ impl Amendment {
             updated_by: actor.to_owned(),
             updated_at: now,
         }
+    }
+
+    /// The amendment as `edit` says it should read, while it is still negotiated.
+    pub fn edited(mut self, edit: AmendmentEdit, actor: &str, now: DateTime<Utc>) -> Result<Amendment, RuleError> {
+        if !matches!(self.status, AmendmentStatus::Proposed | AmendmentStatus::Tabled) {
+            return Err(RuleError::Stage { from: self.status.as_str(), to: "edited" });
+        }
+        self.paragraph_kind = edit.paragraph_kind;
+        self.paragraph_number = edit.paragraph_number;
+        self.proposed_text = edit.proposed_text;
+        self.rationale = edit.rationale;
+        self.evidence = edit.evidence;
+        self.lobbied = edit.lobbied;
+        self.version += 1;
+        self.updated_by = actor.to_owned();
+        self.updated_at = now;
+        Ok(self)
+    }
+
+    /// Whether it already reads as `edit` says (a retried edit).
+    pub fn reads_as(&self, edit: &AmendmentEdit) -> bool {
+        self.paragraph_kind == edit.paragraph_kind
+            && self.paragraph_number == edit.paragraph_number
+            && self.proposed_text == edit.proposed_text
+            && self.rationale == edit.rationale
+            && self.evidence == edit.evidence
+            && self.lobbied == edit.lobbied
     }
 
     /// Records an outcome. Adopted without a text means our text unchanged; adopted in
