@@ -127,25 +127,14 @@ impl Submissions {
         note: String,
     ) -> Result<Submission, SubmissionError> {
         let current = self.get(caller, id).await?;
-        if current.status == status && current.version == expected_version + 1 {
+        if retry_or_stale(id, current.version, expected_version, current.status == status)? {
             return Ok(current);
-        }
-        if current.version != expected_version {
-            return Err(SubmissionError::Stale {
-                id: id.to_owned(),
-                expected: expected_version,
-                current: current.version,
-            });
         }
         let now = Utc::now();
         let next = current.moved_to(status, at.unwrap_or(now), note, &caller.subject, now)?;
         let complete_deadline = status == Status::Submitted && next.deadline_id.is_some();
         if !self.store.update(&next, expected_version, complete_deadline).await? {
-            return Err(SubmissionError::Stale {
-                id: id.to_owned(),
-                expected: expected_version,
-                current: expected_version + 1,
-            });
+            return Err(stale(id, expected_version, expected_version + 1));
         }
         if complete_deadline {
             self.link_wake.notify_one();
@@ -165,24 +154,13 @@ impl Submissions {
         edit: SubmissionEdit,
     ) -> Result<Submission, SubmissionError> {
         let current = self.get(caller, id).await?;
-        if current.version == expected_version + 1 && current.reads_as(&edit) {
+        if retry_or_stale(id, current.version, expected_version, current.reads_as(&edit))? {
             return Ok(current);
-        }
-        if current.version != expected_version {
-            return Err(SubmissionError::Stale {
-                id: id.to_owned(),
-                expected: expected_version,
-                current: current.version,
-            });
         }
         check_evidence(&self.records, caller, &edit.evidence).await?;
         let next = current.edited(edit, &caller.subject, Utc::now())?;
         if !self.store.update(&next, expected_version, false).await? {
-            return Err(SubmissionError::Stale {
-                id: id.to_owned(),
-                expected: expected_version,
-                current: expected_version + 1,
-            });
+            return Err(stale(id, expected_version, expected_version + 1));
         }
         Ok(next)
     }
@@ -242,23 +220,12 @@ impl Resolutions {
         vote: Option<Vote>,
     ) -> Result<Resolution, SubmissionError> {
         let current = self.get(id).await?;
-        if current.state == state && current.version == expected_version + 1 {
-            return Ok(current); // a retry of the change just made
-        }
-        if current.version != expected_version {
-            return Err(SubmissionError::Stale {
-                id: id.to_owned(),
-                expected: expected_version,
-                current: current.version,
-            });
+        if retry_or_stale(id, current.version, expected_version, current.state == state)? {
+            return Ok(current);
         }
         let next = current.moved_to(state, adopted_on, vote, &caller.subject, Utc::now())?;
         if !self.store.update_resolution(&next, expected_version).await? {
-            return Err(SubmissionError::Stale {
-                id: id.to_owned(),
-                expected: expected_version,
-                current: expected_version + 1,
-            });
+            return Err(stale(id, expected_version, expected_version + 1));
         }
         Ok(next)
     }
@@ -337,23 +304,12 @@ impl Resolutions {
         adopted_text: String,
     ) -> Result<Amendment, SubmissionError> {
         let current = self.amendment(caller, id).await?;
-        if current.status == status && current.version == expected_version + 1 {
-            return Ok(current); // a retry of the change just made
-        }
-        if current.version != expected_version {
-            return Err(SubmissionError::Stale {
-                id: id.to_owned(),
-                expected: expected_version,
-                current: current.version,
-            });
+        if retry_or_stale(id, current.version, expected_version, current.status == status)? {
+            return Ok(current);
         }
         let next = current.with_outcome(status, adopted_text, &caller.subject, Utc::now())?;
         if !self.store.update_amendment(&next, expected_version).await? {
-            return Err(SubmissionError::Stale {
-                id: id.to_owned(),
-                expected: expected_version,
-                current: expected_version + 1,
-            });
+            return Err(stale(id, expected_version, expected_version + 1));
         }
         Ok(next)
     }
@@ -370,24 +326,13 @@ impl Resolutions {
         edit: AmendmentEdit,
     ) -> Result<Amendment, SubmissionError> {
         let current = self.amendment(caller, id).await?;
-        if current.version == expected_version + 1 && current.reads_as(&edit) {
+        if retry_or_stale(id, current.version, expected_version, current.reads_as(&edit))? {
             return Ok(current);
-        }
-        if current.version != expected_version {
-            return Err(SubmissionError::Stale {
-                id: id.to_owned(),
-                expected: expected_version,
-                current: current.version,
-            });
         }
         check_evidence(&self.store, caller, &edit.evidence).await?;
         let next = current.edited(edit, &caller.subject, Utc::now())?;
         if !self.store.update_amendment(&next, expected_version).await? {
-            return Err(SubmissionError::Stale {
-                id: id.to_owned(),
-                expected: expected_version,
-                current: expected_version + 1,
-            });
+            return Err(stale(id, expected_version, expected_version + 1));
         }
         Ok(next)
     }
@@ -504,4 +449,21 @@ fn rule_problems(e: RuleError) -> FieldViolations {
         SubmissionError::Invalid(found) => found,
         other => FieldViolation::new("status", other.to_string()).into(),
     }
+}
+
+/// Whether a change asked at version `expected` is a retry of the change just made
+/// (`made`: the stored record, one version on, already shows it), so the answer is the
+/// record as it is; or fails because someone else changed the record first.
+fn retry_or_stale(id: &str, current: i64, expected: i64, made: bool) -> Result<bool, SubmissionError> {
+    if made && current == expected + 1 {
+        return Ok(true);
+    }
+    if current != expected {
+        return Err(stale(id, expected, current));
+    }
+    Ok(false)
+}
+
+fn stale(id: &str, expected: i64, current: i64) -> SubmissionError {
+    SubmissionError::Stale { id: id.to_owned(), expected, current }
 }
