@@ -4,7 +4,7 @@
 
 use tonic::{Request, Response, Status};
 
-use advocacy_platform::error::{limits, to_status};
+use advocacy_platform::error::{checked, limits, to_status};
 use advocacy_platform::time::{from_micros, local_rfc3339, parse_period, parse_when, to_micros, to_timestamp};
 use advocacy_platform::{Caller, Classification, FieldViolation, FieldViolations};
 use advocacy_platform::{import, page_token};
@@ -32,12 +32,6 @@ impl BriefingsApi {
 
 fn status(e: BriefingError) -> Status {
     to_status(&e)
-}
-
-/// The checked values, or every violation found.
-fn checked<T>(violations: FieldViolations, values: Option<T>) -> Result<T, Status> {
-    violations.into_result().map_err(|v| status(v.into()))?;
-    values.ok_or_else(|| status(FieldViolation::new("request", "incomplete").into()))
 }
 
 #[tonic::async_trait]
@@ -72,7 +66,7 @@ impl BriefingsService for BriefingsApi {
         &self,
         request: Request<pb::GetInstitutionRequest>,
     ) -> Result<Response<pb::Institution>, Status> {
-        let id = parse_id("id", &request.get_ref().id).map_err(|v| status(v.into()))?;
+        let id = limits::id("id", &request.get_ref().id).map_err(|v| status(v.into()))?;
         let institution = self.briefings.institution(&id).await.map_err(status)?;
         Ok(Response::new(institution_to_proto(&institution)))
     }
@@ -85,7 +79,7 @@ impl BriefingsService for BriefingsApi {
         let mut v = FieldViolations::new();
         let actor =
             if r.actor.trim().is_empty() { Some(None) } else { v.check(parse_actor("actor", &r.actor)).map(Some) };
-        let size = v.check(page_size(r.page_size, 100));
+        let size = v.check(limits::count("page_size", r.page_size, 100, 500));
         let after =
             if r.page_token.is_empty() { Some(None) } else { v.check(page_token::decode(&r.page_token)).map(Some) };
         let ((actor, size), after) = checked(v, actor.zip(size).zip(after))?;
@@ -107,7 +101,7 @@ impl BriefingsService for BriefingsApi {
         let r = request.get_ref();
         let mut v = FieldViolations::new();
         let request_id = v.check(limits::request_id("request_id", &r.request_id));
-        let institution_id = v.check(parse_id("institution_id", &r.institution_id));
+        let institution_id = v.check(limits::id("institution_id", &r.institution_id));
         let name = v.check(limits::required_line("name", &r.name, domain::MAX_NAME_CHARS));
         let role = v.check(limits::optional_line("role", &r.role, domain::MAX_NAME_CHARS));
         let email =
@@ -122,7 +116,7 @@ impl BriefingsService for BriefingsApi {
 
     async fn get_contact(&self, request: Request<pb::GetContactRequest>) -> Result<Response<pb::Contact>, Status> {
         let caller = Caller::of(&request)?;
-        let id = parse_id("id", &request.get_ref().id).map_err(|v| status(v.into()))?;
+        let id = limits::id("id", &request.get_ref().id).map_err(|v| status(v.into()))?;
         let contact = self.briefings.contact(&caller, &id).await.map_err(status)?;
         Ok(Response::new(contact_to_proto(&contact)))
     }
@@ -133,7 +127,7 @@ impl BriefingsService for BriefingsApi {
     ) -> Result<Response<pb::ListContactsResponse>, Status> {
         let caller = Caller::of(&request)?;
         let institution =
-            parse_id("institution_id", &request.get_ref().institution_id).map_err(|v| status(v.into()))?;
+            limits::id("institution_id", &request.get_ref().institution_id).map_err(|v| status(v.into()))?;
         let contacts = self.briefings.contacts_at(&caller, &institution).await.map_err(status)?;
         Ok(Response::new(pb::ListContactsResponse { contacts: contacts.iter().map(contact_to_proto).collect() }))
     }
@@ -143,7 +137,7 @@ impl BriefingsService for BriefingsApi {
         let r = request.get_ref();
         let mut v = FieldViolations::new();
         let request_id = v.check(limits::request_id("request_id", &r.request_id));
-        let id = v.check(parse_id("id", &r.id));
+        let id = v.check(limits::id("id", &r.id));
         let (_, id) = checked(v, request_id.zip(id))?;
         let contact = self.briefings.erase_contact(&caller, &id).await.map_err(status)?;
         Ok(Response::new(contact_to_proto(&contact)))
@@ -163,8 +157,8 @@ impl BriefingsService for BriefingsApi {
         let caller = Caller::of(&request)?;
         let r = request.get_ref();
         let mut v = FieldViolations::new();
-        let id = v.check(parse_id("id", &r.id));
-        let version = v.check(parse_version(r.expected_version));
+        let id = v.check(limits::id("id", &r.id));
+        let version = v.check(limits::version(r.expected_version));
         let content = match &r.briefing {
             None => {
                 v.push(FieldViolation::new("briefing", "is required"));
@@ -195,7 +189,7 @@ impl BriefingsService for BriefingsApi {
 
     async fn get_briefing(&self, request: Request<pb::GetBriefingRequest>) -> Result<Response<pb::Briefing>, Status> {
         let caller = Caller::of(&request)?;
-        let id = parse_id("id", &request.get_ref().id).map_err(|v| status(v.into()))?;
+        let id = limits::id("id", &request.get_ref().id).map_err(|v| status(v.into()))?;
         let briefing = self.briefings.get(&caller, &id).await.map_err(status)?;
         Ok(Response::new(briefing_to_proto(&briefing)))
     }
@@ -215,7 +209,7 @@ impl BriefingsService for BriefingsApi {
         };
         let theme =
             v.check(limits::optional_line("theme", &r.theme, 100)).map(|t| (!t.is_empty()).then(|| t.to_lowercase()));
-        let size = v.check(page_size(r.page_size, 50));
+        let size = v.check(limits::count("page_size", r.page_size, 50, 500));
         let after = if r.page_token.is_empty() {
             Some(None)
         } else {
@@ -246,9 +240,9 @@ impl BriefingsService for BriefingsApi {
         let r = request.get_ref();
         let mut v = FieldViolations::new();
         let request_id = v.check(limits::request_id("request_id", &r.request_id));
-        let briefing_id = v.check(parse_id("briefing_id", &r.briefing_id));
-        let follow_up_id = v.check(parse_id("follow_up_id", &r.follow_up_id));
-        let version = v.check(parse_version(r.expected_version));
+        let briefing_id = v.check(limits::id("briefing_id", &r.briefing_id));
+        let follow_up_id = v.check(limits::id("follow_up_id", &r.follow_up_id));
+        let version = v.check(limits::version(r.expected_version));
         let (((_, briefing_id), follow_up_id), version) =
             checked(v, request_id.zip(briefing_id).zip(follow_up_id).zip(version))?;
         let briefing =
@@ -342,25 +336,6 @@ fn next_token<T>(items: &mut Vec<T>, size: usize, token: impl Fn(&T) -> String) 
     }
 }
 
-fn parse_id(field: &str, id: &str) -> Result<String, FieldViolation> {
-    uuid::Uuid::try_parse(id.trim()).map(|u| u.to_string()).map_err(|_| FieldViolation::new(field, "is not an id"))
-}
-
-/// Ids of other records: at most `MAX_ITEMS`, each a well-formed id, each once.
-fn id_list(field: &str, values: &[String]) -> Result<Vec<String>, FieldViolation> {
-    if values.len() > domain::MAX_ITEMS {
-        return Err(FieldViolation::new(field, format!("at most {} entries", domain::MAX_ITEMS)));
-    }
-    let mut ids: Vec<String> = Vec::with_capacity(values.len());
-    for (i, id) in values.iter().enumerate() {
-        let id = parse_id(&format!("{field}[{i}]"), id)?;
-        if !ids.contains(&id) {
-            ids.push(id);
-        }
-    }
-    Ok(ids)
-}
-
 /// A phone number as people write it: digits, spaces and + - ( ) . only.
 fn parse_phone(phone: &str) -> Result<String, FieldViolation> {
     let phone = phone.trim();
@@ -391,15 +366,8 @@ fn contact_to_proto(c: &Contact) -> pb::Contact {
     }
 }
 
-fn parse_version(version: i64) -> Result<i64, FieldViolation> {
-    if version < 1 {
-        return Err(FieldViolation::new("expected_version", "is required: send the version you read"));
-    }
-    Ok(version)
-}
-
 fn optional_id(field: &str, id: &str) -> Result<Option<String>, FieldViolation> {
-    if id.trim().is_empty() { Ok(None) } else { parse_id(field, id).map(Some) }
+    if id.trim().is_empty() { Ok(None) } else { limits::id(field, id).map(Some) }
 }
 
 fn parse_actor(field: &str, code: &str) -> Result<String, FieldViolation> {
@@ -407,14 +375,6 @@ fn parse_actor(field: &str, code: &str) -> Result<String, FieldViolation> {
     ActorKind::of(code).map(|_| code.to_owned()).ok_or_else(|| {
         FieldViolation::new(field, format!("{code:.64} is neither a country code (ISO 3166-1, such as CH) nor a body code of the catalog (such as EU-EEAS)"))
     })
-}
-
-fn page_size(value: i32, default: usize) -> Result<usize, FieldViolation> {
-    match value {
-        0 => Ok(default),
-        v if (1..=500).contains(&v) => Ok(v as usize),
-        _ => Err(FieldViolation::new("page_size", "must be 1 to 500")),
-    }
 }
 
 fn institution_kind(kind: i32) -> Result<InstitutionKind, FieldViolation> {
@@ -464,41 +424,6 @@ fn format_to_proto(format: Format) -> pb::BriefingFormat {
     }
 }
 
-/// A list of short lines: at most `MAX_ITEMS`, each checked, blanks dropped, each once.
-fn lines(field: &str, values: &[String], max_chars: usize, lowercase: bool) -> Result<Vec<String>, FieldViolation> {
-    if values.len() > domain::MAX_ITEMS {
-        return Err(FieldViolation::new(field, format!("at most {} entries", domain::MAX_ITEMS)));
-    }
-    let mut out: Vec<String> = Vec::new();
-    for (i, value) in values.iter().enumerate() {
-        let value = limits::optional_line(&format!("{field}[{i}]"), value, max_chars)?;
-        let value = if lowercase { value.to_lowercase() } else { value };
-        if !value.is_empty() && !out.contains(&value) {
-            out.push(value);
-        }
-    }
-    Ok(out)
-}
-
-fn emails(field: &str, values: &[String], default: &str) -> Result<Vec<String>, FieldViolation> {
-    if values.is_empty() {
-        return limits::email(field, default)
-            .map(|e| vec![e])
-            .map_err(|_| FieldViolation::new(field, "name at least one person"));
-    }
-    if values.len() > domain::MAX_ITEMS {
-        return Err(FieldViolation::new(field, format!("at most {} entries", domain::MAX_ITEMS)));
-    }
-    let mut out: Vec<String> = Vec::new();
-    for (i, value) in values.iter().enumerate() {
-        let email = limits::email(&format!("{field}[{i}]"), value)?;
-        if !out.contains(&email) {
-            out.push(email);
-        }
-    }
-    Ok(out)
-}
-
 fn parse_log(caller: &Caller, r: &pb::LogBriefingRequest) -> Result<(String, NewBriefing), BriefingError> {
     parse_briefing(caller, r, true)
 }
@@ -532,18 +457,18 @@ fn parse_briefing(
     } else if r.institution_ids.is_empty() {
         Err(FieldViolation::new("institution_ids", "name at least one institution briefed"))
     } else {
-        id_list("institution_ids", &r.institution_ids)
+        limits::ids("institution_ids", &r.institution_ids)
     });
-    let attendees = v.check(emails("attendees", &r.attendees, &caller.subject));
-    let themes = v.check(lines("themes", &r.themes, 100, true));
-    let materials = v.check(lines("materials", &r.materials, 100, false));
-    let asks = v.check(lines("asks", &r.asks, domain::MAX_LINE_CHARS, false));
+    let attendees = v.check(limits::emails("attendees", &r.attendees, &caller.subject, limits::MAX_ENTRIES));
+    let themes = v.check(limits::lines("themes", &r.themes, 100, true));
+    let materials = v.check(limits::lines("materials", &r.materials, 100, false));
+    let asks = v.check(limits::lines("asks", &r.asks, domain::MAX_LINE_CHARS, false));
     let summary = v.check(limits::optional_text("summary", &r.summary, domain::MAX_TEXT_CHARS));
     let notes = v.check(limits::optional_text("notes", &r.notes, domain::MAX_TEXT_CHARS));
     let outcome = v.check(limits::optional_text("outcome", &r.outcome, domain::MAX_TEXT_CHARS));
     let classification =
         v.check(Classification::parse("classification", r.classification.as_ref(), Classification::Internal));
-    let contact_ids = v.check(id_list("contact_ids", &r.contact_ids));
+    let contact_ids = v.check(limits::ids("contact_ids", &r.contact_ids));
     let follow_ups = if r.follow_ups.len() > 20 {
         v.push(FieldViolation::new("follow_ups", "at most 20 follow-ups"));
         None

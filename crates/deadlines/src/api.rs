@@ -9,7 +9,7 @@ use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status};
 
 use advocacy_catalog as catalog;
-use advocacy_platform::error::{limits, to_status};
+use advocacy_platform::error::{checked, limits, to_status};
 use advocacy_platform::time::{local_rfc3339, optional_timestamp, parse_when, parse_zone, to_timestamp};
 use advocacy_platform::{Caller, Classification, FieldViolation, FieldViolations, Shutdown};
 use advocacy_proto::v1 as pb;
@@ -54,7 +54,7 @@ impl DeadlinesService for DeadlinesApi {
 
     async fn get_deadline(&self, request: Request<pb::GetDeadlineRequest>) -> Result<Response<pb::Deadline>, Status> {
         let caller = Caller::of(&request)?;
-        let id = parse_id("id", &request.get_ref().id).map_err(|v| status(v.into()))?;
+        let id = limits::id("id", &request.get_ref().id).map_err(|v| status(v.into()))?;
         let deadline = self.deadlines.get(&caller, &id).await.map_err(status)?;
         Ok(Response::new(deadline_to_proto(&deadline)))
     }
@@ -133,9 +133,9 @@ impl DeadlinesService for DeadlinesApi {
         let caller = Caller::of(&request)?;
         let r = request.get_ref();
         let mut v = FieldViolations::new();
-        let id = v.check(parse_id("id", &r.id));
+        let id = v.check(limits::id("id", &r.id));
         let from = v.check(optional_timestamp("from", r.from.as_ref()));
-        let limit = v.check(bounded("limit", r.limit, 10, 500));
+        let limit = v.check(limits::count("limit", r.limit, 10, 500));
         let ((id, from), limit) = checked(v, id.zip(from).zip(limit))?;
         let deadline = self.deadlines.get(&caller, &id).await.map_err(status)?;
         let occurrences = deadline
@@ -154,7 +154,7 @@ impl DeadlinesService for DeadlinesApi {
         let r = request.get_ref();
         let mut v = FieldViolations::new();
         let after = v.check(parse_revision(r.after_revision));
-        let limit = v.check(bounded("limit", r.limit, 500, 1000));
+        let limit = v.check(limits::count("limit", r.limit, 500, 1000));
         let (after, limit) = checked(v, after.zip(limit))?;
         let (changes, resume, more) = self.deadlines.changes(&caller, after, limit).await.map_err(status)?;
         Ok(Response::new(pb::ListChangesResponse {
@@ -184,7 +184,7 @@ impl DeadlinesService for DeadlinesApi {
         let r = request.get_ref();
         let mut v = FieldViolations::new();
         let owner = v.check(optional_email("owner", &r.owner));
-        let horizon = v.check(bounded("horizon_days", r.horizon_days, 365, 3660));
+        let horizon = v.check(limits::count("horizon_days", r.horizon_days, 365, 3660));
         let (owner, horizon) = checked(v, owner.zip(horizon))?;
         let deadlines = self.deadlines.for_calendar(&caller, owner).await.map_err(status)?;
         let (ics, events) = calendar::render(&deadlines, Utc::now(), Duration::days(horizon as i64));
@@ -201,30 +201,9 @@ struct Target {
 
 fn parse_target(v: &mut FieldViolations, request_id: &str, id: &str, expected_version: i64) -> Option<Target> {
     let request_id = v.check(limits::request_id("request_id", request_id));
-    let id = v.check(parse_id("id", id));
-    let expected_version = v.check(parse_version(expected_version));
+    let id = v.check(limits::id("id", id));
+    let expected_version = v.check(limits::version(expected_version));
     Some(Target { request_id: request_id?, id: id?, expected_version: expected_version? })
-}
-
-/// The checked values, or every violation found. `values` is `None` only when a
-/// violation was recorded, so the fallback below is unreachable in practice.
-fn checked<T>(violations: FieldViolations, values: Option<T>) -> Result<T, Status> {
-    violations.into_result().map_err(|v| status(v.into()))?;
-    values.ok_or_else(|| status(FieldViolation::new("request", "incomplete").into()))
-}
-
-/// Ids are UUIDs made by this service; anything else cannot name a deadline.
-fn parse_id(field: &str, id: &str) -> Result<String, FieldViolation> {
-    uuid::Uuid::try_parse(id.trim())
-        .map(|u| u.to_string())
-        .map_err(|_| FieldViolation::new(field, "is not a deadline id"))
-}
-
-fn parse_version(version: i64) -> Result<i64, FieldViolation> {
-    if version < 1 {
-        return Err(FieldViolation::new("expected_version", "is required: send the version you read"));
-    }
-    Ok(version)
 }
 
 fn parse_revision(revision: i64) -> Result<i64, FieldViolation> {
@@ -235,14 +214,6 @@ fn parse_revision(revision: i64) -> Result<i64, FieldViolation> {
 }
 
 /// A count with a default for 0 and an upper bound.
-fn bounded(field: &str, value: i32, default: usize, max: usize) -> Result<usize, FieldViolation> {
-    match value {
-        0 => Ok(default),
-        v if v < 0 || v as usize > max => Err(FieldViolation::new(field, format!("must be 1 to {max}"))),
-        v => Ok(v as usize),
-    }
-}
-
 fn optional_email(field: &str, value: &str) -> Result<Option<String>, FieldViolation> {
     if value.trim().is_empty() { Ok(None) } else { limits::email(field, value).map(Some) }
 }
@@ -268,7 +239,7 @@ fn parse_create(caller: &Caller, r: &pb::CreateDeadlineRequest) -> Result<(Strin
         Some(t) if t > Utc::now() + Duration::minutes(5) => Err(FieldViolation::new("verified_at", "is in the future")),
         t => Ok(t),
     }));
-    let owners = v.check(parse_owners(caller, &r.owners));
+    let owners = v.check(limits::emails("owners", &r.owners, &caller.subject, domain::MAX_OWNERS));
     let lead_minutes = v.check(parse_leads(&r.lead_minutes));
     let recurrence = match (&r.recurrence, due) {
         (Some(rec), Some(due)) if !rec.cron.trim().is_empty() || !rec.zone.trim().is_empty() => {
@@ -297,25 +268,6 @@ fn parse_create(caller: &Caller, r: &pb::CreateDeadlineRequest) -> Result<(Strin
         Some((request_id?, new))
     })();
     parsed.ok_or_else(|| FieldViolation::new("request", "incomplete").into())
-}
-
-fn parse_owners(caller: &Caller, owners: &[String]) -> Result<Vec<String>, FieldViolation> {
-    if owners.is_empty() {
-        return limits::email("owners", &caller.subject)
-            .map(|o| vec![o])
-            .map_err(|_| FieldViolation::new("owners", "name at least one owner's email"));
-    }
-    if owners.len() > domain::MAX_OWNERS {
-        return Err(FieldViolation::new("owners", format!("at most {} owners", domain::MAX_OWNERS)));
-    }
-    let mut out: Vec<String> = Vec::with_capacity(owners.len());
-    for (i, owner) in owners.iter().enumerate() {
-        let owner = limits::email(&format!("owners[{i}]"), owner)?;
-        if !out.contains(&owner) {
-            out.push(owner);
-        }
-    }
-    Ok(out)
 }
 
 fn parse_leads(leads: &[i32]) -> Result<Vec<i32>, FieldViolation> {
@@ -362,7 +314,7 @@ fn parse_list(r: &pb::ListDeadlinesRequest) -> Result<ListQuery, DeadlineError> 
     let owner = v.check(optional_email("owner", &r.owner)).flatten();
     let due_from = v.check(optional_timestamp("due_from", r.due_from.as_ref())).flatten();
     let due_to = v.check(optional_timestamp("due_to", r.due_to.as_ref())).flatten();
-    let page_size = v.check(bounded("page_size", r.page_size, 50, 500));
+    let page_size = v.check(limits::count("page_size", r.page_size, 50, 500));
     let after = if r.page_token.is_empty() { None } else { v.check(page_token::decode(&r.page_token)) };
     v.into_result()?;
     Ok(ListQuery {

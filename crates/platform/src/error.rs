@@ -204,9 +204,106 @@ pub fn to_status<E: ServiceError + ?Sized>(error: &E) -> Status {
     }
 }
 
+/// The values of a request checked field by field: all of them, or `INVALID_ARGUMENT`
+/// with every violation found. `values` is `None` only when a violation was recorded.
+pub fn checked<T>(violations: FieldViolations, values: Option<T>) -> Result<T, Status> {
+    violations.into_result().map_err(|v| to_status(&v))?;
+    values.ok_or_else(|| to_status(&FieldViolations::from(FieldViolation::new("request", "incomplete"))))
+}
+
 /// Input limits shared by every service, so "too long" means the same everywhere.
 pub mod limits {
     use super::FieldViolation;
+
+    /// The most entries a list field takes (themes, partners, ids of other records, ...).
+    pub const MAX_ENTRIES: usize = 50;
+
+    /// An id made by a service (a UUID, written in its usual form); anything else cannot
+    /// name a record.
+    pub fn id(field: &str, value: &str) -> Result<String, FieldViolation> {
+        uuid::Uuid::try_parse(value.trim())
+            .map(|u| u.to_string())
+            .map_err(|_| FieldViolation::new(field, "is not an id"))
+    }
+
+    /// Ids of other records: at most [`MAX_ENTRIES`], each a well-formed id, each once.
+    pub fn ids(field: &str, values: &[String]) -> Result<Vec<String>, FieldViolation> {
+        entries(field, values)?;
+        let mut out: Vec<String> = Vec::with_capacity(values.len());
+        for (i, value) in values.iter().enumerate() {
+            let id = id(&format!("{field}[{i}]"), value)?;
+            if !out.contains(&id) {
+                out.push(id);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A list of short lines: at most [`MAX_ENTRIES`], each a line of at most `max_chars`,
+    /// blanks dropped, each once (compared without case when `fold_case`, and then kept
+    /// in lower case).
+    pub fn lines(
+        field: &str,
+        values: &[String],
+        max_chars: usize,
+        fold_case: bool,
+    ) -> Result<Vec<String>, FieldViolation> {
+        entries(field, values)?;
+        let mut out: Vec<String> = Vec::new();
+        for (i, value) in values.iter().enumerate() {
+            let value = optional_line(&format!("{field}[{i}]"), value, max_chars)?;
+            let value = if fold_case { value.to_lowercase() } else { value };
+            if !value.is_empty() && !out.contains(&value) {
+                out.push(value);
+            }
+        }
+        Ok(out)
+    }
+
+    /// People named by email, each once: at most `max`; none means `default` (the caller).
+    pub fn emails(field: &str, values: &[String], default: &str, max: usize) -> Result<Vec<String>, FieldViolation> {
+        if values.is_empty() {
+            return email(field, default)
+                .map(|e| vec![e])
+                .map_err(|_| FieldViolation::new(field, "name at least one person"));
+        }
+        if values.len() > max {
+            return Err(FieldViolation::new(field, format!("at most {max} entries")));
+        }
+        let mut out: Vec<String> = Vec::with_capacity(values.len());
+        for (i, value) in values.iter().enumerate() {
+            let email = email(&format!("{field}[{i}]"), value)?;
+            if !out.contains(&email) {
+                out.push(email);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A list field of at most [`MAX_ENTRIES`].
+    fn entries<T>(field: &str, values: &[T]) -> Result<(), FieldViolation> {
+        if values.len() > MAX_ENTRIES {
+            return Err(FieldViolation::new(field, format!("at most {MAX_ENTRIES} entries")));
+        }
+        Ok(())
+    }
+
+    /// The version of a record the caller read, which an update must name.
+    pub fn version(value: i64) -> Result<i64, FieldViolation> {
+        if value < 1 {
+            return Err(FieldViolation::new("expected_version", "is required: send the version you read"));
+        }
+        Ok(value)
+    }
+
+    /// A count such as a page size: 0 means `default`, otherwise 1 to `max`.
+    pub fn count(field: &str, value: i32, default: usize, max: usize) -> Result<usize, FieldViolation> {
+        match usize::try_from(value) {
+            Ok(0) => Ok(default),
+            Ok(v) if v <= max => Ok(v),
+            _ => Err(FieldViolation::new(field, format!("must be 1 to {max}"))),
+        }
+    }
 
     /// Trims and checks a required single-line text: not empty, at most `max` characters,
     /// no control characters.

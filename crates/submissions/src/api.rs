@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use tonic::{Request, Response, Status};
 
-use advocacy_platform::error::{limits, to_status};
+use advocacy_platform::error::{checked, limits, to_status};
 use advocacy_platform::time::{from_micros, from_timestamp, optional_timestamp, parse_period, to_micros, to_timestamp};
 use advocacy_platform::{Caller, Classification, FieldViolation, FieldViolations};
 use advocacy_platform::{import, page_token};
@@ -38,12 +38,6 @@ impl SubmissionsApi {
 
 fn status(e: SubmissionError) -> Status {
     to_status(&e)
-}
-
-/// The checked values, or every violation found.
-fn checked<T>(violations: FieldViolations, values: Option<T>) -> Result<T, Status> {
-    violations.into_result().map_err(|v| status(v.into()))?;
-    values.ok_or_else(|| status(FieldViolation::new("request", "incomplete").into()))
 }
 
 #[tonic::async_trait]
@@ -89,7 +83,7 @@ impl SubmissionsService for SubmissionsApi {
         request: Request<pb::GetSubmissionRequest>,
     ) -> Result<Response<pb::Submission>, Status> {
         let caller = Caller::of(&request)?;
-        let id = parse_id("id", &request.get_ref().id).map_err(|v| status(v.into()))?;
+        let id = limits::id("id", &request.get_ref().id).map_err(|v| status(v.into()))?;
         let submission = self.submissions.get(&caller, &id).await.map_err(status)?;
         Ok(Response::new(to_proto(&submission)))
     }
@@ -107,11 +101,7 @@ impl SubmissionsService for SubmissionsApi {
         let state = if r.status == 0 { Some(None) } else { v.check(status_of("status", r.status)).map(Some) };
         let country =
             if r.country.trim().is_empty() { Some(None) } else { v.check(parse_country(&r.country)).map(Some) };
-        let size = v.check(match r.page_size {
-            0 => Ok(50),
-            n if (1..=500).contains(&n) => Ok(n as usize),
-            _ => Err(FieldViolation::new("page_size", "must be 1 to 500")),
-        });
+        let size = v.check(limits::count("page_size", r.page_size, 50, 500));
         let after = if r.page_token.is_empty() {
             Some(None)
         } else {
@@ -150,8 +140,8 @@ impl SubmissionsService for SubmissionsApi {
         let r = request.get_ref();
         let mut v = FieldViolations::new();
         let request_id = v.check(limits::request_id("request_id", &r.request_id));
-        let id = v.check(parse_id("id", &r.id));
-        let version = v.check(parse_version(r.expected_version));
+        let id = v.check(limits::id("id", &r.id));
+        let version = v.check(limits::version(r.expected_version));
         let new_status = v.check(status_of("status", r.status));
         let at = v.check(optional_timestamp("at", r.at.as_ref()));
         let note = v.check(limits::optional_line("note", &r.note, 1_000));
@@ -169,15 +159,15 @@ impl SubmissionsService for SubmissionsApi {
         let caller = Caller::of(&request)?;
         let r = request.get_ref();
         let mut v = FieldViolations::new();
-        let id = v.check(parse_id("id", &r.id));
-        let version = v.check(parse_version(r.expected_version));
+        let id = v.check(limits::id("id", &r.id));
+        let version = v.check(limits::version(r.expected_version));
         let title = v.check(limits::required_line("title", &r.title, domain::MAX_TITLE_CHARS));
-        let partners = v.check(lines("partners", &r.partners, 200));
+        let partners = v.check(limits::lines("partners", &r.partners, 200, false));
         let document_url = v.check(limits::optional_url("document_url", &r.document_url));
         let document_sha256 = v.check(parse_sha256(&r.document_sha256));
         let word_count = v.check(parse_word_count(r.word_count));
-        let themes = v.check(parse_themes(&r.themes));
-        let evidence = v.check(ids("evidence", &r.evidence));
+        let themes = v.check(limits::lines("themes", &r.themes, 100, true));
+        let evidence = v.check(limits::ids("evidence", &r.evidence));
         v.into_result().map_err(|e| status(e.into()))?;
         let parsed = (|| {
             let edit = SubmissionEdit {
@@ -214,7 +204,7 @@ impl SubmissionsService for SubmissionsApi {
         &self,
         request: Request<pb::GetResolutionRequest>,
     ) -> Result<Response<pb::Resolution>, Status> {
-        let id = parse_id("id", &request.get_ref().id).map_err(|v| status(v.into()))?;
+        let id = limits::id("id", &request.get_ref().id).map_err(|v| status(v.into()))?;
         let resolution = self.resolutions.get(&id).await.map_err(status)?;
         Ok(Response::new(resolution_to_proto(&resolution)))
     }
@@ -240,8 +230,8 @@ impl SubmissionsService for SubmissionsApi {
         let r = request.get_ref();
         let mut v = FieldViolations::new();
         let request_id = v.check(limits::request_id("request_id", &r.request_id));
-        let id = v.check(parse_id("id", &r.id));
-        let version = v.check(parse_version(r.expected_version));
+        let id = v.check(limits::id("id", &r.id));
+        let version = v.check(limits::version(r.expected_version));
         let state = v.check(resolution_state_of(r.state));
         let adopted_on = v.check(optional_timestamp("adopted_on", r.adopted_on.as_ref()));
         let vote = v.check(parse_vote(r.vote.as_ref()));
@@ -284,8 +274,8 @@ impl SubmissionsService for SubmissionsApi {
         let caller = Caller::of(&request)?;
         let r = request.get_ref();
         let mut v = FieldViolations::new();
-        let id = v.check(parse_id("id", &r.id));
-        let version = v.check(parse_version(r.expected_version));
+        let id = v.check(limits::id("id", &r.id));
+        let version = v.check(limits::version(r.expected_version));
         let content = parse_amendment_content(
             r.paragraph_kind,
             r.paragraph_number,
@@ -306,7 +296,7 @@ impl SubmissionsService for SubmissionsApi {
         request: Request<pb::GetAmendmentRequest>,
     ) -> Result<Response<pb::Amendment>, Status> {
         let caller = Caller::of(&request)?;
-        let id = parse_id("id", &request.get_ref().id).map_err(|v| status(v.into()))?;
+        let id = limits::id("id", &request.get_ref().id).map_err(|v| status(v.into()))?;
         let amendment = self.resolutions.amendment(&caller, &id).await.map_err(status)?;
         Ok(Response::new(amendment_to_proto(&amendment)))
     }
@@ -316,7 +306,7 @@ impl SubmissionsService for SubmissionsApi {
         request: Request<pb::ListAmendmentsRequest>,
     ) -> Result<Response<pb::ListAmendmentsResponse>, Status> {
         let caller = Caller::of(&request)?;
-        let id = parse_id("resolution_id", &request.get_ref().resolution_id).map_err(|v| status(v.into()))?;
+        let id = limits::id("resolution_id", &request.get_ref().resolution_id).map_err(|v| status(v.into()))?;
         let found = self.resolutions.amendments(&caller, &id).await.map_err(status)?;
         Ok(Response::new(pb::ListAmendmentsResponse { amendments: found.iter().map(amendment_to_proto).collect() }))
     }
@@ -329,8 +319,8 @@ impl SubmissionsService for SubmissionsApi {
         let r = request.get_ref();
         let mut v = FieldViolations::new();
         let request_id = v.check(limits::request_id("request_id", &r.request_id));
-        let id = v.check(parse_id("id", &r.id));
-        let version = v.check(parse_version(r.expected_version));
+        let id = v.check(limits::id("id", &r.id));
+        let version = v.check(limits::version(r.expected_version));
         let outcome = v.check(amendment_status_of(r.status));
         let adopted_text = v.check(limits::optional_text("adopted_text", &r.adopted_text, res::MAX_TEXT_CHARS));
         let ((((_, id), version), outcome), adopted_text) =
@@ -373,7 +363,7 @@ impl SubmissionsService for SubmissionsApi {
         request: Request<pb::GetPublicationRequest>,
     ) -> Result<Response<pb::Publication>, Status> {
         let caller = Caller::of(&request)?;
-        let id = parse_id("id", &request.get_ref().id).map_err(|v| status(v.into()))?;
+        let id = limits::id("id", &request.get_ref().id).map_err(|v| status(v.into()))?;
         let publication = self.publications.get(&caller, &id).await.map_err(status)?;
         Ok(Response::new(publication_to_proto(&publication)))
     }
@@ -439,7 +429,7 @@ fn parse_propose(r: &pb::ProposeAmendmentRequest, by_id: bool) -> Result<(String
     let mut v = FieldViolations::new();
     let request_id = v.check(limits::request_id("request_id", &r.request_id));
     let resolution_id = v.check(match (by_id, r.resolution_id.trim()) {
-        (true, id) => parse_id("resolution_id", id),
+        (true, id) => limits::id("resolution_id", id),
         (false, "") => Ok(String::new()),
         (false, _) => Err(FieldViolation::new("resolution_id", "stays empty: the row names its resolution")),
     });
@@ -491,8 +481,8 @@ fn parse_amendment_content(
     });
     let proposed_text = v.check(required_text("proposed_text", proposed_text));
     let rationale = v.check(limits::optional_text("rationale", rationale, res::MAX_TEXT_CHARS));
-    let evidence = v.check(ids("evidence", evidence));
-    let lobbied = v.check(lines("lobbied", lobbied, 20).and_then(|codes| {
+    let evidence = v.check(limits::ids("evidence", evidence));
+    let lobbied = v.check(limits::lines("lobbied", lobbied, 20, false).and_then(|codes| {
         for (i, code) in codes.iter().enumerate() {
             if advocacy_catalog::actor(code).is_none() {
                 return Err(FieldViolation::new(
@@ -583,10 +573,6 @@ fn parse_publication(r: &pb::CreatePublicationRequest) -> Result<(String, NewPub
     parsed.ok_or_else(incomplete)
 }
 
-fn parse_id(field: &str, id: &str) -> Result<String, FieldViolation> {
-    uuid::Uuid::try_parse(id.trim()).map(|u| u.to_string()).map_err(|_| FieldViolation::new(field, "is not an id"))
-}
-
 fn parse_mechanism(code: &str) -> Result<String, FieldViolation> {
     advocacy_catalog::mechanism(code.trim()).map(|m| m.code.to_owned()).ok_or_else(|| {
         FieldViolation::new(
@@ -612,20 +598,6 @@ fn parse_sha256(value: &str) -> Result<String, FieldViolation> {
     }
 }
 
-fn lines(field: &str, values: &[String], max_chars: usize) -> Result<Vec<String>, FieldViolation> {
-    if values.len() > domain::MAX_ITEMS {
-        return Err(FieldViolation::new(field, format!("at most {} entries", domain::MAX_ITEMS)));
-    }
-    let mut out: Vec<String> = Vec::new();
-    for (i, value) in values.iter().enumerate() {
-        let value = limits::optional_line(&format!("{field}[{i}]"), value, max_chars)?;
-        if !value.is_empty() && !out.contains(&value) {
-            out.push(value);
-        }
-    }
-    Ok(out)
-}
-
 fn parse_create(r: &pb::CreateSubmissionRequest) -> Result<(String, NewSubmission), FieldViolations> {
     let mut v = FieldViolations::new();
     let request_id = v.check(limits::request_id("request_id", &r.request_id));
@@ -633,17 +605,17 @@ fn parse_create(r: &pb::CreateSubmissionRequest) -> Result<(String, NewSubmissio
     let mechanism = v.check(parse_mechanism(&r.mechanism));
     let kind = v.check(kind_of(r.kind));
     let country = v.check(parse_country(&r.country));
-    let partners = v.check(lines("partners", &r.partners, 200));
+    let partners = v.check(limits::lines("partners", &r.partners, 200, false));
     let deadline_id = v.check(if r.deadline_id.trim().is_empty() {
         Ok(None)
     } else {
-        parse_id("deadline_id", &r.deadline_id).map(Some)
+        limits::id("deadline_id", &r.deadline_id).map(Some)
     });
     let document_url = v.check(limits::optional_url("document_url", &r.document_url));
     let document_sha256 = v.check(parse_sha256(&r.document_sha256));
     let word_count = v.check(parse_word_count(r.word_count));
-    let themes = v.check(parse_themes(&r.themes));
-    let evidence = v.check(ids("evidence", &r.evidence));
+    let themes = v.check(limits::lines("themes", &r.themes, 100, true));
+    let evidence = v.check(limits::ids("evidence", &r.evidence));
     // Sanctions packages are strictly confidential unless the request says otherwise.
     let default = match kind {
         Some(Kind::SanctionsPackage) => {
@@ -684,11 +656,6 @@ fn parse_word_count(words: i32) -> Result<u32, FieldViolation> {
         .ok_or_else(|| FieldViolation::new("word_count", "must be 0 to 1,000,000"))
 }
 
-/// Themes, compared without case.
-fn parse_themes(themes: &[String]) -> Result<Vec<String>, FieldViolation> {
-    Ok(lines("themes", themes, 100)?.into_iter().map(|t| t.to_lowercase()).collect())
-}
-
 /// An optional time that has already come (a few minutes of clock skew allowed).
 fn past_time(field: &str, value: Option<&prost_types::Timestamp>) -> Result<Option<DateTime<Utc>>, FieldViolation> {
     let at = optional_timestamp(field, value)?;
@@ -701,15 +668,6 @@ fn past_time(field: &str, value: Option<&prost_types::Timestamp>) -> Result<Opti
 /// The answer when every field parsed but a value is still missing: a bug, not bad input.
 fn incomplete() -> FieldViolations {
     FieldViolation::new("request", "incomplete").into()
-}
-
-/// Ids of records, such as the publications a submission draws on.
-fn ids(field: &str, values: &[String]) -> Result<Vec<String>, FieldViolation> {
-    let found = lines(field, values, 100)?;
-    for (i, id) in found.iter().enumerate() {
-        parse_id(&format!("{field}[{i}]"), id)?;
-    }
-    Ok(found)
 }
 
 fn kind_of(kind: i32) -> Result<Kind, FieldViolation> {
@@ -801,13 +759,6 @@ pub fn to_proto(s: &Submission) -> pb::Submission {
             updated_at: Some(to_timestamp(s.updated_at)),
         }),
     }
-}
-
-fn parse_version(version: i64) -> Result<i64, FieldViolation> {
-    if version < 1 {
-        return Err(FieldViolation::new("expected_version", "is required: send the version you read"));
-    }
-    Ok(version)
 }
 
 /// A body of the catalog (UN-HRC, EU-EP) or a country, for its national parliament.

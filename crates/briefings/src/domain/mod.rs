@@ -13,7 +13,6 @@ pub use advocacy_platform::names::normalize_name;
 pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_TEXT_CHARS: usize = 20_000;
 pub const MAX_LINE_CHARS: usize = 500;
-pub const MAX_ITEMS: usize = 50;
 
 /// Who may read a briefing's notes besides the holders of a restricted briefing's own
 /// compartment.

@@ -12,7 +12,6 @@ use serde::{Deserialize, Serialize};
 use advocacy_platform::Classification;
 
 pub const MAX_TITLE_CHARS: usize = 300;
-pub const MAX_ITEMS: usize = 50;
 /// Sanctions packages are restricted to this compartment unless said otherwise.
 pub const SANCTIONS_COMPARTMENT: &str = "sanctions";
 
