@@ -141,9 +141,7 @@ impl Submissions {
         }
         Ok(next)
     }
-}
 
-impl Submissions {
     /// Rewrites what a submission says, at the version the caller read. The same edit
     /// sent again (a retry) answers with the submission as it is.
     pub async fn edit(
@@ -313,9 +311,7 @@ impl Resolutions {
         }
         Ok(next)
     }
-}
 
-impl Resolutions {
     /// Rewrites an amendment under negotiation at the version the caller read. The same
     /// edit sent again (a retry) answers with the amendment as it is.
     pub async fn edit_amendment(
