@@ -9,7 +9,7 @@ use advocacy_proto::v1::briefings_service_client::BriefingsServiceClient;
 use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
 use advocacy_proto::v1::submissions_service_client::SubmissionsServiceClient;
 
-use crate::commands::explain;
+use crate::commands::{explain, parse_date};
 use crate::serve::ServiceName;
 
 struct Example {
@@ -130,18 +130,13 @@ async fn deadlines(mut client: DeadlinesServiceClient<AuthedChannel>) -> anyhow:
     Ok(())
 }
 
-fn date(text: &str) -> Option<prost_types::Timestamp> {
-    let day = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
-    Some(advocacy_platform::time::to_timestamp(day.and_time(chrono::NaiveTime::MIN).and_utc()))
-}
-
 async fn submissions(mut client: SubmissionsServiceClient<AuthedChannel>) -> anyhow::Result<()> {
     let report = client
         .create_publication(pb::CreatePublicationRequest {
             request_id: "demo-publication-prison-camps".into(),
             title: "Prison camps: a decade of testimony".into(),
             kind: pb::PublicationKind::InvestigativeReport.into(),
-            published_on: date("2026-03-10"),
+            published_on: parse_date("2026-03-10"),
             url: "https://advocacy.example/reports/prison-camps".into(),
             ..Default::default()
         })
@@ -154,7 +149,7 @@ async fn submissions(mut client: SubmissionsServiceClient<AuthedChannel>) -> any
             title: "Review of detention law and practice".into(),
             kind: pb::PublicationKind::GovernmentContractedReport.into(),
             contracted_by: "KR".into(),
-            published_on: date("2026-09-01"),
+            published_on: parse_date("2026-09-01"),
             ..Default::default()
         })
         .await

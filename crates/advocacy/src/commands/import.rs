@@ -13,12 +13,10 @@ use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::briefings_service_client::BriefingsServiceClient;
 use advocacy_proto::v1::submissions_service_client::SubmissionsServiceClient;
 
-use advocacy_platform::time::to_timestamp;
-
 use super::briefings::{briefing_format, institution_kind};
 use super::resolutions::{amendment_status, paragraph_kind, publication_kind};
 use super::submissions::{submission_kind, submission_status};
-use super::{channel, restricted_to};
+use super::{channel, parse_date, restricted_to};
 use crate::cli::ImportCommand;
 use crate::output::Progress;
 
@@ -203,9 +201,7 @@ impl Cells<'_> {
         if text.is_empty() {
             return Ok(None);
         }
-        let day = chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d")
-            .map_err(|_| format!("{name}: {text:?} is not a date like 2026-06-01"))?;
-        Ok(Some(to_timestamp(day.and_time(chrono::NaiveTime::MIN).and_utc())))
+        parse_date(&text).map(Some).ok_or_else(|| format!("{name}: {text:?} is not a date like 2026-06-01"))
     }
 
     /// A cell that names one of a set of values, read by `parse`.

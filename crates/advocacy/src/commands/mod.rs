@@ -82,14 +82,14 @@ pub fn request_id() -> String {
 
 /// Reads "2027-03-28T10:00:00Z" (or a bare date, meaning midnight UTC).
 pub fn parse_instant(flag: &str, text: &str) -> anyhow::Result<prost_types::Timestamp> {
-    let at = chrono::DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&chrono::Utc))
-        .or_else(|_| {
-            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
-        })
-        .with_context(|| {
-            format!("--{flag}: {text:?} is not a time like 2027-03-28T10:00:00Z or a date like 2027-03-28")
-        })?;
-    Ok(advocacy_platform::time::to_timestamp(at))
+    let at = chrono::DateTime::parse_from_rfc3339(text).map(|t| advocacy_platform::time::to_timestamp(t.to_utc()));
+    at.ok().or_else(|| parse_date(text)).with_context(|| {
+        format!("--{flag}: {text:?} is not a time like 2027-03-28T10:00:00Z or a date like 2027-03-28")
+    })
+}
+
+/// A date like "2027-03-28", as midnight UTC that day.
+pub fn parse_date(text: &str) -> Option<prost_types::Timestamp> {
+    let day = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+    Some(advocacy_platform::time::to_timestamp(day.and_time(chrono::NaiveTime::MIN).and_utc()))
 }
