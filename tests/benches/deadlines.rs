@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use advocacy::serve::ServiceName;
 use advocacy_deadlines::domain::{ChangeKind, Deadline, Due, Kind, NewDeadline};
-use advocacy_deadlines::page_token;
 use advocacy_deadlines::store::{ListQuery, Store, Write};
+use advocacy_platform::page_token;
 use advocacy_platform::{Caller, Classification, Role};
 use advocacy_tests::{POSTGRES_ENV, TestSystem, new_deadline, pb};
 use chrono::{TimeZone, Utc};
@@ -65,7 +65,7 @@ async fn main() {
             Some(at) => page_token_at(&mut client, at).await,
             None => String::new(),
         };
-        let query_after = after.map(|_| page_token::decode(&token).expect("our own token"));
+        let query_after = after.and_then(|_| page_token::decode_at(&token).expect("our own token"));
         let request = pb::ListDeadlinesRequest {
             page_size: PAGE as i32,
             page_token: token,
@@ -219,7 +219,7 @@ async fn page_token_at(
     let last = before.deadlines.last().expect("a deadline before the middle");
     let due = last.due.as_ref().expect("due");
     let due = chrono::DateTime::from_timestamp(due.seconds, due.nanos as u32).expect("time");
-    page_token::encode(due, &last.id)
+    page_token::encode_at(due, &last.id)
 }
 
 fn report_throughput(what: &str, grpc: f64, direct: f64, target: f64) {

@@ -5,7 +5,7 @@
 use tonic::{Request, Response, Status};
 
 use advocacy_platform::error::{checked, limits, to_status};
-use advocacy_platform::time::{from_micros, local_rfc3339, parse_period, parse_when, to_micros, to_timestamp};
+use advocacy_platform::time::{local_rfc3339, parse_period, parse_when, to_timestamp};
 use advocacy_platform::{Caller, Classification, FieldViolation, FieldViolations};
 use advocacy_platform::{import, page_token};
 use advocacy_proto::v1 as pb;
@@ -86,7 +86,7 @@ impl BriefingsService for BriefingsApi {
         let mut institutions =
             self.briefings.list_institutions(actor.as_deref(), after, size + 1).await.map_err(status)?;
         let next_page_token =
-            next_token(&mut institutions, size, |i| page_token::encode(&domain::normalize_name(&i.name), &i.id));
+            page_token::next(&mut institutions, size, |i| page_token::encode(&domain::normalize_name(&i.name), &i.id));
         Ok(Response::new(pb::ListInstitutionsResponse {
             institutions: institutions.iter().map(institution_to_proto).collect(),
             next_page_token,
@@ -210,22 +210,12 @@ impl BriefingsService for BriefingsApi {
         let theme =
             v.check(limits::optional_line("theme", &r.theme, 100)).map(|t| (!t.is_empty()).then(|| t.to_lowercase()));
         let size = v.check(limits::count("page_size", r.page_size, 50, 500));
-        let after = if r.page_token.is_empty() {
-            Some(None)
-        } else {
-            v.check(page_token::decode(&r.page_token).and_then(|(at, id)| {
-                let micros = at
-                    .parse()
-                    .map_err(|_| FieldViolation::new("page_token", "is not a page token from a previous answer"))?;
-                Ok(Some((from_micros(micros), id)))
-            }))
-        };
+        let after = v.check(page_token::decode_at(&r.page_token));
         let ((((actor, (from, to)), theme), size), after) =
             checked(v, actor.zip(period).zip(theme).zip(size).zip(after))?;
         let query = BriefingQuery { actor, from, to, theme, after, limit: size + 1 };
         let mut briefings = self.briefings.list(&caller, &query).await.map_err(status)?;
-        let next_page_token =
-            next_token(&mut briefings, size, |b| page_token::encode(&to_micros(b.at).to_string(), &b.id));
+        let next_page_token = page_token::next(&mut briefings, size, |b| page_token::encode_at(b.at, &b.id));
         Ok(Response::new(pb::ListBriefingsResponse {
             briefings: briefings.iter().map(briefing_to_proto).collect(),
             next_page_token,
@@ -327,15 +317,6 @@ fn parse_import_row(
 }
 
 /// Cuts a fetched page (one longer than asked) to size; the extra row says a next page exists.
-fn next_token<T>(items: &mut Vec<T>, size: usize, token: impl Fn(&T) -> String) -> String {
-    if items.len() > size {
-        items.truncate(size);
-        items.last().map(token).unwrap_or_default()
-    } else {
-        String::new()
-    }
-}
-
 /// A phone number as people write it: digits, spaces and + - ( ) . only.
 fn parse_phone(phone: &str) -> Result<String, FieldViolation> {
     let phone = phone.trim();

@@ -15,11 +15,12 @@ use advocacy_platform::{Caller, Classification, FieldViolation, FieldViolations,
 use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::deadlines_service_server::DeadlinesService;
 
+use crate::calendar;
 use crate::domain::{self, Change, ChangeKind, Deadline, Due, Kind, NewDeadline, Recurrence, Status as DeadlineStatus};
 use crate::error::DeadlineError;
 use crate::service::{Deadlines, MoveRequest};
 use crate::store::ListQuery;
-use crate::{calendar, page_token};
+use advocacy_platform::page_token;
 
 #[derive(Debug, Clone)]
 pub struct DeadlinesApi {
@@ -66,14 +67,8 @@ impl DeadlinesService for DeadlinesApi {
         let caller = Caller::of(&request)?;
         let query = parse_list(request.get_ref()).map_err(status)?;
         let mut deadlines = self.deadlines.list(&caller, &query).await.map_err(status)?;
-        // The store fetched one more than asked: its presence says there is a next page.
-        let page_size = query.limit - 1;
-        let next_page_token = if deadlines.len() > page_size {
-            deadlines.truncate(page_size);
-            deadlines.last().map(|d| page_token::encode(d.due.at, &d.id)).unwrap_or_default()
-        } else {
-            String::new()
-        };
+        let next_page_token =
+            page_token::next(&mut deadlines, query.limit - 1, |d| page_token::encode_at(d.due.at, &d.id));
         Ok(Response::new(pb::ListDeadlinesResponse {
             deadlines: deadlines.iter().map(deadline_to_proto).collect(),
             next_page_token,
@@ -315,7 +310,7 @@ fn parse_list(r: &pb::ListDeadlinesRequest) -> Result<ListQuery, DeadlineError> 
     let due_from = v.check(optional_timestamp("due_from", r.due_from.as_ref())).flatten();
     let due_to = v.check(optional_timestamp("due_to", r.due_to.as_ref())).flatten();
     let page_size = v.check(limits::count("page_size", r.page_size, 50, 500));
-    let after = if r.page_token.is_empty() { None } else { v.check(page_token::decode(&r.page_token)) };
+    let after = v.check(page_token::decode_at(&r.page_token)).flatten();
     v.into_result()?;
     Ok(ListQuery {
         statuses,

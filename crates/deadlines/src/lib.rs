@@ -9,7 +9,6 @@ pub mod api;
 pub mod calendar;
 pub mod domain;
 pub mod error;
-pub mod page_token;
 pub mod service;
 pub mod store;
 

@@ -5,7 +5,38 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 
+use chrono::{DateTime, Utc};
+
 use crate::FieldViolation;
+use crate::time::{from_micros, to_micros};
+
+/// A token for a listing sorted by a time, then id.
+pub fn encode_at(at: DateTime<Utc>, id: &str) -> String {
+    encode(&to_micros(at).to_string(), id)
+}
+
+/// The time and id a page of a time-sorted listing ended at; an empty token means the
+/// first page.
+pub fn decode_at(token: &str) -> Result<Option<(DateTime<Utc>, String)>, FieldViolation> {
+    if token.is_empty() {
+        return Ok(None);
+    }
+    let (micros, id) = decode(token)?;
+    let micros: i64 =
+        micros.parse().map_err(|_| FieldViolation::new("page_token", "is not a page token from a previous answer"))?;
+    Ok(Some((from_micros(micros), id)))
+}
+
+/// The token of the next page, once `items` (fetched one more than `size`, whose
+/// presence says there is a next page) is cut to the page: empty on the last page.
+pub fn next<T>(items: &mut Vec<T>, size: usize, token: impl Fn(&T) -> String) -> String {
+    if items.len() > size {
+        items.truncate(size);
+        items.last().map(token).unwrap_or_default()
+    } else {
+        String::new()
+    }
+}
 
 pub fn encode(position: &str, id: &str) -> String {
     B64.encode(format!("{position}|{id}"))

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use tonic::{Request, Response, Status};
 
 use advocacy_platform::error::{checked, limits, to_status};
-use advocacy_platform::time::{from_micros, from_timestamp, optional_timestamp, parse_period, to_micros, to_timestamp};
+use advocacy_platform::time::{from_timestamp, optional_timestamp, parse_period, to_timestamp};
 use advocacy_platform::{Caller, Classification, FieldViolation, FieldViolations};
 use advocacy_platform::{import, page_token};
 use advocacy_proto::v1 as pb;
@@ -102,16 +102,7 @@ impl SubmissionsService for SubmissionsApi {
         let country =
             if r.country.trim().is_empty() { Some(None) } else { v.check(parse_country(&r.country)).map(Some) };
         let size = v.check(limits::count("page_size", r.page_size, 50, 500));
-        let after = if r.page_token.is_empty() {
-            Some(None)
-        } else {
-            v.check(page_token::decode(&r.page_token).and_then(|(at, id)| {
-                let micros = at
-                    .parse()
-                    .map_err(|_| FieldViolation::new("page_token", "is not a page token from a previous answer"))?;
-                Ok(Some((from_micros(micros), id)))
-            }))
-        };
+        let after = v.check(page_token::decode_at(&r.page_token));
         let period = match &r.period {
             Some(p) => v.check(parse_period(p)).map(Some),
             None => Some(None),
@@ -120,12 +111,7 @@ impl SubmissionsService for SubmissionsApi {
             checked(v, mechanism.zip(kind).zip(state).zip(country).zip(size).zip(after).zip(period))?;
         let query = SubmissionQuery { mechanism, kind, status: state, country, period, after, limit: size + 1 };
         let mut found = self.submissions.list(&caller, &query).await.map_err(status)?;
-        let next_page_token = if found.len() > size {
-            found.truncate(size);
-            found.last().map(|s| page_token::encode(&to_micros(s.created_at).to_string(), &s.id)).unwrap_or_default()
-        } else {
-            String::new()
-        };
+        let next_page_token = page_token::next(&mut found, size, |s| page_token::encode_at(s.created_at, &s.id));
         Ok(Response::new(pb::ListSubmissionsResponse {
             submissions: found.iter().map(to_proto).collect(),
             next_page_token,
