@@ -424,9 +424,6 @@ pub struct ImportedAmendment {
 
 /// Evidence must name publications the caller can see.
 async fn check_evidence(records: &RecordStore, caller: &Caller, evidence: &[String]) -> Result<(), SubmissionError> {
-    if evidence.is_empty() {
-        return Ok(());
-    }
     let unseen = records.unseen_publications(caller, evidence).await?;
     Ok(evidence_problems(evidence, &unseen).into_result()?)
 }
