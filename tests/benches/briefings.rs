@@ -7,7 +7,6 @@
 
 use std::time::{Duration, Instant};
 
-use advocacy::serve::ServiceName;
 use advocacy_briefings::domain::{Briefing, Format, NewBriefing};
 use advocacy_briefings::store::Store;
 use advocacy_platform::Classification;
@@ -26,8 +25,14 @@ async fn main() {
     let logs: usize = std::env::var("BENCH_LOGS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
     println!("briefings benchmark on {engine}, {CONCURRENCY} concurrent clients");
     let system = TestSystem::spawn().await;
-    let db = system.database(ServiceName::Briefings).clone();
-    let store = Store::new(&db);
+    let db = system.database("briefings").clone();
+    let outbox = advocacy_platform::outbox::Outbox::new(
+        &db,
+        advocacy_briefings::store::FOLLOW_UP_TOPIC,
+        advocacy_platform::Clock::system(),
+        Default::default(),
+    );
+    let store = Store::new(&db, outbox);
     let mut client = system.briefings().await;
     let institution = client
         .create_institution(pb::CreateInstitutionRequest {

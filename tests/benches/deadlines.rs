@@ -7,7 +7,6 @@
 
 use std::time::{Duration, Instant};
 
-use advocacy::serve::ServiceName;
 use advocacy_deadlines::domain::{ChangeKind, Deadline, Due, Kind, NewDeadline};
 use advocacy_deadlines::store::{ListQuery, Store, Write};
 use advocacy_platform::page_token;
@@ -27,7 +26,7 @@ async fn main() {
     let engine = if std::env::var(POSTGRES_ENV).is_ok_and(|v| !v.is_empty()) { "postgres" } else { "sqlite" };
     println!("deadlines benchmark on {engine}, {CONCURRENCY} concurrent clients");
     let system = TestSystem::spawn().await;
-    let db = system.database(ServiceName::Deadlines).clone();
+    let db = system.database("deadlines").clone();
     let store = Store::new(&db).await.expect("store");
     let caller = Caller::new("bench@advocacy.example", vec![Role::Staff], vec![]);
 

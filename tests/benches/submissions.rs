@@ -6,7 +6,6 @@
 
 use std::time::{Duration, Instant};
 
-use advocacy::serve::ServiceName;
 use advocacy_platform::Role;
 use advocacy_tests::{POSTGRES_ENV, Person, TestSystem, pb};
 use chrono::{TimeZone, Utc};
@@ -22,7 +21,7 @@ async fn main() {
     let engine = if std::env::var(POSTGRES_ENV).is_ok_and(|v| !v.is_empty()) { "postgres" } else { "sqlite" };
     println!("submissions benchmark on {engine}");
     let system = TestSystem::spawn().await;
-    let db = system.database(ServiceName::Submissions).clone();
+    let db = system.database("submissions").clone();
     import_against_plain_inserts(&system, &db).await;
     amendment_import_against_plain_inserts(&system, &db).await;
     for table in ["amendments", "resolutions", "submissions"] {

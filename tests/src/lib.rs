@@ -7,10 +7,10 @@
 
 use std::path::PathBuf;
 
-use advocacy::serve::{RunningSystem, ServiceName, start};
+use advocacy::serve::{RunningSystem, service_names, start};
 use advocacy_platform::client::{AuthedChannel, BearerToken, connect, connect_with_token};
 use advocacy_platform::config::{Config, ServerLimits};
-use advocacy_platform::{Database, Role, TokenKey};
+use advocacy_platform::{Clock, Database, Role, TokenKey};
 use advocacy_proto::v1::briefings_service_client::BriefingsServiceClient;
 use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
 use advocacy_proto::v1::submissions_service_client::SubmissionsServiceClient;
@@ -60,7 +60,9 @@ pub struct TestSystem {
     system: Option<RunningSystem>,
     storage: Storage,
     key: TokenKey,
-    services: Vec<ServiceName>,
+    services: Vec<&'static str>,
+    /// The time every service reads: the system clock unless the test chose its own.
+    pub clock: Clock,
     /// Where to listen; port 0 unless a test needs a known address.
     address: std::net::SocketAddr,
 }
@@ -68,12 +70,26 @@ pub struct TestSystem {
 impl TestSystem {
     /// Every service this build has, on a fresh database.
     pub async fn spawn() -> TestSystem {
-        Self::spawn_with(ServiceName::ALL, "127.0.0.1:0", |_| {}).await
+        Self::spawn_with(&service_names(), "127.0.0.1:0", |_| {}).await
     }
 
     /// Only `services`, listening on `address`, with `edit` applied to the config (for
     /// example to point at another system's address): several processes, as deployed.
-    pub async fn spawn_with(services: &[ServiceName], address: &str, edit: impl FnOnce(&mut Config)) -> TestSystem {
+    pub async fn spawn_with(services: &[&'static str], address: &str, edit: impl FnOnce(&mut Config)) -> TestSystem {
+        Self::spawn_at(services, address, Clock::system(), edit).await
+    }
+
+    /// Every service, reading time from `clock` (a manual one moves only when the test says).
+    pub async fn spawn_with_clock(clock: Clock) -> TestSystem {
+        Self::spawn_at(&service_names(), "127.0.0.1:0", clock, |_| {}).await
+    }
+
+    async fn spawn_at(
+        services: &[&'static str],
+        address: &str,
+        clock: Clock,
+        edit: impl FnOnce(&mut Config),
+    ) -> TestSystem {
         let storage = match std::env::var(POSTGRES_ENV) {
             Ok(server) if !server.is_empty() => Storage::Postgres {
                 server: server.trim_end_matches('/').to_owned(),
@@ -94,14 +110,15 @@ impl TestSystem {
         edit(&mut config);
         let key = TokenKey::new(SIGNING_KEY.as_bytes()).expect("test key");
         let address = address.parse().expect("an address");
-        let mut test = TestSystem { config, system: None, storage, key, services: services.to_vec(), address };
+        let mut test = TestSystem { config, system: None, storage, key, services: services.to_vec(), clock, address };
         test.start().await;
         test
     }
 
     async fn start(&mut self) {
         let listener = tokio::net::TcpListener::bind(self.address).await.expect("a free port");
-        let system = start(&self.config, &self.services, listener).await.expect("the system starts");
+        let system =
+            start(&self.config, &self.services, listener, self.clock.clone()).await.expect("the system starts");
         self.system = Some(system);
     }
 
@@ -127,13 +144,13 @@ impl TestSystem {
     }
 
     pub fn token_for(&self, person: &Person) -> String {
-        let now = chrono::Utc::now().timestamp();
+        let now = self.clock.unix_seconds();
         self.key.issue(person.email, person.roles.clone(), person.compartments.clone(), now, 3600)
     }
 
     /// A token that was valid for an hour and expired an hour ago.
     pub fn expired_token_for(&self, person: &Person) -> String {
-        let two_hours_ago = chrono::Utc::now().timestamp() - 7200;
+        let two_hours_ago = self.clock.unix_seconds() - 7200;
         self.key.issue(person.email, person.roles.clone(), person.compartments.clone(), two_hours_ago, 3600)
     }
 
@@ -175,8 +192,8 @@ impl TestSystem {
     }
 
     /// The database a service owns, for checking what was (not) written.
-    pub fn database(&self, service: ServiceName) -> &Database {
-        &self.running().databases.iter().find(|(name, _)| *name == service).expect("the service runs").1
+    pub fn database(&self, service: &str) -> &Database {
+        self.running().database(service).expect("the service runs")
     }
 
     /// Stops the system and removes its databases.
@@ -188,7 +205,7 @@ impl TestSystem {
     async fn drop_databases(&mut self) {
         if let Storage::Postgres { server, prefix } = &self.storage {
             for service in &self.services {
-                let url = format!("{server}/{prefix}_{}", service.as_str());
+                let url = format!("{server}/{prefix}_{service}");
                 advocacy_platform::db::drop_postgres_database(&url).await.expect("drop the test database");
             }
             self.storage = Storage::Postgres { server: server.clone(), prefix: String::new() };
@@ -203,7 +220,7 @@ impl Drop for TestSystem {
         if let Storage::Postgres { server, prefix } = &self.storage
             && !prefix.is_empty()
         {
-            let urls: Vec<String> = self.services.iter().map(|s| format!("{server}/{prefix}_{}", s.as_str())).collect();
+            let urls: Vec<String> = self.services.iter().map(|s| format!("{server}/{prefix}_{s}")).collect();
             let system = self.system.take();
             let _ = std::thread::spawn(move || {
                 let Ok(runtime) = tokio::runtime::Runtime::new() else { return };

@@ -1,7 +1,6 @@
 //! Resolutions we influence and the amendments we propose: from proposal to adoption, and
 //! how much of our language the adopted text kept.
 
-use advocacy::serve::ServiceName;
 use advocacy_platform::client::AuthedChannel;
 use advocacy_proto::v1::submissions_service_client::SubmissionsServiceClient;
 use advocacy_tests::{Person, TestSystem, pb, violated_fields};
@@ -223,7 +222,7 @@ async fn an_amendment_is_edited_while_negotiated_and_kept_as_it_was_once_decided
 }
 
 async fn rows(system: &TestSystem) -> (i64, i64) {
-    let pool = &system.database(ServiceName::Submissions).pool;
+    let pool = &system.database("submissions").pool;
     let count = |sql: &'static str| async move {
         sqlx::query(sql).fetch_one(pool).await.expect("count").try_get::<i64, _>(0).expect("n")
     };

@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use advocacy::serve::ServiceName;
 use advocacy_platform::client::AuthedChannel;
 use advocacy_proto::v1::briefings_service_client::BriefingsServiceClient;
 use advocacy_tests::{Person, TestSystem, eventually, local_time, pb, violated_fields};
@@ -290,7 +289,7 @@ async fn a_follow_up_logged_while_deadlines_is_down_gets_its_deadline_when_it_re
     // Reserve an address for the deadlines service, which is not running yet.
     let address = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr");
     let url = format!("http://{address}");
-    let briefings_only = TestSystem::spawn_with(&[ServiceName::Briefings], "127.0.0.1:0", |c| {
+    let briefings_only = TestSystem::spawn_with(&["briefings"], "127.0.0.1:0", |c| {
         c.services.entry("deadlines".into()).or_default().url = Some(url.clone());
     })
     .await;
@@ -309,15 +308,15 @@ async fn a_follow_up_logged_while_deadlines_is_down_gets_its_deadline_when_it_re
         client.get_briefing(pb::GetBriefingRequest { id: logged.id.clone() }).await.expect("get").into_inner();
     assert!(waiting.follow_ups[0].deadline_id.is_empty(), "no deadline yet: the service is down");
     let pending: (i64, String) = {
-        let row = sqlx::query("SELECT attempts, last_error FROM follow_ups")
-            .fetch_one(&briefings_only.database(ServiceName::Briefings).pool)
+        let row = sqlx::query("SELECT attempts, last_error FROM outbox WHERE state = 'pending'")
+            .fetch_one(&briefings_only.database("briefings").pool)
             .await
             .expect("row");
         (row.try_get(0).expect("attempts"), row.try_get(1).expect("error"))
     };
     assert!(pending.0 >= 1 && !pending.1.is_empty(), "the failure is recorded for retry: {pending:?}");
 
-    let deadlines_only = TestSystem::spawn_with(&[ServiceName::Deadlines], &address.to_string(), |_| {}).await;
+    let deadlines_only = TestSystem::spawn_with(&["deadlines"], &address.to_string(), |_| {}).await;
     let id = logged.id.clone();
     let synced = eventually(40, || {
         let mut client = client.clone();
@@ -386,7 +385,7 @@ async fn restricted_and_quiet_briefings_are_hidden_but_counted() {
 
 /// What the briefings database holds, in counts.
 async fn database_state(system: &TestSystem) -> Vec<i64> {
-    let pool = &system.database(ServiceName::Briefings).pool;
+    let pool = &system.database("briefings").pool;
     let mut state = Vec::new();
     for table in
         ["institutions", "briefings", "briefing_actors", "briefing_institutions", "briefing_themes", "follow_ups"]
@@ -728,7 +727,7 @@ async fn contacts_are_personal_data_readable_only_with_the_compartment_and_erasa
         kim.get_briefing(pb::GetBriefingRequest { id: logged.id.clone() }).await.expect("briefing").into_inner();
     assert_eq!(after.contacts[0].display, "a contact (erased)");
     let row = sqlx::query("SELECT name, email, phone, role FROM contacts")
-        .fetch_one(&system.database(ServiceName::Briefings).pool)
+        .fetch_one(&system.database("briefings").pool)
         .await
         .expect("row");
     let stored: (String, String, String, String) = (

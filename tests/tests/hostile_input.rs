@@ -1,7 +1,6 @@
 //! Bad and hostile input: each gets the right status naming the field, and nothing is
 //! written: not a row, not a feed revision.
 
-use advocacy::serve::ServiceName;
 use advocacy_platform::{Role, TokenKey};
 use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
 use advocacy_tests::{Person, TestSystem, local_time, new_deadline, pb, violated_fields};
@@ -10,7 +9,7 @@ use tonic::Code;
 
 /// What the deadlines database holds, in counts: equal before and after means unchanged.
 async fn database_state(system: &TestSystem) -> Vec<i64> {
-    let pool = &system.database(ServiceName::Deadlines).pool;
+    let pool = &system.database("deadlines").pool;
     let mut state = Vec::new();
     for sql in [
         "SELECT COUNT(*) FROM deadlines",

@@ -1,7 +1,6 @@
 //! Our publications: recorded by hand or imported from a spreadsheet, and cited as
 //! evidence by submissions and amendments, but only by people who can see them.
 
-use advocacy::serve::ServiceName;
 use advocacy_platform::client::AuthedChannel;
 use advocacy_proto::v1::submissions_service_client::SubmissionsServiceClient;
 use advocacy_tests::{Person, TestSystem, pb, violated_fields};
@@ -29,7 +28,7 @@ fn restricted(compartment: &str) -> Option<pb::Classification> {
 }
 
 async fn publications(system: &TestSystem) -> i64 {
-    let pool = &system.database(ServiceName::Submissions).pool;
+    let pool = &system.database("submissions").pool;
     sqlx::query("SELECT COUNT(*) FROM publications").fetch_one(pool).await.expect("count").try_get(0).expect("n")
 }
 

@@ -1,6 +1,5 @@
 //! Submissions to UN mechanisms and sanctions regimes, as advocacy staff record them.
 
-use advocacy::serve::ServiceName;
 use advocacy_tests::{Person, TestSystem, pb, violated_fields};
 use sqlx::Row;
 use tonic::Code;
@@ -176,7 +175,7 @@ async fn a_sanctions_package_is_restricted_by_default_and_cannot_be_read_listed_
 
 async fn rows(system: &TestSystem) -> (i64, i64) {
     let row = sqlx::query("SELECT COUNT(*), CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM submissions")
-        .fetch_one(&system.database(ServiceName::Submissions).pool)
+        .fetch_one(&system.database("submissions").pool)
         .await
         .expect("count");
     (row.try_get(0).expect("n"), row.try_get(1).expect("versions"))
@@ -361,9 +360,9 @@ async fn only_a_deadline_the_caller_can_see_can_be_linked() {
 #[tokio::test]
 async fn a_submission_submitted_while_deadlines_is_down_completes_its_deadline_when_it_returns() {
     let address = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr");
-    let mut deadlines_only = TestSystem::spawn_with(&[ServiceName::Deadlines], &address.to_string(), |_| {}).await;
+    let mut deadlines_only = TestSystem::spawn_with(&["deadlines"], &address.to_string(), |_| {}).await;
     let url = format!("http://{address}");
-    let submissions_only = TestSystem::spawn_with(&[ServiceName::Submissions], "127.0.0.1:0", |c| {
+    let submissions_only = TestSystem::spawn_with(&["submissions"], "127.0.0.1:0", |c| {
         c.services.entry("deadlines".into()).or_default().url = Some(url.clone());
     })
     .await;
@@ -380,12 +379,12 @@ async fn a_submission_submitted_while_deadlines_is_down_completes_its_deadline_w
     deadlines_only.stop_server().await;
     client.record_submission_status(submit(&linked.id, 1)).await.expect("submitting works while deadlines is down");
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    let row = sqlx::query("SELECT deadline_pending, attempts, last_error FROM submissions")
-        .fetch_one(&submissions_only.database(ServiceName::Submissions).pool)
+    let row = sqlx::query("SELECT state, attempts, last_error FROM outbox")
+        .fetch_one(&submissions_only.database("submissions").pool)
         .await
         .expect("row");
-    let (pending, attempts): (i64, i64) = (row.try_get(0).expect("p"), row.try_get(1).expect("a"));
-    assert_eq!(pending, 1, "still pending");
+    let (state, attempts): (String, i64) = (row.try_get(0).expect("state"), row.try_get(1).expect("a"));
+    assert_eq!(state, "pending", "still pending");
     assert!(attempts >= 1, "the failure was recorded for retry");
 
     deadlines_only.restart().await;
@@ -438,9 +437,18 @@ async fn a_database_from_before_dated_submissions_is_upgraded_without_losing_a_r
     let mut system = TestSystem::spawn().await;
     let mut client = system.submissions_as(&Person::staff()).await;
     let recorded = client.create_submission(upr_report("old-1", 2_000)).await.expect("created").into_inner();
-    // Put the database back as the release before migration 5 left it.
-    let pool = system.database(ServiceName::Submissions).pool.clone();
+    // Put the database back as the release before migration 5 left it: first undo the
+    // move to the platform's outbox (7) and its tables (6), then the dating (5).
+    let pool = system.database("submissions").pool.clone();
     for statement in [
+        "DROP TABLE outbox",
+        "DROP TABLE feed_cursors",
+        "ALTER TABLE submissions ADD COLUMN deadline_pending BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE submissions ADD COLUMN attempts BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE submissions ADD COLUMN next_attempt_at BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE submissions ADD COLUMN last_error TEXT NOT NULL DEFAULT ''",
+        "CREATE INDEX submissions_deadline_pending ON submissions (deadline_pending, next_attempt_at)",
+        "DELETE FROM schema_migrations WHERE version IN (6, 7)",
         "DROP INDEX submissions_by_date",
         "ALTER TABLE submissions DROP COLUMN dated_at",
         "DELETE FROM schema_migrations WHERE version = 5",

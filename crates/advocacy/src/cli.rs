@@ -4,8 +4,6 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::serve::ServiceName;
-
 /// The advocacy tracker: deadlines, submissions, briefings and reminders for the
 /// organisation's UN and government advocacy.
 #[derive(Debug, Parser)]
@@ -24,8 +22,8 @@ pub enum Command {
     /// Run the services: all of them in one process (the default), or the ones named.
     Serve {
         /// Services to run; none means every service.
-        #[arg(value_enum)]
-        services: Vec<ServiceName>,
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(crate::serve::service_names()))]
+        services: Vec<String>,
         /// Load a few example records of each service (safe to repeat: nothing is added twice).
         #[arg(long)]
         demo: bool,

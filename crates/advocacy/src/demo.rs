@@ -10,7 +10,6 @@ use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
 use advocacy_proto::v1::submissions_service_client::SubmissionsServiceClient;
 
 use crate::commands::{explain, parse_date};
-use crate::serve::ServiceName;
 
 struct Example {
     request_id: &'static str,
@@ -87,19 +86,19 @@ const EXAMPLES: &[Example] = &[
 ];
 
 /// Loads the examples of each service in `services`.
-pub async fn seed(config: &Config, addr: std::net::SocketAddr, services: &[ServiceName]) -> anyhow::Result<()> {
+pub async fn seed(config: &Config, addr: std::net::SocketAddr, services: &[&str]) -> anyhow::Result<()> {
     let key = config.token_key()?;
     let now = chrono::Utc::now().timestamp();
     let token = key.issue("demo@advocacy.local", vec![Role::Staff], vec!["sanctions".into()], now, 600);
     let bearer = BearerToken::new(&token).map_err(anyhow::Error::msg)?;
     let channel = connect_with_token(&format!("http://{addr}"), &bearer).await?;
-    if services.contains(&ServiceName::Deadlines) {
+    if services.contains(&advocacy_deadlines::NAME) {
         deadlines(DeadlinesServiceClient::new(channel.clone())).await?;
     }
-    if services.contains(&ServiceName::Submissions) {
+    if services.contains(&advocacy_submissions::NAME) {
         submissions(SubmissionsServiceClient::new(channel.clone())).await?;
     }
-    if services.contains(&ServiceName::Briefings) {
+    if services.contains(&advocacy_briefings::NAME) {
         briefings(BriefingsServiceClient::new(channel)).await?;
     }
     Ok(())

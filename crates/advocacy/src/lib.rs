@@ -13,11 +13,15 @@ use crate::cli::{Cli, Command};
 
 /// Runs one command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let config = Config::load(cli.config.as_deref())?;
+    let config = Config::load(cli.config.as_deref(), &serve::service_names())?;
     match cli.command {
         Command::Serve { services, demo } => {
             advocacy_platform::telemetry::init(&config.log);
-            let services = if services.is_empty() { serve::ServiceName::ALL.to_vec() } else { services };
+            let services: Vec<&str> = if services.is_empty() {
+                serve::service_names()
+            } else {
+                services.iter().map(String::as_str).collect()
+            };
             serve::run(&config, &services, demo).await
         }
         Command::Token(args) => commands::token::run(&config, &args),

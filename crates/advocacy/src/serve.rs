@@ -1,46 +1,43 @@
 //! Composes the services a config names into one running system: one database per
-//! service, one gRPC port for all. `advocacy serve` and the end-to-end tests both start
-//! the system through here, so the tests run what production runs.
+//! service, one gRPC port for all, one HTTP port for those that serve HTTP. `advocacy
+//! serve` and the end-to-end tests both start the system through here, so the tests run
+//! what production runs.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use advocacy_platform::auth::Authenticator;
+use advocacy_platform::client::SystemToken;
 use advocacy_platform::grpc::GrpcServer;
+use advocacy_platform::hosting::{Clients, ServiceSpec};
 use advocacy_platform::shutdown::ShutdownTrigger;
-use advocacy_platform::{Config, Database, Shutdown};
+use advocacy_platform::{Clock, Config, Database, ServiceContext, Shutdown};
 
-/// The services this build can host. Each later service adds its variant here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ServiceName {
-    Deadlines,
-    Submissions,
-    Briefings,
-}
+/// Every service this build can host, in start order. Adding a service is one line here;
+/// the config's service names and `advocacy serve`'s choices come from this list.
+pub const SERVICES: &[ServiceSpec] =
+    &[advocacy_deadlines::SERVICE, advocacy_submissions::SERVICE, advocacy_briefings::SERVICE];
 
-impl ServiceName {
-    pub const ALL: &[ServiceName] = &[ServiceName::Deadlines, ServiceName::Submissions, ServiceName::Briefings];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ServiceName::Deadlines => advocacy_deadlines::NAME,
-            ServiceName::Submissions => advocacy_submissions::NAME,
-            ServiceName::Briefings => advocacy_briefings::NAME,
-        }
-    }
+/// The names of [`SERVICES`].
+pub fn service_names() -> Vec<&'static str> {
+    advocacy_platform::hosting::names(SERVICES)
 }
 
 /// A started system: where it listens, its databases, and how to stop it.
 #[derive(Debug)]
 pub struct RunningSystem {
     pub grpc_addr: SocketAddr,
-    pub databases: Vec<(ServiceName, Database)>,
+    /// Where HTTP is served, when a hosted service serves HTTP.
+    pub http_addr: Option<SocketAddr>,
+    pub databases: Vec<(&'static str, Database)>,
+    pub clock: Clock,
     trigger: ShutdownTrigger,
     server: JoinHandle<Result<(), tonic::transport::Error>>,
-    /// Background work of the services (outboxes, feed consumers); ends on shutdown.
+    /// The HTTP server and the services' workers; they end on shutdown.
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -66,90 +63,96 @@ impl RunningSystem {
     pub fn shutdown_trigger(&self) -> &ShutdownTrigger {
         &self.trigger
     }
+
+    /// The database a hosted service owns.
+    pub fn database(&self, service: &str) -> Option<&Database> {
+        self.databases.iter().find(|(name, _)| *name == service).map(|(_, db)| db)
+    }
 }
 
-/// Opens each service's database, builds the services and serves them on `listener`.
-pub async fn start(config: &Config, services: &[ServiceName], listener: TcpListener) -> anyhow::Result<RunningSystem> {
+/// The registry entries of `names`, or an error naming the unknown one.
+fn specs(names: &[&str]) -> anyhow::Result<Vec<ServiceSpec>> {
+    names
+        .iter()
+        .map(|name| {
+            SERVICES.iter().find(|s| s.name == *name).copied().with_context(|| {
+                format!("{name} is not a service of this build; the services are {}", service_names().join(", "))
+            })
+        })
+        .collect()
+}
+
+/// Opens each service's database, builds the services and serves them on `listener`
+/// (gRPC) and on the configured HTTP address (when a service serves HTTP), reading time
+/// from `clock`.
+pub async fn start(
+    config: &Config,
+    services: &[&str],
+    listener: TcpListener,
+    clock: Clock,
+) -> anyhow::Result<RunningSystem> {
     let key = config.token_key()?;
-    let auth = Authenticator::new(key);
+    let auth = Authenticator::new(key.clone(), clock.clone());
     let (trigger, shutdown) = Shutdown::new();
+    let grpc_addr = listener.local_addr()?;
+    let shared_config = Arc::new(config.clone());
+    let clients = Clients::new(config, grpc_addr, SystemToken::new(key, "advocacy", clock.clone()))
+        .map_err(|e| anyhow::anyhow!(e))?;
     let mut server = GrpcServer::new(&config.server);
+    let mut http: Option<axum::Router> = None;
     let mut databases = Vec::new();
     let mut tasks = Vec::new();
-    let grpc_addr = listener.local_addr()?;
-    for &name in services {
-        let url = config.database_url_for(name.as_str());
-        let db =
-            Database::open(&url, migrations(name)).await.with_context(|| format!("the {} database", name.as_str()))?;
-        match name {
-            ServiceName::Deadlines => {
-                server.add_service(
-                    advocacy_deadlines::service(&db, &config.server, auth.clone(), shutdown.clone()).await?,
-                );
-            }
-            ServiceName::Submissions => {
-                let deadlines = client_of(config, ServiceName::Deadlines, grpc_addr)?;
-                let (service, background) = advocacy_submissions::service(
-                    &db,
-                    &config.server,
-                    auth.clone(),
-                    deadlines,
-                    config.token_key()?,
-                    shutdown.clone(),
-                );
-                server.add_service(service);
-                tasks.extend(background);
-            }
-            ServiceName::Briefings => {
-                let deadlines = client_of(config, ServiceName::Deadlines, grpc_addr)?;
-                let (service, background) = advocacy_briefings::service(
-                    &db,
-                    &config.server,
-                    auth.clone(),
-                    deadlines,
-                    config.token_key()?,
-                    shutdown.clone(),
-                );
-                server.add_service(service);
-                tasks.extend(background);
-            }
+    for spec in specs(services)? {
+        let url = config.database_url_for(spec.name);
+        let db = Database::open(&url, spec.migrations).await.with_context(|| format!("the {} database", spec.name))?;
+        let ctx = ServiceContext {
+            name: spec.name,
+            db: db.clone(),
+            config: shared_config.clone(),
+            auth: auth.clone(),
+            shutdown: shutdown.clone(),
+            clock: clock.clone(),
+            clients: clients.signed_as(spec.name),
+        };
+        let hosted = (spec.build)(ctx).await.map_err(|e| anyhow::anyhow!("the {} service: {e}", spec.name))?;
+        server.add_routes(hosted.grpc);
+        if let Some(router) = hosted.http {
+            http = Some(http.map_or(router.clone(), |merged| merged.merge(router)));
         }
-        databases.push((name, db));
+        for worker in hosted.workers {
+            tracing::debug!(service = spec.name, worker = worker.name, "starting worker");
+            tasks.push(tokio::spawn(worker.task));
+        }
+        databases.push((spec.name, db));
     }
+    let http_addr = match http {
+        Some(router) => {
+            let listener = bind(config.http_listen, "ADVOCACY_HTTP_LISTEN").await?;
+            let addr = listener.local_addr()?;
+            tasks.push(tokio::spawn(advocacy_platform::http::serve(listener, router, shutdown.clone())));
+            Some(addr)
+        }
+        None => None,
+    };
     let server = tokio::spawn(server.serve(listener, shutdown));
-    Ok(RunningSystem { grpc_addr, databases, trigger, server, tasks })
+    Ok(RunningSystem { grpc_addr, http_addr, databases, clock, trigger, server, tasks })
 }
 
-fn migrations(name: ServiceName) -> &'static [advocacy_platform::Migration] {
-    match name {
-        ServiceName::Deadlines => advocacy_deadlines::MIGRATIONS,
-        ServiceName::Submissions => advocacy_submissions::MIGRATIONS,
-        ServiceName::Briefings => advocacy_briefings::MIGRATIONS,
-    }
-}
-
-/// A channel to another service: where config says it runs, else this process's own port
-/// (in the embedded default every service is here, still reached through gRPC).
-fn client_of(config: &Config, service: ServiceName, own: SocketAddr) -> anyhow::Result<tonic::transport::Channel> {
-    let url = config.service_url(service.as_str()).map_or_else(|| format!("http://{own}"), str::to_owned);
-    advocacy_platform::client::lazy_channel(&url).with_context(|| format!("the address of {}: {url}", service.as_str()))
-}
-
-/// Binds the configured gRPC address with a message that says what to do when it is taken.
-pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
+/// Binds an address with a message that says what to do when it is taken.
+pub async fn bind(addr: SocketAddr, variable: &str) -> anyhow::Result<TcpListener> {
     TcpListener::bind(addr).await.with_context(|| {
-        format!(
-            "cannot listen on {addr}; is another advocacy server running? Set ADVOCACY_GRPC_LISTEN to use another port"
-        )
+        format!("cannot listen on {addr}; is another advocacy server running? Set {variable} to use another port")
     })
 }
 
 /// Runs until SIGINT or SIGTERM.
-pub async fn run(config: &Config, services: &[ServiceName], demo: bool) -> anyhow::Result<()> {
-    let listener = bind(config.grpc_listen).await?;
-    let mut system = start(config, services, listener).await?;
-    let names: Vec<&str> = services.iter().map(|s| s.as_str()).collect();
-    eprintln!("advocacy: serving {} on grpc://{}", names.join(", "), system.grpc_addr);
+pub async fn run(config: &Config, services: &[&str], demo: bool) -> anyhow::Result<()> {
+    let listener = bind(config.grpc_listen, "ADVOCACY_GRPC_LISTEN").await?;
+    let mut system = start(config, services, listener, Clock::system()).await?;
+    eprintln!("advocacy: serving {} on grpc://{}", services.join(", "), system.grpc_addr);
+    if let Some(addr) = system.http_addr {
+        eprintln!("advocacy: web on http://{addr}");
+    }
     if config.database_url.is_none() {
         eprintln!("advocacy: data in {}", config.data_dir.display());
     }

@@ -3,7 +3,7 @@
 
 use std::process::{Command, Output};
 
-use advocacy::serve::{RunningSystem, ServiceName, start};
+use advocacy::serve::{RunningSystem, service_names, start};
 use advocacy_platform::Config;
 
 struct Cli {
@@ -17,7 +17,8 @@ impl Cli {
         let dir = tempfile::tempdir().expect("tempdir");
         let config = Config { data_dir: dir.path().to_owned(), ..Config::default() };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
-        let system = start(&config, ServiceName::ALL, listener).await.expect("server");
+        let system =
+            start(&config, &service_names(), listener, advocacy_platform::Clock::system()).await.expect("server");
         let cli = Cli { data_dir: dir.path().to_owned(), server: format!("http://{}", system.grpc_addr) };
         (cli, system, dir)
     }

@@ -13,17 +13,10 @@ pub mod service;
 pub mod store;
 pub mod sync;
 
-use std::sync::Arc;
-
-use tokio::sync::Notify;
-use tokio::task::JoinHandle;
-use tonic::service::interceptor::InterceptedService;
-use tonic::transport::Channel;
-
-use advocacy_platform::auth::Authenticator;
-use advocacy_platform::client::SystemToken;
-use advocacy_platform::config::ServerLimits;
-use advocacy_platform::{Database, Migration, Shutdown, TokenKey};
+use advocacy_platform::feed::{Cursor, FeedFollower};
+use advocacy_platform::hosting::{BuildFuture, Intercepted};
+use advocacy_platform::outbox::{self, Outbox};
+use advocacy_platform::{Hosted, Migration, ServiceContext, ServiceSpec, grpc_service};
 use advocacy_proto::v1::briefings_service_server::BriefingsServiceServer;
 
 pub use api::BriefingsApi;
@@ -39,28 +32,37 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0001_briefings.sql"),
     },
     Migration { version: 2, name: "contacts", sql: include_str!("../migrations/0002_contacts.sql") },
+    Migration { version: 3, name: "the platform's outbox and feed cursors", sql: outbox::SCHEMA },
+    Migration {
+        version: 4,
+        name: "follow-ups waiting for their deadline move to the outbox",
+        sql: include_str!("../migrations/0004_follow_ups_to_outbox.sql"),
+    },
 ];
 
-/// The served form: the generated server behind the auth interceptor.
-pub type Service = InterceptedService<BriefingsServiceServer<BriefingsApi>, Authenticator>;
+/// The briefings service as `advocacy serve` hosts it.
+pub const SERVICE: ServiceSpec = ServiceSpec { name: NAME, migrations: MIGRATIONS, build };
 
-/// Builds the gRPC service on an opened database, and starts the two tasks that keep
-/// follow-ups and their deadlines in step (they end when `shutdown` fires).
-pub fn service(
-    db: &Database,
-    limits: &ServerLimits,
-    auth: Authenticator,
-    deadlines: Channel,
-    key: TokenKey,
-    shutdown: Shutdown,
-) -> (Service, Vec<JoinHandle<()>>) {
-    let store = store::Store::new(db);
-    let wake = Arc::new(Notify::new());
-    let sync = sync::DeadlineSync::new(store.clone(), deadlines, SystemToken::new(key, NAME), wake.clone());
-    let tasks = vec![tokio::spawn(sync.clone().run_outbox(shutdown.clone())), tokio::spawn(sync.run_feed(shutdown))];
-    let api = BriefingsApi::new(service::Briefings::new(store, wake));
-    let server = BriefingsServiceServer::new(api)
-        .max_decoding_message_size(limits.max_message_bytes)
-        .max_encoding_message_size(limits.max_message_bytes);
-    (InterceptedService::new(server, auth), tasks)
+/// The served form: the generated server behind the auth interceptor.
+pub type Service = Intercepted<BriefingsServiceServer<BriefingsApi>>;
+
+/// The gRPC service, and the two workers that keep follow-ups and their deadlines in step:
+/// the outbox pushing deadlines, the feed follower bringing completions back.
+fn build(ctx: ServiceContext) -> BuildFuture {
+    Box::pin(async move {
+        let outbox = Outbox::new(&ctx.db, store::FOLLOW_UP_TOPIC, ctx.clock.clone(), ctx.config.outbox.clone());
+        let store = store::Store::new(&ctx.db, outbox.clone());
+        let deadlines = ctx.clients.deadlines();
+        let push = sync::FollowUpDeadlines::new(store.clone(), deadlines.clone());
+        let follow = FeedFollower::new(
+            Cursor::new(&ctx.db, "deadlines"),
+            deadlines,
+            sync::CompletedFollowUps::new(store.clone()),
+        );
+        let api = BriefingsApi::new(service::Briefings::new(store, ctx.clock.clone()));
+        Ok(Hosted::new()
+            .grpc(grpc_service!(ctx, BriefingsServiceServer::new(api)))
+            .worker("follow-up deadlines", outbox.run(push, ctx.shutdown.clone()))
+            .worker("deadline completions", follow.run(ctx.shutdown.clone())))
+    })
 }

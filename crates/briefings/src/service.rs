@@ -2,13 +2,10 @@
 //! follow-ups in one transaction; their deadlines are made afterwards by the sync, so a
 //! deadlines service that is down delays them but never loses one.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Utc};
-use tokio::sync::Notify;
 
 use advocacy_platform::idempotency::{fingerprint, scoped};
-use advocacy_platform::{Caller, FieldViolation, FieldViolations};
+use advocacy_platform::{Caller, Clock, FieldViolation, FieldViolations};
 
 use crate::domain::{Briefing, CONTACTS_COMPARTMENT, Contact, Institution, NewBriefing, NewContact, NewInstitution};
 use crate::error::BriefingError;
@@ -17,13 +14,12 @@ use crate::store::{Aggregates, BriefingQuery, ImportCounts, ImportRow, Replay, S
 #[derive(Debug, Clone)]
 pub struct Briefings {
     store: Store,
-    /// Wakes the deadline sync when there is something new for it.
-    sync_wake: Arc<Notify>,
+    clock: Clock,
 }
 
 impl Briefings {
-    pub fn new(store: Store, sync_wake: Arc<Notify>) -> Self {
-        Self { store, sync_wake }
+    pub fn new(store: Store, clock: Clock) -> Self {
+        Self { store, clock }
     }
 
     pub async fn create_institution(
@@ -46,7 +42,7 @@ impl Briefings {
             city: new.city,
             parent_id: new.parent_id,
             created_by: caller.subject.clone(),
-            created_at: Utc::now(),
+            created_at: self.clock.now(),
         };
         self.store.create_institution(&institution, &scoped(caller, request_id)).await
     }
@@ -88,7 +84,7 @@ impl Briefings {
             phone: new.phone,
             erased_at: None,
             created_by: caller.subject.clone(),
-            created_at: Utc::now(),
+            created_at: self.clock.now(),
         };
         self.store.create_contact(&contact, &scoped(caller, request_id)).await
     }
@@ -116,7 +112,7 @@ impl Briefings {
     /// contact (erased)". Erasing twice changes nothing more.
     pub async fn erase_contact(&self, caller: &Caller, id: &str) -> Result<Contact, BriefingError> {
         self.contact(caller, id).await?;
-        self.store.erase_contact(id, Utc::now()).await?;
+        self.store.erase_contact(id, self.clock.now()).await?;
         tracing::info!(target: "audit", actor = %caller.subject, contact = %id, "erased a contact's personal data");
         self.contact(caller, id).await
     }
@@ -127,13 +123,12 @@ impl Briefings {
         let actors = self.actors_of(&new.institution_ids).await?;
         let request_id = scoped(caller, request_id);
         let fingerprint = fingerprint(&new);
-        let briefing = Briefing::new(uuid::Uuid::now_v7().to_string(), new, actors, &caller.subject, Utc::now());
+        let briefing = Briefing::new(uuid::Uuid::now_v7().to_string(), new, actors, &caller.subject, self.clock.now());
         let stored = match self.store.insert_briefing(&briefing, &request_id, &fingerprint).await? {
             Ok(b) => b,
             Err(Replay::Same(first)) => *first,
             Err(Replay::Conflict) => return Err(BriefingError::RequestIdReused),
         };
-        self.sync_wake.notify_one();
         let mut shown = self.with_contacts(caller, vec![redacted(caller, stored)]).await?;
         shown.pop().ok_or_else(|| BriefingError::Corrupt("a logged briefing vanished".into()))
     }
@@ -144,7 +139,7 @@ impl Briefings {
         caller: &Caller,
         rows: Vec<(String, NewInstitution, NewBriefing)>,
     ) -> Result<ImportCounts, BriefingError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let mut checked = Vec::with_capacity(rows.len());
         for (request_id, institution, new) in rows {
             may_file(caller, &new)?;
@@ -178,7 +173,8 @@ impl Briefings {
         let stored = self.store.briefing(id).await?.ok_or_else(|| BriefingError::NotFound(format!("briefing {id}")))?;
         let notes = if stored.notes_visible_to(caller) { new.notes.clone() } else { stored.notes.clone() };
         // The content is new; identity, history and follow-ups are kept.
-        let fresh = Briefing::new(stored.id.clone(), NewBriefing { notes, ..new }, actors, &caller.subject, Utc::now());
+        let fresh =
+            Briefing::new(stored.id.clone(), NewBriefing { notes, ..new }, actors, &caller.subject, self.clock.now());
         let next = Briefing {
             version: stored.version + 1,
             created_by: stored.created_by,
@@ -284,7 +280,7 @@ impl Briefings {
         if current.version != expected_version {
             return Err(BriefingError::Stale { id: current.id, expected: expected_version, current: current.version });
         }
-        let now = Utc::now();
+        let now = self.clock.now();
         let mut next = self
             .store
             .briefing(briefing_id)
@@ -300,12 +296,11 @@ impl Briefings {
                 current: expected_version + 1,
             });
         }
-        self.sync_wake.notify_one();
         self.get(caller, briefing_id).await
     }
 
     pub async fn aggregates(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Aggregates, BriefingError> {
-        self.store.aggregates(from, to, Utc::now()).await
+        self.store.aggregates(from, to, self.clock.now()).await
     }
 }
 

@@ -5,9 +5,10 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sqlx::{AnyPool, Row, any::AnyRow};
+use sqlx::{AnyPool, AssertSqlSafe, Row, any::AnyRow};
 
 use advocacy_platform::db::{Sql, is_unique_violation};
+use advocacy_platform::outbox::Outbox;
 use advocacy_platform::time::{from_micros, to_micros};
 use advocacy_platform::{Caller, Classification, Database};
 
@@ -39,10 +40,12 @@ pub struct BriefingQuery {
 pub struct PendingFollowUp {
     pub follow_up: FollowUp,
     pub briefing_id: String,
-    pub attempts: i64,
     pub classification: Classification,
     pub quiet: bool,
 }
+
+/// The outbox topic of follow-ups whose deadline must be created or completed.
+pub const FOLLOW_UP_TOPIC: &str = "follow-up-deadline";
 
 /// One row of an import, checked: its institution as named in the file, and the briefing.
 #[derive(Debug, Clone)]
@@ -80,11 +83,13 @@ pub struct Aggregates {
 pub struct Store {
     db: Database,
     pool: AnyPool,
+    /// Follow-ups whose deadline the deadlines service does not have as it is here yet.
+    outbox: Outbox,
 }
 
 impl Store {
-    pub fn new(db: &Database) -> Store {
-        Store { db: db.clone(), pool: db.pool.clone() }
+    pub fn new(db: &Database, outbox: Outbox) -> Store {
+        Store { db: db.clone(), pool: db.pool.clone(), outbox }
     }
 
     pub async fn create_institution(
@@ -189,8 +194,8 @@ impl Store {
         insert_links(&mut tx, b).await?;
         for (position, f) in b.follow_ups.iter().enumerate() {
             sqlx::query(
-                "INSERT INTO follow_ups (id, briefing_id, position, action, owner, due_at, zone, deadline_id, done_at,
-                 synced, attempts, next_attempt_at, last_error) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, NULL, 0, 0, $8, '')",
+                "INSERT INTO follow_ups (id, briefing_id, position, action, owner, due_at, zone, deadline_id, done_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, NULL)",
             )
             .bind(&f.id)
             .bind(&b.id)
@@ -199,11 +204,12 @@ impl Store {
             .bind(&f.owner)
             .bind(to_micros(f.due))
             .bind(f.zone.name())
-            .bind(to_micros(b.created_at))
             .execute(&mut *tx)
             .await?;
+            self.outbox.enqueue(&mut tx, &f.id).await?;
         }
         tx.commit().await?;
+        self.outbox.wake();
         Ok(Ok(b.clone()))
     }
 
@@ -458,42 +464,38 @@ impl Store {
             tx.rollback().await?;
             return Ok(false);
         }
-        sqlx::query("UPDATE follow_ups SET done_at = $3, synced = 0, next_attempt_at = $3, attempts = 0 WHERE id = $1 AND briefing_id = $2 AND done_at IS NULL")
+        sqlx::query("UPDATE follow_ups SET done_at = $3 WHERE id = $1 AND briefing_id = $2 AND done_at IS NULL")
             .bind(follow_up_id)
             .bind(&briefing.id)
             .bind(to_micros(done_at))
             .execute(&mut *tx)
             .await?;
+        self.outbox.enqueue(&mut tx, follow_up_id).await?;
         tx.commit().await?;
+        self.outbox.wake();
         Ok(true)
     }
 
-    /// Follow-ups the deadlines service does not know the current state of, due for an attempt.
-    pub async fn pending_follow_ups(
-        &self,
-        now: DateTime<Utc>,
-        limit: usize,
-    ) -> Result<Vec<PendingFollowUp>, BriefingError> {
-        let mut sql = Sql::new(&format!(
-            "SELECT {FOLLOW_UP_COLUMNS}, f.attempts, b.confidentiality, b.compartment, b.quiet
-             FROM follow_ups f JOIN briefings b ON b.id = f.briefing_id WHERE f.synced = 0"
-        ));
-        let (p_now, p_limit) = (sql.bind_int(to_micros(now)), sql.bind_int(limit as i64));
-        sql.push(&format!(" AND f.next_attempt_at <= {p_now} ORDER BY f.next_attempt_at LIMIT {p_limit}"));
-        let rows = sql.fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|row| {
-                let (briefing_id, follow_up) = follow_up_of(row)?;
-                let (level, compartment): (String, String) = (row.try_get(10)?, row.try_get(11)?);
-                Ok(PendingFollowUp {
-                    follow_up,
-                    briefing_id,
-                    attempts: row.try_get(9)?,
-                    classification: Classification::from_columns(&level, &compartment),
-                    quiet: row.try_get::<i64, _>(12)? != 0,
-                })
+    /// A follow-up as the outbox pushes it, with what its deadline inherits.
+    pub async fn follow_up_to_sync(&self, follow_up_id: &str) -> Result<Option<PendingFollowUp>, BriefingError> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {FOLLOW_UP_COLUMNS}, b.confidentiality, b.compartment, b.quiet
+             FROM follow_ups f JOIN briefings b ON b.id = f.briefing_id WHERE f.id = $1"
+        )))
+        .bind(follow_up_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            let (briefing_id, follow_up) = follow_up_of(&row)?;
+            let (level, compartment): (String, String) = (row.try_get(9)?, row.try_get(10)?);
+            Ok(PendingFollowUp {
+                follow_up,
+                briefing_id,
+                classification: Classification::from_columns(&level, &compartment),
+                quiet: row.try_get::<i64, _>(11)? != 0,
             })
-            .collect()
+        })
+        .transpose()
     }
 
     pub async fn record_deadline(&self, follow_up_id: &str, deadline_id: &str) -> Result<(), BriefingError> {
@@ -505,35 +507,6 @@ impl Store {
         Ok(())
     }
 
-    /// The deadlines service now matches this follow-up, unless it changed meanwhile
-    /// (completed since the attempt began: then it stays pending).
-    pub async fn mark_synced(&self, follow_up_id: &str, done: bool) -> Result<(), BriefingError> {
-        let sql = if done {
-            "UPDATE follow_ups SET synced = 1, last_error = '' WHERE id = $1 AND done_at IS NOT NULL"
-        } else {
-            "UPDATE follow_ups SET synced = 1, last_error = '' WHERE id = $1 AND done_at IS NULL"
-        };
-        sqlx::query(sql).bind(follow_up_id).execute(&self.pool).await?;
-        Ok(())
-    }
-
-    pub async fn mark_failed(
-        &self,
-        follow_up_id: &str,
-        error: &str,
-        retry_at: DateTime<Utc>,
-    ) -> Result<(), BriefingError> {
-        sqlx::query(
-            "UPDATE follow_ups SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3 WHERE id = $1",
-        )
-        .bind(follow_up_id)
-        .bind(to_micros(retry_at))
-        .bind(error.chars().take(500).collect::<String>())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
     /// A follow-up deadline was completed in the deadlines service: the follow-up is done.
     pub async fn done_from_deadline(&self, deadline_id: &str, done_at: DateTime<Utc>) -> Result<u64, BriefingError> {
         Ok(sqlx::query("UPDATE follow_ups SET done_at = $2 WHERE deadline_id = $1 AND done_at IS NULL")
@@ -542,18 +515,6 @@ impl Store {
             .execute(&self.pool)
             .await?
             .rows_affected())
-    }
-
-    pub async fn feed_cursor(&self) -> Result<i64, BriefingError> {
-        Ok(sqlx::query("SELECT revision FROM feed_cursor WHERE id = 1").fetch_one(&self.pool).await?.try_get(0)?)
-    }
-
-    pub async fn set_feed_cursor(&self, revision: i64) -> Result<(), BriefingError> {
-        sqlx::query("UPDATE feed_cursor SET revision = $1 WHERE id = 1 AND revision < $1")
-            .bind(revision)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
     }
 
     /// Impact figures for briefings at or after `from` and before `to`. Restricted and

@@ -1,109 +1,56 @@
 //! Keeps follow-ups and their deadlines in step, in both directions, without ever losing
-//! one: an outbox worker creates (and completes) each follow-up's deadline in the
-//! deadlines service, retrying with backoff while that service is down; a feed consumer
-//! reads the deadlines change feed from a stored revision, so a follow-up deadline
-//! completed over there marks the follow-up done here, even after a restart.
+//! one: the platform's outbox pushes each follow-up's deadline (created, then completed)
+//! to the deadlines service, retrying while that service is down; the platform's feed
+//! follower reads the deadlines change feed from a stored revision, so a follow-up
+//! deadline completed over there marks the follow-up done here, even after a restart.
 //!
 //! Request ids are derived from the follow-up id, so a retry or a second replica never
 //! makes a second deadline.
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
-use tokio::sync::Notify;
-use tokio_stream::StreamExt;
 use tonic::Code;
-use tonic::service::interceptor::InterceptedService;
-use tonic::transport::Channel;
 
-use advocacy_platform::client::SystemToken;
-use advocacy_platform::outbox;
+use advocacy_platform::Classification;
+use advocacy_platform::feed::ChangeHandler;
+use advocacy_platform::hosting::SystemChannel;
+use advocacy_platform::outbox::{Delivery, Failure};
 use advocacy_platform::time::to_timestamp;
-use advocacy_platform::{Classification, Shutdown};
 use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
 
 use crate::domain::QUIET_COMPARTMENT;
 use crate::store::{PendingFollowUp, Store};
 
-type Deadlines = DeadlinesServiceClient<InterceptedService<Channel, SystemToken>>;
+type Deadlines = DeadlinesServiceClient<SystemChannel>;
 
-/// How often the outbox looks even when nothing woke it (retries fall due by time).
-const POLL: Duration = Duration::from_secs(1);
-const BATCH: usize = 50;
-
+/// Pushes a follow-up's deadline to the deadlines service (the outbox's delivery).
 #[derive(Debug, Clone)]
-pub struct DeadlineSync {
+pub struct FollowUpDeadlines {
     store: Store,
     deadlines: Deadlines,
-    wake: Arc<Notify>,
 }
 
-impl DeadlineSync {
-    pub fn new(store: Store, channel: Channel, token: SystemToken, wake: Arc<Notify>) -> Self {
-        Self { store, deadlines: DeadlinesServiceClient::new(InterceptedService::new(channel, token)), wake }
-    }
-
-    /// The outbox loop: until shutdown, bring every pending follow-up's deadline up to date.
-    pub async fn run_outbox(self, shutdown: Shutdown) {
-        let wake = self.wake.clone();
-        outbox::run(wake, POLL, shutdown, || async {
-            match self.store.pending_follow_ups(Utc::now(), BATCH).await {
-                Ok(pending) => {
-                    for item in pending {
-                        self.sync_one(item).await;
-                    }
-                }
-                Err(e) => tracing::warn!(error = %e, "follow-up outbox: cannot read pending follow-ups"),
-            }
-        })
-        .await;
-    }
-
-    async fn sync_one(&self, item: PendingFollowUp) {
-        let id = item.follow_up.id.clone();
-        let outcome = self.push(&item).await;
-        let recorded = match outcome {
-            Ok(()) => self.store.mark_synced(&id, item.follow_up.done_at.is_some()).await,
-            Err(status) => {
-                let delay = outbox::backoff_secs(item.attempts);
-                tracing::warn!(follow_up = %id, code = ?status.code(), error = status.message(), retry_in_secs = delay, "follow-up deadline not synced yet");
-                self.store
-                    .mark_failed(
-                        &id,
-                        &format!("{:?}: {}", status.code(), status.message()),
-                        Utc::now() + chrono::Duration::seconds(delay),
-                    )
-                    .await
-            }
-        };
-        if let Err(e) = recorded {
-            tracing::warn!(follow_up = %id, error = %e, "follow-up outbox: cannot record the outcome; will retry");
-        }
+impl FollowUpDeadlines {
+    pub fn new(store: Store, deadlines: Deadlines) -> Self {
+        Self { store, deadlines }
     }
 
     /// Creates the deadline if it does not exist yet, then completes it if the follow-up is done.
-    async fn push(&self, item: &PendingFollowUp) -> Result<(), tonic::Status> {
+    async fn push(&self, item: &PendingFollowUp) -> Result<(), Failure> {
         let mut client = self.deadlines.clone();
         let f = &item.follow_up;
+        let unavailable = |e: crate::BriefingError| Failure::Retry(e.to_string());
         let deadline_id = match &f.deadline_id {
             Some(id) => id.clone(),
             None => {
                 let created = client.create_deadline(create_request(item)).await?.into_inner();
-                self.store
-                    .record_deadline(&f.id, &created.id)
-                    .await
-                    .map_err(|e| tonic::Status::unavailable(e.to_string()))?;
-                // Completed over there before the id was recorded here? The feed consumer
+                self.store.record_deadline(&f.id, &created.id).await.map_err(unavailable)?;
+                // Completed over there before the id was recorded here? The feed follower
                 // could not match that change, so look once now; any later completion it
                 // will match.
                 let now = client.get_deadline(pb::GetDeadlineRequest { id: created.id.clone() }).await?.into_inner();
                 if let Some((id, at)) = completion_of(&now) {
-                    self.store
-                        .done_from_deadline(&id, at)
-                        .await
-                        .map_err(|e| tonic::Status::unavailable(e.to_string()))?;
+                    self.store.done_from_deadline(&id, at).await.map_err(unavailable)?;
                 }
                 created.id
             }
@@ -125,44 +72,38 @@ impl DeadlineSync {
             Ok(_) => Ok(()),
             // Completed meanwhile by someone else: nothing left to do.
             Err(s) if s.code() == Code::FailedPrecondition => Ok(()),
-            Err(s) => Err(s),
+            Err(s) => Err(s.into()),
         }
     }
+}
 
-    /// The feed loop: until shutdown, follow the deadlines change feed from the stored
-    /// revision and mark follow-ups done whose deadline was completed over there.
-    pub async fn run_feed(self, mut shutdown: Shutdown) {
-        let mut failures = 0;
-        loop {
-            let result = tokio::select! {
-                r = self.follow_feed() => r,
-                () = shutdown.recv() => return,
-            };
-            if let Err(status) = result {
-                failures += 1;
-                tracing::warn!(code = ?status.code(), error = status.message(), "deadlines change feed interrupted; resuming from the stored revision");
-            }
-            let delay = Duration::from_secs(outbox::backoff_secs(failures).min(30) as u64);
-            tokio::select! {
-                () = tokio::time::sleep(delay) => {}
-                () = shutdown.recv() => return,
-            }
+impl Delivery for FollowUpDeadlines {
+    async fn deliver(&self, follow_up_id: &str) -> Result<(), Failure> {
+        match self.store.follow_up_to_sync(follow_up_id).await {
+            Ok(Some(item)) => self.push(&item).await,
+            Ok(None) => Err(Failure::Permanent(format!("follow-up {follow_up_id} does not exist"))),
+            Err(e) => Err(Failure::Retry(e.to_string())),
         }
     }
+}
 
-    async fn follow_feed(&self) -> Result<(), tonic::Status> {
-        let after = self.store.feed_cursor().await.map_err(|e| tonic::Status::unavailable(e.to_string()))?;
-        let mut client = self.deadlines.clone();
-        let mut stream = client.watch_changes(pb::WatchChangesRequest { after_revision: after }).await?.into_inner();
-        while let Some(change) = stream.next().await {
-            let change = change?;
-            if let Some(done) = completed_follow_up(&change) {
-                self.store
-                    .done_from_deadline(&done.0, done.1)
-                    .await
-                    .map_err(|e| tonic::Status::unavailable(e.to_string()))?;
-            }
-            self.store.set_feed_cursor(change.revision).await.map_err(|e| tonic::Status::unavailable(e.to_string()))?;
+/// Marks follow-ups done whose deadline was completed in the deadlines service (the
+/// feed follower's handler). Applying a completion twice changes nothing.
+#[derive(Debug, Clone)]
+pub struct CompletedFollowUps {
+    store: Store,
+}
+
+impl CompletedFollowUps {
+    pub fn new(store: Store) -> Self {
+        Self { store }
+    }
+}
+
+impl ChangeHandler for CompletedFollowUps {
+    async fn apply(&self, change: &pb::DeadlineChange) -> Result<(), String> {
+        if let Some((deadline_id, at)) = completed_follow_up(change) {
+            self.store.done_from_deadline(&deadline_id, at).await.map_err(|e| e.to_string())?;
         }
         Ok(())
     }

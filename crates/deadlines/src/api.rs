@@ -4,7 +4,7 @@
 
 use std::pin::Pin;
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status};
 
@@ -48,7 +48,7 @@ impl DeadlinesService for DeadlinesApi {
     ) -> Result<Response<pb::Deadline>, Status> {
         let caller = Caller::of(&request)?;
         let request = request.into_inner();
-        let (request_id, new) = parse_create(&caller, &request).map_err(status)?;
+        let (request_id, new) = parse_create(&caller, &request, self.deadlines.clock().now()).map_err(status)?;
         let deadline = self.deadlines.create(&caller, &request_id, new).await.map_err(status)?;
         Ok(Response::new(deadline_to_proto(&deadline)))
     }
@@ -134,7 +134,7 @@ impl DeadlinesService for DeadlinesApi {
         let ((id, from), limit) = checked(v, id.zip(from).zip(limit))?;
         let deadline = self.deadlines.get(&caller, &id).await.map_err(status)?;
         let occurrences = deadline
-            .occurrences(from.unwrap_or_else(Utc::now), limit)
+            .occurrences(from.unwrap_or_else(|| self.deadlines.clock().now()), limit)
             .into_iter()
             .map(|at| pb::Occurrence { due: Some(to_timestamp(at)), due_local: local_rfc3339(at, deadline.due.zone) })
             .collect();
@@ -182,7 +182,7 @@ impl DeadlinesService for DeadlinesApi {
         let horizon = v.check(limits::count("horizon_days", r.horizon_days, 365, 3660));
         let (owner, horizon) = checked(v, owner.zip(horizon))?;
         let deadlines = self.deadlines.for_calendar(&caller, owner).await.map_err(status)?;
-        let (ics, events) = calendar::render(&deadlines, Utc::now(), Duration::days(horizon as i64));
+        let (ics, events) = calendar::render(&deadlines, self.deadlines.clock().now(), Duration::days(horizon as i64));
         Ok(Response::new(pb::ExportCalendarResponse { ics, events: events as i32 }))
     }
 }
@@ -213,7 +213,11 @@ fn optional_email(field: &str, value: &str) -> Result<Option<String>, FieldViola
     if value.trim().is_empty() { Ok(None) } else { limits::email(field, value).map(Some) }
 }
 
-fn parse_create(caller: &Caller, r: &pb::CreateDeadlineRequest) -> Result<(String, NewDeadline), DeadlineError> {
+fn parse_create(
+    caller: &Caller,
+    r: &pb::CreateDeadlineRequest,
+    now: DateTime<Utc>,
+) -> Result<(String, NewDeadline), DeadlineError> {
     let mut v = FieldViolations::new();
     let request_id = v.check(limits::request_id("request_id", &r.request_id));
     let title = v.check(limits::required_line("title", &r.title, domain::MAX_TITLE_CHARS));
@@ -231,7 +235,7 @@ fn parse_create(caller: &Caller, r: &pb::CreateDeadlineRequest) -> Result<(Strin
     };
     let source_url = v.check(limits::optional_url("source_url", &r.source_url));
     let verified_at = v.check(optional_timestamp("verified_at", r.verified_at.as_ref()).and_then(|t| match t {
-        Some(t) if t > Utc::now() + Duration::minutes(5) => Err(FieldViolation::new("verified_at", "is in the future")),
+        Some(t) if t > now + Duration::minutes(5) => Err(FieldViolation::new("verified_at", "is in the future")),
         t => Ok(t),
     }));
     let owners = v.check(limits::emails("owners", &r.owners, &caller.subject, domain::MAX_OWNERS));

@@ -12,11 +12,8 @@ pub mod error;
 pub mod service;
 pub mod store;
 
-use tonic::service::interceptor::InterceptedService;
-
-use advocacy_platform::auth::Authenticator;
-use advocacy_platform::config::ServerLimits;
-use advocacy_platform::{Database, Migration, Shutdown};
+use advocacy_platform::hosting::{BuildFuture, Intercepted};
+use advocacy_platform::{Hosted, Migration, ServiceContext, ServiceSpec, grpc_service};
 use advocacy_proto::v1::deadlines_service_server::DeadlinesServiceServer;
 
 pub use api::DeadlinesApi;
@@ -31,20 +28,16 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
     sql: include_str!("../migrations/0001_deadlines.sql"),
 }];
 
-/// The served form: the generated server behind the auth interceptor.
-pub type Service = InterceptedService<DeadlinesServiceServer<DeadlinesApi>, Authenticator>;
+/// The deadlines service as `advocacy serve` hosts it.
+pub const SERVICE: ServiceSpec = ServiceSpec { name: NAME, migrations: MIGRATIONS, build };
 
-/// Builds the gRPC service on an opened database.
-pub async fn service(
-    db: &Database,
-    limits: &ServerLimits,
-    auth: Authenticator,
-    shutdown: Shutdown,
-) -> Result<Service, DeadlineError> {
-    let store = store::Store::new(db).await?;
-    let api = DeadlinesApi::new(service::Deadlines::new(store), shutdown);
-    let server = DeadlinesServiceServer::new(api)
-        .max_decoding_message_size(limits.max_message_bytes)
-        .max_encoding_message_size(limits.max_message_bytes);
-    Ok(InterceptedService::new(server, auth))
+/// The served form: the generated server behind the auth interceptor.
+pub type Service = Intercepted<DeadlinesServiceServer<DeadlinesApi>>;
+
+fn build(ctx: ServiceContext) -> BuildFuture {
+    Box::pin(async move {
+        let store = store::Store::new(&ctx.db).await?;
+        let api = DeadlinesApi::new(service::Deadlines::new(store, ctx.clock.clone()), ctx.shutdown.clone());
+        Ok(Hosted::new().grpc(grpc_service!(ctx, DeadlinesServiceServer::new(api))))
+    })
 }

@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
 use advocacy_platform::idempotency::{fingerprint, scoped};
-use advocacy_platform::{Caller, Shutdown};
+use advocacy_platform::{Caller, Clock, Shutdown};
 
 use advocacy_platform::time::WhenGiven;
 
@@ -26,6 +26,7 @@ const WATCH_BATCH: usize = 500;
 #[derive(Debug, Clone)]
 pub struct Deadlines {
     store: Store,
+    clock: Clock,
 }
 
 /// A move as asked for: the new due time, in the given zone or the deadline's own.
@@ -39,8 +40,12 @@ pub struct MoveRequest {
 }
 
 impl Deadlines {
-    pub fn new(store: Store) -> Self {
-        Self { store }
+    pub fn new(store: Store, clock: Clock) -> Self {
+        Self { store, clock }
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     pub async fn create(&self, caller: &Caller, request_id: &str, new: NewDeadline) -> Result<Deadline, DeadlineError> {
@@ -50,7 +55,7 @@ impl Deadlines {
         let request_id = &scoped(caller, request_id);
         let fingerprint = fingerprint(&("create", &new));
         let id = uuid::Uuid::now_v7().to_string();
-        let now = Utc::now();
+        let now = self.clock.now();
         let result = self
             .store
             .write(&id, request_id, &fingerprint, |_| {
@@ -136,7 +141,7 @@ impl Deadlines {
         change: impl FnOnce(Deadline, DateTime<Utc>) -> Result<Write, DeadlineError>,
     ) -> Result<Deadline, DeadlineError> {
         let request_id = &scoped(caller, request_id);
-        let now = Utc::now();
+        let now = self.clock.now();
         let result = self
             .store
             .write(id, request_id, fingerprint, |current| change(editable(caller, id, expected_version, current)?, now))

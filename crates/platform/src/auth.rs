@@ -191,11 +191,13 @@ impl TokenKey {
 #[derive(Debug, Clone)]
 pub struct Authenticator {
     key: TokenKey,
+    clock: crate::clock::Clock,
 }
 
 impl Authenticator {
-    pub fn new(key: TokenKey) -> Self {
-        Self { key }
+    /// Verifies with `key`, checking expiry against `clock`.
+    pub fn new(key: TokenKey, clock: crate::clock::Clock) -> Self {
+        Self { key, clock }
     }
 }
 
@@ -210,8 +212,9 @@ impl tonic::service::Interceptor for Authenticator {
             .ok()
             .and_then(|h| h.strip_prefix("Bearer "))
             .ok_or_else(|| Status::unauthenticated("the authorization header must be `Bearer <token>`"))?;
-        let now = chrono::Utc::now().timestamp();
+        let now = self.clock.unix_seconds();
         let claims = self.key.verify(token.trim(), now).map_err(|e| Status::unauthenticated(e.to_string()))?;
+        crate::telemetry::record_caller(&claims.sub);
         let token = token.trim().to_owned();
         request.extensions_mut().insert(Caller {
             subject: claims.sub,

@@ -44,17 +44,23 @@ pub async fn connect_with_token(url: &str, token: &BearerToken) -> Result<Authed
 pub struct SystemToken {
     key: crate::TokenKey,
     service: &'static str,
+    clock: crate::clock::Clock,
 }
 
 impl SystemToken {
-    pub fn new(key: crate::TokenKey, service: &'static str) -> Self {
-        Self { key, service }
+    pub fn new(key: crate::TokenKey, service: &'static str, clock: crate::clock::Clock) -> Self {
+        Self { key, service, clock }
+    }
+
+    /// The same key and clock, signing as another service.
+    pub fn for_service(&self, service: &'static str) -> Self {
+        Self { service, ..self.clone() }
     }
 }
 
 impl tonic::service::Interceptor for SystemToken {
     fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
-        let now = chrono::Utc::now().timestamp();
+        let now = self.clock.unix_seconds();
         let token = self.key.issue(self.service, vec![crate::Role::System], vec![], now, 300);
         let value = format!("Bearer {token}").parse().map_err(|_| Status::internal("token is not ASCII"))?;
         request.metadata_mut().insert("authorization", value);

@@ -13,10 +13,6 @@ use serde::Deserialize;
 
 use crate::auth::{MIN_KEY_BYTES, TokenKey};
 
-/// The services of the product, in start order. Later issues add their crates; the names
-/// are fixed here so config, database files and health names agree from the start.
-pub const SERVICES: &[&str] = &["deadlines", "submissions", "briefings", "notifier", "gateway"];
-
 #[derive(Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -32,6 +28,8 @@ pub struct Config {
     pub log: LogConfig,
     pub server: ServerLimits,
     pub auth: AuthConfig,
+    /// How background pushes to other services retry.
+    pub outbox: crate::outbox::OutboxSettings,
     /// Per-service settings, by service name.
     pub services: BTreeMap<String, ServiceConfig>,
 }
@@ -96,6 +94,7 @@ impl fmt::Debug for Config {
             .field("log", &self.log)
             .field("server", &self.server)
             .field("auth", &self.auth)
+            .field("outbox", &self.outbox)
             .field("services", &self.services)
             .finish()
     }
@@ -120,6 +119,7 @@ impl Default for Config {
             log: LogConfig::default(),
             server: ServerLimits::default(),
             auth: AuthConfig::default(),
+            outbox: crate::outbox::OutboxSettings::default(),
             services: BTreeMap::new(),
         }
     }
@@ -187,13 +187,18 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
 ];
 
 impl Config {
-    /// Reads the file (if any), applies the process environment, validates.
-    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
-        Self::load_from(file, |name| std::env::var(name).ok())
+    /// Reads the file (if any), applies the process environment, validates. `services` are
+    /// the names of the services this build has (the registry's).
+    pub fn load(file: Option<&Path>, services: &[&str]) -> Result<Config, ConfigError> {
+        Self::load_from(file, services, |name| std::env::var(name).ok())
     }
 
     /// [`Config::load`] with the environment given as a function, for tests.
-    pub fn load_from(file: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+    pub fn load_from(
+        file: Option<&Path>,
+        services: &[&str],
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
         let mut config = match file {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
@@ -203,12 +208,12 @@ impl Config {
             }
             None => Config::default(),
         };
-        config.apply_env(&env)?;
-        config.validate()?;
+        config.apply_env(services, &env)?;
+        config.validate(services)?;
         Ok(config)
     }
 
-    fn apply_env(&mut self, env: &impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+    fn apply_env(&mut self, services: &[&str], env: &impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         for &(var, key) in ENVIRONMENT {
             let Some(value) = env(var) else { continue };
             let bad = |what: &str| ConfigError::new(key, Some(var), format!("{value:?} is not {what}"));
@@ -240,7 +245,7 @@ impl Config {
                 _ => unreachable!("every ENVIRONMENT key is handled above"),
             }
         }
-        for service in SERVICES {
+        for service in services {
             let upper = service.to_uppercase();
             let entry = self.services.entry((*service).to_owned()).or_default();
             if let Some(url) = env(&format!("ADVOCACY_{upper}_DATABASE_URL")) {
@@ -253,15 +258,26 @@ impl Config {
         Ok(())
     }
 
-    fn validate(&self) -> Result<(), ConfigError> {
+    /// Checks every value; `services` are the names of the services this build has.
+    pub fn validate(&self, services: &[&str]) -> Result<(), ConfigError> {
         for name in self.services.keys() {
-            if !SERVICES.contains(&name.as_str()) {
+            if !services.contains(&name.as_str()) {
                 return Err(ConfigError::new(
                     &format!("services.{name}"),
                     None,
-                    format!("unknown service; the services are {}", SERVICES.join(", ")),
+                    format!("unknown service; the services are {}", services.join(", ")),
                 ));
             }
+        }
+        let o = &self.outbox;
+        if !(1..=10_000).contains(&o.max_attempts) {
+            return Err(ConfigError::new("outbox.max_attempts", None, "must be 1 to 10000"));
+        }
+        if !(2..=3600).contains(&o.lease_secs) {
+            return Err(ConfigError::new("outbox.lease_secs", None, "must be 2 to 3600"));
+        }
+        if !(1..=1000).contains(&o.concurrency) {
+            return Err(ConfigError::new("outbox.concurrency", None, "must be 1 to 1000"));
         }
         let s = &self.server;
         if !(1..=3600).contains(&s.request_timeout_secs) {
@@ -292,7 +308,7 @@ impl Config {
                 format!("is {} bytes; it needs at least {MIN_KEY_BYTES} (try `openssl rand -base64 48`)", key.len()),
             ));
         }
-        for service in SERVICES {
+        for service in services {
             let url = self.database_url_for(service);
             if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
                 return Err(ConfigError::new(
@@ -369,7 +385,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("advocacy.toml");
         std::fs::write(&path, toml_text).expect("write");
-        Config::load_from(Some(&path), |name| env.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned()))
+        let services = ["deadlines", "submissions", "briefings", "notifier"];
+        Config::load_from(Some(&path), &services, |name| {
+            env.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+        })
     }
 
     #[test]

@@ -30,6 +30,15 @@ impl Dialect {
             None
         }
     }
+
+    /// What a claiming `SELECT` ends with: PostgreSQL locks the rows it picks and skips
+    /// those another replica holds; SQLite has one writer at a time, so needs nothing.
+    pub fn skip_locked(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
+    }
 }
 
 /// One schema change, applied once, in version order, inside a transaction.
@@ -261,6 +270,11 @@ impl Sql {
 
     pub async fn fetch_all(self, pool: &AnyPool) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
         self.into_query().fetch_all(pool).await
+    }
+
+    /// Runs the statement on a connection (or in a transaction); the rows it returned.
+    pub async fn fetch_all_on(self, conn: &mut sqlx::AnyConnection) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
+        self.into_query().fetch_all(conn).await
     }
 
     /// Runs the statement on a connection (or in a transaction); the rows it changed.

@@ -22,12 +22,50 @@ use crate::shutdown::Shutdown;
 const STANDARD_SERVICES: &[&str] =
     &["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"];
 
+/// The gRPC services one hosted service serves, gathered before the server is built.
+#[derive(Default)]
+pub struct Routes {
+    adders: Vec<Box<dyn FnOnce(&mut RoutesBuilder) + Send>>,
+    names: Vec<&'static str>,
+}
+
+impl Routes {
+    /// Adds a generated tonic server (usually wrapped in the auth interceptor).
+    pub fn add<S>(&mut self, service: S)
+    where
+        S: tower::Service<http::Request<Body>, Error = Infallible> + NamedService + Clone + Send + Sync + 'static,
+        S::Response: axum::response::IntoResponse,
+        S::Future: Send + 'static,
+    {
+        self.names.push(S::NAME);
+        self.adders.push(Box::new(move |routes| {
+            routes.add_service(service);
+        }));
+    }
+
+    /// The fully qualified names of the services, as health and reflection list them.
+    pub fn names(&self) -> &[&'static str] {
+        &self.names
+    }
+}
+
+impl std::fmt::Debug for Routes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Routes").field("names", &self.names).finish_non_exhaustive()
+    }
+}
+
 /// Collects services, then serves them.
-#[derive(Debug)]
 pub struct GrpcServer {
     routes: RoutesBuilder,
     names: Vec<&'static str>,
     limits: ServerLimits,
+}
+
+impl std::fmt::Debug for GrpcServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GrpcServer").field("names", &self.names).field("limits", &self.limits).finish()
+    }
 }
 
 impl GrpcServer {
@@ -35,15 +73,12 @@ impl GrpcServer {
         Self { routes: RoutesBuilder::default(), names: Vec::new(), limits: limits.clone() }
     }
 
-    /// Hosts a generated tonic server (usually wrapped in the auth interceptor).
-    pub fn add_service<S>(&mut self, service: S) -> &mut Self
-    where
-        S: tower::Service<http::Request<Body>, Error = Infallible> + NamedService + Clone + Send + Sync + 'static,
-        S::Response: axum::response::IntoResponse,
-        S::Future: Send + 'static,
-    {
-        self.names.push(S::NAME);
-        self.routes.add_service(service);
+    /// Hosts a service's routes.
+    pub fn add_routes(&mut self, routes: Routes) -> &mut Self {
+        self.names.extend(routes.names);
+        for add in routes.adders {
+            add(&mut self.routes);
+        }
         self
     }
 
@@ -93,6 +128,7 @@ impl GrpcServer {
             .http2_keepalive_interval(Some(std::time::Duration::from_secs(30)))
             .http2_keepalive_timeout(Some(std::time::Duration::from_secs(10)))
             .layer(GlobalConcurrencyLimitLayer::new(self.limits.concurrency_limit))
+            .layer(crate::telemetry::RpcSpanLayer)
             .add_routes(routes.routes())
             .serve_with_incoming_shutdown(accept_without_delay(listener), signal);
         tokio::pin!(server);

@@ -5,10 +5,14 @@
 pub mod auth;
 pub mod classification;
 pub mod client;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod feed;
 pub mod grpc;
+pub mod hosting;
+pub mod http;
 pub mod idempotency;
 pub mod import;
 pub mod names;
@@ -20,7 +24,9 @@ pub mod time;
 
 pub use auth::{Caller, Role, TokenKey};
 pub use classification::Classification;
+pub use clock::Clock;
 pub use config::Config;
 pub use db::{Database, Dialect, Migration};
 pub use error::{ErrorCode, FieldViolation, FieldViolations, ServiceError};
+pub use hosting::{Hosted, ServiceContext, ServiceSpec};
 pub use shutdown::Shutdown;

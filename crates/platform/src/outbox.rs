@@ -1,18 +1,39 @@
-//! Work that must reach another service eventually, whatever happens to it meanwhile:
-//! the record is committed first with a "pending" mark, then a loop like this one pushes
-//! it, retrying with growing, jittered delays, until it is through. A crash or a restart
-//! loses nothing, because the mark is in the database.
+//! Work that must reach another service eventually, whatever happens meanwhile: the write
+//! that needs it enqueues a row in the same transaction, and a worker pushes it, retrying
+//! with growing, jittered delays. A crash or a restart loses nothing: the row is in the
+//! database.
+//!
+//! Any number of replicas may run the worker on one database. A replica claims rows with
+//! a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL, the one write lock on SQLite), so two
+//! replicas never push the same row at once, and a replica that dies holding claims has
+//! them taken over when the lease runs out. Each row keeps its attempts, its next attempt
+//! and its last error; after `max_attempts` it is marked failed and counted, not retried
+//! forever in silence. Pushing is at least once: the other side must take a repeat
+//! calmly (the services here use request ids derived from the item).
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use sqlx::{AnyConnection, Row};
 use tokio::sync::Notify;
+use tokio::task::JoinSet;
 
-use crate::Shutdown;
+use crate::clock::Clock;
+use crate::{Database, Shutdown};
+
+/// The tables of the outbox and of the feed cursors ([`crate::feed`]): each service that
+/// uses them applies this as one of its migrations.
+pub const SCHEMA: &str = include_str!("../migrations/workers.sql");
 
 /// Retry delays double from 1 s and stop growing at 10 minutes.
 const MAX_BACKOFF_SECS: i64 = 600;
+
+/// Even when nothing wakes it, a worker looks this often: another replica may have
+/// enqueued work, or died holding claims.
+const POLL: Duration = Duration::from_secs(5);
 
 /// Seconds to wait before attempt `attempts + 1`: doubling, capped, with jitter so that
 /// many items failing together do not retry together.
@@ -21,19 +42,309 @@ pub fn backoff_secs(attempts: i64) -> i64 {
     capped + rand::random_range(0..=capped / 4)
 }
 
-/// Runs `pass` (one sweep over the pending items) until shutdown: again when woken (new
-/// work was committed) or after `poll` (retries falling due).
-pub async fn run<F, Fut>(wake: Arc<Notify>, poll: Duration, mut shutdown: Shutdown, mut pass: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = ()>,
-{
-    loop {
-        pass().await;
-        tokio::select! {
-            () = wake.notified() => {}
-            () = tokio::time::sleep(poll) => {}
-            () = shutdown.recv() => return,
+/// How the outbox retries, from `[outbox]` in the config.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutboxSettings {
+    /// Attempts before a row is marked failed (50 is about seven hours of retries).
+    pub max_attempts: i64,
+    /// How long a claim lasts; a push that takes longer is cut off and retried.
+    pub lease_secs: u64,
+    /// Rows pushed at once by one replica.
+    pub concurrency: usize,
+}
+
+impl Default for OutboxSettings {
+    fn default() -> Self {
+        Self { max_attempts: 50, lease_secs: 60, concurrency: 16 }
+    }
+}
+
+/// Why a push did not go through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// Worth another try later (the other side is down, busy or timed out).
+    Retry(String),
+    /// Will never succeed as it is (the other side refused it): mark it failed now.
+    Permanent(String),
+}
+
+impl From<tonic::Status> for Failure {
+    fn from(status: tonic::Status) -> Failure {
+        use tonic::Code::*;
+        let text = format!("{:?}: {}", status.code(), status.message());
+        match status.code() {
+            InvalidArgument | NotFound | AlreadyExists | PermissionDenied | FailedPrecondition | OutOfRange
+            | Unimplemented => Failure::Permanent(text),
+            _ => Failure::Retry(text),
+        }
+    }
+}
+
+/// What a worker does with one item: push it to wherever it must go.
+pub trait Delivery: Send + Sync + 'static {
+    /// `Ok` once the other side has it.
+    fn deliver(&self, item: &str) -> impl Future<Output = Result<(), Failure>> + Send;
+}
+
+/// A row this replica holds a lease on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    pub item: String,
+    pub generation: i64,
+    pub attempts: i64,
+}
+
+/// Rows waiting and rows given up on, for health and operators.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutboxCounts {
+    pub pending: i64,
+    pub failed: i64,
+}
+
+/// One topic of a service's outbox (for example `follow-up-deadline` in briefings).
+#[derive(Debug, Clone)]
+pub struct Outbox {
+    db: Database,
+    topic: &'static str,
+    clock: Clock,
+    settings: OutboxSettings,
+    /// Who holds a claim: unique per process and topic.
+    replica: Arc<str>,
+    wake: Arc<Notify>,
+}
+
+fn micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+impl Outbox {
+    pub fn new(db: &Database, topic: &'static str, clock: Clock, settings: OutboxSettings) -> Outbox {
+        let replica = format!("{}-{}", std::process::id(), uuid::Uuid::now_v7().simple());
+        Outbox { db: db.clone(), topic, clock, settings, replica: replica.into(), wake: Arc::new(Notify::new()) }
+    }
+
+    fn row_id(&self, item: &str) -> String {
+        format!("{}:{item}", self.topic)
+    }
+
+    /// Asks for `item` to be pushed, inside the caller's transaction, so the work exists
+    /// exactly when the change that needs it is committed. Enqueuing an item already
+    /// waiting (or failed) makes it due again with fresh attempts. Call [`Outbox::wake`]
+    /// after the commit.
+    pub async fn enqueue(&self, conn: &mut AnyConnection, item: &str) -> Result<(), sqlx::Error> {
+        let now = micros(self.clock.now());
+        sqlx::query(
+            "INSERT INTO outbox (id, topic, item, generation, state, attempts, next_attempt_at, claimed_by,
+             claimed_until, last_error, updated_at) VALUES ($1, $2, $3, 1, 'pending', 0, $4, '', 0, '', $4)
+             ON CONFLICT (id) DO UPDATE SET generation = outbox.generation + 1, state = 'pending', attempts = 0,
+             next_attempt_at = $4, last_error = '', updated_at = $4",
+        )
+        .bind(self.row_id(item))
+        .bind(self.topic)
+        .bind(item)
+        .bind(now)
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Tells this process's worker that new work was committed.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Takes a lease on up to `limit` rows that are due and not held by anyone.
+    pub async fn claim(&self, limit: usize) -> Result<Vec<Claim>, sqlx::Error> {
+        let now = micros(self.clock.now());
+        let until = now + (self.settings.lease_secs as i64) * 1_000_000;
+        let sql = format!(
+            "UPDATE outbox SET claimed_by = $1, claimed_until = $2
+             WHERE claimed_until <= $3 AND id IN (
+                 SELECT id FROM outbox WHERE topic = $4 AND state = 'pending' AND next_attempt_at <= $3
+                 AND claimed_until <= $3 ORDER BY next_attempt_at LIMIT $5{})
+             RETURNING item, generation, attempts",
+            self.db.dialect.skip_locked()
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(&*self.replica)
+            .bind(until)
+            .bind(now)
+            .bind(self.topic)
+            .bind(limit as i64)
+            .fetch_all(&self.db.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok(Claim { item: r.try_get(0)?, generation: r.try_get(1)?, attempts: r.try_get(2)? }))
+            .collect()
+    }
+
+    /// The push went through: the row is gone, unless the item was enqueued again while
+    /// it was being pushed; then it only loses its claim and is pushed once more.
+    pub async fn done(&self, claim: &Claim) -> Result<(), sqlx::Error> {
+        let deleted = sqlx::query("DELETE FROM outbox WHERE id = $1 AND generation = $2 AND claimed_by = $3")
+            .bind(self.row_id(&claim.item))
+            .bind(claim.generation)
+            .bind(&*self.replica)
+            .execute(&self.db.pool)
+            .await?
+            .rows_affected();
+        if deleted == 0 {
+            self.release(claim).await?;
+        }
+        Ok(())
+    }
+
+    /// The push failed: try again after a backoff, or mark the row failed when the
+    /// failure is permanent or the attempts are used up.
+    pub async fn failed_attempt(&self, claim: &Claim, failure: &Failure) -> Result<(), sqlx::Error> {
+        let now = self.clock.now();
+        let (permanent, error) = match failure {
+            Failure::Retry(e) => (0_i64, e),
+            Failure::Permanent(e) => (1, e),
+        };
+        let retry_at = now + chrono::Duration::seconds(backoff_secs(claim.attempts));
+        let error: String = error.chars().take(500).collect();
+        let state: Option<String> = sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = $4, next_attempt_at = $5, claimed_by = '',
+             claimed_until = 0, updated_at = $6,
+             state = CASE WHEN $7 = 1 OR attempts + 1 >= $8 THEN 'failed' ELSE 'pending' END
+             WHERE id = $1 AND generation = $2 AND claimed_by = $3 RETURNING state",
+        )
+        .bind(self.row_id(&claim.item))
+        .bind(claim.generation)
+        .bind(&*self.replica)
+        .bind(&error)
+        .bind(micros(retry_at))
+        .bind(micros(now))
+        .bind(permanent)
+        .bind(self.settings.max_attempts)
+        .fetch_optional(&self.db.pool)
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?;
+        match state.as_deref() {
+            Some("failed") => tracing::error!(
+                topic = self.topic, item = %claim.item, attempts = claim.attempts + 1, %error,
+                "outbox: gave up; the row is marked failed"
+            ),
+            Some(_) => tracing::warn!(
+                topic = self.topic, item = %claim.item, attempts = claim.attempts + 1, %error,
+                retry_at = %retry_at, "outbox: not delivered yet; will retry"
+            ),
+            // Enqueued again meanwhile: the new generation starts with fresh attempts.
+            None => self.release(claim).await?,
+        }
+        Ok(())
+    }
+
+    async fn release(&self, claim: &Claim) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE outbox SET claimed_by = '', claimed_until = 0 WHERE id = $1 AND claimed_by = $2")
+            .bind(self.row_id(&claim.item))
+            .bind(&*self.replica)
+            .execute(&self.db.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn counts(&self) -> Result<OutboxCounts, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT COALESCE(SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END), 0)
+             FROM outbox WHERE topic = $1",
+        )
+        .bind(self.topic)
+        .fetch_one(&self.db.pool)
+        .await?;
+        Ok(OutboxCounts { pending: row.try_get(0)?, failed: row.try_get(1)? })
+    }
+
+    /// The row of `item` as it stands: (state, attempts, last error), if there is one.
+    pub async fn status_of(&self, item: &str) -> Result<Option<(String, i64, String)>, sqlx::Error> {
+        let row = sqlx::query("SELECT state, attempts, last_error FROM outbox WHERE id = $1")
+            .bind(self.row_id(item))
+            .fetch_optional(&self.db.pool)
+            .await?;
+        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).transpose()
+    }
+
+    /// Makes every failed row due again with fresh attempts (after the cause is fixed).
+    pub async fn retry_failed(&self) -> Result<u64, sqlx::Error> {
+        let now = micros(self.clock.now());
+        Ok(sqlx::query(
+            "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = $2, updated_at = $2
+             WHERE topic = $1 AND state = 'failed'",
+        )
+        .bind(self.topic)
+        .bind(now)
+        .execute(&self.db.pool)
+        .await?
+        .rows_affected())
+    }
+
+    /// When the next row falls due or the next claim runs out, whichever is first.
+    async fn next_due(&self) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT MIN(CASE WHEN claimed_until > next_attempt_at THEN claimed_until ELSE next_attempt_at END)
+             FROM outbox WHERE topic = $1 AND state = 'pending'",
+        )
+        .bind(self.topic)
+        .fetch_one(&self.db.pool)
+        .await?;
+        let at: Option<i64> = row.try_get(0)?;
+        Ok(at.and_then(DateTime::from_timestamp_micros))
+    }
+
+    /// The worker: until shutdown, claims due rows and pushes them through `delivery`,
+    /// up to `concurrency` at once; then sleeps until woken, until the next row falls due,
+    /// or for a few seconds at most.
+    pub async fn run<D: Delivery>(self, delivery: D, mut shutdown: Shutdown) {
+        let delivery = Arc::new(delivery);
+        let limit = self.settings.concurrency.max(1);
+        // A push may take at most half the lease, so it ends before anyone else may claim.
+        let push_timeout = Duration::from_secs(self.settings.lease_secs.max(2) / 2);
+        loop {
+            if shutdown.is_shutdown() {
+                return;
+            }
+            match self.claim(limit).await {
+                Ok(claims) if !claims.is_empty() => {
+                    let mut pushes = JoinSet::new();
+                    for claim in claims {
+                        let (outbox, delivery) = (self.clone(), delivery.clone());
+                        pushes.spawn(async move {
+                            let pushed = tokio::time::timeout(push_timeout, delivery.deliver(&claim.item))
+                                .await
+                                .unwrap_or_else(|_| Err(Failure::Retry("timed out".into())));
+                            let recorded = match pushed {
+                                Ok(()) => outbox.done(&claim).await,
+                                Err(failure) => outbox.failed_attempt(&claim, &failure).await,
+                            };
+                            if let Err(e) = recorded {
+                                // The lease runs out and the row is pushed again: nothing lost.
+                                tracing::warn!(topic = outbox.topic, item = %claim.item, error = %e, "outbox: cannot record the outcome");
+                            }
+                        });
+                    }
+                    while pushes.join_next().await.is_some() {}
+                    continue;
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(topic = self.topic, error = %e, "outbox: cannot claim rows"),
+            }
+            let next = self.next_due().await.ok().flatten();
+            let due = async {
+                match next {
+                    Some(at) => self.clock.sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                () = self.wake.notified() => {}
+                () = due => {}
+                () = tokio::time::sleep(POLL) => {}
+                () = shutdown.recv() => return,
+            }
         }
     }
 }

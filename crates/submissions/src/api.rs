@@ -7,7 +7,7 @@ use tonic::{Request, Response, Status};
 
 use advocacy_platform::error::{checked, limits, to_status};
 use advocacy_platform::time::{from_timestamp, optional_timestamp, parse_period, to_timestamp};
-use advocacy_platform::{Caller, Classification, FieldViolation, FieldViolations};
+use advocacy_platform::{Caller, Classification, Clock, FieldViolation, FieldViolations};
 use advocacy_platform::{import, page_token};
 use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::submissions_service_server::SubmissionsService;
@@ -28,11 +28,12 @@ pub struct SubmissionsApi {
     submissions: Submissions,
     resolutions: Resolutions,
     publications: Publications,
+    clock: Clock,
 }
 
 impl SubmissionsApi {
-    pub fn new(submissions: Submissions, resolutions: Resolutions, publications: Publications) -> Self {
-        Self { submissions, resolutions, publications }
+    pub fn new(submissions: Submissions, resolutions: Resolutions, publications: Publications, clock: Clock) -> Self {
+        Self { submissions, resolutions, publications, clock }
     }
 }
 
@@ -47,7 +48,7 @@ impl SubmissionsService for SubmissionsApi {
         request: Request<pb::CreateSubmissionRequest>,
     ) -> Result<Response<pb::Submission>, Status> {
         let caller = Caller::of(&request)?;
-        let (request_id, new) = parse_create(request.get_ref()).map_err(|v| status(v.into()))?;
+        let (request_id, new) = parse_create(request.get_ref(), self.clock.now()).map_err(|v| status(v.into()))?;
         let submission = self.submissions.create(&caller, &request_id, new).await.map_err(status)?;
         Ok(Response::new(to_proto(&submission)))
     }
@@ -57,6 +58,7 @@ impl SubmissionsService for SubmissionsApi {
         request: Request<tonic::Streaming<pb::ImportSubmissionRow>>,
     ) -> Result<Response<pb::ImportSubmissionsResult>, Status> {
         let caller = Caller::of(&request)?;
+        let now = self.clock.now();
         let rows = import::checked_rows(
             request.into_inner(),
             |r| r.line,
@@ -67,7 +69,7 @@ impl SubmissionsService for SubmissionsApi {
                         FieldViolation::new("deadline_id", "link deadlines after the import, one by one").into()
                     );
                 }
-                parse_create(&submission)
+                parse_create(&submission, now)
             },
         )
         .await?;
@@ -243,7 +245,9 @@ impl SubmissionsService for SubmissionsApi {
         request: Request<tonic::Streaming<pb::ImportAmendmentRow>>,
     ) -> Result<Response<pb::ImportAmendmentsResult>, Status> {
         let caller = Caller::of(&request)?;
-        let rows = import::checked_rows(request.into_inner(), |r| r.line, parse_imported_amendment).await?;
+        let now = self.clock.now();
+        let rows =
+            import::checked_rows(request.into_inner(), |r| r.line, |row| parse_imported_amendment(row, now)).await?;
         let counts = self.resolutions.import(&caller, rows).await.map_err(status)?;
         Ok(Response::new(pb::ImportAmendmentsResult {
             amendments: counts.written as i32,
@@ -495,7 +499,10 @@ fn parse_amendment_content(
 
 /// A row of an amendments import: its resolution (fields named "resolution.title"), the
 /// amendment, and the outcome when it is known.
-fn parse_imported_amendment(row: &pb::ImportAmendmentRow) -> Result<ImportedAmendment, FieldViolations> {
+fn parse_imported_amendment(
+    row: &pb::ImportAmendmentRow,
+    now: DateTime<Utc>,
+) -> Result<ImportedAmendment, FieldViolations> {
     let mut v = FieldViolations::new();
     let given = row.resolution.clone().unwrap_or_default();
     let resolution = parse_resolution(&given.body, &given.session, &given.title, &given.symbol)
@@ -504,7 +511,7 @@ fn parse_imported_amendment(row: &pb::ImportAmendmentRow) -> Result<ImportedAmen
     let proposal =
         parse_propose(&row.amendment.clone().unwrap_or_default(), false).map_err(|found| v.push_under("", &found)).ok();
     let adopted_text = v.check(limits::optional_text("adopted_text", &row.adopted_text, res::MAX_TEXT_CHARS));
-    let proposed_on = v.check(past_time("proposed_on", row.proposed_on.as_ref()));
+    let proposed_on = v.check(past_time("proposed_on", row.proposed_on.as_ref(), now));
     let outcome = v.check(match row.status {
         0 => Ok(None),
         s => amendment_status_of(s).map(|s| (s != AmendmentStatus::Proposed).then_some(s)),
@@ -584,7 +591,10 @@ fn parse_sha256(value: &str) -> Result<String, FieldViolation> {
     }
 }
 
-fn parse_create(r: &pb::CreateSubmissionRequest) -> Result<(String, NewSubmission), FieldViolations> {
+fn parse_create(
+    r: &pb::CreateSubmissionRequest,
+    now: DateTime<Utc>,
+) -> Result<(String, NewSubmission), FieldViolations> {
     let mut v = FieldViolations::new();
     let request_id = v.check(limits::request_id("request_id", &r.request_id));
     let title = v.check(limits::required_line("title", &r.title, domain::MAX_TITLE_CHARS));
@@ -611,7 +621,7 @@ fn parse_create(r: &pb::CreateSubmissionRequest) -> Result<(String, NewSubmissio
     };
     let classification = v.check(Classification::parse("classification", r.classification.as_ref(), default));
     let initial = v.check(if r.status == 0 { Ok(SubmissionStatus::Draft) } else { status_of("status", r.status) });
-    let status_at = v.check(past_time("status_at", r.status_at.as_ref()));
+    let status_at = v.check(past_time("status_at", r.status_at.as_ref(), now));
     v.into_result()?;
     let parsed = (|| {
         let new = NewSubmission {
@@ -643,9 +653,13 @@ fn parse_word_count(words: i32) -> Result<u32, FieldViolation> {
 }
 
 /// An optional time that has already come (a few minutes of clock skew allowed).
-fn past_time(field: &str, value: Option<&prost_types::Timestamp>) -> Result<Option<DateTime<Utc>>, FieldViolation> {
+fn past_time(
+    field: &str,
+    value: Option<&prost_types::Timestamp>,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, FieldViolation> {
     let at = optional_timestamp(field, value)?;
-    if at.is_some_and(|at| at > Utc::now() + chrono::Duration::minutes(5)) {
+    if at.is_some_and(|at| at > now + chrono::Duration::minutes(5)) {
         return Err(FieldViolation::new(field, "is in the future"));
     }
     Ok(at)

@@ -14,17 +14,9 @@ pub mod service;
 pub mod store;
 pub mod sync;
 
-use std::sync::Arc;
-
-use tokio::sync::Notify;
-use tokio::task::JoinHandle;
-use tonic::service::interceptor::InterceptedService;
-use tonic::transport::Channel;
-
-use advocacy_platform::auth::Authenticator;
-use advocacy_platform::client::SystemToken;
-use advocacy_platform::config::ServerLimits;
-use advocacy_platform::{Database, Migration, Shutdown, TokenKey};
+use advocacy_platform::hosting::{BuildFuture, Intercepted};
+use advocacy_platform::outbox::{self, Outbox};
+use advocacy_platform::{Hosted, Migration, ServiceContext, ServiceSpec, grpc_service};
 use advocacy_proto::v1::submissions_service_server::SubmissionsServiceServer;
 
 pub use api::SubmissionsApi;
@@ -42,32 +34,36 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration { version: 4, name: "publications", sql: include_str!("../migrations/0004_publications.sql") },
     Migration { version: 5, name: "date counted", sql: include_str!("../migrations/0005_dated_at.sql") },
+    Migration { version: 6, name: "the platform's outbox and feed cursors", sql: outbox::SCHEMA },
+    Migration {
+        version: 7,
+        name: "deadlines waiting to be completed move to the outbox",
+        sql: include_str!("../migrations/0007_deadline_link_to_outbox.sql"),
+    },
 ];
 
-/// The served form: the generated server behind the auth interceptor.
-pub type Service = InterceptedService<SubmissionsServiceServer<SubmissionsApi>, Authenticator>;
+/// The submissions service as `advocacy serve` hosts it.
+pub const SERVICE: ServiceSpec = ServiceSpec { name: NAME, migrations: MIGRATIONS, build };
 
-/// Builds the gRPC service, and starts the task that completes linked deadlines in the
-/// deadlines service (it ends when `shutdown` fires).
-pub fn service(
-    db: &Database,
-    limits: &ServerLimits,
-    auth: Authenticator,
-    deadlines: Channel,
-    key: TokenKey,
-    shutdown: Shutdown,
-) -> (Service, Vec<JoinHandle<()>>) {
-    let store = store::Store::new(db);
-    let wake = Arc::new(Notify::new());
-    let link = sync::DeadlineLink::new(store.clone(), deadlines.clone(), SystemToken::new(key, NAME), wake.clone());
-    let tasks = vec![tokio::spawn(link.run(shutdown))];
-    let records = store::RecordStore::new(db);
-    let resolutions = service::Resolutions::new(records.clone());
-    let publications = service::Publications::new(records.clone());
-    let submissions = service::Submissions::new(store, records.clone(), deadlines, wake);
-    let api = SubmissionsApi::new(submissions, resolutions, publications);
-    let server = SubmissionsServiceServer::new(api)
-        .max_decoding_message_size(limits.max_message_bytes)
-        .max_encoding_message_size(limits.max_message_bytes);
-    (InterceptedService::new(server, auth), tasks)
+/// The served form: the generated server behind the auth interceptor.
+pub type Service = Intercepted<SubmissionsServiceServer<SubmissionsApi>>;
+
+/// The gRPC service, and the outbox worker that completes linked deadlines in the
+/// deadlines service.
+fn build(ctx: ServiceContext) -> BuildFuture {
+    Box::pin(async move {
+        let outbox = Outbox::new(&ctx.db, store::DEADLINE_TOPIC, ctx.clock.clone(), ctx.config.outbox.clone());
+        let store = store::Store::new(&ctx.db, outbox.clone());
+        let link = sync::DeadlineLink::new(store.clone(), ctx.clients.deadlines());
+        let records = store::RecordStore::new(&ctx.db);
+        let clock = ctx.clock.clone();
+        let resolutions = service::Resolutions::new(records.clone(), clock.clone());
+        let publications = service::Publications::new(records.clone(), clock.clone());
+        let deadlines = ctx.clients.for_callers("deadlines");
+        let submissions = service::Submissions::new(store, records, deadlines, clock.clone());
+        let api = SubmissionsApi::new(submissions, resolutions, publications, clock);
+        Ok(Hosted::new()
+            .grpc(grpc_service!(ctx, SubmissionsServiceServer::new(api)))
+            .worker("linked deadlines", outbox.run(link, ctx.shutdown.clone())))
+    })
 }

@@ -1,16 +1,14 @@
 //! The submissions operations, in domain terms.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::Notify;
 use tonic::Code;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
 use advocacy_platform::idempotency::{fingerprint, scoped};
-use advocacy_platform::{Caller, FieldViolation, FieldViolations};
+use advocacy_platform::{Caller, Clock, FieldViolation, FieldViolations};
 use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
 
@@ -29,13 +27,12 @@ pub struct Submissions {
     records: RecordStore,
     /// The deadlines service, to check a linked deadline as the caller.
     deadlines: Channel,
-    /// Wakes the deadline link when a submission is submitted.
-    link_wake: Arc<Notify>,
+    clock: Clock,
 }
 
 impl Submissions {
-    pub fn new(store: Store, records: RecordStore, deadlines: Channel, link_wake: Arc<Notify>) -> Self {
-        Self { store, records, deadlines, link_wake }
+    pub fn new(store: Store, records: RecordStore, deadlines: Channel, clock: Clock) -> Self {
+        Self { store, records, deadlines, clock }
     }
 
     /// A linked deadline must exist and be visible to the caller: it is looked up in the
@@ -66,11 +63,8 @@ impl Submissions {
             self.check_deadline(caller, deadline).await?;
         }
         let fingerprint = fingerprint(&new);
-        let submission = Submission::create(uuid::Uuid::now_v7().to_string(), new, &caller.subject, Utc::now())?;
+        let submission = Submission::create(uuid::Uuid::now_v7().to_string(), new, &caller.subject, self.clock.now())?;
         let stored = self.store.create(&submission, &scoped(caller, request_id), &fingerprint).await?;
-        if stored.completes_deadline() {
-            self.link_wake.notify_one();
-        }
         visible(caller, stored)
     }
 
@@ -82,7 +76,7 @@ impl Submissions {
         caller: &Caller,
         rows: Vec<(i32, (String, NewSubmission))>,
     ) -> Result<ImportCounts, SubmissionError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let unseen = self.records.unseen_publications(caller, rows.iter().flat_map(|(_, (_, n))| &n.evidence)).await?;
         let mut problems = FieldViolations::new();
         let mut checked = Vec::with_capacity(rows.len());
@@ -130,14 +124,11 @@ impl Submissions {
         if retry_or_stale(id, current.version, expected_version, current.status == status)? {
             return Ok(current);
         }
-        let now = Utc::now();
+        let now = self.clock.now();
         let next = current.moved_to(status, at.unwrap_or(now), note, &caller.subject, now)?;
         let complete_deadline = status == Status::Submitted && next.deadline_id.is_some();
         if !self.store.update(&next, expected_version, complete_deadline).await? {
             return Err(stale(id, expected_version, expected_version + 1));
-        }
-        if complete_deadline {
-            self.link_wake.notify_one();
         }
         Ok(next)
     }
@@ -156,7 +147,7 @@ impl Submissions {
             return Ok(current);
         }
         check_evidence(&self.records, caller, &edit.evidence).await?;
-        let next = current.edited(edit, &caller.subject, Utc::now())?;
+        let next = current.edited(edit, &caller.subject, self.clock.now())?;
         if !self.store.update(&next, expected_version, false).await? {
             return Err(stale(id, expected_version, expected_version + 1));
         }
@@ -183,11 +174,12 @@ fn audit_read(caller: &Caller, s: &Submission) {
 #[derive(Debug, Clone)]
 pub struct Resolutions {
     store: RecordStore,
+    clock: Clock,
 }
 
 impl Resolutions {
-    pub fn new(store: RecordStore) -> Self {
-        Self { store }
+    pub fn new(store: RecordStore, clock: Clock) -> Self {
+        Self { store, clock }
     }
 
     pub async fn create(
@@ -196,7 +188,7 @@ impl Resolutions {
         request_id: &str,
         new: NewResolution,
     ) -> Result<Resolution, SubmissionError> {
-        let resolution = Resolution::create(uuid::Uuid::now_v7().to_string(), new, &caller.subject, Utc::now());
+        let resolution = Resolution::create(uuid::Uuid::now_v7().to_string(), new, &caller.subject, self.clock.now());
         self.store.create_resolution(&resolution, &scoped(caller, request_id)).await
     }
 
@@ -221,7 +213,7 @@ impl Resolutions {
         if retry_or_stale(id, current.version, expected_version, current.state == state)? {
             return Ok(current);
         }
-        let next = current.moved_to(state, adopted_on, vote, &caller.subject, Utc::now())?;
+        let next = current.moved_to(state, adopted_on, vote, &caller.subject, self.clock.now())?;
         if !self.store.update_resolution(&next, expected_version).await? {
             return Err(stale(id, expected_version, expected_version + 1));
         }
@@ -241,7 +233,7 @@ impl Resolutions {
             return Err(FieldViolation::new("resolution_id", "is not a resolution of the registry").into());
         }
         check_evidence(&self.store, caller, &new.evidence).await?;
-        let amendment = Amendment::propose(uuid::Uuid::now_v7().to_string(), new, &caller.subject, Utc::now());
+        let amendment = Amendment::propose(uuid::Uuid::now_v7().to_string(), new, &caller.subject, self.clock.now());
         let stored = self.store.create_amendment(&amendment, &scoped(caller, request_id)).await?;
         amendment_visible(caller, stored)
     }
@@ -254,7 +246,7 @@ impl Resolutions {
         caller: &Caller,
         rows: Vec<(i32, ImportedAmendment)>,
     ) -> Result<ImportCounts, SubmissionError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let unseen =
             self.store.unseen_publications(caller, rows.iter().flat_map(|(_, r)| &r.amendment.evidence)).await?;
         let mut problems = FieldViolations::new();
@@ -305,7 +297,7 @@ impl Resolutions {
         if retry_or_stale(id, current.version, expected_version, current.status == status)? {
             return Ok(current);
         }
-        let next = current.with_outcome(status, adopted_text, &caller.subject, Utc::now())?;
+        let next = current.with_outcome(status, adopted_text, &caller.subject, self.clock.now())?;
         if !self.store.update_amendment(&next, expected_version).await? {
             return Err(stale(id, expected_version, expected_version + 1));
         }
@@ -326,7 +318,7 @@ impl Resolutions {
             return Ok(current);
         }
         check_evidence(&self.store, caller, &edit.evidence).await?;
-        let next = current.edited(edit, &caller.subject, Utc::now())?;
+        let next = current.edited(edit, &caller.subject, self.clock.now())?;
         if !self.store.update_amendment(&next, expected_version).await? {
             return Err(stale(id, expected_version, expected_version + 1));
         }
@@ -347,11 +339,12 @@ fn amendment_visible(caller: &Caller, a: Amendment) -> Result<Amendment, Submiss
 #[derive(Debug, Clone)]
 pub struct Publications {
     store: RecordStore,
+    clock: Clock,
 }
 
 impl Publications {
-    pub fn new(store: RecordStore) -> Self {
-        Self { store }
+    pub fn new(store: RecordStore, clock: Clock) -> Self {
+        Self { store, clock }
     }
 
     pub async fn create(
@@ -363,7 +356,7 @@ impl Publications {
         if let Some(compartment) = new.classification.compartment_missing_for(caller) {
             return Err(SubmissionError::NotInCompartment(compartment.to_owned()));
         }
-        let publication = Publication::create(uuid::Uuid::now_v7().to_string(), new, &caller.subject, Utc::now());
+        let publication = Publication::create(uuid::Uuid::now_v7().to_string(), new, &caller.subject, self.clock.now());
         self.store.create_publication(&publication, &scoped(caller, request_id)).await
     }
 
@@ -373,7 +366,7 @@ impl Publications {
         caller: &Caller,
         rows: Vec<(i32, (String, NewPublication))>,
     ) -> Result<ImportCounts, SubmissionError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let mut checked = Vec::with_capacity(rows.len());
         for (_, (request_id, new)) in rows {
             if let Some(compartment) = new.classification.compartment_missing_for(caller) {

@@ -8,6 +8,7 @@ use sqlx::{Row, any::AnyRow};
 use advocacy_platform::db::Sql;
 use advocacy_platform::db::SqlValue::{Int, Null, Text};
 use advocacy_platform::names::normalize_name;
+use advocacy_platform::outbox::Outbox;
 use advocacy_platform::time::to_micros;
 use advocacy_platform::{Caller, Database};
 
@@ -29,14 +30,19 @@ pub struct SubmissionQuery {
     pub limit: usize,
 }
 
+/// The outbox topic of submissions whose linked deadline must be completed.
+pub const DEADLINE_TOPIC: &str = "submission-deadline";
+
 #[derive(Debug, Clone)]
 pub struct Store {
     db: Database,
+    /// Submitted submissions whose linked deadline the deadlines service has not completed yet.
+    outbox: Outbox,
 }
 
 impl Store {
-    pub fn new(db: &Database) -> Store {
-        Store { db: db.clone() }
+    pub fn new(db: &Database, outbox: Outbox) -> Store {
+        Store { db: db.clone(), outbox }
     }
 
     /// Stores a new submission; a request id seen before answers with the first result,
@@ -47,10 +53,14 @@ impl Store {
         request_id: &str,
         fingerprint: &str,
     ) -> Result<Submission, SubmissionError> {
-        let mut conn = self.db.pool.acquire().await?;
-        let inserted = insert_rows(&mut conn, [(s, request_id, fingerprint)]).await?;
-        drop(conn);
-        if inserted == 1 {
+        let mut tx = self.db.begin_write().await?;
+        let inserted = !insert_rows(&mut tx, [(s, request_id, fingerprint)]).await?.is_empty();
+        if inserted && s.completes_deadline() {
+            self.outbox.enqueue(&mut tx, &s.id).await?;
+        }
+        tx.commit().await?;
+        if inserted {
+            self.outbox.wake();
             return Ok(s.clone());
         }
         let row = sqlx::query("SELECT snapshot, version, request_fingerprint FROM submissions WHERE request_id = $1")
@@ -69,11 +79,15 @@ impl Store {
         let mut tx = self.db.begin_write().await?;
         let mut counts = ImportCounts::default();
         for batch in rows.chunks(ROWS_PER_INSERT) {
-            let written = insert_rows(&mut tx, batch.iter().map(|(s, r, f)| (s, r.as_str(), f.as_str()))).await? as i64;
-            counts.written += written;
-            counts.skipped += batch.len() as i64 - written;
+            let written = insert_rows(&mut tx, batch.iter().map(|(s, r, f)| (s, r.as_str(), f.as_str()))).await?;
+            counts.written += written.len() as i64;
+            counts.skipped += (batch.len() - written.len()) as i64;
+            for (s, _, _) in batch.iter().filter(|(s, _, _)| s.completes_deadline() && written.contains(&s.id)) {
+                self.outbox.enqueue(&mut tx, &s.id).await?;
+            }
         }
         tx.commit().await?;
+        self.outbox.wake();
         Ok(counts)
     }
 
@@ -86,7 +100,7 @@ impl Store {
     }
 
     /// Writes a changed submission if the stored one is still at `expected`; with
-    /// `complete_deadline`, its linked deadline is now pending completion (the outbox).
+    /// `complete_deadline`, its linked deadline is now to be completed (the outbox).
     pub async fn update(
         &self,
         s: &Submission,
@@ -95,8 +109,7 @@ impl Store {
     ) -> Result<bool, SubmissionError> {
         let mut tx = self.db.begin_write().await?;
         let updated = sqlx::query(
-            "UPDATE submissions SET version = $3, status = $4, snapshot = $5,
-             deadline_pending = CASE WHEN $6 = 1 THEN 1 ELSE deadline_pending END, next_attempt_at = $7, dated_at = $8
+            "UPDATE submissions SET version = $3, status = $4, snapshot = $5, dated_at = $6
              WHERE id = $1 AND version = $2",
         )
         .bind(&s.id)
@@ -104,51 +117,18 @@ impl Store {
         .bind(s.version)
         .bind(s.status.as_str())
         .bind(snapshot(s)?)
-        .bind(i64::from(complete_deadline))
-        .bind(to_micros(s.updated_at))
         .bind(to_micros(s.dated_at()))
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        if updated == 1 && complete_deadline {
+            self.outbox.enqueue(&mut tx, &s.id).await?;
+        }
         tx.commit().await?;
+        if updated == 1 && complete_deadline {
+            self.outbox.wake();
+        }
         Ok(updated == 1)
-    }
-
-    /// Submissions whose linked deadline still has to be completed, due for an attempt.
-    pub async fn pending_deadlines(
-        &self,
-        now: DateTime<Utc>,
-        limit: usize,
-    ) -> Result<Vec<(Submission, i64)>, SubmissionError> {
-        let rows = sqlx::query(
-            "SELECT snapshot, version, attempts FROM submissions WHERE deadline_pending = 1 AND next_attempt_at <= $1
-             ORDER BY next_attempt_at LIMIT $2",
-        )
-        .bind(to_micros(now))
-        .bind(limit as i64)
-        .fetch_all(&self.db.pool)
-        .await?;
-        rows.iter().map(|r| Ok((submission_of(r)?, r.try_get(2)?))).collect()
-    }
-
-    pub async fn deadline_done(&self, id: &str) -> Result<(), SubmissionError> {
-        sqlx::query("UPDATE submissions SET deadline_pending = 0, last_error = '' WHERE id = $1")
-            .bind(id)
-            .execute(&self.db.pool)
-            .await?;
-        Ok(())
-    }
-
-    pub async fn deadline_failed(&self, id: &str, error: &str, retry_at: DateTime<Utc>) -> Result<(), SubmissionError> {
-        sqlx::query(
-            "UPDATE submissions SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3 WHERE id = $1",
-        )
-        .bind(id)
-        .bind(to_micros(retry_at))
-        .bind(error.chars().take(500).collect::<String>())
-        .execute(&self.db.pool)
-        .await?;
-        Ok(())
     }
 
     /// A page of submissions the caller may see, newest first.
@@ -185,14 +165,14 @@ impl Store {
 const ROWS_PER_INSERT: usize = 100;
 
 /// Inserts submissions in one statement; those whose request id is already there are
-/// left out. The number inserted.
+/// left out. The ids inserted.
 async fn insert_rows<'a>(
     conn: &mut sqlx::AnyConnection,
     rows: impl IntoIterator<Item = (&'a Submission, &'a str, &'a str)>,
-) -> Result<u64, SubmissionError> {
+) -> Result<HashSet<String>, SubmissionError> {
     let mut sql = Sql::new(
         "INSERT INTO submissions (id, version, mechanism, kind, country, status, created_at, confidentiality,
-         compartment, request_id, request_fingerprint, snapshot, deadline_pending, next_attempt_at, dated_at) VALUES ",
+         compartment, request_id, request_fingerprint, snapshot, dated_at) VALUES ",
     );
     for (s, request_id, fingerprint) in rows {
         let (level, compartment) = s.classification.columns();
@@ -211,13 +191,12 @@ async fn insert_rows<'a>(
             Text(request_id),
             Text(fingerprint),
             Text(&snapshot),
-            Int(i64::from(s.completes_deadline())),
-            Int(created),
             Int(to_micros(s.dated_at())),
         ]);
     }
-    sql.push(" ON CONFLICT (request_id) DO NOTHING");
-    Ok(sql.execute(conn).await?)
+    sql.push(" ON CONFLICT (request_id) DO NOTHING RETURNING id");
+    let rows = sql.fetch_all_on(conn).await?;
+    rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
 }
 
 fn snapshot(s: &Submission) -> Result<String, SubmissionError> {

@@ -3,67 +3,37 @@
 //! that was on time. The pending mark is committed with the status change, and this
 //! outbox retries until the deadlines service has it: an outage delays, never loses.
 
-use std::sync::Arc;
-use std::time::Duration;
-
-use chrono::Utc;
-use tokio::sync::Notify;
 use tonic::Code;
-use tonic::service::interceptor::InterceptedService;
-use tonic::transport::Channel;
 
-use advocacy_platform::client::SystemToken;
+use advocacy_platform::hosting::SystemChannel;
+use advocacy_platform::outbox::{Delivery, Failure};
 use advocacy_platform::time::to_timestamp;
-use advocacy_platform::{Shutdown, outbox};
 use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
 
 use crate::domain::Submission;
 use crate::store::Store;
 
-type Deadlines = DeadlinesServiceClient<InterceptedService<Channel, SystemToken>>;
-
-const POLL: Duration = Duration::from_secs(1);
-const BATCH: usize = 50;
-
+/// Completes a submission's linked deadline (the outbox's delivery).
 #[derive(Debug, Clone)]
 pub struct DeadlineLink {
     store: Store,
-    deadlines: Deadlines,
-    wake: Arc<Notify>,
+    deadlines: DeadlinesServiceClient<SystemChannel>,
+}
+
+impl Delivery for DeadlineLink {
+    async fn deliver(&self, submission_id: &str) -> Result<(), Failure> {
+        match self.store.get(submission_id).await {
+            Ok(Some(submission)) => self.complete(&submission).await.map_err(Failure::from),
+            Ok(None) => Err(Failure::Permanent(format!("submission {submission_id} does not exist"))),
+            Err(e) => Err(Failure::Retry(e.to_string())),
+        }
+    }
 }
 
 impl DeadlineLink {
-    pub fn new(store: Store, channel: Channel, token: SystemToken, wake: Arc<Notify>) -> Self {
-        Self { store, deadlines: DeadlinesServiceClient::new(InterceptedService::new(channel, token)), wake }
-    }
-
-    pub async fn run(self, shutdown: Shutdown) {
-        let wake = self.wake.clone();
-        outbox::run(wake, POLL, shutdown, || async {
-            let pending = match self.store.pending_deadlines(Utc::now(), BATCH).await {
-                Ok(pending) => pending,
-                Err(e) => {
-                    tracing::warn!(error = %e, "deadline link: cannot read pending submissions");
-                    return;
-                }
-            };
-            for (submission, attempts) in pending {
-                let recorded = match self.complete(&submission).await {
-                    Ok(()) => self.store.deadline_done(&submission.id).await,
-                    Err(status) => {
-                        let delay = outbox::backoff_secs(attempts);
-                        tracing::warn!(submission = %submission.id, code = ?status.code(), error = status.message(), retry_in_secs = delay, "linked deadline not completed yet");
-                        let error = format!("{:?}: {}", status.code(), status.message());
-                        self.store.deadline_failed(&submission.id, &error, Utc::now() + chrono::Duration::seconds(delay)).await
-                    }
-                };
-                if let Err(e) = recorded {
-                    tracing::warn!(submission = %submission.id, error = %e, "deadline link: cannot record the outcome; will retry");
-                }
-            }
-        })
-        .await;
+    pub fn new(store: Store, deadlines: DeadlinesServiceClient<SystemChannel>) -> Self {
+        Self { store, deadlines }
     }
 
     async fn complete(&self, s: &Submission) -> Result<(), tonic::Status> {
