@@ -285,3 +285,51 @@ where
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+/// A database of its own for a test that works below the services: a SQLite file in a
+/// temporary directory, or a fresh PostgreSQL database when the suite runs on PostgreSQL.
+#[derive(Debug)]
+pub struct ScratchDatabase {
+    pub url: String,
+    postgres: bool,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl ScratchDatabase {
+    pub fn new(name: &str) -> ScratchDatabase {
+        match std::env::var(POSTGRES_ENV) {
+            Ok(server) if !server.is_empty() => ScratchDatabase {
+                url: format!("{}/advocacy_test_{}_{name}", server.trim_end_matches('/'), uuid::Uuid::now_v7().simple()),
+                postgres: true,
+                _dir: None,
+            },
+            _ => {
+                let dir = tempfile::tempdir().expect("a temporary directory");
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join(format!("{name}.db")).display());
+                ScratchDatabase { url, postgres: false, _dir: Some(dir) }
+            }
+        }
+    }
+
+    pub async fn finish(self) {
+        if self.postgres {
+            advocacy_platform::db::drop_postgres_database(&self.url).await.expect("drop the test database");
+        }
+    }
+}
+
+/// What the outbox replica processes (`src/bin/outbox_replica.rs`) and their test share.
+pub mod replicas {
+    use advocacy_platform::Migration;
+
+    pub const TOPIC: &str = "replica-test";
+
+    pub const MIGRATIONS: &[Migration] = &[
+        Migration { version: 1, name: "outbox", sql: advocacy_platform::outbox::SCHEMA },
+        Migration {
+            version: 2,
+            name: "what each replica delivered",
+            sql: "CREATE TABLE deliveries (item TEXT NOT NULL, replica TEXT NOT NULL)",
+        },
+    ];
+}

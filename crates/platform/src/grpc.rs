@@ -22,10 +22,13 @@ use crate::shutdown::Shutdown;
 const STANDARD_SERVICES: &[&str] =
     &["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"];
 
+/// Adds one service to the server's routes, once the server is built.
+type AddRoute = Box<dyn FnOnce(&mut RoutesBuilder) + Send>;
+
 /// The gRPC services one hosted service serves, gathered before the server is built.
 #[derive(Default)]
 pub struct Routes {
-    adders: Vec<Box<dyn FnOnce(&mut RoutesBuilder) + Send>>,
+    adders: Vec<AddRoute>,
     names: Vec<&'static str>,
 }
 
