@@ -155,6 +155,12 @@ impl Submissions {
     }
 }
 
+/// Runs CPU-heavy work (comparing texts) on the blocking pool instead of the async
+/// runtime's few threads.
+async fn off_runtime<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, SubmissionError> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| SubmissionError::Corrupt(format!("comparison failed: {e}")))
+}
+
 /// Restricted submissions look absent to callers without the compartment.
 fn visible(caller: &Caller, s: Submission) -> Result<Submission, SubmissionError> {
     if !s.classification.visible_to(caller) {
@@ -249,28 +255,36 @@ impl Resolutions {
         let now = self.clock.now();
         let unseen =
             self.store.unseen_publications(caller, rows.iter().flat_map(|(_, r)| &r.amendment.evidence)).await?;
-        let mut problems = FieldViolations::new();
-        let mut checked = Vec::with_capacity(rows.len());
-        for (line, row) in rows {
-            if let Some(compartment) = row.amendment.classification.compartment_missing_for(caller) {
-                return Err(SubmissionError::NotInCompartment(compartment.to_owned()));
-            }
-            let mut found = evidence_problems(&row.amendment.evidence, &unseen);
-            let proposed_on = row.proposed_on.unwrap_or(now);
-            let mut proposed =
-                Amendment::propose(uuid::Uuid::now_v7().to_string(), row.amendment, &caller.subject, proposed_on);
-            proposed.updated_at = now;
-            let amendment = match row.outcome {
-                None => Ok(proposed),
-                Some((status, adopted_text)) => proposed.with_outcome(status, adopted_text, &caller.subject, now),
-            };
-            match amendment {
-                Ok(a) => checked.push((row.resolution, a, scoped(caller, &row.request_id))),
-                Err(e) => found.push_under("", &rule_problems(e)),
-            }
-            problems.push_at_line(line, &found);
+        if let Some(compartment) =
+            rows.iter().find_map(|(_, row)| row.amendment.classification.compartment_missing_for(caller))
+        {
+            return Err(SubmissionError::NotInCompartment(compartment.to_owned()));
         }
-        problems.into_result()?;
+        // Comparing each outcome with its proposal is CPU work: off the async runtime, so
+        // a large import does not stall other calls.
+        let by = caller.clone();
+        let checked = off_runtime(move || {
+            let mut problems = FieldViolations::new();
+            let mut checked = Vec::with_capacity(rows.len());
+            for (line, row) in rows {
+                let mut found = evidence_problems(&row.amendment.evidence, &unseen);
+                let proposed_on = row.proposed_on.unwrap_or(now);
+                let mut proposed =
+                    Amendment::propose(uuid::Uuid::now_v7().to_string(), row.amendment, &by.subject, proposed_on);
+                proposed.updated_at = now;
+                let amendment = match row.outcome {
+                    None => Ok(proposed),
+                    Some((status, adopted_text)) => proposed.with_outcome(status, adopted_text, &by.subject, now),
+                };
+                match amendment {
+                    Ok(a) => checked.push((row.resolution, a, scoped(&by, &row.request_id))),
+                    Err(e) => found.push_under("", &rule_problems(e)),
+                }
+                problems.push_at_line(line, &found);
+            }
+            problems.into_result().map(|()| checked).map_err(SubmissionError::from)
+        })
+        .await??;
         self.store.import_amendments(checked, &caller.subject, now).await
     }
 
@@ -297,7 +311,8 @@ impl Resolutions {
         if retry_or_stale(id, current.version, expected_version, current.status == status)? {
             return Ok(current);
         }
-        let next = current.with_outcome(status, adopted_text, &caller.subject, self.clock.now())?;
+        let (actor, now) = (caller.subject.clone(), self.clock.now());
+        let next = off_runtime(move || current.with_outcome(status, adopted_text, &actor, now)).await??;
         if !self.store.update_amendment(&next, expected_version).await? {
             return Err(stale(id, expected_version, expected_version + 1));
         }

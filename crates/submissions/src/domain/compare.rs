@@ -3,11 +3,18 @@
 //! comma added by the drafters is not a lost word); the result keeps the adopted
 //! spelling, so it reads as the resolution does.
 
-use serde::{Deserialize, Serialize};
+use std::time::{Duration, Instant};
 
-/// Texts are compared up to this many words each; beyond, the comparison would take
-/// memory quadratic in their length for paragraphs no resolution has.
+use serde::{Deserialize, Serialize};
+use similar::{Algorithm, DiffOp, capture_diff_slices_deadline};
+
+/// Texts are compared up to this many words each (a paragraph of a resolution has a few
+/// hundred at most).
 pub const MAX_WORDS: usize = 3_000;
+
+/// Past this the comparison settles for a correct but possibly longer list of changes
+/// instead of the shortest one, so no text, however hostile, holds a thread for long.
+const TIME_BUDGET: Duration = Duration::from_millis(250);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -39,49 +46,41 @@ fn key(word: &str) -> String {
     word.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
 }
 
-/// Compares the proposed and adopted texts word by word (longest common subsequence).
+/// Compares the proposed and adopted texts word by word (Myers' diff, which keeps as many
+/// words in common as there are). CPU-heavy for long texts: call it off the async runtime.
 pub fn compare(proposed: &str, adopted: &str) -> Comparison {
     let ours: Vec<&str> = proposed.split_whitespace().take(MAX_WORDS).collect();
     let theirs: Vec<&str> = adopted.split_whitespace().take(MAX_WORDS).collect();
     let (a, b): (Vec<String>, Vec<String>) =
         (ours.iter().map(|w| key(w)).collect(), theirs.iter().map(|w| key(w)).collect());
-    // lengths[i][j]: common words of a[i..] and b[j..], in one flat table.
-    let width = b.len() + 1;
-    let mut lengths = vec![0u16; (a.len() + 1) * width];
-    for i in (0..a.len()).rev() {
-        for j in (0..b.len()).rev() {
-            lengths[i * width + j] = if a[i] == b[j] {
-                lengths[(i + 1) * width + j + 1] + 1
-            } else {
-                lengths[(i + 1) * width + j].max(lengths[i * width + j + 1])
-            };
-        }
-    }
+    let ops = capture_diff_slices_deadline(Algorithm::Myers, &a, &b, Some(Instant::now() + TIME_BUDGET));
     let mut segments: Vec<Segment> = Vec::new();
-    let mut push = |op: Op, word: &str| match segments.last_mut() {
-        Some(last) if last.op == op => {
-            last.text.push(' ');
-            last.text.push_str(word);
+    let mut push = |op: Op, words: &[&str]| {
+        for word in words {
+            match segments.last_mut() {
+                Some(last) if last.op == op => {
+                    last.text.push(' ');
+                    last.text.push_str(word);
+                }
+                _ => segments.push(Segment { op, text: (*word).to_owned() }),
+            }
         }
-        _ => segments.push(Segment { op, text: word.to_owned() }),
     };
-    let (mut i, mut j, mut kept) = (0, 0, 0);
-    while i < a.len() && j < b.len() {
-        if a[i] == b[j] {
-            push(Op::Kept, theirs[j]);
-            kept += 1;
-            i += 1;
-            j += 1;
-        } else if lengths[(i + 1) * width + j] >= lengths[i * width + j + 1] {
-            push(Op::Dropped, ours[i]);
-            i += 1;
-        } else {
-            push(Op::Added, theirs[j]);
-            j += 1;
+    let mut kept = 0;
+    for op in ops {
+        match op {
+            DiffOp::Equal { new_index, len, .. } => {
+                push(Op::Kept, &theirs[new_index..new_index + len]);
+                kept += len;
+            }
+            DiffOp::Delete { old_index, old_len, .. } => push(Op::Dropped, &ours[old_index..old_index + old_len]),
+            DiffOp::Insert { new_index, new_len, .. } => push(Op::Added, &theirs[new_index..new_index + new_len]),
+            DiffOp::Replace { old_index, old_len, new_index, new_len } => {
+                push(Op::Dropped, &ours[old_index..old_index + old_len]);
+                push(Op::Added, &theirs[new_index..new_index + new_len]);
+            }
         }
     }
-    ours[i..].iter().for_each(|w| push(Op::Dropped, w));
-    theirs[j..].iter().for_each(|w| push(Op::Added, w));
     let kept_percent = if ours.is_empty() { 0 } else { (kept * 100 / ours.len()) as u32 };
     Comparison { proposed_words: ours.len(), kept_words: kept, kept_percent, segments }
 }
@@ -115,6 +114,17 @@ mod tests {
             c.segments,
             vec![Segment { op: Op::Kept, text: "Urges the State, to release all detainees;".into() }]
         );
+    }
+
+    #[test]
+    fn the_longest_texts_with_nothing_in_common_still_compare_completely() {
+        let proposed: Vec<String> = (0..MAX_WORDS + 10).map(|i| format!("w{i}")).collect();
+        let adopted: Vec<String> = (0..MAX_WORDS).map(|i| format!("x{i}")).collect();
+        let c = compare(&proposed.join(" "), &adopted.join(" "));
+        assert_eq!((c.proposed_words, c.kept_words, c.kept_percent), (MAX_WORDS, 0, 0));
+        let words =
+            |op: Op| -> usize { c.segments.iter().filter(|s| s.op == op).map(|s| s.text.split(' ').count()).sum() };
+        assert_eq!((words(Op::Dropped), words(Op::Added)), (MAX_WORDS, MAX_WORDS));
     }
 
     #[test]
