@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use advocacy_briefings::domain::{Briefing, Format, NewBriefing};
 use advocacy_briefings::store::Store;
-use advocacy_platform::Classification;
+use advocacy_platform::idempotency::{Request, Written};
+use advocacy_platform::{Caller, Classification, Role};
 use advocacy_tests::{POSTGRES_ENV, TestSystem, pb};
 use chrono::{TimeZone, Utc};
 use sqlx::{AssertSqlSafe, Row};
@@ -164,7 +165,10 @@ async fn log_direct(store: &Store, institution: &str, total: usize) -> f64 {
                     "bench@advocacy.example",
                     Utc::now(),
                 );
-                store.insert_briefing(&b, &format!("direct-{i}"), "fingerprint").await.expect("insert").expect("new");
+                let caller = Caller::new("bench@advocacy.example", vec![Role::Staff], vec![]);
+                let request = Request::new(&caller, &format!("direct-{i}"), &i);
+                let written = store.insert_briefing(&b, &request, b.created_at).await.expect("insert");
+                assert!(matches!(written, Written::New(_)), "new");
             }
         }));
     }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use advocacy_deadlines::domain::{ChangeKind, Deadline, Due, Kind, NewDeadline};
 use advocacy_deadlines::store::{ListQuery, Store, Write};
+use advocacy_platform::idempotency::{Request, Written};
 use advocacy_platform::page_token;
 use advocacy_platform::{Caller, Classification, Role};
 use advocacy_tests::{POSTGRES_ENV, TestSystem, new_deadline, pb};
@@ -131,20 +132,21 @@ async fn create_direct(store: &Store, caller: &Caller, tag: &str, total: usize) 
     let start = Instant::now();
     for worker in 0..CONCURRENCY {
         let store = store.clone();
-        let actor = caller.subject.clone();
+        let caller = caller.clone();
         let tag = tag.to_owned();
         tasks.push(tokio::spawn(async move {
             for i in 0..total / CONCURRENCY {
                 let id = uuid::Uuid::now_v7().to_string();
-                let request_id = format!("{actor}\n{tag}-{worker}-{i}");
-                let deadline = Deadline::create(id.clone(), example(), &actor, Utc::now());
-                store
-                    .write(&id, &request_id, "fingerprint", |_| {
+                let request = Request::new(&caller, &format!("{tag}-{worker}-{i}"), &("create", i));
+                let now = Utc::now();
+                let deadline = Deadline::create(id.clone(), example(), &caller.subject, now);
+                let written = store
+                    .write(&id, &request, now, |_| {
                         Ok(Write { kind: ChangeKind::Created, deadline, previous_due: None, reason: String::new() })
                     })
                     .await
-                    .expect("direct write")
-                    .expect("not a replay");
+                    .expect("direct write");
+                assert!(matches!(written, Written::New(_)), "not a replay");
             }
         }));
     }

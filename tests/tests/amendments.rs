@@ -154,6 +154,7 @@ async fn a_quiet_diplomacy_amendment_is_hidden_from_staff_without_the_compartmen
 
 fn edit_of(a: &pb::Amendment) -> pb::UpdateAmendmentRequest {
     pb::UpdateAmendmentRequest {
+        request_id: format!("edit-{}-{}", a.id, a.version),
         id: a.id.clone(),
         expected_version: a.version,
         paragraph_kind: a.paragraph_kind,
@@ -180,7 +181,8 @@ async fn an_amendment_is_edited_while_negotiated_and_kept_as_it_was_once_decided
     assert_eq!(edited.lobbied, ["CH", "KR", "EU-EEAS", "FR"], "each delegation once");
     assert_eq!((edited.version, edited.proposed_text.as_str()), (2, ADOPTED));
     assert_eq!(client.update_amendment(lobbied_more.clone()).await.expect("retry").into_inner(), edited);
-    let stale = pb::UpdateAmendmentRequest { rationale: "other".into(), ..lobbied_more };
+    let stale =
+        pb::UpdateAmendmentRequest { request_id: "another-edit".into(), rationale: "other".into(), ..lobbied_more };
     assert_eq!(client.update_amendment(stale).await.expect_err("stale").code(), Code::Aborted);
 
     let before = rows(&system).await;

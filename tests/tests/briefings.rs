@@ -569,6 +569,7 @@ async fn a_briefing_is_corrected_at_the_version_read_without_losing_notes_the_ed
     let corrected = pb::LogBriefingRequest { institution_ids: vec![austrian.clone()], notes: String::new(), ..request };
     let updated = ana
         .update_briefing(pb::UpdateBriefingRequest {
+            request_id: "correct-1".into(),
             id: logged.id.clone(),
             expected_version: seen.version,
             briefing: Some(corrected.clone()),
@@ -579,6 +580,7 @@ async fn a_briefing_is_corrected_at_the_version_read_without_losing_notes_the_ed
     assert_eq!((updated.version, updated.actors.clone()), (2, vec!["AT".to_owned()]));
     let stale = ana
         .update_briefing(pb::UpdateBriefingRequest {
+            request_id: "correct-again".into(),
             id: logged.id.clone(),
             expected_version: 1,
             briefing: Some(corrected),
@@ -603,6 +605,7 @@ async fn a_briefing_is_corrected_at_the_version_read_without_losing_notes_the_ed
 
     let bad = ana
         .update_briefing(pb::UpdateBriefingRequest {
+            request_id: "bad-1".into(),
             id: logged.id.clone(),
             expected_version: 2,
             briefing: Some(pb::LogBriefingRequest { format: 99, ..Default::default() }),

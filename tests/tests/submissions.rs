@@ -438,9 +438,12 @@ async fn a_database_from_before_dated_submissions_is_upgraded_without_losing_a_r
     let mut client = system.submissions_as(&Person::staff()).await;
     let recorded = client.create_submission(upr_report("old-1", 2_000)).await.expect("created").into_inner();
     // Put the database back as the release before migration 5 left it: first undo the
-    // move to the platform's outbox (7) and its tables (6), then the dating (5).
+    // requests table (9, 8), the move to the platform's outbox (7) and its tables (6),
+    // then the dating (5).
     let pool = system.database("submissions").pool.clone();
     for statement in [
+        "DROP TABLE requests",
+        "DELETE FROM schema_migrations WHERE version IN (8, 9)",
         "DROP TABLE outbox",
         "DROP TABLE feed_cursors",
         "ALTER TABLE submissions ADD COLUMN deadline_pending BIGINT NOT NULL DEFAULT 0",
@@ -473,6 +476,7 @@ async fn a_database_from_before_dated_submissions_is_upgraded_without_losing_a_r
 
 fn edit_of(s: &pb::Submission) -> pb::UpdateSubmissionRequest {
     pb::UpdateSubmissionRequest {
+        request_id: format!("edit-{}-{}", s.id, s.version),
         id: s.id.clone(),
         expected_version: s.version,
         title: s.title.clone(),
@@ -500,7 +504,11 @@ async fn a_draft_is_edited_at_the_version_read_and_a_sent_document_stays_as_sent
     assert_eq!((edited.version, edited.word_count, edited.title.as_str()), (2, 2_810, final_text.title.as_str()));
     let retried = client.update_submission(final_text.clone()).await.expect("a retry of the same edit");
     assert_eq!(retried.into_inner(), edited, "answered with the submission as it is");
-    let stale = pb::UpdateSubmissionRequest { title: "Another title".into(), ..final_text.clone() };
+    let stale = pb::UpdateSubmissionRequest {
+        request_id: "another-edit".into(),
+        title: "Another title".into(),
+        ..final_text.clone()
+    };
     assert_eq!(client.update_submission(stale).await.expect_err("read before").code(), Code::Aborted);
 
     let before = rows(&system).await;

@@ -138,8 +138,8 @@ impl BriefingsService for BriefingsApi {
         let mut v = FieldViolations::new();
         let request_id = v.check(limits::request_id("request_id", &r.request_id));
         let id = v.check(limits::id("id", &r.id));
-        let (_, id) = checked(v, request_id.zip(id))?;
-        let contact = self.briefings.erase_contact(&caller, &id).await.map_err(status)?;
+        let (request_id, id) = checked(v, request_id.zip(id))?;
+        let contact = self.briefings.erase_contact(&caller, &request_id, &id).await.map_err(status)?;
         Ok(Response::new(contact_to_proto(&contact)))
     }
 
@@ -157,6 +157,7 @@ impl BriefingsService for BriefingsApi {
         let caller = Caller::of(&request)?;
         let r = request.get_ref();
         let mut v = FieldViolations::new();
+        let request_id = v.check(limits::request_id("request_id", &r.request_id));
         let id = v.check(limits::id("id", &r.id));
         let version = v.check(limits::version(r.expected_version));
         let content = match &r.briefing {
@@ -164,7 +165,7 @@ impl BriefingsService for BriefingsApi {
                 v.push(FieldViolation::new("briefing", "is required"));
                 None
             }
-            // The content is checked like a new briefing; a request id is not needed here.
+            // The content is checked like a new briefing; the update has its own request id.
             Some(b) => match parse_log(
                 &caller,
                 &pb::LogBriefingRequest { request_id: "update".into(), follow_ups: vec![], ..b.clone() },
@@ -182,8 +183,8 @@ impl BriefingsService for BriefingsApi {
                 Err(other) => return Err(status(other)),
             },
         };
-        let ((id, version), new) = checked(v, id.zip(version).zip(content))?;
-        let briefing = self.briefings.update(&caller, &id, version, new).await.map_err(status)?;
+        let (((request_id, id), version), new) = checked(v, request_id.zip(id).zip(version).zip(content))?;
+        let briefing = self.briefings.update(&caller, &request_id, &id, version, new).await.map_err(status)?;
         Ok(Response::new(briefing_to_proto(&briefing)))
     }
 
@@ -233,10 +234,13 @@ impl BriefingsService for BriefingsApi {
         let briefing_id = v.check(limits::id("briefing_id", &r.briefing_id));
         let follow_up_id = v.check(limits::id("follow_up_id", &r.follow_up_id));
         let version = v.check(limits::version(r.expected_version));
-        let (((_, briefing_id), follow_up_id), version) =
+        let (((request_id, briefing_id), follow_up_id), version) =
             checked(v, request_id.zip(briefing_id).zip(follow_up_id).zip(version))?;
-        let briefing =
-            self.briefings.complete_follow_up(&caller, &briefing_id, &follow_up_id, version).await.map_err(status)?;
+        let briefing = self
+            .briefings
+            .complete_follow_up(&caller, &request_id, &briefing_id, &follow_up_id, version)
+            .await
+            .map_err(status)?;
         Ok(Response::new(briefing_to_proto(&briefing)))
     }
 

@@ -16,14 +16,25 @@ pub enum BriefingError {
     /// accents or spacing.
     #[error("this actor already has the institution {name:?} ({id})")]
     DuplicateInstitution { id: String, name: String },
-    #[error("request_id was already used for a different request")]
-    RequestIdReused,
+    /// The request id was used before for a different request (names `request_id`).
+    #[error("{0}")]
+    RequestIdReused(FieldViolations),
     #[error("you may not file records in the {0} compartment")]
     NotInCompartment(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+}
+
+impl From<advocacy_platform::idempotency::RequestError> for BriefingError {
+    fn from(e: advocacy_platform::idempotency::RequestError) -> Self {
+        match e {
+            advocacy_platform::idempotency::RequestError::Reused(v) => BriefingError::RequestIdReused(v),
+            advocacy_platform::idempotency::RequestError::Corrupt(e) => BriefingError::Corrupt(e),
+            advocacy_platform::idempotency::RequestError::Database(e) => BriefingError::Database(e),
+        }
+    }
 }
 
 impl From<FieldViolations> for BriefingError {
@@ -44,7 +55,7 @@ impl ServiceError for BriefingError {
             BriefingError::Invalid(_) => ErrorCode::InvalidArgument,
             BriefingError::NotFound(_) => ErrorCode::NotFound,
             BriefingError::Stale { .. } => ErrorCode::StaleVersion,
-            BriefingError::DuplicateInstitution { .. } | BriefingError::RequestIdReused => ErrorCode::AlreadyExists,
+            BriefingError::DuplicateInstitution { .. } | BriefingError::RequestIdReused(_) => ErrorCode::AlreadyExists,
             BriefingError::NotInCompartment(_) => ErrorCode::PermissionDenied,
             BriefingError::Corrupt(_) => ErrorCode::Internal,
             BriefingError::Database(e) => advocacy_platform::db::error_code(e),
@@ -53,7 +64,7 @@ impl ServiceError for BriefingError {
 
     fn violations(&self) -> Option<&FieldViolations> {
         match self {
-            BriefingError::Invalid(v) => Some(v),
+            BriefingError::Invalid(v) | BriefingError::RequestIdReused(v) => Some(v),
             _ => None,
         }
     }

@@ -38,6 +38,12 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "follow-ups waiting for their deadline move to the outbox",
         sql: include_str!("../migrations/0004_follow_ups_to_outbox.sql"),
     },
+    Migration { version: 5, name: "the platform's requests table", sql: advocacy_platform::idempotency::SCHEMA },
+    Migration {
+        version: 6,
+        name: "answered requests move to the requests table",
+        sql: include_str!("../migrations/0006_requests_from_briefings.sql"),
+    },
 ];
 
 /// The briefings service as `advocacy serve` hosts it.

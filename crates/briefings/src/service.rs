@@ -4,12 +4,12 @@
 
 use chrono::{DateTime, Utc};
 
-use advocacy_platform::idempotency::{fingerprint, scoped};
+use advocacy_platform::idempotency::{Request, Written};
 use advocacy_platform::{Caller, Clock, FieldViolation, FieldViolations};
 
 use crate::domain::{Briefing, CONTACTS_COMPARTMENT, Contact, Institution, NewBriefing, NewContact, NewInstitution};
 use crate::error::BriefingError;
-use crate::store::{Aggregates, BriefingQuery, ImportCounts, ImportRow, Replay, Store};
+use crate::store::{Aggregates, BriefingQuery, ImportCounts, ImportRow, Store};
 
 #[derive(Debug, Clone)]
 pub struct Briefings {
@@ -33,6 +33,7 @@ impl Briefings {
         {
             return Err(FieldViolation::new("parent_id", "is not an institution of the registry").into());
         }
+        let request = Request::new(caller, request_id, &("institution", &new));
         let institution = Institution {
             id: uuid::Uuid::now_v7().to_string(),
             version: 1,
@@ -44,7 +45,8 @@ impl Briefings {
             created_by: caller.subject.clone(),
             created_at: self.clock.now(),
         };
-        self.store.create_institution(&institution, &scoped(caller, request_id)).await
+        let written = self.store.create_institution(&institution, &request, institution.created_at).await?;
+        written.answer(async |id| self.institution(&id).await.map(drop)).await
     }
 
     pub async fn institution(&self, id: &str) -> Result<Institution, BriefingError> {
@@ -74,6 +76,7 @@ impl Briefings {
         if self.store.institutions(std::slice::from_ref(&new.institution_id)).await?.is_empty() {
             return Err(FieldViolation::new("institution_id", "is not an institution of the registry").into());
         }
+        let request = Request::new(caller, request_id, &("contact", &new));
         let contact = Contact {
             id: uuid::Uuid::now_v7().to_string(),
             version: 1,
@@ -86,7 +89,10 @@ impl Briefings {
             created_by: caller.subject.clone(),
             created_at: self.clock.now(),
         };
-        self.store.create_contact(&contact, &scoped(caller, request_id)).await
+        match self.store.create_contact(&contact, &request, contact.created_at).await? {
+            Written::New(contact) => Ok(contact),
+            Written::Replay { record_id, .. } => self.contact(caller, &record_id).await,
+        }
     }
 
     /// A contact, to holders of the contacts compartment only; to anyone else it does not
@@ -110,9 +116,10 @@ impl Briefings {
 
     /// Deletes a person's data on their request; the briefings they attended keep "a
     /// contact (erased)". Erasing twice changes nothing more.
-    pub async fn erase_contact(&self, caller: &Caller, id: &str) -> Result<Contact, BriefingError> {
+    pub async fn erase_contact(&self, caller: &Caller, request_id: &str, id: &str) -> Result<Contact, BriefingError> {
+        let request = Request::new(caller, request_id, &("erase", id));
         self.contact(caller, id).await?;
-        self.store.erase_contact(id, self.clock.now()).await?;
+        self.store.erase_contact(id, &request, self.clock.now()).await?;
         tracing::info!(target: "audit", actor = %caller.subject, contact = %id, "erased a contact's personal data");
         self.contact(caller, id).await
     }
@@ -121,16 +128,11 @@ impl Briefings {
         may_file(caller, &new)?;
         self.check_contacts(&new.contact_ids).await?;
         let actors = self.actors_of(&new.institution_ids).await?;
-        let request_id = scoped(caller, request_id);
-        let fingerprint = fingerprint(&new);
-        let briefing = Briefing::new(uuid::Uuid::now_v7().to_string(), new, actors, &caller.subject, self.clock.now());
-        let stored = match self.store.insert_briefing(&briefing, &request_id, &fingerprint).await? {
-            Ok(b) => b,
-            Err(Replay::Same(first)) => *first,
-            Err(Replay::Conflict) => return Err(BriefingError::RequestIdReused),
-        };
-        let mut shown = self.with_contacts(caller, vec![redacted(caller, stored)]).await?;
-        shown.pop().ok_or_else(|| BriefingError::Corrupt("a logged briefing vanished".into()))
+        let request = Request::new(caller, request_id, &new);
+        let now = self.clock.now();
+        let briefing = Briefing::new(uuid::Uuid::now_v7().to_string(), new, actors, &caller.subject, now);
+        let written = self.store.insert_briefing(&briefing, &request, now).await?;
+        self.answer(caller, written).await
     }
 
     /// Imports checked rows in one transaction (see [`Store::import`]).
@@ -143,10 +145,11 @@ impl Briefings {
         let mut checked = Vec::with_capacity(rows.len());
         for (request_id, institution, new) in rows {
             may_file(caller, &new)?;
-            let fingerprint = fingerprint(&(&institution, &new));
+            let request = Request::new(caller, &request_id, &(&institution, &new));
             let actors = vec![institution.actor.clone()];
             let briefing = Briefing::new(uuid::Uuid::now_v7().to_string(), new, actors, &caller.subject, now);
-            checked.push(ImportRow { institution, briefing, request_id: scoped(caller, &request_id), fingerprint });
+            let (request_id, fingerprint) = (request.key().to_owned(), request.fingerprint().to_owned());
+            checked.push(ImportRow { institution, briefing, request_id, fingerprint });
         }
         self.store.import(checked, &caller.subject, now).await
     }
@@ -155,10 +158,15 @@ impl Briefings {
     pub async fn update(
         &self,
         caller: &Caller,
+        request_id: &str,
         id: &str,
         expected_version: i64,
         new: NewBriefing,
     ) -> Result<Briefing, BriefingError> {
+        let request = Request::new(caller, request_id, &("update", id, expected_version, &new));
+        if let Some(first) = request.lookup(self.store.db()).await? {
+            return self.answer(caller, first).await;
+        }
         may_file(caller, &new)?;
         let current = self.get(caller, id).await?;
         if current.version != expected_version {
@@ -173,8 +181,8 @@ impl Briefings {
         let stored = self.store.briefing(id).await?.ok_or_else(|| BriefingError::NotFound(format!("briefing {id}")))?;
         let notes = if stored.notes_visible_to(caller) { new.notes.clone() } else { stored.notes.clone() };
         // The content is new; identity, history and follow-ups are kept.
-        let fresh =
-            Briefing::new(stored.id.clone(), NewBriefing { notes, ..new }, actors, &caller.subject, self.clock.now());
+        let now = self.clock.now();
+        let fresh = Briefing::new(stored.id.clone(), NewBriefing { notes, ..new }, actors, &caller.subject, now);
         let next = Briefing {
             version: stored.version + 1,
             created_by: stored.created_by,
@@ -182,14 +190,16 @@ impl Briefings {
             follow_ups: stored.follow_ups,
             ..fresh
         };
-        if !self.store.update_briefing(&next, expected_version).await? {
-            return Err(BriefingError::Stale {
-                id: id.to_owned(),
-                expected: expected_version,
-                current: expected_version + 1,
-            });
-        }
-        self.get(caller, id).await
+        let written = self.store.update_briefing(&next, expected_version, &request, now).await?;
+        self.answer(caller, written).await
+    }
+
+    /// The answer to a write, or to its retry if the caller may still see the briefing,
+    /// shown as a read shows it.
+    async fn answer(&self, caller: &Caller, written: Written<Briefing>) -> Result<Briefing, BriefingError> {
+        let briefing = written.answer(async |id| self.get(caller, &id).await.map(drop)).await?;
+        let mut shown = self.with_contacts(caller, vec![redacted(caller, briefing)]).await?;
+        shown.pop().ok_or_else(|| BriefingError::Corrupt("a written briefing vanished".into()))
     }
 
     /// Every contact named must exist.
@@ -264,10 +274,15 @@ impl Briefings {
     pub async fn complete_follow_up(
         &self,
         caller: &Caller,
+        request_id: &str,
         briefing_id: &str,
         follow_up_id: &str,
         expected_version: i64,
     ) -> Result<Briefing, BriefingError> {
+        let request = Request::new(caller, request_id, &("complete", briefing_id, follow_up_id, expected_version));
+        if let Some(first) = request.lookup(self.store.db()).await? {
+            return self.answer(caller, first).await;
+        }
         let current = self.get(caller, briefing_id).await?;
         let follow_up = current
             .follow_ups
@@ -289,14 +304,11 @@ impl Briefings {
         next.version += 1;
         next.updated_by = caller.subject.clone();
         next.updated_at = now;
-        if !self.store.complete_follow_up(&next, follow_up_id, now).await? {
-            return Err(BriefingError::Stale {
-                id: next.id,
-                expected: expected_version,
-                current: expected_version + 1,
-            });
+        for f in next.follow_ups.iter_mut().filter(|f| f.id == follow_up_id) {
+            f.done_at = Some(now);
         }
-        self.get(caller, briefing_id).await
+        let written = self.store.complete_follow_up(&next, follow_up_id, now, &request).await?;
+        self.answer(caller, written).await
     }
 
     pub async fn aggregates(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Aggregates, BriefingError> {

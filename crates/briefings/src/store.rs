@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{AnyPool, AssertSqlSafe, Row, any::AnyRow};
 
 use advocacy_platform::db::{Sql, is_unique_violation};
+use advocacy_platform::idempotency::{Request, Written};
 use advocacy_platform::outbox::Outbox;
 use advocacy_platform::time::{from_micros, to_micros};
 use advocacy_platform::{Caller, Classification, Database};
@@ -16,13 +17,6 @@ use crate::domain::{
     ActorKind, Briefing, Contact, FollowUp, Institution, NewInstitution, QUIET_COMPARTMENT, normalize_name,
 };
 use crate::error::BriefingError;
-
-/// What a transaction found when it looked for the request id first.
-#[derive(Debug)]
-pub enum Replay {
-    Same(Box<Briefing>),
-    Conflict,
-}
 
 #[derive(Debug, Clone, Default)]
 pub struct BriefingQuery {
@@ -92,43 +86,46 @@ impl Store {
         Store { db: db.clone(), pool: db.pool.clone(), outbox }
     }
 
+    /// For the request protocol's look before a write.
+    pub fn db(&self) -> &Database {
+        &self.db
+    }
+
+    /// Stores a new institution under the request protocol; a name the actor already
+    /// has (compared loosely) is `DuplicateInstitution`.
     pub async fn create_institution(
         &self,
         institution: &Institution,
-        request_id: &str,
-    ) -> Result<Institution, BriefingError> {
-        let mut conn = self.pool.acquire().await?;
-        let result = insert_institution_row(&mut conn, institution, Some(request_id)).await;
-        drop(conn);
-        let error = match result {
-            Ok(()) => return Ok(institution.clone()),
+        request: &Request,
+        now: DateTime<Utc>,
+    ) -> Result<Written<Institution>, BriefingError> {
+        let mut tx = self.db.begin_write().await?;
+        if let Some(replay) = request.replay(&self.db, &mut tx).await? {
+            return Ok(replay);
+        }
+        let error = match insert_institution_row(&mut tx, institution, Some(request.key())).await {
+            Ok(()) => {
+                request.answered(&mut tx, &institution.id, institution, now).await?;
+                tx.commit().await?;
+                return Ok(Written::New(institution.clone()));
+            }
             Err(BriefingError::Database(e)) => e,
             Err(other) => return Err(other),
         };
-        let by_request = is_unique_violation(&error, "institutions_request_id", "institutions.request_id");
-        let by_name =
-            is_unique_violation(&error, "institutions_actor_name", "institutions.actor, institutions.normalized_name");
-        if !by_request && !by_name {
-            return Err(error.into());
+        drop(tx);
+        if is_unique_violation(&error, "institutions_actor_name", "institutions.actor, institutions.normalized_name") {
+            let existing = sqlx::query("SELECT id, name FROM institutions WHERE actor = $1 AND normalized_name = $2")
+                .bind(&institution.actor)
+                .bind(normalize_name(&institution.name))
+                .fetch_one(&self.pool)
+                .await?;
+            return Err(BriefingError::DuplicateInstitution { id: existing.try_get(0)?, name: existing.try_get(1)? });
         }
-        // A retry breaks both unique indexes and the engines report either one, so the
-        // request id is looked for first: a retry answers as the first time.
-        if let Some(row) = sqlx::query("SELECT snapshot FROM institutions WHERE request_id = $1")
-            .bind(request_id)
-            .fetch_optional(&self.pool)
-            .await?
-        {
-            let first: Institution = parse(&row.try_get::<String, _>(0)?)?;
-            let same =
-                first.name == institution.name && first.actor == institution.actor && first.kind == institution.kind;
-            return if same { Ok(first) } else { Err(BriefingError::RequestIdReused) };
+        if is_unique_violation(&error, "institutions_request_id", "institutions.request_id") {
+            // Taken by an institution made before requests were kept apart.
+            return Err(request.reused().into());
         }
-        let existing = sqlx::query("SELECT id, name FROM institutions WHERE actor = $1 AND normalized_name = $2")
-            .bind(&institution.actor)
-            .bind(normalize_name(&institution.name))
-            .fetch_one(&self.pool)
-            .await?;
-        Err(BriefingError::DuplicateInstitution { id: existing.try_get(0)?, name: existing.try_get(1)? })
+        Err(error.into())
     }
 
     pub async fn institutions(&self, ids: &[String]) -> Result<Vec<Institution>, BriefingError> {
@@ -164,32 +161,20 @@ impl Store {
     }
 
     /// Stores a new briefing with its actors, themes and follow-ups (their deadlines to be
-    /// created by the outbox), or replays the first answer to this request id.
+    /// created by the outbox), under the request protocol.
     pub async fn insert_briefing(
         &self,
         b: &Briefing,
-        request_id: &str,
-        fingerprint: &str,
-    ) -> Result<Result<Briefing, Replay>, BriefingError> {
+        request: &Request,
+        now: DateTime<Utc>,
+    ) -> Result<Written<Briefing>, BriefingError> {
         let mut tx = self.db.begin_write().await?;
-        if let Some(row) = sqlx::query("SELECT id, request_fingerprint FROM briefings WHERE request_id = $1")
-            .bind(request_id)
-            .fetch_optional(&mut *tx)
-            .await?
-        {
-            tx.rollback().await?;
-            if row.try_get::<Option<String>, _>(1)?.as_deref() != Some(fingerprint) {
-                return Ok(Err(Replay::Conflict));
-            }
-            let id: String = row.try_get(0)?;
-            let first =
-                self.briefing(&id).await?.ok_or_else(|| BriefingError::Corrupt(format!("briefing {id} vanished")))?;
-            return Ok(Err(Replay::Same(Box::new(first))));
+        if let Some(replay) = request.replay(&self.db, &mut tx).await? {
+            return Ok(replay);
         }
-        if insert_briefing_row(&mut tx, b, request_id, fingerprint).await? == 0 {
-            // A concurrent retry of the same request won the race: answer as it did.
-            tx.rollback().await?;
-            return Box::pin(self.insert_briefing(b, request_id, fingerprint)).await;
+        if insert_briefing_row(&mut tx, b, request.key(), request.fingerprint()).await? == 0 {
+            // An imported briefing holds this request id.
+            return Err(request.reused().into());
         }
         insert_links(&mut tx, b).await?;
         for (position, f) in b.follow_ups.iter().enumerate() {
@@ -208,9 +193,10 @@ impl Store {
             .await?;
             self.outbox.enqueue(&mut tx, &f.id).await?;
         }
+        request.answered(&mut tx, &b.id, b, now).await?;
         tx.commit().await?;
         self.outbox.wake();
-        Ok(Ok(b.clone()))
+        Ok(Written::New(b.clone()))
     }
 
     /// Writes a whole import in one transaction: each row's institution matched by actor
@@ -269,7 +255,16 @@ impl Store {
         Ok(counts)
     }
 
-    pub async fn create_contact(&self, c: &Contact, request_id: &str) -> Result<Contact, BriefingError> {
+    pub async fn create_contact(
+        &self,
+        c: &Contact,
+        request: &Request,
+        now: DateTime<Utc>,
+    ) -> Result<Written<Contact>, BriefingError> {
+        let mut tx = self.db.begin_write().await?;
+        if let Some(replay) = request.replay(&self.db, &mut tx).await? {
+            return Ok(replay);
+        }
         let inserted = sqlx::query(
             "INSERT INTO contacts (id, version, institution_id, name, role, email, phone, erased_at, request_id,
              created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9, $10)
@@ -282,28 +277,21 @@ impl Store {
         .bind(&c.role)
         .bind(&c.email)
         .bind(&c.phone)
-        .bind(request_id)
+        .bind(request.key())
         .bind(&c.created_by)
         .bind(to_micros(c.created_at))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?
         .rows_affected();
-        if inserted == 1 {
-            return Ok(c.clone());
+        if inserted == 0 {
+            // Taken by a contact made before requests were kept apart.
+            return Err(request.reused().into());
         }
-        // A retry: answer with the contact the first request made, if it asked the same.
-        // Only the fixed column list is spliced in; the request id is bound.
-        let row =
-            sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE request_id = $1")))
-                .bind(request_id)
-                .fetch_one(&self.pool)
-                .await?;
-        let first = contact_of(&row)?;
-        if first.name == c.name && first.institution_id == c.institution_id {
-            Ok(first)
-        } else {
-            Err(BriefingError::RequestIdReused)
-        }
+        // The answer names the contact only: a replay reads the person's data afresh,
+        // so an erasure since is never undone by a retry.
+        request.answered(&mut tx, &c.id, &c.id, now).await?;
+        tx.commit().await?;
+        Ok(Written::New(c.clone()))
     }
 
     pub async fn contacts(&self, ids: &[String]) -> Result<Vec<Contact>, BriefingError> {
@@ -325,21 +313,50 @@ impl Store {
     }
 
     /// Deletes a person's data, keeping the row so briefings can say a contact was there.
-    pub async fn erase_contact(&self, id: &str, now: DateTime<Utc>) -> Result<(), BriefingError> {
+    /// Erases a contact's personal data, under the request protocol (the answer names
+    /// the contact only).
+    pub async fn erase_contact(
+        &self,
+        id: &str,
+        request: &Request,
+        now: DateTime<Utc>,
+    ) -> Result<Written<String>, BriefingError> {
+        let mut tx = self.db.begin_write().await?;
+        if let Some(replay) = request.replay(&self.db, &mut tx).await? {
+            return Ok(replay);
+        }
         sqlx::query(
             "UPDATE contacts SET name = '', role = '', email = '', phone = '', erased_at = $2, version = version + 1
              WHERE id = $1 AND erased_at IS NULL",
         )
         .bind(id)
         .bind(to_micros(now))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(())
+        // The fingerprint of the request that recorded the person is derived from their
+        // data: it goes too. A retry of that request is refused from now on.
+        sqlx::query("UPDATE requests SET fingerprint = 'erased', answer = '\"\"' WHERE record_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        request.answered(&mut tx, id, &id, now).await?;
+        tx.commit().await?;
+        Ok(Written::New(id.to_owned()))
     }
 
-    /// Replaces a briefing's content if it is still at `expected`; false if it moved on.
-    pub async fn update_briefing(&self, b: &Briefing, expected: i64) -> Result<bool, BriefingError> {
+    /// Replaces a briefing's content if it is still at `expected` (else `Stale`), under
+    /// the request protocol.
+    pub async fn update_briefing(
+        &self,
+        b: &Briefing,
+        expected: i64,
+        request: &Request,
+        now: DateTime<Utc>,
+    ) -> Result<Written<Briefing>, BriefingError> {
         let mut tx = self.db.begin_write().await?;
+        if let Some(replay) = request.replay(&self.db, &mut tx).await? {
+            return Ok(replay);
+        }
         let (level, compartment) = b.classification.columns();
         let updated = sqlx::query(
             "UPDATE briefings SET version = $3, at = $4, month = $5, city = $6, format = $7, quiet = $8,
@@ -360,8 +377,7 @@ impl Store {
         .await?
         .rows_affected();
         if updated == 0 {
-            tx.rollback().await?;
-            return Ok(false);
+            return Err(BriefingError::Stale { id: b.id.clone(), expected, current: expected + 1 });
         }
         for table in ["briefing_actors", "briefing_institutions", "briefing_themes", "briefing_contacts"] {
             // Table names are fixed above, never input.
@@ -371,8 +387,9 @@ impl Store {
                 .await?;
         }
         insert_links(&mut tx, b).await?;
+        request.answered(&mut tx, &b.id, b, now).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(Written::New(b.clone()))
     }
 
     pub async fn briefing(&self, id: &str) -> Result<Option<Briefing>, BriefingError> {
@@ -450,8 +467,12 @@ impl Store {
         briefing: &Briefing,
         follow_up_id: &str,
         done_at: DateTime<Utc>,
-    ) -> Result<bool, BriefingError> {
+        request: &Request,
+    ) -> Result<Written<Briefing>, BriefingError> {
         let mut tx = self.db.begin_write().await?;
+        if let Some(replay) = request.replay(&self.db, &mut tx).await? {
+            return Ok(replay);
+        }
         let bumped =
             sqlx::query("UPDATE briefings SET version = version + 1, snapshot = $3 WHERE id = $1 AND version = $2")
                 .bind(&briefing.id)
@@ -461,8 +482,8 @@ impl Store {
                 .await?
                 .rows_affected();
         if bumped == 0 {
-            tx.rollback().await?;
-            return Ok(false);
+            let expected = briefing.version - 1;
+            return Err(BriefingError::Stale { id: briefing.id.clone(), expected, current: briefing.version });
         }
         sqlx::query("UPDATE follow_ups SET done_at = $3 WHERE id = $1 AND briefing_id = $2 AND done_at IS NULL")
             .bind(follow_up_id)
@@ -471,9 +492,10 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         self.outbox.enqueue(&mut tx, follow_up_id).await?;
+        request.answered(&mut tx, &briefing.id, briefing, done_at).await?;
         tx.commit().await?;
         self.outbox.wake();
-        Ok(true)
+        Ok(Written::New(briefing.clone()))
     }
 
     /// A follow-up as the outbox pushes it, with what its deadline inherits.

@@ -21,14 +21,24 @@ pub enum DeadlineError {
     /// The deadline's status does not allow this change.
     #[error("{0}")]
     Transition(#[from] TransitionError),
-    /// The request id was used before for a different request.
-    #[error("request_id {0} was already used for a different request")]
-    RequestIdReused(String),
+    /// The request id was used before for a different request (names `request_id`).
+    #[error("{0}")]
+    RequestIdReused(FieldViolations),
     /// A stored row no longer parses: a bug or a hand-edited database.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+}
+
+impl From<advocacy_platform::idempotency::RequestError> for DeadlineError {
+    fn from(e: advocacy_platform::idempotency::RequestError) -> Self {
+        match e {
+            advocacy_platform::idempotency::RequestError::Reused(v) => DeadlineError::RequestIdReused(v),
+            advocacy_platform::idempotency::RequestError::Corrupt(e) => DeadlineError::Corrupt(e),
+            advocacy_platform::idempotency::RequestError::Database(e) => DeadlineError::Database(e),
+        }
+    }
 }
 
 impl From<FieldViolations> for DeadlineError {
@@ -59,7 +69,7 @@ impl ServiceError for DeadlineError {
 
     fn violations(&self) -> Option<&FieldViolations> {
         match self {
-            DeadlineError::Invalid(v) => Some(v),
+            DeadlineError::Invalid(v) | DeadlineError::RequestIdReused(v) => Some(v),
             _ => None,
         }
     }

@@ -22,11 +22,19 @@ pub use error::DeadlineError;
 /// The service name in config, database file names and logs.
 pub const NAME: &str = "deadlines";
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "deadlines, owners and change feed",
-    sql: include_str!("../migrations/0001_deadlines.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "deadlines, owners and change feed",
+        sql: include_str!("../migrations/0001_deadlines.sql"),
+    },
+    Migration { version: 2, name: "the platform's requests table", sql: advocacy_platform::idempotency::SCHEMA },
+    Migration {
+        version: 3,
+        name: "answered requests move from the change log",
+        sql: include_str!("../migrations/0003_requests_from_changes.sql"),
+    },
+];
 
 /// The deadlines service as `advocacy serve` hosts it.
 pub const SERVICE: ServiceSpec = ServiceSpec { name: NAME, migrations: MIGRATIONS, build };

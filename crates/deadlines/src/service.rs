@@ -9,14 +9,14 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
-use advocacy_platform::idempotency::{fingerprint, scoped};
+use advocacy_platform::idempotency::{Request, Written};
 use advocacy_platform::{Caller, Clock, Shutdown};
 
 use advocacy_platform::time::WhenGiven;
 
 use crate::domain::{Change, ChangeKind, Deadline, Due, NewDeadline};
 use crate::error::DeadlineError;
-use crate::store::{ListQuery, Replay, Store, Write};
+use crate::store::{ListQuery, Store, Write};
 
 /// How often a watcher looks for changes committed by other replicas of this service.
 const WATCH_POLL: StdDuration = StdDuration::from_secs(2);
@@ -52,18 +52,17 @@ impl Deadlines {
         if let Some(compartment) = new.classification.compartment_missing_for(caller) {
             return Err(DeadlineError::NotInCompartment(compartment.to_owned()));
         }
-        let request_id = &scoped(caller, request_id);
-        let fingerprint = fingerprint(&("create", &new));
+        let request = Request::new(caller, request_id, &("create", &new));
         let id = uuid::Uuid::now_v7().to_string();
         let now = self.clock.now();
-        let result = self
+        let written = self
             .store
-            .write(&id, request_id, &fingerprint, |_| {
+            .write(&id, &request, now, |_| {
                 let deadline = Deadline::create(id.clone(), new, &caller.subject, now);
                 Ok(Write { kind: ChangeKind::Created, deadline, previous_due: None, reason: String::new() })
             })
             .await?;
-        replayed(caller, result, request_id)
+        self.answer(caller, written).await
     }
 
     pub async fn get(&self, caller: &Caller, id: &str) -> Result<Deadline, DeadlineError> {
@@ -85,8 +84,8 @@ impl Deadlines {
         request_id: &str,
         request: MoveRequest,
     ) -> Result<Deadline, DeadlineError> {
-        let fingerprint = fingerprint(&("move", &request));
-        self.update(caller, request_id, &request.id, request.expected_version, &fingerprint, |current, now| {
+        let once = Request::new(caller, request_id, &("move", &request));
+        self.update(caller, &once, &request.id, request.expected_version, |current, now| {
             let due = Due::parse("due", &request.due, request.zone.unwrap_or(current.due.zone))
                 .map_err(advocacy_platform::FieldViolations::from)?;
             let previous_due = Some(current.due.at);
@@ -104,8 +103,8 @@ impl Deadlines {
         expected_version: i64,
         done_at: Option<DateTime<Utc>>,
     ) -> Result<Deadline, DeadlineError> {
-        let fingerprint = fingerprint(&("complete", id, expected_version, done_at));
-        self.update(caller, request_id, id, expected_version, &fingerprint, |current, now| {
+        let request = Request::new(caller, request_id, &("complete", id, expected_version, done_at));
+        self.update(caller, &request, id, expected_version, |current, now| {
             let previous_due = Some(current.due.at);
             let deadline = current.completed(done_at.unwrap_or(now), &caller.subject, now)?;
             Ok(Write { kind: ChangeKind::Completed, deadline, previous_due, reason: String::new() })
@@ -121,8 +120,8 @@ impl Deadlines {
         expected_version: i64,
         reason: String,
     ) -> Result<Deadline, DeadlineError> {
-        let fingerprint = fingerprint(&("cancel", id, expected_version, &reason));
-        self.update(caller, request_id, id, expected_version, &fingerprint, |current, now| {
+        let request = Request::new(caller, request_id, &("cancel", id, expected_version, &reason));
+        self.update(caller, &request, id, expected_version, |current, now| {
             let deadline = current.cancelled(reason.clone(), &caller.subject, now)?;
             Ok(Write { kind: ChangeKind::Cancelled, deadline, previous_due: None, reason })
         })
@@ -134,19 +133,23 @@ impl Deadlines {
     async fn update(
         &self,
         caller: &Caller,
-        request_id: &str,
+        request: &Request,
         id: &str,
         expected_version: i64,
-        fingerprint: &str,
         change: impl FnOnce(Deadline, DateTime<Utc>) -> Result<Write, DeadlineError>,
     ) -> Result<Deadline, DeadlineError> {
-        let request_id = &scoped(caller, request_id);
         let now = self.clock.now();
-        let result = self
+        let written = self
             .store
-            .write(id, request_id, fingerprint, |current| change(editable(caller, id, expected_version, current)?, now))
+            .write(id, request, now, |current| change(editable(caller, id, expected_version, current)?, now))
             .await?;
-        replayed(caller, result, request_id)
+        self.answer(caller, written).await
+    }
+
+    /// The answer to a write: its result, or on a retry the first result, given only if
+    /// the caller may still see the deadline as it is now.
+    async fn answer(&self, caller: &Caller, written: Written<Deadline>) -> Result<Deadline, DeadlineError> {
+        written.answer(async |id| self.get(caller, &id).await.map(drop)).await
     }
 
     /// A page of the change feed: the changes the caller may see, where to resume, and
@@ -248,17 +251,4 @@ fn visible(caller: &Caller, deadline: Deadline) -> Result<Deadline, DeadlineErro
 
 fn audit_read(caller: &Caller, deadline: &Deadline) {
     tracing::info!(target: "audit", actor = %caller.subject, deadline = %deadline.id, "read of a restricted deadline");
-}
-
-/// The answer to a write: its result, or on a retry the first result (checked again for
-/// visibility, in case the caller lost a compartment since).
-fn replayed(caller: &Caller, result: Result<Deadline, Replay>, scoped_id: &str) -> Result<Deadline, DeadlineError> {
-    match result {
-        Ok(deadline) => Ok(deadline),
-        Err(Replay::Same(deadline)) => visible(caller, *deadline),
-        Err(Replay::Conflict) => {
-            let request_id = scoped_id.split_once('\n').map_or(scoped_id, |(_, id)| id);
-            Err(DeadlineError::RequestIdReused(request_id.to_owned()))
-        }
-    }
 }

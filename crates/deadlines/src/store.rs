@@ -10,6 +10,7 @@ use sqlx::{AnyPool, Row, any::AnyRow};
 use tokio::sync::watch;
 
 use advocacy_platform::db::Sql;
+use advocacy_platform::idempotency::{Prior, Request, Written};
 use advocacy_platform::time::{from_micros, to_micros};
 use advocacy_platform::{Caller, Classification, Database};
 
@@ -36,15 +37,6 @@ pub struct Write {
     pub deadline: Deadline,
     pub previous_due: Option<DateTime<Utc>>,
     pub reason: String,
-}
-
-/// What a transaction found when it looked for the request id first.
-#[derive(Debug)]
-pub enum Replay {
-    /// The same request was handled before: its result.
-    Same(Box<Deadline>),
-    /// The id was used for a different request.
-    Conflict,
 }
 
 #[derive(Debug, Clone)]
@@ -83,33 +75,22 @@ impl Store {
     pub async fn write<F>(
         &self,
         id: &str,
-        request_id: &str,
-        fingerprint: &str,
+        request: &Request,
+        now: DateTime<Utc>,
         decide: F,
-    ) -> Result<Result<Deadline, Replay>, DeadlineError>
+    ) -> Result<Written<Deadline>, DeadlineError>
     where
         F: FnOnce(Option<Deadline>) -> Result<Write, DeadlineError>,
     {
         let mut tx = self.db.begin_write().await?;
+        if let Prior::Answered { record_id, answer } = request.prior(&self.db, &mut tx).await? {
+            tx.rollback().await?;
+            return Ok(Written::Replay { record_id, answer });
+        }
         let revision: i64 = sqlx::query("UPDATE feed_head SET revision = revision + 1 WHERE id = 1 RETURNING revision")
             .fetch_one(&mut *tx)
             .await?
             .try_get(0)?;
-
-        if let Some(row) =
-            sqlx::query("SELECT snapshot, request_fingerprint FROM deadline_changes WHERE request_id = $1")
-                .bind(request_id)
-                .fetch_optional(&mut *tx)
-                .await?
-        {
-            tx.rollback().await?;
-            let first_fingerprint: Option<String> = row.try_get(1)?;
-            if first_fingerprint.as_deref() != Some(fingerprint) {
-                return Ok(Err(Replay::Conflict));
-            }
-            let snapshot: String = row.try_get(0)?;
-            return Ok(Err(Replay::Same(Box::new(parse_snapshot(&snapshot)?))));
-        }
 
         let current = sqlx::query("SELECT d.snapshot, d.revision FROM deadlines d WHERE d.id = $1")
             .bind(id)
@@ -162,8 +143,7 @@ impl Store {
 
         sqlx::query(
             "INSERT INTO deadline_changes (revision, deadline_id, kind, at, actor, previous_due, reason,
-             confidentiality, compartment, snapshot, request_id, request_fingerprint)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+             confidentiality, compartment, snapshot) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(revision)
         .bind(&d.id)
@@ -175,14 +155,13 @@ impl Store {
         .bind(level)
         .bind(compartment)
         .bind(&snapshot)
-        .bind(request_id)
-        .bind(fingerprint)
         .execute(&mut *tx)
         .await?;
+        request.answered(&mut tx, &write.deadline.id, &write.deadline, now).await?;
 
         tx.commit().await?;
         self.head.send_replace(revision);
-        Ok(Ok(write.deadline))
+        Ok(Written::New(write.deadline))
     }
 
     /// One page of deadlines the caller may see, sorted by due time then id.

@@ -163,7 +163,8 @@ impl std::error::Error for FieldViolations {}
 pub trait ServiceError: std::error::Error {
     fn code(&self) -> ErrorCode;
 
-    /// The bad fields, for `InvalidArgument`.
+    /// The fields the error is about: the bad ones for `InvalidArgument`, the taken
+    /// one for `AlreadyExists`.
     fn violations(&self) -> Option<&FieldViolations> {
         None
     }
@@ -182,7 +183,8 @@ pub fn to_status<E: ServiceError + ?Sized>(error: &E) -> Status {
             tracing::error!(error = %error, "internal error");
             Status::internal("internal error")
         }
-        ErrorCode::InvalidArgument => {
+        // Bad input, and a taken key or request id, name the field they are about.
+        _ if code == ErrorCode::InvalidArgument || error.violations().is_some_and(|v| !v.is_empty()) => {
             let mut details = ErrorDetails::new();
             let mut size = 0;
             let all: Vec<&FieldViolation> = error.violations().map(|v| v.iter().collect()).unwrap_or_default();

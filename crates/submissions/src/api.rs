@@ -133,10 +133,13 @@ impl SubmissionsService for SubmissionsApi {
         let new_status = v.check(status_of("status", r.status));
         let at = v.check(optional_timestamp("at", r.at.as_ref()));
         let note = v.check(limits::optional_line("note", &r.note, 1_000));
-        let (((((_, id), version), new_status), at), note) =
+        let (((((request_id, id), version), new_status), at), note) =
             checked(v, request_id.zip(id).zip(version).zip(new_status).zip(at).zip(note))?;
-        let submission =
-            self.submissions.record_status(&caller, &id, version, new_status, at, note).await.map_err(status)?;
+        let submission = self
+            .submissions
+            .record_status(&caller, &request_id, &id, version, new_status, at, note)
+            .await
+            .map_err(status)?;
         Ok(Response::new(to_proto(&submission)))
     }
 
@@ -147,6 +150,7 @@ impl SubmissionsService for SubmissionsApi {
         let caller = Caller::of(&request)?;
         let r = request.get_ref();
         let mut v = FieldViolations::new();
+        let request_id = v.check(limits::request_id("request_id", &r.request_id));
         let id = v.check(limits::id("id", &r.id));
         let version = v.check(limits::version(r.expected_version));
         let title = v.check(limits::required_line("title", &r.title, domain::MAX_TITLE_CHARS));
@@ -167,10 +171,10 @@ impl SubmissionsService for SubmissionsApi {
                 themes: themes?,
                 evidence: evidence?,
             };
-            Some((id?, version?, edit))
+            Some((request_id?, id?, version?, edit))
         })();
-        let (id, version, edit) = parsed.ok_or_else(|| status(incomplete().into()))?;
-        let submission = self.submissions.edit(&caller, &id, version, edit).await.map_err(status)?;
+        let (request_id, id, version, edit) = parsed.ok_or_else(|| status(incomplete().into()))?;
+        let submission = self.submissions.edit(&caller, &request_id, &id, version, edit).await.map_err(status)?;
         Ok(Response::new(to_proto(&submission)))
     }
 
@@ -223,10 +227,13 @@ impl SubmissionsService for SubmissionsApi {
         let state = v.check(resolution_state_of(r.state));
         let adopted_on = v.check(optional_timestamp("adopted_on", r.adopted_on.as_ref()));
         let vote = v.check(parse_vote(r.vote.as_ref()));
-        let (((((_, id), version), state), adopted_on), vote) =
+        let (((((request_id, id), version), state), adopted_on), vote) =
             checked(v, request_id.zip(id).zip(version).zip(state).zip(adopted_on).zip(vote))?;
-        let resolution =
-            self.resolutions.record_state(&caller, &id, version, state, adopted_on, vote).await.map_err(status)?;
+        let resolution = self
+            .resolutions
+            .record_state(&caller, &request_id, &id, version, state, adopted_on, vote)
+            .await
+            .map_err(status)?;
         Ok(Response::new(resolution_to_proto(&resolution)))
     }
 
@@ -264,6 +271,7 @@ impl SubmissionsService for SubmissionsApi {
         let caller = Caller::of(&request)?;
         let r = request.get_ref();
         let mut v = FieldViolations::new();
+        let request_id = v.check(limits::request_id("request_id", &r.request_id));
         let id = v.check(limits::id("id", &r.id));
         let version = v.check(limits::version(r.expected_version));
         let content = parse_amendment_content(
@@ -276,8 +284,9 @@ impl SubmissionsService for SubmissionsApi {
         )
         .map_err(|found| v.push_under("", &found))
         .ok();
-        let ((id, version), edit) = checked(v, id.zip(version).zip(content))?;
-        let amendment = self.resolutions.edit_amendment(&caller, &id, version, edit).await.map_err(status)?;
+        let (((request_id, id), version), edit) = checked(v, request_id.zip(id).zip(version).zip(content))?;
+        let amendment =
+            self.resolutions.edit_amendment(&caller, &request_id, &id, version, edit).await.map_err(status)?;
         Ok(Response::new(amendment_to_proto(&amendment)))
     }
 
@@ -313,10 +322,13 @@ impl SubmissionsService for SubmissionsApi {
         let version = v.check(limits::version(r.expected_version));
         let outcome = v.check(amendment_status_of(r.status));
         let adopted_text = v.check(limits::optional_text("adopted_text", &r.adopted_text, res::MAX_TEXT_CHARS));
-        let ((((_, id), version), outcome), adopted_text) =
+        let ((((request_id, id), version), outcome), adopted_text) =
             checked(v, request_id.zip(id).zip(version).zip(outcome).zip(adopted_text))?;
-        let amendment =
-            self.resolutions.record_outcome(&caller, &id, version, outcome, adopted_text).await.map_err(status)?;
+        let amendment = self
+            .resolutions
+            .record_outcome(&caller, &request_id, &id, version, outcome, adopted_text)
+            .await
+            .map_err(status)?;
         Ok(Response::new(amendment_to_proto(&amendment)))
     }
 

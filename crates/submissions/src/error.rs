@@ -16,8 +16,9 @@ pub enum SubmissionError {
     /// The life cycle does not allow this change.
     #[error("{0}")]
     Rule(RuleError),
-    #[error("request_id was already used for a different request")]
-    RequestIdReused,
+    /// The request id was used before for a different request (names `request_id`).
+    #[error("{0}")]
+    RequestIdReused(FieldViolations),
     #[error("you may not file records in the {0} compartment")]
     NotInCompartment(String),
     /// A service this one needs did not answer; nothing was written, a retry may work.
@@ -27,6 +28,16 @@ pub enum SubmissionError {
     Corrupt(String),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+}
+
+impl From<advocacy_platform::idempotency::RequestError> for SubmissionError {
+    fn from(e: advocacy_platform::idempotency::RequestError) -> Self {
+        match e {
+            advocacy_platform::idempotency::RequestError::Reused(v) => SubmissionError::RequestIdReused(v),
+            advocacy_platform::idempotency::RequestError::Corrupt(e) => SubmissionError::Corrupt(e),
+            advocacy_platform::idempotency::RequestError::Database(e) => SubmissionError::Database(e),
+        }
+    }
 }
 
 impl From<FieldViolations> for SubmissionError {
@@ -62,7 +73,7 @@ impl ServiceError for SubmissionError {
             SubmissionError::NotFound(_) => ErrorCode::NotFound,
             SubmissionError::Stale { .. } => ErrorCode::StaleVersion,
             SubmissionError::Rule(_) => ErrorCode::FailedPrecondition,
-            SubmissionError::RequestIdReused => ErrorCode::AlreadyExists,
+            SubmissionError::RequestIdReused(_) => ErrorCode::AlreadyExists,
             SubmissionError::NotInCompartment(_) => ErrorCode::PermissionDenied,
             SubmissionError::Unavailable(_) => ErrorCode::Unavailable,
             SubmissionError::Corrupt(_) => ErrorCode::Internal,
@@ -72,7 +83,7 @@ impl ServiceError for SubmissionError {
 
     fn violations(&self) -> Option<&FieldViolations> {
         match self {
-            SubmissionError::Invalid(v) => Some(v),
+            SubmissionError::Invalid(v) | SubmissionError::RequestIdReused(v) => Some(v),
             _ => None,
         }
     }

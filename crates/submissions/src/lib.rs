@@ -40,6 +40,12 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "deadlines waiting to be completed move to the outbox",
         sql: include_str!("../migrations/0007_deadline_link_to_outbox.sql"),
     },
+    Migration { version: 8, name: "the platform's requests table", sql: advocacy_platform::idempotency::SCHEMA },
+    Migration {
+        version: 9,
+        name: "answered requests move to the requests table",
+        sql: include_str!("../migrations/0009_requests_from_submissions.sql"),
+    },
 ];
 
 /// The submissions service as `advocacy serve` hosts it.

@@ -7,7 +7,7 @@ use tonic::Code;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
-use advocacy_platform::idempotency::{fingerprint, scoped};
+use advocacy_platform::idempotency::{Request, Written, scoped};
 use advocacy_platform::{Caller, Clock, FieldViolation, FieldViolations};
 use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
@@ -62,10 +62,11 @@ impl Submissions {
         if let Some(deadline) = &new.deadline_id {
             self.check_deadline(caller, deadline).await?;
         }
-        let fingerprint = fingerprint(&new);
-        let submission = Submission::create(uuid::Uuid::now_v7().to_string(), new, &caller.subject, self.clock.now())?;
-        let stored = self.store.create(&submission, &scoped(caller, request_id), &fingerprint).await?;
-        visible(caller, stored)
+        let request = Request::new(caller, request_id, &new);
+        let now = self.clock.now();
+        let submission = Submission::create(uuid::Uuid::now_v7().to_string(), new, &caller.subject, now)?;
+        let written = self.store.create(&submission, &request, now).await?;
+        self.answer(caller, written).await
     }
 
     /// Imports checked rows in one transaction. Every row must pass the same rules as a
@@ -85,9 +86,9 @@ impl Submissions {
                 return Err(SubmissionError::NotInCompartment(compartment.to_owned()));
             }
             let mut found = evidence_problems(&new.evidence, &unseen);
-            let fingerprint = fingerprint(&new);
+            let request = Request::new(caller, &request_id, &new);
             match Submission::create(uuid::Uuid::now_v7().to_string(), new, &caller.subject, now) {
-                Ok(s) => checked.push((s, scoped(caller, &request_id), fingerprint)),
+                Ok(s) => checked.push((s, request.key().to_owned(), request.fingerprint().to_owned())),
                 Err(e) => found.push_under("", &rule_problems(e)),
             }
             problems.push_at_line(line, &found);
@@ -111,26 +112,27 @@ impl Submissions {
 
     /// Records a status change at the version the caller read. The same change sent again
     /// (a retry) answers with the submission as it is.
+    #[allow(clippy::too_many_arguments)]
     pub async fn record_status(
         &self,
         caller: &Caller,
+        request_id: &str,
         id: &str,
         expected_version: i64,
         status: Status,
         at: Option<DateTime<Utc>>,
         note: String,
     ) -> Result<Submission, SubmissionError> {
-        let current = self.get(caller, id).await?;
-        if retry_or_stale(id, current.version, expected_version, current.status == status)? {
-            return Ok(current);
+        let request = Request::new(caller, request_id, &("status", id, expected_version, status, at, &note));
+        if let Some(first) = request.lookup(self.store.db()).await? {
+            return self.answer(caller, first).await;
         }
+        let current = at_version(self.get(caller, id).await?, expected_version, |s| (&s.id, s.version))?;
         let now = self.clock.now();
         let next = current.moved_to(status, at.unwrap_or(now), note, &caller.subject, now)?;
         let complete_deadline = status == Status::Submitted && next.deadline_id.is_some();
-        if !self.store.update(&next, expected_version, complete_deadline).await? {
-            return Err(stale(id, expected_version, expected_version + 1));
-        }
-        Ok(next)
+        let written = self.store.update(&next, expected_version, complete_deadline, &request, now).await?;
+        self.answer(caller, written).await
     }
 
     /// Rewrites what a submission says, at the version the caller read. The same edit
@@ -138,20 +140,27 @@ impl Submissions {
     pub async fn edit(
         &self,
         caller: &Caller,
+        request_id: &str,
         id: &str,
         expected_version: i64,
         edit: SubmissionEdit,
     ) -> Result<Submission, SubmissionError> {
-        let current = self.get(caller, id).await?;
-        if retry_or_stale(id, current.version, expected_version, current.reads_as(&edit))? {
-            return Ok(current);
+        let request = Request::new(caller, request_id, &("edit", id, expected_version, &edit));
+        if let Some(first) = request.lookup(self.store.db()).await? {
+            return self.answer(caller, first).await;
         }
+        let current = at_version(self.get(caller, id).await?, expected_version, |s| (&s.id, s.version))?;
         check_evidence(&self.records, caller, &edit.evidence).await?;
-        let next = current.edited(edit, &caller.subject, self.clock.now())?;
-        if !self.store.update(&next, expected_version, false).await? {
-            return Err(stale(id, expected_version, expected_version + 1));
-        }
-        Ok(next)
+        let now = self.clock.now();
+        let next = current.edited(edit, &caller.subject, now)?;
+        let written = self.store.update(&next, expected_version, false, &request, now).await?;
+        self.answer(caller, written).await
+    }
+
+    /// The answer to a write, or to its retry if the caller may still see the submission.
+    async fn answer(&self, caller: &Caller, written: Written<Submission>) -> Result<Submission, SubmissionError> {
+        let answer = written.answer(async |id| self.get(caller, &id).await.map(drop)).await?;
+        visible(caller, answer)
     }
 }
 
@@ -194,8 +203,11 @@ impl Resolutions {
         request_id: &str,
         new: NewResolution,
     ) -> Result<Resolution, SubmissionError> {
-        let resolution = Resolution::create(uuid::Uuid::now_v7().to_string(), new, &caller.subject, self.clock.now());
-        self.store.create_resolution(&resolution, &scoped(caller, request_id)).await
+        let request = Request::new(caller, request_id, &("resolution", &new));
+        let now = self.clock.now();
+        let resolution = Resolution::create(uuid::Uuid::now_v7().to_string(), new, &caller.subject, now);
+        let written = self.store.create_resolution(&resolution, &request, now).await?;
+        written.answer(async |id| self.get(&id).await.map(drop)).await
     }
 
     pub async fn get(&self, id: &str) -> Result<Resolution, SubmissionError> {
@@ -206,24 +218,28 @@ impl Resolutions {
         self.store.resolutions(body, session).await
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub async fn record_state(
         &self,
         caller: &Caller,
+        request_id: &str,
         id: &str,
         expected_version: i64,
         state: ResolutionState,
         adopted_on: Option<DateTime<Utc>>,
         vote: Option<Vote>,
     ) -> Result<Resolution, SubmissionError> {
-        let current = self.get(id).await?;
-        if retry_or_stale(id, current.version, expected_version, current.state == state)? {
-            return Ok(current);
-        }
-        let next = current.moved_to(state, adopted_on, vote, &caller.subject, self.clock.now())?;
-        if !self.store.update_resolution(&next, expected_version).await? {
-            return Err(stale(id, expected_version, expected_version + 1));
-        }
-        Ok(next)
+        let request = Request::new(caller, request_id, &("state", id, expected_version, state, adopted_on, &vote));
+        let written = match request.lookup(self.store.db()).await? {
+            Some(first) => first,
+            None => {
+                let current = at_version(self.get(id).await?, expected_version, |r| (&r.id, r.version))?;
+                let now = self.clock.now();
+                let next = current.moved_to(state, adopted_on, vote, &caller.subject, now)?;
+                self.store.update_resolution(&next, expected_version, &request, now).await?
+            }
+        };
+        written.answer(async |id| self.get(&id).await.map(drop)).await
     }
 
     pub async fn propose(
@@ -239,9 +255,11 @@ impl Resolutions {
             return Err(FieldViolation::new("resolution_id", "is not a resolution of the registry").into());
         }
         check_evidence(&self.store, caller, &new.evidence).await?;
-        let amendment = Amendment::propose(uuid::Uuid::now_v7().to_string(), new, &caller.subject, self.clock.now());
-        let stored = self.store.create_amendment(&amendment, &scoped(caller, request_id)).await?;
-        amendment_visible(caller, stored)
+        let request = Request::new(caller, request_id, &("amendment", &new));
+        let now = self.clock.now();
+        let amendment = Amendment::propose(uuid::Uuid::now_v7().to_string(), new, &caller.subject, now);
+        let written = self.store.create_amendment(&amendment, &request, now).await?;
+        self.answer_amendment(caller, written).await
     }
 
     /// Imports checked amendments in one transaction, with their outcomes when known.
@@ -302,42 +320,52 @@ impl Resolutions {
     pub async fn record_outcome(
         &self,
         caller: &Caller,
+        request_id: &str,
         id: &str,
         expected_version: i64,
         status: AmendmentStatus,
         adopted_text: String,
     ) -> Result<Amendment, SubmissionError> {
-        let current = self.amendment(caller, id).await?;
-        if retry_or_stale(id, current.version, expected_version, current.status == status)? {
-            return Ok(current);
+        let request = Request::new(caller, request_id, &("outcome", id, expected_version, status, &adopted_text));
+        if let Some(first) = request.lookup(self.store.db()).await? {
+            return self.answer_amendment(caller, first).await;
         }
+        let current = at_version(self.amendment(caller, id).await?, expected_version, |a| (&a.id, a.version))?;
         let (actor, now) = (caller.subject.clone(), self.clock.now());
         let next = off_runtime(move || current.with_outcome(status, adopted_text, &actor, now)).await??;
-        if !self.store.update_amendment(&next, expected_version).await? {
-            return Err(stale(id, expected_version, expected_version + 1));
-        }
-        Ok(next)
+        let written = self.store.update_amendment(&next, expected_version, &request, now).await?;
+        self.answer_amendment(caller, written).await
     }
 
-    /// Rewrites an amendment under negotiation at the version the caller read. The same
-    /// edit sent again (a retry) answers with the amendment as it is.
+    /// Rewrites an amendment under negotiation at the version the caller read.
     pub async fn edit_amendment(
         &self,
         caller: &Caller,
+        request_id: &str,
         id: &str,
         expected_version: i64,
         edit: AmendmentEdit,
     ) -> Result<Amendment, SubmissionError> {
-        let current = self.amendment(caller, id).await?;
-        if retry_or_stale(id, current.version, expected_version, current.reads_as(&edit))? {
-            return Ok(current);
+        let request = Request::new(caller, request_id, &("edit", id, expected_version, &edit));
+        if let Some(first) = request.lookup(self.store.db()).await? {
+            return self.answer_amendment(caller, first).await;
         }
+        let current = at_version(self.amendment(caller, id).await?, expected_version, |a| (&a.id, a.version))?;
         check_evidence(&self.store, caller, &edit.evidence).await?;
-        let next = current.edited(edit, &caller.subject, self.clock.now())?;
-        if !self.store.update_amendment(&next, expected_version).await? {
-            return Err(stale(id, expected_version, expected_version + 1));
-        }
-        Ok(next)
+        let now = self.clock.now();
+        let next = current.edited(edit, &caller.subject, now)?;
+        let written = self.store.update_amendment(&next, expected_version, &request, now).await?;
+        self.answer_amendment(caller, written).await
+    }
+
+    /// The answer to a write, or to its retry if the caller may still see the amendment.
+    async fn answer_amendment(
+        &self,
+        caller: &Caller,
+        written: Written<Amendment>,
+    ) -> Result<Amendment, SubmissionError> {
+        let answer = written.answer(async |id| self.amendment(caller, &id).await.map(drop)).await?;
+        amendment_visible(caller, answer)
     }
 }
 
@@ -371,8 +399,11 @@ impl Publications {
         if let Some(compartment) = new.classification.compartment_missing_for(caller) {
             return Err(SubmissionError::NotInCompartment(compartment.to_owned()));
         }
-        let publication = Publication::create(uuid::Uuid::now_v7().to_string(), new, &caller.subject, self.clock.now());
-        self.store.create_publication(&publication, &scoped(caller, request_id)).await
+        let request = Request::new(caller, request_id, &("publication", &new));
+        let now = self.clock.now();
+        let publication = Publication::create(uuid::Uuid::now_v7().to_string(), new, &caller.subject, now);
+        let written = self.store.create_publication(&publication, &request, now).await?;
+        written.answer(async |id| self.get(caller, &id).await.map(drop)).await
     }
 
     /// Imports checked publications in one transaction, skipping those imported before.
@@ -452,17 +483,13 @@ fn rule_problems(e: RuleError) -> FieldViolations {
     }
 }
 
-/// Whether a change asked at version `expected` is a retry of the change just made
-/// (`made`: the stored record, one version on, already shows it), so the answer is the
-/// record as it is; or fails because someone else changed the record first.
-fn retry_or_stale(id: &str, current: i64, expected: i64, made: bool) -> Result<bool, SubmissionError> {
-    if made && current == expected + 1 {
-        return Ok(true);
+/// The record as read, if it is still at the version the caller read; else `Stale`.
+fn at_version<T>(record: T, expected: i64, id_version: impl Fn(&T) -> (&String, i64)) -> Result<T, SubmissionError> {
+    let (id, version) = id_version(&record);
+    if version != expected {
+        return Err(stale(id, expected, version));
     }
-    if current != expected {
-        return Err(stale(id, expected, current));
-    }
-    Ok(false)
+    Ok(record)
 }
 
 fn stale(id: &str, expected: i64, current: i64) -> SubmissionError {

@@ -7,6 +7,7 @@ use sqlx::{Row, any::AnyRow};
 
 use advocacy_platform::db::Sql;
 use advocacy_platform::db::SqlValue::{Int, Null, Text};
+use advocacy_platform::idempotency::{Request, Written, write_once};
 use advocacy_platform::names::normalize_name;
 use advocacy_platform::outbox::Outbox;
 use advocacy_platform::time::to_micros;
@@ -45,32 +46,33 @@ impl Store {
         Store { db: db.clone(), outbox }
     }
 
-    /// Stores a new submission; a request id seen before answers with the first result,
-    /// or `RequestIdReused` if it asked for something else.
+    /// For the request protocol's look before a write.
+    pub fn db(&self) -> &Database {
+        &self.db
+    }
+
+    /// Stores a new submission under the request protocol ([`Request`]).
     pub async fn create(
         &self,
         s: &Submission,
-        request_id: &str,
-        fingerprint: &str,
-    ) -> Result<Submission, SubmissionError> {
+        request: &Request,
+        now: DateTime<Utc>,
+    ) -> Result<Written<Submission>, SubmissionError> {
         let mut tx = self.db.begin_write().await?;
-        let inserted = !insert_rows(&mut tx, [(s, request_id, fingerprint)]).await?.is_empty();
-        if inserted && s.completes_deadline() {
+        if let Some(replay) = request.replay(&self.db, &mut tx).await? {
+            return Ok(replay);
+        }
+        if insert_rows(&mut tx, [(s, request.key(), request.fingerprint())]).await?.is_empty() {
+            // An imported row holds this request id.
+            return Err(request.reused().into());
+        }
+        if s.completes_deadline() {
             self.outbox.enqueue(&mut tx, &s.id).await?;
         }
+        request.answered(&mut tx, &s.id, s, now).await?;
         tx.commit().await?;
-        if inserted {
-            self.outbox.wake();
-            return Ok(s.clone());
-        }
-        let row = sqlx::query("SELECT snapshot, version, request_fingerprint FROM submissions WHERE request_id = $1")
-            .bind(request_id)
-            .fetch_one(&self.db.pool)
-            .await?;
-        if row.try_get::<Option<String>, _>(2)?.as_deref() != Some(fingerprint) {
-            return Err(SubmissionError::RequestIdReused);
-        }
-        submission_of(&row)
+        self.outbox.wake();
+        Ok(Written::New(s.clone()))
     }
 
     /// Writes checked submissions in one transaction; those whose request id is already
@@ -99,15 +101,21 @@ impl Store {
         row.map(|r| submission_of(&r)).transpose()
     }
 
-    /// Writes a changed submission if the stored one is still at `expected`; with
-    /// `complete_deadline`, its linked deadline is now to be completed (the outbox).
+    /// Writes a changed submission if the stored one is still at `expected` (else
+    /// `Stale`), under the request protocol; with `complete_deadline`, its linked
+    /// deadline is now to be completed (the outbox).
     pub async fn update(
         &self,
         s: &Submission,
         expected: i64,
         complete_deadline: bool,
-    ) -> Result<bool, SubmissionError> {
+        request: &Request,
+        now: DateTime<Utc>,
+    ) -> Result<Written<Submission>, SubmissionError> {
         let mut tx = self.db.begin_write().await?;
+        if let Some(replay) = request.replay(&self.db, &mut tx).await? {
+            return Ok(replay);
+        }
         let updated = sqlx::query(
             "UPDATE submissions SET version = $3, status = $4, snapshot = $5, dated_at = $6
              WHERE id = $1 AND version = $2",
@@ -121,14 +129,18 @@ impl Store {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        if updated == 1 && complete_deadline {
+        if updated == 0 {
+            return Err(stale(&s.id, expected));
+        }
+        if complete_deadline {
             self.outbox.enqueue(&mut tx, &s.id).await?;
         }
+        request.answered(&mut tx, &s.id, s, now).await?;
         tx.commit().await?;
-        if updated == 1 && complete_deadline {
+        if complete_deadline {
             self.outbox.wake();
         }
-        Ok(updated == 1)
+        Ok(Written::New(s.clone()))
     }
 
     /// A page of submissions the caller may see, newest first.
@@ -218,22 +230,22 @@ pub struct RecordStore {
 }
 
 /// What a snapshot table's create found: the new record, or the one a request id made.
-async fn create_once<T: serde::Serialize + serde::de::DeserializeOwned + Clone>(
-    db: &Database,
-    insert: Sql,
-    table: &'static str,
-    request_id: &str,
-    record: &T,
-) -> Result<T, SubmissionError> {
-    if insert.execute(&mut *db.pool.acquire().await?).await? == 1 {
-        return Ok(record.clone());
-    }
-    // Only the fixed table name is spliced in; the request id is bound.
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT snapshot, version FROM {table} WHERE request_id = $1")))
-        .bind(request_id)
-        .fetch_one(&db.pool)
-        .await?;
-    parse_versioned(&row)
+/// The answer when an update found the record at another version than the one read.
+fn stale(id: &str, expected: i64) -> SubmissionError {
+    SubmissionError::Stale { id: id.to_owned(), expected, current: expected + 1 }
+}
+
+/// An `UPDATE` of a record kept as a snapshot, at the version read.
+fn update_snapshot(table: &str, status: &str, id: &str, expected: i64, version: i64, snapshot: &str) -> Sql {
+    // Only fixed table and column names are spliced in; every value is bound.
+    let mut sql = Sql::new(&format!("UPDATE {table} SET "));
+    let (p_version, p_status, p_snapshot) = (sql.bind_int(version), sql.bind_text(status), sql.bind_text(snapshot));
+    let (p_id, p_expected) = (sql.bind_text(id), sql.bind_int(expected));
+    let status_column = if table == "resolutions" { "state" } else { "status" };
+    sql.push(&format!(
+        "version = {p_version}, {status_column} = {p_status}, snapshot = {p_snapshot} WHERE id = {p_id} AND version = {p_expected}"
+    ));
+    sql
 }
 
 fn parse_versioned<T: serde::de::DeserializeOwned>(row: &AnyRow) -> Result<T, SubmissionError> {
@@ -253,8 +265,19 @@ impl RecordStore {
         Self { db: db.clone() }
     }
 
-    pub async fn create_resolution(&self, r: &Resolution, request_id: &str) -> Result<Resolution, SubmissionError> {
-        create_once(&self.db, insert_resolution(r, Some(request_id))?, "resolutions", request_id, r).await
+    /// For the request protocol's look before a write.
+    pub fn db(&self) -> &Database {
+        &self.db
+    }
+
+    pub async fn create_resolution(
+        &self,
+        r: &Resolution,
+        request: &Request,
+        now: DateTime<Utc>,
+    ) -> Result<Written<Resolution>, SubmissionError> {
+        let insert = insert_resolution(r, Some(request.key()))?;
+        write_once(&self.db, request, insert, &r.id, r, now, || request.reused().into()).await
     }
 
     pub async fn resolution(&self, id: &str) -> Result<Option<Resolution>, SubmissionError> {
@@ -281,23 +304,25 @@ impl RecordStore {
         sql.fetch_all(&self.db.pool).await?.iter().map(parse_versioned).collect()
     }
 
-    pub async fn update_resolution(&self, r: &Resolution, expected: i64) -> Result<bool, SubmissionError> {
-        let updated = sqlx::query(
-            "UPDATE resolutions SET version = $3, state = $4, snapshot = $5 WHERE id = $1 AND version = $2",
-        )
-        .bind(&r.id)
-        .bind(expected)
-        .bind(r.version)
-        .bind(r.state.as_str())
-        .bind(to_json(r)?)
-        .execute(&self.db.pool)
-        .await?
-        .rows_affected();
-        Ok(updated == 1)
+    pub async fn update_resolution(
+        &self,
+        r: &Resolution,
+        expected: i64,
+        request: &Request,
+        now: DateTime<Utc>,
+    ) -> Result<Written<Resolution>, SubmissionError> {
+        let update = update_snapshot("resolutions", r.state.as_str(), &r.id, expected, r.version, &to_json(r)?);
+        write_once(&self.db, request, update, &r.id, r, now, || stale(&r.id, expected)).await
     }
 
-    pub async fn create_amendment(&self, a: &Amendment, request_id: &str) -> Result<Amendment, SubmissionError> {
-        create_once(&self.db, insert_amendments([(a, request_id)])?, "amendments", request_id, a).await
+    pub async fn create_amendment(
+        &self,
+        a: &Amendment,
+        request: &Request,
+        now: DateTime<Utc>,
+    ) -> Result<Written<Amendment>, SubmissionError> {
+        let insert = insert_amendments([(a, request.key())])?;
+        write_once(&self.db, request, insert, &a.id, a, now, || request.reused().into()).await
     }
 
     /// Writes a checked amendments import in one transaction. Each row's resolution is
@@ -375,25 +400,27 @@ impl RecordStore {
         sql.fetch_all(&self.db.pool).await?.iter().map(parse_versioned).collect()
     }
 
-    pub async fn update_amendment(&self, a: &Amendment, expected: i64) -> Result<bool, SubmissionError> {
-        let updated = sqlx::query(
-            "UPDATE amendments SET version = $3, status = $4, snapshot = $5 WHERE id = $1 AND version = $2",
-        )
-        .bind(&a.id)
-        .bind(expected)
-        .bind(a.version)
-        .bind(a.status.as_str())
-        .bind(to_json(a)?)
-        .execute(&self.db.pool)
-        .await?
-        .rows_affected();
-        Ok(updated == 1)
+    pub async fn update_amendment(
+        &self,
+        a: &Amendment,
+        expected: i64,
+        request: &Request,
+        now: DateTime<Utc>,
+    ) -> Result<Written<Amendment>, SubmissionError> {
+        let update = update_snapshot("amendments", a.status.as_str(), &a.id, expected, a.version, &to_json(a)?);
+        write_once(&self.db, request, update, &a.id, a, now, || stale(&a.id, expected)).await
     }
 }
 
 impl RecordStore {
-    pub async fn create_publication(&self, p: &Publication, request_id: &str) -> Result<Publication, SubmissionError> {
-        create_once(&self.db, insert_publications([(p, request_id)])?, "publications", request_id, p).await
+    pub async fn create_publication(
+        &self,
+        p: &Publication,
+        request: &Request,
+        now: DateTime<Utc>,
+    ) -> Result<Written<Publication>, SubmissionError> {
+        let insert = insert_publications([(p, request.key())])?;
+        write_once(&self.db, request, insert, &p.id, p, now, || request.reused().into()).await
     }
 
     /// Writes checked publications in one transaction, skipping those imported before.

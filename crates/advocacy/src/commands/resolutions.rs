@@ -132,6 +132,7 @@ pub async fn amendments(config: &Config, command: AmendmentsCommand) -> anyhow::
                 None => a.paragraph_kind,
             };
             let request = pb::UpdateAmendmentRequest {
+                request_id: request_id(),
                 id: a.id,
                 expected_version: a.version,
                 paragraph_kind,

@@ -100,6 +100,7 @@ pub async fn run(config: &Config, command: SubmissionsCommand) -> anyhow::Result
             let s = c.get_submission(pb::GetSubmissionRequest { id: id.clone() }).await.map_err(explain)?.into_inner();
             let replaced = |given: Vec<String>, current: Vec<String>| if given.is_empty() { current } else { given };
             let request = pb::UpdateSubmissionRequest {
+                request_id: request_id(),
                 id,
                 expected_version: s.version,
                 title: title.unwrap_or(s.title),

@@ -120,7 +120,7 @@ pub struct Contact {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NewContact {
     pub institution_id: String,
     pub name: String,

@@ -125,7 +125,7 @@ pub struct NewSubmission {
 }
 
 /// What an edit of a submission may change; everything else stays as recorded.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SubmissionEdit {
     pub title: String,
     pub partners: Vec<String>,

@@ -171,7 +171,7 @@ pub struct NewAmendment {
 }
 
 /// What may change in an amendment under negotiation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AmendmentEdit {
     pub paragraph_kind: ParagraphKind,
     pub paragraph_number: u32,
