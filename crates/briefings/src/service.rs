@@ -7,7 +7,9 @@ use chrono::{DateTime, Utc};
 use advocacy_platform::idempotency::{Request, Written};
 use advocacy_platform::{Caller, Clock, FieldViolation, FieldViolations};
 
-use crate::domain::{Briefing, CONTACTS_COMPARTMENT, Contact, Institution, NewBriefing, NewContact, NewInstitution};
+use crate::domain::{
+    Answered, Briefing, CONTACTS_COMPARTMENT, Contact, Institution, NewBriefing, NewContact, NewInstitution,
+};
 use crate::error::BriefingError;
 use crate::store::{Aggregates, BriefingQuery, ImportCounts, ImportRow, Store};
 
@@ -196,8 +198,9 @@ impl Briefings {
 
     /// The answer to a write, or to its retry if the caller may still see the briefing,
     /// shown as a read shows it.
-    async fn answer(&self, caller: &Caller, written: Written<Briefing>) -> Result<Briefing, BriefingError> {
-        let briefing = written.answer(async |id| self.get(caller, &id).await.map(drop)).await?;
+    async fn answer(&self, caller: &Caller, written: Written<Answered>) -> Result<Briefing, BriefingError> {
+        let answered = written.answer(async |id| self.get(caller, &id).await.map(drop)).await?;
+        let briefing = answered.into_briefing();
         let mut shown = self.with_contacts(caller, vec![redacted(caller, briefing)]).await?;
         shown.pop().ok_or_else(|| BriefingError::Corrupt("a written briefing vanished".into()))
     }

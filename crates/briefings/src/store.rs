@@ -14,7 +14,7 @@ use advocacy_platform::time::{from_micros, to_micros};
 use advocacy_platform::{Caller, Classification, Database};
 
 use crate::domain::{
-    ActorKind, Briefing, Contact, FollowUp, Institution, NewInstitution, QUIET_COMPARTMENT, normalize_name,
+    ActorKind, Answered, Briefing, Contact, FollowUp, Institution, NewInstitution, QUIET_COMPARTMENT, normalize_name,
 };
 use crate::error::BriefingError;
 
@@ -167,7 +167,7 @@ impl Store {
         b: &Briefing,
         request: &Request,
         now: DateTime<Utc>,
-    ) -> Result<Written<Briefing>, BriefingError> {
+    ) -> Result<Written<Answered>, BriefingError> {
         let mut tx = self.db.begin_write().await?;
         if let Some(replay) = request.replay(&self.db, &mut tx).await? {
             return Ok(replay);
@@ -193,10 +193,11 @@ impl Store {
             .await?;
             self.outbox.enqueue(&mut tx, &f.id).await?;
         }
-        request.answered(&mut tx, &b.id, b, now).await?;
+        let answer = Answered::of(b);
+        request.answered(&mut tx, &b.id, &answer, now).await?;
         tx.commit().await?;
         self.outbox.wake();
-        Ok(Written::New(b.clone()))
+        Ok(Written::New(answer))
     }
 
     /// Writes a whole import in one transaction: each row's institution matched by actor
@@ -352,7 +353,7 @@ impl Store {
         expected: i64,
         request: &Request,
         now: DateTime<Utc>,
-    ) -> Result<Written<Briefing>, BriefingError> {
+    ) -> Result<Written<Answered>, BriefingError> {
         let mut tx = self.db.begin_write().await?;
         if let Some(replay) = request.replay(&self.db, &mut tx).await? {
             return Ok(replay);
@@ -387,9 +388,10 @@ impl Store {
                 .await?;
         }
         insert_links(&mut tx, b).await?;
-        request.answered(&mut tx, &b.id, b, now).await?;
+        let answer = Answered::of(b);
+        request.answered(&mut tx, &b.id, &answer, now).await?;
         tx.commit().await?;
-        Ok(Written::New(b.clone()))
+        Ok(Written::New(answer))
     }
 
     pub async fn briefing(&self, id: &str) -> Result<Option<Briefing>, BriefingError> {
@@ -468,7 +470,7 @@ impl Store {
         follow_up_id: &str,
         done_at: DateTime<Utc>,
         request: &Request,
-    ) -> Result<Written<Briefing>, BriefingError> {
+    ) -> Result<Written<Answered>, BriefingError> {
         let mut tx = self.db.begin_write().await?;
         if let Some(replay) = request.replay(&self.db, &mut tx).await? {
             return Ok(replay);
@@ -492,10 +494,11 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         self.outbox.enqueue(&mut tx, follow_up_id).await?;
-        request.answered(&mut tx, &briefing.id, briefing, done_at).await?;
+        let answer = Answered::of(briefing);
+        request.answered(&mut tx, &briefing.id, &answer, done_at).await?;
         tx.commit().await?;
         self.outbox.wake();
-        Ok(Written::New(briefing.clone()))
+        Ok(Written::New(answer))
     }
 
     /// A follow-up as the outbox pushes it, with what its deadline inherits.

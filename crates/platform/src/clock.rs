@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use tokio::sync::watch;
 
 /// Cheap to clone; every clone reads the same time.
@@ -31,11 +31,14 @@ impl Clock {
         Clock { manual: Some(Arc::new(Manual { now: Mutex::new(start), changed })) }
     }
 
+    /// Now, to the microsecond: what the databases keep, so a record answered from
+    /// memory reads the same as the one read back.
     pub fn now(&self) -> DateTime<Utc> {
-        match &self.manual {
+        let now = match &self.manual {
             None => Utc::now(),
             Some(m) => *m.now.lock().unwrap_or_else(|poisoned| poisoned.into_inner()),
-        }
+        };
+        now.trunc_subsecs(6)
     }
 
     /// UNIX seconds, as tokens carry them.

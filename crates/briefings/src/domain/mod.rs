@@ -160,6 +160,24 @@ pub struct NewFollowUp {
     pub zone: Tz,
 }
 
+/// A briefing as a write answered it, kept whole for a retry: the snapshot leaves the
+/// follow-ups to their own table, the answer keeps them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Answered {
+    pub briefing: Briefing,
+    pub follow_ups: Vec<FollowUp>,
+}
+
+impl Answered {
+    pub fn of(briefing: &Briefing) -> Answered {
+        Answered { briefing: briefing.clone(), follow_ups: briefing.follow_ups.clone() }
+    }
+
+    pub fn into_briefing(self) -> Briefing {
+        Briefing { follow_ups: self.follow_ups, ..self.briefing }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FollowUp {
     pub id: String,
