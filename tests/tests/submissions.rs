@@ -443,7 +443,6 @@ async fn a_database_from_before_dated_submissions_is_upgraded_without_losing_a_r
     let pool = system.database("submissions").pool.clone();
     for statement in [
         "DROP TABLE requests",
-        "DELETE FROM schema_migrations WHERE version IN (8, 9)",
         "DROP TABLE outbox",
         "DROP TABLE feed_cursors",
         "ALTER TABLE submissions ADD COLUMN deadline_pending BIGINT NOT NULL DEFAULT 0",
@@ -451,10 +450,9 @@ async fn a_database_from_before_dated_submissions_is_upgraded_without_losing_a_r
         "ALTER TABLE submissions ADD COLUMN next_attempt_at BIGINT NOT NULL DEFAULT 0",
         "ALTER TABLE submissions ADD COLUMN last_error TEXT NOT NULL DEFAULT ''",
         "CREATE INDEX submissions_deadline_pending ON submissions (deadline_pending, next_attempt_at)",
-        "DELETE FROM schema_migrations WHERE version IN (6, 7)",
         "DROP INDEX submissions_by_date",
         "ALTER TABLE submissions DROP COLUMN dated_at",
-        "DELETE FROM schema_migrations WHERE version = 5",
+        "DELETE FROM _sqlx_migrations WHERE version >= 5",
     ] {
         sqlx::query(statement).execute(&pool).await.expect(statement);
     }

@@ -10,7 +10,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, AssertSqlSafe, ConnectOptions, Connection, Executor, Row};
+use sqlx::{AnyPool, AssertSqlSafe, ConnectOptions, Connection, Executor, Row, SqlSafeStr};
 
 use crate::config::redact_url;
 
@@ -65,6 +65,24 @@ pub enum DbError {
     Migration { version: i64, name: &'static str, source: sqlx::Error },
     #[error("the database has migration {found}, newer than this program knows ({known}); run a newer version")]
     TooNew { found: i64, known: i64 },
+    #[error(
+        "migration {version} ({name}) was changed after it was applied to this database; restore its text, or add a new migration instead"
+    )]
+    Edited { version: i64, name: &'static str },
+}
+
+/// The migrator's refusals, in the words of [`DbError`].
+fn migrate_error(error: sqlx::migrate::MigrateError, migrations: &[Migration]) -> DbError {
+    use sqlx::migrate::MigrateError as M;
+    let name = |version| migrations.iter().find(|m| m.version == version).map_or("unknown", |m| m.name);
+    let known = migrations.iter().map(|m| m.version).max().unwrap_or(0);
+    match error {
+        M::VersionMissing(found) => DbError::TooNew { found, known },
+        M::VersionMismatch(version) => DbError::Edited { version, name: name(version) },
+        M::Execute(source) => DbError::Migration { version: 0, name: "apply", source },
+        M::ExecuteMigration(source, version) => DbError::Migration { version, name: name(version), source },
+        other => DbError::Migration { version: 0, name: "migrator", source: sqlx::Error::Migrate(Box::new(other)) },
+    }
 }
 
 /// Pool size: SQLite serialises writers anyway; PostgreSQL gets enough for concurrency.
@@ -112,52 +130,94 @@ impl Database {
         Ok(db)
     }
 
-    /// Applies the migrations not yet applied. On PostgreSQL an advisory lock keeps two
-    /// replicas starting at once from applying the same migration twice; SQLite's single
-    /// writer does that by itself.
+    /// Applies the migrations not yet applied, with sqlx's migrator: each in a
+    /// transaction, recorded with a checksum of its text, so a migration edited after it
+    /// was applied stops the start instead of leaving the schema unknown. On PostgreSQL
+    /// the migrator's advisory lock keeps two replicas starting at once from applying
+    /// the same migration twice; SQLite's single writer does that by itself.
     async fn migrate(&self, migrations: &[Migration]) -> Result<(), DbError> {
-        let fail = |version, name, source| DbError::Migration { version, name, source };
-        let mut conn = self.pool.acquire().await.map_err(|e| fail(0, "connect", e))?;
-        if self.dialect == Dialect::Postgres {
-            conn.execute("SELECT pg_advisory_lock(7283462)").await.map_err(|e| fail(0, "lock", e))?;
-        }
+        let fail = |source| DbError::Migration { version: 0, name: "bookkeeping", source };
+        let migrator = sqlx::migrate::Migrator::with_migrations(
+            migrations
+                .iter()
+                .map(|m| {
+                    sqlx::migrate::Migration::new(
+                        m.version,
+                        m.name.into(),
+                        sqlx::migrate::MigrationType::Simple,
+                        m.sql.into_sql_str(),
+                        false,
+                    )
+                })
+                .collect(),
+        );
+        let mut migrator = migrator;
+        migrator.set_locking(false);
+        let mut conn = self.pool.acquire().await.map_err(fail)?;
+        use sqlx::migrate::Migrate;
+        conn.lock().await.map_err(|e| migrate_error(e, migrations))?;
         let result = async {
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations (
-                    version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-            )
-            .await
-            .map_err(|e| fail(0, "schema_migrations", e))?;
-            let applied: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
-                .fetch_one(&mut *conn)
-                .await
-                .and_then(|row| row.try_get(0))
-                .map_err(|e| fail(0, "schema_migrations", e))?;
-            let known = migrations.iter().map(|m| m.version).max().unwrap_or(0);
-            if applied > known {
-                return Err(DbError::TooNew { found: applied, known });
-            }
-            for m in migrations.iter().filter(|m| m.version > applied) {
-                let mut tx = conn.begin().await.map_err(|e| fail(m.version, m.name, e))?;
-                // Migrations are files of this program, never input: safe to run as text.
-                tx.execute(sqlx::raw_sql(AssertSqlSafe(m.sql))).await.map_err(|e| fail(m.version, m.name, e))?;
-                sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-                    .bind(m.version)
-                    .bind(m.name)
-                    .bind(chrono::Utc::now().timestamp_micros())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(|e| fail(m.version, m.name, e))?;
-                tx.commit().await.map_err(|e| fail(m.version, m.name, e))?;
-                tracing::info!(version = m.version, name = m.name, "applied migration");
-            }
-            Ok(())
+            self.adopt_release_bookkeeping(&mut conn, &migrator).await?;
+            migrator.run_direct(None, &mut *conn, false).await.map_err(|e| migrate_error(e, migrations))
         }
         .await;
-        if self.dialect == Dialect::Postgres {
-            let _ = conn.execute("SELECT pg_advisory_unlock(7283462)").await;
-        }
+        let _ = conn.unlock().await;
         result
+    }
+
+    /// Databases made before the migrator kept their applied versions in
+    /// `schema_migrations` (no checksums). Those versions are taken over as applied, with
+    /// the checksums of this program's files (the same files, as they are embedded in the
+    /// binary of every release), and the old table is dropped, in one transaction.
+    async fn adopt_release_bookkeeping(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        migrator: &sqlx::migrate::Migrator,
+    ) -> Result<(), DbError> {
+        let fail = |source| DbError::Migration { version: 0, name: "schema_migrations", source };
+        let exists = match self.dialect {
+            Dialect::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+            Dialect::Postgres => {
+                "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+            }
+        };
+        let found: i64 = sqlx::query(exists).fetch_one(&mut *conn).await.and_then(|r| r.try_get(0)).map_err(fail)?;
+        if found == 0 {
+            return Ok(());
+        }
+        let applied: Vec<i64> = sqlx::query("SELECT version FROM schema_migrations ORDER BY version")
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(fail)?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()
+            .map_err(fail)?;
+        let known = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+        if let Some(&newest) = applied.iter().max()
+            && newest > known
+        {
+            return Err(DbError::TooNew { found: newest, known });
+        }
+        use sqlx::migrate::Migrate;
+        conn.ensure_migrations_table("_sqlx_migrations").await.map_err(|e| migrate_error(e, &[]))?;
+        let mut tx = conn.begin().await.map_err(fail)?;
+        for m in migrator.iter().filter(|m| applied.contains(&m.version)) {
+            sqlx::query(
+                "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+                 VALUES ($1, $2, TRUE, $3, 0)",
+            )
+            .bind(m.version)
+            .bind(m.description.to_string())
+            .bind(m.checksum.to_vec())
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        }
+        tx.execute("DROP TABLE schema_migrations").await.map_err(fail)?;
+        tx.commit().await.map_err(fail)?;
+        tracing::info!(versions = ?applied, "took over the applied migrations of an earlier release");
+        Ok(())
     }
 
     /// A transaction that will write. On SQLite it takes the write lock at once
@@ -388,5 +448,53 @@ mod tests {
         Database::open(&url, &first).await.expect("second open").close().await;
         let err = Database::open(&url, &[]).await.expect_err("older program");
         assert!(matches!(err, DbError::TooNew { found: 1, known: 0 }), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_migration_edited_after_it_was_applied_stops_the_start() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}/m.db?mode=rwc", dir.path().display());
+        let first = [Migration { version: 1, name: "t", sql: "CREATE TABLE t (x BIGINT)" }];
+        Database::open(&url, &first).await.expect("first open").close().await;
+        let edited = [Migration { version: 1, name: "t", sql: "CREATE TABLE t (x BIGINT, y TEXT)" }];
+        let err = Database::open(&url, &edited).await.expect_err("edited");
+        assert!(matches!(err, DbError::Edited { version: 1, name: "t" }), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_database_of_the_release_before_the_migrator_is_taken_over_in_place() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}/m.db?mode=rwc", dir.path().display());
+        // As the earlier release left it: its own bookkeeping table, migration 1 applied.
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&url).await.expect("connect");
+        for statement in [
+            "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+            "INSERT INTO schema_migrations VALUES (1, 't', 0)",
+            "CREATE TABLE t (x BIGINT)",
+            "INSERT INTO t VALUES (42)",
+        ] {
+            conn.execute(statement).await.expect(statement);
+        }
+        conn.close().await.expect("close");
+        let migrations = [
+            Migration { version: 1, name: "t", sql: "CREATE TABLE t (x BIGINT)" },
+            Migration { version: 2, name: "u", sql: "ALTER TABLE t ADD COLUMN y TEXT NOT NULL DEFAULT 'kept'" },
+        ];
+        let db = Database::open(&url, &migrations).await.expect("upgraded");
+        let row = sqlx::query("SELECT x, y FROM t").fetch_one(&db.pool).await.expect("row");
+        assert_eq!(
+            (row.try_get::<i64, _>(0).expect("x"), row.try_get::<String, _>(1).expect("y")),
+            (42, "kept".into())
+        );
+        db.close().await;
+        // Opened again, nothing is applied twice and the old table is gone.
+        let db = Database::open(&url, &migrations).await.expect("again");
+        let old = sqlx::query("SELECT COUNT(*) FROM sqlite_master WHERE name = 'schema_migrations'")
+            .fetch_one(&db.pool)
+            .await
+            .expect("count");
+        assert_eq!(old.try_get::<i64, _>(0).expect("count"), 0);
+        db.close().await;
     }
 }
