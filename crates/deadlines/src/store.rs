@@ -64,7 +64,7 @@ impl Store {
     pub async fn get(&self, id: &str) -> Result<Option<Deadline>, DeadlineError> {
         let row = sqlx::query("SELECT d.snapshot, d.revision FROM deadlines d WHERE d.id = $1")
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.db.read().await?)
             .await?;
         row.map(|r| deadline_of(&r)).transpose()
     }
@@ -197,7 +197,7 @@ impl Store {
         sql.visible_to(caller, "d");
         let p_limit = sql.bind_int(query.limit as i64);
         sql.push(&format!(" ORDER BY d.due_at, d.id LIMIT {p_limit}"));
-        let rows = sql.fetch_all(&self.pool).await?;
+        let rows = sql.fetch_all_on(&mut *self.db.read().await?).await?;
         rows.iter().map(deadline_of).collect()
     }
 

@@ -13,6 +13,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, AssertSqlSafe, ConnectOptions, Connection, Executor, Row, SqlSafeStr};
 
 use crate::config::redact_url;
+use crate::readers::Readers;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -51,7 +52,10 @@ pub struct Migration {
 
 #[derive(Debug, Clone)]
 pub struct Database {
+    /// For writes (and anything that may leave a transaction open).
     pub pool: AnyPool,
+    /// For the read path (see [`crate::readers`]).
+    pub readers: Readers,
     pub dialect: Dialect,
 }
 
@@ -88,6 +92,22 @@ fn migrate_error(error: sqlx::migrate::MigrateError, migrations: &[Migration]) -
 /// Pool size: SQLite serialises writers anyway; PostgreSQL gets enough for concurrency.
 const SQLITE_CONNECTIONS: u32 = 8;
 const POSTGRES_CONNECTIONS: u32 = 16;
+/// Connections for reads, beside the pool.
+const SQLITE_READERS: usize = 4;
+const POSTGRES_READERS: usize = 8;
+
+/// Settings every connection gets when it opens.
+pub(crate) async fn prepare_connection(conn: &mut sqlx::AnyConnection, dialect: Dialect) -> Result<(), sqlx::Error> {
+    if dialect == Dialect::Sqlite {
+        // WAL lets readers run beside the writer; busy_timeout makes a second writer wait
+        // instead of failing; foreign keys are off in SQLite unless asked for.
+        conn.execute("PRAGMA journal_mode = WAL").await?;
+        conn.execute("PRAGMA busy_timeout = 10000").await?;
+        conn.execute("PRAGMA foreign_keys = ON").await?;
+        conn.execute("PRAGMA synchronous = NORMAL").await?;
+    }
+    Ok(())
+}
 
 impl Database {
     /// Opens (creating if missing) the database at `url` and applies `migrations`.
@@ -108,24 +128,22 @@ impl Database {
                 Dialect::Postgres => POSTGRES_CONNECTIONS,
             })
             .acquire_timeout(Duration::from_secs(10))
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if dialect == Dialect::Sqlite {
-                        // WAL lets readers run beside the writer; busy_timeout makes a
-                        // second writer wait instead of failing; foreign keys are off in
-                        // SQLite unless asked for.
-                        conn.execute("PRAGMA journal_mode = WAL").await?;
-                        conn.execute("PRAGMA busy_timeout = 10000").await?;
-                        conn.execute("PRAGMA foreign_keys = ON").await?;
-                        conn.execute("PRAGMA synchronous = NORMAL").await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(options)
+            // sqlx pings every connection before handing it out: a round trip to the
+            // database per query, for a failure the query itself reports just as well.
+            .test_before_acquire(false)
+            .after_connect(move |conn, _meta| Box::pin(async move { prepare_connection(conn, dialect).await }))
+            .connect_with(options.clone())
             .await
             .map_err(open_err)?;
-        let db = Database { pool, dialect };
+        let readers = Readers::new(
+            options,
+            dialect,
+            match dialect {
+                Dialect::Sqlite => SQLITE_READERS,
+                Dialect::Postgres => POSTGRES_READERS,
+            },
+        );
+        let db = Database { pool, readers, dialect };
         db.migrate(migrations).await?;
         Ok(db)
     }
@@ -241,7 +259,13 @@ impl Database {
         Ok(())
     }
 
+    /// A connection for a read that needs no transaction.
+    pub async fn read(&self) -> Result<crate::readers::Reader, sqlx::Error> {
+        self.readers.acquire().await
+    }
+
     pub async fn close(&self) {
+        self.readers.close().await;
         self.pool.close().await;
     }
 }

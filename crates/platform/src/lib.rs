@@ -18,6 +18,7 @@ pub mod import;
 pub mod names;
 pub mod outbox;
 pub mod page_token;
+pub mod readers;
 pub mod shutdown;
 pub mod telemetry;
 pub mod time;

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The read path against the database's own rate, in one run on one machine:
+# GetDeadline by id and ListDeadlines (a page of 50) through gRPC, loaded by h2load
+# (8 connections x 4 streams), against pgbench running the same SQL with 8 clients.
+# Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust), h2load (Debian's
+# nghttp2-client) and pgbench. Prints both rates and their ratio.
+#
+#   ops/bench/read-path.sh            # 10 s per measurement
+#   SECONDS_EACH=30 ops/bench/read-path.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+SECONDS_EACH="${SECONDS_EACH:-10}"
+PORT="${PORT:-50099}"
+PG="${PG:-postgres://postgres@127.0.0.1:5432}"
+DB="advocacy_bench_read_$$"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+BIN="$CARGO_TARGET_DIR/release/advocacy"
+WORK="$(mktemp -d)"
+trap 'kill "${SERVER:-}" 2>/dev/null || true; wait 2>/dev/null || true; psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS \"${DB}_deadlines\" WITH (FORCE)" >/dev/null; rm -rf "$WORK"' EXIT
+
+for tool in h2load pgbench psql python3; do
+  command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 2; }
+done
+cargo build --release -q -p advocacy
+
+export ADVOCACY_SIGNING_KEY="read-path-benchmark-key-of-at-least-32-bytes"
+export ADVOCACY_DATABASE_URL="$PG/${DB}_{service}"
+export ADVOCACY_GRPC_LISTEN="127.0.0.1:$PORT"
+export ADVOCACY_SERVER="http://127.0.0.1:$PORT"
+export ADVOCACY_LOG=warn
+"$BIN" serve deadlines 2>"$WORK/server.log" &
+SERVER=$!
+for _ in $(seq 1 100); do
+  "$BIN" deadlines list --as bench@advocacy.example >/dev/null 2>&1 && break
+  sleep 0.1
+done
+TOKEN="$("$BIN" token --subject bench@advocacy.example --role staff --hours 1)"
+export ADVOCACY_TOKEN="$TOKEN"
+
+echo "seeding 60 deadlines"
+for i in $(seq 1 60); do
+  "$BIN" deadlines add --title "Deadline $i" --mechanism UPR --kind upr-stakeholder-submission \
+    --due "2027-03-$(( (i % 27) + 1 )) 12:00" --lead 7d >/dev/null
+done
+ID="$(psql -At "$PG/${DB}_deadlines" -c "SELECT id FROM deadlines ORDER BY id LIMIT 1")"
+
+# gRPC request bodies: one length-prefixed protobuf message each.
+python3 - "$ID" "$WORK" <<'PY'
+import struct, sys
+deadline_id, work = sys.argv[1].encode(), sys.argv[2]
+def frame(message): return b"\0" + struct.pack(">I", len(message)) + message
+get = b"\x0a" + bytes([len(deadline_id)]) + deadline_id          # GetDeadlineRequest.id
+page = b"\x30" + bytes([50])                                       # ListDeadlinesRequest.page_size = 50
+open(f"{work}/get.bin", "wb").write(frame(get))
+open(f"{work}/list.bin", "wb").write(frame(page))
+PY
+
+grpc_rate() { # service/method body-file
+  h2load -D "$SECONDS_EACH" --warm-up-time=2 -c 8 -m 4 -t 2 \
+    -H 'content-type: application/grpc' -H 'te: trailers' -H "authorization: Bearer $TOKEN" \
+    -d "$WORK/$2" "http://127.0.0.1:$PORT/$1" 2>&1 |
+    awk '/^finished in/ {gsub(",", "", $4); print $4}'
+}
+sql_rate() { # sql
+  echo "$1" >"$WORK/q.sql"
+  pgbench -n -M prepared -c 8 -j 2 -T "$SECONDS_EACH" -f "$WORK/q.sql" "$PG/${DB}_deadlines" 2>/dev/null |
+    awk '/^tps =/ {print $3}'
+}
+
+report() { # name grpc sql
+  python3 -c "import sys; g, s = float(sys.argv[2]), float(sys.argv[3]); print(f'{sys.argv[1]:<28} {g:>10.0f} req/s  {s:>10.0f} tps (same SQL)  ratio {g / s:.2f}')" "$@"
+}
+
+GET_SQL="SELECT d.snapshot, d.revision FROM deadlines d WHERE d.id = '$ID';"
+LIST_SQL="SELECT d.snapshot, d.revision FROM deadlines d WHERE 1 = 1 AND (d.confidentiality <> 'restricted' OR d.compartment IN ('')) ORDER BY d.due_at, d.id LIMIT 51;"
+report "GetDeadline by id" "$(grpc_rate advocacy.v1.DeadlinesService/GetDeadline get.bin)" "$(sql_rate "$GET_SQL")"
+report "ListDeadlines, page of 50" "$(grpc_rate advocacy.v1.DeadlinesService/ListDeadlines list.bin)" "$(sql_rate "$LIST_SQL")"
+printf '\0\0\0\0\0' >"$WORK/health.bin"
+echo "health check (no database): $(grpc_rate grpc.health.v1.Health/Check health.bin | cut -d. -f1) req/s"
