@@ -17,21 +17,33 @@ impl Table {
         self.rows.push(cells);
     }
 
+    /// Prints the table for a person: columns aligned by display width (a Hangul or Kanji
+    /// character takes two columns), long cells wrapped between words to fit the
+    /// terminal (`COLUMNS`, else 120) when standard output is one.
     pub fn print(&self) {
-        let mut widths: Vec<usize> = self.headers.iter().map(|h| h.chars().count()).collect();
+        use std::io::IsTerminal;
+        let width = std::io::stdout()
+            .is_terminal()
+            .then(|| std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|w| *w >= 40).unwrap_or(120));
+        println!("{}", self.render(width));
+    }
+
+    /// The lines [`Table::print`] prints, wrapped to `width` columns if given.
+    pub fn render(&self, width: Option<u16>) -> String {
+        use comfy_table::{ContentArrangement, presets};
+        let mut table = comfy_table::Table::new();
+        table.load_style(presets::NOTHING).set_header(&self.headers);
         for row in &self.rows {
-            for (w, cell) in widths.iter_mut().zip(row) {
-                *w = (*w).max(cell.chars().count());
-            }
+            table.add_row(row);
         }
-        let line = |cells: &[String]| {
-            let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
-            println!("{}", padded.join("  ").trim_end());
+        for column in table.column_iter_mut() {
+            column.set_padding((0, 2));
+        }
+        match width {
+            Some(width) => table.set_content_arrangement(ContentArrangement::Dynamic).set_width(width),
+            None => table.set_content_arrangement(ContentArrangement::Disabled),
         };
-        line(&self.headers);
-        for row in &self.rows {
-            line(row);
-        }
+        table.lines().map(|line| line.trim_end().to_owned()).collect::<Vec<_>>().join("\n")
     }
 
     /// One JSON object per row, keyed by lower-case header.
@@ -108,5 +120,43 @@ impl Progress {
         if self.visible {
             eprintln!();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Display columns of `text`: the Hangul of this test takes two, ASCII one.
+    fn columns(text: &str) -> usize {
+        text.chars().map(|c| if ('\u{AC00}'..='\u{D7A3}').contains(&c) { 2 } else { 1 }).sum()
+    }
+
+    #[test]
+    fn columns_line_up_after_hangul_titles() {
+        let mut table = Table::new(&["TITLE", "DUE"]);
+        table.row(vec!["유엔 인권이사회 결의안".into(), "2027-03-29 12:00".into()]);
+        table.row(vec!["UPR report".into(), "2027-04-02 12:00".into()]);
+        let text = table.render(None);
+        let starts: Vec<usize> = text
+            .lines()
+            .map(|line| {
+                let at = line.find(['D', '2']).expect("the second column");
+                columns(&line[..at])
+            })
+            .collect();
+        assert_eq!(starts.len(), 3);
+        assert!(starts.windows(2).all(|w| w[0] == w[1]), "{starts:?}\n{text}");
+    }
+
+    #[test]
+    fn long_titles_wrap_between_words_to_the_width() {
+        let mut table = Table::new(&["TITLE", "DUE"]);
+        let title = "Situation of human rights in the Democratic People's Republic of Korea, penal system";
+        table.row(vec![title.into(), "2027-03-29 12:00".into()]);
+        let text = table.render(Some(60));
+        assert!(text.lines().all(|line| columns(line) <= 60), "{text}");
+        let words: Vec<&str> = text.split_whitespace().collect();
+        assert!(words.contains(&"Korea,") && words.contains(&"2027-03-29"), "no word cut in the middle: {text}");
     }
 }

@@ -4,7 +4,8 @@
 
 use tonic::{Request, Response, Status};
 
-use advocacy_platform::error::{checked, limits, to_status};
+use advocacy_platform::error::{checked, to_status};
+use advocacy_platform::limits;
 use advocacy_platform::time::{local_rfc3339, parse_period, parse_when, to_timestamp};
 use advocacy_platform::{Caller, Classification, FieldViolation, FieldViolations};
 use advocacy_platform::{import, page_token};

@@ -9,7 +9,8 @@ use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status};
 
 use advocacy_catalog as catalog;
-use advocacy_platform::error::{checked, limits, to_status};
+use advocacy_platform::error::{checked, to_status};
+use advocacy_platform::limits;
 use advocacy_platform::time::{local_rfc3339, optional_timestamp, parse_when, parse_zone, to_timestamp};
 use advocacy_platform::{Caller, Classification, FieldViolation, FieldViolations, Shutdown};
 use advocacy_proto::v1 as pb;

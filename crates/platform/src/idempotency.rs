@@ -28,7 +28,7 @@ pub fn scoped(caller: &Caller, request_id: &str) -> String {
 /// A hash of what a request asks for.
 pub fn fingerprint(value: &impl Serialize) -> String {
     let bytes = serde_json::to_vec(value).unwrap_or_default();
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Sha256::digest(bytes))
 }
 
 /// One retryable write as the protocol sees it.

@@ -15,6 +15,7 @@ pub mod hosting;
 pub mod http;
 pub mod idempotency;
 pub mod import;
+pub mod limits;
 pub mod names;
 pub mod outbox;
 pub mod page_token;

@@ -5,7 +5,8 @@
 use chrono::{DateTime, Utc};
 use tonic::{Request, Response, Status};
 
-use advocacy_platform::error::{checked, limits, to_status};
+use advocacy_platform::error::{checked, to_status};
+use advocacy_platform::limits;
 use advocacy_platform::time::{from_timestamp, optional_timestamp, parse_period, to_timestamp};
 use advocacy_platform::{Caller, Classification, Clock, FieldViolation, FieldViolations};
 use advocacy_platform::{import, page_token};
@@ -156,7 +157,7 @@ impl SubmissionsService for SubmissionsApi {
         let title = v.check(limits::required_line("title", &r.title, domain::MAX_TITLE_CHARS));
         let partners = v.check(limits::lines("partners", &r.partners, 200, false));
         let document_url = v.check(limits::optional_url("document_url", &r.document_url));
-        let document_sha256 = v.check(parse_sha256(&r.document_sha256));
+        let document_sha256 = v.check(limits::optional_sha256("document_sha256", &r.document_sha256));
         let word_count = v.check(parse_word_count(r.word_count));
         let themes = v.check(limits::lines("themes", &r.themes, 100, true));
         let evidence = v.check(limits::ids("evidence", &r.evidence));
@@ -593,16 +594,6 @@ fn parse_country(code: &str) -> Result<String, FieldViolation> {
     })
 }
 
-/// A document's SHA-256 as 64 hexadecimal characters (lower-cased).
-fn parse_sha256(value: &str) -> Result<String, FieldViolation> {
-    let value = value.trim().to_lowercase();
-    if value.is_empty() || (value.len() == 64 && value.chars().all(|c| c.is_ascii_hexdigit())) {
-        Ok(value)
-    } else {
-        Err(FieldViolation::new("document_sha256", "is not a SHA-256 digest (64 hexadecimal characters)"))
-    }
-}
-
 fn parse_create(
     r: &pb::CreateSubmissionRequest,
     now: DateTime<Utc>,
@@ -620,7 +611,7 @@ fn parse_create(
         limits::id("deadline_id", &r.deadline_id).map(Some)
     });
     let document_url = v.check(limits::optional_url("document_url", &r.document_url));
-    let document_sha256 = v.check(parse_sha256(&r.document_sha256));
+    let document_sha256 = v.check(limits::optional_sha256("document_sha256", &r.document_sha256));
     let word_count = v.check(parse_word_count(r.word_count));
     let themes = v.check(limits::lines("themes", &r.themes, 100, true));
     let evidence = v.check(limits::ids("evidence", &r.evidence));

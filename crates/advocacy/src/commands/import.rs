@@ -212,7 +212,7 @@ impl Cells<'_> {
 
 fn read_sheet(path: &Path, (required, optional): (&[&str], &[&str])) -> anyhow::Result<Sheet> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let file_id: String = Sha256::digest(&bytes).iter().take(8).map(|b| format!("{b:02x}")).collect();
+    let file_id = hex::encode(&Sha256::digest(&bytes)[..8]);
     let mut reader = csv::ReaderBuilder::new().flexible(false).trim(csv::Trim::All).from_reader(bytes.as_slice());
     let headers: Vec<String> =
         reader.headers().context("reading the header row")?.iter().map(|h| h.to_lowercase()).collect();

@@ -20,7 +20,7 @@ pub fn run(config: &Config, args: &TokenArgs) -> anyhow::Result<()> {
     if !(1..=24 * 90).contains(&args.hours) {
         bail!("--hours: must be 1 to 2160 (90 days)");
     }
-    advocacy_platform::error::limits::email("subject", &args.subject)
+    advocacy_platform::limits::email("subject", &args.subject)
         .map_err(|v| anyhow::anyhow!("--subject: {}", v.description))?;
     let key = config.token_key().context("the signing key")?;
     let now = chrono::Utc::now().timestamp();
