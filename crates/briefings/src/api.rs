@@ -52,7 +52,7 @@ impl BriefingsService for BriefingsApi {
                 Ok(n)
             }
         }));
-        let kind = v.check(institution_kind(r.kind));
+        let kind = v.check(institution_kind("kind", r.kind));
         let actor = v.check(parse_actor("actor", &r.actor));
         let city = v.check(limits::optional_line("city", &r.city, 100));
         let parent_id = v.check(optional_id("parent_id", &r.parent_id));
@@ -295,8 +295,7 @@ fn parse_import_row(
     let given = row.institution.clone().unwrap_or_default();
     let name = v.check(limits::required_line("institution.name", &given.name, domain::MAX_NAME_CHARS));
     let actor = v.check(parse_actor("institution.actor", &given.actor));
-    let kind =
-        v.check(institution_kind(given.kind).map_err(|e| FieldViolation::new("institution.kind", e.description)));
+    let kind = v.check(institution_kind("institution.kind", given.kind));
     let city = v.check(limits::optional_line("institution.city", &given.city, 100));
     // Checked like a logged briefing, under the row's own request id (checked above).
     let content =
@@ -363,52 +362,23 @@ fn parse_actor(field: &str, code: &str) -> Result<String, FieldViolation> {
     })
 }
 
-fn institution_kind(kind: i32) -> Result<InstitutionKind, FieldViolation> {
-    use pb::InstitutionKind as K;
-    Ok(match K::try_from(kind) {
-        Ok(K::Ministry) => InstitutionKind::Ministry,
-        Ok(K::PermanentMission) => InstitutionKind::PermanentMission,
-        Ok(K::Embassy) => InstitutionKind::Embassy,
-        Ok(K::Parliament) => InstitutionKind::Parliament,
-        Ok(K::MultilateralUnit) => InstitutionKind::MultilateralUnit,
-        Ok(K::UnOffice) => InstitutionKind::UnOffice,
-        Ok(K::Unspecified) => return Err(FieldViolation::new("kind", "is required")),
-        Err(_) => return Err(FieldViolation::new("kind", format!("{kind} is not an institution kind"))),
-    })
-}
+advocacy_platform::enum_mapping!(
+    institution_kind,
+    institution_kind_to_proto,
+    pb::InstitutionKind,
+    InstitutionKind,
+    "an institution kind",
+    [Ministry, PermanentMission, Embassy, Parliament, MultilateralUnit, UnOffice]
+);
 
-fn institution_kind_to_proto(kind: InstitutionKind) -> pb::InstitutionKind {
-    use pb::InstitutionKind as K;
-    match kind {
-        InstitutionKind::Ministry => K::Ministry,
-        InstitutionKind::PermanentMission => K::PermanentMission,
-        InstitutionKind::Embassy => K::Embassy,
-        InstitutionKind::Parliament => K::Parliament,
-        InstitutionKind::MultilateralUnit => K::MultilateralUnit,
-        InstitutionKind::UnOffice => K::UnOffice,
-    }
-}
-
-fn format_of(format: i32) -> Result<Format, FieldViolation> {
-    use pb::BriefingFormat as F;
-    Ok(match F::try_from(format) {
-        Ok(F::InPerson) => Format::InPerson,
-        Ok(F::Virtual) => Format::Virtual,
-        Ok(F::Written) => Format::Written,
-        Ok(F::SideEvent) => Format::SideEvent,
-        Ok(F::Unspecified) => return Err(FieldViolation::new("format", "is required")),
-        Err(_) => return Err(FieldViolation::new("format", format!("{format} is not a briefing format"))),
-    })
-}
-
-fn format_to_proto(format: Format) -> pb::BriefingFormat {
-    match format {
-        Format::InPerson => pb::BriefingFormat::InPerson,
-        Format::Virtual => pb::BriefingFormat::Virtual,
-        Format::Written => pb::BriefingFormat::Written,
-        Format::SideEvent => pb::BriefingFormat::SideEvent,
-    }
-}
+advocacy_platform::enum_mapping!(
+    format_of,
+    format_to_proto,
+    pb::BriefingFormat,
+    Format,
+    "a briefing format",
+    [InPerson, Virtual, Written, SideEvent]
+);
 
 fn parse_log(caller: &Caller, r: &pb::LogBriefingRequest) -> Result<(String, NewBriefing), BriefingError> {
     parse_briefing(caller, r, true)
@@ -437,7 +407,7 @@ fn parse_briefing(
         Ok((given.resolve("at", zone)?, zone))
     }));
     let city = v.check(limits::optional_line("city", &r.city, 100));
-    let format = v.check(format_of(r.format));
+    let format = v.check(format_of("format", r.format));
     let institution_ids = v.check(if !with_institutions {
         Ok(Vec::new())
     } else if r.institution_ids.is_empty() {

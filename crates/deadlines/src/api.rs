@@ -228,7 +228,7 @@ fn parse_create(
             format!("{:.64} is not a mechanism code of the catalog (for example UPR, SR-TORTURE, CRC)", r.mechanism),
         )
     }));
-    let kind = v.check(kind_from_proto(r.kind));
+    let kind = v.check(kind_of("kind", r.kind));
     let due = v.check(parse_when("due", r.due.as_ref()));
     let due = match (due, mechanism) {
         (Some((input, zone)), Some(m)) => v.check(Due::parse("due", &input, zone.unwrap_or(m.zone))),
@@ -297,9 +297,8 @@ fn parse_list(r: &pb::ListDeadlinesRequest) -> Result<ListQuery, DeadlineError> 
     let mut v = FieldViolations::new();
     let mut statuses = Vec::new();
     for (i, s) in r.statuses.iter().enumerate() {
-        match pb::DeadlineStatus::try_from(*s).ok().and_then(status_from_proto) {
-            Some(s) => statuses.push(s),
-            None => v.push(FieldViolation::new(format!("statuses[{i}]"), format!("{s} is not a deadline status"))),
+        if let Some(status) = v.check(status_of(&format!("statuses[{i}]"), *s)) {
+            statuses.push(status);
         }
     }
     let mechanism = if r.mechanism.trim().is_empty() {
@@ -329,50 +328,23 @@ fn parse_list(r: &pb::ListDeadlinesRequest) -> Result<ListQuery, DeadlineError> 
     })
 }
 
-fn kind_from_proto(kind: i32) -> Result<Kind, FieldViolation> {
-    use pb::DeadlineKind as K;
-    match K::try_from(kind) {
-        Ok(K::UprStakeholderSubmission) => Ok(Kind::UprStakeholderSubmission),
-        Ok(K::UprPreSession) => Ok(Kind::UprPreSession),
-        Ok(K::SpecialProceduresCallForInput) => Ok(Kind::SpecialProceduresCallForInput),
-        Ok(K::HrcSession) => Ok(Kind::HrcSession),
-        Ok(K::TreatyBody) => Ok(Kind::TreatyBody),
-        Ok(K::FollowUp) => Ok(Kind::FollowUp),
-        Ok(K::Other) => Ok(Kind::Other),
-        Ok(K::Unspecified) => Err(FieldViolation::new("kind", "is required")),
-        Err(_) => Err(FieldViolation::new("kind", format!("{kind} is not a deadline kind"))),
-    }
-}
+advocacy_platform::enum_mapping!(
+    kind_of,
+    kind_to_proto,
+    pb::DeadlineKind,
+    Kind,
+    "a deadline kind",
+    [UprStakeholderSubmission, UprPreSession, SpecialProceduresCallForInput, HrcSession, TreatyBody, FollowUp, Other]
+);
 
-fn kind_to_proto(kind: Kind) -> pb::DeadlineKind {
-    use pb::DeadlineKind as K;
-    match kind {
-        Kind::UprStakeholderSubmission => K::UprStakeholderSubmission,
-        Kind::UprPreSession => K::UprPreSession,
-        Kind::SpecialProceduresCallForInput => K::SpecialProceduresCallForInput,
-        Kind::HrcSession => K::HrcSession,
-        Kind::TreatyBody => K::TreatyBody,
-        Kind::FollowUp => K::FollowUp,
-        Kind::Other => K::Other,
-    }
-}
-
-fn status_from_proto(s: pb::DeadlineStatus) -> Option<DeadlineStatus> {
-    match s {
-        pb::DeadlineStatus::Open => Some(DeadlineStatus::Open),
-        pb::DeadlineStatus::Completed => Some(DeadlineStatus::Completed),
-        pb::DeadlineStatus::Cancelled => Some(DeadlineStatus::Cancelled),
-        pb::DeadlineStatus::Unspecified => None,
-    }
-}
-
-fn status_to_proto(s: DeadlineStatus) -> pb::DeadlineStatus {
-    match s {
-        DeadlineStatus::Open => pb::DeadlineStatus::Open,
-        DeadlineStatus::Completed => pb::DeadlineStatus::Completed,
-        DeadlineStatus::Cancelled => pb::DeadlineStatus::Cancelled,
-    }
-}
+advocacy_platform::enum_mapping!(
+    status_of,
+    status_to_proto,
+    pb::DeadlineStatus,
+    DeadlineStatus,
+    "a deadline status",
+    [Open, Completed, Cancelled]
+);
 
 pub fn deadline_to_proto(d: &Deadline) -> pb::Deadline {
     pb::Deadline {

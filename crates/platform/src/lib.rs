@@ -8,6 +8,7 @@ pub mod client;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod enums;
 pub mod error;
 pub mod feed;
 pub mod grpc;

@@ -100,7 +100,7 @@ impl SubmissionsService for SubmissionsApi {
         let mut v = FieldViolations::new();
         let mechanism =
             if r.mechanism.trim().is_empty() { Some(None) } else { v.check(parse_mechanism(&r.mechanism)).map(Some) };
-        let kind = if r.kind == 0 { Some(None) } else { v.check(kind_of(r.kind)).map(Some) };
+        let kind = if r.kind == 0 { Some(None) } else { v.check(kind_of("kind", r.kind)).map(Some) };
         let state = if r.status == 0 { Some(None) } else { v.check(status_of("status", r.status)).map(Some) };
         let country =
             if r.country.trim().is_empty() { Some(None) } else { v.check(parse_country(&r.country)).map(Some) };
@@ -225,7 +225,7 @@ impl SubmissionsService for SubmissionsApi {
         let request_id = v.check(limits::request_id("request_id", &r.request_id));
         let id = v.check(limits::id("id", &r.id));
         let version = v.check(limits::version(r.expected_version));
-        let state = v.check(resolution_state_of(r.state));
+        let state = v.check(resolution_state_of("state", r.state));
         let adopted_on = v.check(optional_timestamp("adopted_on", r.adopted_on.as_ref()));
         let vote = v.check(parse_vote(r.vote.as_ref()));
         let (((((request_id, id), version), state), adopted_on), vote) =
@@ -321,7 +321,7 @@ impl SubmissionsService for SubmissionsApi {
         let request_id = v.check(limits::request_id("request_id", &r.request_id));
         let id = v.check(limits::id("id", &r.id));
         let version = v.check(limits::version(r.expected_version));
-        let outcome = v.check(amendment_status_of(r.status));
+        let outcome = v.check(amendment_status_of("status", r.status));
         let adopted_text = v.check(limits::optional_text("adopted_text", &r.adopted_text, res::MAX_TEXT_CHARS));
         let ((((request_id, id), version), outcome), adopted_text) =
             checked(v, request_id.zip(id).zip(version).zip(outcome).zip(adopted_text))?;
@@ -378,7 +378,7 @@ impl SubmissionsService for SubmissionsApi {
         let caller = Caller::of(&request)?;
         let r = request.get_ref();
         let mut v = FieldViolations::new();
-        let kind = if r.kind == 0 { Some(None) } else { v.check(publication_kind_of(r.kind)).map(Some) };
+        let kind = if r.kind == 0 { Some(None) } else { v.check(publication_kind_of("kind", r.kind)).map(Some) };
         let period = match &r.period {
             Some(p) => v.check(parse_period(p)).map(Some),
             None => Some(None),
@@ -476,7 +476,7 @@ fn parse_amendment_content(
     lobbied: &[String],
 ) -> Result<AmendmentEdit, FieldViolations> {
     let mut v = FieldViolations::new();
-    let paragraph_kind = v.check(paragraph_kind_of(paragraph_kind));
+    let paragraph_kind = v.check(paragraph_kind_of("paragraph_kind", paragraph_kind));
     let paragraph_number = v.check(if (1..=500).contains(&paragraph_number) {
         Ok(paragraph_number as u32)
     } else {
@@ -527,7 +527,7 @@ fn parse_imported_amendment(
     let proposed_on = v.check(past_time("proposed_on", row.proposed_on.as_ref(), now));
     let outcome = v.check(match row.status {
         0 => Ok(None),
-        s => amendment_status_of(s).map(|s| (s != AmendmentStatus::Proposed).then_some(s)),
+        s => amendment_status_of("status", s).map(|s| (s != AmendmentStatus::Proposed).then_some(s)),
     });
     let adopted = matches!(outcome, Some(Some(AmendmentStatus::Adopted | AmendmentStatus::AdoptedInPart)));
     if !adopted && !row.adopted_text.trim().is_empty() {
@@ -546,7 +546,7 @@ fn parse_publication(r: &pb::CreatePublicationRequest) -> Result<(String, NewPub
     let mut v = FieldViolations::new();
     let request_id = v.check(limits::request_id("request_id", &r.request_id));
     let title = v.check(limits::required_line("title", &r.title, domain::MAX_TITLE_CHARS));
-    let kind = v.check(publication_kind_of(r.kind));
+    let kind = v.check(publication_kind_of("kind", r.kind));
     let contracted_by = v.check(match (kind, r.contracted_by.trim()) {
         (Some(PublicationKind::GovernmentContractedReport), "") => {
             Err(FieldViolation::new("contracted_by", "a report contracted by a government names that government"))
@@ -602,7 +602,7 @@ fn parse_create(
     let request_id = v.check(limits::request_id("request_id", &r.request_id));
     let title = v.check(limits::required_line("title", &r.title, domain::MAX_TITLE_CHARS));
     let mechanism = v.check(parse_mechanism(&r.mechanism));
-    let kind = v.check(kind_of(r.kind));
+    let kind = v.check(kind_of("kind", r.kind));
     let country = v.check(parse_country(&r.country));
     let partners = v.check(limits::lines("partners", &r.partners, 200, false));
     let deadline_id = v.check(if r.deadline_id.trim().is_empty() {
@@ -673,60 +673,6 @@ fn incomplete() -> FieldViolations {
     FieldViolation::new("request", "incomplete").into()
 }
 
-fn kind_of(kind: i32) -> Result<Kind, FieldViolation> {
-    use pb::SubmissionKind as K;
-    Ok(match K::try_from(kind) {
-        Ok(K::UprStakeholderReport) => Kind::UprStakeholderReport,
-        Ok(K::SpecialProceduresCommunication) => Kind::SpecialProceduresCommunication,
-        Ok(K::CallForInputAnswer) => Kind::CallForInputAnswer,
-        Ok(K::TreatyBodyReport) => Kind::TreatyBodyReport,
-        Ok(K::WgeidPetition) => Kind::WgeidPetition,
-        Ok(K::SanctionsPackage) => Kind::SanctionsPackage,
-        Ok(K::Statement) => Kind::Statement,
-        Ok(K::Unspecified) => return Err(FieldViolation::new("kind", "is required")),
-        Err(_) => return Err(FieldViolation::new("kind", format!("{kind} is not a submission kind"))),
-    })
-}
-
-fn kind_to_proto(kind: Kind) -> pb::SubmissionKind {
-    use pb::SubmissionKind as K;
-    match kind {
-        Kind::UprStakeholderReport => K::UprStakeholderReport,
-        Kind::SpecialProceduresCommunication => K::SpecialProceduresCommunication,
-        Kind::CallForInputAnswer => K::CallForInputAnswer,
-        Kind::TreatyBodyReport => K::TreatyBodyReport,
-        Kind::WgeidPetition => K::WgeidPetition,
-        Kind::SanctionsPackage => K::SanctionsPackage,
-        Kind::Statement => K::Statement,
-    }
-}
-
-fn status_of(field: &str, value: i32) -> Result<SubmissionStatus, FieldViolation> {
-    use pb::SubmissionStatus as S;
-    Ok(match S::try_from(value) {
-        Ok(S::Draft) => SubmissionStatus::Draft,
-        Ok(S::Submitted) => SubmissionStatus::Submitted,
-        Ok(S::Acknowledged) => SubmissionStatus::Acknowledged,
-        Ok(S::Published) => SubmissionStatus::Published,
-        Ok(S::Cited) => SubmissionStatus::Cited,
-        Ok(S::Withdrawn) => SubmissionStatus::Withdrawn,
-        Ok(S::Unspecified) => return Err(FieldViolation::new(field, "is required")),
-        Err(_) => return Err(FieldViolation::new(field, format!("{value} is not a submission status"))),
-    })
-}
-
-fn status_to_proto(s: SubmissionStatus) -> pb::SubmissionStatus {
-    use pb::SubmissionStatus as S;
-    match s {
-        SubmissionStatus::Draft => S::Draft,
-        SubmissionStatus::Submitted => S::Submitted,
-        SubmissionStatus::Acknowledged => S::Acknowledged,
-        SubmissionStatus::Published => S::Published,
-        SubmissionStatus::Cited => S::Cited,
-        SubmissionStatus::Withdrawn => S::Withdrawn,
-    }
-}
-
 pub fn to_proto(s: &Submission) -> pb::Submission {
     pb::Submission {
         id: s.id.clone(),
@@ -793,50 +739,7 @@ fn parse_vote(vote: Option<&pb::Vote>) -> Result<Option<Vote>, FieldViolation> {
     }))
 }
 
-fn resolution_state_of(value: i32) -> Result<ResolutionState, FieldViolation> {
-    use pb::ResolutionState as S;
-    Ok(match S::try_from(value) {
-        Ok(S::Draft) => ResolutionState::Draft,
-        Ok(S::Tabled) => ResolutionState::Tabled,
-        Ok(S::Adopted) => ResolutionState::Adopted,
-        Ok(S::Rejected) => ResolutionState::Rejected,
-        Ok(S::Unspecified) => return Err(FieldViolation::new("state", "is required")),
-        Err(_) => return Err(FieldViolation::new("state", format!("{value} is not a resolution state"))),
-    })
-}
-
-fn paragraph_kind_of(value: i32) -> Result<ParagraphKind, FieldViolation> {
-    match pb::ParagraphKind::try_from(value) {
-        Ok(pb::ParagraphKind::Preambular) => Ok(ParagraphKind::Preambular),
-        Ok(pb::ParagraphKind::Operative) => Ok(ParagraphKind::Operative),
-        Ok(pb::ParagraphKind::Unspecified) => {
-            Err(FieldViolation::new("paragraph_kind", "is required: preambular or operative"))
-        }
-        Err(_) => Err(FieldViolation::new("paragraph_kind", format!("{value} is not a paragraph kind"))),
-    }
-}
-
-fn amendment_status_of(value: i32) -> Result<AmendmentStatus, FieldViolation> {
-    use pb::AmendmentStatus as S;
-    Ok(match S::try_from(value) {
-        Ok(S::Proposed) => AmendmentStatus::Proposed,
-        Ok(S::Tabled) => AmendmentStatus::Tabled,
-        Ok(S::Adopted) => AmendmentStatus::Adopted,
-        Ok(S::AdoptedInPart) => AmendmentStatus::AdoptedInPart,
-        Ok(S::Rejected) => AmendmentStatus::Rejected,
-        Ok(S::Withdrawn) => AmendmentStatus::Withdrawn,
-        Ok(S::Unspecified) => return Err(FieldViolation::new("status", "is required")),
-        Err(_) => return Err(FieldViolation::new("status", format!("{value} is not an amendment status"))),
-    })
-}
-
 fn resolution_to_proto(r: &Resolution) -> pb::Resolution {
-    let state = match r.state {
-        ResolutionState::Draft => pb::ResolutionState::Draft,
-        ResolutionState::Tabled => pb::ResolutionState::Tabled,
-        ResolutionState::Adopted => pb::ResolutionState::Adopted,
-        ResolutionState::Rejected => pb::ResolutionState::Rejected,
-    };
     pb::Resolution {
         id: r.id.clone(),
         version: r.version,
@@ -844,7 +747,7 @@ fn resolution_to_proto(r: &Resolution) -> pb::Resolution {
         session: r.session.clone(),
         title: r.title.clone(),
         symbol: r.symbol.clone(),
-        state: state.into(),
+        state: resolution_state_to_proto(r.state).into(),
         adopted_on: r.adopted_on.map(to_timestamp),
         vote: r.vote.map(|v| pb::Vote {
             yes: v.yes as i32,
@@ -883,30 +786,17 @@ fn comparison_to_proto(c: &Comparison) -> pb::Comparison {
 }
 
 fn amendment_to_proto(a: &Amendment) -> pb::Amendment {
-    use pb::AmendmentStatus as S;
-    let state = match a.status {
-        AmendmentStatus::Proposed => S::Proposed,
-        AmendmentStatus::Tabled => S::Tabled,
-        AmendmentStatus::Adopted => S::Adopted,
-        AmendmentStatus::AdoptedInPart => S::AdoptedInPart,
-        AmendmentStatus::Rejected => S::Rejected,
-        AmendmentStatus::Withdrawn => S::Withdrawn,
-    };
     pb::Amendment {
         id: a.id.clone(),
         version: a.version,
         resolution_id: a.resolution_id.clone(),
-        paragraph_kind: match a.paragraph_kind {
-            ParagraphKind::Preambular => pb::ParagraphKind::Preambular,
-            ParagraphKind::Operative => pb::ParagraphKind::Operative,
-        }
-        .into(),
+        paragraph_kind: paragraph_kind_to_proto(a.paragraph_kind).into(),
         paragraph_number: a.paragraph_number as i32,
         proposed_text: a.proposed_text.clone(),
         rationale: a.rationale.clone(),
         evidence: a.evidence.clone(),
         lobbied: a.lobbied.clone(),
-        status: state.into(),
+        status: amendment_status_to_proto(a.status).into(),
         adopted_text: a.adopted_text.clone(),
         comparison: a.comparison.as_ref().map(comparison_to_proto),
         classification: Some(a.classification.to_proto()),
@@ -919,31 +809,12 @@ fn amendment_to_proto(a: &Amendment) -> pb::Amendment {
     }
 }
 
-fn publication_kind_of(value: i32) -> Result<PublicationKind, FieldViolation> {
-    use pb::PublicationKind as K;
-    Ok(match K::try_from(value) {
-        Ok(K::InvestigativeReport) => PublicationKind::InvestigativeReport,
-        Ok(K::GovernmentContractedReport) => PublicationKind::GovernmentContractedReport,
-        Ok(K::DatabaseRelease) => PublicationKind::DatabaseRelease,
-        Ok(K::Brief) => PublicationKind::Brief,
-        Ok(K::Unspecified) => return Err(FieldViolation::new("kind", "is required")),
-        Err(_) => return Err(FieldViolation::new("kind", format!("{value} is not a publication kind"))),
-    })
-}
-
 fn publication_to_proto(p: &Publication) -> pb::Publication {
-    use pb::PublicationKind as K;
     pb::Publication {
         id: p.id.clone(),
         version: p.version,
         title: p.title.clone(),
-        kind: match p.kind {
-            PublicationKind::InvestigativeReport => K::InvestigativeReport,
-            PublicationKind::GovernmentContractedReport => K::GovernmentContractedReport,
-            PublicationKind::DatabaseRelease => K::DatabaseRelease,
-            PublicationKind::Brief => K::Brief,
-        }
-        .into(),
+        kind: publication_kind_to_proto(p.kind).into(),
         contracted_by: p.contracted_by.clone().unwrap_or_default(),
         published_on: Some(to_timestamp(p.published_on)),
         url: p.url.clone(),
@@ -956,3 +827,65 @@ fn publication_to_proto(p: &Publication) -> pb::Publication {
         }),
     }
 }
+
+advocacy_platform::enum_mapping!(
+    kind_of,
+    kind_to_proto,
+    pb::SubmissionKind,
+    Kind,
+    "a submission kind",
+    [
+        UprStakeholderReport,
+        SpecialProceduresCommunication,
+        CallForInputAnswer,
+        TreatyBodyReport,
+        WgeidPetition,
+        SanctionsPackage,
+        Statement
+    ]
+);
+
+advocacy_platform::enum_mapping!(
+    status_of,
+    status_to_proto,
+    pb::SubmissionStatus,
+    SubmissionStatus,
+    "a submission status",
+    [Draft, Submitted, Acknowledged, Published, Cited, Withdrawn]
+);
+
+advocacy_platform::enum_mapping!(
+    resolution_state_of,
+    resolution_state_to_proto,
+    pb::ResolutionState,
+    ResolutionState,
+    "a resolution state",
+    [Draft, Tabled, Adopted, Rejected]
+);
+
+advocacy_platform::enum_mapping!(
+    paragraph_kind_of,
+    paragraph_kind_to_proto,
+    pb::ParagraphKind,
+    ParagraphKind,
+    "a paragraph kind (preambular or operative)",
+    [Preambular, Operative]
+);
+
+advocacy_platform::enum_mapping!(
+    amendment_status_of,
+    amendment_status_to_proto,
+    pb::AmendmentStatus,
+    AmendmentStatus,
+    "an amendment status",
+    [Proposed, Tabled, Adopted, AdoptedInPart, Rejected, Withdrawn]
+);
+
+advocacy_platform::enum_mapping!(
+    publication_kind_of,
+    publication_kind_to_proto,
+    pb::PublicationKind,
+    PublicationKind,
+    "a publication kind",
+    [InvestigativeReport, GovernmentContractedReport, DatabaseRelease, Brief]
+);
