@@ -5,12 +5,13 @@
 
 /// `enum_mapping!(kind_of, kind_to_proto, pb::DeadlineKind, Kind, "a deadline kind", [A, B])`
 /// defines `fn kind_of(field: &str, value: i32) -> Result<Kind, FieldViolation>` and
-/// `fn kind_to_proto(value: Kind) -> pb::DeadlineKind`.
+/// `fn kind_to_proto(value: Kind) -> pb::DeadlineKind`; a visibility may come first
+/// (`enum_mapping!(pub(super) kind_of, ...)`).
 #[macro_export]
 macro_rules! enum_mapping {
-    ($from:ident, $to:ident, $proto:path, $domain:path, $what:literal, [$($variant:ident),+ $(,)?]) => {
+    ($vis:vis $from:ident, $to:ident, $proto:path, $domain:path, $what:literal, [$($variant:ident),+ $(,)?]) => {
         /// The domain value of a proto enum field, or a violation naming the field.
-        fn $from(field: &str, value: i32) -> Result<$domain, $crate::FieldViolation> {
+        $vis fn $from(field: &str, value: i32) -> Result<$domain, $crate::FieldViolation> {
             use $proto as Proto;
             use $domain as Domain;
             match Proto::try_from(value) {
@@ -21,7 +22,7 @@ macro_rules! enum_mapping {
             }
         }
 
-        fn $to(value: $domain) -> $proto {
+        $vis fn $to(value: $domain) -> $proto {
             use $proto as Proto;
             use $domain as Domain;
             match value {

@@ -1,0 +1,212 @@
+//! Resolutions and amendments, kept as snapshots.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+
+use advocacy_platform::db::Sql;
+use advocacy_platform::db::SqlValue::{Int, Null, Text};
+use advocacy_platform::idempotency::{Request, Written, write_once};
+use advocacy_platform::names::normalize_name;
+use advocacy_platform::time::to_micros;
+use advocacy_platform::{Caller, Database};
+
+use crate::domain::resolutions::{Amendment, NewResolution, Resolution};
+use crate::error::SubmissionError;
+
+use super::{ImportCounts, ROWS_PER_INSERT, RecordStore, parse_versioned, stale, to_json, update_snapshot};
+
+impl RecordStore {
+    pub fn new(db: &Database) -> Self {
+        Self { db: db.clone() }
+    }
+
+    /// For the request protocol's look before a write.
+    pub fn db(&self) -> &Database {
+        &self.db
+    }
+
+    pub async fn create_resolution(
+        &self,
+        r: &Resolution,
+        request: &Request,
+        now: DateTime<Utc>,
+    ) -> Result<Written<Resolution>, SubmissionError> {
+        let insert = insert_resolution(r, Some(request.key()))?;
+        write_once(&self.db, request, insert, &r.id, r, now, || request.reused().into()).await
+    }
+
+    pub async fn resolution(&self, id: &str) -> Result<Option<Resolution>, SubmissionError> {
+        let row = sqlx::query("SELECT snapshot, version FROM resolutions WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.db.pool)
+            .await?;
+        row.map(|r| parse_versioned(&r)).transpose()
+    }
+
+    pub async fn resolutions(
+        &self,
+        body: Option<&str>,
+        session: Option<&str>,
+    ) -> Result<Vec<Resolution>, SubmissionError> {
+        let mut sql = Sql::new("SELECT snapshot, version FROM resolutions WHERE 1 = 1");
+        for (column, value) in [("body", body), ("session", session)] {
+            if let Some(value) = value {
+                let p = sql.bind_text(value);
+                sql.push(&format!(" AND {column} = {p}"));
+            }
+        }
+        sql.push(" ORDER BY created_at DESC, id DESC LIMIT 1000");
+        sql.fetch_all(&self.db.pool).await?.iter().map(parse_versioned).collect()
+    }
+
+    pub async fn update_resolution(
+        &self,
+        r: &Resolution,
+        expected: i64,
+        request: &Request,
+        now: DateTime<Utc>,
+    ) -> Result<Written<Resolution>, SubmissionError> {
+        let update = update_snapshot("resolutions", r.state.as_str(), &r.id, expected, r.version, &to_json(r)?);
+        write_once(&self.db, request, update, &r.id, r, now, || stale(&r.id, expected)).await
+    }
+
+    pub async fn create_amendment(
+        &self,
+        a: &Amendment,
+        request: &Request,
+        now: DateTime<Utc>,
+    ) -> Result<Written<Amendment>, SubmissionError> {
+        let insert = insert_amendments([(a, request.key())])?;
+        write_once(&self.db, request, insert, &a.id, a, now, || request.reused().into()).await
+    }
+
+    /// Writes a checked amendments import in one transaction. Each row's resolution is
+    /// the one of the registry with its body, session and title (compared loosely), or
+    /// one created once for the file; amendments imported before are skipped.
+    pub async fn import_amendments(
+        &self,
+        rows: Vec<(NewResolution, Amendment, String)>,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ImportCounts, SubmissionError> {
+        let mut tx = self.db.begin_write().await?;
+        // Two imports naming the same new resolution must not both create it.
+        self.db.serialize_on(&mut tx, "resolutions").await?;
+        let sessions: BTreeSet<(&str, &str)> =
+            rows.iter().map(|(r, _, _)| (r.body.as_str(), r.session.as_str())).collect();
+        let mut known: HashMap<(String, String, String), (String, bool)> = HashMap::new();
+        for (body, session) in sessions {
+            let found = sqlx::query("SELECT snapshot, version FROM resolutions WHERE body = $1 AND session = $2")
+                .bind(body)
+                .bind(session)
+                .fetch_all(&mut *tx)
+                .await?;
+            for row in &found {
+                let r: Resolution = parse_versioned(row)?;
+                known.entry((r.body, r.session, normalize_name(&r.title))).or_insert((r.id, false));
+            }
+        }
+        let mut counts = ImportCounts::default();
+        let mut matched = Vec::with_capacity(rows.len());
+        for (resolution, mut amendment, request_id) in rows {
+            let key = (resolution.body.clone(), resolution.session.clone(), normalize_name(&resolution.title));
+            amendment.resolution_id = match known.get_mut(&key) {
+                Some((id, counted)) => {
+                    if !*counted {
+                        *counted = true;
+                        counts.resolutions_matched += 1;
+                    }
+                    id.clone()
+                }
+                None => {
+                    let created = Resolution::create(uuid::Uuid::now_v7().to_string(), resolution, actor, now);
+                    insert_resolution(&created, None)?.execute(&mut tx).await?;
+                    counts.resolutions_created += 1;
+                    known.insert(key, (created.id.clone(), true));
+                    created.id
+                }
+            };
+            matched.push((amendment, request_id));
+        }
+        for batch in matched.chunks(ROWS_PER_INSERT) {
+            let written = insert_amendments(batch.iter().map(|(a, r)| (a, r.as_str())))?.execute(&mut tx).await? as i64;
+            counts.written += written;
+            counts.skipped += batch.len() as i64 - written;
+        }
+        tx.commit().await?;
+        Ok(counts)
+    }
+
+    pub async fn amendment(&self, id: &str) -> Result<Option<Amendment>, SubmissionError> {
+        let row = sqlx::query("SELECT snapshot, version FROM amendments WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.db.pool)
+            .await?;
+        row.map(|r| parse_versioned(&r)).transpose()
+    }
+
+    /// The amendments to a resolution the caller may see, oldest first.
+    pub async fn amendments(&self, caller: &Caller, resolution_id: &str) -> Result<Vec<Amendment>, SubmissionError> {
+        let mut sql = Sql::new("SELECT a.snapshot, a.version FROM amendments a WHERE a.resolution_id = ");
+        let p = sql.bind_text(resolution_id);
+        sql.push(&p);
+        sql.visible_to(caller, "a");
+        sql.push(" ORDER BY a.created_at, a.id");
+        sql.fetch_all(&self.db.pool).await?.iter().map(parse_versioned).collect()
+    }
+
+    pub async fn update_amendment(
+        &self,
+        a: &Amendment,
+        expected: i64,
+        request: &Request,
+        now: DateTime<Utc>,
+    ) -> Result<Written<Amendment>, SubmissionError> {
+        let update = update_snapshot("amendments", a.status.as_str(), &a.id, expected, a.version, &to_json(a)?);
+        write_once(&self.db, request, update, &a.id, a, now, || stale(&a.id, expected)).await
+    }
+}
+
+/// A resolution's row; `request_id` is None for one an import created.
+fn insert_resolution(r: &Resolution, request_id: Option<&str>) -> Result<Sql, SubmissionError> {
+    let mut sql = Sql::new(
+        "INSERT INTO resolutions (id, version, body, session, state, created_at, request_id, snapshot) VALUES ",
+    );
+    sql.push_row(&[
+        Text(&r.id),
+        Int(r.version),
+        Text(&r.body),
+        Text(&r.session),
+        Text(r.state.as_str()),
+        Int(to_micros(r.created_at)),
+        request_id.map_or(Null, Text),
+        Text(&to_json(r)?),
+    ]);
+    sql.push(" ON CONFLICT (request_id) DO NOTHING");
+    Ok(sql)
+}
+
+/// Amendments in one statement, leaving out those whose request id is already there.
+fn insert_amendments<'a>(rows: impl IntoIterator<Item = (&'a Amendment, &'a str)>) -> Result<Sql, SubmissionError> {
+    let mut sql = Sql::new(
+        "INSERT INTO amendments (id, version, resolution_id, status, confidentiality, compartment, created_at,
+         request_id, snapshot) VALUES ",
+    );
+    for (a, request_id) in rows {
+        let (level, compartment) = a.classification.columns();
+        sql.push_row(&[
+            Text(&a.id),
+            Int(a.version),
+            Text(&a.resolution_id),
+            Text(a.status.as_str()),
+            Text(level),
+            Text(compartment),
+            Int(to_micros(a.created_at)),
+            Text(request_id),
+            Text(&to_json(a)?),
+        ]);
+    }
+    sql.push(" ON CONFLICT (request_id) DO NOTHING");
+    Ok(sql)
+}
