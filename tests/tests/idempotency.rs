@@ -403,3 +403,113 @@ async fn a_replay_shows_nothing_the_caller_may_no_longer_see() {
     assert!(!replay.message().contains("camp"), "{}", replay.message());
     system.finish().await;
 }
+
+#[tokio::test]
+async fn a_replayed_update_hides_notes_the_briefing_no_longer_lets_the_caller_read() {
+    let system = TestSystem::spawn().await;
+    let sam = Person::sanctions_staff();
+    let mut briefings = system.briefings_as(&sam).await;
+    let mission = briefings
+        .create_institution(pb::CreateInstitutionRequest {
+            request_id: "n-mission".into(),
+            name: "Permanent Mission of the United Kingdom".into(),
+            kind: pb::InstitutionKind::PermanentMission.into(),
+            actor: "GB".into(),
+            city: "Geneva".into(),
+            parent_id: String::new(),
+        })
+        .await
+        .expect("institution")
+        .into_inner()
+        .id;
+    let restricted =
+        Some(pb::Classification { level: pb::Confidentiality::Restricted.into(), compartment: "sanctions".into() });
+    let log = pb::LogBriefingRequest {
+        request_id: "n-log".into(),
+        at: Some(local_time("2027-02-01T10:00", "Europe/London")),
+        city: "London".into(),
+        format: pb::BriefingFormat::InPerson.into(),
+        institution_ids: vec![mission],
+        summary: "Designations discussed".into(),
+        notes: "Names of the officials the package proposes".into(),
+        classification: restricted.clone(),
+        ..Default::default()
+    };
+    let logged = briefings.log_briefing(log.clone()).await.expect("logged").into_inner();
+    let edit = pb::UpdateBriefingRequest {
+        request_id: "n-edit".into(),
+        id: logged.id.clone(),
+        expected_version: logged.version,
+        briefing: Some(pb::LogBriefingRequest { summary: "Designations discussed at length".into(), ..log.clone() }),
+    };
+    let edited = briefings.update_briefing(edit.clone()).await.expect("edited").into_inner();
+    assert_eq!(edited.notes, log.notes, "restricted to sanctions: its notes are Sam's to read");
+    // Made internal: the notes now need the briefing-notes compartment, which Sam lacks.
+    briefings
+        .update_briefing(pb::UpdateBriefingRequest {
+            request_id: "n-internal".into(),
+            id: logged.id.clone(),
+            expected_version: edited.version,
+            briefing: Some(pb::LogBriefingRequest {
+                summary: "Designations discussed at length".into(),
+                classification: None,
+                ..log
+            }),
+        })
+        .await
+        .expect("made internal");
+    let read = briefings.get_briefing(pb::GetBriefingRequest { id: logged.id.clone() }).await.expect("read");
+    assert!(read.into_inner().notes.is_empty(), "a read hides them now");
+    let replay = briefings.update_briefing(edit).await.expect("the retry is answered").into_inner();
+    assert!(replay.notes.is_empty(), "so does the replay of the earlier edit: {:?}", replay.notes);
+    system.finish().await;
+}
+
+#[tokio::test]
+async fn erasing_twice_changes_nothing_more_and_each_retry_keeps_its_answer() {
+    let system = TestSystem::spawn().await;
+    let keeper = quiet_diplomat();
+    let mut nora = system.briefings_as(&keeper).await;
+    let mission = nora
+        .create_institution(pb::CreateInstitutionRequest {
+            request_id: "x-mission".into(),
+            name: "Permanent Mission of Peru".into(),
+            kind: pb::InstitutionKind::PermanentMission.into(),
+            actor: "PE".into(),
+            city: "Geneva".into(),
+            parent_id: String::new(),
+        })
+        .await
+        .expect("institution")
+        .into_inner()
+        .id;
+    let recorded = pb::CreateContactRequest {
+        request_id: "x-contact".into(),
+        institution_id: mission,
+        name: "E. Diplomat".into(),
+        role: "Counsellor".into(),
+        email: "e.diplomat@example.org".into(),
+        phone: "+41 22 000 00 00".into(),
+    };
+    let contact = nora.create_contact(recorded.clone()).await.expect("contact").into_inner();
+    let erase = |request_id: &str| pb::EraseContactRequest { request_id: request_id.into(), id: contact.id.clone() };
+    let first = nora.erase_contact(erase("x-erase-1")).await.expect("erased").into_inner();
+    assert!(first.name.is_empty() && first.email.is_empty() && first.phone.is_empty());
+    let mut colleague = system.briefings_as(&Person { email: "omar@advocacy.example", ..quiet_diplomat() }).await;
+    colleague.erase_contact(erase("x-erase-2")).await.expect("erased again, by someone else");
+    let retried = nora.erase_contact(erase("x-erase-1")).await.expect("the first erasure, retried");
+    assert_eq!(retried.into_inner().id, contact.id);
+    // The request that recorded the person no longer holds anything derived from them:
+    // its retry is refused rather than answered.
+    let again = nora.create_contact(recorded).await.expect_err("the recording request is gone");
+    assert_eq!(again.code(), Code::AlreadyExists);
+    let kept: String = sqlx::query("SELECT answer FROM requests WHERE request_id = $1")
+        .bind(format!("{}\nx-contact", keeper.email))
+        .fetch_one(&system.database("briefings").pool)
+        .await
+        .expect("the request row")
+        .try_get(0)
+        .expect("answer");
+    assert!(!kept.contains("Diplomat") && !kept.contains("example.org"), "{kept}");
+    system.finish().await;
+}

@@ -1,9 +1,11 @@
 //! What the server promises every client and operator: health per service, reflection for
-//! generic tools, and a shutdown that lets calls in flight finish.
+//! generic tools, a shutdown that lets calls in flight finish, and service through a
+//! database that drops its connections.
 
 use std::time::Duration;
 
 use advocacy_tests::{TestSystem, new_deadline, pb};
+use sqlx::{Connection, Row};
 use tokio_stream::StreamExt;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
@@ -134,5 +136,54 @@ async fn a_shutdown_lets_calls_in_flight_finish_and_refuses_new_connections() {
         token = page.next_page_token;
     }
     assert_eq!(stored, acknowledged, "acknowledged writes survive, unacknowledged ones left no trace");
+    system.finish().await;
+}
+
+#[tokio::test]
+async fn reads_and_writes_go_on_after_the_database_drops_every_connection() {
+    let system = TestSystem::spawn().await;
+    let mut deadlines = system.deadlines().await;
+    let created = deadlines
+        .create_deadline(new_deadline("drop-1", "CRC report", "2027-05-10T12:00"))
+        .await
+        .expect("created")
+        .into_inner();
+    // Warm the read connections, then have the server close every one of them, as a
+    // restart or a failover does. (SQLite has no server; there it is an ordinary read.)
+    for _ in 0..4 {
+        deadlines.get_deadline(pb::GetDeadlineRequest { id: created.id.clone() }).await.expect("read");
+    }
+    let db = system.database("deadlines");
+    if db.dialect == advocacy_platform::Dialect::Postgres {
+        let url = system.config.database_url_for("deadlines");
+        let name = url.rsplit('/').next().expect("a database name").to_owned();
+        let server = url.rsplit_once('/').expect("a server").0.to_owned();
+        let mut admin = sqlx::AnyConnection::connect(&format!("{server}/postgres")).await.expect("admin");
+        let closed = sqlx::query(
+            "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+        )
+        .bind(&name)
+        .fetch_one(&mut admin)
+        .await
+        .expect("terminate");
+        assert!(closed.try_get::<i64, _>(0).expect("count") > 0, "some connections were open");
+    }
+    for _ in 0..10 {
+        let read = deadlines.get_deadline(pb::GetDeadlineRequest { id: created.id.clone() }).await;
+        assert_eq!(read.expect("every read after the drop").into_inner().id, created.id);
+        let page = deadlines.list_deadlines(pb::ListDeadlinesRequest::default()).await.expect("every listing");
+        assert_eq!(page.into_inner().deadlines.len(), 1);
+    }
+    let moved = deadlines
+        .move_deadline(pb::MoveDeadlineRequest {
+            request_id: "drop-2".into(),
+            id: created.id.clone(),
+            expected_version: created.version,
+            due: Some(advocacy_tests::local_time("2027-05-17T12:00", "")),
+            reason: "extended".into(),
+        })
+        .await
+        .expect("a write after the drop");
+    assert_eq!(moved.into_inner().version, 2);
     system.finish().await;
 }

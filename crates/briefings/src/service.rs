@@ -2,6 +2,8 @@
 //! follow-ups in one transaction; their deadlines are made afterwards by the sync, so a
 //! deadlines service that is down delays them but never loses one.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use chrono::{DateTime, Utc};
 
 use advocacy_platform::idempotency::{Request, Written};
@@ -166,41 +168,57 @@ impl Briefings {
         new: NewBriefing,
     ) -> Result<Briefing, BriefingError> {
         let request = Request::new(caller, request_id, &("update", id, expected_version, &new));
-        if let Some(first) = request.lookup(self.store.db()).await? {
-            return self.answer(caller, first).await;
-        }
-        may_file(caller, &new)?;
-        let current = self.get(caller, id).await?;
-        if current.version != expected_version {
-            return Err(BriefingError::Stale {
-                id: id.to_owned(),
-                expected: expected_version,
-                current: current.version,
-            });
-        }
-        let actors = self.actors_of(&new.institution_ids).await?;
-        // Notes the caller could not read reach them blank: keep what is stored.
-        let stored = self.store.briefing(id).await?.ok_or_else(|| BriefingError::NotFound(format!("briefing {id}")))?;
-        let notes = if stored.notes_visible_to(caller) { new.notes.clone() } else { stored.notes.clone() };
-        // The content is new; identity, history and follow-ups are kept.
-        let now = self.clock.now();
-        let fresh = Briefing::new(stored.id.clone(), NewBriefing { notes, ..new }, actors, &caller.subject, now);
-        let next = Briefing {
-            version: stored.version + 1,
-            created_by: stored.created_by,
-            created_at: stored.created_at,
-            follow_ups: stored.follow_ups,
-            ..fresh
-        };
-        let written = self.store.update_briefing(&next, expected_version, &request, now).await?;
+        let written = request
+            .once(self.store.db(), || async {
+                may_file(caller, &new)?;
+                let current = self.get(caller, id).await?;
+                if current.version != expected_version {
+                    return Err(BriefingError::Stale {
+                        id: id.to_owned(),
+                        expected: expected_version,
+                        current: current.version,
+                    });
+                }
+                let actors = self.actors_of(&new.institution_ids).await?;
+                // Notes the caller could not read reach them blank: keep what is stored.
+                let stored =
+                    self.store.briefing(id).await?.ok_or_else(|| BriefingError::NotFound(format!("briefing {id}")))?;
+                let notes = if stored.notes_visible_to(caller) { new.notes.clone() } else { stored.notes.clone() };
+                // The content is new; identity, history and follow-ups are kept.
+                let now = self.clock.now();
+                let fresh =
+                    Briefing::new(stored.id.clone(), NewBriefing { notes, ..new }, actors, &caller.subject, now);
+                let next = Briefing {
+                    version: stored.version + 1,
+                    created_by: stored.created_by,
+                    created_at: stored.created_at,
+                    follow_ups: stored.follow_ups,
+                    ..fresh
+                };
+                self.store.update_briefing(&next, expected_version, &request, now).await
+            })
+            .await?;
         self.answer(caller, written).await
     }
 
     /// The answer to a write, or to its retry if the caller may still see the briefing,
     /// shown as a read shows it.
     async fn answer(&self, caller: &Caller, written: Written<Answered>) -> Result<Briefing, BriefingError> {
-        let answered = written.answer(async |id| self.get(caller, &id).await.map(drop)).await?;
-        let briefing = answered.into_briefing();
+        // A replayed answer is redacted by the briefing's rules of now as well as of then:
+        // notes readable then may not be now.
+        let notes_visible_now = AtomicBool::new(true);
+        let answered = written
+            .answer(async |id| {
+                let now = self.store.briefing(&id).await?.filter(|b| b.visible_to(caller));
+                let now = now.ok_or_else(|| BriefingError::NotFound(format!("briefing {id}")))?;
+                notes_visible_now.store(now.notes_visible_to(caller), Ordering::Relaxed);
+                Ok::<(), BriefingError>(())
+            })
+            .await?;
+        let mut briefing = answered.into_briefing();
+        if !notes_visible_now.load(Ordering::Relaxed) {
+            briefing.notes.clear();
+        }
         let mut shown = self.with_contacts(caller, vec![redacted(caller, briefing)]).await?;
         shown.pop().ok_or_else(|| BriefingError::Corrupt("a written briefing vanished".into()))
     }
@@ -283,34 +301,40 @@ impl Briefings {
         expected_version: i64,
     ) -> Result<Briefing, BriefingError> {
         let request = Request::new(caller, request_id, &("complete", briefing_id, follow_up_id, expected_version));
-        if let Some(first) = request.lookup(self.store.db()).await? {
-            return self.answer(caller, first).await;
-        }
-        let current = self.get(caller, briefing_id).await?;
-        let follow_up = current
-            .follow_ups
-            .iter()
-            .find(|f| f.id == follow_up_id)
-            .ok_or_else(|| BriefingError::NotFound(format!("follow-up {follow_up_id}")))?;
-        if follow_up.done_at.is_some() {
-            return Ok(current);
-        }
-        if current.version != expected_version {
-            return Err(BriefingError::Stale { id: current.id, expected: expected_version, current: current.version });
-        }
-        let now = self.clock.now();
-        let mut next = self
-            .store
-            .briefing(briefing_id)
-            .await?
-            .ok_or_else(|| BriefingError::NotFound(format!("briefing {briefing_id}")))?;
-        next.version += 1;
-        next.updated_by = caller.subject.clone();
-        next.updated_at = now;
-        for f in next.follow_ups.iter_mut().filter(|f| f.id == follow_up_id) {
-            f.done_at = Some(now);
-        }
-        let written = self.store.complete_follow_up(&next, follow_up_id, now, &request).await?;
+        let written = request
+            .once(self.store.db(), || async {
+                let current = self.get(caller, briefing_id).await?;
+                let follow_up = current
+                    .follow_ups
+                    .iter()
+                    .find(|f| f.id == follow_up_id)
+                    .ok_or_else(|| BriefingError::NotFound(format!("follow-up {follow_up_id}")))?;
+                if follow_up.done_at.is_some() {
+                    // Done already (by anyone): nothing to write, the briefing as it is.
+                    return Ok(Written::New(Answered::of(&current)));
+                }
+                if current.version != expected_version {
+                    return Err(BriefingError::Stale {
+                        id: current.id,
+                        expected: expected_version,
+                        current: current.version,
+                    });
+                }
+                let now = self.clock.now();
+                let mut next = self
+                    .store
+                    .briefing(briefing_id)
+                    .await?
+                    .ok_or_else(|| BriefingError::NotFound(format!("briefing {briefing_id}")))?;
+                next.version += 1;
+                next.updated_by = caller.subject.clone();
+                next.updated_at = now;
+                for f in next.follow_ups.iter_mut().filter(|f| f.id == follow_up_id) {
+                    f.done_at = Some(now);
+                }
+                self.store.complete_follow_up(&next, follow_up_id, now, &request).await
+            })
+            .await?;
         self.answer(caller, written).await
     }
 

@@ -62,11 +62,11 @@ impl Store {
     }
 
     pub async fn get(&self, id: &str) -> Result<Option<Deadline>, DeadlineError> {
-        let row = sqlx::query("SELECT d.snapshot, d.revision FROM deadlines d WHERE d.id = $1")
-            .bind(id)
-            .fetch_optional(&mut *self.db.read().await?)
-            .await?;
-        row.map(|r| deadline_of(&r)).transpose()
+        let mut sql = Sql::new(&format!("SELECT {DEADLINE_COLUMNS} FROM deadlines d WHERE d.id = "));
+        let p = sql.bind_text(id);
+        sql.push(&p);
+        let rows = self.db.read_all(sql).await?;
+        rows.first().map(deadline_of).transpose()
     }
 
     /// Runs `decide` on the current state (`None` for a new id) inside the write
@@ -197,7 +197,7 @@ impl Store {
         sql.visible_to(caller, "d");
         let p_limit = sql.bind_int(query.limit as i64);
         sql.push(&format!(" ORDER BY d.due_at, d.id LIMIT {p_limit}"));
-        let rows = sql.fetch_all_on(&mut *self.db.read().await?).await?;
+        let rows = self.db.read_all(sql).await?;
         rows.iter().map(deadline_of).collect()
     }
 

@@ -8,3 +8,6 @@ CREATE TABLE requests (
     answer      TEXT NOT NULL,      -- the answer as JSON
     created_at  BIGINT NOT NULL
 );
+
+-- Erasing a person's data finds the requests that recorded it.
+CREATE INDEX requests_by_record ON requests (record_id);

@@ -128,9 +128,6 @@ impl Database {
                 Dialect::Postgres => POSTGRES_CONNECTIONS,
             })
             .acquire_timeout(Duration::from_secs(10))
-            // sqlx pings every connection before handing it out: a round trip to the
-            // database per query, for a failure the query itself reports just as well.
-            .test_before_acquire(false)
             .after_connect(move |conn, _meta| Box::pin(async move { prepare_connection(conn, dialect).await }))
             .connect_with(options.clone())
             .await
@@ -152,7 +149,9 @@ impl Database {
     /// transaction, recorded with a checksum of its text, so a migration edited after it
     /// was applied stops the start instead of leaving the schema unknown. On PostgreSQL
     /// the migrator's advisory lock keeps two replicas starting at once from applying
-    /// the same migration twice; SQLite's single writer does that by itself.
+    /// the same migration twice. SQLite has no such lock: a second process opening the
+    /// same new file at the same moment fails its start (the migration's transaction
+    /// keeps the schema whole) and starts cleanly when tried again.
     async fn migrate(&self, migrations: &[Migration]) -> Result<(), DbError> {
         let fail = |source| DbError::Migration { version: 0, name: "bookkeeping", source };
         let migrator = sqlx::migrate::Migrator::with_migrations(
@@ -179,7 +178,10 @@ impl Database {
             migrator.run_direct(None, &mut *conn, false).await.map_err(|e| migrate_error(e, migrations))
         }
         .await;
-        let _ = conn.unlock().await;
+        if conn.unlock().await.is_err() {
+            // A lock left on a pooled connection would hold every other replica at start.
+            let _ = conn.close().await;
+        }
         result
     }
 
@@ -223,7 +225,7 @@ impl Database {
         for m in migrator.iter().filter(|m| applied.contains(&m.version)) {
             sqlx::query(
                 "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
-                 VALUES ($1, $2, TRUE, $3, 0)",
+                 VALUES ($1, $2, TRUE, $3, 0) ON CONFLICT (version) DO NOTHING",
             )
             .bind(m.version)
             .bind(m.description.to_string())
@@ -259,9 +261,20 @@ impl Database {
         Ok(())
     }
 
-    /// A connection for a read that needs no transaction.
-    pub async fn read(&self) -> Result<crate::readers::Reader, sqlx::Error> {
-        self.readers.acquire().await
+    /// The rows of a read that needs no transaction, on a reader connection. A connection
+    /// the database has dropped is closed and the read tried once more on a new one, so
+    /// a database restart costs no reader more than one failed attempt.
+    pub async fn read_all(&self, sql: Sql) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
+        let mut reader = self.readers.acquire().await?;
+        match sql.clone().fetch_all_on(&mut reader).await {
+            Err(e) if is_broken_connection(&e) => {
+                tracing::warn!(error = %e, "a database connection was closed; reading again on a new one");
+                reader.discard();
+                let mut fresh = self.readers.acquire_new().await?;
+                sql.fetch_all_on(&mut fresh).await
+            }
+            other => other,
+        }
     }
 
     pub async fn close(&self) {
@@ -272,13 +285,13 @@ impl Database {
 
 /// A statement assembled from fixed fragments with numbered placeholders, for listings
 /// whose filters vary. Every value is bound, never spliced into the text.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Sql {
     text: String,
     args: Vec<SqlArg>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum SqlArg {
     Text(String),
     Int(i64),
@@ -376,11 +389,23 @@ pub enum SqlValue<'a> {
     Null,
 }
 
+/// Whether `error` says the connection itself is gone (the server closed it, restarted or
+/// failed over), rather than anything about the statement.
+fn is_broken_connection(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_) | sqlx::Error::Protocol(_) => true,
+        // Class 08 is "connection exception", 57P01-57P03 "the server is shutting down".
+        sqlx::Error::Database(db) => db.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+        _ => false,
+    }
+}
+
 /// A database that is down or overloaded is worth a retry (`Unavailable`); any other
 /// database error is a bug of ours (`Internal`).
 pub fn error_code(error: &sqlx::Error) -> crate::ErrorCode {
     match error {
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => crate::ErrorCode::Unavailable,
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => crate::ErrorCode::Unavailable,
+        e if is_broken_connection(e) => crate::ErrorCode::Unavailable,
         _ => crate::ErrorCode::Internal,
     }
 }

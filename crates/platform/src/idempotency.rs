@@ -165,6 +165,27 @@ impl Request {
         Ok(Some(Written::Replay { record_id: row.try_get(1)?, answer: row.try_get(2)? }))
     }
 
+    /// An update checked against the record before it is written: the earlier answer if
+    /// there is one; else `attempt`; and when `attempt` fails, one more look, since a
+    /// twin of this request may have committed between the first look and the checks
+    /// (then its answer, not "stale", is the answer).
+    pub async fn once<T, E, Fut>(&self, db: &Database, attempt: impl FnOnce() -> Fut) -> Result<Written<T>, E>
+    where
+        E: From<RequestError>,
+        Fut: std::future::Future<Output = Result<Written<T>, E>>,
+    {
+        if let Some(first) = self.lookup(db).await? {
+            return Ok(first);
+        }
+        match attempt().await {
+            Ok(written) => Ok(written),
+            Err(error) => match self.lookup(db).await? {
+                Some(first) => Ok(first),
+                None => Err(error),
+            },
+        }
+    }
+
     /// [`Request::prior`] as what a store returns: `None` to go on and write.
     pub async fn replay<T>(&self, db: &Database, tx: &mut AnyConnection) -> Result<Option<Written<T>>, RequestError> {
         Ok(match self.prior(db, tx).await? {

@@ -35,6 +35,9 @@ const MAX_BACKOFF_SECS: i64 = 600;
 /// enqueued work, or died holding claims.
 const POLL: Duration = Duration::from_secs(5);
 
+/// The least a worker waits between two looks that found nothing to claim.
+const MIN_PAUSE: Duration = Duration::from_millis(200);
+
 /// Seconds to wait before attempt `attempts + 1`: doubling, capped, with jitter so that
 /// many items failing together do not retry together.
 pub fn backoff_secs(attempts: i64) -> i64 {
@@ -307,6 +310,7 @@ impl Outbox {
             if shutdown.is_shutdown() {
                 return;
             }
+            let mut pause = None;
             match self.claim(limit).await {
                 Ok(claims) if !claims.is_empty() => {
                     let mut pushes = JoinSet::new();
@@ -330,12 +334,18 @@ impl Outbox {
                     continue;
                 }
                 Ok(_) => {}
-                Err(e) => tracing::warn!(topic = self.topic, error = %e, "outbox: cannot claim rows"),
+                Err(e) => {
+                    tracing::warn!(topic = self.topic, error = %e, "outbox: cannot claim rows");
+                    pause = Some(Duration::from_secs(1));
+                }
             }
+            // A row that is due but was not claimed (another replica's transaction holds
+            // it, or the claim failed) must not make this loop spin: wait a little at least.
             let next = self.next_due().await.ok().flatten();
+            let soonest = self.clock.now() + chrono::Duration::from_std(pause.unwrap_or(MIN_PAUSE)).unwrap_or_default();
             let due = async {
                 match next {
-                    Some(at) => self.clock.sleep_until(at).await,
+                    Some(at) => self.clock.sleep_until(at.max(soonest)).await,
                     None => std::future::pending().await,
                 }
             };

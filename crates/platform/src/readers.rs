@@ -4,7 +4,9 @@
 //! nothing to flush: a connection dropped in the middle of one is drained by the next
 //! query sqlx runs on it. So reads take connections from this small pool, which hands
 //! them back as they are; writes, which may leave a transaction to roll back, keep
-//! sqlx's pool and its check.
+//! sqlx's pool and its check. A connection the database has closed (a restart, a
+//! failover) is found by the read that uses it, closed, and that read tried again on a
+//! new connection ([`crate::Database::read_all`]).
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
@@ -82,6 +84,17 @@ impl Readers {
         Ok(Reader { conn: Some(conn), inner: self.inner.clone(), _permit: permit })
     }
 
+    /// A new connection, for a read retried after its connection was found broken.
+    pub async fn acquire_new(&self) -> Result<Reader, sqlx::Error> {
+        let permit = tokio::time::timeout(ACQUIRE_TIMEOUT, self.inner.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| sqlx::Error::PoolTimedOut)?
+            .map_err(|_| sqlx::Error::PoolClosed)?;
+        let mut conn = self.inner.options.connect().await?;
+        crate::db::prepare_connection(&mut conn, self.inner.dialect).await?;
+        Ok(Reader { conn: Some(conn), inner: self.inner.clone(), _permit: permit })
+    }
+
     /// Closes the idle connections (the server is stopping).
     pub async fn close(&self) {
         let idle: Vec<AnyConnection> =
@@ -90,6 +103,13 @@ impl Readers {
             let _ = sqlx::Connection::close(conn).await;
         }
         self.inner.permits.close();
+    }
+}
+
+impl Reader {
+    /// Drops the connection instead of handing it back: the database closed it.
+    pub fn discard(mut self) {
+        self.conn.take();
     }
 }
 

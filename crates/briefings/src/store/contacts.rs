@@ -111,10 +111,15 @@ impl Store {
         .await?;
         // The fingerprint of the request that recorded the person is derived from their
         // data: it goes too. A retry of that request is refused from now on.
-        sqlx::query("UPDATE requests SET fingerprint = 'erased', answer = '\"\"' WHERE record_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        // Only the requests that recorded the person: erasures keep their answers, so a
+        // retried erasure still gets its first answer.
+        sqlx::query(
+            "UPDATE requests SET fingerprint = 'erased', answer = '\"\"' WHERE record_id = $1 AND fingerprint <> $2",
+        )
+        .bind(id)
+        .bind(request.fingerprint())
+        .execute(&mut *tx)
+        .await?;
         request.answered(&mut tx, id, &id, now).await?;
         tx.commit().await?;
         Ok(Written::New(id.to_owned()))

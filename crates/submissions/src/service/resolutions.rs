@@ -58,15 +58,14 @@ impl Resolutions {
         vote: Option<Vote>,
     ) -> Result<Resolution, SubmissionError> {
         let request = Request::new(caller, request_id, &("state", id, expected_version, state, adopted_on, &vote));
-        let written = match request.lookup(self.store.db()).await? {
-            Some(first) => first,
-            None => {
+        let written = request
+            .once(self.store.db(), || async {
                 let current = at_version(self.get(id).await?, expected_version, |r| (&r.id, r.version))?;
                 let now = self.clock.now();
                 let next = current.moved_to(state, adopted_on, vote, &caller.subject, now)?;
-                self.store.update_resolution(&next, expected_version, &request, now).await?
-            }
-        };
+                self.store.update_resolution(&next, expected_version, &request, now).await
+            })
+            .await?;
         written.answer(async |id| self.get(&id).await.map(drop)).await
     }
 
@@ -155,13 +154,14 @@ impl Resolutions {
         adopted_text: String,
     ) -> Result<Amendment, SubmissionError> {
         let request = Request::new(caller, request_id, &("outcome", id, expected_version, status, &adopted_text));
-        if let Some(first) = request.lookup(self.store.db()).await? {
-            return self.answer_amendment(caller, first).await;
-        }
-        let current = at_version(self.amendment(caller, id).await?, expected_version, |a| (&a.id, a.version))?;
-        let (actor, now) = (caller.subject.clone(), self.clock.now());
-        let next = off_runtime(move || current.with_outcome(status, adopted_text, &actor, now)).await??;
-        let written = self.store.update_amendment(&next, expected_version, &request, now).await?;
+        let written = request
+            .once(self.store.db(), || async {
+                let current = at_version(self.amendment(caller, id).await?, expected_version, |a| (&a.id, a.version))?;
+                let (actor, now) = (caller.subject.clone(), self.clock.now());
+                let next = off_runtime(move || current.with_outcome(status, adopted_text, &actor, now)).await??;
+                self.store.update_amendment(&next, expected_version, &request, now).await
+            })
+            .await?;
         self.answer_amendment(caller, written).await
     }
 
@@ -175,14 +175,15 @@ impl Resolutions {
         edit: AmendmentEdit,
     ) -> Result<Amendment, SubmissionError> {
         let request = Request::new(caller, request_id, &("edit", id, expected_version, &edit));
-        if let Some(first) = request.lookup(self.store.db()).await? {
-            return self.answer_amendment(caller, first).await;
-        }
-        let current = at_version(self.amendment(caller, id).await?, expected_version, |a| (&a.id, a.version))?;
-        check_evidence(&self.store, caller, &edit.evidence).await?;
-        let now = self.clock.now();
-        let next = current.edited(edit, &caller.subject, now)?;
-        let written = self.store.update_amendment(&next, expected_version, &request, now).await?;
+        let written = request
+            .once(self.store.db(), || async {
+                let current = at_version(self.amendment(caller, id).await?, expected_version, |a| (&a.id, a.version))?;
+                check_evidence(&self.store, caller, &edit.evidence).await?;
+                let now = self.clock.now();
+                let next = current.edited(edit, &caller.subject, now)?;
+                self.store.update_amendment(&next, expected_version, &request, now).await
+            })
+            .await?;
         self.answer_amendment(caller, written).await
     }
 

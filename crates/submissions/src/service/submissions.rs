@@ -121,14 +121,15 @@ impl Submissions {
         note: String,
     ) -> Result<Submission, SubmissionError> {
         let request = Request::new(caller, request_id, &("status", id, expected_version, status, at, &note));
-        if let Some(first) = request.lookup(self.store.db()).await? {
-            return self.answer(caller, first).await;
-        }
-        let current = at_version(self.get(caller, id).await?, expected_version, |s| (&s.id, s.version))?;
-        let now = self.clock.now();
-        let next = current.moved_to(status, at.unwrap_or(now), note, &caller.subject, now)?;
-        let complete_deadline = status == Status::Submitted && next.deadline_id.is_some();
-        let written = self.store.update(&next, expected_version, complete_deadline, &request, now).await?;
+        let written = request
+            .once(self.store.db(), || async {
+                let current = at_version(self.get(caller, id).await?, expected_version, |s| (&s.id, s.version))?;
+                let now = self.clock.now();
+                let next = current.moved_to(status, at.unwrap_or(now), note, &caller.subject, now)?;
+                let complete_deadline = status == Status::Submitted && next.deadline_id.is_some();
+                self.store.update(&next, expected_version, complete_deadline, &request, now).await
+            })
+            .await?;
         self.answer(caller, written).await
     }
 
@@ -143,14 +144,15 @@ impl Submissions {
         edit: SubmissionEdit,
     ) -> Result<Submission, SubmissionError> {
         let request = Request::new(caller, request_id, &("edit", id, expected_version, &edit));
-        if let Some(first) = request.lookup(self.store.db()).await? {
-            return self.answer(caller, first).await;
-        }
-        let current = at_version(self.get(caller, id).await?, expected_version, |s| (&s.id, s.version))?;
-        check_evidence(&self.records, caller, &edit.evidence).await?;
-        let now = self.clock.now();
-        let next = current.edited(edit, &caller.subject, now)?;
-        let written = self.store.update(&next, expected_version, false, &request, now).await?;
+        let written = request
+            .once(self.store.db(), || async {
+                let current = at_version(self.get(caller, id).await?, expected_version, |s| (&s.id, s.version))?;
+                check_evidence(&self.records, caller, &edit.evidence).await?;
+                let now = self.clock.now();
+                let next = current.edited(edit, &caller.subject, now)?;
+                self.store.update(&next, expected_version, false, &request, now).await
+            })
+            .await?;
         self.answer(caller, written).await
     }
 
