@@ -196,6 +196,20 @@ impl TestSystem {
         self.running().database(service).expect("the service runs")
     }
 
+    /// The numbers the database of `service` answers to `queries` (each gives one integer:
+    /// a count, a sum, a revision), for checking what was, or was not, written.
+    pub async fn numbers(&self, service: &str, queries: &[&str]) -> Vec<i64> {
+        use sqlx::Row;
+        let pool = &self.database(service).pool;
+        let mut numbers = Vec::with_capacity(queries.len());
+        for query in queries {
+            // Queries are the tests' own text, never input.
+            let row = sqlx::query(sqlx::AssertSqlSafe(*query)).fetch_one(pool).await.expect(query);
+            numbers.push(row.try_get::<i64, _>(0).expect(query));
+        }
+        numbers
+    }
+
     /// Stops the system and removes its databases.
     pub async fn finish(mut self) {
         self.stop_server().await;

@@ -4,7 +4,6 @@
 use advocacy_platform::client::AuthedChannel;
 use advocacy_proto::v1::submissions_service_client::SubmissionsServiceClient;
 use advocacy_tests::{Person, TestSystem, pb, violated_fields};
-use sqlx::Row;
 use tonic::Code;
 
 type Client = SubmissionsServiceClient<AuthedChannel>;
@@ -224,11 +223,9 @@ async fn an_amendment_is_edited_while_negotiated_and_kept_as_it_was_once_decided
 }
 
 async fn rows(system: &TestSystem) -> (i64, i64) {
-    let pool = &system.database("submissions").pool;
-    let count = |sql: &'static str| async move {
-        sqlx::query(sql).fetch_one(pool).await.expect("count").try_get::<i64, _>(0).expect("n")
-    };
-    (count("SELECT COUNT(*) FROM resolutions").await, count("SELECT COUNT(*) FROM amendments").await)
+    let queries = ["SELECT COUNT(*) FROM resolutions", "SELECT COUNT(*) FROM amendments"];
+    let numbers = system.numbers("submissions", &queries).await;
+    (numbers[0], numbers[1])
 }
 
 #[tokio::test]

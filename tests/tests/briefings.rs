@@ -385,22 +385,15 @@ async fn restricted_and_quiet_briefings_are_hidden_but_counted() {
 
 /// What the briefings database holds, in counts.
 async fn database_state(system: &TestSystem) -> Vec<i64> {
-    let pool = &system.database("briefings").pool;
-    let mut state = Vec::new();
-    for table in
-        ["institutions", "briefings", "briefing_actors", "briefing_institutions", "briefing_themes", "follow_ups"]
-    {
-        let sql = format!("SELECT COUNT(*) FROM {table}");
-        state.push(
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .fetch_one(pool)
-                .await
-                .expect("count")
-                .try_get::<i64, _>(0)
-                .expect("n"),
-        );
-    }
-    state
+    let queries = [
+        "SELECT COUNT(*) FROM institutions",
+        "SELECT COUNT(*) FROM briefings",
+        "SELECT COUNT(*) FROM briefing_actors",
+        "SELECT COUNT(*) FROM briefing_institutions",
+        "SELECT COUNT(*) FROM briefing_themes",
+        "SELECT COUNT(*) FROM follow_ups",
+    ];
+    system.numbers("briefings", &queries).await
 }
 
 #[tokio::test]

@@ -4,23 +4,18 @@
 use advocacy_platform::{Role, TokenKey};
 use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
 use advocacy_tests::{Person, TestSystem, local_time, new_deadline, pb, violated_fields};
-use sqlx::Row;
 use tonic::Code;
 
 /// What the deadlines database holds, in counts: equal before and after means unchanged.
 async fn database_state(system: &TestSystem) -> Vec<i64> {
-    let pool = &system.database("deadlines").pool;
-    let mut state = Vec::new();
-    for sql in [
+    let queries = [
         "SELECT COUNT(*) FROM deadlines",
         "SELECT COUNT(*) FROM deadline_owners",
         "SELECT COUNT(*) FROM deadline_changes",
         "SELECT revision FROM feed_head",
         "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM deadlines",
-    ] {
-        state.push(sqlx::query(sql).fetch_one(pool).await.expect("count").try_get::<i64, _>(0).expect("integer"));
-    }
-    state
+    ];
+    system.numbers("deadlines", &queries).await
 }
 
 fn create_case(

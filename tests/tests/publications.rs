@@ -4,7 +4,6 @@
 use advocacy_platform::client::AuthedChannel;
 use advocacy_proto::v1::submissions_service_client::SubmissionsServiceClient;
 use advocacy_tests::{Person, TestSystem, pb, violated_fields};
-use sqlx::Row;
 use tonic::Code;
 
 type Client = SubmissionsServiceClient<AuthedChannel>;
@@ -28,8 +27,7 @@ fn restricted(compartment: &str) -> Option<pb::Classification> {
 }
 
 async fn publications(system: &TestSystem) -> i64 {
-    let pool = &system.database("submissions").pool;
-    sqlx::query("SELECT COUNT(*) FROM publications").fetch_one(pool).await.expect("count").try_get(0).expect("n")
+    system.numbers("submissions", &["SELECT COUNT(*) FROM publications"]).await[0]
 }
 
 fn sheet(bad: Option<i32>, edit: impl Fn(&mut pb::CreatePublicationRequest)) -> Vec<pb::ImportPublicationRow> {

@@ -174,11 +174,10 @@ async fn a_sanctions_package_is_restricted_by_default_and_cannot_be_read_listed_
 }
 
 async fn rows(system: &TestSystem) -> (i64, i64) {
-    let row = sqlx::query("SELECT COUNT(*), CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM submissions")
-        .fetch_one(&system.database("submissions").pool)
-        .await
-        .expect("count");
-    (row.try_get(0).expect("n"), row.try_get(1).expect("versions"))
+    let queries =
+        ["SELECT COUNT(*) FROM submissions", "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM submissions"];
+    let numbers = system.numbers("submissions", &queries).await;
+    (numbers[0], numbers[1])
 }
 
 #[tokio::test]
