@@ -250,6 +250,31 @@ impl Drop for TestSystem {
     }
 }
 
+/// A new institution of the registry, made through the briefings service; its id. The
+/// request id is derived from the name, so making the same one twice is a retry.
+pub async fn institution(
+    client: &mut BriefingsServiceClient<AuthedChannel>,
+    name: &str,
+    kind: pb::InstitutionKind,
+    actor: &str,
+    city: &str,
+) -> String {
+    let request_id = format!("inst-{actor}-{}", advocacy_platform::idempotency::fingerprint(&name));
+    client
+        .create_institution(pb::CreateInstitutionRequest {
+            request_id: request_id[..40].to_owned(),
+            name: name.into(),
+            kind: kind.into(),
+            actor: actor.into(),
+            city: city.into(),
+            parent_id: String::new(),
+        })
+        .await
+        .expect("institution created")
+        .into_inner()
+        .id
+}
+
 /// A create request with sensible values, for tests to adjust.
 pub fn new_deadline(request_id: &str, title: &str, local: &str) -> pb::CreateDeadlineRequest {
     pb::CreateDeadlineRequest {

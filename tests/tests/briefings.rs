@@ -2,34 +2,9 @@
 
 use std::time::Duration;
 
-use advocacy_platform::client::AuthedChannel;
-use advocacy_proto::v1::briefings_service_client::BriefingsServiceClient;
-use advocacy_tests::{Person, TestSystem, eventually, local_time, pb, violated_fields};
+use advocacy_tests::{Person, TestSystem, eventually, institution, local_time, pb, violated_fields};
 use sqlx::Row;
 use tonic::Code;
-
-type Briefings = BriefingsServiceClient<AuthedChannel>;
-
-async fn institution(client: &mut Briefings, name: &str, kind: pb::InstitutionKind, actor: &str, city: &str) -> String {
-    client
-        .create_institution(pb::CreateInstitutionRequest {
-            request_id: format!("inst-{actor}-{:x}", {
-                use std::hash::{Hash, Hasher};
-                let mut h = std::collections::hash_map::DefaultHasher::new();
-                name.hash(&mut h);
-                h.finish()
-            }),
-            name: name.into(),
-            kind: kind.into(),
-            actor: actor.into(),
-            city: city.into(),
-            parent_id: String::new(),
-        })
-        .await
-        .expect("institution created")
-        .into_inner()
-        .id
-}
 
 fn briefing(request_id: &str, local: &str, zone: &str, city: &str, institutions: &[&str]) -> pb::LogBriefingRequest {
     pb::LogBriefingRequest {

@@ -12,7 +12,7 @@ use sqlx::Row;
 use tonic::{Code, Status};
 
 use advocacy_platform::Role;
-use advocacy_tests::{Person, TestSystem, local_time, new_deadline, pb, violated_fields};
+use advocacy_tests::{Person, TestSystem, institution, local_time, new_deadline, pb, violated_fields};
 
 type Answer = Pin<Box<dyn Future<Output = Result<Vec<u8>, Status>> + Send>>;
 
@@ -112,19 +112,8 @@ async fn every_write_rpc_answers_a_retry_once_and_refuses_a_reused_id() {
     let to_revise = s.propose_amendment(proposal("r", "Urges access for the Special Rapporteur")).await;
     let to_revise = to_revise.expect("amendment").into_inner().id;
     let mut b = briefings.clone();
-    let mission = b
-        .create_institution(pb::CreateInstitutionRequest {
-            request_id: "setup-mission".into(),
-            name: "Permanent Mission of Norway".into(),
-            kind: pb::InstitutionKind::PermanentMission.into(),
-            actor: "NO".into(),
-            city: "Geneva".into(),
-            parent_id: String::new(),
-        })
-        .await
-        .expect("institution")
-        .into_inner()
-        .id;
+    let mission =
+        institution(&mut b, "Permanent Mission of Norway", pb::InstitutionKind::PermanentMission, "NO", "Geneva").await;
     let log = {
         let mission = mission.clone();
         move |n: &str| pb::LogBriefingRequest {
@@ -363,19 +352,9 @@ async fn a_replay_shows_nothing_the_caller_may_no_longer_see() {
     // staff member who logged it says no more than a read does.
     let ana = Person::staff();
     let mut staff = system.briefings_as(&ana).await;
-    let mission = staff
-        .create_institution(pb::CreateInstitutionRequest {
-            request_id: "r-mission".into(),
-            name: "Permanent Mission of Japan".into(),
-            kind: pb::InstitutionKind::PermanentMission.into(),
-            actor: "JP".into(),
-            city: "Geneva".into(),
-            parent_id: String::new(),
-        })
-        .await
-        .expect("institution")
-        .into_inner()
-        .id;
+    let mission =
+        institution(&mut staff, "Permanent Mission of Japan", pb::InstitutionKind::PermanentMission, "JP", "Geneva")
+            .await;
     let log = pb::LogBriefingRequest {
         request_id: "r-log".into(),
         at: Some(local_time("2027-02-01T10:00", "Europe/Zurich")),
@@ -409,19 +388,14 @@ async fn a_replayed_update_hides_notes_the_briefing_no_longer_lets_the_caller_re
     let system = TestSystem::spawn().await;
     let sam = Person::sanctions_staff();
     let mut briefings = system.briefings_as(&sam).await;
-    let mission = briefings
-        .create_institution(pb::CreateInstitutionRequest {
-            request_id: "n-mission".into(),
-            name: "Permanent Mission of the United Kingdom".into(),
-            kind: pb::InstitutionKind::PermanentMission.into(),
-            actor: "GB".into(),
-            city: "Geneva".into(),
-            parent_id: String::new(),
-        })
-        .await
-        .expect("institution")
-        .into_inner()
-        .id;
+    let mission = institution(
+        &mut briefings,
+        "Permanent Mission of the United Kingdom",
+        pb::InstitutionKind::PermanentMission,
+        "GB",
+        "Geneva",
+    )
+    .await;
     let restricted =
         Some(pb::Classification { level: pb::Confidentiality::Restricted.into(), compartment: "sanctions".into() });
     let log = pb::LogBriefingRequest {
@@ -470,19 +444,9 @@ async fn erasing_twice_changes_nothing_more_and_each_retry_keeps_its_answer() {
     let system = TestSystem::spawn().await;
     let keeper = quiet_diplomat();
     let mut nora = system.briefings_as(&keeper).await;
-    let mission = nora
-        .create_institution(pb::CreateInstitutionRequest {
-            request_id: "x-mission".into(),
-            name: "Permanent Mission of Peru".into(),
-            kind: pb::InstitutionKind::PermanentMission.into(),
-            actor: "PE".into(),
-            city: "Geneva".into(),
-            parent_id: String::new(),
-        })
-        .await
-        .expect("institution")
-        .into_inner()
-        .id;
+    let mission =
+        institution(&mut nora, "Permanent Mission of Peru", pb::InstitutionKind::PermanentMission, "PE", "Geneva")
+            .await;
     let recorded = pb::CreateContactRequest {
         request_id: "x-contact".into(),
         institution_id: mission,

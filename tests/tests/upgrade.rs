@@ -5,7 +5,7 @@
 
 use sqlx::{Connection, Executor};
 
-use advocacy_tests::{Person, TestSystem, eventually, local_time, new_deadline, pb};
+use advocacy_tests::{Person, TestSystem, eventually, institution, local_time, new_deadline, pb};
 
 /// What each database looked like under the release before: the schema changes of this
 /// release undone, and the release's bookkeeping table in place of sqlx's.
@@ -96,19 +96,14 @@ async fn databases_of_the_release_before_upgrade_in_place_and_keep_every_record_
     };
     let submission = submissions.create_submission(draft.clone()).await.expect("submission").into_inner();
     let mut briefings = system.briefings_as(&staff).await;
-    let mission = briefings
-        .create_institution(pb::CreateInstitutionRequest {
-            request_id: "u-mission".into(),
-            name: "Permanent Mission of Chile".into(),
-            kind: pb::InstitutionKind::PermanentMission.into(),
-            actor: "CL".into(),
-            city: "Geneva".into(),
-            parent_id: String::new(),
-        })
-        .await
-        .expect("institution")
-        .into_inner()
-        .id;
+    let mission = institution(
+        &mut briefings,
+        "Permanent Mission of Chile",
+        pb::InstitutionKind::PermanentMission,
+        "CL",
+        "Geneva",
+    )
+    .await;
     let log = pb::LogBriefingRequest {
         request_id: "u-briefing".into(),
         at: Some(local_time("2027-02-01T10:00", "Europe/Zurich")),

@@ -73,7 +73,7 @@ impl Clock {
     pub async fn sleep_until(&self, at: DateTime<Utc>) {
         match &self.manual {
             None => {
-                let wait = (at - Utc::now()).to_std().unwrap_or_default();
+                let wait = (at - self.now()).to_std().unwrap_or_default();
                 tokio::time::sleep(wait).await;
             }
             Some(m) => {

@@ -351,7 +351,7 @@ mod tests {
 
     #[test]
     fn a_upr_report_over_the_limit_is_refused_alone_and_allowed_joint() {
-        let now = Utc::now();
+        let now = DateTime::from_timestamp(1_800_000_000, 0).expect("a fixed instant");
         let alone = Submission::create("a".into(), new(Kind::UprStakeholderReport, 3_000, vec![]), "x", now);
         assert!(matches!(alone, Err(RuleError::TooLong { limit: 2_815, .. })));
         let joint = Submission::create(
@@ -366,7 +366,7 @@ mod tests {
 
     #[test]
     fn the_life_cycle_only_moves_forward() {
-        let now = Utc::now();
+        let now = DateTime::from_timestamp(1_800_000_000, 0).expect("a fixed instant");
         let s = Submission::create("a".into(), new(Kind::Statement, 10, vec![]), "x", now).expect("created");
         let s = s.moved_to(Status::Submitted, now, String::new(), "x", now).expect("submitted");
         assert!(matches!(
@@ -383,7 +383,7 @@ mod tests {
 
     #[test]
     fn a_submission_counts_when_it_went_out_not_when_it_was_typed_in() {
-        let now = Utc::now();
+        let now = DateTime::from_timestamp(1_800_000_000, 0).expect("a fixed instant");
         let sent = now - chrono::Duration::days(400);
         let past =
             NewSubmission { status: Status::Acknowledged, status_at: Some(sent), ..new(Kind::Statement, 10, vec![]) };
