@@ -10,7 +10,7 @@ use sqlx::{AnyPool, Row, any::AnyRow};
 use tokio::sync::watch;
 
 use advocacy_platform::db::Sql;
-use advocacy_platform::idempotency::{Prior, Request, Written};
+use advocacy_platform::idempotency::{Request, Written};
 use advocacy_platform::time::{from_micros, to_micros};
 use advocacy_platform::{Caller, Classification, Database};
 
@@ -82,11 +82,10 @@ impl Store {
     where
         F: FnOnce(Option<Deadline>) -> Result<Write, DeadlineError>,
     {
-        let mut tx = self.db.begin_write().await?;
-        if let Prior::Answered { record_id, answer } = request.prior(&self.db, &mut tx).await? {
-            tx.rollback().await?;
-            return Ok(Written::Replay { record_id, answer });
-        }
+        let mut tx = match request.begin(&self.db).await? {
+            Ok(tx) => tx,
+            Err(replay) => return Ok(replay),
+        };
         let revision: i64 = sqlx::query("UPDATE feed_head SET revision = revision + 1 WHERE id = 1 RETURNING revision")
             .fetch_one(&mut *tx)
             .await?

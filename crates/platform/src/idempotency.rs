@@ -108,10 +108,10 @@ where
     T: Serialize + Clone,
     E: From<RequestError> + From<sqlx::Error>,
 {
-    let mut tx = db.begin_write().await?;
-    if let Some(replay) = request.replay(db, &mut tx).await? {
-        return Ok(replay);
-    }
+    let mut tx = match request.begin(db).await? {
+        Ok(tx) => tx,
+        Err(replay) => return Ok(replay),
+    };
     if statement.execute(&mut tx).await? == 0 {
         return Err(nothing_written());
     }
@@ -186,11 +186,16 @@ impl Request {
         }
     }
 
-    /// [`Request::prior`] as what a store returns: `None` to go on and write.
-    pub async fn replay<T>(&self, db: &Database, tx: &mut AnyConnection) -> Result<Option<Written<T>>, RequestError> {
-        Ok(match self.prior(db, tx).await? {
-            Prior::New => None,
-            Prior::Answered { record_id, answer } => Some(Written::Replay { record_id, answer }),
+    /// How every write under the protocol starts: a write transaction, or (`Err`) the
+    /// answer already given to this request, for the store to return as it is.
+    pub async fn begin<T>(
+        &self,
+        db: &Database,
+    ) -> Result<Result<sqlx::Transaction<'static, sqlx::Any>, Written<T>>, RequestError> {
+        let mut tx = db.begin_write().await?;
+        Ok(match self.prior(db, &mut tx).await? {
+            Prior::New => Ok(tx),
+            Prior::Answered { record_id, answer } => Err(Written::Replay { record_id, answer }),
         })
     }
 

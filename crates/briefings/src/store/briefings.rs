@@ -106,10 +106,10 @@ impl Store {
         request: &Request,
         now: DateTime<Utc>,
     ) -> Result<Written<Answered>, BriefingError> {
-        let mut tx = self.db.begin_write().await?;
-        if let Some(replay) = request.replay(&self.db, &mut tx).await? {
-            return Ok(replay);
-        }
+        let mut tx = match request.begin(&self.db).await? {
+            Ok(tx) => tx,
+            Err(replay) => return Ok(replay),
+        };
         if insert_briefing_row(&mut tx, b, request.key(), request.fingerprint()).await? == 0 {
             // An imported briefing holds this request id.
             return Err(request.reused().into());
@@ -147,10 +147,10 @@ impl Store {
         request: &Request,
         now: DateTime<Utc>,
     ) -> Result<Written<Answered>, BriefingError> {
-        let mut tx = self.db.begin_write().await?;
-        if let Some(replay) = request.replay(&self.db, &mut tx).await? {
-            return Ok(replay);
-        }
+        let mut tx = match request.begin(&self.db).await? {
+            Ok(tx) => tx,
+            Err(replay) => return Ok(replay),
+        };
         let (level, compartment) = b.classification.columns();
         let updated = sqlx::query(
             "UPDATE briefings SET version = $3, at = $4, month = $5, city = $6, format = $7, quiet = $8,

@@ -37,10 +37,10 @@ impl Store {
         request: &Request,
         now: DateTime<Utc>,
     ) -> Result<Written<Contact>, BriefingError> {
-        let mut tx = self.db.begin_write().await?;
-        if let Some(replay) = request.replay(&self.db, &mut tx).await? {
-            return Ok(replay);
-        }
+        let mut tx = match request.begin(&self.db).await? {
+            Ok(tx) => tx,
+            Err(replay) => return Ok(replay),
+        };
         let inserted = sqlx::query(
             "INSERT INTO contacts (id, version, institution_id, name, role, email, phone, erased_at, request_id,
              created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9, $10)
@@ -97,10 +97,10 @@ impl Store {
         request: &Request,
         now: DateTime<Utc>,
     ) -> Result<Written<String>, BriefingError> {
-        let mut tx = self.db.begin_write().await?;
-        if let Some(replay) = request.replay(&self.db, &mut tx).await? {
-            return Ok(replay);
-        }
+        let mut tx = match request.begin(&self.db).await? {
+            Ok(tx) => tx,
+            Err(replay) => return Ok(replay),
+        };
         sqlx::query(
             "UPDATE contacts SET name = '', role = '', email = '', phone = '', erased_at = $2, version = version + 1
              WHERE id = $1 AND erased_at IS NULL",

@@ -70,10 +70,10 @@ impl Store {
         done_at: DateTime<Utc>,
         request: &Request,
     ) -> Result<Written<Answered>, BriefingError> {
-        let mut tx = self.db.begin_write().await?;
-        if let Some(replay) = request.replay(&self.db, &mut tx).await? {
-            return Ok(replay);
-        }
+        let mut tx = match request.begin(&self.db).await? {
+            Ok(tx) => tx,
+            Err(replay) => return Ok(replay),
+        };
         let bumped =
             sqlx::query("UPDATE briefings SET version = version + 1, snapshot = $3 WHERE id = $1 AND version = $2")
                 .bind(&briefing.id)

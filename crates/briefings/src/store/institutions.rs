@@ -45,10 +45,10 @@ impl Store {
         request: &Request,
         now: DateTime<Utc>,
     ) -> Result<Written<Institution>, BriefingError> {
-        let mut tx = self.db.begin_write().await?;
-        if let Some(replay) = request.replay(&self.db, &mut tx).await? {
-            return Ok(replay);
-        }
+        let mut tx = match request.begin(&self.db).await? {
+            Ok(tx) => tx,
+            Err(replay) => return Ok(replay),
+        };
         let error = match insert_institution_row(&mut tx, institution, Some(request.key())).await {
             Ok(()) => {
                 request.answered(&mut tx, &institution.id, institution, now).await?;

@@ -57,10 +57,10 @@ impl Store {
         request: &Request,
         now: DateTime<Utc>,
     ) -> Result<Written<Submission>, SubmissionError> {
-        let mut tx = self.db.begin_write().await?;
-        if let Some(replay) = request.replay(&self.db, &mut tx).await? {
-            return Ok(replay);
-        }
+        let mut tx = match request.begin(&self.db).await? {
+            Ok(tx) => tx,
+            Err(replay) => return Ok(replay),
+        };
         if insert_rows(&mut tx, [(s, request.key(), request.fingerprint())]).await?.is_empty() {
             // An imported row holds this request id.
             return Err(request.reused().into());
@@ -111,10 +111,10 @@ impl Store {
         request: &Request,
         now: DateTime<Utc>,
     ) -> Result<Written<Submission>, SubmissionError> {
-        let mut tx = self.db.begin_write().await?;
-        if let Some(replay) = request.replay(&self.db, &mut tx).await? {
-            return Ok(replay);
-        }
+        let mut tx = match request.begin(&self.db).await? {
+            Ok(tx) => tx,
+            Err(replay) => return Ok(replay),
+        };
         let updated = sqlx::query(
             "UPDATE submissions SET version = $3, status = $4, snapshot = $5, dated_at = $6
              WHERE id = $1 AND version = $2",
