@@ -350,9 +350,26 @@ impl ScratchDatabase {
         }
     }
 
-    pub async fn finish(self) {
+    pub async fn finish(mut self) {
         if self.postgres {
             advocacy_platform::db::drop_postgres_database(&self.url).await.expect("drop the test database");
+            self.postgres = false;
+        }
+    }
+}
+
+impl Drop for ScratchDatabase {
+    /// A failing test never reaches `finish`; its PostgreSQL database is dropped here.
+    fn drop(&mut self) {
+        if self.postgres {
+            let url = self.url.clone();
+            let _ = std::thread::spawn(move || {
+                let Ok(runtime) = tokio::runtime::Runtime::new() else { return };
+                runtime.block_on(async move {
+                    let _ = advocacy_platform::db::drop_postgres_database(&url).await;
+                });
+            })
+            .join();
         }
     }
 }
