@@ -273,3 +273,48 @@ async fn listing_filters_by_status_mechanism_owner_and_period_and_pages_without_
     assert_eq!(titles, ["Deadline 10", "Deadline 11", "Deadline 12", "Deadline 13", "Deadline 14"]);
     system.finish().await;
 }
+
+#[tokio::test]
+async fn reads_sent_together_each_get_their_own_deadline() {
+    // Reads by id that arrive together share one query; each must still get its own
+    // answer, a missing id its NOT_FOUND, and a restricted deadline stay hidden.
+    let system = TestSystem::spawn().await;
+    let mut client = system.deadlines().await;
+    let mut ids = Vec::new();
+    for i in 0..10 {
+        let request = new_deadline(&format!("together-{i}"), &format!("Deadline {i}"), "2027-03-01T12:00");
+        ids.push(client.create_deadline(request).await.expect("created").into_inner().id);
+    }
+    let mut hidden = new_deadline("together-hidden", "UK package", "2027-03-01T12:00");
+    hidden.mechanism = "SANCTIONS-UK".into();
+    hidden.kind = pb::DeadlineKind::Other.into();
+    hidden.classification =
+        Some(pb::Classification { level: pb::Confidentiality::Restricted.into(), compartment: "sanctions".into() });
+    let sam = Person::sanctions_staff();
+    let hidden = system.deadlines_as(&sam).await.create_deadline(hidden).await.expect("hidden").into_inner().id;
+    let missing = "01a23336-0000-7000-8000-000000000000".to_owned();
+    let mut reads = tokio::task::JoinSet::new();
+    for round in 0..5 {
+        for (i, id) in ids.iter().chain([&hidden, &missing]).enumerate() {
+            let (mut client, id) = (client.clone(), id.clone());
+            reads.spawn(async move {
+                let answer = client.get_deadline(pb::GetDeadlineRequest { id: id.clone() }).await;
+                (round, i, id, answer.map(|r| r.into_inner()))
+            });
+        }
+    }
+    let mut answered = 0;
+    while let Some(read) = reads.join_next().await {
+        let (_, i, id, answer) = read.expect("a read");
+        match i {
+            0..10 => {
+                let deadline = answer.expect("a visible deadline");
+                assert_eq!((deadline.id.as_str(), deadline.title), (id.as_str(), format!("Deadline {i}")));
+            }
+            _ => assert_eq!(answer.expect_err("hidden or missing").code(), Code::NotFound, "{id}"),
+        }
+        answered += 1;
+    }
+    assert_eq!(answered, 60);
+    system.finish().await;
+}

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{AnyPool, Row, any::AnyRow};
 use tokio::sync::watch;
 
+use advocacy_platform::batch::RowsById;
 use advocacy_platform::db::Sql;
 use advocacy_platform::idempotency::{Request, Written};
 use advocacy_platform::time::{from_micros, to_micros};
@@ -44,6 +45,8 @@ pub struct Store {
     db: Database,
     pool: AnyPool,
     head: watch::Sender<i64>,
+    /// Deadlines read by id, those asked for together in one query.
+    by_id: RowsById,
 }
 
 const DEADLINE_COLUMNS: &str = "d.snapshot, d.revision";
@@ -52,7 +55,8 @@ impl Store {
     pub async fn new(db: &Database) -> Result<Store, DeadlineError> {
         let head: i64 =
             sqlx::query("SELECT revision FROM feed_head WHERE id = 1").fetch_one(&db.pool).await?.try_get(0)?;
-        Ok(Store { db: db.clone(), pool: db.pool.clone(), head: watch::channel(head).0 })
+        let by_id = RowsById::new(db, "SELECT d.snapshot, d.revision, d.id FROM deadlines d WHERE d.id IN ", 2);
+        Ok(Store { db: db.clone(), pool: db.pool.clone(), head: watch::channel(head).0, by_id })
     }
 
     /// Tells in-process watchers of each committed revision. Watchers on other replicas
@@ -62,11 +66,7 @@ impl Store {
     }
 
     pub async fn get(&self, id: &str) -> Result<Option<Deadline>, DeadlineError> {
-        let mut sql = Sql::new(&format!("SELECT {DEADLINE_COLUMNS} FROM deadlines d WHERE d.id = "));
-        let p = sql.bind_text(id);
-        sql.push(&p);
-        let rows = self.db.read_all(sql).await?;
-        rows.first().map(deadline_of).transpose()
+        self.by_id.get(id).await?.as_ref().map(deadline_of).transpose()
     }
 
     /// Runs `decide` on the current state (`None` for a new id) inside the write

@@ -3,6 +3,7 @@
 //! token auth, the one error vocabulary mapped to gRPC statuses, and time conversions.
 
 pub mod auth;
+pub mod batch;
 pub mod classification;
 pub mod client;
 pub mod clock;

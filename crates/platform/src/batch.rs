@@ -1,0 +1,99 @@
+//! Reads of single records by id that arrive together are answered by one query: under
+//! load, each round trip to the database costs the server more (a send, a wake-up of
+//! the database process, a context switch on a small machine) than the query itself.
+//! A caller waits for no timer: the first read goes out at once, and those that arrive
+//! while up to [`IN_FLIGHT`] batches are running go out together in the next one.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use tokio::sync::{Semaphore, mpsc, oneshot};
+
+use crate::Database;
+use crate::db::Sql;
+
+/// Ids read in one query at most.
+const MAX_BATCH: usize = 64;
+/// Batches running at once.
+const IN_FLIGHT: usize = 4;
+
+type Answer = Result<Option<AnyRow>, String>;
+
+/// Cheap to clone; every clone feeds the same batches.
+#[derive(Debug, Clone)]
+pub struct RowsById {
+    asks: mpsc::UnboundedSender<(String, oneshot::Sender<Answer>)>,
+}
+
+/// What the batches read with: the query up to its id list, and where the id is in a row.
+#[derive(Debug, Clone, Copy)]
+struct Select {
+    text: &'static str,
+    id_column: usize,
+}
+
+impl RowsById {
+    /// `select` is a query that ends where the id list goes (`... WHERE d.id IN `); its
+    /// column `id_column` is the id. The batches stop when the last clone is dropped.
+    pub fn new(db: &Database, select: &'static str, id_column: usize) -> RowsById {
+        let select = Select { text: select, id_column };
+        let (asks, mut queue) = mpsc::unbounded_channel::<(String, oneshot::Sender<Answer>)>();
+        let db = db.clone();
+        tokio::spawn(async move {
+            let slots = Arc::new(Semaphore::new(IN_FLIGHT));
+            while let Some(first) = queue.recv().await {
+                let Ok(slot) = slots.clone().acquire_owned().await else { return };
+                let mut batch = vec![first];
+                while batch.len() < MAX_BATCH {
+                    match queue.try_recv() {
+                        Ok(ask) => batch.push(ask),
+                        Err(_) => break,
+                    }
+                }
+                let db = db.clone();
+                tokio::spawn(async move {
+                    answer(&db, select, batch).await;
+                    drop(slot);
+                });
+            }
+        });
+        RowsById { asks }
+    }
+
+    /// The row of `id`, if there is one.
+    pub async fn get(&self, id: &str) -> Result<Option<AnyRow>, sqlx::Error> {
+        let (reply, answer) = oneshot::channel();
+        self.asks.send((id.to_owned(), reply)).map_err(|_| sqlx::Error::PoolClosed)?;
+        answer.await.map_err(|_| sqlx::Error::PoolClosed)?.map_err(sqlx::Error::Protocol)
+    }
+}
+
+async fn answer(db: &Database, select: Select, batch: Vec<(String, oneshot::Sender<Answer>)>) {
+    let mut sql = Sql::new(select.text);
+    let mut ids: Vec<&str> = batch.iter().map(|(id, _)| id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let placeholders: Vec<String> = ids.iter().map(|id| sql.bind_text(id)).collect();
+    sql.push(&format!("({})", placeholders.join(", ")));
+    match db.read_all(sql).await {
+        Ok(rows) => {
+            let mut by_id: HashMap<String, AnyRow> = HashMap::with_capacity(rows.len());
+            for row in rows {
+                if let Ok(id) = row.try_get::<String, _>(select.id_column) {
+                    by_id.insert(id, row);
+                }
+            }
+            for (id, reply) in batch {
+                let _ = reply.send(Ok(by_id.get(&id).cloned()));
+            }
+        }
+        Err(e) => {
+            let message = e.to_string();
+            for (_, reply) in batch {
+                let _ = reply.send(Err(message.clone()));
+            }
+        }
+    }
+}
