@@ -19,7 +19,13 @@ const MAX_BATCH: usize = 64;
 /// Batches running at once.
 const IN_FLIGHT: usize = 4;
 
-type Answer = Result<Option<AnyRow>, String>;
+/// The row, or what went wrong: whether the connection broke (worth a retry) and the
+/// error's text (for the log).
+type Answer = Result<Option<AnyRow>, (bool, String)>;
+
+/// A batch's read gives up after this, well within the server's request timeout, so a
+/// connection the network left half-open does not hold reads for minutes.
+const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Cheap to clone; every clone feeds the same batches.
 #[derive(Debug, Clone)]
@@ -66,33 +72,44 @@ impl RowsById {
     pub async fn get(&self, id: &str) -> Result<Option<AnyRow>, sqlx::Error> {
         let (reply, answer) = oneshot::channel();
         self.asks.send((id.to_owned(), reply)).map_err(|_| sqlx::Error::PoolClosed)?;
-        answer.await.map_err(|_| sqlx::Error::PoolClosed)?.map_err(sqlx::Error::Protocol)
+        answer.await.map_err(|_| sqlx::Error::PoolClosed)?.map_err(|(broken, text)| {
+            // The error itself went to every caller of the batch; its kind comes back as
+            // one the error mapping reads the same way: unavailable, or a bug of ours.
+            if broken { sqlx::Error::Io(std::io::Error::other(text)) } else { sqlx::Error::Decode(text.into()) }
+        })
     }
 }
 
 async fn answer(db: &Database, select: Select, batch: Vec<(String, oneshot::Sender<Answer>)>) {
+    // Callers that gave up (their request timed out) need no answer.
+    let batch: Vec<_> = batch.into_iter().filter(|(_, reply)| !reply.is_closed()).collect();
+    if batch.is_empty() {
+        return;
+    }
     let mut sql = Sql::new(select.text);
     let mut ids: Vec<&str> = batch.iter().map(|(id, _)| id.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();
     let placeholders: Vec<String> = ids.iter().map(|id| sql.bind_text(id)).collect();
     sql.push(&format!("({})", placeholders.join(", ")));
-    match db.read_all(sql).await {
-        Ok(rows) => {
-            let mut by_id: HashMap<String, AnyRow> = HashMap::with_capacity(rows.len());
-            for row in rows {
-                if let Ok(id) = row.try_get::<String, _>(select.id_column) {
-                    by_id.insert(id, row);
-                }
-            }
+    let read = tokio::time::timeout(READ_TIMEOUT, db.read_all(sql))
+        .await
+        .unwrap_or_else(|_| Err(sqlx::Error::Io(std::io::ErrorKind::TimedOut.into())));
+    let rows = read.and_then(|rows| {
+        rows.into_iter()
+            .map(|row| Ok((row.try_get::<String, _>(select.id_column)?, row)))
+            .collect::<Result<HashMap<String, AnyRow>, sqlx::Error>>()
+    });
+    match rows {
+        Ok(by_id) => {
             for (id, reply) in batch {
                 let _ = reply.send(Ok(by_id.get(&id).cloned()));
             }
         }
         Err(e) => {
-            let message = e.to_string();
+            let failure = (crate::db::is_broken_connection(&e), e.to_string());
             for (_, reply) in batch {
-                let _ = reply.send(Err(message.clone()));
+                let _ = reply.send(Err(failure.clone()));
             }
         }
     }

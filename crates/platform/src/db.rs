@@ -391,7 +391,7 @@ pub enum SqlValue<'a> {
 
 /// Whether `error` says the connection itself is gone (the server closed it, restarted or
 /// failed over), rather than anything about the statement.
-fn is_broken_connection(error: &sqlx::Error) -> bool {
+pub(crate) fn is_broken_connection(error: &sqlx::Error) -> bool {
     match error {
         sqlx::Error::Io(_) | sqlx::Error::Protocol(_) => true,
         // Class 08 is "connection exception", 57P01-57P03 "the server is shutting down".

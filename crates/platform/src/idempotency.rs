@@ -179,9 +179,11 @@ impl Request {
         }
         match attempt().await {
             Ok(written) => Ok(written),
-            Err(error) => match self.lookup(db).await? {
-                Some(first) => Ok(first),
-                None => Err(error),
+            // A second look that fails itself leaves the first error as the answer.
+            Err(error) => match self.lookup(db).await {
+                Ok(Some(first)) => Ok(first),
+                Ok(None) | Err(RequestError::Database(_)) => Err(error),
+                Err(other) => Err(other.into()),
             },
         }
     }
@@ -193,10 +195,15 @@ impl Request {
         db: &Database,
     ) -> Result<Result<sqlx::Transaction<'static, sqlx::Any>, Written<T>>, RequestError> {
         let mut tx = db.begin_write().await?;
-        Ok(match self.prior(db, &mut tx).await? {
-            Prior::New => Ok(tx),
-            Prior::Answered { record_id, answer } => Err(Written::Replay { record_id, answer }),
-        })
+        match self.prior(db, &mut tx).await? {
+            Prior::New => Ok(Ok(tx)),
+            Prior::Answered { record_id, answer } => {
+                // Release the write lock (and PostgreSQL's advisory lock) now, not when
+                // the connection happens to go back to the pool.
+                tx.rollback().await?;
+                Ok(Err(Written::Replay { record_id, answer }))
+            }
+        }
     }
 
     /// First in a write transaction (after `begin_write`).

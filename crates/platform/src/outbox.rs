@@ -342,10 +342,14 @@ impl Outbox {
             // A row that is due but was not claimed (another replica's transaction holds
             // it, or the claim failed) must not make this loop spin: wait a little at least.
             let next = self.next_due().await.ok().flatten();
-            let soonest = self.clock.now() + chrono::Duration::from_std(pause.unwrap_or(MIN_PAUSE)).unwrap_or_default();
+            let pause = pause.unwrap_or(MIN_PAUSE);
             let due = async {
                 match next {
-                    Some(at) => self.clock.sleep_until(at.max(soonest)).await,
+                    // The pause in real time: a manual clock under test must not stall it.
+                    Some(at) => {
+                        tokio::time::sleep(pause).await;
+                        self.clock.sleep_until(at).await;
+                    }
                     None => std::future::pending().await,
                 }
             };
