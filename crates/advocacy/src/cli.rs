@@ -115,7 +115,7 @@ pub enum DeadlinesCommand {
         mechanism: String,
         /// Kind: upr-stakeholder-submission, upr-pre-session, special-procedures-call-for-input,
         /// hrc-session, treaty-body, follow-up, other.
-        #[arg(long, value_parser = parse_kind)]
+        #[arg(long, value_parser = crate::words::flag::<advocacy_proto::v1::DeadlineKind>)]
         kind: i32,
         #[command(flatten)]
         due: DueArgs,
@@ -146,7 +146,7 @@ pub enum DeadlinesCommand {
         #[command(flatten)]
         client: ClientArgs,
         /// open, completed or cancelled (repeat for several). Default: all.
-        #[arg(long = "status", value_parser = parse_status)]
+        #[arg(long = "status", value_parser = crate::words::flag::<advocacy_proto::v1::DeadlineStatus>)]
         statuses: Vec<i32>,
         #[arg(long)]
         mechanism: Option<String>,
@@ -667,31 +667,6 @@ pub enum CatalogCommand {
     Countries,
     /// Multilateral bodies by code.
     Bodies,
-}
-
-fn parse_kind(s: &str) -> Result<i32, String> {
-    use advocacy_proto::v1::DeadlineKind as K;
-    let kind = match s.replace('_', "-").to_lowercase().as_str() {
-        "upr-stakeholder-submission" => K::UprStakeholderSubmission,
-        "upr-pre-session" => K::UprPreSession,
-        "special-procedures-call-for-input" => K::SpecialProceduresCallForInput,
-        "hrc-session" => K::HrcSession,
-        "treaty-body" => K::TreatyBody,
-        "follow-up" => K::FollowUp,
-        "other" => K::Other,
-        _ => return Err("one of upr-stakeholder-submission, upr-pre-session, special-procedures-call-for-input, hrc-session, treaty-body, follow-up, other".into()),
-    };
-    Ok(kind.into())
-}
-
-fn parse_status(s: &str) -> Result<i32, String> {
-    use advocacy_proto::v1::DeadlineStatus as S;
-    match s.to_lowercase().as_str() {
-        "open" => Ok(S::Open.into()),
-        "completed" => Ok(S::Completed.into()),
-        "cancelled" | "canceled" => Ok(S::Cancelled.into()),
-        _ => Err("one of open, completed, cancelled".into()),
-    }
 }
 
 #[cfg(test)]

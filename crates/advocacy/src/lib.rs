@@ -6,6 +6,7 @@ pub mod commands;
 pub mod demo;
 pub mod output;
 pub mod serve;
+pub mod words;
 
 use advocacy_platform::Config;
 

@@ -14,6 +14,7 @@ use advocacy_proto::v1::briefings_service_client::BriefingsServiceClient;
 use super::{all_pages, channel, explain, parse_instant, request_id};
 use crate::cli::{BriefingsCommand, ClientArgs, InstitutionsCommand};
 use crate::output::{Table, print_record};
+use crate::words;
 
 type Client = BriefingsServiceClient<AuthedChannel>;
 
@@ -28,7 +29,7 @@ pub async fn institutions(config: &Config, command: InstitutionsCommand) -> anyh
             let request = pb::CreateInstitutionRequest {
                 request_id: request_id(),
                 name,
-                kind: institution_kind(&kind)?.into(),
+                kind: words::parse::<pb::InstitutionKind>(&kind)?.into(),
                 actor,
                 city,
                 parent_id: String::new(),
@@ -99,7 +100,7 @@ pub async fn run(config: &Config, command: BriefingsCommand) -> anyhow::Result<(
                 request_id: request_id(),
                 at: Some(pb::WhenInput { at: Some(pb::when_input::At::Local(at.replace(' ', "T"))), zone }),
                 city,
-                format: briefing_format(&format)?.into(),
+                format: words::parse::<pb::BriefingFormat>(&format)?.into(),
                 institution_ids: institutions,
                 themes,
                 asks,
@@ -260,36 +261,10 @@ fn follow_up(text: &str) -> anyhow::Result<pb::FollowUpInput> {
     })
 }
 
-pub fn institution_kind(text: &str) -> anyhow::Result<pb::InstitutionKind> {
-    use pb::InstitutionKind as K;
-    Ok(match text.trim().to_lowercase().replace('_', "-").as_str() {
-        "ministry" => K::Ministry,
-        "permanent-mission" | "mission" => K::PermanentMission,
-        "embassy" => K::Embassy,
-        "parliament" => K::Parliament,
-        "multilateral-unit" => K::MultilateralUnit,
-        "un-office" => K::UnOffice,
-        other => bail!(
-            "{other:?} is not one of ministry, permanent-mission, embassy, parliament, multilateral-unit, un-office"
-        ),
-    })
-}
-
-pub fn briefing_format(text: &str) -> anyhow::Result<pb::BriefingFormat> {
-    use pb::BriefingFormat as F;
-    Ok(match text.trim().to_lowercase().replace('_', "-").as_str() {
-        "in-person" => F::InPerson,
-        "virtual" | "online" => F::Virtual,
-        "written" => F::Written,
-        "side-event" => F::SideEvent,
-        other => bail!("{other:?} is not one of in-person, virtual, written, side-event"),
-    })
-}
-
 fn briefing_json(b: &pb::Briefing) -> serde_json::Value {
     json!({
         "id": b.id, "version": b.version, "at_local": b.at_local, "zone": b.zone, "city": b.city,
-        "format": pb::BriefingFormat::try_from(b.format).map(|f| f.as_str_name().trim_start_matches("BRIEFING_FORMAT_").to_lowercase()).unwrap_or_default(),
+        "format": words::word_of::<pb::BriefingFormat>(b.format),
         "actors": b.actors, "institution_ids": b.institution_ids, "attendees": b.attendees, "themes": b.themes,
         "asks": b.asks, "summary": b.summary, "notes": b.notes, "outcome": b.outcome, "quiet": b.quiet,
         "follow_ups": b.follow_ups.iter().map(|f| json!({"id": f.id, "action": f.action, "owner": f.owner, "done": f.done, "deadline_id": f.deadline_id})).collect::<Vec<_>>(),

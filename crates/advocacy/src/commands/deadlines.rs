@@ -12,6 +12,7 @@ use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
 use super::{all_pages, channel, explain, parse_instant, request_id};
 use crate::cli::{ClientArgs, DeadlinesCommand, DueArgs};
 use crate::output::{Table, print_record};
+use crate::words;
 
 type Client = DeadlinesServiceClient<AuthedChannel>;
 
@@ -189,21 +190,6 @@ pub fn parse_lead(text: &str) -> anyhow::Result<i32> {
     n.checked_mul(factor).with_context(|| format!("--lead: {text:?} is too large"))
 }
 
-fn status_word(status: i32) -> &'static str {
-    match pb::DeadlineStatus::try_from(status) {
-        Ok(pb::DeadlineStatus::Open) => "open",
-        Ok(pb::DeadlineStatus::Completed) => "completed",
-        Ok(pb::DeadlineStatus::Cancelled) => "cancelled",
-        _ => "?",
-    }
-}
-
-fn kind_word(kind: i32) -> String {
-    pb::DeadlineKind::try_from(kind)
-        .map(|k| k.as_str_name().trim_start_matches("DEADLINE_KIND_").to_lowercase().replace('_', "-"))
-        .unwrap_or_else(|_| "?".into())
-}
-
 fn ts(t: &Option<prost_types::Timestamp>) -> Value {
     t.as_ref()
         .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos as u32))
@@ -214,7 +200,7 @@ fn ts(t: &Option<prost_types::Timestamp>) -> Value {
 pub fn deadline_json(d: &pb::Deadline) -> Value {
     let classification = d.classification.as_ref().map(|c| {
         json!({
-            "level": pb::Confidentiality::try_from(c.level).map(|l| l.as_str_name().trim_start_matches("CONFIDENTIALITY_").to_lowercase()).unwrap_or_default(),
+            "level": words::word_of::<pb::Confidentiality>(c.level),
             "compartment": c.compartment,
         })
     });
@@ -223,11 +209,11 @@ pub fn deadline_json(d: &pb::Deadline) -> Value {
         "version": d.version,
         "title": d.title,
         "mechanism": d.mechanism,
-        "kind": kind_word(d.kind),
+        "kind": words::word_of::<pb::DeadlineKind>(d.kind),
         "due": ts(&d.due),
         "due_local": d.due_local,
         "zone": d.zone,
-        "status": status_word(d.status),
+        "status": words::word_of::<pb::DeadlineStatus>(d.status),
         "owners": d.owners,
         "lead_minutes": d.lead_minutes,
         "recurrence": d.recurrence.as_ref().map(|r| json!({"cron": r.cron, "zone": r.zone})),
@@ -253,7 +239,7 @@ fn print_list(deadlines: &[pb::Deadline], json: bool) {
             d.due_local.clone(),
             d.zone.clone(),
             d.mechanism.clone(),
-            status_word(d.status).into(),
+            words::word_of::<pb::DeadlineStatus>(d.status),
             d.title.chars().take(60).collect(),
             d.id.clone(),
             d.version.to_string(),
@@ -271,9 +257,7 @@ fn print_one(d: &pb::Deadline, json: bool) {
 
 fn print_change(c: &pb::DeadlineChange, json: bool) {
     let d = c.deadline.clone().unwrap_or_default();
-    let kind = pb::ChangeKind::try_from(c.kind)
-        .map(|k| k.as_str_name().trim_start_matches("CHANGE_KIND_").to_lowercase())
-        .unwrap_or_default();
+    let kind = words::word_of::<pb::ChangeKind>(c.kind);
     if json {
         println!(
             "{}",

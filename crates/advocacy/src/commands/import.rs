@@ -13,12 +13,10 @@ use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::briefings_service_client::BriefingsServiceClient;
 use advocacy_proto::v1::submissions_service_client::SubmissionsServiceClient;
 
-use super::briefings::{briefing_format, institution_kind};
-use super::resolutions::{amendment_status, paragraph_kind, publication_kind};
-use super::submissions::{submission_kind, submission_status};
 use super::{channel, parse_date, restricted_to};
 use crate::cli::ImportCommand;
 use crate::output::Progress;
+use crate::words;
 
 const BRIEFING_COLUMNS: (&[&str], &[&str]) = (
     &["date", "zone", "format", "actor", "institution", "institution_kind"],
@@ -242,8 +240,8 @@ fn read_sheet(path: &Path, (required, optional): (&[&str], &[&str])) -> anyhow::
 }
 
 fn briefing_row(file_id: &str, line: i32, cells: &Cells) -> Result<pb::ImportBriefingRow, String> {
-    let format = cells.choice("format", briefing_format)?;
-    let kind = cells.choice("institution_kind", institution_kind)?;
+    let format = cells.choice("format", words::parse::<pb::BriefingFormat>)?;
+    let kind = cells.choice("institution_kind", words::parse::<pb::InstitutionKind>)?;
     Ok(pb::ImportBriefingRow {
         line,
         request_id: format!("import:{file_id}:{line}"),
@@ -271,10 +269,10 @@ fn briefing_row(file_id: &str, line: i32, cells: &Cells) -> Result<pb::ImportBri
 }
 
 fn submission_row(file_id: &str, line: i32, cells: &Cells) -> Result<pb::ImportSubmissionRow, String> {
-    let kind = cells.choice("kind", submission_kind)?;
+    let kind = cells.choice("kind", words::parse::<pb::SubmissionKind>)?;
     let status = match cells.get("status").as_str() {
         "" => 0,
-        _ => cells.choice("status", submission_status)?.into(),
+        _ => cells.choice("status", words::parse::<pb::SubmissionStatus>)?.into(),
     };
     let word_count = match cells.get("word_count").as_str() {
         "" => 0,
@@ -303,12 +301,12 @@ fn submission_row(file_id: &str, line: i32, cells: &Cells) -> Result<pb::ImportS
 }
 
 fn amendment_row(file_id: &str, line: i32, cells: &Cells) -> Result<pb::ImportAmendmentRow, String> {
-    let paragraph_kind = cells.choice("paragraph", paragraph_kind)?;
+    let paragraph_kind = cells.choice("paragraph", words::parse::<pb::ParagraphKind>)?;
     let number = cells.get("number");
     let paragraph_number = number.parse().map_err(|_| format!("number: {number:?} is not a paragraph number"))?;
     let status = match cells.get("status").as_str() {
         "" => 0,
-        _ => cells.choice("status", amendment_status)?.into(),
+        _ => cells.choice("status", words::parse::<pb::AmendmentStatus>)?.into(),
     };
     Ok(pb::ImportAmendmentRow {
         line,
@@ -336,7 +334,7 @@ fn amendment_row(file_id: &str, line: i32, cells: &Cells) -> Result<pb::ImportAm
 }
 
 fn publication_row(file_id: &str, line: i32, cells: &Cells) -> Result<pb::ImportPublicationRow, String> {
-    let kind = cells.choice("kind", publication_kind)?;
+    let kind = cells.choice("kind", words::parse::<pb::PublicationKind>)?;
     let published_on = cells.date("published")?.ok_or("published: is required")?;
     Ok(pb::ImportPublicationRow {
         line,

@@ -11,6 +11,7 @@ use advocacy_proto::v1::submissions_service_client::SubmissionsServiceClient;
 use super::{channel, explain, parse_instant, request_id, restricted_to};
 use crate::cli::{AmendmentsCommand, PublicationsCommand, ResolutionsCommand};
 use crate::output::Table;
+use crate::words;
 
 pub async fn run(config: &Config, command: ResolutionsCommand) -> anyhow::Result<()> {
     match command {
@@ -27,7 +28,13 @@ pub async fn run(config: &Config, command: ResolutionsCommand) -> anyhow::Result
             let found = c.list_resolutions(request).await.map_err(explain)?.into_inner().resolutions;
             let mut table = Table::new(&["BODY", "SESSION", "STATE", "TITLE", "ID"]);
             for r in found {
-                table.row(vec![r.body, r.session, state_name(r.state), r.title.chars().take(60).collect(), r.id]);
+                table.row(vec![
+                    r.body,
+                    r.session,
+                    words::word_of::<pb::ResolutionState>(r.state),
+                    r.title.chars().take(60).collect(),
+                    r.id,
+                ]);
             }
             if client.json { table.print_json() } else { table.print() }
         }
@@ -72,7 +79,7 @@ pub async fn run(config: &Config, command: ResolutionsCommand) -> anyhow::Result
                 r.body,
                 r.session,
                 r.title,
-                state_name(r.state),
+                words::word_of::<pb::ResolutionState>(r.state),
                 vote.unwrap_or_default()
             );
         }
@@ -93,7 +100,7 @@ pub async fn amendments(config: &Config, command: AmendmentsCommand) -> anyhow::
             evidence,
             restricted,
         } => {
-            let paragraph_kind = paragraph_kind(&paragraph).context("--paragraph")?;
+            let paragraph_kind = words::parse::<pb::ParagraphKind>(&paragraph).context("--paragraph")?;
             let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
             let request = pb::ProposeAmendmentRequest {
                 request_id: request_id(),
@@ -110,7 +117,7 @@ pub async fn amendments(config: &Config, command: AmendmentsCommand) -> anyhow::
             print_amendment(&a);
         }
         AmendmentsCommand::Outcome { client, amendment, outcome, adopted_text } => {
-            let status = amendment_status(&outcome)?;
+            let status = words::parse::<pb::AmendmentStatus>(&outcome)?;
             let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
             let current =
                 c.get_amendment(pb::GetAmendmentRequest { id: amendment.clone() }).await.map_err(explain)?.into_inner();
@@ -128,7 +135,7 @@ pub async fn amendments(config: &Config, command: AmendmentsCommand) -> anyhow::
             let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
             let a = c.get_amendment(pb::GetAmendmentRequest { id: amendment }).await.map_err(explain)?.into_inner();
             let paragraph_kind = match paragraph {
-                Some(p) => paragraph_kind(&p).context("--paragraph")?.into(),
+                Some(p) => words::parse::<pb::ParagraphKind>(&p).context("--paragraph")?.into(),
                 None => a.paragraph_kind,
             };
             let request = pb::UpdateAmendmentRequest {
@@ -169,7 +176,7 @@ pub async fn amendments(config: &Config, command: AmendmentsCommand) -> anyhow::
 pub async fn publications(config: &Config, command: PublicationsCommand) -> anyhow::Result<()> {
     match command {
         PublicationsCommand::Add { client, title, kind, contracted_by, published, url, restricted } => {
-            let kind = publication_kind(&kind).context("--kind")?;
+            let kind = words::parse::<pb::PublicationKind>(&kind).context("--kind")?;
             let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
             let request = pb::CreatePublicationRequest {
                 request_id: request_id(),
@@ -198,21 +205,13 @@ pub async fn publications(config: &Config, command: PublicationsCommand) -> anyh
                     .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, 0))
                     .map(|t| t.format("%Y-%m-%d").to_string())
                     .unwrap_or_default();
-                let kind = pb::PublicationKind::try_from(p.kind)
-                    .map(|k| k.as_str_name().trim_start_matches("PUBLICATION_KIND_").to_lowercase().replace('_', "-"))
-                    .unwrap_or_default();
+                let kind = words::word_of::<pb::PublicationKind>(p.kind);
                 table.row(vec![when, kind, p.title.chars().take(60).collect(), p.id]);
             }
             if client.json { table.print_json() } else { table.print() }
         }
     }
     Ok(())
-}
-
-fn state_name(state: i32) -> String {
-    pb::ResolutionState::try_from(state)
-        .map(|s| s.as_str_name().trim_start_matches("RESOLUTION_STATE_").to_lowercase())
-        .unwrap_or_default()
 }
 
 /// "30,3,14": yes, no, abstentions.
@@ -222,48 +221,12 @@ fn parse_vote(text: &str) -> anyhow::Result<pb::Vote> {
     Ok(pb::Vote { yes, no, abstain, without_vote: false })
 }
 
-pub fn paragraph_kind(text: &str) -> anyhow::Result<pb::ParagraphKind> {
-    Ok(match text.trim().to_lowercase().as_str() {
-        "preambular" | "pp" => pb::ParagraphKind::Preambular,
-        "operative" | "op" => pb::ParagraphKind::Operative,
-        other => bail!("{other:?} is not preambular or operative"),
-    })
-}
-
-/// What became of an amendment; "proposed" is where every amendment starts.
-pub fn amendment_status(text: &str) -> anyhow::Result<pb::AmendmentStatus> {
-    use pb::AmendmentStatus as S;
-    Ok(match text.trim().to_lowercase().replace('_', "-").as_str() {
-        "proposed" => S::Proposed,
-        "tabled" => S::Tabled,
-        "adopted" => S::Adopted,
-        "adopted-in-part" => S::AdoptedInPart,
-        "rejected" => S::Rejected,
-        "withdrawn" => S::Withdrawn,
-        other => bail!("{other:?} is not one of tabled, adopted, adopted-in-part, rejected, withdrawn"),
-    })
-}
-
-pub fn publication_kind(text: &str) -> anyhow::Result<pb::PublicationKind> {
-    use pb::PublicationKind as K;
-    Ok(match text.trim().to_lowercase().replace('_', "-").as_str() {
-        "investigative-report" => K::InvestigativeReport,
-        "government-contracted-report" => K::GovernmentContractedReport,
-        "database-release" => K::DatabaseRelease,
-        "brief" => K::Brief,
-        other => {
-            bail!("{other:?} is not one of investigative-report, government-contracted-report, database-release, brief")
-        }
-    })
-}
-
 /// An amendment for a person: where it goes, where it stands, and, once adopted, our
 /// text marked word by word: [-dropped-] and {+added+}.
 fn print_amendment(a: &pb::Amendment) {
     let kind = if a.paragraph_kind == pb::ParagraphKind::Preambular as i32 { "PP" } else { "OP" };
-    let status = pb::AmendmentStatus::try_from(a.status)
-        .map(|s| s.as_str_name().trim_start_matches("AMENDMENT_STATUS_").to_lowercase().replace('_', " "))
-        .unwrap_or_default();
+    // A phrase for people: "adopted in part".
+    let status = words::word_of::<pb::AmendmentStatus>(a.status).replace('-', " ");
     println!("{} {}{}: {}   ({})", a.id, kind, a.paragraph_number, status, a.lobbied.join(", "));
     match &a.comparison {
         Some(c) => {

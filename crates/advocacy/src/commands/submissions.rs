@@ -1,6 +1,6 @@
 //! `advocacy submissions ...`: record what went to which mechanism, and each step after.
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -11,6 +11,7 @@ use advocacy_proto::v1::submissions_service_client::SubmissionsServiceClient;
 use super::{all_pages, channel, explain, parse_instant, request_id};
 use crate::cli::SubmissionsCommand;
 use crate::output::{Table, print_record};
+use crate::words;
 
 pub async fn run(config: &Config, command: SubmissionsCommand) -> anyhow::Result<()> {
     match command {
@@ -37,7 +38,7 @@ pub async fn run(config: &Config, command: SubmissionsCommand) -> anyhow::Result
                 request_id: request_id(),
                 title,
                 mechanism,
-                kind: submission_kind(&kind).context("--kind")?.into(),
+                kind: words::parse::<pb::SubmissionKind>(&kind).context("--kind")?.into(),
                 country,
                 partners,
                 deadline_id: deadline.unwrap_or_default(),
@@ -47,7 +48,11 @@ pub async fn run(config: &Config, command: SubmissionsCommand) -> anyhow::Result
                 themes,
                 evidence,
                 classification: restricted.map(super::restricted_to),
-                status: status.map(|s| submission_status(&s)).transpose()?.map(i32::from).unwrap_or_default(),
+                status: status
+                    .map(|s| words::parse::<pb::SubmissionStatus>(&s))
+                    .transpose()?
+                    .map(i32::from)
+                    .unwrap_or_default(),
                 status_at: at.map(|a| parse_instant("at", &a)).transpose()?,
             };
             let s = c.create_submission(request).await.map_err(explain)?.into_inner();
@@ -57,7 +62,11 @@ pub async fn run(config: &Config, command: SubmissionsCommand) -> anyhow::Result
             let c = SubmissionsServiceClient::new(channel(config, &client).await?);
             let request = pb::ListSubmissionsRequest {
                 mechanism: mechanism.unwrap_or_default(),
-                status: status.map(|s| submission_status(&s)).transpose()?.map(i32::from).unwrap_or_default(),
+                status: status
+                    .map(|s| words::parse::<pb::SubmissionStatus>(&s))
+                    .transpose()?
+                    .map(i32::from)
+                    .unwrap_or_default(),
                 country: country.unwrap_or_default(),
                 page_size: limit.clamp(1, 500) as i32,
                 ..Default::default()
@@ -82,7 +91,7 @@ pub async fn run(config: &Config, command: SubmissionsCommand) -> anyhow::Result
                     table.row(vec![
                         s.mechanism.clone(),
                         s.country.clone(),
-                        status_word(s.status),
+                        words::word_of::<pb::SubmissionStatus>(s.status),
                         s.title.chars().take(60).collect(),
                         s.id.clone(),
                     ]);
@@ -122,7 +131,7 @@ pub async fn run(config: &Config, command: SubmissionsCommand) -> anyhow::Result
                 request_id: request_id(),
                 id,
                 expected_version: current.version,
-                status: submission_status(&status)?.into(),
+                status: words::parse::<pb::SubmissionStatus>(&status)?.into(),
                 at: at.map(|a| parse_instant("at", &a)).transpose()?,
                 note,
             };
@@ -139,47 +148,12 @@ fn sha256_of(path: &std::path::Path) -> anyhow::Result<String> {
     Ok(hex::encode(Sha256::digest(bytes)))
 }
 
-pub fn submission_kind(text: &str) -> anyhow::Result<pb::SubmissionKind> {
-    use pb::SubmissionKind as K;
-    Ok(match text.trim().to_lowercase().replace('_', "-").as_str() {
-        "upr-stakeholder-report" => K::UprStakeholderReport,
-        "special-procedures-communication" => K::SpecialProceduresCommunication,
-        "call-for-input-answer" => K::CallForInputAnswer,
-        "treaty-body-report" => K::TreatyBodyReport,
-        "wgeid-petition" => K::WgeidPetition,
-        "sanctions-package" => K::SanctionsPackage,
-        "statement" => K::Statement,
-        other => bail!(
-            "{other:?} is not one of upr-stakeholder-report, special-procedures-communication, call-for-input-answer, treaty-body-report, wgeid-petition, sanctions-package, statement"
-        ),
-    })
-}
-
-pub fn submission_status(text: &str) -> anyhow::Result<pb::SubmissionStatus> {
-    use pb::SubmissionStatus as S;
-    Ok(match text.trim().to_lowercase().as_str() {
-        "draft" => S::Draft,
-        "submitted" => S::Submitted,
-        "acknowledged" => S::Acknowledged,
-        "published" => S::Published,
-        "cited" => S::Cited,
-        "withdrawn" => S::Withdrawn,
-        other => bail!("{other:?} is not one of draft, submitted, acknowledged, published, cited, withdrawn"),
-    })
-}
-
-fn status_word(status: i32) -> String {
-    pb::SubmissionStatus::try_from(status)
-        .map(|s| s.as_str_name().trim_start_matches("SUBMISSION_STATUS_").to_lowercase())
-        .unwrap_or_default()
-}
-
 fn submission_json(s: &pb::Submission) -> serde_json::Value {
     json!({
         "id": s.id, "version": s.version, "title": s.title, "mechanism": s.mechanism,
-        "kind": pb::SubmissionKind::try_from(s.kind).map(|k| k.as_str_name().trim_start_matches("SUBMISSION_KIND_").to_lowercase().replace('_', "-")).unwrap_or_default(),
-        "country": s.country, "partners": s.partners, "status": status_word(s.status),
-        "history": s.history.iter().map(|h| format!("{} {} by {}", status_word(h.status), h.at.as_ref().and_then(|t| chrono::DateTime::from_timestamp(t.seconds, 0)).map(|t| t.to_rfc3339()).unwrap_or_default(), h.by)).collect::<Vec<_>>(),
+        "kind": words::word_of::<pb::SubmissionKind>(s.kind),
+        "country": s.country, "partners": s.partners, "status": words::word_of::<pb::SubmissionStatus>(s.status),
+        "history": s.history.iter().map(|h| format!("{} {} by {}", words::word_of::<pb::SubmissionStatus>(h.status), h.at.as_ref().and_then(|t| chrono::DateTime::from_timestamp(t.seconds, 0)).map(|t| t.to_rfc3339()).unwrap_or_default(), h.by)).collect::<Vec<_>>(),
         "deadline_id": s.deadline_id, "document_url": s.document_url, "document_sha256": s.document_sha256,
         "word_count": s.word_count,
         "word_rule": s.word_rule.map(|w| format!("{} words at most{}{}", w.limit, if w.hard { " (enforced)" } else { " (guidance)" }, if w.exceeded { ", exceeded" } else { "" })),
