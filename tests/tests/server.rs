@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use advocacy_tests::{TestSystem, new_deadline, pb};
+use advocacy_platform::Clock;
+use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
+use advocacy_tests::{Person, TestSystem, new_deadline, pb};
 use sqlx::{Connection, Row};
 use tokio_stream::StreamExt;
 use tonic_health::pb::health_check_response::ServingStatus;
@@ -185,5 +187,45 @@ async fn reads_and_writes_go_on_after_the_database_drops_every_connection() {
         .await
         .expect("a write after the drop");
     assert_eq!(moved.into_inner().version, 2);
+    system.finish().await;
+}
+
+#[tokio::test]
+async fn every_service_reads_time_from_the_clock_it_is_given() {
+    // Two hours from now on a clock the test moves: records are stamped with its time,
+    // and tokens expire by it, not by the machine's.
+    let clock = Clock::manual(chrono::Utc::now() + chrono::Duration::hours(2));
+    let system = TestSystem::spawn_with_clock(clock.clone()).await;
+    let staff = Person::staff();
+    let token = system.token_for(&staff);
+    let mut deadlines = DeadlinesServiceClient::new(system.channel_with_token(&token).await);
+    let created = deadlines
+        .create_deadline(new_deadline("clock-1", "CRC report", "2027-05-10T12:00"))
+        .await
+        .expect("created")
+        .into_inner();
+    let stamped = created.stamp.and_then(|s| s.created_at).expect("a creation time").seconds;
+    assert_eq!(stamped, clock.now().timestamp(), "stamped with the given clock's time");
+    let mut submissions = system.submissions_as(&staff).await;
+    let draft = submissions
+        .create_submission(pb::CreateSubmissionRequest {
+            request_id: "clock-2".into(),
+            title: "UPR report".into(),
+            mechanism: "UPR".into(),
+            kind: pb::SubmissionKind::UprStakeholderReport.into(),
+            country: "KP".into(),
+            word_count: 1_000,
+            ..Default::default()
+        })
+        .await
+        .expect("draft")
+        .into_inner();
+    assert_eq!(draft.stamp.and_then(|s| s.created_at).expect("a creation time").seconds, clock.now().timestamp());
+
+    clock.advance(chrono::Duration::hours(2));
+    let expired = deadlines.list_deadlines(pb::ListDeadlinesRequest::default()).await.expect_err("expired");
+    assert_eq!(expired.code(), tonic::Code::Unauthenticated, "the token's hour has passed on the given clock");
+    let fresh = system.deadlines_as(&staff).await.list_deadlines(pb::ListDeadlinesRequest::default()).await;
+    assert_eq!(fresh.expect("a token of the new time").into_inner().deadlines.len(), 1);
     system.finish().await;
 }

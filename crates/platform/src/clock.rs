@@ -46,24 +46,12 @@ impl Clock {
         self.now().timestamp()
     }
 
-    pub fn is_manual(&self) -> bool {
-        self.manual.is_some()
-    }
-
     /// Moves a manual clock forward (a no-op on the system clock, which moves by itself).
     pub fn advance(&self, by: Duration) {
         if let Some(m) = &self.manual {
             let mut now = m.now.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             *now += by;
             drop(now);
-            m.changed.send_replace(());
-        }
-    }
-
-    /// Sets a manual clock (a no-op on the system clock).
-    pub fn set(&self, to: DateTime<Utc>) {
-        if let Some(m) = &self.manual {
-            *m.now.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = to;
             m.changed.send_replace(());
         }
     }

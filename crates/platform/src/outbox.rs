@@ -98,7 +98,7 @@ pub struct Claim {
     pub attempts: i64,
 }
 
-/// Rows waiting and rows given up on, for health and operators.
+/// Rows waiting and rows given up on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct OutboxCounts {
     pub pending: i64,
@@ -260,29 +260,6 @@ impl Outbox {
         .fetch_one(&self.db.pool)
         .await?;
         Ok(OutboxCounts { pending: row.try_get(0)?, failed: row.try_get(1)? })
-    }
-
-    /// The row of `item` as it stands: (state, attempts, last error), if there is one.
-    pub async fn status_of(&self, item: &str) -> Result<Option<(String, i64, String)>, sqlx::Error> {
-        let row = sqlx::query("SELECT state, attempts, last_error FROM outbox WHERE id = $1")
-            .bind(self.row_id(item))
-            .fetch_optional(&self.db.pool)
-            .await?;
-        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).transpose()
-    }
-
-    /// Makes every failed row due again with fresh attempts (after the cause is fixed).
-    pub async fn retry_failed(&self) -> Result<u64, sqlx::Error> {
-        let now = micros(self.clock.now());
-        Ok(sqlx::query(
-            "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = $2, updated_at = $2
-             WHERE topic = $1 AND state = 'failed'",
-        )
-        .bind(self.topic)
-        .bind(now)
-        .execute(&self.db.pool)
-        .await?
-        .rows_affected())
     }
 
     /// When the next row falls due or the next claim runs out, whichever is first.
