@@ -32,13 +32,21 @@ fn stale(id: &str, expected: i64) -> SubmissionError {
     SubmissionError::Stale { id: id.to_owned(), expected, current: expected + 1 }
 }
 
-/// An `UPDATE` of a record kept as a snapshot, at the version read.
-fn update_snapshot(table: &str, status: &str, id: &str, expected: i64, version: i64, snapshot: &str) -> Sql {
+/// An `UPDATE` of a record kept as a snapshot, at the version read: its version, its
+/// status column (`status_column`) and its snapshot.
+fn update_snapshot(
+    table: &str,
+    status_column: &str,
+    status: &str,
+    id: &str,
+    expected: i64,
+    version: i64,
+    snapshot: &str,
+) -> Sql {
     // Only fixed table and column names are spliced in; every value is bound.
     let mut sql = Sql::new(&format!("UPDATE {table} SET "));
     let (p_version, p_status, p_snapshot) = (sql.bind_int(version), sql.bind_text(status), sql.bind_text(snapshot));
     let (p_id, p_expected) = (sql.bind_text(id), sql.bind_int(expected));
-    let status_column = if table == "resolutions" { "state" } else { "status" };
     sql.push(&format!(
         "version = {p_version}, {status_column} = {p_status}, snapshot = {p_snapshot} WHERE id = {p_id} AND version = {p_expected}"
     ));

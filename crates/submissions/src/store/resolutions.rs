@@ -67,7 +67,8 @@ impl RecordStore {
         request: &Request,
         now: DateTime<Utc>,
     ) -> Result<Written<Resolution>, SubmissionError> {
-        let update = update_snapshot("resolutions", r.state.as_str(), &r.id, expected, r.version, &to_json(r)?);
+        let update =
+            update_snapshot("resolutions", "state", r.state.as_str(), &r.id, expected, r.version, &to_json(r)?);
         write_once(&self.db, request, update, &r.id, r, now, || stale(&r.id, expected)).await
     }
 
@@ -163,7 +164,8 @@ impl RecordStore {
         request: &Request,
         now: DateTime<Utc>,
     ) -> Result<Written<Amendment>, SubmissionError> {
-        let update = update_snapshot("amendments", a.status.as_str(), &a.id, expected, a.version, &to_json(a)?);
+        let update =
+            update_snapshot("amendments", "status", a.status.as_str(), &a.id, expected, a.version, &to_json(a)?);
         write_once(&self.db, request, update, &a.id, a, now, || stale(&a.id, expected)).await
     }
 }
