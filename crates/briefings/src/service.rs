@@ -149,7 +149,7 @@ impl Briefings {
         let mut checked = Vec::with_capacity(rows.len());
         for (request_id, institution, new) in rows {
             may_file(caller, &new)?;
-            let request = Request::new(caller, &request_id, &(&institution, &new));
+            let request = Request::row(caller, &request_id, &(&institution, &new));
             let actors = vec![institution.actor.clone()];
             let briefing = Briefing::new(uuid::Uuid::now_v7().to_string(), new, actors, &caller.subject, now);
             let (request_id, fingerprint) = (request.key().to_owned(), request.fingerprint().to_owned());

@@ -125,6 +125,12 @@ impl Request {
     /// the same id sent to another operation or with other values is told apart.
     pub fn new(caller: &Caller, request_id: &str, content: &impl Serialize) -> Request {
         crate::telemetry::record_request_id(request_id);
+        Request::row(caller, request_id, content)
+    }
+
+    /// A row of an import: a request of its own, that leaves the RPC's span alone (it
+    /// would name only the last row).
+    pub fn row(caller: &Caller, request_id: &str, content: &impl Serialize) -> Request {
         Request { key: scoped(caller, request_id), id: request_id.to_owned(), fingerprint: fingerprint(content) }
     }
 

@@ -83,7 +83,7 @@ impl Submissions {
                 return Err(SubmissionError::NotInCompartment(compartment.to_owned()));
             }
             let mut found = evidence_problems(&new.evidence, &unseen);
-            let request = Request::new(caller, &request_id, &new);
+            let request = Request::row(caller, &request_id, &new);
             match Submission::create(uuid::Uuid::now_v7().to_string(), new, &caller.subject, now) {
                 Ok(s) => checked.push((s, request.key().to_owned(), request.fingerprint().to_owned())),
                 Err(e) => found.push_under("", &rule_problems(e)),
