@@ -26,6 +26,11 @@ pub mod shutdown;
 pub mod telemetry;
 pub mod time;
 
+/// Every binary that links the platform (the server, the CLI, tests and benchmarks) uses
+/// one allocator. Measured: glibc's spent a fifth of an import consolidating free lists.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub use auth::{Caller, Role, TokenKey};
 pub use classification::Classification;
 pub use clock::Clock;
