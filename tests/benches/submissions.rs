@@ -3,13 +3,15 @@
 //! the same database in the same run (target: at most 1.5x).
 //!
 //!   cargo bench -p advocacy-tests --bench submissions
+//!   cargo bench -p advocacy-tests --bench submissions -- imports    # the imports alone
 
 use std::time::{Duration, Instant};
 
+use advocacy_platform::db::{Sql, SqlValue};
 use advocacy_platform::Role;
 use advocacy_tests::{POSTGRES_ENV, Person, TestSystem, pb};
 use chrono::{TimeZone, Utc};
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::{AssertSqlSafe, Column, Row};
 
 const SUBMISSIONS: usize = 1_000_000;
 const AMENDMENTS: usize = 200_000;
@@ -24,6 +26,9 @@ async fn main() {
     let db = system.database("submissions").clone();
     import_against_plain_inserts(&system, &db).await;
     amendment_import_against_plain_inserts(&system, &db).await;
+    if std::env::args().skip(1).any(|a| a == "imports") {
+        return system.finish().await;
+    }
     for table in ["amendments", "resolutions", "submissions"] {
         sqlx::query(AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&db.pool).await.expect("empty");
     }
@@ -92,20 +97,7 @@ async fn import_against_plain_inserts(system: &TestSystem, db: &advocacy_platfor
     let imported = start.elapsed();
     assert_eq!(result.submissions as usize, IMPORTED);
 
-    let start = Instant::now();
-    let mut tx = db.pool.begin().await.expect("tx");
-    for chunk in (0..IMPORTED).collect::<Vec<_>>().chunks(1000) {
-        let mut sql = String::from(
-            "INSERT INTO submissions (id, version, mechanism, kind, country, status, created_at, confidentiality, compartment, request_id, snapshot) VALUES ",
-        );
-        for (n, &i) in chunk.iter().enumerate() {
-            let sep = if n == 0 { "" } else { ", " };
-            sql.push_str(&format!("{sep}('plain{i}', 1, 'UPR', 'upr_stakeholder_report', 'KP', 'submitted', {i}, 'internal', '', 'plain:{i}', '{{}}')"));
-        }
-        sqlx::query(AssertSqlSafe(sql)).execute(&mut *tx).await.expect("plain insert");
-    }
-    tx.commit().await.expect("commit");
-    let plain = start.elapsed();
+    let plain = plain_inserts_of(db, "submissions").await;
     let (a, b) = (IMPORTED as f64 / imported.as_secs_f64(), IMPORTED as f64 / plain.as_secs_f64());
     println!(
         "import {IMPORTED} rows: {a:.0} rows/s through the import, {b:.0} rows/s as plain multi-row INSERTs, ratio {:.2}",
@@ -147,33 +139,59 @@ async fn amendment_import_against_plain_inserts(system: &TestSystem, db: &advoca
     let imported = start.elapsed();
     assert_eq!((result.amendments as usize, result.resolutions_created), (IMPORTED, 50));
 
-    let resolution: String = sqlx::query("SELECT id FROM resolutions LIMIT 1")
-        .fetch_one(&db.pool)
-        .await
-        .expect("a resolution")
-        .try_get(0)
-        .expect("id");
-    let start = Instant::now();
-    let mut tx = db.pool.begin().await.expect("tx");
-    for chunk in (0..IMPORTED).collect::<Vec<_>>().chunks(1000) {
-        let mut sql = String::from(
-            "INSERT INTO amendments (id, version, resolution_id, status, confidentiality, compartment, created_at, request_id, snapshot) VALUES ",
-        );
-        for (n, &i) in chunk.iter().enumerate() {
-            let sep = if n == 0 { "" } else { ", " };
-            sql.push_str(&format!(
-                "{sep}('plain{i}', 1, '{resolution}', 'proposed', 'internal', '', {i}, 'plain:{i}', '{{}}')"
-            ));
-        }
-        sqlx::query(AssertSqlSafe(sql)).execute(&mut *tx).await.expect("plain insert");
-    }
-    tx.commit().await.expect("commit");
-    let plain = start.elapsed();
+    let plain = plain_inserts_of(db, "amendments").await;
     let (a, b) = (IMPORTED as f64 / imported.as_secs_f64(), IMPORTED as f64 / plain.as_secs_f64());
     println!(
         "import {IMPORTED} amendment rows: {a:.0} rows/s through the import, {b:.0} rows/s as plain multi-row INSERTs, ratio {:.2}",
         a / b
     );
+}
+
+/// The time to write again, as plain multi-row INSERTs with bound values (1,000 rows per
+/// statement, one transaction), exactly the rows an import wrote to `table`: the same
+/// columns and snapshots, under fresh ids and request ids.
+async fn plain_inserts_of(db: &advocacy_platform::Database, table: &str) -> Duration {
+    enum Value {
+        Int(i64),
+        Text(String),
+        Null,
+    }
+    let rows = sqlx::query(AssertSqlSafe(format!("SELECT * FROM {table}"))).fetch_all(&db.pool).await.expect("rows");
+    let columns: Vec<String> = rows[0].columns().iter().map(|c| c.name().to_owned()).collect();
+    let values: Vec<Vec<Value>> = rows
+        .iter()
+        .map(|row| {
+            (0..columns.len())
+                .map(|i| match row.try_get::<Option<i64>, _>(i) {
+                    Ok(n) => n.map_or(Value::Null, Value::Int),
+                    Err(_) => match row.try_get::<Option<String>, _>(i).expect("a text or integer column") {
+                        Some(t) if columns[i] == "id" || columns[i] == "request_id" => Value::Text(format!("plain-{t}")),
+                        Some(t) => Value::Text(t),
+                        None => Value::Null,
+                    },
+                })
+                .collect()
+        })
+        .collect();
+    let start = Instant::now();
+    let mut tx = db.pool.begin().await.expect("tx");
+    for chunk in values.chunks(1000) {
+        let mut sql = Sql::new(&format!("INSERT INTO {table} ({}) VALUES ", columns.join(", ")));
+        for row in chunk {
+            let row: Vec<SqlValue> = row
+                .iter()
+                .map(|v| match v {
+                    Value::Int(n) => SqlValue::Int(*n),
+                    Value::Text(t) => SqlValue::Text(t),
+                    Value::Null => SqlValue::Null,
+                })
+                .collect();
+            sql.push_row(&row);
+        }
+        sql.execute(&mut tx).await.expect("plain insert");
+    }
+    tx.commit().await.expect("commit");
+    start.elapsed()
 }
 
 /// Submissions over 2020–2025 across mechanisms, kinds and statuses; resolutions with
