@@ -375,6 +375,8 @@ impl Drop for ScratchDatabase {
 }
 
 /// What the outbox replica processes (`src/bin/outbox_replica.rs`) and their test share.
+pub mod cli;
+
 pub mod replicas {
     use advocacy_platform::Migration;
 

@@ -1,53 +1,21 @@
 //! The staff commands, run as a person would: the real `advocacy` binary against a real
 //! server, with the token made from the installation's signing key.
 
-use std::process::{Command, Output};
+use std::process::Command;
 
-use advocacy::serve::{RunningSystem, service_names, start};
-use advocacy_platform::Config;
+use advocacy_tests::TestSystem;
+use advocacy_tests::cli::Cli;
 
-struct Cli {
-    data_dir: std::path::PathBuf,
-    server: String,
-}
-
-impl Cli {
-    /// Every service on port 0 with a fresh data directory, and the CLI pointed at it.
-    async fn with_server() -> (Cli, RunningSystem, tempfile::TempDir) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let config = Config { data_dir: dir.path().to_owned(), ..Config::default() };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
-        let system =
-            start(&config, &service_names(), listener, advocacy_platform::Clock::system()).await.expect("server");
-        let cli = Cli { data_dir: dir.path().to_owned(), server: format!("http://{}", system.grpc_addr) };
-        (cli, system, dir)
-    }
-
-    /// Runs the binary off the async runtime: the server under test needs that runtime to
-    /// answer while the command waits.
-    async fn run(&self, args: &[&str]) -> Output {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_advocacy"));
-        command
-            .args(args)
-            .env("ADVOCACY_DATA_DIR", &self.data_dir)
-            .env("ADVOCACY_SERVER", &self.server)
-            .env("ADVOCACY_USER", "ana@advocacy.example")
-            .env_remove("ADVOCACY_TOKEN");
-        tokio::task::spawn_blocking(move || command.output().expect("the advocacy binary runs"))
-            .await
-            .expect("the command finishes")
-    }
-
-    async fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args).await;
-        assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).expect("utf-8")
-    }
+/// Every service on port 0 on a fresh database (SQLite, or PostgreSQL when the suite runs
+/// there), and the binary pointed at it.
+async fn with_server() -> (Cli, TestSystem) {
+    let system = TestSystem::spawn().await;
+    (Cli::new(env!("CARGO_BIN_EXE_advocacy"), &system), system)
 }
 
 #[tokio::test]
 async fn staff_record_move_complete_and_export_deadlines_from_the_command_line() {
-    let (cli, system, dir) = Cli::with_server().await;
+    let (cli, system) = with_server().await;
 
     let added = cli
         .ok(&[
@@ -102,7 +70,7 @@ async fn staff_record_move_complete_and_export_deadlines_from_the_command_line()
         "2027-05-10T10:00:00Z",
     ])
     .await;
-    let ics = dir.path().join("deadlines.ics");
+    let ics = cli.path("deadlines.ics");
     cli.ok(&["calendar", "export", "--output", ics.to_str().expect("path")]).await;
     let calendar = std::fs::read_to_string(&ics).expect("ics written");
     assert!(calendar.starts_with("BEGIN:VCALENDAR\r\n") && calendar.contains("SUMMARY:CRC list of issues (CRC)"));
@@ -113,12 +81,12 @@ async fn staff_record_move_complete_and_export_deadlines_from_the_command_line()
 
     let mechanisms = cli.ok(&["catalog", "mechanisms"]).await;
     assert!(mechanisms.contains("SR-TORTURE") && mechanisms.contains("Europe/Zurich"));
-    system.stop().await.expect("stop");
+    system.finish().await;
 }
 
 #[tokio::test]
 async fn staff_register_an_institution_log_a_briefing_and_read_the_figures() {
-    let (cli, system, _dir) = Cli::with_server().await;
+    let (cli, system) = with_server().await;
 
     let added = cli
         .ok(&[
@@ -176,7 +144,7 @@ async fn staff_register_an_institution_log_a_briefing_and_read_the_figures() {
     assert!(listed.contains("2027-03-02T10:00:00+01:00") && listed.contains("Geneva"), "{listed}");
     let figures = cli.ok(&["briefings", "figures", "--from", "2027-01-01", "--to", "2028-01-01"]).await;
     assert!(figures.contains("governments briefed          1"), "{figures}");
-    system.stop().await.expect("stop");
+    system.finish().await;
 }
 
 /// 1,000 briefings with three Swiss and two Korean institutions, in two spellings each.
@@ -202,8 +170,8 @@ fn historical_csv(bad_line: Option<usize>) -> String {
 
 #[tokio::test]
 async fn a_spreadsheet_of_briefings_is_imported_whole_or_not_at_all() {
-    let (cli, system, dir) = Cli::with_server().await;
-    let file = dir.path().join("briefings.csv");
+    let (cli, system) = with_server().await;
+    let file = cli.path("briefings.csv");
 
     std::fs::write(&file, historical_csv(Some(501))).expect("write");
     let refused = cli.run(&["import", "briefings", file.to_str().expect("path")]).await;
@@ -244,12 +212,12 @@ async fn a_spreadsheet_of_briefings_is_imported_whole_or_not_at_all() {
         String::from_utf8_lossy(&header.stderr)
             .contains("line 1: the header row needs the columns actor, institution, institution_kind")
     );
-    system.stop().await.expect("stop");
+    system.finish().await;
 }
 
 #[tokio::test]
 async fn staff_record_a_submission_with_its_document_and_submitting_it_completes_its_deadline() {
-    let (cli, system, dir) = Cli::with_server().await;
+    let (cli, system) = with_server().await;
     let added = cli
         .ok(&[
             "deadlines",
@@ -267,7 +235,7 @@ async fn staff_record_a_submission_with_its_document_and_submitting_it_completes
         .await;
     let deadline_id =
         serde_json::from_str::<serde_json::Value>(&added).expect("json")["id"].as_str().expect("id").to_owned();
-    let document = dir.path().join("report.pdf");
+    let document = cli.path("report.pdf");
     std::fs::write(&document, b"the report as sent").expect("write");
 
     let too_long = cli
@@ -343,13 +311,13 @@ async fn staff_record_a_submission_with_its_document_and_submitting_it_completes
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(done, "submitting completed the deadline");
-    system.stop().await.expect("stop");
+    system.finish().await;
 }
 
 #[tokio::test]
 async fn a_spreadsheet_of_submissions_is_imported_whole_or_not_at_all() {
-    let (cli, system, dir) = Cli::with_server().await;
-    let file = dir.path().join("submissions.csv");
+    let (cli, system) = with_server().await;
+    let file = cli.path("submissions.csv");
     let sheet = |bad_line: Option<usize>| {
         let mut csv = String::from("title,mechanism,kind,country,partners,status,status_on,word_count,themes\n");
         for i in 0..1000 {
@@ -382,12 +350,12 @@ async fn a_spreadsheet_of_submissions_is_imported_whole_or_not_at_all() {
     let listed: Vec<serde_json::Value> = serde_json::from_str(&listed).expect("json");
     assert_eq!(listed.len(), 1000);
     assert_eq!(listed[0]["history"][0], "submitted 2025-11-03T00:00:00+00:00 by ana@advocacy.example");
-    system.stop().await.expect("stop");
+    system.finish().await;
 }
 
 #[tokio::test]
 async fn staff_follow_an_amendment_to_adoption_and_see_what_the_resolution_kept() {
-    let (cli, system, _dir) = Cli::with_server().await;
+    let (cli, system) = with_server().await;
     let added = cli
         .ok(&[
             "resolutions",
@@ -456,13 +424,13 @@ async fn staff_follow_an_amendment_to_adoption_and_see_what_the_resolution_kept(
     ])
     .await;
     assert!(cli.ok(&["publications", "list"]).await.contains("2026-06-01  investigative-report  Prisons report"));
-    system.stop().await.expect("stop");
+    system.finish().await;
 }
 
 #[tokio::test]
 async fn spreadsheets_of_publications_and_amendments_are_imported_whole_or_not_at_all() {
-    let (cli, system, dir) = Cli::with_server().await;
-    let path = |name: &str| dir.path().join(name).to_str().expect("path").to_owned();
+    let (cli, system) = with_server().await;
+    let path = |name: &str| cli.path(name).to_str().expect("path").to_owned();
     let publications = |bad_line: Option<usize>| {
         let mut csv = String::from("title,kind,published,contracted_by,url\n");
         for i in 0..1000 {
@@ -532,7 +500,7 @@ async fn spreadsheets_of_publications_and_amendments_are_imported_whole_or_not_a
     assert_eq!(shown.matches("adopted in part").count(), 167, "every third of 500 rows");
     assert!(shown.contains("kept 8 of our 9 words (88%)"), "{shown}");
     assert!(shown.contains("Calls for the [-immediate-] release of all political prisoners"), "{shown}");
-    system.stop().await.expect("stop");
+    system.finish().await;
 }
 
 /// `advocacy serve --demo` as the quick start runs it, on port 0: the server's address, read
@@ -583,7 +551,7 @@ async fn the_quick_start_server_loads_the_demo_once_however_often_it_starts() {
     for start in 0..2 {
         let data_dir = dir.path().to_owned();
         let (server, address) = tokio::task::spawn_blocking(move || serve_demo(&data_dir)).await.expect("demo");
-        let cli = Cli { data_dir: dir.path().to_owned(), server: address };
+        let cli = Cli::for_installation(env!("CARGO_BIN_EXE_advocacy"), &address, dir.path());
         let count = |json: String| serde_json::from_str::<Vec<serde_json::Value>>(&json).expect("json").len();
         // The briefing's follow-up becomes a deadline in the background.
         let mut deadlines = String::new();

@@ -1,0 +1,89 @@
+//! The real `advocacy` binary run as staff would, against a [`TestSystem`] on either
+//! engine: the server's address and signing key come from the environment, and the
+//! files a command reads or writes live in a directory of the test's own.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use crate::{SIGNING_KEY, TestSystem};
+
+#[derive(Debug)]
+pub struct Cli {
+    binary: PathBuf,
+    server: String,
+    /// The CLI's own data directory: where it would look for a key file, and where a test
+    /// puts the spreadsheets and documents it hands to a command.
+    work: tempfile::TempDir,
+    /// Passed to the binary instead of a key file; unset for a demo server, whose key the
+    /// binary finds in `work`.
+    signing_key: Option<&'static str>,
+}
+
+impl Cli {
+    /// The binary at `binary` (`env!("CARGO_BIN_EXE_advocacy")` in the test) pointed at
+    /// `system`.
+    pub fn new(binary: &str, system: &TestSystem) -> Cli {
+        Cli {
+            binary: binary.into(),
+            server: system.url(),
+            work: tempfile::tempdir().expect("a temporary directory"),
+            signing_key: Some(SIGNING_KEY),
+        }
+    }
+
+    /// The binary pointed at a server of its own (`advocacy serve` in `data_dir`), whose
+    /// signing key the binary reads from `data_dir` as it would on the server's machine.
+    pub fn for_installation(binary: &str, server: &str, data_dir: &Path) -> Cli {
+        let work = tempfile::tempdir().expect("a temporary directory");
+        let cli = Cli { binary: binary.into(), server: server.to_owned(), work, signing_key: None };
+        std::fs::copy(data_dir.join("signing.key"), cli.path("signing.key")).expect("the installation's key");
+        cli
+    }
+
+    /// A file in the CLI's working directory.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.work.path().join(name)
+    }
+
+    /// Writes `contents` to a file in the working directory; its path as text.
+    pub fn file(&self, name: &str, contents: impl AsRef<[u8]>) -> String {
+        let path = self.path(name);
+        std::fs::write(&path, contents).expect("write the file");
+        path.to_str().expect("a UTF-8 path").to_owned()
+    }
+
+    /// Runs the binary as Ana, off the async runtime: the server under test needs that
+    /// runtime to answer while the command waits.
+    pub async fn run(&self, args: &[&str]) -> Output {
+        let mut command = Command::new(&self.binary);
+        command
+            .args(args)
+            .current_dir(self.work.path())
+            .env("ADVOCACY_DATA_DIR", self.work.path())
+            .env("ADVOCACY_SERVER", &self.server)
+            .env("ADVOCACY_USER", "ana@advocacy.example")
+            .env_remove("ADVOCACY_TOKEN")
+            .env_remove("ADVOCACY_DATABASE_URL");
+        match self.signing_key {
+            Some(key) => command.env("ADVOCACY_SIGNING_KEY", key),
+            None => command.env_remove("ADVOCACY_SIGNING_KEY"),
+        };
+        tokio::task::spawn_blocking(move || command.output().expect("the advocacy binary runs"))
+            .await
+            .expect("the command finishes")
+    }
+
+    /// Runs the binary and expects it to succeed; its standard output.
+    pub async fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args).await;
+        assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).expect("utf-8")
+    }
+
+    /// Runs the binary and expects it to fail; its standard error.
+    pub async fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args).await;
+        assert!(!out.status.success(), "{args:?} succeeded: {}", String::from_utf8_lossy(&out.stdout));
+        String::from_utf8(out.stderr).expect("utf-8")
+    }
+}
