@@ -7,6 +7,8 @@
 #
 #   ops/bench/read-path.sh            # 10 s per measurement
 #   SECONDS_EACH=30 ops/bench/read-path.sh
+#   PROFILE=get ops/bench/read-path.sh   # also records the server with perf during one load
+#                                        # (get, list or health) into read-path.perf.data
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -57,6 +59,9 @@ open(f"{work}/list.bin", "wb").write(frame(page))
 PY
 
 grpc_rate() { # service/method body-file
+  if [ "${PROFILE:-}" = "$3" ]; then
+    perf record -g -F 999 -o read-path.perf.data -p "$SERVER" -- sleep "$((SECONDS_EACH + 2))" >/dev/null 2>&1 &
+  fi
   h2load -D "$SECONDS_EACH" --warm-up-time=2 -c 8 -m 4 -t 2 \
     -H 'content-type: application/grpc' -H 'te: trailers' -H "authorization: Bearer $TOKEN" \
     -d "$WORK/$2" "http://127.0.0.1:$PORT/$1" 2>&1 |
@@ -74,7 +79,7 @@ report() { # name grpc sql
 
 GET_SQL="SELECT d.snapshot, d.revision FROM deadlines d WHERE d.id = '$ID';"
 LIST_SQL="SELECT d.snapshot, d.revision FROM deadlines d WHERE 1 = 1 AND (d.confidentiality <> 'restricted' OR d.compartment IN ('')) ORDER BY d.due_at, d.id LIMIT 51;"
-report "GetDeadline by id" "$(grpc_rate advocacy.v1.DeadlinesService/GetDeadline get.bin)" "$(sql_rate "$GET_SQL")"
-report "ListDeadlines, page of 50" "$(grpc_rate advocacy.v1.DeadlinesService/ListDeadlines list.bin)" "$(sql_rate "$LIST_SQL")"
+report "GetDeadline by id" "$(grpc_rate advocacy.v1.DeadlinesService/GetDeadline get.bin get)" "$(sql_rate "$GET_SQL")"
+report "ListDeadlines, page of 50" "$(grpc_rate advocacy.v1.DeadlinesService/ListDeadlines list.bin list)" "$(sql_rate "$LIST_SQL")"
 printf '\0\0\0\0\0' >"$WORK/health.bin"
-echo "health check (no database): $(grpc_rate grpc.health.v1.Health/Check health.bin | cut -d. -f1) req/s"
+echo "health check (no database): $(grpc_rate grpc.health.v1.Health/Check health.bin health | cut -d. -f1) req/s"
