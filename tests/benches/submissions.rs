@@ -7,8 +7,8 @@
 
 use std::time::{Duration, Instant};
 
-use advocacy_platform::db::{Sql, SqlValue};
 use advocacy_platform::Role;
+use advocacy_platform::db::{Sql, SqlValue};
 use advocacy_tests::{POSTGRES_ENV, Person, TestSystem, pb};
 use chrono::{TimeZone, Utc};
 use sqlx::{AssertSqlSafe, Column, Row};
@@ -165,7 +165,9 @@ async fn plain_inserts_of(db: &advocacy_platform::Database, table: &str) -> Dura
                 .map(|i| match row.try_get::<Option<i64>, _>(i) {
                     Ok(n) => n.map_or(Value::Null, Value::Int),
                     Err(_) => match row.try_get::<Option<String>, _>(i).expect("a text or integer column") {
-                        Some(t) if columns[i] == "id" || columns[i] == "request_id" => Value::Text(format!("plain-{t}")),
+                        Some(t) if columns[i] == "id" || columns[i] == "request_id" => {
+                            Value::Text(format!("plain-{t}"))
+                        }
                         Some(t) => Value::Text(t),
                         None => Value::Null,
                     },

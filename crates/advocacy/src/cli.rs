@@ -2,7 +2,10 @@
 
 use std::path::PathBuf;
 
+use advocacy_proto::v1 as pb;
 use clap::{Args, Parser, Subcommand};
+
+use crate::words::flag;
 
 /// The advocacy tracker: deadlines, submissions, briefings and reminders for the
 /// organisation's UN and government advocacy.
@@ -115,7 +118,7 @@ pub enum DeadlinesCommand {
         mechanism: String,
         /// Kind: upr-stakeholder-submission, upr-pre-session, special-procedures-call-for-input,
         /// hrc-session, treaty-body, follow-up, other.
-        #[arg(long, value_parser = crate::words::flag::<advocacy_proto::v1::DeadlineKind>)]
+        #[arg(long, value_parser = flag::<pb::DeadlineKind>())]
         kind: i32,
         #[command(flatten)]
         due: DueArgs,
@@ -146,7 +149,7 @@ pub enum DeadlinesCommand {
         #[command(flatten)]
         client: ClientArgs,
         /// open, completed or cancelled (repeat for several). Default: all.
-        #[arg(long = "status", value_parser = crate::words::flag::<advocacy_proto::v1::DeadlineStatus>)]
+        #[arg(long = "status", value_parser = flag::<pb::DeadlineStatus>())]
         statuses: Vec<i32>,
         #[arg(long)]
         mechanism: Option<String>,
@@ -228,10 +231,9 @@ pub enum SubmissionsCommand {
         /// Mechanism or regime code, such as UPR, SR-TORTURE, CRC, SANCTIONS-UK.
         #[arg(long)]
         mechanism: String,
-        /// upr-stakeholder-report, special-procedures-communication, call-for-input-answer,
-        /// treaty-body-report, wgeid-petition, sanctions-package or statement.
-        #[arg(long)]
-        kind: String,
+        /// What it is.
+        #[arg(long, value_parser = flag::<pb::SubmissionKind>())]
+        kind: i32,
         /// The country concerned (ISO code such as KP).
         #[arg(long)]
         country: String,
@@ -253,8 +255,8 @@ pub enum SubmissionsCommand {
         #[arg(long = "theme")]
         themes: Vec<String>,
         /// draft (default) or submitted, if it has already gone.
-        #[arg(long)]
-        status: Option<String>,
+        #[arg(long, value_parser = flag::<pb::SubmissionStatus>())]
+        status: Option<i32>,
         /// When it reached --status, for one sent before it is recorded: "2026-03-01".
         #[arg(long, requires = "status")]
         at: Option<String>,
@@ -271,8 +273,8 @@ pub enum SubmissionsCommand {
         client: ClientArgs,
         #[arg(long)]
         mechanism: Option<String>,
-        #[arg(long)]
-        status: Option<String>,
+        #[arg(long, value_parser = flag::<pb::SubmissionStatus>())]
+        status: Option<i32>,
         #[arg(long)]
         country: Option<String>,
         #[arg(long, default_value_t = 50)]
@@ -314,7 +316,8 @@ pub enum SubmissionsCommand {
         #[command(flatten)]
         client: ClientArgs,
         id: String,
-        status: String,
+        #[arg(value_parser = flag::<pb::SubmissionStatus>())]
+        status: i32,
         /// When it happened, "2027-03-29T10:00:00Z"; default now.
         #[arg(long)]
         at: Option<String>,
@@ -374,9 +377,9 @@ pub enum AmendmentsCommand {
         #[command(flatten)]
         client: ClientArgs,
         resolution: String,
-        /// preambular or operative.
-        #[arg(long)]
-        paragraph: String,
+        /// preambular (pp) or operative (op).
+        #[arg(long, value_parser = flag::<pb::ParagraphKind>())]
+        paragraph: i32,
         /// The paragraph number.
         #[arg(long)]
         number: i32,
@@ -401,7 +404,8 @@ pub enum AmendmentsCommand {
         #[command(flatten)]
         client: ClientArgs,
         amendment: String,
-        outcome: String,
+        #[arg(value_parser = flag::<pb::AmendmentStatus>())]
+        outcome: i32,
         #[arg(long, default_value = "")]
         adopted_text: String,
     },
@@ -410,9 +414,9 @@ pub enum AmendmentsCommand {
         #[command(flatten)]
         client: ClientArgs,
         amendment: String,
-        /// preambular or operative.
-        #[arg(long)]
-        paragraph: Option<String>,
+        /// preambular (pp) or operative (op).
+        #[arg(long, value_parser = flag::<pb::ParagraphKind>())]
+        paragraph: Option<i32>,
         #[arg(long)]
         number: Option<i32>,
         /// Our text as it now reads.
@@ -449,9 +453,9 @@ pub enum PublicationsCommand {
         client: ClientArgs,
         #[arg(long)]
         title: String,
-        /// investigative-report, government-contracted-report, database-release or brief.
-        #[arg(long)]
-        kind: String,
+        /// What it is.
+        #[arg(long, value_parser = flag::<pb::PublicationKind>())]
+        kind: i32,
         /// For a report contracted by a government: its country code.
         #[arg(long, default_value = "")]
         contracted_by: String,
@@ -531,9 +535,9 @@ pub enum InstitutionsCommand {
         /// Its name, for example "Permanent Mission of Switzerland".
         #[arg(long)]
         name: String,
-        /// ministry, permanent-mission, embassy, parliament, multilateral-unit or un-office.
-        #[arg(long)]
-        kind: String,
+        /// What it is (a permanent mission may be written "mission").
+        #[arg(long, value_parser = flag::<pb::InstitutionKind>())]
+        kind: i32,
         /// The government (country code such as CH) or body (such as EU-EEAS) it belongs to.
         #[arg(long)]
         actor: String,
@@ -565,9 +569,9 @@ pub enum BriefingsCommand {
         /// City, or nothing when online.
         #[arg(long)]
         city: Option<String>,
-        /// in-person, virtual, written or side-event.
-        #[arg(long)]
-        format: Option<String>,
+        /// How it took place ("online" means virtual); asked when not given.
+        #[arg(long, value_parser = flag::<pb::BriefingFormat>())]
+        format: Option<i32>,
         /// Institution id briefed; repeat for several (see `advocacy institutions list`).
         #[arg(long = "institution")]
         institutions: Vec<String>,

@@ -575,3 +575,22 @@ async fn the_quick_start_server_loads_the_demo_once_however_often_it_starts() {
         drop(server);
     }
 }
+
+#[tokio::test]
+async fn a_word_the_api_does_not_know_is_refused_by_its_flag_with_the_words_it_takes() {
+    let (cli, system) = with_server().await;
+    let args = ["submissions", "add", "--title", "Report", "--mechanism", "UPR", "--country", "KP"];
+    let refused = cli.fails(&[&args[..], &["--kind", "upr-stakeholder-reprot"]].concat()).await;
+    assert!(refused.contains("'upr-stakeholder-reprot' for '--kind <KIND>'"), "{refused}");
+    assert!(refused.contains("similar value exists: 'upr-stakeholder-report'"), "{refused}");
+    let listed = cli.ok(&["submissions", "list", "--json"]).await;
+    assert_eq!(listed.trim(), "[]", "nothing was sent");
+    let help = cli.ok(&["submissions", "add", "--help"]).await;
+    assert!(help.contains("sanctions-package"), "the words are in --help: {help}");
+    // Any case, and the words people use for a value.
+    cli.ok(&[&args[..], &["--kind", "UPR-Stakeholder-Report"]].concat()).await;
+    cli.ok(&["institutions", "add", "--name", "Mission of Chile", "--kind", "mission", "--actor", "CL"]).await;
+    let missions = ["SELECT COUNT(*) FROM institutions WHERE kind = 'permanent_mission'"];
+    assert_eq!(system.numbers("briefings", &missions).await, [1], "\"mission\" is a permanent mission");
+    system.finish().await;
+}

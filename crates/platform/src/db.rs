@@ -569,13 +569,8 @@ mod tests {
         let mut select = Sql::new("SELECT k FROM t WHERE ");
         let (k, n) = (select.bind_text("a"), select.bind_int(2));
         select.push(&format!("n = {n} OR (k = {k} AND n <> {n}) ORDER BY k"));
-        let keys: Vec<String> = select
-            .fetch_all(&db.pool)
-            .await
-            .expect("select")
-            .iter()
-            .map(|r| r.try_get(0).expect("k"))
-            .collect();
+        let keys: Vec<String> =
+            select.fetch_all(&db.pool).await.expect("select").iter().map(|r| r.try_get(0).expect("k")).collect();
         assert_eq!(keys, ["a", "b", "c"]);
         drop(conn);
         db.close().await;

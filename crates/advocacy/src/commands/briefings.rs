@@ -29,7 +29,7 @@ pub async fn institutions(config: &Config, command: InstitutionsCommand) -> anyh
             let request = pb::CreateInstitutionRequest {
                 request_id: request_id(),
                 name,
-                kind: words::parse::<pb::InstitutionKind>(&kind)?.into(),
+                kind,
                 actor,
                 city,
                 parent_id: String::new(),
@@ -85,7 +85,13 @@ pub async fn run(config: &Config, command: BriefingsCommand) -> anyhow::Result<(
             let at = ask.required("When did it take place (2027-03-02 10:00)", at)?;
             let zone = ask.required("Time zone of the place (Europe/Zurich)", zone)?;
             let city = ask.optional("City (empty if online)", city)?;
-            let format = ask.required("Format (in-person, virtual, written, side-event)", format)?;
+            let format = match format {
+                Some(format) => format,
+                None => {
+                    let question = format!("Format ({})", words::all::<pb::BriefingFormat>().join(", "));
+                    words::parse::<pb::BriefingFormat>(&ask.required(&question, None)?)?.into()
+                }
+            };
             let institutions = if institutions.is_empty() {
                 ask.required("Institution ids briefed (comma separated)", None)?
                     .split(',')
@@ -100,7 +106,7 @@ pub async fn run(config: &Config, command: BriefingsCommand) -> anyhow::Result<(
                 request_id: request_id(),
                 at: Some(pb::WhenInput { at: Some(pb::when_input::At::Local(at.replace(' ', "T"))), zone }),
                 city,
-                format: words::parse::<pb::BriefingFormat>(&format)?.into(),
+                format,
                 institution_ids: institutions,
                 themes,
                 asks,

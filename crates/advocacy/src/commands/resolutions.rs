@@ -100,12 +100,11 @@ pub async fn amendments(config: &Config, command: AmendmentsCommand) -> anyhow::
             evidence,
             restricted,
         } => {
-            let paragraph_kind = words::parse::<pb::ParagraphKind>(&paragraph).context("--paragraph")?;
             let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
             let request = pb::ProposeAmendmentRequest {
                 request_id: request_id(),
                 resolution_id: resolution,
-                paragraph_kind: paragraph_kind.into(),
+                paragraph_kind: paragraph,
                 paragraph_number: number,
                 proposed_text: text,
                 rationale,
@@ -117,7 +116,6 @@ pub async fn amendments(config: &Config, command: AmendmentsCommand) -> anyhow::
             print_amendment(&a);
         }
         AmendmentsCommand::Outcome { client, amendment, outcome, adopted_text } => {
-            let status = words::parse::<pb::AmendmentStatus>(&outcome)?;
             let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
             let current =
                 c.get_amendment(pb::GetAmendmentRequest { id: amendment.clone() }).await.map_err(explain)?.into_inner();
@@ -125,7 +123,7 @@ pub async fn amendments(config: &Config, command: AmendmentsCommand) -> anyhow::
                 request_id: request_id(),
                 id: amendment,
                 expected_version: current.version,
-                status: status.into(),
+                status: outcome,
                 adopted_text,
             };
             let a = c.record_amendment_outcome(request).await.map_err(explain)?.into_inner();
@@ -134,10 +132,7 @@ pub async fn amendments(config: &Config, command: AmendmentsCommand) -> anyhow::
         AmendmentsCommand::Edit { client, amendment, paragraph, number, text, rationale, lobbied, evidence } => {
             let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
             let a = c.get_amendment(pb::GetAmendmentRequest { id: amendment }).await.map_err(explain)?.into_inner();
-            let paragraph_kind = match paragraph {
-                Some(p) => words::parse::<pb::ParagraphKind>(&p).context("--paragraph")?.into(),
-                None => a.paragraph_kind,
-            };
+            let paragraph_kind = paragraph.unwrap_or(a.paragraph_kind);
             let request = pb::UpdateAmendmentRequest {
                 request_id: request_id(),
                 id: a.id,
@@ -176,12 +171,11 @@ pub async fn amendments(config: &Config, command: AmendmentsCommand) -> anyhow::
 pub async fn publications(config: &Config, command: PublicationsCommand) -> anyhow::Result<()> {
     match command {
         PublicationsCommand::Add { client, title, kind, contracted_by, published, url, restricted } => {
-            let kind = words::parse::<pb::PublicationKind>(&kind).context("--kind")?;
             let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
             let request = pb::CreatePublicationRequest {
                 request_id: request_id(),
                 title,
-                kind: kind.into(),
+                kind,
                 contracted_by,
                 published_on: Some(parse_instant("published", &published)?),
                 url,

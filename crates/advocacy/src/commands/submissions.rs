@@ -38,7 +38,7 @@ pub async fn run(config: &Config, command: SubmissionsCommand) -> anyhow::Result
                 request_id: request_id(),
                 title,
                 mechanism,
-                kind: words::parse::<pb::SubmissionKind>(&kind).context("--kind")?.into(),
+                kind,
                 country,
                 partners,
                 deadline_id: deadline.unwrap_or_default(),
@@ -48,11 +48,7 @@ pub async fn run(config: &Config, command: SubmissionsCommand) -> anyhow::Result
                 themes,
                 evidence,
                 classification: restricted.map(super::restricted_to),
-                status: status
-                    .map(|s| words::parse::<pb::SubmissionStatus>(&s))
-                    .transpose()?
-                    .map(i32::from)
-                    .unwrap_or_default(),
+                status: status.unwrap_or_default(),
                 status_at: at.map(|a| parse_instant("at", &a)).transpose()?,
             };
             let s = c.create_submission(request).await.map_err(explain)?.into_inner();
@@ -62,11 +58,7 @@ pub async fn run(config: &Config, command: SubmissionsCommand) -> anyhow::Result
             let c = SubmissionsServiceClient::new(channel(config, &client).await?);
             let request = pb::ListSubmissionsRequest {
                 mechanism: mechanism.unwrap_or_default(),
-                status: status
-                    .map(|s| words::parse::<pb::SubmissionStatus>(&s))
-                    .transpose()?
-                    .map(i32::from)
-                    .unwrap_or_default(),
+                status: status.unwrap_or_default(),
                 country: country.unwrap_or_default(),
                 page_size: limit.clamp(1, 500) as i32,
                 ..Default::default()
@@ -131,7 +123,7 @@ pub async fn run(config: &Config, command: SubmissionsCommand) -> anyhow::Result
                 request_id: request_id(),
                 id,
                 expected_version: current.version,
-                status: words::parse::<pb::SubmissionStatus>(&status)?.into(),
+                status,
                 at: at.map(|a| parse_instant("at", &a)).transpose()?,
                 note,
             };
