@@ -42,6 +42,16 @@ impl Person {
         Person { email: "sam@advocacy.example", roles: vec![Role::Staff], compartments: vec!["sanctions".into()] }
     }
 
+    /// Another service of ours (the notifier, briefings keeping follow-ups in step).
+    pub fn service() -> Person {
+        Person { email: "notifier", roles: vec![Role::System], compartments: vec![] }
+    }
+
+    /// This person with the admin role as well (erasure on a person's request).
+    pub fn and_admin(&self) -> Person {
+        Person { roles: [self.roles.clone(), vec![Role::Admin]].concat(), ..self.clone() }
+    }
+
     pub fn manager() -> Person {
         Person { email: "maria@advocacy.example", roles: vec![Role::Manager], compartments: vec![] }
     }

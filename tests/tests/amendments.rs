@@ -524,7 +524,7 @@ async fn an_import_of_amendments_with_one_bad_row_writes_nothing_and_matches_res
 async fn two_imports_at_once_naming_the_same_new_resolution_create_it_once() {
     let system = TestSystem::spawn().await;
     let (mut a, mut b) =
-        (system.submissions_as(&Person::staff()).await, system.submissions_as(&Person::manager()).await);
+        (system.submissions_as(&Person::staff()).await, system.submissions_as(&Person::sanctions_staff()).await);
     let first = a.import_amendments(tokio_stream::iter(amendment_sheet("first", None, |_| {})));
     let second = b.import_amendments(tokio_stream::iter(amendment_sheet("second", None, |_| {})));
     let (first, second) = tokio::join!(first, second);

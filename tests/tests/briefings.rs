@@ -683,8 +683,15 @@ async fn contacts_are_personal_data_readable_only_with_the_compartment_and_erasa
         .expect_err("naming contacts needs the compartment");
     assert_eq!(refused.code(), Code::PermissionDenied);
 
-    // Erasure on the person's request: their data is gone, the briefing keeps a trace.
-    let erased = kim
+    // Erasure on the person's request, by an admin: their data is gone, the briefing keeps a trace.
+    let by_staff = kim
+        .erase_contact(pb::EraseContactRequest { request_id: "e-0".into(), id: contact.id.clone() })
+        .await
+        .expect_err("erasing is for admins");
+    assert_eq!(by_staff.code(), Code::PermissionDenied);
+    let erased = system
+        .briefings_as(&keeper.and_admin())
+        .await
         .erase_contact(pb::EraseContactRequest { request_id: "e-1".into(), id: contact.id.clone() })
         .await
         .expect("erased")

@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
-use advocacy_tests::{TestSystem, local_time, new_deadline, pb};
+use advocacy_tests::{Person, TestSystem, local_time, new_deadline, pb};
 use tokio_stream::StreamExt;
 
 async fn all_changes_after(system: &TestSystem, after: i64) -> (Vec<pb::DeadlineChange>, i64) {
-    let mut deadlines = system.deadlines().await;
+    let mut deadlines = system.deadlines_as(&Person::service()).await;
     let mut changes = Vec::new();
     let mut cursor = after;
     loop {
@@ -27,7 +27,7 @@ async fn all_changes_after(system: &TestSystem, after: i64) -> (Vec<pb::Deadline
 #[tokio::test]
 async fn the_feed_resumes_after_a_restart_with_nothing_missed_and_nothing_twice() {
     let mut system = TestSystem::spawn().await;
-    let mut deadlines = system.deadlines().await;
+    let mut deadlines = system.deadlines_as(&Person::service()).await;
     let a = deadlines.create_deadline(new_deadline("f-1", "A", "2027-03-01T12:00")).await.expect("a").into_inner();
     deadlines.create_deadline(new_deadline("f-2", "B", "2027-03-02T12:00")).await.expect("b");
     deadlines
@@ -48,7 +48,7 @@ async fn the_feed_resumes_after_a_restart_with_nothing_missed_and_nothing_twice(
     assert_eq!(first[2].previous_due, a.due, "a move says where the deadline was");
 
     system.restart().await;
-    let mut deadlines = system.deadlines().await;
+    let mut deadlines = system.deadlines_as(&Person::service()).await;
     deadlines
         .complete_deadline(pb::CompleteDeadlineRequest {
             request_id: "f-4".into(),
@@ -69,7 +69,7 @@ async fn the_feed_resumes_after_a_restart_with_nothing_missed_and_nothing_twice(
 #[tokio::test]
 async fn a_watcher_sees_stored_then_live_changes_and_catches_up_after_the_server_restarts() {
     let mut system = TestSystem::spawn().await;
-    let mut deadlines = system.deadlines().await;
+    let mut deadlines = system.deadlines_as(&Person::service()).await;
     deadlines.create_deadline(new_deadline("w-1", "Stored", "2027-04-01T12:00")).await.expect("stored");
 
     let mut watch =
@@ -99,7 +99,7 @@ async fn a_watcher_sees_stored_then_live_changes_and_catches_up_after_the_server
     assert!(ended.is_ok(), "the watch stream ends when the server stops");
     system.restart().await;
 
-    let mut deadlines = system.deadlines().await;
+    let mut deadlines = system.deadlines_as(&Person::service()).await;
     deadlines.create_deadline(new_deadline("w-3", "While away", "2027-04-03T12:00")).await.expect("c");
     deadlines.create_deadline(new_deadline("w-4", "After", "2027-04-04T12:00")).await.expect("d");
     let mut resumed = deadlines
@@ -126,7 +126,7 @@ async fn concurrent_writers_never_commit_revisions_out_of_order() {
     let system = TestSystem::spawn().await;
     let mut writers = Vec::new();
     for w in 0..8 {
-        let mut client = system.deadlines().await;
+        let mut client = system.deadlines_as(&Person::service()).await;
         writers.push(tokio::spawn(async move {
             for i in 0..10 {
                 client

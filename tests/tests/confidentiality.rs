@@ -1,6 +1,7 @@
 //! Restricted deadlines (sanctions packages, quiet diplomacy) are visible only to people
 //! granted their compartment; to everyone else they do not exist.
 
+use advocacy_platform::Role;
 use advocacy_tests::{Person, TestSystem, local_time, new_deadline, pb};
 use tonic::Code;
 
@@ -39,10 +40,17 @@ async fn staff_without_the_compartment_cannot_read_list_watch_or_change_a_sancti
         .into_inner();
     assert!(by_mechanism.deadlines.is_empty());
 
-    let feed =
-        ana.list_changes(pb::ListChangesRequest { after_revision: 0, limit: 0 }).await.expect("feed").into_inner();
-    assert_eq!(feed.changes.iter().map(|c| c.revision).collect::<Vec<_>>(), vec![2]);
-    assert_eq!(feed.resume_after_revision, 2, "the hidden change is skipped, not replayed forever");
+    // The feed is for services: its revisions would tell a person when hidden records changed.
+    let feed = ana.list_changes(pb::ListChangesRequest { after_revision: 0, limit: 0 }).await.expect_err("feed");
+    assert_eq!(feed.code(), Code::PermissionDenied);
+    let watch = ana.watch_changes(pb::WatchChangesRequest { after_revision: 0 }).await.expect_err("watch");
+    assert_eq!(watch.code(), Code::PermissionDenied);
+    let mut sam_feed =
+        system.deadlines_as(&Person { roles: vec![Role::Staff, Role::Manager], ..Person::sanctions_staff() }).await;
+    let denied = sam_feed.list_changes(pb::ListChangesRequest { after_revision: 0, limit: 0 }).await.expect_err("feed");
+    assert_eq!(denied.code(), Code::PermissionDenied, "not for people, whatever their compartments");
+    let service = system.deadlines_as(&Person::service()).await.list_changes(pb::ListChangesRequest::default()).await;
+    assert_eq!(service.expect("the notifier reads it").into_inner().changes.len(), 2, "every change, hidden ones too");
 
     for attempt in [
         ana.move_deadline(pb::MoveDeadlineRequest {

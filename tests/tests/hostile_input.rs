@@ -217,11 +217,11 @@ async fn bad_updates_reads_and_feed_requests_are_refused_without_effect() {
         .await
         .expect_err("status");
     assert_eq!(violated_fields(&status), ["statuses[0]"]);
+    let mut feed = system.deadlines_as(&Person::service()).await;
     let revision =
-        deadlines.list_changes(pb::ListChangesRequest { after_revision: -1, limit: 0 }).await.expect_err("revision");
+        feed.list_changes(pb::ListChangesRequest { after_revision: -1, limit: 0 }).await.expect_err("revision");
     assert_eq!(violated_fields(&revision), ["after_revision"]);
-    let watch =
-        deadlines.watch_changes(pb::WatchChangesRequest { after_revision: -5 }).await.expect_err("watch revision");
+    let watch = feed.watch_changes(pb::WatchChangesRequest { after_revision: -5 }).await.expect_err("watch revision");
     assert_eq!(violated_fields(&watch), ["after_revision"]);
     let occurrences = deadlines
         .list_occurrences(pb::ListOccurrencesRequest { id: d.id.clone(), from: None, limit: 100_000 })

@@ -68,7 +68,7 @@ async fn every_write_rpc_answers_a_retry_once_and_refuses_a_reused_id() {
     let staff = Person::staff();
     let deadlines = system.deadlines_as(&staff).await;
     let submissions = system.submissions_as(&staff).await;
-    let briefings = system.briefings_as(&quiet_diplomat()).await;
+    let briefings = system.briefings_as(&quiet_diplomat().and_admin()).await;
 
     // Records for the updates to work on, one each, so no case depends on another.
     let d = deadlines.clone();
@@ -442,7 +442,7 @@ async fn a_replayed_update_hides_notes_the_briefing_no_longer_lets_the_caller_re
 #[tokio::test]
 async fn erasing_twice_changes_nothing_more_and_each_retry_keeps_its_answer() {
     let system = TestSystem::spawn().await;
-    let keeper = quiet_diplomat();
+    let keeper = quiet_diplomat().and_admin();
     let mut nora = system.briefings_as(&keeper).await;
     let mission =
         institution(&mut nora, "Permanent Mission of Peru", pb::InstitutionKind::PermanentMission, "PE", "Geneva")
@@ -459,7 +459,7 @@ async fn erasing_twice_changes_nothing_more_and_each_retry_keeps_its_answer() {
     let erase = |request_id: &str| pb::EraseContactRequest { request_id: request_id.into(), id: contact.id.clone() };
     let first = nora.erase_contact(erase("x-erase-1")).await.expect("erased").into_inner();
     assert!(first.name.is_empty() && first.email.is_empty() && first.phone.is_empty());
-    let mut colleague = system.briefings_as(&Person { email: "omar@advocacy.example", ..quiet_diplomat() }).await;
+    let mut colleague = system.briefings_as(&Person { email: "omar@advocacy.example", ..keeper.clone() }).await;
     colleague.erase_contact(erase("x-erase-2")).await.expect("erased again, by someone else");
     let retried = nora.erase_contact(erase("x-erase-1")).await.expect("the first erasure, retried");
     assert_eq!(retried.into_inner().id, contact.id);

@@ -72,10 +72,10 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct TokenArgs {
-    /// Whose token: an email address.
+    /// Whose token: an email address, or a service's name for a system token.
     #[arg(long, default_value = "admin@advocacy.local")]
     pub subject: String,
-    /// Roles: staff, manager, admin (repeat or separate with commas).
+    /// Roles: staff, manager, admin, or system alone (repeat or separate with commas).
     #[arg(long = "role", value_delimiter = ',', default_values = ["staff"])]
     pub roles: Vec<String>,
     /// Compartments of restricted records this token may read, such as `sanctions`.
@@ -209,7 +209,8 @@ pub enum DeadlinesCommand {
         #[arg(long)]
         expected_version: Option<i64>,
     },
-    /// Show the change feed: every change after a revision; --follow keeps watching.
+    /// Show the change feed the services follow: every change after a revision; --follow
+    /// keeps watching. For operators: it needs a system token (`advocacy token --role system`).
     Changes {
         #[command(flatten)]
         client: ClientArgs,

@@ -110,6 +110,7 @@ pub async fn start(
             db: db.clone(),
             config: shared_config.clone(),
             auth: auth.clone(),
+            access: spec.access,
             shutdown: shutdown.clone(),
             clock: clock.clone(),
             clients: clients.signed_as(spec.name),

@@ -76,7 +76,10 @@ async fn staff_record_move_complete_and_export_deadlines_from_the_command_line()
     assert!(calendar.starts_with("BEGIN:VCALENDAR\r\n") && calendar.contains("SUMMARY:CRC list of issues (CRC)"));
     assert!(!calendar.contains("UPR stakeholder report"), "completed deadlines are not in the calendar");
 
-    let changes = cli.ok(&["deadlines", "changes"]).await;
+    let refused = cli.fails(&["deadlines", "changes"]).await;
+    assert!(refused.contains("ListChanges needs the role system"), "the feed is for services: {refused}");
+    let token = cli.ok(&["token", "--subject", "operator", "--role", "system", "--hours", "1"]).await;
+    let changes = cli.ok(&["deadlines", "changes", "--token", token.trim()]).await;
     assert_eq!(changes.lines().count(), 4, "created, moved, completed, created:\n{changes}");
 
     let mechanisms = cli.ok(&["catalog", "mechanisms"]).await;

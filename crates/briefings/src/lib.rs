@@ -13,8 +13,9 @@ pub mod service;
 pub mod store;
 pub mod sync;
 
+use advocacy_platform::access::{ADMINS, Rule, STAFF, STAFF_AND_MANAGERS};
 use advocacy_platform::feed::{Cursor, FeedFollower};
-use advocacy_platform::hosting::{BuildFuture, Intercepted};
+use advocacy_platform::hosting::{BuildFuture, Guarded};
 use advocacy_platform::outbox::{self, Outbox};
 use advocacy_platform::{Hosted, Migration, ServiceContext, ServiceSpec, grpc_service};
 use advocacy_proto::v1::briefings_service_server::BriefingsServiceServer;
@@ -47,10 +48,29 @@ pub const MIGRATIONS: &[Migration] = &[
 ];
 
 /// The briefings service as `advocacy serve` hosts it.
-pub const SERVICE: ServiceSpec = ServiceSpec { name: NAME, migrations: MIGRATIONS, build };
+pub const SERVICE: ServiceSpec = ServiceSpec { name: NAME, migrations: MIGRATIONS, access: ACCESS, build };
 
-/// The served form: the generated server behind the auth interceptor.
-pub type Service = Intercepted<BriefingsServiceServer<BriefingsApi>>;
+/// Who may call what (the README's table is checked against this one).
+pub const ACCESS: &[Rule] = &[
+    Rule::new("CreateInstitution", STAFF),
+    Rule::new("GetInstitution", STAFF_AND_MANAGERS),
+    Rule::new("ListInstitutions", STAFF_AND_MANAGERS),
+    // Contacts are people who may be at risk for talking to us: staff only.
+    Rule::new("CreateContact", STAFF),
+    Rule::new("GetContact", STAFF),
+    Rule::new("ListContacts", STAFF),
+    Rule::new("EraseContact", ADMINS),
+    Rule::new("LogBriefing", STAFF),
+    Rule::new("GetBriefing", STAFF_AND_MANAGERS),
+    Rule::new("UpdateBriefing", STAFF),
+    Rule::new("ListBriefings", STAFF_AND_MANAGERS),
+    Rule::new("CompleteFollowUp", STAFF),
+    Rule::new("ImportBriefings", STAFF),
+    Rule::new("GetBriefingAggregates", STAFF_AND_MANAGERS),
+];
+
+/// The served form: the generated server behind its guard.
+pub type Service = Guarded<BriefingsServiceServer<BriefingsApi>>;
 
 /// The gRPC service, and the two workers that keep follow-ups and their deadlines in step:
 /// the outbox pushing deadlines, the feed follower bringing completions back.

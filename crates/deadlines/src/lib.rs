@@ -12,7 +12,8 @@ pub mod error;
 pub mod service;
 pub mod store;
 
-use advocacy_platform::hosting::{BuildFuture, Intercepted};
+use advocacy_platform::access::{Rule, SERVICES, STAFF_AND_SERVICES, STAFF_MANAGERS_AND_SERVICES};
+use advocacy_platform::hosting::{BuildFuture, Guarded};
 use advocacy_platform::{Hosted, Migration, ServiceContext, ServiceSpec, grpc_service};
 use advocacy_proto::v1::deadlines_service_server::DeadlinesServiceServer;
 
@@ -37,10 +38,25 @@ pub const MIGRATIONS: &[Migration] = &[
 ];
 
 /// The deadlines service as `advocacy serve` hosts it.
-pub const SERVICE: ServiceSpec = ServiceSpec { name: NAME, migrations: MIGRATIONS, build };
+pub const SERVICE: ServiceSpec = ServiceSpec { name: NAME, migrations: MIGRATIONS, access: ACCESS, build };
 
-/// The served form: the generated server behind the auth interceptor.
-pub type Service = Intercepted<DeadlinesServiceServer<DeadlinesApi>>;
+/// Who may call what (the README's table is checked against this one).
+pub const ACCESS: &[Rule] = &[
+    Rule::new("CreateDeadline", STAFF_AND_SERVICES),
+    Rule::new("GetDeadline", STAFF_MANAGERS_AND_SERVICES),
+    Rule::new("ListDeadlines", STAFF_MANAGERS_AND_SERVICES),
+    Rule::new("MoveDeadline", STAFF_AND_SERVICES),
+    Rule::new("CompleteDeadline", STAFF_AND_SERVICES),
+    Rule::new("CancelDeadline", STAFF_AND_SERVICES),
+    Rule::new("ListOccurrences", STAFF_MANAGERS_AND_SERVICES),
+    // The feed is plumbing: a person learns nothing from when hidden records changed.
+    Rule::new("ListChanges", SERVICES),
+    Rule::new("WatchChanges", SERVICES),
+    Rule::new("ExportCalendar", STAFF_MANAGERS_AND_SERVICES),
+];
+
+/// The served form: the generated server behind its guard.
+pub type Service = Guarded<DeadlinesServiceServer<DeadlinesApi>>;
 
 fn build(ctx: ServiceContext) -> BuildFuture {
     Box::pin(async move {

@@ -89,7 +89,7 @@ impl Caller {
         self.has_role(Role::System) || self.compartments.iter().any(|c| c == compartment)
     }
 
-    /// The caller a request carries; the interceptor guarantees it on every
+    /// The caller a request carries; the guard ([`crate::access`]) puts it on every
     /// authenticated service, so its absence is a wiring bug reported as unauthenticated.
     pub fn of<T>(request: &Request<T>) -> Result<Caller, Status> {
         request.extensions().get::<Caller>().cloned().ok_or_else(|| Status::unauthenticated("missing bearer token"))
@@ -187,7 +187,8 @@ impl TokenKey {
     }
 }
 
-/// The tonic interceptor every service is wrapped in: no valid bearer token, no call.
+/// Verifies bearer tokens for the guard every service is served behind ([`crate::access`]):
+/// no valid token, no call.
 #[derive(Debug, Clone)]
 pub struct Authenticator {
     key: TokenKey,
@@ -201,28 +202,27 @@ impl Authenticator {
     }
 }
 
-impl tonic::service::Interceptor for Authenticator {
-    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
-        let header = request
-            .metadata()
-            .get("authorization")
+impl Authenticator {
+    /// The verified holder of the bearer token in `headers`.
+    pub fn caller(&self, headers: &http::HeaderMap) -> Result<Caller, Status> {
+        let header = headers
+            .get(http::header::AUTHORIZATION)
             .ok_or_else(|| Status::unauthenticated("missing bearer token (authorization header)"))?;
         let token = header
             .to_str()
             .ok()
             .and_then(|h| h.strip_prefix("Bearer "))
-            .ok_or_else(|| Status::unauthenticated("the authorization header must be `Bearer <token>`"))?;
-        let now = self.clock.unix_seconds();
-        let claims = self.key.verify(token.trim(), now).map_err(|e| Status::unauthenticated(e.to_string()))?;
+            .ok_or_else(|| Status::unauthenticated("the authorization header must be `Bearer <token>`"))?
+            .trim();
+        let claims =
+            self.key.verify(token, self.clock.unix_seconds()).map_err(|e| Status::unauthenticated(e.to_string()))?;
         crate::telemetry::record_caller(&claims.sub);
-        let token = token.trim().to_owned();
-        request.extensions_mut().insert(Caller {
+        Ok(Caller {
             subject: claims.sub,
             roles: claims.roles,
             compartments: claims.compartments,
-            token,
-        });
-        Ok(request)
+            token: token.to_owned(),
+        })
     }
 }
 

@@ -12,6 +12,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use tonic::service::interceptor::InterceptedService;
+
+use crate::access::Rule;
 use tonic::transport::Channel;
 
 use crate::auth::Authenticator;
@@ -31,6 +33,8 @@ pub struct ServiceSpec {
     /// The name in config, database file names, logs and system tokens.
     pub name: &'static str,
     pub migrations: &'static [Migration],
+    /// Who may call each of its RPCs (see [`crate::access`]).
+    pub access: &'static [Rule],
     pub build: fn(ServiceContext) -> BuildFuture,
 }
 
@@ -47,6 +51,8 @@ pub struct ServiceContext {
     pub db: Database,
     pub config: Arc<Config>,
     pub auth: Authenticator,
+    /// The service's table of who may call what, which its gRPC API is served behind.
+    pub access: &'static [Rule],
     pub shutdown: Shutdown,
     pub clock: Clock,
     pub clients: Clients,
@@ -117,21 +123,21 @@ impl Hosted {
 }
 
 /// A generated tonic server with the configured message size limits, behind the token
-/// interceptor: the one way a service's gRPC API is exposed.
+/// check and the service's access table: the one way a service's gRPC API is exposed.
 #[macro_export]
 macro_rules! grpc_service {
     ($ctx:expr, $server:expr) => {{
         let limit = $ctx.config.server.max_message_bytes;
-        $crate::hosting::intercepted($server.max_decoding_message_size(limit).max_encoding_message_size(limit), &$ctx)
+        $crate::hosting::guarded($server.max_decoding_message_size(limit).max_encoding_message_size(limit), &$ctx)
     }};
 }
 
-/// The served form of every service: the generated server behind the auth interceptor.
-pub type Intercepted<S> = InterceptedService<S, Authenticator>;
+/// The served form of every service: the generated server behind its guard.
+pub type Guarded<S> = crate::access::Guarded<S>;
 
-/// Wraps `server` in the context's token interceptor (see [`grpc_service!`]).
-pub fn intercepted<S>(server: S, ctx: &ServiceContext) -> Intercepted<S> {
-    InterceptedService::new(server, ctx.auth.clone())
+/// Puts `server` behind the context's token check and access table (see [`grpc_service!`]).
+pub fn guarded<S>(server: S, ctx: &ServiceContext) -> Guarded<S> {
+    Guarded::new(server, ctx.auth.clone(), ctx.access)
 }
 
 /// The channel type services call each other on: every call signed as the calling service.

@@ -2,6 +2,7 @@
 //! configuration, logs, the database opener and migrations, the gRPC server builder, bearer
 //! token auth, the one error vocabulary mapped to gRPC statuses, and time conversions.
 
+pub mod access;
 pub mod auth;
 pub mod batch;
 pub mod classification;

@@ -14,7 +14,8 @@ pub mod service;
 pub mod store;
 pub mod sync;
 
-use advocacy_platform::hosting::{BuildFuture, Intercepted};
+use advocacy_platform::access::{Rule, STAFF, STAFF_AND_MANAGERS};
+use advocacy_platform::hosting::{BuildFuture, Guarded};
 use advocacy_platform::outbox::{self, Outbox};
 use advocacy_platform::{Hosted, Migration, ServiceContext, ServiceSpec, grpc_service};
 use advocacy_proto::v1::submissions_service_server::SubmissionsServiceServer;
@@ -49,10 +50,35 @@ pub const MIGRATIONS: &[Migration] = &[
 ];
 
 /// The submissions service as `advocacy serve` hosts it.
-pub const SERVICE: ServiceSpec = ServiceSpec { name: NAME, migrations: MIGRATIONS, build };
+pub const SERVICE: ServiceSpec = ServiceSpec { name: NAME, migrations: MIGRATIONS, access: ACCESS, build };
 
-/// The served form: the generated server behind the auth interceptor.
-pub type Service = Intercepted<SubmissionsServiceServer<SubmissionsApi>>;
+/// Who may call what (the README's table is checked against this one).
+pub const ACCESS: &[Rule] = &[
+    Rule::new("CreateSubmission", STAFF),
+    Rule::new("GetSubmission", STAFF_AND_MANAGERS),
+    Rule::new("ListSubmissions", STAFF_AND_MANAGERS),
+    Rule::new("RecordSubmissionStatus", STAFF),
+    Rule::new("UpdateSubmission", STAFF),
+    Rule::new("ImportSubmissions", STAFF),
+    Rule::new("CreateResolution", STAFF),
+    Rule::new("GetResolution", STAFF_AND_MANAGERS),
+    Rule::new("ListResolutions", STAFF_AND_MANAGERS),
+    Rule::new("RecordResolutionState", STAFF),
+    Rule::new("ProposeAmendment", STAFF),
+    Rule::new("GetAmendment", STAFF_AND_MANAGERS),
+    Rule::new("ListAmendments", STAFF_AND_MANAGERS),
+    Rule::new("RecordAmendmentOutcome", STAFF),
+    Rule::new("UpdateAmendment", STAFF),
+    Rule::new("ImportAmendments", STAFF),
+    Rule::new("CreatePublication", STAFF),
+    Rule::new("GetPublication", STAFF_AND_MANAGERS),
+    Rule::new("ListPublications", STAFF_AND_MANAGERS),
+    Rule::new("ImportPublications", STAFF),
+    Rule::new("GetSubmissionAggregates", STAFF_AND_MANAGERS),
+];
+
+/// The served form: the generated server behind its guard.
+pub type Service = Guarded<SubmissionsServiceServer<SubmissionsApi>>;
 
 /// The gRPC service, and the outbox worker that completes linked deadlines in the
 /// deadlines service.

@@ -20,8 +20,13 @@ pub fn run(config: &Config, args: &TokenArgs) -> anyhow::Result<()> {
     if !(1..=24 * 90).contains(&args.hours) {
         bail!("--hours: must be 1 to 2160 (90 days)");
     }
-    advocacy_platform::limits::email("subject", &args.subject)
-        .map_err(|v| anyhow::anyhow!("--subject: {}", v.description))?;
+    // A person is an email address; a system token speaks for a service, by its name.
+    if roles != [Role::System] {
+        advocacy_platform::limits::email("subject", &args.subject)
+            .map_err(|v| anyhow::anyhow!("--subject: {}", v.description))?;
+    } else if args.subject.is_empty() || args.subject.len() > 64 {
+        bail!("--subject: a service name of 1 to 64 characters");
+    }
     let key = config.token_key().context("the signing key")?;
     let now = chrono::Utc::now().timestamp();
     println!("{}", key.issue(&args.subject, roles, args.compartments.clone(), now, args.hours * 3600));
