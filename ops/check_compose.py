@@ -2,10 +2,22 @@
 """Checks docker-compose.yml where no docker compose is installed: it must parse as YAML,
 define the database and every service container, and give each container an image or a
 build. A stand-in for `docker compose config -q`, not a replacement."""
+import re
 import sys
 
 path = sys.argv[1] if len(sys.argv) > 1 else "docker-compose.yml"
 text = open(path, encoding="utf-8").read()
+
+# No secret may have a default: `${X:-value}` or `${X-value}` for a key, password, token
+# or secret, or a literal value for one, would ship a working credential.
+SECRET = re.compile(r"(KEY|PASSWORD|SECRET|TOKEN)", re.I)
+for name, default in re.findall(r"\$\{(\w+):?-([^}]*)\}", text):
+    if SECRET.search(name):
+        sys.exit(f"{path}: the secret {name} has a default value ({default!r})")
+for line in text.splitlines():
+    setting = re.match(r"\s*(\w+):\s*(\S.*)$", line)
+    if setting and SECRET.search(setting.group(1)) and "${" not in setting.group(2):
+        sys.exit(f"{path}: {setting.group(1)} is written in the file; take it from .env")
 try:
     import yaml
 except ImportError:

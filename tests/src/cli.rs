@@ -31,6 +31,11 @@ impl Cli {
         }
     }
 
+    /// The binary pointed at `system` from a directory without the installation's key.
+    pub fn without_key(binary: &str, system: &TestSystem) -> Cli {
+        Cli { signing_key: None, ..Cli::new(binary, system) }
+    }
+
     /// The binary pointed at a server of its own (`advocacy serve` in `data_dir`), whose
     /// signing key the binary reads from `data_dir` as it would on the server's machine.
     pub fn for_installation(binary: &str, server: &str, data_dir: &Path) -> Cli {

@@ -94,6 +94,17 @@ impl TestSystem {
         Self::spawn_at(&service_names(), "127.0.0.1:0", clock, |_| {}).await
     }
 
+    /// Every service on SQLite files in the embedded default's layout (a data directory
+    /// holding the key and the files), whichever engine the suite runs on: for what only
+    /// files on disk can show.
+    pub async fn spawn_embedded() -> TestSystem {
+        let data = tempfile::tempdir().expect("a temporary directory");
+        Self::spawn_on(Storage::Sqlite(data), &service_names(), "127.0.0.1:0", Clock::system(), |config| {
+            config.auth.signing_key = None;
+        })
+        .await
+    }
+
     async fn spawn_at(
         services: &[&'static str],
         address: &str,
@@ -107,6 +118,16 @@ impl TestSystem {
             },
             _ => Storage::Sqlite(tempfile::tempdir().expect("a temporary directory")),
         };
+        Self::spawn_on(storage, services, address, clock, edit).await
+    }
+
+    async fn spawn_on(
+        storage: Storage,
+        services: &[&'static str],
+        address: &str,
+        clock: Clock,
+        edit: impl FnOnce(&mut Config),
+    ) -> TestSystem {
         let mut config =
             Config { server: ServerLimits { shutdown_grace_secs: 5, ..ServerLimits::default() }, ..Config::default() };
         config.auth.signing_key = Some(SIGNING_KEY.to_owned());
@@ -122,6 +143,9 @@ impl TestSystem {
         let address = address.parse().expect("an address");
         let mut test = TestSystem { config, system: None, storage, key, services: services.to_vec(), clock, address };
         test.start().await;
+        if test.config.auth.signing_key.is_none() {
+            test.key = test.config.token_key().expect("the key the server made");
+        }
         test
     }
 

@@ -87,7 +87,7 @@ const EXAMPLES: &[Example] = &[
 
 /// Loads the examples of each service in `services`.
 pub async fn seed(config: &Config, addr: std::net::SocketAddr, services: &[&str]) -> anyhow::Result<()> {
-    let key = config.token_key()?;
+    let key = config.server_token_key()?;
     let now = chrono::Utc::now().timestamp();
     let token = key.issue("demo@advocacy.local", vec![Role::Staff], vec!["sanctions".into()], now, 600);
     let bearer = BearerToken::new(&token).map_err(anyhow::Error::msg)?;

@@ -91,7 +91,7 @@ pub async fn start(
     listener: TcpListener,
     clock: Clock,
 ) -> anyhow::Result<RunningSystem> {
-    let key = config.token_key()?;
+    let key = config.server_token_key()?;
     let auth = Authenticator::new(key.clone(), clock.clone());
     let (trigger, shutdown) = Shutdown::new();
     let grpc_addr = listener.local_addr()?;

@@ -597,3 +597,21 @@ async fn a_word_the_api_does_not_know_is_refused_by_its_flag_with_the_words_it_t
     assert_eq!(system.numbers("briefings", &missions).await, [1], "\"mission\" is a permanent mission");
     system.finish().await;
 }
+
+#[tokio::test]
+async fn a_client_without_the_installations_key_says_what_to_do_and_makes_none() {
+    let system = TestSystem::spawn().await;
+    let cli = Cli::without_key(env!("CARGO_BIN_EXE_advocacy"), &system);
+    for command in [&["deadlines", "list"][..], &["token", "--subject", "ana@advocacy.example"]] {
+        let refused = cli.fails(command).await;
+        assert!(
+            refused.contains("no signing key") && refused.contains("ADVOCACY_DATA_DIR") && refused.contains("--token"),
+            "{command:?}: {refused}"
+        );
+    }
+    assert!(!cli.path("signing.key").exists() && !cli.path("data").exists(), "no key was made");
+    // A token from whoever holds the key works from anywhere.
+    let token = system.token_for(&advocacy_tests::Person::staff());
+    cli.ok(&["deadlines", "list", "--token", &token]).await;
+    system.finish().await;
+}

@@ -336,22 +336,62 @@ impl Config {
         self.services.get(service).and_then(|s| s.url.as_deref())
     }
 
-    /// The token key: configured, or kept in `<data_dir>/signing.key` (made on first use,
-    /// readable by its owner only).
+    /// The token key a client signs with: configured, or read from
+    /// `<data_dir>/signing.key`. A client never makes one: a key of its own would sign
+    /// tokens no server accepts.
     pub fn token_key(&self) -> Result<TokenKey, ConfigError> {
         if let Some(key) = &self.auth.signing_key {
             return TokenKey::new(key.as_bytes()).map_err(|e| ConfigError::new("auth.signing_key", None, e));
         }
-        let path = self.data_dir.join("signing.key");
-        let fail = |e: std::io::Error| ConfigError::new("auth.signing_key", None, format!("{}: {e}", path.display()));
+        let path = self.data_dir.join(KEY_FILE);
         if !path.exists() {
-            std::fs::create_dir_all(&self.data_dir).map_err(fail)?;
+            return Err(ConfigError::new(
+                "auth.signing_key",
+                None,
+                format!(
+                    "no signing key at {}: run this where the server keeps its data, set ADVOCACY_DATA_DIR \
+                     to the server's data directory (or pass --config), or pass --token",
+                    path.display()
+                ),
+            ));
+        }
+        self.read_key(&path)
+    }
+
+    /// The token key the server verifies with: configured, or kept in
+    /// `<data_dir>/signing.key`, made on first start. The data directory is made, or
+    /// narrowed, to its owner only: it holds the key and the SQLite files.
+    pub fn server_token_key(&self) -> Result<TokenKey, ConfigError> {
+        if self.auth.signing_key.is_some() {
+            return self.token_key();
+        }
+        let path = self.data_dir.join(KEY_FILE);
+        let fail = |e: std::io::Error| ConfigError::new("data_dir", None, format!("{}: {e}", self.data_dir.display()));
+        private_dir(&self.data_dir).map_err(fail)?;
+        if !path.exists() {
             let key: [u8; 48] = rand::random();
             write_private(&path, &key).map_err(fail)?;
         }
-        let bytes = std::fs::read(&path).map_err(fail)?;
-        TokenKey::new(&bytes).map_err(|e| ConfigError::new("auth.signing_key", Some(&path.display().to_string()), e))
+        self.read_key(&path)
     }
+
+    fn read_key(&self, path: &Path) -> Result<TokenKey, ConfigError> {
+        let shown = path.display().to_string();
+        let bytes =
+            std::fs::read(path).map_err(|e| ConfigError::new("auth.signing_key", Some(&shown), e.to_string()))?;
+        TokenKey::new(&bytes).map_err(|e| ConfigError::new("auth.signing_key", Some(&shown), e))
+    }
+}
+
+/// The generated signing key's file in the data directory.
+const KEY_FILE: &str = "signing.key";
+
+/// Makes `dir` (and its parents) if missing, and leaves it readable by its owner only.
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
+    Ok(())
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

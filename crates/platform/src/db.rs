@@ -114,6 +114,9 @@ pub(crate) async fn prepare_connection(conn: &mut sqlx::AnyConnection, dialect: 
         conn.execute("PRAGMA busy_timeout = 10000").await?;
         conn.execute("PRAGMA foreign_keys = ON").await?;
         conn.execute("PRAGMA synchronous = NORMAL").await?;
+        // Deleted and overwritten values are zeroed in the file, not left in free pages:
+        // an erased contact must be gone from the disk, not merely from the table.
+        conn.execute("PRAGMA secure_delete = ON").await?;
     }
     Ok(())
 }
@@ -127,7 +130,7 @@ impl Database {
         if dialect == Dialect::Postgres {
             create_postgres_database(url).await.map_err(open_err)?;
         } else {
-            create_sqlite_parent_dir(url);
+            private_sqlite_files(url).map_err(|e| open_err(sqlx::Error::Io(e)))?;
         }
         let options = AnyConnectOptions::from_str(url).map_err(open_err)?;
         let options = options.log_statements(tracing::log::LevelFilter::Trace);
@@ -284,6 +287,20 @@ impl Database {
             }
             other => other,
         }
+    }
+
+    /// After an erasure: leaves the erased values nowhere on disk but in pages
+    /// `secure_delete` has zeroed. On SQLite the write-ahead log still holds the pages as
+    /// they were; it is copied into the database and truncated. PostgreSQL keeps old row
+    /// versions until VACUUM (see the README).
+    pub async fn purge_log(&self) -> Result<(), sqlx::Error> {
+        if self.dialect == Dialect::Sqlite {
+            let row = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(&self.pool).await?;
+            if row.try_get::<i64, _>(0)? != 0 {
+                tracing::warn!("the write-ahead log could not be truncated now (busy); it is at the next checkpoint");
+            }
+        }
+        Ok(())
     }
 
     pub async fn close(&self) {
@@ -474,13 +491,34 @@ pub fn is_unique_violation(error: &sqlx::Error, index: &str, columns: &str) -> b
     db.constraint() == Some(index) || db.message().contains(columns)
 }
 
-fn create_sqlite_parent_dir(url: &str) {
+/// Makes the SQLite file at `url` (and its directory, owner-only, if missing) readable by
+/// its owner only, before SQLite opens it: SQLite gives the WAL and shared-memory files
+/// the main file's mode, and records of contacts and restricted work must not be
+/// readable by every local user.
+fn private_sqlite_files(url: &str) -> std::io::Result<()> {
     let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:").split('?').next().unwrap_or_default();
-    if let Some(parent) = std::path::Path::new(path).parent()
-        && !parent.as_os_str().is_empty()
-    {
-        let _ = std::fs::create_dir_all(parent);
+    if path.is_empty() || path == ":memory:" {
+        return Ok(());
     }
+    let path = std::path::Path::new(path);
+    if let Some(parent) = path.parent()
+        && !parent.as_os_str().is_empty()
+        && !parent.exists()
+    {
+        crate::config::private_dir(parent)?;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+            if file.exists() {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Splits `postgres://host/name?x` into the server URL (database `postgres`) and the name.

@@ -22,7 +22,7 @@ pub async fn channel(config: &Config, args: &ClientArgs) -> anyhow::Result<Authe
     let token = match &args.token {
         Some(token) => token.clone(),
         None => {
-            let key = config.token_key().context("no --token given and no signing key to make one")?;
+            let key = config.token_key()?;
             let now = chrono::Utc::now().timestamp();
             key.issue(&args.as_user, vec![Role::Staff, Role::Manager, Role::Admin], vec![], now, 3600)
         }

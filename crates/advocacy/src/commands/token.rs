@@ -1,6 +1,6 @@
 //! `advocacy token`: a development token until the gateway issues them at sign-in.
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 
 use advocacy_platform::{Config, Role};
 
@@ -27,7 +27,7 @@ pub fn run(config: &Config, args: &TokenArgs) -> anyhow::Result<()> {
     } else if args.subject.is_empty() || args.subject.len() > 64 {
         bail!("--subject: a service name of 1 to 64 characters");
     }
-    let key = config.token_key().context("the signing key")?;
+    let key = config.token_key()?;
     let now = chrono::Utc::now().timestamp();
     println!("{}", key.issue(&args.subject, roles, args.compartments.clone(), now, args.hours * 3600));
     Ok(())

@@ -122,6 +122,7 @@ impl Store {
         .await?;
         request.answered(&mut tx, id, &id, now).await?;
         tx.commit().await?;
+        self.db.purge_log().await?;
         Ok(Written::New(id.to_owned()))
     }
 }
