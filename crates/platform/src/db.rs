@@ -471,13 +471,30 @@ pub(crate) fn is_broken_connection(error: &sqlx::Error) -> bool {
     }
 }
 
-/// A database that is down or overloaded is worth a retry (`Unavailable`); any other
-/// database error is a bug of ours (`Internal`).
+/// What a database error tells the client: a database that is down, busy or failing over
+/// is worth a retry later (`Unavailable`); a write rolled back because another met it is
+/// worth a retry now (`Contended`, ABORTED); anything else is a bug of ours (`Internal`).
 pub fn error_code(error: &sqlx::Error) -> crate::ErrorCode {
+    use crate::ErrorCode::{Contended, Internal, Unavailable};
     match error {
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => crate::ErrorCode::Unavailable,
-        e if is_broken_connection(e) => crate::ErrorCode::Unavailable,
-        _ => crate::ErrorCode::Internal,
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => Unavailable,
+        e if is_broken_connection(e) => Unavailable,
+        // SQLite: SQLITE_BUSY and SQLITE_LOCKED, whatever their extended code.
+        sqlx::Error::Database(db) if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() => {
+            match db.code().and_then(|c| c.parse::<i32>().ok()).map(|n| n & 0xff) {
+                Some(5 | 6) => Unavailable,
+                _ => Internal,
+            }
+        }
+        sqlx::Error::Database(db) => match db.code().as_deref() {
+            // PostgreSQL: serialization failure, deadlock.
+            Some("40001" | "40P01") => Contended,
+            // PostgreSQL: a lock not granted, out of connections or memory, a standby
+            // that is read-only until failover completes.
+            Some(c) if c == "55P03" || c.starts_with("53") || c == "25006" => Unavailable,
+            _ => Internal,
+        },
+        _ => Internal,
     }
 }
 
@@ -612,6 +629,50 @@ mod tests {
         assert_eq!(keys, ["a", "b", "c"]);
         drop(conn);
         db.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_busy_sqlite_database_is_worth_a_retry_not_a_bug() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}/b.db?mode=rwc", dir.path().display());
+        let db = Database::open(&url, &[Migration { version: 1, name: "t", sql: "CREATE TABLE t (x BIGINT)" }])
+            .await
+            .expect("open");
+        let mut holder = db.pool.begin().await.expect("a writer");
+        sqlx::query("INSERT INTO t VALUES (1)").execute(&mut *holder).await.expect("holds the write lock");
+        let mut impatient = sqlx::AnyConnection::connect(&url).await.expect("another connection");
+        impatient.execute("PRAGMA busy_timeout = 0").await.expect("no waiting");
+        let busy = impatient.execute("INSERT INTO t VALUES (2)").await.expect_err("the file is locked");
+        assert_eq!(error_code(&busy), crate::ErrorCode::Unavailable, "{busy}");
+        let broken = sqlx::query("SELECT nothing FROM nowhere").execute(&db.pool).await.expect_err("a bug");
+        assert_eq!(error_code(&broken), crate::ErrorCode::Internal);
+        holder.rollback().await.expect("rollback");
+        db.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_postgresql_serialization_failure_asks_for_the_same_request_again() {
+        let Ok(server) = std::env::var("ADVOCACY_TEST_DATABASE_URL") else { return };
+        if server.is_empty() {
+            return;
+        }
+        let url = format!("{}/advocacy_test_serialization_{}", server.trim_end_matches('/'), std::process::id());
+        let db = Database::open(&url, &[Migration { version: 1, name: "t", sql: "CREATE TABLE t (x BIGINT)" }])
+            .await
+            .expect("open");
+        let (mut a, mut b) = (db.pool.begin().await.expect("a"), db.pool.begin().await.expect("b"));
+        for tx in [&mut a, &mut b] {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE").execute(&mut **tx).await.expect("serializable");
+            sqlx::query("SELECT COUNT(*) FROM t").fetch_one(&mut **tx).await.expect("read");
+        }
+        sqlx::query("INSERT INTO t VALUES (1)").execute(&mut *a).await.expect("a writes");
+        sqlx::query("INSERT INTO t VALUES (2)").execute(&mut *b).await.expect("b writes");
+        a.commit().await.expect("the first commits");
+        let failed = b.commit().await.expect_err("the second cannot be serialized");
+        assert_eq!(error_code(&failed), crate::ErrorCode::Contended, "{failed}");
+        assert_eq!(crate::ErrorCode::Contended.grpc(), tonic::Code::Aborted);
+        db.close().await;
+        drop_postgres_database(&url).await.expect("drop");
     }
 
     #[tokio::test]

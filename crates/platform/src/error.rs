@@ -22,8 +22,12 @@ pub enum ErrorCode {
     FailedPrecondition,
     Unauthenticated,
     PermissionDenied,
-    /// A service this one depends on did not answer; a retry may work.
+    /// A service or database this one depends on did not answer, or was busy; a retry
+    /// may work.
     Unavailable,
+    /// The database rolled this write back because another met it at once (a
+    /// serialization failure, a deadlock); the same request again will go through.
+    Contended,
     /// A bug or a broken database; details go to the log, never to the client.
     Internal,
 }
@@ -39,6 +43,7 @@ impl ErrorCode {
             ErrorCode::Unauthenticated => Code::Unauthenticated,
             ErrorCode::PermissionDenied => Code::PermissionDenied,
             ErrorCode::Unavailable => Code::Unavailable,
+            ErrorCode::Contended => Code::Aborted,
             ErrorCode::Internal => Code::Internal,
         }
     }
@@ -50,7 +55,7 @@ impl ErrorCode {
             ErrorCode::Unauthenticated => 401,
             ErrorCode::PermissionDenied => 403,
             ErrorCode::NotFound => 404,
-            ErrorCode::AlreadyExists | ErrorCode::StaleVersion => 409,
+            ErrorCode::AlreadyExists | ErrorCode::StaleVersion | ErrorCode::Contended => 409,
             ErrorCode::FailedPrecondition => 412,
             ErrorCode::Unavailable => 503,
             ErrorCode::Internal => 500,
