@@ -129,6 +129,7 @@ async fn a_quiet_diplomacy_amendment_is_hidden_from_staff_without_the_compartmen
             classification: Some(pb::Classification {
                 level: pb::Confidentiality::Restricted.into(),
                 compartment: "quiet-diplomacy".into(),
+                ..Default::default()
             }),
             ..amendment("q-1", &resolution.id)
         })

@@ -448,7 +448,10 @@ async fn each_bad_field_of_a_briefing_or_institution_is_named_and_nothing_is_wri
         (
             "unknown confidentiality",
             "classification.level",
-            Box::new(|r| r.classification = Some(pb::Classification { level: 9, compartment: String::new() })),
+            Box::new(|r| {
+                r.classification =
+                    Some(pb::Classification { level: 9, compartment: String::new(), ..Default::default() })
+            }),
         ),
     ];
     for (name, field, edit) in &log_cases {

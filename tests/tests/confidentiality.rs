@@ -12,6 +12,7 @@ fn sanctions_deadline(request_id: &str) -> pb::CreateDeadlineRequest {
         classification: Some(pb::Classification {
             level: pb::Confidentiality::Restricted.into(),
             compartment: "sanctions".into(),
+            ..Default::default()
         }),
         ..new_deadline(request_id, "Sanctions package: named prison officials", "2027-02-26T17:00")
     }

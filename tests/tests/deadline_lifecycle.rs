@@ -288,8 +288,11 @@ async fn reads_sent_together_each_get_their_own_deadline() {
     let mut hidden = new_deadline("together-hidden", "UK package", "2027-03-01T12:00");
     hidden.mechanism = "SANCTIONS-UK".into();
     hidden.kind = pb::DeadlineKind::Other.into();
-    hidden.classification =
-        Some(pb::Classification { level: pb::Confidentiality::Restricted.into(), compartment: "sanctions".into() });
+    hidden.classification = Some(pb::Classification {
+        level: pb::Confidentiality::Restricted.into(),
+        compartment: "sanctions".into(),
+        ..Default::default()
+    });
     let sam = Person::sanctions_staff();
     let hidden = system.deadlines_as(&sam).await.create_deadline(hidden).await.expect("hidden").into_inner().id;
     let missing = "01a23336-0000-7000-8000-000000000000".to_owned();
@@ -316,5 +319,117 @@ async fn reads_sent_together_each_get_their_own_deadline() {
         answered += 1;
     }
     assert_eq!(answered, 60);
+    system.finish().await;
+}
+
+fn update(id: &str, version: i64, paths: &[&str], edit: pb::UpdateDeadlineRequest) -> pb::UpdateDeadlineRequest {
+    pb::UpdateDeadlineRequest {
+        request_id: format!("u-{id}-{version}-{}", paths.join("-")),
+        id: id.into(),
+        expected_version: version,
+        update_mask: Some(prost_types::FieldMask { paths: paths.iter().map(|p| (*p).to_owned()).collect() }),
+        ..edit
+    }
+}
+
+#[tokio::test]
+async fn an_update_changes_only_the_fields_it_names_at_the_version_read_and_shows_in_the_feed() {
+    let system = TestSystem::spawn().await;
+    let mut ana = system.deadlines().await;
+    let created = ana.create_deadline(new_deadline("up-1", "CRC list of issues", "2027-05-10T12:00")).await;
+    let created = created.expect("created").into_inner();
+
+    let edit = pb::UpdateDeadlineRequest {
+        title: "CRC list of issues: written replies".into(),
+        owners: vec!["omar@advocacy.example".into(), "ana@advocacy.example".into()],
+        lead_minutes: vec![60, 14 * 24 * 60],
+        source_url: "https://example.org/ignored-because-not-named".into(),
+        ..Default::default()
+    };
+    let updated = ana
+        .update_deadline(update(&created.id, 1, &["title", "owners", "lead_minutes"], edit.clone()))
+        .await
+        .expect("updated")
+        .into_inner();
+    assert_eq!(updated.version, 2);
+    assert_eq!(updated.title, "CRC list of issues: written replies");
+    assert_eq!(updated.owners, ["omar@advocacy.example", "ana@advocacy.example"]);
+    assert_eq!(updated.lead_minutes, [14 * 24 * 60, 60], "largest first");
+    assert_eq!((updated.source_url.as_str(), updated.due), ("", created.due), "the rest is kept");
+
+    let stale = ana.update_deadline(update(&created.id, 1, &["title"], edit.clone())).await.expect_err("stale");
+    assert_eq!(stale.code(), Code::Aborted);
+
+    // Each field is checked as on creation; a bad one changes nothing.
+    for (paths, bad, field) in [
+        (vec![], pb::UpdateDeadlineRequest::default(), "update_mask"),
+        (vec!["due"], pb::UpdateDeadlineRequest::default(), "update_mask.paths[0]"),
+        (vec!["title"], pb::UpdateDeadlineRequest { title: "x".repeat(100_000), ..Default::default() }, "title"),
+        (vec!["owners"], pb::UpdateDeadlineRequest::default(), "owners"),
+        (
+            vec!["owners"],
+            pb::UpdateDeadlineRequest { owners: vec!["not an email".into()], ..Default::default() },
+            "owners[0]",
+        ),
+        (vec!["lead_minutes"], pb::UpdateDeadlineRequest::default(), "lead_minutes"),
+        (
+            vec!["lead_minutes"],
+            pb::UpdateDeadlineRequest { lead_minutes: vec![-5], ..Default::default() },
+            "lead_minutes[0]",
+        ),
+        (
+            vec!["source_url"],
+            pb::UpdateDeadlineRequest { source_url: "javascript:alert(1)".into(), ..Default::default() },
+            "source_url",
+        ),
+        (
+            vec!["verified_at"],
+            pb::UpdateDeadlineRequest {
+                verified_at: Some(prost_types::Timestamp { seconds: 4_000_000_000, nanos: 0 }),
+                ..Default::default()
+            },
+            "verified_at",
+        ),
+        (
+            vec!["classification"],
+            pb::UpdateDeadlineRequest {
+                classification: Some(pb::Classification {
+                    level: 3,
+                    compartment: "Bad Name".into(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            "classification.compartment",
+        ),
+    ] {
+        let paths: Vec<&str> = paths;
+        let refused = ana.update_deadline(update(&created.id, 2, &paths, bad)).await.expect_err(field);
+        assert_eq!(advocacy_tests::violated_fields(&refused), [field], "{paths:?}");
+    }
+    // Nobody hides a deadline from themselves: a compartment the caller lacks is refused.
+    let hidden = pb::UpdateDeadlineRequest {
+        classification: Some(pb::Classification { level: 3, compartment: "sanctions".into(), ..Default::default() }),
+        ..Default::default()
+    };
+    let refused = ana.update_deadline(update(&created.id, 2, &["classification"], hidden.clone())).await;
+    assert_eq!(refused.expect_err("not hers").code(), Code::PermissionDenied);
+    let now = ana.get_deadline(pb::GetDeadlineRequest { id: created.id.clone() }).await.expect("get").into_inner();
+    assert_eq!(now, updated, "nothing changed");
+
+    // Sam holds the compartment: he may restrict it, and from then on Ana does not see it.
+    let mut sam = system.deadlines_as(&Person::sanctions_staff()).await;
+    let restricted = sam.update_deadline(update(&created.id, 2, &["classification"], hidden)).await;
+    assert_eq!(
+        restricted.expect("restricted").into_inner().classification.map(|c| c.compartments),
+        Some(vec!["sanctions".into()])
+    );
+    let gone = ana.get_deadline(pb::GetDeadlineRequest { id: created.id.clone() }).await.expect_err("hidden");
+    assert_eq!(gone.code(), Code::NotFound);
+
+    let feed = system.deadlines_as(&Person::service()).await.list_changes(pb::ListChangesRequest::default()).await;
+    let kinds: Vec<i32> = feed.expect("feed").into_inner().changes.iter().map(|c| c.kind).collect();
+    let (created_kind, updated_kind) = (pb::ChangeKind::Created as i32, pb::ChangeKind::Updated as i32);
+    assert_eq!(kinds, [created_kind, updated_kind, updated_kind], "each update is a change the notifier follows");
     system.finish().await;
 }

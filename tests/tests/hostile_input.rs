@@ -94,16 +94,20 @@ async fn each_bad_field_of_a_create_is_named_and_nothing_is_written() {
         create_case("unknown kind", "kind", |r| r.kind = 99),
         create_case("no kind", "kind", |r| r.kind = 0),
         create_case("unknown confidentiality", "classification.level", |r| {
-            r.classification = Some(pb::Classification { level: 42, compartment: String::new() })
+            r.classification = Some(pb::Classification { level: 42, compartment: String::new(), ..Default::default() })
         }),
         create_case("restricted without compartment", "classification.compartment", |r| {
-            r.classification =
-                Some(pb::Classification { level: pb::Confidentiality::Restricted.into(), compartment: String::new() })
+            r.classification = Some(pb::Classification {
+                level: pb::Confidentiality::Restricted.into(),
+                compartment: String::new(),
+                ..Default::default()
+            })
         }),
         create_case("compartment with spaces", "classification.compartment", |r| {
             r.classification = Some(pb::Classification {
                 level: pb::Confidentiality::Restricted.into(),
                 compartment: "quiet diplomacy".into(),
+                ..Default::default()
             })
         }),
         create_case("verified in the future", "verified_at", |r| {

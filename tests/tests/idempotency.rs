@@ -78,6 +78,7 @@ async fn every_write_rpc_answers_a_retry_once_and_refuses_a_reused_id() {
         async move { d.create_deadline(request).await.expect("deadline").into_inner().id }
     };
     let (to_move, to_complete, to_cancel) = (deadline("m").await, deadline("c").await, deadline("x").await);
+    let deadline_to_update = deadline("u").await;
     let mut s = submissions.clone();
     let draft = |n: &str| pb::CreateSubmissionRequest {
         request_id: format!("setup-{n}"),
@@ -158,6 +159,16 @@ async fn every_write_rpc_answers_a_retry_once_and_refuses_a_reused_id() {
             expected_version: 1,
             due: Some(local_time(if other { "2027-04-09T12:00" } else { "2027-04-02T12:00" }, "")),
             reason: "cut-off extended".into(),
+        }),
+        case!("UpdateDeadline", "deadlines", deadlines, update_deadline, [deadline_to_update], |other| {
+            pb::UpdateDeadlineRequest {
+                request_id: "w-update".into(),
+                id: deadline_to_update,
+                expected_version: 1,
+                update_mask: Some(prost_types::FieldMask { paths: vec!["title".into()] }),
+                title: if other { "Another title".into() } else { "UPR report, final".into() },
+                ..Default::default()
+            }
         }),
         case!("CompleteDeadline", "deadlines", deadlines, complete_deadline, [to_complete], |other| {
             pb::CompleteDeadlineRequest {
@@ -317,7 +328,7 @@ async fn every_write_rpc_answers_a_retry_once_and_refuses_a_reused_id() {
         assert_eq!(violated_fields(&reused), ["request_id"], "{}", case.rpc);
         assert_eq!(requests_kept(&system, case.service).await, kept, "{}: neither wrote anything", case.rpc);
     }
-    assert_eq!(cases.len(), 19, "every write RPC but the imports");
+    assert_eq!(cases.len(), 20, "every write RPC but the imports");
     system.finish().await;
 }
 
@@ -331,8 +342,11 @@ async fn a_replay_shows_nothing_the_caller_may_no_longer_see() {
     let mut request = new_deadline("r-1", "UK package cut-off", "2027-03-01T12:00");
     request.mechanism = "SANCTIONS-UK".into();
     request.kind = pb::DeadlineKind::Other.into();
-    request.classification =
-        Some(pb::Classification { level: pb::Confidentiality::Restricted.into(), compartment: "sanctions".into() });
+    request.classification = Some(pb::Classification {
+        level: pb::Confidentiality::Restricted.into(),
+        compartment: "sanctions".into(),
+        ..Default::default()
+    });
     let mut with = system.deadlines_as(&sam).await;
     let created = with.create_deadline(request).await.expect("created").into_inner();
     let moved = pb::MoveDeadlineRequest {
@@ -396,8 +410,11 @@ async fn a_replayed_update_hides_notes_the_briefing_no_longer_lets_the_caller_re
         "Geneva",
     )
     .await;
-    let restricted =
-        Some(pb::Classification { level: pb::Confidentiality::Restricted.into(), compartment: "sanctions".into() });
+    let restricted = Some(pb::Classification {
+        level: pb::Confidentiality::Restricted.into(),
+        compartment: "sanctions".into(),
+        ..Default::default()
+    });
     let log = pb::LogBriefingRequest {
         request_id: "n-log".into(),
         at: Some(local_time("2027-02-01T10:00", "Europe/London")),

@@ -23,7 +23,11 @@ fn report(request_id: &str, title: &str) -> pb::CreatePublicationRequest {
 }
 
 fn restricted(compartment: &str) -> Option<pb::Classification> {
-    Some(pb::Classification { level: pb::Confidentiality::Restricted.into(), compartment: compartment.into() })
+    Some(pb::Classification {
+        level: pb::Confidentiality::Restricted.into(),
+        compartment: compartment.into(),
+        ..Default::default()
+    })
 }
 
 async fn publications(system: &TestSystem) -> i64 {

@@ -210,7 +210,10 @@ async fn each_bad_field_of_a_submission_is_named_and_nothing_is_written() {
         (
             "unknown confidentiality",
             "classification.level",
-            Box::new(|r| r.classification = Some(pb::Classification { level: 12, compartment: String::new() })),
+            Box::new(|r| {
+                r.classification =
+                    Some(pb::Classification { level: 12, compartment: String::new(), ..Default::default() })
+            }),
         ),
         (
             "restricted without compartment",
@@ -219,6 +222,7 @@ async fn each_bad_field_of_a_submission_is_named_and_nothing_is_written() {
                 r.classification = Some(pb::Classification {
                     level: pb::Confidentiality::Restricted.into(),
                     compartment: String::new(),
+                    ..Default::default()
                 })
             }),
         ),
@@ -338,6 +342,7 @@ async fn only_a_deadline_the_caller_can_see_can_be_linked() {
             classification: Some(pb::Classification {
                 level: pb::Confidentiality::Restricted.into(),
                 compartment: "sanctions".into(),
+                ..Default::default()
             }),
             ..advocacy_tests::new_deadline("h-1", "Sanctions package due", "2027-02-26T17:00")
         },

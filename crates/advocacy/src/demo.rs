@@ -109,6 +109,7 @@ async fn deadlines(mut client: DeadlinesServiceClient<AuthedChannel>) -> anyhow:
         let classification = (!e.restricted.is_empty()).then(|| pb::Classification {
             level: pb::Confidentiality::Restricted.into(),
             compartment: e.restricted.into(),
+            ..Default::default()
         });
         client
             .create_deadline(pb::CreateDeadlineRequest {

@@ -55,8 +55,26 @@ impl FollowUpDeadlines {
                 created.id
             }
         };
+        let mut current = client.get_deadline(pb::GetDeadlineRequest { id: deadline_id.clone() }).await?.into_inner();
+        let wanted = create_request(item);
+        if current.classification != wanted.classification || current.title != wanted.title {
+            // The briefing's confidentiality changed: the deadline follows, whatever its status.
+            current = client
+                .update_deadline(pb::UpdateDeadlineRequest {
+                    request_id: format!("follow-up-classification:{}:{}", f.id, current.version),
+                    id: deadline_id.clone(),
+                    expected_version: current.version,
+                    update_mask: Some(advocacy_proto::FieldMask {
+                        paths: vec!["title".into(), "classification".into()],
+                    }),
+                    title: wanted.title,
+                    classification: wanted.classification,
+                    ..Default::default()
+                })
+                .await?
+                .into_inner();
+        }
         let Some(done_at) = f.done_at else { return Ok(()) };
-        let current = client.get_deadline(pb::GetDeadlineRequest { id: deadline_id.clone() }).await?.into_inner();
         if current.status != pb::DeadlineStatus::Open as i32 {
             return Ok(()); // completed or cancelled over there already
         }
@@ -128,11 +146,12 @@ fn completion_of(d: &pb::Deadline) -> Option<(String, DateTime<Utc>)> {
 
 fn create_request(item: &PendingFollowUp) -> pb::CreateDeadlineRequest {
     let f = &item.follow_up;
-    // The deadline is as confidential as the briefing it came from.
+    // The deadline is never more visible than the briefing it came from: a reader needs
+    // every compartment the briefing needs, and quiet diplomacy's if it is quiet.
     let classification = match (&item.classification, item.quiet) {
-        (Classification::Restricted { .. }, _) => item.classification.to_proto(),
-        (_, true) => Classification::Restricted { compartment: QUIET_COMPARTMENT.to_owned() }.to_proto(),
-        _ => Classification::Internal.to_proto(),
+        (c, true) => c.with_compartment(QUIET_COMPARTMENT),
+        (Classification::Public, false) => Classification::Internal,
+        (c, false) => c.clone(),
     };
     pb::CreateDeadlineRequest {
         request_id: format!("follow-up:{}", f.id),
@@ -145,7 +164,7 @@ fn create_request(item: &PendingFollowUp) -> pb::CreateDeadlineRequest {
         }),
         owners: vec![f.owner.clone()],
         lead_minutes: vec![7 * 24 * 60, 24 * 60],
-        classification: Some(classification),
+        classification: Some(classification.to_proto()),
         ..Default::default()
     }
 }

@@ -17,7 +17,9 @@ use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::deadlines_service_server::DeadlinesService;
 
 use crate::calendar;
-use crate::domain::{self, Change, ChangeKind, Deadline, Due, Kind, NewDeadline, Recurrence, Status as DeadlineStatus};
+use crate::domain::{
+    self, Change, ChangeKind, Deadline, DeadlineEdit, Due, Kind, NewDeadline, Recurrence, Status as DeadlineStatus,
+};
 use crate::error::DeadlineError;
 use crate::service::{Deadlines, MoveRequest};
 use crate::store::ListQuery;
@@ -86,6 +88,21 @@ impl DeadlinesService for DeadlinesApi {
         let (target, ((due, zone), reason)) = checked(v, target.zip(due.zip(reason)))?;
         let request = MoveRequest { id: target.id, expected_version: target.expected_version, due, zone, reason };
         let deadline = self.deadlines.move_due(&caller, &target.request_id, request).await.map_err(status)?;
+        Ok(Response::new(deadline_to_proto(&deadline)))
+    }
+
+    async fn update_deadline(
+        &self,
+        request: Request<pb::UpdateDeadlineRequest>,
+    ) -> Result<Response<pb::Deadline>, Status> {
+        let caller = Caller::of(&request)?;
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        let target = parse_target(&mut v, &r.request_id, &r.id, r.expected_version);
+        let edit = parse_edit(&mut v, &r, self.deadlines.clock().now());
+        let (t, edit) = checked(v, target.zip(edit))?;
+        let deadline =
+            self.deadlines.edit(&caller, &t.request_id, &t.id, t.expected_version, edit).await.map_err(status)?;
         Ok(Response::new(deadline_to_proto(&deadline)))
     }
 
@@ -235,10 +252,7 @@ fn parse_create(
         _ => None,
     };
     let source_url = v.check(limits::optional_url("source_url", &r.source_url));
-    let verified_at = v.check(optional_timestamp("verified_at", r.verified_at.as_ref()).and_then(|t| match t {
-        Some(t) if t > now + Duration::minutes(5) => Err(FieldViolation::new("verified_at", "is in the future")),
-        t => Ok(t),
-    }));
+    let verified_at = v.check(parse_verified(r.verified_at.as_ref(), now));
     let owners = v.check(limits::emails("owners", &r.owners, &caller.subject, domain::MAX_OWNERS));
     let lead_minutes = v.check(parse_leads(&r.lead_minutes));
     let recurrence = match (&r.recurrence, due) {
@@ -268,6 +282,55 @@ fn parse_create(
         Some((request_id?, new))
     })();
     parsed.ok_or_else(|| FieldViolation::new("request", "incomplete").into())
+}
+
+/// The fields an update names, each checked as on creation; none may be left empty.
+fn parse_edit(v: &mut FieldViolations, r: &pb::UpdateDeadlineRequest, now: DateTime<Utc>) -> Option<DeadlineEdit> {
+    const FIELDS: [&str; 6] = ["title", "owners", "lead_minutes", "source_url", "verified_at", "classification"];
+    let paths = r.update_mask.as_ref().map(|m| m.paths.as_slice()).unwrap_or_default();
+    if paths.is_empty() {
+        v.push(FieldViolation::new("update_mask", format!("name the fields to change: {}", FIELDS.join(", "))));
+        return None;
+    }
+    if paths.len() > FIELDS.len() {
+        v.push(FieldViolation::new("update_mask", format!("at most {} fields", FIELDS.len())));
+        return None;
+    }
+    let mut edit = DeadlineEdit::default();
+    for (i, path) in paths.iter().enumerate() {
+        match path.as_str() {
+            "title" => edit.title = v.check(limits::required_line("title", &r.title, domain::MAX_TITLE_CHARS)),
+            "owners" => edit.owners = v.check(limits::emails("owners", &r.owners, "", domain::MAX_OWNERS)),
+            "lead_minutes" if r.lead_minutes.is_empty() => {
+                v.push(FieldViolation::new("lead_minutes", "name at least one lead time"));
+            }
+            "lead_minutes" => edit.lead_minutes = v.check(parse_leads(&r.lead_minutes)),
+            "source_url" => edit.source_url = v.check(limits::optional_url("source_url", &r.source_url)),
+            "verified_at" => edit.verified_at = v.check(parse_verified(r.verified_at.as_ref(), now)),
+            "classification" => {
+                edit.classification = v.check(Classification::parse(
+                    "classification",
+                    r.classification.as_ref(),
+                    Classification::Internal,
+                ))
+            }
+            other => v.push(FieldViolation::new(
+                format!("update_mask.paths[{i}]"),
+                format!("{:.64} is not one of {}", other, FIELDS.join(", ")),
+            )),
+        }
+    }
+    Some(edit)
+}
+
+fn parse_verified(
+    at: Option<&advocacy_proto::Timestamp>,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, FieldViolation> {
+    match optional_timestamp("verified_at", at)? {
+        Some(t) if t > now + Duration::minutes(5) => Err(FieldViolation::new("verified_at", "is in the future")),
+        t => Ok(t),
+    }
 }
 
 fn parse_leads(leads: &[i32]) -> Result<Vec<i32>, FieldViolation> {
@@ -385,6 +448,7 @@ fn change_to_proto(c: &Change) -> pb::DeadlineChange {
         ChangeKind::Moved => pb::ChangeKind::Moved,
         ChangeKind::Completed => pb::ChangeKind::Completed,
         ChangeKind::Cancelled => pb::ChangeKind::Cancelled,
+        ChangeKind::Updated => pb::ChangeKind::Updated,
     };
     pb::DeadlineChange {
         revision: c.revision,

@@ -46,6 +46,7 @@ pub const ACCESS: &[Rule] = &[
     Rule::new("GetDeadline", STAFF_MANAGERS_AND_SERVICES),
     Rule::new("ListDeadlines", STAFF_MANAGERS_AND_SERVICES),
     Rule::new("MoveDeadline", STAFF_AND_SERVICES),
+    Rule::new("UpdateDeadline", STAFF_AND_SERVICES),
     Rule::new("CompleteDeadline", STAFF_AND_SERVICES),
     Rule::new("CancelDeadline", STAFF_AND_SERVICES),
     Rule::new("ListOccurrences", STAFF_MANAGERS_AND_SERVICES),

@@ -14,7 +14,7 @@ use advocacy_platform::{Caller, Clock, Shutdown};
 
 use advocacy_platform::time::WhenGiven;
 
-use crate::domain::{Change, ChangeKind, Deadline, Due, NewDeadline};
+use crate::domain::{Change, ChangeKind, Deadline, DeadlineEdit, Due, NewDeadline};
 use crate::error::DeadlineError;
 use crate::store::{ListQuery, Store, Write};
 
@@ -91,6 +91,27 @@ impl Deadlines {
             let previous_due = Some(current.due.at);
             let deadline = current.moved(due, &caller.subject, now)?;
             Ok(Write { kind: ChangeKind::Moved, deadline, previous_due, reason: request.reason.clone() })
+        })
+        .await
+    }
+
+    /// Changes title, owners, lead times, source or classification. A new classification
+    /// must be one the caller can read: nobody hides a deadline from themselves.
+    pub async fn edit(
+        &self,
+        caller: &Caller,
+        request_id: &str,
+        id: &str,
+        expected_version: i64,
+        edit: DeadlineEdit,
+    ) -> Result<Deadline, DeadlineError> {
+        if let Some(compartment) = edit.classification.as_ref().and_then(|c| c.compartment_missing_for(caller)) {
+            return Err(DeadlineError::NotInCompartment(compartment.to_owned()));
+        }
+        let request = Request::new(caller, request_id, &("update", id, expected_version, &edit));
+        self.update(caller, &request, id, expected_version, |current, now| {
+            let deadline = current.edited(edit, &caller.subject, now);
+            Ok(Write { kind: ChangeKind::Updated, deadline, previous_due: None, reason: String::new() })
         })
         .await
     }

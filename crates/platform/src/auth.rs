@@ -15,6 +15,8 @@ use tonic::{Request, Status};
 
 const ISSUER: &str = "advocacy";
 const HEADER: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
+/// The most compartments one token carries (see [`crate::classification::readable_columns`]).
+pub const MAX_TOKEN_COMPARTMENTS: usize = 10;
 /// A key shorter than this could be guessed offline from one token.
 pub const MIN_KEY_BYTES: usize = 32;
 
@@ -216,6 +218,11 @@ impl Authenticator {
             .trim();
         let claims =
             self.key.verify(token, self.clock.unix_seconds()).map_err(|e| Status::unauthenticated(e.to_string()))?;
+        if claims.compartments.len() > MAX_TOKEN_COMPARTMENTS {
+            return Err(Status::unauthenticated(format!(
+                "a token carries at most {MAX_TOKEN_COMPARTMENTS} compartments"
+            )));
+        }
         crate::telemetry::record_caller(&claims.sub);
         Ok(Caller {
             subject: claims.sub,

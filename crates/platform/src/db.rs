@@ -356,14 +356,17 @@ impl Sql {
         format!("{MARK}{}{MARK}", self.args.len())
     }
 
-    /// Keeps restricted rows only for callers holding their compartment; system callers
+    /// Keeps restricted rows only for callers holding all their compartments; system callers
     /// see all. Every table with confidential rows has `confidentiality` and
     /// `compartment` columns (see [`crate::Classification::columns`]).
     pub fn visible_to(&mut self, caller: &crate::Caller, table: &str) {
         if caller.has_role(crate::Role::System) {
             return;
         }
-        let mut allowed: Vec<String> = caller.compartments.iter().map(|c| self.bind_text(c)).collect();
+        // A record may need several compartments: its column must be one of the
+        // combinations the caller holds.
+        let readable = crate::classification::readable_columns(&caller.compartments);
+        let mut allowed: Vec<String> = readable.iter().map(|c| self.bind_text(c)).collect();
         if allowed.is_empty() {
             allowed.push("''".to_owned());
         }

@@ -12,4 +12,4 @@ pub mod v1 {
 /// The encoded file descriptor set of every advocacy proto file, for gRPC reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("advocacy_descriptor");
 
-pub use prost_types::Timestamp;
+pub use prost_types::{FieldMask, Timestamp};

@@ -37,7 +37,7 @@ pub async fn run(config: &Config, command: DeadlinesCommand) -> anyhow::Result<(
             let classification = match (restricted, public) {
                 (Some(compartment), _) => Some(super::restricted_to(compartment)),
                 (None, true) => {
-                    Some(pb::Classification { level: pb::Confidentiality::Public.into(), compartment: String::new() })
+                    Some(pb::Classification { level: pb::Confidentiality::Public.into(), ..Default::default() })
                 }
                 (None, false) => None,
             };

@@ -72,7 +72,7 @@ pub fn explain(status: tonic::Status) -> anyhow::Error {
 /// The classification of a record restricted to `compartment`.
 pub fn restricted_to(compartment: String) -> advocacy_proto::v1::Classification {
     use advocacy_proto::v1 as pb;
-    pb::Classification { level: pb::Confidentiality::Restricted.into(), compartment }
+    pb::Classification { level: pb::Confidentiality::Restricted.into(), compartment, ..Default::default() }
 }
 
 /// A request id for one command run: a retry inside the run reuses it.

@@ -181,9 +181,18 @@ impl Store {
                 .await?;
         }
         insert_links(&mut tx, b).await?;
+        // The follow-ups' deadlines follow the briefing's confidentiality (the outbox).
+        let follow_ups =
+            sqlx::query("SELECT id FROM follow_ups WHERE briefing_id = $1").bind(&b.id).fetch_all(&mut *tx).await?;
+        for row in &follow_ups {
+            self.outbox.enqueue(&mut tx, &row.try_get::<String, _>(0)?).await?;
+        }
         let answer = Answered::of(b);
         request.answered(&mut tx, &b.id, &answer, now).await?;
         tx.commit().await?;
+        if !follow_ups.is_empty() {
+            self.outbox.wake();
+        }
         Ok(Written::New(answer))
     }
 

@@ -144,6 +144,7 @@ pub enum ChangeKind {
     Moved,
     Completed,
     Cancelled,
+    Updated,
 }
 
 impl ChangeKind {
@@ -153,14 +154,26 @@ impl ChangeKind {
             ChangeKind::Moved => "moved",
             ChangeKind::Completed => "completed",
             ChangeKind::Cancelled => "cancelled",
+            ChangeKind::Updated => "updated",
         }
     }
 
     pub fn parse(s: &str) -> Option<ChangeKind> {
-        [ChangeKind::Created, ChangeKind::Moved, ChangeKind::Completed, ChangeKind::Cancelled]
+        [ChangeKind::Created, ChangeKind::Moved, ChangeKind::Completed, ChangeKind::Cancelled, ChangeKind::Updated]
             .into_iter()
             .find(|k| k.as_str() == s)
     }
+}
+
+/// What an update changes; `None` keeps the field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DeadlineEdit {
+    pub title: Option<String>,
+    pub owners: Option<Vec<String>>,
+    pub lead_minutes: Option<Vec<i32>>,
+    pub source_url: Option<String>,
+    pub verified_at: Option<Option<DateTime<Utc>>>,
+    pub classification: Option<Classification>,
 }
 
 /// One entry of the change feed: what happened, and the deadline right after it.
@@ -256,6 +269,20 @@ impl Deadline {
             None => next.status = Status::Completed,
         }
         Ok(next)
+    }
+
+    /// The deadline with `edit` applied, in whatever status: a completed follow-up must
+    /// still follow its briefing's confidentiality.
+    pub fn edited(self, edit: DeadlineEdit, actor: &str, now: DateTime<Utc>) -> Deadline {
+        let mut next = self.touched(actor, now);
+        let DeadlineEdit { title, owners, lead_minutes, source_url, verified_at, classification } = edit;
+        next.title = title.unwrap_or(next.title);
+        next.owners = owners.unwrap_or(next.owners);
+        next.lead_minutes = lead_minutes.unwrap_or(next.lead_minutes);
+        next.source_url = source_url.unwrap_or(next.source_url);
+        next.verified_at = verified_at.unwrap_or(next.verified_at);
+        next.classification = classification.unwrap_or(next.classification);
+        next
     }
 
     pub fn cancelled(self, reason: String, actor: &str, now: DateTime<Utc>) -> Result<Deadline, TransitionError> {
