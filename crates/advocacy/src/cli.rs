@@ -186,6 +186,39 @@ pub enum DeadlinesCommand {
         #[arg(long)]
         expected_version: Option<i64>,
     },
+    /// Change what a deadline is and who is reminded: only the options given change.
+    Edit {
+        #[command(flatten)]
+        client: ClientArgs,
+        id: String,
+        #[arg(long)]
+        title: Option<String>,
+        /// Owner's email; repeat for several. Replaces the owners.
+        #[arg(long = "owner")]
+        owners: Vec<String>,
+        /// Reminders before the due time, for example 30d,7d,1d,2h. Replaces the leads.
+        #[arg(long, value_delimiter = ',')]
+        lead: Vec<String>,
+        /// Where the date comes from; "" removes it.
+        #[arg(long)]
+        source_url: Option<String>,
+        /// When you last checked the date against its source, "2026-11-20T09:00:00Z".
+        #[arg(long)]
+        verified: Option<String>,
+        /// Restrict to a compartment; repeat or separate with commas for a deadline whose
+        /// readers need several.
+        #[arg(long, value_delimiter = ',', conflicts_with_all = ["public", "internal"])]
+        restricted: Vec<String>,
+        /// Make it public.
+        #[arg(long, conflicts_with = "internal")]
+        public: bool,
+        /// Make it internal (every member of staff).
+        #[arg(long)]
+        internal: bool,
+        /// The version you read (see `show`); default: the current one.
+        #[arg(long)]
+        expected_version: Option<i64>,
+    },
     /// Mark a deadline done (recurring ones move on to their next occurrence).
     Complete {
         #[command(flatten)]

@@ -615,3 +615,33 @@ async fn a_client_without_the_installations_key_says_what_to_do_and_makes_none()
     cli.ok(&["deadlines", "list", "--token", &token]).await;
     system.finish().await;
 }
+
+#[tokio::test]
+async fn staff_edit_a_deadlines_title_owners_leads_and_confidentiality_from_the_command_line() {
+    let (cli, system) = with_server().await;
+    let add = ["deadlines", "add", "--json", "--title", "CRC list of issues", "--mechanism", "CRC"];
+    let added = cli.ok(&[&add[..], &["--kind", "treaty-body", "--due", "2027-05-10 12:00"]].concat()).await;
+    let id = serde_json::from_str::<serde_json::Value>(&added).expect("json")["id"].as_str().expect("id").to_owned();
+
+    let edit =
+        ["deadlines", "edit", &id, "--json", "--title", "CRC: written replies", "--owner", "omar@advocacy.example"];
+    let edited = cli.ok(&[&edit[..], &["--lead", "14d,1d"]].concat()).await;
+    let edited: serde_json::Value = serde_json::from_str(&edited).expect("json");
+    assert_eq!((edited["title"].as_str(), edited["version"].as_i64()), (Some("CRC: written replies"), Some(2)));
+    assert_eq!(edited["owners"], serde_json::json!(["omar@advocacy.example"]));
+    assert_eq!(edited["lead_minutes"], serde_json::json!([20160, 1440]));
+    assert_eq!(edited["due_local"], "2027-05-10T12:00:00+02:00", "the due time is MoveDeadline's");
+
+    let nothing = cli.fails(&["deadlines", "edit", &id]).await;
+    assert!(nothing.contains("nothing to change"), "{nothing}");
+    let not_hers = cli.fails(&["deadlines", "edit", &id, "--restricted", "sanctions"]).await;
+    assert!(not_hers.contains("sanctions"), "Ana may not hide it from herself: {not_hers}");
+    let bad = cli.fails(&["deadlines", "edit", &id, "--owner", "omar"]).await;
+    assert!(bad.contains("owners[0]"), "{bad}");
+    let listed = cli.ok(&["deadlines", "list", "--json"]).await;
+    let listed: Vec<serde_json::Value> = serde_json::from_str(&listed).expect("json");
+    let versions: Vec<(&str, i64)> =
+        listed.iter().map(|d| (d["title"].as_str().unwrap_or(""), d["version"].as_i64().unwrap_or(0))).collect();
+    assert_eq!(versions, [("CRC: written replies", 2)], "the refused edits changed nothing");
+    system.finish().await;
+}

@@ -96,6 +96,65 @@ pub async fn run(config: &Config, command: DeadlinesCommand) -> anyhow::Result<(
             let d = c.move_deadline(request).await.map_err(explain)?.into_inner();
             print_one(&d, client.json);
         }
+        DeadlinesCommand::Edit {
+            client,
+            id,
+            title,
+            owners,
+            lead,
+            source_url,
+            verified,
+            restricted,
+            public,
+            internal,
+            expected_version,
+        } => {
+            let mut request = pb::UpdateDeadlineRequest { request_id: request_id(), ..Default::default() };
+            let mut paths = Vec::new();
+            if let Some(title) = title {
+                request.title = title;
+                paths.push("title");
+            }
+            if !owners.is_empty() {
+                request.owners = owners;
+                paths.push("owners");
+            }
+            if !lead.is_empty() {
+                request.lead_minutes = lead.iter().map(|l| parse_lead(l)).collect::<anyhow::Result<Vec<_>>>()?;
+                paths.push("lead_minutes");
+            }
+            if let Some(url) = source_url {
+                request.source_url = url;
+                paths.push("source_url");
+            }
+            if let Some(at) = verified {
+                request.verified_at = Some(parse_instant("verified", &at)?);
+                paths.push("verified_at");
+            }
+            let level = match (restricted.is_empty(), public, internal) {
+                (false, _, _) => Some(pb::Confidentiality::Restricted),
+                (true, true, _) => Some(pb::Confidentiality::Public),
+                (true, false, true) => Some(pb::Confidentiality::Internal),
+                (true, false, false) => None,
+            };
+            if let Some(level) = level {
+                request.classification =
+                    Some(pb::Classification { level: level.into(), compartments: restricted, ..Default::default() });
+                paths.push("classification");
+            }
+            if paths.is_empty() {
+                anyhow::bail!(
+                    "nothing to change: give --title, --owner, --lead, --source-url, --verified, --restricted, --public or --internal"
+                );
+            }
+            let mut c = connect(config, &client).await?;
+            request.expected_version = version_or_current(&mut c, &id, expected_version).await?;
+            request.id = id;
+            request.update_mask =
+                Some(advocacy_proto::FieldMask { paths: paths.into_iter().map(String::from).collect() });
+            let d = c.update_deadline(request).await.map_err(explain)?.into_inner();
+            print_one(&d, client.json);
+        }
         DeadlinesCommand::Complete { client, id, at, expected_version } => {
             let mut c = connect(config, &client).await?;
             let expected_version = version_or_current(&mut c, &id, expected_version).await?;
@@ -202,6 +261,7 @@ pub fn deadline_json(d: &pb::Deadline) -> Value {
         json!({
             "level": words::word_of::<pb::Confidentiality>(c.level),
             "compartment": c.compartment,
+            "compartments": c.compartments,
         })
     });
     json!({
