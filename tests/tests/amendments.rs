@@ -403,8 +403,22 @@ async fn impact_figures_count_submissions_amendments_and_publications_of_the_per
     let pairs = |counts: &[pb::CountByKey]| counts.iter().map(|c| (c.key.clone(), c.count)).collect::<Vec<_>>();
     assert_eq!(
         pairs(&figures.by_mechanism),
-        [("SANCTIONS-US".into(), 1), ("SR-TORTURE".into(), 1), ("UPR".into(), 2)],
-        "the restricted package counts"
+        [("SR-TORTURE".into(), 1), ("UPR".into(), 2)],
+        "the restricted package is in no breakdown for staff without its compartment"
+    );
+    assert_eq!(figures.submissions_restricted, 1, "it is one restricted, not shown");
+    let mut sam = system.submissions_as(&Person::sanctions_staff()).await;
+    let holding = sam
+        .get_submission_aggregates(pb::AggregatesRequest {
+            period: Some(pb::Period { start: ts(1_767_225_600), end: ts(1_830_297_600) }),
+        })
+        .await
+        .expect("aggregates")
+        .into_inner();
+    assert_eq!(
+        (pairs(&holding.by_mechanism), holding.submissions_restricted),
+        ([("SANCTIONS-US".into(), 1), ("SR-TORTURE".into(), 1), ("UPR".into(), 2)].to_vec(), 0),
+        "whoever holds the compartment sees it counted where it belongs"
     );
     assert_eq!(figures.resolutions_influenced, 1);
     assert_eq!(pairs(&figures.amendments_by_status), [("adopted_in_part".into(), 1), ("rejected".into(), 1)]);
@@ -412,7 +426,7 @@ async fn impact_figures_count_submissions_amendments_and_publications_of_the_per
         pairs(&figures.publications_by_kind),
         [("brief".into(), 1), ("government_contracted_report".into(), 1), ("investigative_report".into(), 1)]
     );
-    // Counted, yet not listed for staff without the compartment.
+    // Not listed for staff without the compartment either.
     let listed = ana.list_submissions(pb::ListSubmissionsRequest::default()).await.expect("list").into_inner();
     assert_eq!(listed.submissions.len(), 3);
     system.finish().await;

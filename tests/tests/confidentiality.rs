@@ -120,3 +120,59 @@ async fn a_request_id_cannot_be_used_to_fish_for_a_hidden_deadline() {
     assert_eq!(own.title, "Ana's own");
     system.finish().await;
 }
+
+#[tokio::test]
+async fn impact_figures_never_pinpoint_a_hidden_record() {
+    let system = TestSystem::spawn_with(&advocacy::serve::service_names(), "127.0.0.1:0", |config| {
+        config.organisation.zone = "Asia/Seoul".into();
+    })
+    .await;
+    let mut sam = system.submissions_as(&Person::sanctions_staff()).await;
+    let package = pb::CreateSubmissionRequest {
+        request_id: "pkg-1".into(),
+        title: "Designation package: camp commanders".into(),
+        mechanism: "SANCTIONS-UK".into(),
+        kind: pb::SubmissionKind::SanctionsPackage.into(),
+        country: "KP".into(),
+        word_count: 1_000,
+        ..Default::default()
+    };
+    sam.create_submission(package).await.expect("filed");
+    let mut ana = system.submissions_as(&Person::staff()).await;
+    let seoul_day = |y: i32, m: u32, d: u32| {
+        use chrono::TimeZone;
+        let at = chrono_tz::Asia::Seoul.with_ymd_and_hms(y, m, d, 0, 0, 0).single().expect("a day");
+        Some(prost_types::Timestamp { seconds: at.timestamp(), nanos: 0 })
+    };
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Seoul).date_naive();
+    let tomorrow = today.succ_opt().expect("tomorrow");
+    use chrono::Datelike;
+    let whole_days = pb::Period {
+        start: seoul_day(today.year(), today.month(), today.day()),
+        end: seoul_day(tomorrow.year(), tomorrow.month(), tomorrow.day()),
+    };
+    let figures = ana
+        .get_submission_aggregates(pb::AggregatesRequest { period: Some(whole_days) })
+        .await
+        .expect("whole days in the organisation's zone")
+        .into_inner();
+    assert!(figures.by_mechanism.is_empty() && figures.by_kind.is_empty() && figures.by_status.is_empty());
+    assert_eq!(figures.submissions_restricted, 1, "one restricted, not shown, with no breakdown");
+
+    // Narrowing the period to find when it was filed is refused, at any resolution finer than a day.
+    let now = chrono::Utc::now().timestamp();
+    for (start, end) in [(now - 60, now + 60), (now / 86_400 * 86_400, now / 86_400 * 86_400 + 86_400)] {
+        let narrow = pb::Period {
+            start: Some(prost_types::Timestamp { seconds: start, nanos: 0 }),
+            end: Some(prost_types::Timestamp { seconds: end, nanos: 0 }),
+        };
+        let refused = ana.get_submission_aggregates(pb::AggregatesRequest { period: Some(narrow) }).await;
+        let refused = refused.expect_err("not whole days in Seoul");
+        assert_eq!(advocacy_tests::violated_fields(&refused), ["period.start"], "{refused:?}");
+        let mut briefings = system.briefings().await;
+        let refused = briefings.get_briefing_aggregates(pb::BriefingAggregatesRequest { period: Some(narrow) }).await;
+        let refused = refused.expect_err("the same rule for briefings");
+        assert_eq!(advocacy_tests::violated_fields(&refused), ["period.start"]);
+    }
+    system.finish().await;
+}

@@ -465,10 +465,10 @@ async fn a_database_from_before_dated_submissions_is_upgraded_without_losing_a_r
     let mut client = system.submissions_as(&Person::staff()).await;
     let read = client.get_submission(pb::GetSubmissionRequest { id: recorded.id.clone() }).await.expect("still there");
     assert_eq!(read.into_inner(), recorded);
-    let now = chrono::Utc::now().timestamp();
+    let today = chrono::Utc::now().timestamp() / 86_400 * 86_400;
     let around_now = pb::Period {
-        start: Some(prost_types::Timestamp { seconds: now - 3_600, nanos: 0 }),
-        end: Some(prost_types::Timestamp { seconds: now + 3_600, nanos: 0 }),
+        start: Some(prost_types::Timestamp { seconds: today - 86_400, nanos: 0 }),
+        end: Some(prost_types::Timestamp { seconds: today + 2 * 86_400, nanos: 0 }),
     };
     let figures = client.get_submission_aggregates(pb::AggregatesRequest { period: Some(around_now) }).await;
     let by_status = figures.expect("figures").into_inner().by_status;

@@ -655,10 +655,11 @@ pub enum BriefingsCommand {
     Figures {
         #[command(flatten)]
         client: ClientArgs,
-        /// Start of the period, "2027-01-01".
+        /// First day of the period, "2027-01-01", in the organisation's zone
+        /// (ADVOCACY_ORGANISATION_ZONE).
         #[arg(long)]
         from: String,
-        /// End of the period (exclusive), "2028-01-01".
+        /// The day after the period, "2028-01-01".
         #[arg(long)]
         to: String,
     },

@@ -6,7 +6,7 @@ use tonic::{Request, Response, Status};
 
 use advocacy_platform::error::{checked, to_status};
 use advocacy_platform::limits;
-use advocacy_platform::time::{local_rfc3339, parse_period, parse_when, to_timestamp};
+use advocacy_platform::time::{local_rfc3339, parse_day_period, parse_period, parse_when, to_timestamp};
 use advocacy_platform::{Caller, Classification, FieldViolation, FieldViolations};
 use advocacy_platform::{import, page_token};
 use advocacy_proto::v1 as pb;
@@ -23,11 +23,13 @@ use crate::store::BriefingQuery;
 #[derive(Debug, Clone)]
 pub struct BriefingsApi {
     briefings: Briefings,
+    /// The organisation's zone, whose whole days report periods cover.
+    zone: chrono_tz::Tz,
 }
 
 impl BriefingsApi {
-    pub fn new(briefings: Briefings) -> Self {
-        Self { briefings }
+    pub fn new(briefings: Briefings, zone: chrono_tz::Tz) -> Self {
+        Self { briefings, zone }
     }
 }
 
@@ -265,10 +267,11 @@ impl BriefingsService for BriefingsApi {
         &self,
         request: Request<pb::BriefingAggregatesRequest>,
     ) -> Result<Response<pb::BriefingAggregates>, Status> {
+        let caller = Caller::of(&request)?;
         let r = request.get_ref();
         let period = r.period.as_ref().ok_or_else(|| status(FieldViolation::new("period", "is required").into()))?;
-        let (from, to) = parse_period(period).map_err(|v| status(v.into()))?;
-        let a = self.briefings.aggregates(from, to).await.map_err(status)?;
+        let (from, to) = parse_day_period(period, self.zone).map_err(|v| status(v.into()))?;
+        let a = self.briefings.aggregates(&caller, from, to).await.map_err(status)?;
         let counts =
             |pairs: Vec<(String, i64)>| pairs.into_iter().map(|(key, count)| pb::CountByKey { key, count }).collect();
         Ok(Response::new(pb::BriefingAggregates {

@@ -85,7 +85,7 @@ fn build(ctx: ServiceContext) -> BuildFuture {
             deadlines,
             sync::CompletedFollowUps::new(store.clone()),
         );
-        let api = BriefingsApi::new(service::Briefings::new(store, ctx.clock.clone()));
+        let api = BriefingsApi::new(service::Briefings::new(store, ctx.clock.clone()), ctx.config.organisation_zone());
         Ok(Hosted::new()
             .grpc(grpc_service!(ctx, BriefingsServiceServer::new(api)))
             .worker("follow-up deadlines", outbox.run(push, ctx.shutdown.clone()))

@@ -338,8 +338,14 @@ impl Briefings {
         self.answer(caller, written).await
     }
 
-    pub async fn aggregates(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Aggregates, BriefingError> {
-        self.store.aggregates(from, to, self.clock.now()).await
+    /// The impact figures of the period as `caller` may see them.
+    pub async fn aggregates(
+        &self,
+        caller: &Caller,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Aggregates, BriefingError> {
+        self.store.aggregates(caller, from, to, self.clock.now()).await
     }
 }
 

@@ -30,8 +30,23 @@ pub struct Config {
     pub auth: AuthConfig,
     /// How background pushes to other services retry.
     pub outbox: crate::outbox::OutboxSettings,
+    pub organisation: OrganisationConfig,
     /// Per-service settings, by service name.
     pub services: BTreeMap<String, ServiceConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OrganisationConfig {
+    /// The IANA zone the organisation's days are counted in: impact reports cover whole
+    /// days of it.
+    pub zone: String,
+}
+
+impl Default for OrganisationConfig {
+    fn default() -> Self {
+        Self { zone: "UTC".to_owned() }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -120,6 +135,7 @@ impl Default for Config {
             server: ServerLimits::default(),
             auth: AuthConfig::default(),
             outbox: crate::outbox::OutboxSettings::default(),
+            organisation: OrganisationConfig::default(),
             services: BTreeMap::new(),
         }
     }
@@ -184,6 +200,7 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
     ("ADVOCACY_REQUEST_TIMEOUT_SECS", "server.request_timeout_secs"),
     ("ADVOCACY_MAX_MESSAGE_BYTES", "server.max_message_bytes"),
     ("ADVOCACY_CONCURRENCY_LIMIT", "server.concurrency_limit"),
+    ("ADVOCACY_ORGANISATION_ZONE", "organisation.zone"),
 ];
 
 impl Config {
@@ -242,6 +259,7 @@ impl Config {
                 "server.concurrency_limit" => {
                     self.server.concurrency_limit = value.parse().map_err(|_| bad("a number"))?
                 }
+                "organisation.zone" => self.organisation.zone = value,
                 _ => unreachable!("every ENVIRONMENT key is handled above"),
             }
         }
@@ -268,6 +286,13 @@ impl Config {
                     format!("unknown service; the services are {}", services.join(", ")),
                 ));
             }
+        }
+        if self.organisation.zone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(ConfigError::new(
+                "organisation.zone",
+                None,
+                format!("{:?} is not an IANA time zone such as Asia/Seoul or Europe/Zurich", self.organisation.zone),
+            ));
         }
         let o = &self.outbox;
         if !(1..=10_000).contains(&o.max_attempts) {
@@ -332,6 +357,11 @@ impl Config {
     }
 
     /// Where another service runs, if not in this process.
+    /// The organisation's zone (checked when the configuration was loaded).
+    pub fn organisation_zone(&self) -> chrono_tz::Tz {
+        self.organisation.zone.parse().unwrap_or(chrono_tz::UTC)
+    }
+
     pub fn service_url(&self, service: &str) -> Option<&str> {
         self.services.get(service).and_then(|s| s.url.as_deref())
     }

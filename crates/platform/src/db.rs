@@ -360,8 +360,23 @@ impl Sql {
     /// see all. Every table with confidential rows has `confidentiality` and
     /// `compartment` columns (see [`crate::Classification::columns`]).
     pub fn visible_to(&mut self, caller: &crate::Caller, table: &str) {
+        if let Some(visible) = self.visibility(caller, table) {
+            self.push(&format!(" AND {visible}"));
+        }
+    }
+
+    /// The opposite of [`Sql::visible_to`]: only the rows the caller may not see, to count
+    /// them as "restricted, not shown".
+    pub fn hidden_from(&mut self, caller: &crate::Caller, table: &str) {
+        match self.visibility(caller, table) {
+            Some(visible) => self.push(&format!(" AND NOT {visible}")),
+            None => self.push(" AND 1 = 0"),
+        }
+    }
+
+    fn visibility(&mut self, caller: &crate::Caller, table: &str) -> Option<String> {
         if caller.has_role(crate::Role::System) {
-            return;
+            return None;
         }
         // A record may need several compartments: its column must be one of the
         // combinations the caller holds.
@@ -370,10 +385,7 @@ impl Sql {
         if allowed.is_empty() {
             allowed.push("''".to_owned());
         }
-        self.push(&format!(
-            " AND ({table}.confidentiality <> 'restricted' OR {table}.compartment IN ({}))",
-            allowed.join(", ")
-        ));
+        Some(format!("({table}.confidentiality <> 'restricted' OR {table}.compartment IN ({}))", allowed.join(", ")))
     }
 
     /// Adds one row of values to a multi-row `INSERT ... VALUES`, each value bound.

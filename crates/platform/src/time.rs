@@ -82,6 +82,28 @@ pub fn parse_period(p: &pb::Period) -> Result<(DateTime<Utc>, DateTime<Utc>), Fi
     Ok((start, end))
 }
 
+/// A report's period: whole days in the organisation's `zone`, from the start of the day of
+/// `start` to the start of the day of `end`. Finer periods are refused: narrowing one
+/// around a hidden record would tell when it was made.
+pub fn parse_day_period(p: &pb::Period, zone: Tz) -> Result<(DateTime<Utc>, DateTime<Utc>), FieldViolation> {
+    let (start, end) = parse_period(p)?;
+    for (field, at) in [("period.start", start), ("period.end", end)] {
+        let local = at.with_timezone(&zone);
+        let midnight = local.date_naive().and_hms_opt(0, 0, 0).and_then(|m| m.and_local_timezone(zone).earliest());
+        if midnight.map(|m| m.with_timezone(&Utc)) != Some(at) {
+            let example = midnight.map(|m| m.to_rfc3339()).unwrap_or_default();
+            return Err(FieldViolation::new(
+                field,
+                format!(
+                    "must be the start of a day in {} (00:00, such as {example}): reports cover whole days",
+                    zone.name()
+                ),
+            ));
+        }
+    }
+    Ok((start, end))
+}
+
 /// Reads a `WhenInput`: what was given, and the zone if one was named.
 pub fn parse_when(field: &str, input: Option<&pb::WhenInput>) -> Result<(WhenGiven, Option<Tz>), FieldViolation> {
     let input = input.ok_or_else(|| FieldViolation::new(field, "is required"))?;

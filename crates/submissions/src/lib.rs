@@ -93,7 +93,8 @@ fn build(ctx: ServiceContext) -> BuildFuture {
         let publications = service::Publications::new(records.clone(), clock.clone());
         let deadlines = ctx.clients.for_callers("deadlines");
         let submissions = service::Submissions::new(store, records, deadlines, clock.clone());
-        let api = SubmissionsApi::new(submissions, resolutions, publications, clock);
+        let zone = ctx.config.organisation_zone();
+        let api = SubmissionsApi::new(submissions, resolutions, publications, clock, zone);
         Ok(Hosted::new()
             .grpc(grpc_service!(ctx, SubmissionsServiceServer::new(api)))
             .worker("linked deadlines", outbox.run(link, ctx.shutdown.clone())))

@@ -11,7 +11,7 @@ use advocacy_platform::client::AuthedChannel;
 use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::briefings_service_client::BriefingsServiceClient;
 
-use super::{all_pages, channel, explain, parse_instant, request_id};
+use super::{all_pages, channel, explain, parse_day, request_id};
 use crate::cli::{BriefingsCommand, ClientArgs, InstitutionsCommand};
 use crate::output::{Table, print_record};
 use crate::words;
@@ -179,8 +179,9 @@ pub async fn run(config: &Config, command: BriefingsCommand) -> anyhow::Result<(
         }
         BriefingsCommand::Figures { client, from, to } => {
             let mut c = connect(config, &client).await?;
+            let zone = config.organisation_zone();
             let period =
-                pb::Period { start: Some(parse_instant("from", &from)?), end: Some(parse_instant("to", &to)?) };
+                pb::Period { start: Some(parse_day("from", &from, zone)?), end: Some(parse_day("to", &to, zone)?) };
             let f = c
                 .get_briefing_aggregates(pb::BriefingAggregatesRequest { period: Some(period) })
                 .await

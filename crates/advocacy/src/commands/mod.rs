@@ -88,6 +88,16 @@ pub fn parse_instant(flag: &str, text: &str) -> anyhow::Result<prost_types::Time
     })
 }
 
+/// A date like "2027-03-28", as the start of that day in `zone` (report periods are
+/// whole days of the organisation's zone).
+pub fn parse_day(flag: &str, text: &str, zone: chrono_tz::Tz) -> anyhow::Result<prost_types::Timestamp> {
+    let day = chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .with_context(|| format!("--{flag}: {text:?} is not a date like 2027-01-01"))?;
+    let start = day.and_time(chrono::NaiveTime::MIN).and_local_timezone(zone).earliest();
+    let start = start.with_context(|| format!("--{flag}: {text} has no midnight in {}", zone.name()))?;
+    Ok(advocacy_platform::time::to_timestamp(start.to_utc()))
+}
+
 /// A date like "2027-03-28", as midnight UTC that day.
 pub fn parse_date(text: &str) -> Option<prost_types::Timestamp> {
     let day = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;

@@ -1,10 +1,14 @@
-//! The impact figures of the briefings service, counted in SQL.
+//! The impact figures of the briefings service, counted in SQL over the briefings the
+//! caller may see; those they may not see are one "restricted, not shown" count.
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
+use advocacy_platform::Caller;
+use advocacy_platform::db::Sql;
 use advocacy_platform::time::to_micros;
 
+use crate::domain::QUIET_COMPARTMENT;
 use crate::error::BriefingError;
 
 use super::Store;
@@ -21,84 +25,70 @@ pub struct Aggregates {
     pub follow_ups_open: i64,
     pub follow_ups_overdue: i64,
     pub follow_ups_done: i64,
+    /// Briefings of the period the caller may not see (restricted, or quiet without the
+    /// quiet-diplomacy compartment): counted here and in no other figure.
     pub quiet_or_restricted: i64,
 }
 
 impl Store {
-    /// Impact figures for briefings at or after `from` and before `to`. Restricted and
-    /// quiet briefings count in the totals; the breakdowns leave them out.
+    /// Impact figures for briefings at or after `from` and before `to`, as `caller` may
+    /// see them.
     pub async fn aggregates(
         &self,
+        caller: &Caller,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Aggregates, BriefingError> {
         let (from, to, now) = (to_micros(from), to_micros(to), to_micros(now));
-        let count = |sql: &'static str, with_now: bool| {
-            let query = sqlx::query(sql).bind(from).bind(to);
-            let query = if with_now { query.bind(now) } else { query };
-            async move { query.fetch_one(&self.pool).await?.try_get::<i64, _>(0) }
+        let sees_quiet = caller.may_read_compartment(QUIET_COMPARTMENT);
+        // `SELECT <select> FROM briefings b <join> WHERE <in the period, seen or hidden> <rest>`,
+        // where `{now}` in `rest` is the current time.
+        let statement = |select: &str, join: &str, seen: bool, rest: &str| {
+            let mut sql = Sql::new(&format!("SELECT {select} FROM briefings b {join} WHERE b.at >= "));
+            let (f, t) = (sql.bind_int(from), sql.bind_int(to));
+            sql.push(&format!("{f} AND b.at < {t}"));
+            // Seen: restricted only to compartments the caller holds, and quiet only if
+            // they hold quiet diplomacy's. Hidden: all the others.
+            sql.push(if seen { " AND (1 = 1" } else { " AND NOT (1 = 1" });
+            sql.visible_to(caller, "b");
+            sql.push(if sees_quiet { ")" } else { " AND b.quiet = 0)" });
+            if rest.contains("{now}") {
+                let now = sql.bind_int(now);
+                sql.push(&rest.replace("{now}", &now));
+            } else {
+                sql.push(rest);
+            }
+            sql
         };
-        let grouped = |sql: &'static str| async move {
-            let rows = sqlx::query(sql).bind(from).bind(to).fetch_all(&self.pool).await?;
-            rows.iter()
-                .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?)))
-                .collect::<Result<Vec<_>, sqlx::Error>>()
+        let count = |select: &str, join: &str, seen: bool, rest: &str| {
+            let sql = statement(select, join, seen, rest);
+            async move { sql.fetch_all(&self.pool).await?[0].try_get::<i64, _>(0) }
         };
+        let grouped = |key: &str| {
+            let sql = statement(&format!("{key}, COUNT(*)"), "", true, &format!(" GROUP BY {key} ORDER BY 1"));
+            async move {
+                let rows = sql.fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?)))
+                    .collect::<Result<Vec<_>, sqlx::Error>>()
+            }
+        };
+        let actors = "JOIN briefing_actors a ON a.briefing_id = b.id";
+        let follow_ups = "JOIN follow_ups f ON f.briefing_id = b.id";
         Ok(Aggregates {
-            briefings: count("SELECT COUNT(*) FROM briefings WHERE at >= $1 AND at < $2", false).await?,
-            governments: count(
-                "SELECT COUNT(DISTINCT a.actor) FROM briefing_actors a JOIN briefings b ON b.id = a.briefing_id
-                 WHERE b.at >= $1 AND b.at < $2 AND a.actor_kind = 'government'",
-                false,
-            )
-            .await?,
-            multilateral: count(
-                "SELECT COUNT(DISTINCT a.actor) FROM briefing_actors a JOIN briefings b ON b.id = a.briefing_id
-                 WHERE b.at >= $1 AND b.at < $2 AND a.actor_kind = 'multilateral'",
-                false,
-            )
-            .await?,
-            by_format: grouped(
-                "SELECT format, COUNT(*) FROM briefings WHERE at >= $1 AND at < $2 AND quiet = 0
-                 AND confidentiality <> 'restricted' GROUP BY format ORDER BY format",
-            )
-            .await?,
-            by_city: grouped(
-                "SELECT CASE WHEN city = '' THEN 'online' ELSE city END, COUNT(*) FROM briefings
-                 WHERE at >= $1 AND at < $2 AND quiet = 0 AND confidentiality <> 'restricted'
-                 GROUP BY CASE WHEN city = '' THEN 'online' ELSE city END ORDER BY 1",
-            )
-            .await?,
-            by_month: grouped(
-                "SELECT month, COUNT(*) FROM briefings WHERE at >= $1 AND at < $2 AND quiet = 0
-                 AND confidentiality <> 'restricted' GROUP BY month ORDER BY month",
-            )
-            .await?,
-            follow_ups_open: count(
-                "SELECT COUNT(*) FROM follow_ups f JOIN briefings b ON b.id = f.briefing_id
-                 WHERE b.at >= $1 AND b.at < $2 AND f.done_at IS NULL AND f.due_at >= $3",
-                true,
-            )
-            .await?,
-            follow_ups_overdue: count(
-                "SELECT COUNT(*) FROM follow_ups f JOIN briefings b ON b.id = f.briefing_id
-                 WHERE b.at >= $1 AND b.at < $2 AND f.done_at IS NULL AND f.due_at < $3",
-                true,
-            )
-            .await?,
-            follow_ups_done: count(
-                "SELECT COUNT(*) FROM follow_ups f JOIN briefings b ON b.id = f.briefing_id
-                 WHERE b.at >= $1 AND b.at < $2 AND f.done_at IS NOT NULL",
-                false,
-            )
-            .await?,
-            quiet_or_restricted: count(
-                "SELECT COUNT(*) FROM briefings WHERE at >= $1 AND at < $2
-                 AND (quiet = 1 OR confidentiality = 'restricted')",
-                false,
-            )
-            .await?,
+            briefings: count("COUNT(*)", "", true, "").await?,
+            governments: count("COUNT(DISTINCT a.actor)", actors, true, " AND a.actor_kind = 'government'").await?,
+            multilateral: count("COUNT(DISTINCT a.actor)", actors, true, " AND a.actor_kind = 'multilateral'").await?,
+            by_format: grouped("b.format").await?,
+            by_city: grouped("CASE WHEN b.city = '' THEN 'online' ELSE b.city END").await?,
+            by_month: grouped("b.month").await?,
+            follow_ups_open: count("COUNT(*)", follow_ups, true, " AND f.done_at IS NULL AND f.due_at >= {now}")
+                .await?,
+            follow_ups_overdue: count("COUNT(*)", follow_ups, true, " AND f.done_at IS NULL AND f.due_at < {now}")
+                .await?,
+            follow_ups_done: count("COUNT(*)", follow_ups, true, " AND f.done_at IS NOT NULL").await?,
+            quiet_or_restricted: count("COUNT(*)", "", false, "").await?,
         })
     }
 }

@@ -7,7 +7,7 @@ use tonic::{Request, Response, Status};
 
 use advocacy_platform::error::{checked, to_status};
 use advocacy_platform::limits;
-use advocacy_platform::time::{optional_timestamp, parse_period};
+use advocacy_platform::time::{optional_timestamp, parse_day_period, parse_period};
 use advocacy_platform::{Caller, Clock, FieldViolation, FieldViolations};
 use advocacy_platform::{import, page_token};
 use advocacy_proto::v1 as pb;
@@ -36,11 +36,19 @@ pub struct SubmissionsApi {
     resolutions: Resolutions,
     publications: Publications,
     clock: Clock,
+    /// The organisation's zone, whose whole days report periods cover.
+    zone: chrono_tz::Tz,
 }
 
 impl SubmissionsApi {
-    pub fn new(submissions: Submissions, resolutions: Resolutions, publications: Publications, clock: Clock) -> Self {
-        Self { submissions, resolutions, publications, clock }
+    pub fn new(
+        submissions: Submissions,
+        resolutions: Resolutions,
+        publications: Publications,
+        clock: Clock,
+        zone: chrono_tz::Tz,
+    ) -> Self {
+        Self { submissions, resolutions, publications, clock, zone }
     }
 }
 
@@ -400,13 +408,14 @@ impl SubmissionsService for SubmissionsApi {
         &self,
         request: Request<pb::AggregatesRequest>,
     ) -> Result<Response<pb::SubmissionAggregates>, Status> {
+        let caller = Caller::of(&request)?;
         let period = request
             .get_ref()
             .period
             .as_ref()
             .ok_or_else(|| status(FieldViolation::new("period", "is required").into()))?;
-        let (from, to) = parse_period(period).map_err(|v| status(v.into()))?;
-        let a = self.publications.aggregates(from, to).await.map_err(status)?;
+        let (from, to) = parse_day_period(period, self.zone).map_err(|v| status(v.into()))?;
+        let a = self.publications.aggregates(&caller, from, to).await.map_err(status)?;
         let counts =
             |pairs: Vec<(String, i64)>| pairs.into_iter().map(|(key, count)| pb::CountByKey { key, count }).collect();
         Ok(Response::new(pb::SubmissionAggregates {
@@ -417,6 +426,9 @@ impl SubmissionsService for SubmissionsApi {
             amendments_by_resolution: counts(a.amendments_by_resolution),
             publications_by_kind: counts(a.publications_by_kind),
             resolutions_influenced: a.resolutions_influenced,
+            submissions_restricted: a.submissions_restricted,
+            amendments_restricted: a.amendments_restricted,
+            publications_restricted: a.publications_restricted,
         }))
     }
 }

@@ -74,7 +74,13 @@ impl Publications {
         self.store.publications(caller, kind, period).await
     }
 
-    pub async fn aggregates(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Aggregates, SubmissionError> {
-        self.store.aggregates(from, to).await
+    /// The impact figures of the period as `caller` may see them.
+    pub async fn aggregates(
+        &self,
+        caller: &Caller,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Aggregates, SubmissionError> {
+        self.store.aggregates(caller, from, to).await
     }
 }

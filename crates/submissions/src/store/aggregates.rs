@@ -1,66 +1,87 @@
-//! The impact figures of the submissions service, counted in SQL.
+//! The impact figures of the submissions service, counted in SQL over what the caller may
+//! see; what they may not see is one "restricted, not shown" count per section.
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
+use advocacy_platform::Caller;
+use advocacy_platform::db::Sql;
 use advocacy_platform::time::to_micros;
 
 use crate::error::SubmissionError;
 
 use super::{Aggregates, RecordStore};
 
+/// One section of the figures: a table, its alias and the column its period is read on.
+struct Section {
+    table: &'static str,
+    alias: &'static str,
+    dated: &'static str,
+}
+
+const SUBMISSIONS: Section = Section { table: "submissions", alias: "s", dated: "dated_at" };
+const AMENDMENTS: Section = Section { table: "amendments", alias: "a", dated: "created_at" };
+const PUBLICATIONS: Section = Section { table: "publications", alias: "p", dated: "published_at" };
+
 impl RecordStore {
     /// Impact figures for [from, to): submissions sent (drafts: recorded), amendments
-    /// proposed and publications published in the period, counted in SQL. Restricted
-    /// records count.
-    pub async fn aggregates(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Aggregates, SubmissionError> {
+    /// proposed and publications published in the period.
+    pub async fn aggregates(
+        &self,
+        caller: &Caller,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Aggregates, SubmissionError> {
         let (from, to) = (to_micros(from), to_micros(to));
-        let grouped = |sql: &'static str| async move {
-            let rows = sqlx::query(sql).bind(from).bind(to).fetch_all(&self.db.pool).await?;
-            rows.iter()
-                .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?)))
-                .collect::<Result<Vec<_>, sqlx::Error>>()
+        // `SELECT <select> FROM <section> WHERE <in the period and seen> <rest>`.
+        let statement = |section: &Section, select: &str, seen: bool, rest: &str| {
+            let Section { table, alias, dated } = section;
+            let mut sql = Sql::new(&format!("SELECT {select} FROM {table} {alias} WHERE {alias}.{dated} >= "));
+            let (f, t) = (sql.bind_int(from), sql.bind_int(to));
+            sql.push(&format!("{f} AND {alias}.{dated} < {t}"));
+            if seen {
+                sql.visible_to(caller, alias)
+            } else {
+                sql.hidden_from(caller, alias)
+            }
+            sql.push(rest);
+            sql
         };
-        let influenced: i64 = sqlx::query(
-            "SELECT COUNT(DISTINCT resolution_id) FROM amendments
-             WHERE created_at >= $1 AND created_at < $2 AND status IN ('adopted', 'adopted_in_part')",
-        )
-        .bind(from)
-        .bind(to)
-        .fetch_one(&self.db.pool)
-        .await?
-        .try_get(0)?;
+        let grouped = |section: &Section, key: &str, group: &str| {
+            let sql = statement(section, &format!("{key}, COUNT(*)"), true, &format!(" GROUP BY {group} ORDER BY 1"));
+            async move {
+                let rows = sql.fetch_all(&self.db.pool).await?;
+                rows.iter()
+                    .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?)))
+                    .collect::<Result<Vec<_>, sqlx::Error>>()
+            }
+        };
+        let count = |section: &Section, select: &str, seen: bool, rest: &str| {
+            let sql = statement(section, select, seen, rest);
+            async move { sql.fetch_all(&self.db.pool).await?[0].try_get::<i64, _>(0) }
+        };
         Ok(Aggregates {
-            by_mechanism: grouped(
-                "SELECT mechanism, COUNT(*) FROM submissions WHERE dated_at >= $1 AND dated_at < $2
-                 GROUP BY mechanism ORDER BY mechanism",
-            )
-            .await?,
-            by_kind: grouped(
-                "SELECT kind, COUNT(*) FROM submissions WHERE dated_at >= $1 AND dated_at < $2 GROUP BY kind ORDER BY kind",
-            )
-            .await?,
-            by_status: grouped(
-                "SELECT status, COUNT(*) FROM submissions WHERE dated_at >= $1 AND dated_at < $2
-                 GROUP BY status ORDER BY status",
-            )
-            .await?,
-            amendments_by_status: grouped(
-                "SELECT status, COUNT(*) FROM amendments WHERE created_at >= $1 AND created_at < $2
-                 GROUP BY status ORDER BY status",
-            )
-            .await?,
+            by_mechanism: grouped(&SUBMISSIONS, "s.mechanism", "s.mechanism").await?,
+            by_kind: grouped(&SUBMISSIONS, "s.kind", "s.kind").await?,
+            by_status: grouped(&SUBMISSIONS, "s.status", "s.status").await?,
+            amendments_by_status: grouped(&AMENDMENTS, "a.status", "a.status").await?,
             amendments_by_resolution: grouped(
-                "SELECT resolution_id || '/' || status, COUNT(*) FROM amendments WHERE created_at >= $1 AND created_at < $2
-                 GROUP BY resolution_id, status ORDER BY 1",
+                &AMENDMENTS,
+                "a.resolution_id || '/' || a.status",
+                "a.resolution_id, a.status",
             )
             .await?,
-            publications_by_kind: grouped(
-                "SELECT kind, COUNT(*) FROM publications WHERE published_at >= $1 AND published_at < $2
-                 GROUP BY kind ORDER BY kind",
+            publications_by_kind: grouped(&PUBLICATIONS, "p.kind", "p.kind").await?,
+            resolutions_influenced: count(
+                &AMENDMENTS,
+                "COUNT(DISTINCT a.resolution_id)",
+                true,
+                " AND a.status IN ('adopted', 'adopted_in_part')",
             )
             .await?,
-            resolutions_influenced: influenced,
+            submissions_restricted: count(&SUBMISSIONS, "COUNT(*)", false, "").await?,
+            amendments_restricted: count(&AMENDMENTS, "COUNT(*)", false, "").await?,
+            publications_restricted: count(&PUBLICATIONS, "COUNT(*)", false, "").await?,
         })
     }
 }

@@ -85,4 +85,8 @@ pub struct Aggregates {
     pub amendments_by_resolution: Vec<(String, i64)>,
     pub publications_by_kind: Vec<(String, i64)>,
     pub resolutions_influenced: i64,
+    /// Records of the period the caller may not see, one count per section.
+    pub submissions_restricted: i64,
+    pub amendments_restricted: i64,
+    pub publications_restricted: i64,
 }
