@@ -63,7 +63,7 @@ async fn the_calendar_export_is_valid_icalendar_with_alarms_and_expanded_recurre
         .expect("weekly");
 
     let all = deadlines
-        .export_calendar(pb::ExportCalendarRequest { owner: String::new(), horizon_days: 28 })
+        .export_calendar(pb::ExportCalendarRequest { owner: String::new(), horizon_days: 28, ..Default::default() })
         .await
         .expect("ics")
         .into_inner();
@@ -81,11 +81,55 @@ async fn the_calendar_export_is_valid_icalendar_with_alarms_and_expanded_recurre
     assert_eq!(all.events as usize, 1 + weekly);
 
     let sams = deadlines
-        .export_calendar(pb::ExportCalendarRequest { owner: "sam@advocacy.example".into(), horizon_days: 7 })
+        .export_calendar(pb::ExportCalendarRequest {
+            owner: "sam@advocacy.example".into(),
+            horizon_days: 7,
+            ..Default::default()
+        })
         .await
         .expect("ics")
         .into_inner();
     assert_valid_ics(&sams.ics);
     assert!(!sams.ics.contains("Call for input"));
+    system.finish().await;
+}
+
+#[tokio::test]
+async fn a_calendar_of_endless_recurrences_stops_at_its_bounds_and_says_so() {
+    let system = TestSystem::spawn().await;
+    let mut deadlines = system.deadlines().await;
+    for i in 0..20 {
+        let hourly = pb::CreateDeadlineRequest {
+            recurrence: Some(pb::Recurrence { cron: "0 * * * *".into(), zone: String::new() }),
+            ..new_deadline(&format!("hourly-{i}"), &format!("Hourly check {i}"), "2027-01-04T09:00")
+        };
+        deadlines.create_deadline(hourly).await.expect("created");
+    }
+    let all = pb::ExportCalendarRequest { horizon_days: 3660, ..Default::default() };
+    let calendar = deadlines.export_calendar(all).await.expect("an answer, not OUT_OF_RANGE").into_inner();
+    assert!(calendar.ics.len() <= 2 * 1024 * 1024, "{} bytes", calendar.ics.len());
+    assert_valid_ics(&calendar.ics);
+    assert!(calendar.events > 0 && calendar.events <= 5_000, "{} events", calendar.events);
+    assert_eq!(calendar.deadlines_left_out, 20, "and it says what it left out");
+
+    // One deadline alone, as a reminder attaches it; one the caller may not see is not found.
+    let plain = deadlines.create_deadline(new_deadline("one", "CRC list of issues", "2027-05-10T12:00")).await;
+    let plain = plain.expect("created").into_inner();
+    let one = pb::ExportCalendarRequest { deadline_id: plain.id.clone(), ..Default::default() };
+    let calendar = deadlines.export_calendar(one).await.expect("one").into_inner();
+    assert_eq!((calendar.events, calendar.deadlines_left_out), (1, 0));
+    assert!(calendar.ics.contains("CRC list of issues") && !calendar.ics.contains("Hourly check"));
+    let mut sam = system.deadlines_as(&advocacy_tests::Person::sanctions_staff()).await;
+    let secret = pb::CreateDeadlineRequest {
+        classification: Some(pb::Classification {
+            level: pb::Confidentiality::Restricted.into(),
+            compartment: "sanctions".into(),
+            ..Default::default()
+        }),
+        ..new_deadline("secret", "Designation package", "2027-05-10T12:00")
+    };
+    let secret = sam.create_deadline(secret).await.expect("created").into_inner();
+    let hidden = pb::ExportCalendarRequest { deadline_id: secret.id, ..Default::default() };
+    assert_eq!(deadlines.export_calendar(hidden).await.expect_err("hidden").code(), tonic::Code::NotFound);
     system.finish().await;
 }

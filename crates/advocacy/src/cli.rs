@@ -689,6 +689,9 @@ pub enum CalendarCommand {
         /// Only this person's deadlines. Default: every deadline you may see.
         #[arg(long)]
         owner: Option<String>,
+        /// Only this deadline.
+        #[arg(long, conflicts_with = "owner")]
+        deadline: Option<String>,
         /// File to write; default: standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,

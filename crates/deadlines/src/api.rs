@@ -198,10 +198,22 @@ impl DeadlinesService for DeadlinesApi {
         let mut v = FieldViolations::new();
         let owner = v.check(optional_email("owner", &r.owner));
         let horizon = v.check(limits::count("horizon_days", r.horizon_days, 365, 3660));
-        let (owner, horizon) = checked(v, owner.zip(horizon))?;
-        let deadlines = self.deadlines.for_calendar(&caller, owner).await.map_err(status)?;
-        let (ics, events) = calendar::render(&deadlines, self.deadlines.clock().now(), Duration::days(horizon as i64));
-        Ok(Response::new(pb::ExportCalendarResponse { ics, events: events as i32 }))
+        let one = match r.deadline_id.trim() {
+            "" => Some(None),
+            id => v.check(limits::id("deadline_id", id)).map(Some),
+        };
+        let ((owner, horizon), one) = checked(v, owner.zip(horizon).zip(one))?;
+        let deadlines = match one {
+            Some(id) => vec![self.deadlines.get(&caller, &id).await.map_err(status)?],
+            None => self.deadlines.for_calendar(&caller, owner, calendar::MAX_EVENTS).await.map_err(status)?,
+        };
+        let now = self.deadlines.clock().now();
+        let c = calendar::render(&deadlines, now, Duration::days(horizon as i64));
+        Ok(Response::new(pb::ExportCalendarResponse {
+            ics: c.ics,
+            events: c.events as i32,
+            deadlines_left_out: c.deadlines_left_out as i32,
+        }))
     }
 }
 

@@ -15,8 +15,26 @@ use crate::domain::{Deadline, Status};
 
 const PRODUCT: &str = "-//Advocacy tracker//Deadlines//EN";
 
-/// The calendar text and how many events it holds.
-pub fn render(deadlines: &[Deadline], now: DateTime<Utc>, horizon: Duration) -> (String, usize) {
+/// At most this many events in one export: enough for any organisation's calendar,
+/// small enough for every calendar program and well under the message limit.
+pub const MAX_EVENTS: usize = 5_000;
+/// At most this much text in one export.
+pub const MAX_BYTES: usize = 2 * 1024 * 1024;
+/// Occurrences of one recurring deadline, at most.
+const MAX_OCCURRENCES: usize = 500;
+
+/// A rendered calendar and what the bounds left out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Calendar {
+    pub ics: String,
+    pub events: usize,
+    /// Deadlines of which some or all events were left out by [`MAX_EVENTS`] or [`MAX_BYTES`].
+    pub deadlines_left_out: usize,
+}
+
+/// The calendar of `deadlines`, stopping before it passes [`MAX_EVENTS`] or [`MAX_BYTES`]:
+/// occurrences are expanded only as far as the room left, so nothing larger is built first.
+pub fn render(deadlines: &[Deadline], now: DateTime<Utc>, horizon: Duration) -> Calendar {
     let mut out = String::new();
     line(&mut out, "BEGIN:VCALENDAR");
     line(&mut out, "VERSION:2.0");
@@ -24,23 +42,42 @@ pub fn render(deadlines: &[Deadline], now: DateTime<Utc>, horizon: Duration) -> 
     line(&mut out, "CALSCALE:GREGORIAN");
     line(&mut out, "METHOD:PUBLISH");
     line(&mut out, "X-WR-CALNAME:Advocacy deadlines");
-    let mut events = 0;
-    for deadline in deadlines {
-        let times = match deadline.status {
+    const END: &str = "END:VCALENDAR\r\n";
+    let (mut events, mut left_out) = (0, 0);
+    for (n, deadline) in deadlines.iter().enumerate() {
+        let room = (MAX_EVENTS - events).min(MAX_OCCURRENCES);
+        // One more than there is room for, to know whether any are left out.
+        let times: Vec<DateTime<Utc>> = match deadline.status {
             Status::Open if deadline.recurrence.is_some() => deadline
-                .occurrences(deadline.due.at.min(now), 500)
+                .occurrences(deadline.due.at.min(now), room + 1)
                 .into_iter()
                 .filter(|t| *t <= now + horizon)
                 .collect(),
             _ => vec![deadline.due.at],
         };
-        for (index, at) in times.into_iter().enumerate() {
-            event(&mut out, deadline, at, index, now);
-            events += 1;
+        let mut written = 0;
+        let mut full = room == 0;
+        for (index, at) in times.iter().take(room).enumerate() {
+            let mut one = String::new();
+            event(&mut one, deadline, *at, index, now);
+            if out.len() + one.len() + END.len() > MAX_BYTES {
+                full = true;
+                break;
+            }
+            out.push_str(&one);
+            written += 1;
+        }
+        events += written;
+        if written < times.len() {
+            left_out += 1;
+        }
+        if full {
+            left_out += deadlines.len() - n - 1;
+            break;
         }
     }
-    line(&mut out, "END:VCALENDAR");
-    (out, events)
+    out.push_str(END);
+    Calendar { ics: out, events, deadlines_left_out: left_out }
 }
 
 fn event(out: &mut String, d: &Deadline, at: DateTime<Utc>, occurrence: usize, now: DateTime<Utc>) {
@@ -140,6 +177,38 @@ mod tests {
         }
         let unfolded = out.replace("\r\n ", "");
         assert_eq!(unfolded, format!("SUMMARY:{}\r\n", "Déclaration ".repeat(20)));
+    }
+
+    fn recurring(id: &str, cron: &str) -> Deadline {
+        use crate::domain::{Due, Kind, NewDeadline, Recurrence};
+        let zone = chrono_tz::UTC;
+        let now = Utc::now();
+        let new = NewDeadline {
+            title: format!("Weekly call {id} {}", "with a long title ".repeat(8)),
+            mechanism: "OTHER".into(),
+            kind: Kind::Other,
+            due: Due { at: now + Duration::hours(1), zone },
+            source_url: String::new(),
+            verified_at: None,
+            owners: vec!["ana@example.org".into()],
+            lead_minutes: vec![60],
+            recurrence: Some(Recurrence::parse("recurrence", cron, zone).expect("cron")),
+            classification: advocacy_platform::Classification::Internal,
+        };
+        Deadline::create(id.into(), new, "ana@example.org", now)
+    }
+
+    #[test]
+    fn an_export_stops_at_its_bounds_and_says_how_many_deadlines_it_left_out() {
+        let now = Utc::now();
+        let hourly: Vec<Deadline> = (0..20).map(|i| recurring(&format!("d{i}"), "0 * * * *")).collect();
+        let calendar = render(&hourly, now, Duration::days(365));
+        assert!(calendar.ics.len() <= MAX_BYTES && calendar.ics.ends_with("END:VCALENDAR\r\n"));
+        assert!(calendar.events <= MAX_EVENTS && calendar.events > 0);
+        assert_eq!(calendar.ics.matches("BEGIN:VEVENT").count(), calendar.events);
+        assert_eq!(calendar.deadlines_left_out, 20, "each hourly deadline has more than 500 occurrences in a year");
+        let weekly = render(&[recurring("w", "0 12 * * MON")], now, Duration::days(365));
+        assert_eq!((weekly.events >= 52, weekly.deadlines_left_out), (true, 0));
     }
 
     #[test]

@@ -227,7 +227,14 @@ impl Deadlines {
     }
 
     /// Deadlines for a calendar: open ones, for one owner or all the caller may see.
-    pub async fn for_calendar(&self, caller: &Caller, owner: Option<String>) -> Result<Vec<Deadline>, DeadlineError> {
+    /// The open deadlines for a calendar, soonest first: at most `most` and one more, so
+    /// the calendar can tell that it left some out.
+    pub async fn for_calendar(
+        &self,
+        caller: &Caller,
+        owner: Option<String>,
+        most: usize,
+    ) -> Result<Vec<Deadline>, DeadlineError> {
         let mut all = Vec::new();
         let mut query =
             ListQuery { statuses: vec![crate::domain::Status::Open], owner, limit: 500, ..ListQuery::default() };
@@ -237,8 +244,11 @@ impl Deadlines {
             let full = page.len() == query.limit;
             all.extend(page);
             match last {
-                Some(after) if full && all.len() < 20_000 => query.after = Some(after),
-                _ => return Ok(all),
+                Some(after) if full && all.len() <= most => query.after = Some(after),
+                _ => {
+                    all.truncate(most + 1);
+                    return Ok(all);
+                }
             }
         }
     }
