@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use advocacy_tests::{Person, TestSystem, local_time, new_deadline, pb};
+use advocacy_tests::{Person, TestSystem, eventually, local_time, new_deadline, pb};
 use tokio_stream::StreamExt;
 
 async fn all_changes_after(system: &TestSystem, after: i64) -> (Vec<pb::DeadlineChange>, i64) {
@@ -143,5 +143,40 @@ async fn concurrent_writers_never_commit_revisions_out_of_order() {
     let revisions: Vec<i64> = changes.iter().map(|c| c.revision).collect();
     assert_eq!(revisions, (1..=80).collect::<Vec<i64>>(), "one revision each, no gaps, in order");
     assert_eq!(cursor, 80);
+    system.finish().await;
+}
+
+#[tokio::test]
+async fn watches_are_limited_per_caller_and_end_when_their_token_expires() {
+    let clock = advocacy_platform::Clock::manual(chrono::Utc::now());
+    let system = TestSystem::spawn_with_clock(clock.clone()).await;
+    let notifier = Person::service();
+    let mut held = Vec::new();
+    for _ in 0..8 {
+        let mut client = system.deadlines_as(&notifier).await;
+        held.push(client.watch_changes(pb::WatchChangesRequest { after_revision: 0 }).await.expect("a watch"));
+    }
+    let mut client = system.deadlines_as(&notifier).await;
+    let ninth = client.watch_changes(pb::WatchChangesRequest { after_revision: 0 }).await.expect_err("too many");
+    assert_eq!(ninth.code(), tonic::Code::ResourceExhausted, "{ninth:?}");
+    let other = Person { email: "gateway", ..Person::service() };
+    let mut theirs = system.deadlines_as(&other).await;
+    let mut watch =
+        theirs.watch_changes(pb::WatchChangesRequest { after_revision: 0 }).await.expect("another caller's own");
+
+    // Closing one frees its place.
+    drop(held.pop());
+    let again = eventually(10, || {
+        let mut client = client.clone();
+        async move { client.watch_changes(pb::WatchChangesRequest { after_revision: 0 }).await.ok() }
+    })
+    .await;
+    assert!(again.is_some(), "a place came free");
+
+    // Past the token's lifetime (an hour) the stream ends, asking for a fresh token.
+    clock.advance(chrono::Duration::seconds(3_601));
+    let ended = tokio::time::timeout(Duration::from_secs(10), watch.get_mut().next()).await.expect("ends in time");
+    let status = ended.expect("a last message").expect_err("an error");
+    assert_eq!(status.code(), tonic::Code::Unauthenticated, "{status:?}");
     system.finish().await;
 }

@@ -185,6 +185,7 @@ impl DeadlinesService for DeadlinesApi {
         let stream = self
             .deadlines
             .watch(caller, after, self.shutdown.clone())
+            .map_err(status)?
             .map(|item| item.map(|c| change_to_proto(&c)).map_err(status));
         Ok(Response::new(Box::pin(stream)))
     }

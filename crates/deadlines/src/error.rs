@@ -24,6 +24,13 @@ pub enum DeadlineError {
     /// The request id was used before for a different request (names `request_id`).
     #[error("{0}")]
     RequestIdReused(FieldViolations),
+    /// The caller already holds as many open watches as one caller may, or the server as
+    /// many as it serves.
+    #[error("{0}")]
+    TooManyWatches(String),
+    /// A watch outlived the token it was opened with.
+    #[error("the token expired: watch again with a fresh one")]
+    TokenExpired,
     /// A stored row no longer parses: a bug or a hand-edited database.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
@@ -62,6 +69,8 @@ impl ServiceError for DeadlineError {
             DeadlineError::NotInCompartment(_) => ErrorCode::PermissionDenied,
             DeadlineError::Transition(_) => ErrorCode::FailedPrecondition,
             DeadlineError::RequestIdReused(_) => ErrorCode::AlreadyExists,
+            DeadlineError::TooManyWatches(_) => ErrorCode::Exhausted,
+            DeadlineError::TokenExpired => ErrorCode::Unauthenticated,
             DeadlineError::Corrupt(_) => ErrorCode::Internal,
             DeadlineError::Database(e) => advocacy_platform::db::error_code(e),
         }

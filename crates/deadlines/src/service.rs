@@ -1,6 +1,8 @@
 //! The deadline operations, in domain terms: who asks, what they ask, what happens. Each
 //! write is one store transaction; a repeated request id replays the first answer.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Utc};
@@ -23,10 +25,59 @@ const WATCH_POLL: StdDuration = StdDuration::from_secs(2);
 /// Changes read per query while catching up.
 const WATCH_BATCH: usize = 500;
 
+/// Watches open at once, in all and per caller: each holds a task and a connection's
+/// stream for as long as it lasts, so neither one person nor a runaway client may hold
+/// them all.
+pub const MAX_WATCHES: usize = 256;
+pub const MAX_WATCHES_PER_CALLER: usize = 8;
+
 #[derive(Debug, Clone)]
 pub struct Deadlines {
     store: Store,
     clock: Clock,
+    watches: Watches,
+}
+
+/// The open watches, by caller.
+#[derive(Debug, Clone, Default)]
+struct Watches(Arc<Mutex<HashMap<String, usize>>>);
+
+/// One open watch; closing it (dropping this) frees its place.
+#[derive(Debug)]
+struct WatchSlot {
+    watches: Watches,
+    subject: String,
+}
+
+impl Watches {
+    fn open(&self, subject: &str) -> Result<WatchSlot, DeadlineError> {
+        let mut open = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if open.values().sum::<usize>() >= MAX_WATCHES {
+            return Err(DeadlineError::TooManyWatches(format!(
+                "the server holds {MAX_WATCHES} watches; try again later"
+            )));
+        }
+        let mine = open.entry(subject.to_owned()).or_default();
+        if *mine >= MAX_WATCHES_PER_CALLER {
+            return Err(DeadlineError::TooManyWatches(format!(
+                "you hold {MAX_WATCHES_PER_CALLER} watches already; close one first"
+            )));
+        }
+        *mine += 1;
+        Ok(WatchSlot { watches: self.clone(), subject: subject.to_owned() })
+    }
+}
+
+impl Drop for WatchSlot {
+    fn drop(&mut self) {
+        let mut open = self.watches.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = open.get_mut(&self.subject) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.subject);
+            }
+        }
+    }
 }
 
 /// A move as asked for: the new due time, in the given zone or the deadline's own.
@@ -41,7 +92,7 @@ pub struct MoveRequest {
 
 impl Deadlines {
     pub fn new(store: Store, clock: Clock) -> Self {
-        Self { store, clock }
+        Self { store, clock, watches: Watches::default() }
     }
 
     pub fn clock(&self) -> &Clock {
@@ -187,18 +238,28 @@ impl Deadlines {
 
     /// Streams every change after `after`, then each new one as it commits, until the
     /// client goes away or the server shuts down.
+    /// The feed as a stream: stored changes after `after`, then each new one. It holds one
+    /// of the caller's few watch places, and ends when the caller's token expires.
     pub fn watch(
         &self,
         caller: Caller,
         after: i64,
         mut shutdown: Shutdown,
-    ) -> ReceiverStream<Result<Change, DeadlineError>> {
+    ) -> Result<ReceiverStream<Result<Change, DeadlineError>>, DeadlineError> {
+        let slot = self.watches.open(&caller.subject)?;
         let (tx, rx) = mpsc::channel(64);
-        let store = self.store.clone();
+        let (store, clock) = (self.store.clone(), self.clock.clone());
+        let expires = DateTime::from_timestamp(caller.expires_at, 0);
         let mut head = store.subscribe();
         tokio::spawn(async move {
+            let _slot = slot;
             let mut cursor = after;
+            let expired = || expires.is_some_and(|at| clock.now() >= at);
             loop {
+                if expired() {
+                    let _ = tx.send(Err(DeadlineError::TokenExpired)).await;
+                    return;
+                }
                 let (changes, last_scanned, more) = match store.changes_after(&caller, cursor, WATCH_BATCH).await {
                     Ok(page) => page,
                     Err(e) => {
@@ -215,15 +276,22 @@ impl Deadlines {
                 if more {
                     continue;
                 }
+                let expiry = async {
+                    match expires {
+                        Some(at) => clock.sleep_until(at).await,
+                        None => std::future::pending().await,
+                    }
+                };
                 tokio::select! {
                     _ = head.changed() => {}
                     () = tokio::time::sleep(WATCH_POLL) => {}
+                    () = expiry => {}
                     () = tx.closed() => return,
                     () = shutdown.recv() => return,
                 }
             }
         });
-        ReceiverStream::new(rx)
+        Ok(ReceiverStream::new(rx))
     }
 
     /// Deadlines for a calendar: open ones, for one owner or all the caller may see.

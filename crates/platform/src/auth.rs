@@ -55,6 +55,9 @@ pub struct Caller {
     pub subject: String,
     pub roles: Vec<Role>,
     pub compartments: Vec<String>,
+    /// When the token stops being valid (Unix seconds): a stream ends then, so the client
+    /// comes back with a fresh token. Never, for callers made in-process.
+    pub expires_at: i64,
     /// The token itself, to call another service on this caller's behalf (so that service
     /// applies the caller's rights, not ours). Empty for callers made in-process.
     token: String,
@@ -73,7 +76,7 @@ impl fmt::Debug for Caller {
 impl Caller {
     /// A caller made in-process (benchmarks, tools), with no token to pass on.
     pub fn new(subject: &str, roles: Vec<Role>, compartments: Vec<String>) -> Caller {
-        Caller { subject: subject.to_owned(), roles, compartments, token: String::new() }
+        Caller { subject: subject.to_owned(), roles, compartments, expires_at: i64::MAX, token: String::new() }
     }
 
     /// The bearer token to send when calling another service as this caller.
@@ -228,6 +231,7 @@ impl Authenticator {
             subject: claims.sub,
             roles: claims.roles,
             compartments: claims.compartments,
+            expires_at: claims.exp,
             token: token.to_owned(),
         })
     }

@@ -25,6 +25,8 @@ pub enum ErrorCode {
     /// A service or database this one depends on did not answer, or was busy; a retry
     /// may work.
     Unavailable,
+    /// The caller holds as many of something (open watches) as one caller may.
+    Exhausted,
     /// The database rolled this write back because another met it at once (a
     /// serialization failure, a deadlock); the same request again will go through.
     Contended,
@@ -44,6 +46,7 @@ impl ErrorCode {
             ErrorCode::PermissionDenied => Code::PermissionDenied,
             ErrorCode::Unavailable => Code::Unavailable,
             ErrorCode::Contended => Code::Aborted,
+            ErrorCode::Exhausted => Code::ResourceExhausted,
             ErrorCode::Internal => Code::Internal,
         }
     }
@@ -58,6 +61,7 @@ impl ErrorCode {
             ErrorCode::AlreadyExists | ErrorCode::StaleVersion | ErrorCode::Contended => 409,
             ErrorCode::FailedPrecondition => 412,
             ErrorCode::Unavailable => 503,
+            ErrorCode::Exhausted => 429,
             ErrorCode::Internal => 500,
         }
     }

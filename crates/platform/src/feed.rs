@@ -126,7 +126,12 @@ impl<H: ChangeHandler> FeedFollower<H> {
             .map_err(|s| format!("{:?}: {}", s.code(), s.message()))?
             .into_inner();
         while let Some(change) = stream.next().await {
-            let change = change.map_err(|s| format!("{:?}: {}", s.code(), s.message()))?;
+            let change = match change {
+                Ok(change) => change,
+                // A watch ends when its token does; the next one carries a fresh token.
+                Err(s) if s.code() == tonic::Code::Unauthenticated => return Ok(()),
+                Err(s) => return Err(format!("{:?}: {}", s.code(), s.message())),
+            };
             self.handler.apply(&change).await?;
             self.cursor.advance(change.revision).await.map_err(store)?;
         }
