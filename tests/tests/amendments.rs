@@ -100,7 +100,7 @@ async fn an_amendment_adopted_in_part_shows_how_much_of_our_language_was_kept() 
     assert_eq!(adopted_resolution.state, pb::ResolutionState::Adopted as i32);
     assert!(adopted_resolution.vote.is_some_and(|v| v.without_vote));
     let listed = client
-        .list_amendments(pb::ListAmendmentsRequest { resolution_id: resolution.id.clone() })
+        .list_amendments(pb::ListAmendmentsRequest { resolution_id: resolution.id.clone(), ..Default::default() })
         .await
         .expect("list")
         .into_inner();
@@ -142,7 +142,7 @@ async fn a_quiet_diplomacy_amendment_is_hidden_from_staff_without_the_compartmen
         Code::NotFound
     );
     let listed = ana
-        .list_amendments(pb::ListAmendmentsRequest { resolution_id: resolution.id.clone() })
+        .list_amendments(pb::ListAmendmentsRequest { resolution_id: resolution.id.clone(), ..Default::default() })
         .await
         .expect("list")
         .into_inner();
@@ -523,12 +523,29 @@ async fn an_import_of_amendments_with_one_bad_row_writes_nothing_and_matches_res
     );
 
     let on_dprk = client
-        .list_amendments(pb::ListAmendmentsRequest { resolution_id: dprk.id.clone() })
+        .list_amendments(pb::ListAmendmentsRequest {
+            resolution_id: dprk.id.clone(),
+            page_size: 500,
+            ..Default::default()
+        })
         .await
         .expect("list")
         .into_inner()
         .amendments;
     assert_eq!(on_dprk.len(), 333, "every third row went to the resolution already in the registry");
+    // Paged, the same amendments in the same order, none twice.
+    let (mut paged, mut page_token) = (Vec::new(), String::new());
+    loop {
+        let request = pb::ListAmendmentsRequest { resolution_id: dprk.id.clone(), page_size: 100, page_token };
+        let page = client.list_amendments(request).await.expect("a page").into_inner();
+        assert!(page.amendments.len() <= 100);
+        paged.extend(page.amendments.into_iter().map(|a| a.id));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
+    assert_eq!(paged, on_dprk.iter().map(|a| a.id.clone()).collect::<Vec<_>>());
     let adopted = on_dprk.iter().find(|a| a.status == pb::AmendmentStatus::AdoptedInPart as i32).expect("adopted");
     let kept = adopted.comparison.as_ref().expect("compared");
     assert_eq!((kept.kept_words, kept.proposed_words), (26, 28));

@@ -86,14 +86,11 @@ impl BriefingsService for BriefingsApi {
         let after =
             if r.page_token.is_empty() { Some(None) } else { v.check(page_token::decode(&r.page_token)).map(Some) };
         let ((actor, size), after) = checked(v, actor.zip(size).zip(after))?;
-        let mut institutions =
-            self.briefings.list_institutions(actor.as_deref(), after, size + 1).await.map_err(status)?;
-        let next_page_token =
-            page_token::next(&mut institutions, size, |i| page_token::encode(&domain::normalize_name(&i.name), &i.id));
-        Ok(Response::new(pb::ListInstitutionsResponse {
-            institutions: institutions.iter().map(institution_to_proto).collect(),
-            next_page_token,
-        }))
+        let found = self.briefings.list_institutions(actor.as_deref(), after, size + 1).await.map_err(status)?;
+        let (institutions, next_page_token) = page_token::page(&found, size, institution_to_proto, |i| {
+            page_token::encode(&domain::normalize_name(&i.name), &i.id)
+        });
+        Ok(Response::new(pb::ListInstitutionsResponse { institutions, next_page_token }))
     }
 
     async fn create_contact(
@@ -218,12 +215,10 @@ impl BriefingsService for BriefingsApi {
         let ((((actor, (from, to)), theme), size), after) =
             checked(v, actor.zip(period).zip(theme).zip(size).zip(after))?;
         let query = BriefingQuery { actor, from, to, theme, after, limit: size + 1 };
-        let mut briefings = self.briefings.list(&caller, &query).await.map_err(status)?;
-        let next_page_token = page_token::next(&mut briefings, size, |b| page_token::encode_at(b.at, &b.id));
-        Ok(Response::new(pb::ListBriefingsResponse {
-            briefings: briefings.iter().map(briefing_to_proto).collect(),
-            next_page_token,
-        }))
+        let found = self.briefings.list(&caller, &query).await.map_err(status)?;
+        let (briefings, next_page_token) =
+            page_token::page(&found, size, briefing_to_proto, |b| page_token::encode_at(b.at, &b.id));
+        Ok(Response::new(pb::ListBriefingsResponse { briefings, next_page_token }))
     }
 
     async fn complete_follow_up(

@@ -69,13 +69,10 @@ impl DeadlinesService for DeadlinesApi {
     ) -> Result<Response<pb::ListDeadlinesResponse>, Status> {
         let caller = Caller::of(&request)?;
         let query = parse_list(request.get_ref()).map_err(status)?;
-        let mut deadlines = self.deadlines.list(&caller, &query).await.map_err(status)?;
-        let next_page_token =
-            page_token::next(&mut deadlines, query.limit - 1, |d| page_token::encode_at(d.due.at, &d.id));
-        Ok(Response::new(pb::ListDeadlinesResponse {
-            deadlines: deadlines.iter().map(deadline_to_proto).collect(),
-            next_page_token,
-        }))
+        let found = self.deadlines.list(&caller, &query).await.map_err(status)?;
+        let (deadlines, next_page_token) =
+            page_token::page(&found, query.limit - 1, deadline_to_proto, |d| page_token::encode_at(d.due.at, &d.id));
+        Ok(Response::new(pb::ListDeadlinesResponse { deadlines, next_page_token }))
     }
 
     async fn move_deadline(&self, request: Request<pb::MoveDeadlineRequest>) -> Result<Response<pb::Deadline>, Status> {
@@ -169,12 +166,14 @@ impl DeadlinesService for DeadlinesApi {
         let after = v.check(parse_revision(r.after_revision));
         let limit = v.check(limits::count("limit", r.limit, 500, 1000));
         let (after, limit) = checked(v, after.zip(limit))?;
-        let (changes, resume, more) = self.deadlines.changes(&caller, after, limit).await.map_err(status)?;
-        Ok(Response::new(pb::ListChangesResponse {
-            changes: changes.iter().map(change_to_proto).collect(),
-            resume_after_revision: resume,
-            more,
-        }))
+        let (found, resume, more) = self.deadlines.changes(&caller, after, limit).await.map_err(status)?;
+        // Cut by bytes too: then resume after the last change sent.
+        let (changes, cut) = page_token::page(&found, found.len(), change_to_proto, |c| c.revision.to_string());
+        let (resume, more) = match cut.parse() {
+            Ok(last_sent) => (last_sent, true),
+            Err(_) => (resume, more),
+        };
+        Ok(Response::new(pb::ListChangesResponse { changes, resume_after_revision: resume, more }))
     }
 
     type WatchChangesStream = ChangeStream;

@@ -27,15 +27,32 @@ pub fn decode_at(token: &str) -> Result<Option<(DateTime<Utc>, String)>, FieldVi
     Ok(Some((from_micros(micros), id)))
 }
 
-/// The token of the next page, once `items` (fetched one more than `size`, whose
-/// presence says there is a next page) is cut to the page: empty on the last page.
-pub fn next<T>(items: &mut Vec<T>, size: usize, token: impl Fn(&T) -> String) -> String {
-    if items.len() > size {
-        items.truncate(size);
-        items.last().map(token).unwrap_or_default()
-    } else {
-        String::new()
+/// The most a page's records take once encoded: a page of large records stops early, with
+/// a next-page token, instead of overflowing the message limit (4 MiB by default).
+pub const PAGE_BYTES: usize = 1024 * 1024;
+
+/// A page as sent and the token of the next one (empty on the last page): at most `size`
+/// records of `found` (fetched one more than `size`, whose presence says there is more),
+/// and no more than [`PAGE_BYTES`] of them, though always one. Each record is converted
+/// once.
+pub fn page<D, P: prost::Message>(
+    found: &[D],
+    size: usize,
+    to_proto: impl Fn(&D) -> P,
+    token: impl Fn(&D) -> String,
+) -> (Vec<P>, String) {
+    let mut out = Vec::with_capacity(found.len().min(size));
+    let mut bytes = 0;
+    for record in found.iter().take(size) {
+        let proto = to_proto(record);
+        bytes += proto.encoded_len();
+        if bytes > PAGE_BYTES && !out.is_empty() {
+            break;
+        }
+        out.push(proto);
     }
+    let next = if out.len() < found.len() { token(&found[out.len() - 1]) } else { String::new() };
+    (out, next)
 }
 
 pub fn encode(position: &str, id: &str) -> String {
@@ -52,4 +69,23 @@ pub fn decode(token: &str) -> Result<(String, String), FieldViolation> {
     let (position, id) = text.rsplit_once('|').ok_or_else(bad)?;
     uuid::Uuid::try_parse(id).map_err(|_| bad())?;
     Ok((position.to_owned(), id.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_stops_at_its_size_or_its_bytes_whichever_comes_first() {
+        let small: Vec<String> = (0..11).map(|i| format!("{i}")).collect();
+        let (page, next) = page(&small, 10, |s| s.clone(), |s| format!("after {s}"));
+        assert_eq!((page.len(), next.as_str()), (10, "after 9"));
+        let (last, next) = super::page(&small[..5], 10, |s| s.clone(), |s| s.clone());
+        assert_eq!((last.len(), next.as_str()), (5, ""), "the last page has no token");
+        let large: Vec<String> = (0..5).map(|i| format!("{i}{}", "x".repeat(400_000))).collect();
+        let (cut, next) = super::page(&large, 10, |s| s.clone(), |s| s[..1].to_owned());
+        assert_eq!((cut.len(), next.as_str()), (2, "1"), "two of 400 KB fit in a page of 1 MiB");
+        let huge = vec!["y".repeat(2 * PAGE_BYTES)];
+        assert_eq!(super::page(&huge, 10, |s| s.clone(), |s| s.clone()).0.len(), 1, "always one");
+    }
 }

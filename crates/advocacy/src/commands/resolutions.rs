@@ -153,13 +153,18 @@ pub async fn amendments(config: &Config, command: AmendmentsCommand) -> anyhow::
             print_amendment(&a);
         }
         AmendmentsCommand::List { client, resolution } => {
-            let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
-            let found = c
-                .list_amendments(pb::ListAmendmentsRequest { resolution_id: resolution })
-                .await
-                .map_err(explain)?
-                .into_inner();
-            for a in &found.amendments {
+            let c = SubmissionsServiceClient::new(channel(config, &client).await?);
+            let found = super::all_pages(usize::MAX, |page_token| {
+                let mut c = c.clone();
+                let request =
+                    pb::ListAmendmentsRequest { resolution_id: resolution.clone(), page_token, page_size: 500 };
+                async move {
+                    let page = c.list_amendments(request).await.map_err(explain)?.into_inner();
+                    Ok((page.amendments, page.next_page_token))
+                }
+            })
+            .await?;
+            for a in &found {
                 print_amendment(a);
                 println!();
             }

@@ -127,12 +127,10 @@ impl SubmissionsService for SubmissionsApi {
         let ((((((mechanism, kind), state), country), size), after), period) =
             checked(v, mechanism.zip(kind).zip(state).zip(country).zip(size).zip(after).zip(period))?;
         let query = SubmissionQuery { mechanism, kind, status: state, country, period, after, limit: size + 1 };
-        let mut found = self.submissions.list(&caller, &query).await.map_err(status)?;
-        let next_page_token = page_token::next(&mut found, size, |s| page_token::encode_at(s.created_at, &s.id));
-        Ok(Response::new(pb::ListSubmissionsResponse {
-            submissions: found.iter().map(to_proto).collect(),
-            next_page_token,
-        }))
+        let found = self.submissions.list(&caller, &query).await.map_err(status)?;
+        let (submissions, next_page_token) =
+            page_token::page(&found, size, to_proto, |s| page_token::encode_at(s.created_at, &s.id));
+        Ok(Response::new(pb::ListSubmissionsResponse { submissions, next_page_token }))
     }
 
     async fn record_submission_status(
@@ -320,9 +318,16 @@ impl SubmissionsService for SubmissionsApi {
         request: Request<pb::ListAmendmentsRequest>,
     ) -> Result<Response<pb::ListAmendmentsResponse>, Status> {
         let caller = Caller::of(&request)?;
-        let id = limits::id("resolution_id", &request.get_ref().resolution_id).map_err(|v| status(v.into()))?;
-        let found = self.resolutions.amendments(&caller, &id).await.map_err(status)?;
-        Ok(Response::new(pb::ListAmendmentsResponse { amendments: found.iter().map(amendment_to_proto).collect() }))
+        let r = request.get_ref();
+        let mut v = FieldViolations::new();
+        let id = v.check(limits::id("resolution_id", &r.resolution_id));
+        let size = v.check(limits::count("page_size", r.page_size, 100, 500));
+        let after = v.check(page_token::decode_at(&r.page_token));
+        let ((id, size), after) = checked(v, id.zip(size).zip(after))?;
+        let found = self.resolutions.amendments(&caller, &id, after.as_ref(), size + 1).await.map_err(status)?;
+        let (amendments, next_page_token) =
+            page_token::page(&found, size, amendment_to_proto, |a| page_token::encode_at(a.created_at, &a.id));
+        Ok(Response::new(pb::ListAmendmentsResponse { amendments, next_page_token }))
     }
 
     async fn record_amendment_outcome(

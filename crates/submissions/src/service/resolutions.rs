@@ -139,9 +139,16 @@ impl Resolutions {
         amendment_visible(caller, found)
     }
 
-    pub async fn amendments(&self, caller: &Caller, resolution_id: &str) -> Result<Vec<Amendment>, SubmissionError> {
+    /// A page of a resolution's amendments the caller may see (see the store).
+    pub async fn amendments(
+        &self,
+        caller: &Caller,
+        resolution_id: &str,
+        after: Option<&(DateTime<Utc>, String)>,
+        limit: usize,
+    ) -> Result<Vec<Amendment>, SubmissionError> {
         self.get(resolution_id).await?;
-        self.store.amendments(caller, resolution_id).await
+        self.store.amendments(caller, resolution_id, after, limit).await
     }
 
     pub async fn record_outcome(

@@ -147,13 +147,25 @@ impl RecordStore {
         row.map(|r| parse_versioned(&r)).transpose()
     }
 
-    /// The amendments to a resolution the caller may see, oldest first.
-    pub async fn amendments(&self, caller: &Caller, resolution_id: &str) -> Result<Vec<Amendment>, SubmissionError> {
+    /// Up to `limit` amendments to a resolution the caller may see, oldest first, after
+    /// the (time, id) a previous page ended at.
+    pub async fn amendments(
+        &self,
+        caller: &Caller,
+        resolution_id: &str,
+        after: Option<&(DateTime<Utc>, String)>,
+        limit: usize,
+    ) -> Result<Vec<Amendment>, SubmissionError> {
         let mut sql = Sql::new("SELECT a.snapshot, a.version FROM amendments a WHERE a.resolution_id = ");
         let p = sql.bind_text(resolution_id);
         sql.push(&p);
+        if let Some((at, id)) = after {
+            let (p_at, p_id) = (sql.bind_int(to_micros(*at)), sql.bind_text(id));
+            sql.push(&format!(" AND (a.created_at, a.id) > ({p_at}, {p_id})"));
+        }
         sql.visible_to(caller, "a");
-        sql.push(" ORDER BY a.created_at, a.id");
+        let p_limit = sql.bind_int(limit as i64);
+        sql.push(&format!(" ORDER BY a.created_at, a.id LIMIT {p_limit}"));
         sql.fetch_all(&self.db.pool).await?.iter().map(parse_versioned).collect()
     }
 
