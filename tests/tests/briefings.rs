@@ -806,3 +806,22 @@ async fn an_import_with_one_bad_row_in_a_thousand_writes_nothing_and_names_the_r
     assert_eq!((again.briefings, again.already_imported, again.institutions_matched), (0, 1000, 1));
     system.finish().await;
 }
+
+#[tokio::test]
+async fn an_import_larger_than_its_byte_bound_is_refused_whole() {
+    let system = TestSystem::spawn().await;
+    let mut client = system.briefings().await;
+    // About 60 KB a row (a 20,000-character summary in Hangul): 1,200 rows pass 64 MiB.
+    let rows = (0..1_200).map(|i| {
+        let mut row = import_row(i + 2, "Europe/Zurich", "CH", "Federal Department of Foreign Affairs");
+        if let Some(b) = row.briefing.as_mut() {
+            b.summary = "인권".repeat(10_000);
+        }
+        row
+    });
+    let refused = client.import_briefings(tokio_stream::iter(rows)).await.expect_err("too large");
+    assert_eq!(violated_fields(&refused), ["rows"], "{refused:?}");
+    assert!(refused.message().contains("64 MiB"), "{}", refused.message());
+    assert_eq!(system.numbers("briefings", &["SELECT COUNT(*) FROM briefings"]).await, [0], "nothing written");
+    system.finish().await;
+}

@@ -343,9 +343,12 @@ async fn an_update_changes_only_the_fields_it_names_at_the_version_read_and_show
         title: "CRC list of issues: written replies".into(),
         owners: vec!["omar@advocacy.example".into(), "ana@advocacy.example".into()],
         lead_minutes: vec![60, 14 * 24 * 60],
-        source_url: "https://example.org/ignored-because-not-named".into(),
         ..Default::default()
     };
+    let unnamed = pb::UpdateDeadlineRequest { source_url: "https://example.org/dates".into(), ..edit.clone() };
+    let refused = ana.update_deadline(update(&created.id, 1, &["title", "owners", "lead_minutes"], unnamed)).await;
+    let refused = refused.expect_err("a value the mask does not name would be dropped silently");
+    assert_eq!(advocacy_tests::violated_fields(&refused), ["source_url"]);
     let updated = ana
         .update_deadline(update(&created.id, 1, &["title", "owners", "lead_minutes"], edit.clone()))
         .await
@@ -357,7 +360,8 @@ async fn an_update_changes_only_the_fields_it_names_at_the_version_read_and_show
     assert_eq!(updated.lead_minutes, [14 * 24 * 60, 60], "largest first");
     assert_eq!((updated.source_url.as_str(), updated.due), ("", created.due), "the rest is kept");
 
-    let stale = ana.update_deadline(update(&created.id, 1, &["title"], edit.clone())).await.expect_err("stale");
+    let retitled = pb::UpdateDeadlineRequest { title: "Another title".into(), ..Default::default() };
+    let stale = ana.update_deadline(update(&created.id, 1, &["title"], retitled)).await.expect_err("stale");
     assert_eq!(stale.code(), Code::Aborted);
 
     // Each field is checked as on creation; a bad one changes nothing.

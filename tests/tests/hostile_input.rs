@@ -91,6 +91,24 @@ async fn each_bad_field_of_a_create_is_named_and_nothing_is_written() {
         }),
         create_case("javascript URL", "source_url", |r| r.source_url = "javascript:alert(1)".into()),
         create_case("URL without host", "source_url", |r| r.source_url = "https:///path".into()),
+        create_case("a cron expression of megabytes", "recurrence.cron", |r| {
+            r.recurrence =
+                Some(pb::Recurrence { cron: format!("0 {} 12 * * MON", "0,".repeat(1_400_000)), zone: String::new() })
+        }),
+        create_case("a compartment text of a megabyte", "classification.compartment", |r| {
+            r.classification = Some(pb::Classification {
+                level: pb::Confidentiality::Restricted.into(),
+                compartment: "sanctions,".repeat(100_000),
+                ..Default::default()
+            })
+        }),
+        create_case("a hundred thousand compartments", "classification.compartments", |r| {
+            r.classification = Some(pb::Classification {
+                level: pb::Confidentiality::Restricted.into(),
+                compartments: vec!["sanctions".into(); 100_000],
+                ..Default::default()
+            })
+        }),
         create_case("unknown kind", "kind", |r| r.kind = 99),
         create_case("no kind", "kind", |r| r.kind = 0),
         create_case("unknown confidentiality", "classification.level", |r| {
@@ -221,6 +239,9 @@ async fn bad_updates_reads_and_feed_requests_are_refused_without_effect() {
         .await
         .expect_err("status");
     assert_eq!(violated_fields(&status), ["statuses[0]"]);
+    let many = pb::ListDeadlinesRequest { statuses: vec![1; 40_000], ..Default::default() };
+    let many = deadlines.list_deadlines(many).await.expect_err("forty thousand statuses");
+    assert_eq!(violated_fields(&many), ["statuses"], "named, not INTERNAL");
     let mut feed = system.deadlines_as(&Person::service()).await;
     let revision =
         feed.list_changes(pb::ListChangesRequest { after_revision: -1, limit: 0 }).await.expect_err("revision");
@@ -291,5 +312,44 @@ async fn an_oversized_message_is_cut_off_by_the_server_limit() {
         error.message()
     );
     assert_eq!(database_state(&system).await, before);
+    system.finish().await;
+}
+
+#[tokio::test]
+async fn a_page_of_the_largest_records_stops_at_its_byte_bound_and_the_next_page_has_the_rest() {
+    let system = TestSystem::spawn().await;
+    let mut deadlines = system.deadlines().await;
+    let domain = ["d", "e", "f"].map(|c| c.repeat(60)).join(".");
+    let owners: Vec<String> = (0..20).map(|i| format!("{}{i:02}@{domain}.example", "o".repeat(58))).collect();
+    for i in 0..220 {
+        let largest = pb::CreateDeadlineRequest {
+            owners: owners.clone(),
+            lead_minutes: (1..=10).collect(),
+            source_url: format!("https://example.org/{}", "p".repeat(2_000)),
+            ..new_deadline(&format!("large-{i}"), &"유엔 인권이사회 보고서 ".repeat(21), "2027-03-01T12:00")
+        };
+        deadlines.create_deadline(largest).await.expect("the largest record allowed");
+    }
+    let (mut seen, mut page_token, mut pages) = (Vec::new(), String::new(), 0);
+    loop {
+        let request = pb::ListDeadlinesRequest { page_size: 500, page_token, ..Default::default() };
+        let page = deadlines.list_deadlines(request).await.expect("a page, never OUT_OF_RANGE").into_inner();
+        pages += 1;
+        seen.extend(page.deadlines.into_iter().map(|d| d.id));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
+    assert!(pages >= 2, "220 records of about 8 KB take more than one page of 1 MiB");
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!((seen.len(), unique.len()), (220, 220), "every record once");
+    let feed = system.deadlines_as(&Person::service()).await;
+    let changes = feed.clone().list_changes(pb::ListChangesRequest { after_revision: 0, limit: 1000 }).await;
+    let changes = changes.expect("the feed too stops at its bound").into_inner();
+    assert!(changes.more && changes.changes.len() < 220, "{} changes", changes.changes.len());
+    assert_eq!(changes.resume_after_revision, changes.changes.last().expect("some").revision);
     system.finish().await;
 }

@@ -308,6 +308,18 @@ fn parse_edit(v: &mut FieldViolations, r: &pb::UpdateDeadlineRequest, now: DateT
         v.push(FieldViolation::new("update_mask", format!("at most {} fields", FIELDS.len())));
         return None;
     }
+    // A value sent for a field the mask does not name would be silently dropped: refuse it.
+    let set = [
+        ("title", !r.title.is_empty()),
+        ("owners", !r.owners.is_empty()),
+        ("lead_minutes", !r.lead_minutes.is_empty()),
+        ("source_url", !r.source_url.is_empty()),
+        ("verified_at", r.verified_at.is_some()),
+        ("classification", r.classification.is_some()),
+    ];
+    for (field, _) in set.iter().filter(|(field, given)| *given && !paths.iter().any(|p| p == field)) {
+        v.push(FieldViolation::new(*field, "is given but not named in update_mask"));
+    }
     let mut edit = DeadlineEdit::default();
     for (i, path) in paths.iter().enumerate() {
         match path.as_str() {
@@ -371,9 +383,15 @@ fn parse_leads(leads: &[i32]) -> Result<Vec<i32>, FieldViolation> {
 fn parse_list(r: &pb::ListDeadlinesRequest) -> Result<ListQuery, DeadlineError> {
     let mut v = FieldViolations::new();
     let mut statuses = Vec::new();
-    for (i, s) in r.statuses.iter().enumerate() {
-        if let Some(status) = v.check(status_of(&format!("statuses[{i}]"), *s)) {
-            statuses.push(status);
+    if r.statuses.len() > 3 {
+        v.push(FieldViolation::new("statuses", "at most 3: open, completed, cancelled"));
+    } else {
+        for (i, s) in r.statuses.iter().enumerate() {
+            if let Some(status) = v.check(status_of(&format!("statuses[{i}]"), *s))
+                && !statuses.contains(&status)
+            {
+                statuses.push(status);
+            }
         }
     }
     let mechanism = if r.mechanism.trim().is_empty() {

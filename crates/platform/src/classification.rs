@@ -51,6 +51,12 @@ impl Classification {
                 format!("at most {MAX_COMPARTMENTS} compartments"),
             ));
         }
+        if input.compartment.len() > MAX_COMPARTMENTS * 65 || input.compartment.split(',').count() > MAX_COMPARTMENTS {
+            return Err(FieldViolation::new(
+                format!("{field}.compartment"),
+                format!("at most {MAX_COMPARTMENTS} compartments, each 1 to 64 of a-z, 0-9 and -"),
+            ));
+        }
         let named: Vec<&str> = input
             .compartment
             .split(',')

@@ -8,23 +8,29 @@ use crate::error::{FieldViolation, FieldViolations, to_status};
 /// The largest file one import takes.
 pub const MAX_ROWS: usize = 200_000;
 
+/// The most one import carries, all rows together: the checked rows are held until the
+/// last arrives, so this bounds the server's memory for one import.
+pub const MAX_BYTES: usize = 64 * 1024 * 1024;
+
 /// Enough problems to fix a file in one pass, without an unbounded answer.
 const MAX_REPORTED: usize = 100;
 
 /// Reads every row of an import and checks each with `parse`: all of them with their
 /// lines, or `INVALID_ARGUMENT` naming each problem "line 17: field".
-pub async fn checked_rows<R, T>(
+pub async fn checked_rows<R: prost::Message, T>(
     mut stream: Streaming<R>,
     line_of: impl Fn(&R) -> i32,
     mut parse: impl FnMut(&R) -> Result<T, FieldViolations>,
 ) -> Result<Vec<(i32, T)>, Status> {
     let (mut rows, mut problems, mut seen, mut unlisted) = (Vec::new(), FieldViolations::new(), 0usize, 0usize);
+    let mut bytes = 0usize;
     while let Some(row) = stream.message().await? {
         seen += 1;
-        if seen > MAX_ROWS {
+        bytes += row.encoded_len();
+        if seen > MAX_ROWS || bytes > MAX_BYTES {
             return Err(to_status(&FieldViolations::from(FieldViolation::new(
                 "rows",
-                format!("at most {MAX_ROWS} rows in one import"),
+                format!("at most {MAX_ROWS} rows and {} MiB in one import: split the file", MAX_BYTES >> 20),
             ))));
         }
         let line = line_of(&row);

@@ -17,6 +17,9 @@ use advocacy_platform::FieldViolation;
 /// Occurrences closer than this are not deadlines but noise (and would flood reminders).
 const MIN_SPACING: Duration = Duration::hours(1);
 
+/// Longer than any schedule a person writes; it is parsed again for every occurrence.
+pub const MAX_CRON_BYTES: usize = 200;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recurrence {
     /// As the person wrote it (five fields, or six/seven with seconds and years).
@@ -27,6 +30,12 @@ pub struct Recurrence {
 impl Recurrence {
     pub fn parse(field: &str, cron: &str, zone: Tz) -> Result<Recurrence, FieldViolation> {
         let cron = cron.trim();
+        if cron.len() > MAX_CRON_BYTES {
+            return Err(FieldViolation::new(
+                format!("{field}.cron"),
+                format!("at most {MAX_CRON_BYTES} characters, such as \"0 12 * * MON\""),
+            ));
+        }
         let schedule = schedule_of(cron).map_err(|e| {
             FieldViolation::new(format!("{field}.cron"), format!("{cron:.100} is not a cron expression: {e}"))
         })?;
