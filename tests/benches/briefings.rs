@@ -4,6 +4,9 @@
 //! against the same figures computed by hand-written SQL.
 //!
 //!   cargo bench -p advocacy-tests --bench briefings       (BENCH_LOGS=100000 by default)
+//!   cargo bench -p advocacy-tests --bench briefings -- import-memory
+//!       the process's peak memory while the largest import allowed (64 MiB) is checked
+//!       and written, against its memory before, in the same run
 
 use std::time::{Duration, Instant};
 
@@ -26,6 +29,9 @@ async fn main() {
     let logs: usize = std::env::var("BENCH_LOGS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
     println!("briefings benchmark on {engine}, {CONCURRENCY} concurrent clients");
     let system = TestSystem::spawn().await;
+    if std::env::args().skip(1).any(|a| a == "import-memory") {
+        return import_memory(system).await;
+    }
     let db = system.database("briefings").clone();
     let outbox = advocacy_platform::outbox::Outbox::new(
         &db,
@@ -248,4 +254,59 @@ async fn hand_written(pool: &sqlx::AnyPool, from: i64, to: i64) -> (i64, i64, i6
     .expect("follow-ups");
     let _: i64 = follow_ups.try_get(0).expect("n");
     (row.try_get(0).expect("n"), row.try_get(1).expect("n"), row.try_get(2).expect("n"))
+}
+
+/// A figure of this process from /proc/self/status, in MiB (VmRSS now, VmHWM the peak).
+fn memory_mib(field: &str) -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.trim().strip_suffix("kB")?.trim().parse().ok())
+        .expect("the field");
+    kib / 1024.0
+}
+
+/// Streams rows of about 60 KB each (20,000-character summaries in Hangul, the most a
+/// briefing holds) up to just under the 64 MiB an import may carry, and reports how far
+/// the process's memory rose above where it stood before.
+async fn import_memory(system: TestSystem) {
+    let mut client = system.briefings().await;
+    let before = memory_mib("VmRSS:");
+    let row = |line: i32| pb::ImportBriefingRow {
+        line,
+        request_id: format!("import:memory:{line}"),
+        institution: Some(pb::ImportedInstitution {
+            actor: "CH".into(),
+            name: "Federal Department of Foreign Affairs".into(),
+            kind: pb::InstitutionKind::Ministry.into(),
+            city: String::new(),
+        }),
+        briefing: Some(pb::LogBriefingRequest {
+            at: Some(advocacy_tests::local_time("2019-05-02T10:00", "Europe/Zurich")),
+            city: "Bern".into(),
+            format: pb::BriefingFormat::InPerson.into(),
+            themes: vec!["Penal system".into()],
+            summary: "인권".repeat(10_000),
+            ..Default::default()
+        }),
+    };
+    let bytes = prost::Message::encoded_len(&row(2));
+    let rows = (advocacy_platform::import::MAX_BYTES - 1_000_000) / bytes;
+    let start = Instant::now();
+    let result = client
+        .import_briefings(tokio_stream::iter((0..rows).map(move |i| row(i as i32 + 2))))
+        .await
+        .expect("the largest import allowed")
+        .into_inner();
+    assert_eq!(result.briefings as usize, rows);
+    let peak = memory_mib("VmHWM:");
+    println!(
+        "import of {rows} rows ({:.0} MiB) in {:.1} s: memory {before:.0} MiB before, {peak:.0} MiB at the peak, \
+         {:.0} MiB for the import ({:.1}x its size)",
+        (rows * bytes) as f64 / 1048576.0,
+        start.elapsed().as_secs_f64(),
+        peak - before,
+        (peak - before) / ((rows * bytes) as f64 / 1048576.0)
+    );
+    system.finish().await;
 }
