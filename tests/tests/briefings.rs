@@ -825,3 +825,34 @@ async fn an_import_larger_than_its_byte_bound_is_refused_whole() {
     assert_eq!(system.numbers("briefings", &["SELECT COUNT(*) FROM briefings"]).await, [0], "nothing written");
     system.finish().await;
 }
+
+#[tokio::test]
+async fn a_third_import_at_once_waits_for_its_turn_and_then_goes_through() {
+    let system = TestSystem::spawn().await;
+    // Two imports whose files are still arriving hold both turns.
+    let mut open = Vec::new();
+    for n in 0..2 {
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        let mut client = system.briefings().await;
+        let call = tokio::spawn(async move {
+            client.import_briefings(tokio_stream::wrappers::ReceiverStream::new(rx)).await.map(|r| r.into_inner())
+        });
+        tx.send(import_row(n + 2, "Europe/Zurich", "CH", &format!("Ministry {n}"))).await.expect("a row");
+        open.push((tx, call));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut third = system.briefings().await;
+    let waiting = tokio::spawn(async move {
+        let rows = vec![import_row(4, "Europe/Zurich", "CH", "Ministry 2")];
+        third.import_briefings(tokio_stream::iter(rows)).await.map(|r| r.into_inner())
+    });
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert!(!waiting.is_finished(), "the third waits while two are held");
+    let (tx, first) = open.remove(0);
+    drop(tx); // the first file ends
+    let first = first.await.expect("joined").expect("the first import");
+    let third = tokio::time::timeout(Duration::from_secs(10), waiting).await.expect("in time").expect("joined");
+    assert_eq!((first.briefings, third.expect("the third import").briefings), (1, 1));
+    drop(open);
+    system.finish().await;
+}

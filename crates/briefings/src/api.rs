@@ -247,7 +247,8 @@ impl BriefingsService for BriefingsApi {
         request: Request<tonic::Streaming<pb::ImportBriefingRow>>,
     ) -> Result<Response<pb::ImportBriefingsResult>, Status> {
         let caller = Caller::of(&request)?;
-        let rows = import::checked_rows(request.into_inner(), |r| r.line, |r| parse_import_row(&caller, r)).await?;
+        let (rows, _turn) =
+            import::checked_rows(request.into_inner(), |r| r.line, |r| parse_import_row(&caller, r)).await?;
         let rows = rows.into_iter().map(|(_, row)| row).collect();
         let counts = self.briefings.import(&caller, rows).await.map_err(status)?;
         Ok(Response::new(pb::ImportBriefingsResult {

@@ -12,16 +12,31 @@ pub const MAX_ROWS: usize = 200_000;
 /// last arrives, so this bounds the server's memory for one import.
 pub const MAX_BYTES: usize = 64 * 1024 * 1024;
 
+/// Imports held in one server process at once; another waits its turn (its rows wait in
+/// the connection's flow control, not in memory). With [`MAX_BYTES`], this bounds what
+/// imports can take of the server's memory whatever number of people import at once.
+pub const CONCURRENT: usize = 2;
+
+static TURNS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(CONCURRENT);
+
+/// An import's turn: keep it until its rows are written.
+#[derive(Debug)]
+pub struct Turn {
+    _permit: tokio::sync::SemaphorePermit<'static>,
+}
+
 /// Enough problems to fix a file in one pass, without an unbounded answer.
 const MAX_REPORTED: usize = 100;
 
-/// Reads every row of an import and checks each with `parse`: all of them with their
-/// lines, or `INVALID_ARGUMENT` naming each problem "line 17: field".
+/// Waits for the import's turn, then reads every row and checks each with `parse`: all of
+/// them with their lines and the turn (to keep until they are written), or
+/// `INVALID_ARGUMENT` naming each problem "line 17: field".
 pub async fn checked_rows<R: prost::Message, T>(
     mut stream: Streaming<R>,
     line_of: impl Fn(&R) -> i32,
     mut parse: impl FnMut(&R) -> Result<T, FieldViolations>,
-) -> Result<Vec<(i32, T)>, Status> {
+) -> Result<(Vec<(i32, T)>, Turn), Status> {
+    let turn = Turn { _permit: TURNS.acquire().await.map_err(|_| Status::unavailable("the server is stopping"))? };
     let (mut rows, mut problems, mut seen, mut unlisted) = (Vec::new(), FieldViolations::new(), 0usize, 0usize);
     let mut bytes = 0usize;
     while let Some(row) = stream.message().await? {
@@ -44,5 +59,5 @@ pub async fn checked_rows<R: prost::Message, T>(
         problems.push(FieldViolation::new("rows", format!("and {unlisted} more bad rows not listed")));
     }
     problems.into_result().map_err(|p| to_status(&p))?;
-    Ok(rows)
+    Ok((rows, turn))
 }

@@ -74,7 +74,7 @@ impl SubmissionsService for SubmissionsApi {
     ) -> Result<Response<pb::ImportSubmissionsResult>, Status> {
         let caller = Caller::of(&request)?;
         let now = self.clock.now();
-        let rows = import::checked_rows(
+        let (rows, _turn) = import::checked_rows(
             request.into_inner(),
             |r| r.line,
             |row| {
@@ -266,7 +266,7 @@ impl SubmissionsService for SubmissionsApi {
     ) -> Result<Response<pb::ImportAmendmentsResult>, Status> {
         let caller = Caller::of(&request)?;
         let now = self.clock.now();
-        let rows =
+        let (rows, _turn) =
             import::checked_rows(request.into_inner(), |r| r.line, |row| parse_imported_amendment(row, now)).await?;
         let counts = self.resolutions.import(&caller, rows).await.map_err(status)?;
         Ok(Response::new(pb::ImportAmendmentsResult {
@@ -367,7 +367,7 @@ impl SubmissionsService for SubmissionsApi {
         request: Request<tonic::Streaming<pb::ImportPublicationRow>>,
     ) -> Result<Response<pb::ImportPublicationsResult>, Status> {
         let caller = Caller::of(&request)?;
-        let rows = import::checked_rows(
+        let (rows, _turn) = import::checked_rows(
             request.into_inner(),
             |r| r.line,
             |r| parse_publication(&r.publication.clone().unwrap_or_default()),
