@@ -89,7 +89,7 @@ async fn upr_word_limits_are_hard_alone_and_doubled_for_joint_reports() {
     let mut client = system.submissions_as(&Person::staff()).await;
     let too_long = client.create_submission(upr_report("w-1", 2_816)).await.expect_err("over the limit");
     assert_eq!(violated_fields(&too_long), ["word_count"]);
-    assert!(too_long.message().contains("at most 2815 (alone)"), "{}", too_long.message());
+    assert!(too_long.message().contains("at most 2,815 words (alone)"), "{}", too_long.message());
     let joint = client
         .create_submission(pb::CreateSubmissionRequest {
             partners: vec!["Partner Coalition".into()],

@@ -86,11 +86,21 @@ pub struct TokenArgs {
     pub hours: i64,
 }
 
+/// A server address as people write it: `host:port` means `http://host:port`.
+fn server_url(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let url = if text.contains("://") { text.to_owned() } else { format!("http://{text}") };
+    match url.parse::<tonic::codegen::http::Uri>() {
+        Ok(uri) if uri.host().is_some() && matches!(uri.scheme_str(), Some("http" | "https")) => Ok(url),
+        _ => Err(format!("{text:?} is not a server address like 127.0.0.1:50051 or http://advocacy.example:50051")),
+    }
+}
+
 /// How client commands reach the server.
 #[derive(Debug, Args, Clone)]
 pub struct ClientArgs {
-    /// Address of the advocacy gRPC server.
-    #[arg(long, global = true, env = "ADVOCACY_SERVER", default_value = "http://127.0.0.1:50051")]
+    /// Address of the advocacy gRPC server: http://host:port, or host:port.
+    #[arg(long, global = true, env = "ADVOCACY_SERVER", default_value = "http://127.0.0.1:50051", value_parser = server_url)]
     pub server: String,
     /// Bearer token (see `advocacy token`). Without one, a token is made from this
     /// installation's signing key for --as.

@@ -31,9 +31,10 @@ macro_rules! words {
 }
 
 words! {
-    pb::DeadlineKind, "DEADLINE_KIND_", [];
+    // One name for the same thing on both sides: the submission's kind is read too.
+    pb::DeadlineKind, "DEADLINE_KIND_", ["upr-stakeholder-report" => UprStakeholderSubmission];
     pb::DeadlineStatus, "DEADLINE_STATUS_", ["canceled" => Cancelled];
-    pb::SubmissionKind, "SUBMISSION_KIND_", [];
+    pb::SubmissionKind, "SUBMISSION_KIND_", ["upr-stakeholder-submission" => UprStakeholderReport];
     pb::SubmissionStatus, "SUBMISSION_STATUS_", [];
     pb::InstitutionKind, "INSTITUTION_KIND_", ["mission" => PermanentMission];
     pb::BriefingFormat, "BRIEFING_FORMAT_", ["online" => Virtual];

@@ -98,8 +98,21 @@ pub fn mechanisms() -> impl Iterator<Item = Mechanism> {
     })
 }
 
+/// The mechanism of a code, in any case ("upr" is UPR).
 pub fn mechanism(code: &str) -> Option<Mechanism> {
-    mechanisms().find(|m| m.code == code)
+    let code = code.trim();
+    mechanisms().find(|m| m.code.eq_ignore_ascii_case(code))
+}
+
+/// The code closest to a mistyped one, if one is close enough to be a slip
+/// ("UPPR" is UPR, "SR-TORTUR" is SR-TORTURE).
+pub fn nearest_mechanism(code: &str) -> Option<&'static str> {
+    let typed = code.trim().to_ascii_uppercase();
+    mechanisms()
+        .map(|m| (strsim::jaro_winkler(&typed, m.code), m.code))
+        .filter(|(score, _)| *score > 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, code)| code)
 }
 
 /// How long a submission of `kind` to `mechanism` may be.

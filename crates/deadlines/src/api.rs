@@ -8,7 +8,6 @@ use chrono::{DateTime, Duration, Utc};
 use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status};
 
-use advocacy_catalog as catalog;
 use advocacy_platform::error::{checked, to_status};
 use advocacy_platform::limits;
 use advocacy_platform::time::{local_rfc3339, optional_timestamp, parse_when, parse_zone, to_timestamp};
@@ -251,12 +250,7 @@ fn parse_create(
     let mut v = FieldViolations::new();
     let request_id = v.check(limits::request_id("request_id", &r.request_id));
     let title = v.check(limits::required_line("title", &r.title, domain::MAX_TITLE_CHARS));
-    let mechanism = v.check(catalog::mechanism(r.mechanism.trim()).ok_or_else(|| {
-        FieldViolation::new(
-            "mechanism",
-            format!("{:.64} is not a mechanism code of the catalog (for example UPR, SR-TORTURE, CRC)", r.mechanism),
-        )
-    }));
+    let mechanism = v.check(limits::mechanism("mechanism", &r.mechanism));
     let kind = v.check(kind_of("kind", r.kind));
     let due = v.check(parse_when("due", r.due.as_ref()));
     let due = match (due, mechanism) {
@@ -397,11 +391,7 @@ fn parse_list(r: &pb::ListDeadlinesRequest) -> Result<ListQuery, DeadlineError> 
     let mechanism = if r.mechanism.trim().is_empty() {
         None
     } else {
-        v.check(
-            catalog::mechanism(r.mechanism.trim())
-                .map(|m| m.code.to_owned())
-                .ok_or_else(|| FieldViolation::new("mechanism", "is not a mechanism code of the catalog")),
-        )
+        v.check(limits::mechanism("mechanism", &r.mechanism).map(|m| m.code.to_owned()))
     };
     let owner = v.check(optional_email("owner", &r.owner)).flatten();
     let due_from = v.check(optional_timestamp("due_from", r.due_from.as_ref())).flatten();

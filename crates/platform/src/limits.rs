@@ -192,6 +192,18 @@ pub fn request_id(field: &str, value: &str) -> Result<String, FieldViolation> {
     Ok(value.to_owned())
 }
 
+/// A mechanism code of the catalog, in any case; a mistyped one is answered with the
+/// nearest code.
+pub fn mechanism(field: &str, code: &str) -> Result<advocacy_catalog::Mechanism, FieldViolation> {
+    advocacy_catalog::mechanism(code).ok_or_else(|| {
+        let hint = match advocacy_catalog::nearest_mechanism(code) {
+            Some(near) => format!("did you mean {near}?"),
+            None => "see the catalog's mechanisms, such as UPR, SR-TORTURE, CRC, SANCTIONS-UK".to_owned(),
+        };
+        FieldViolation::new(field, format!("{:.64} is not a mechanism code: {hint}", code.trim()))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,5 +255,14 @@ mod tests {
         assert!(required_line("t", "a\u{0}b", 10).is_err());
         assert!(required_line("t", &"é".repeat(11), 10).is_err());
         assert!(required_line("t", &"é".repeat(10), 10).is_ok());
+    }
+
+    #[test]
+    fn a_mechanism_is_read_in_any_case_and_a_slip_is_answered_with_the_nearest_code() {
+        assert_eq!(mechanism("mechanism", " upr ").map(|m| m.code), Ok("UPR"));
+        let slip = mechanism("mechanism", "SR-TORTUR").expect_err("a slip");
+        assert!(slip.description.contains("did you mean SR-TORTURE?"), "{}", slip.description);
+        let nothing = mechanism("mechanism", "QWERTYUIOP").expect_err("nothing near");
+        assert!(!nothing.description.contains("did you mean"), "{}", nothing.description);
     }
 }

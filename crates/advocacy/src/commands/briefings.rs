@@ -38,7 +38,8 @@ pub async fn institutions(config: &Config, command: InstitutionsCommand) -> anyh
             if client.json {
                 println!("{}", json!({"id": i.id, "name": i.name, "actor": i.actor, "city": i.city}));
             } else {
-                println!("{}  {} ({}, {})", i.id, i.name, i.actor, i.city);
+                let place = if i.city.is_empty() { i.actor.clone() } else { format!("{}, {}", i.actor, i.city) };
+                println!("{}  {} ({place})", i.id, i.name);
             }
         }
         InstitutionsCommand::List { client, actor } => {

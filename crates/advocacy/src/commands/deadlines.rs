@@ -32,7 +32,7 @@ pub async fn run(config: &Config, command: DeadlinesCommand) -> anyhow::Result<(
             restricted,
             public,
         } => {
-            let mut c = connect(config, &client).await?;
+            // What was typed is checked before anything is sent.
             let lead_minutes = lead.iter().map(|l| parse_lead(l)).collect::<anyhow::Result<Vec<_>>>()?;
             let classification = match (restricted, public) {
                 (Some(compartment), _) => Some(super::restricted_to(compartment)),
@@ -54,6 +54,7 @@ pub async fn run(config: &Config, command: DeadlinesCommand) -> anyhow::Result<(
                 recurrence: cron.map(|cron| pb::Recurrence { cron, zone: String::new() }),
                 classification,
             };
+            let mut c = connect(config, &client).await?;
             let d = c.create_deadline(request).await.map_err(explain)?.into_inner();
             print_one(&d, client.json);
         }
@@ -84,15 +85,10 @@ pub async fn run(config: &Config, command: DeadlinesCommand) -> anyhow::Result<(
             print_one(&d, client.json);
         }
         DeadlinesCommand::Move { client, id, due, reason, expected_version } => {
+            let due = Some(when(due)?);
             let mut c = connect(config, &client).await?;
             let expected_version = version_or_current(&mut c, &id, expected_version).await?;
-            let request = pb::MoveDeadlineRequest {
-                request_id: request_id(),
-                id,
-                expected_version,
-                due: Some(when(due)?),
-                reason,
-            };
+            let request = pb::MoveDeadlineRequest { request_id: request_id(), id, expected_version, due, reason };
             let d = c.move_deadline(request).await.map_err(explain)?.into_inner();
             print_one(&d, client.json);
         }
@@ -227,11 +223,29 @@ async fn version_or_current(c: &mut Client, id: &str, version: Option<i64>) -> a
 fn when(due: DueArgs) -> anyhow::Result<pb::WhenInput> {
     let DueArgs { due: local, zone, due_utc: utc } = due;
     let at = match (local, utc) {
-        (Some(local), None) => pb::when_input::At::Local(local.replace(' ', "T")),
+        (Some(local), None) => pb::when_input::At::Local(local_due(&local)?),
         (None, Some(utc)) => pb::when_input::At::Utc(parse_instant("due-utc", &utc)?),
         _ => bail!("give --due (local time) or --due-utc"),
     };
     Ok(pb::WhenInput { at: Some(at), zone: zone.unwrap_or_default() })
+}
+
+/// A due time as people type it, in the form the API reads ("2027-03-29T12:00"):
+/// "2027-03-29 12:00", "2027-03-29T12:00" (seconds allowed), or a date alone, meaning the
+/// end of that day (23:59) in the body's zone.
+pub fn local_due(text: &str) -> anyhow::Result<String> {
+    let typed = text.trim();
+    let forms = ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"];
+    if let Some(at) = forms.iter().find_map(|f| chrono::NaiveDateTime::parse_from_str(typed, f).ok()) {
+        return Ok(at.format("%Y-%m-%dT%H:%M:%S").to_string());
+    }
+    if let Ok(day) = chrono::NaiveDate::parse_from_str(typed, "%Y-%m-%d") {
+        return Ok(format!("{day}T23:59:00"));
+    }
+    bail!(
+        "--due: {typed:?} is not a date and time like 2027-03-29 12:00, or a date like 2027-03-29 \
+         (the end of that day), in the body's zone"
+    )
 }
 
 /// "30d", "7d", "2h", "90m" (or a bare number of minutes).

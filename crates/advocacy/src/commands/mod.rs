@@ -61,12 +61,59 @@ pub fn explain(status: tonic::Status) -> anyhow::Error {
         message = bad
             .field_violations
             .iter()
-            .map(|v| format!("  {}: {}", v.field, v.description))
+            .map(|v| format!("  {}: {}", flag_for(&v.field), v.description))
             .collect::<Vec<_>>()
             .join("\n");
         message = format!("the server refused the request:\n{message}");
     }
     anyhow::anyhow!("{message} ({:?})", status.code())
+}
+
+/// The flag a person typed for the API's field `field` ("due.local" is `--due`,
+/// "lead_minutes[2]" the third `--lead`); a spreadsheet's "line 17: word_count" is left as
+/// it is, naming its line and column.
+pub fn flag_for(field: &str) -> String {
+    if field.starts_with("line ") || field.is_empty() {
+        return field.to_owned();
+    }
+    let (path, index) = match field.split_once('[') {
+        Some((path, rest)) => (path, rest.split(']').next().and_then(|i| i.parse::<usize>().ok())),
+        None => (field, None),
+    };
+    let flag = match path {
+        "due.local" | "due" => "due",
+        "due.utc" => "due-utc",
+        "due.zone" | "at.zone" => "zone",
+        "at.local" | "at" => "at",
+        "lead_minutes" => "lead",
+        "owners" => "owner",
+        "word_count" => "words",
+        "recurrence.cron" | "recurrence" => "cron",
+        "recurrence.zone" => "zone",
+        "institution_ids" => "institution",
+        "themes" => "theme",
+        "partners" => "partner",
+        p if p.starts_with("classification") => "restricted",
+        p => return format!("--{}{}", p.replace(['_', '.'], "-"), nth(index)),
+    };
+    format!("--{flag}{}", nth(index))
+}
+
+/// " (the 3rd)" for index 2 of a repeated flag; nothing for a flag given once.
+fn nth(index: Option<usize>) -> String {
+    match index.map(|i| i + 1) {
+        None => String::new(),
+        Some(n) => {
+            let suffix = match (n % 10, n % 100) {
+                (1, 11) | (2, 12) | (3, 13) => "th",
+                (1, _) => "st",
+                (2, _) => "nd",
+                (3, _) => "rd",
+                _ => "th",
+            };
+            format!(" (the {n}{suffix})")
+        }
+    }
 }
 
 /// The classification of a record restricted to `compartment`.

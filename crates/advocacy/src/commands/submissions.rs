@@ -136,7 +136,7 @@ pub async fn run(config: &Config, command: SubmissionsCommand) -> anyhow::Result
 
 /// A document's SHA-256, so what was sent can be proven later.
 fn sha256_of(path: &std::path::Path) -> anyhow::Result<String> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let bytes = std::fs::read(path).with_context(|| format!("--file: cannot read {}", path.display()))?;
     Ok(hex::encode(Sha256::digest(bytes)))
 }
 

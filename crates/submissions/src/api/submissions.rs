@@ -12,12 +12,7 @@ use crate::domain::{self, Kind, NewSubmission, Status as SubmissionStatus, Submi
 use super::{incomplete, parse_country, past_time};
 
 pub(super) fn parse_mechanism(code: &str) -> Result<String, FieldViolation> {
-    advocacy_catalog::mechanism(code.trim()).map(|m| m.code.to_owned()).ok_or_else(|| {
-        FieldViolation::new(
-            "mechanism",
-            format!("{:.64} is not a mechanism code of the catalog (such as UPR, CRC, SANCTIONS-UK)", code.trim()),
-        )
-    })
+    limits::mechanism("mechanism", code).map(|m| m.code.to_owned())
 }
 
 pub(super) fn parse_create(

@@ -40,6 +40,19 @@ impl Kind {
             Kind::Statement => "statement",
         }
     }
+
+    /// What people call it: "UPR stakeholder report".
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::UprStakeholderReport => "UPR stakeholder report",
+            Kind::SpecialProceduresCommunication => "Special Procedures communication",
+            Kind::CallForInputAnswer => "answer to a call for input",
+            Kind::TreatyBodyReport => "treaty body report",
+            Kind::WgeidPetition => "WGEID petition",
+            Kind::SanctionsPackage => "sanctions package",
+            Kind::Statement => "statement",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -161,9 +174,27 @@ pub struct Submission {
     pub updated_at: DateTime<Utc>,
 }
 
+/// 2815 as "2,815".
+fn thousands(n: u32) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RuleError {
-    #[error("{words} words; a {kind} to {mechanism} may have at most {limit} ({alone_or_joint})", kind = .kind.as_str())]
+    #[error(
+        "{words} words: a {kind} to {mechanism} may have at most {limit} words ({alone_or_joint})",
+        kind = .kind.label(),
+        words = thousands(*.words),
+        limit = thousands(*.limit)
+    )]
     TooLong { words: u32, limit: u32, kind: Kind, mechanism: String, alone_or_joint: &'static str },
     #[error("a {} submission cannot become {}; from here it can become {}", .from.as_str(), .to.as_str(), list(.from.next()))]
     Transition { from: Status, to: Status },
