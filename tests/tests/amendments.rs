@@ -633,3 +633,35 @@ async fn records_entered_after_the_fact_count_in_the_period_they_happened() {
     assert!(now.amendments_by_status.is_empty());
     system.finish().await;
 }
+
+#[tokio::test]
+async fn a_resolution_is_recorded_once_however_its_title_is_spelled() {
+    let system = TestSystem::spawn().await;
+    let mut client = system.submissions_as(&Person::staff()).await;
+    let resolution = |request_id: &str, title: &str| pb::CreateResolutionRequest {
+        request_id: request_id.into(),
+        body: "UN-HRC".into(),
+        session: "HRC 61".into(),
+        title: title.into(),
+        symbol: String::new(),
+    };
+    let first = client
+        .create_resolution(resolution("r-1", "Situation of human rights in the DPRK"))
+        .await
+        .expect("recorded")
+        .into_inner();
+    let again = client.create_resolution(resolution("r-1", "Situation of human rights in the DPRK")).await;
+    assert_eq!(again.expect("a retry gets the first answer").into_inner().id, first.id);
+    let duplicate = client
+        .create_resolution(resolution("r-2", "  situation of HUMAN rights in the  DPRK "))
+        .await
+        .expect_err("twice");
+    assert_eq!(duplicate.code(), Code::AlreadyExists);
+    assert_eq!(violated_fields(&duplicate), ["title"]);
+    assert!(duplicate.message().contains(&first.id), "names the record there is: {}", duplicate.message());
+    let other_session = pb::CreateResolutionRequest { session: "HRC 62".into(), ..resolution("r-3", &first.title) };
+    client.create_resolution(other_session).await.expect("the next session's is another resolution");
+    let listed = client.list_resolutions(pb::ListResolutionsRequest::default()).await.expect("list").into_inner();
+    assert_eq!(listed.resolutions.len(), 2);
+    system.finish().await;
+}

@@ -21,6 +21,10 @@ pub enum SubmissionError {
     RequestIdReused(FieldViolations),
     #[error("you may not file records in the {0} compartment")]
     NotInCompartment(String),
+    /// The record is already there under its natural key; the violation names the field
+    /// and the existing record's id.
+    #[error("already recorded: {0}")]
+    Exists(FieldViolations),
     /// A service this one needs did not answer; nothing was written, a retry may work.
     #[error("unavailable: {0}")]
     Unavailable(String),
@@ -73,7 +77,7 @@ impl ServiceError for SubmissionError {
             SubmissionError::NotFound(_) => ErrorCode::NotFound,
             SubmissionError::Stale { .. } => ErrorCode::StaleVersion,
             SubmissionError::Rule(_) => ErrorCode::FailedPrecondition,
-            SubmissionError::RequestIdReused(_) => ErrorCode::AlreadyExists,
+            SubmissionError::RequestIdReused(_) | SubmissionError::Exists(_) => ErrorCode::AlreadyExists,
             SubmissionError::NotInCompartment(_) => ErrorCode::PermissionDenied,
             SubmissionError::Unavailable(_) => ErrorCode::Unavailable,
             SubmissionError::Corrupt(_) => ErrorCode::Internal,
@@ -83,7 +87,7 @@ impl ServiceError for SubmissionError {
 
     fn violations(&self) -> Option<&FieldViolations> {
         match self {
-            SubmissionError::Invalid(v) | SubmissionError::RequestIdReused(v) => Some(v),
+            SubmissionError::Invalid(v) | SubmissionError::RequestIdReused(v) | SubmissionError::Exists(v) => Some(v),
             _ => None,
         }
     }

@@ -32,8 +32,28 @@ impl RecordStore {
         request: &Request,
         now: DateTime<Utc>,
     ) -> Result<Written<Resolution>, SubmissionError> {
-        let insert = insert_resolution(r, Some(request.key()))?;
-        write_once(&self.db, request, insert, &r.id, r, now, || request.reused().into()).await
+        let mut tx = match request.begin(&self.db).await? {
+            Ok(tx) => tx,
+            Err(replay) => return Ok(replay),
+        };
+        // One resolution per body, session and title, however the title is spelled: the
+        // same natural key the imports match on.
+        self.db.serialize_on(&mut tx, "resolutions").await?;
+        if let Some(existing) = same_resolution(&mut tx, &r.body, &r.session, &r.title).await? {
+            return Err(SubmissionError::Exists(
+                advocacy_platform::FieldViolation::new(
+                    "title",
+                    format!("{} is already recorded for {} {} as resolution {existing}", r.title, r.body, r.session),
+                )
+                .into(),
+            ));
+        }
+        if insert_resolution(r, Some(request.key()))?.execute(&mut tx).await? == 0 {
+            return Err(request.reused().into());
+        }
+        request.answered(&mut tx, &r.id, r, now).await?;
+        tx.commit().await?;
+        Ok(Written::New(r.clone()))
     }
 
     pub async fn resolution(&self, id: &str) -> Result<Option<Resolution>, SubmissionError> {
@@ -180,6 +200,28 @@ impl RecordStore {
             update_snapshot("amendments", "status", a.status.as_str(), &a.id, expected, a.version, &to_json(a)?);
         write_once(&self.db, request, update, &a.id, a, now, || stale(&a.id, expected)).await
     }
+}
+
+/// The id of a resolution of `body` and `session` whose title reads as `title`.
+async fn same_resolution(
+    tx: &mut sqlx::AnyConnection,
+    body: &str,
+    session: &str,
+    title: &str,
+) -> Result<Option<String>, SubmissionError> {
+    let rows = sqlx::query("SELECT snapshot, version FROM resolutions WHERE body = $1 AND session = $2")
+        .bind(body)
+        .bind(session)
+        .fetch_all(&mut *tx)
+        .await?;
+    let wanted = normalize_name(title);
+    for row in &rows {
+        let found: Resolution = parse_versioned(row)?;
+        if normalize_name(&found.title) == wanted {
+            return Ok(Some(found.id));
+        }
+    }
+    Ok(None)
 }
 
 /// A resolution's row; `request_id` is None for one an import created.
