@@ -51,7 +51,8 @@ async fn staff_record_move_complete_and_export_deadlines_from_the_command_line()
     assert!(stderr.contains("--due: ") && stderr.contains("does not exist"), "named by its flag: {stderr}");
 
     let moved = cli.ok(&["deadlines", "move", &id, "--due", "2027-04-02 12:00", "--reason", "extended"]).await;
-    assert!(moved.contains("2027-04-02T12:00:00+02:00"), "{moved}");
+    assert!(moved.contains("due              2027-04-02 12:00:00+02:00 in Europe/Zurich"), "{moved}");
+    assert!(moved.contains("reminders        30d, 7d, 2h before") && !moved.contains("completed_on_time"), "{moved}");
     let stale = cli.run(&["deadlines", "complete", &id, "--expected-version", "1"]).await;
     assert!(String::from_utf8_lossy(&stale.stderr).contains("Aborted"), "a stale version is refused");
     let done = cli.ok(&["deadlines", "complete", &id, "--json"]).await;
@@ -71,6 +72,9 @@ async fn staff_record_move_complete_and_export_deadlines_from_the_command_line()
     ])
     .await;
     let ics = cli.path("deadlines.ics");
+    let nothing = cli.fails(&["calendar", "export", "--owner", "nobody@advocacy.example", "--output", "x.ics"]).await;
+    assert!(nothing.contains("owners with open deadlines: ana@advocacy.example"), "says so: {nothing}");
+    assert!(!cli.path("x.ics").exists(), "and writes no empty calendar");
     cli.ok(&["calendar", "export", "--output", ics.to_str().expect("path")]).await;
     let calendar = std::fs::read_to_string(&ics).expect("ics written");
     assert!(calendar.starts_with("BEGIN:VCALENDAR\r\n") && calendar.contains("SUMMARY:CRC list of issues (CRC)"));

@@ -17,7 +17,27 @@ pub async fn run(config: &Config, command: CalendarCommand) -> anyhow::Result<()
         horizon_days,
         deadline_id: deadline.unwrap_or_default(),
     };
-    let calendar = c.export_calendar(request).await.map_err(explain)?.into_inner();
+    let calendar = c.export_calendar(request.clone()).await.map_err(explain)?.into_inner();
+    if calendar.events == 0 {
+        // Say so, and whose deadlines there are, rather than write an empty calendar.
+        let open = pb::ListDeadlinesRequest {
+            statuses: vec![pb::DeadlineStatus::Open.into()],
+            page_size: 500,
+            ..Default::default()
+        };
+        let listed = c.list_deadlines(open).await.map_err(explain)?.into_inner();
+        let mut owners: Vec<String> = listed.deadlines.into_iter().flat_map(|d| d.owners).collect();
+        owners.sort();
+        owners.dedup();
+        let whose = if request.owner.is_empty() { "you may see".to_owned() } else { format!("of {}", request.owner) };
+        match owners.is_empty() {
+            true => anyhow::bail!("nothing to export: there are no open deadlines {whose}"),
+            false => anyhow::bail!(
+                "nothing to export: no open deadlines {whose}; owners with open deadlines: {} (--owner)",
+                owners.join(", ")
+            ),
+        }
+    }
     if calendar.deadlines_left_out > 0 {
         eprintln!(
             "the calendar reached its bounds: {} deadlines have events left out; narrow it with --owner, --deadline or --horizon-days",

@@ -326,7 +326,56 @@ fn print_list(deadlines: &[pb::Deadline], json: bool) {
 }
 
 fn print_one(d: &pb::Deadline, json: bool) {
-    print_record(&deadline_json(d), json);
+    if json {
+        return print_record(&deadline_json(d), true);
+    }
+    let status = words::word_of::<pb::DeadlineStatus>(d.status);
+    let mut lines = vec![
+        ("id", d.id.clone()),
+        ("title", d.title.clone()),
+        ("mechanism", format!("{} ({})", d.mechanism, words::word_of::<pb::DeadlineKind>(d.kind))),
+        ("due", format!("{} in {}", d.due_local.replacen('T', " ", 1), d.zone)),
+        ("status", status.clone()),
+        ("owners", d.owners.join(", ")),
+        (
+            "reminders",
+            format!("{} before", d.lead_minutes.iter().map(|m| lead_text(*m)).collect::<Vec<_>>().join(", ")),
+        ),
+    ];
+    if let Some(r) = d.recurrence.as_ref().filter(|r| !r.cron.is_empty()) {
+        lines.push(("repeats", format!("{} ({})", r.cron, if r.zone.is_empty() { &d.zone } else { &r.zone })));
+    }
+    if !d.source_url.is_empty() {
+        let verified = ts(&d.verified_at).as_str().map(|t| format!(" (checked {})", &t[..10])).unwrap_or_default();
+        lines.push(("source", format!("{}{verified}", d.source_url)));
+    }
+    if let Some(done) = ts(&d.completed_at).as_str() {
+        let when = if d.completed_on_time { "on time" } else { "late" };
+        lines.push(("last done", format!("{}, {when}", &done[..16].replacen('T', " ", 1))));
+    }
+    if !d.cancel_reason.is_empty() {
+        lines.push(("cancelled", d.cancel_reason.clone()));
+    }
+    let seen_by = match d.classification.as_ref() {
+        Some(c) if !c.compartments.is_empty() => format!("restricted to {}", c.compartments.join(" and ")),
+        Some(c) => words::word_of::<pb::Confidentiality>(c.level),
+        None => "internal".to_owned(),
+    };
+    lines.push(("confidentiality", seen_by));
+    lines.push(("version", d.version.to_string()));
+    let width = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    for (key, value) in lines {
+        println!("{key:<width$}  {value}");
+    }
+}
+
+/// 43200 minutes as "30d", 120 as "2h", 90 as "90m": the way `--lead` is written.
+fn lead_text(minutes: i32) -> String {
+    match minutes {
+        m if m % (24 * 60) == 0 => format!("{}d", m / (24 * 60)),
+        m if m % 60 == 0 => format!("{}h", m / 60),
+        m => format!("{m}m"),
+    }
 }
 
 fn print_change(c: &pb::DeadlineChange, json: bool) {
@@ -345,6 +394,13 @@ fn print_change(c: &pb::DeadlineChange, json: bool) {
 #[cfg(test)]
 mod tests {
     use super::parse_lead;
+
+    #[test]
+    fn lead_times_are_shown_as_they_are_typed() {
+        for typed in ["30d", "7d", "2h", "90m"] {
+            assert_eq!(super::lead_text(parse_lead(typed).expect("a lead")), typed);
+        }
+    }
 
     #[test]
     fn lead_times_read_like_people_write_them() {
