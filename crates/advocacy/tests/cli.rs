@@ -349,6 +349,18 @@ async fn a_spreadsheet_of_submissions_is_imported_whole_or_not_at_all() {
     assert!(stderr.contains("line 502, column word_count: 3,500 words"), "{stderr}");
     assert_eq!(cli.ok(&["submissions", "list", "--json"]).await.trim(), "[]", "nothing was written");
 
+    // Every problem the file has in the cells, in one pass: two in one row, one in another.
+    let mut broken = sheet(None);
+    broken =
+        broken.replacen(",upr-stakeholder-report,KP,,submitted,2025-11-03,", ",upr-report,KP,,sent,2025-11-03,", 1);
+    broken = broken.replacen(",2025-11-03,2001,", ",03/11/2025,2001,", 1);
+    std::fs::write(&file, broken).expect("write");
+    let stderr = cli.fails(&["import", "submissions", file.to_str().expect("path")]).await;
+    for problem in ["line 2, column kind:", "line 2, column status:", "line 3, column status_on:"] {
+        assert!(stderr.contains(problem), "{problem} in {stderr}");
+    }
+    assert!(stderr.contains("3 problems"), "{stderr}");
+
     std::fs::write(&file, sheet(None)).expect("write");
     let imported = cli.ok(&["import", "submissions", file.to_str().expect("path")]).await;
     assert!(imported.contains("imported 1000 submissions from 1000 rows (0 imported before)"), "{imported}");

@@ -98,7 +98,7 @@ pub async fn run(config: &Config, command: ImportCommand) -> anyhow::Result<()> 
 fn rows_of<T>(
     file: &Path,
     columns: (&[&str], &[&str]),
-    row: impl Fn(&str, i32, &Cells) -> Result<T, String>,
+    row: impl Fn(&str, i32, &Cells) -> Result<T, Vec<String>>,
 ) -> anyhow::Result<Vec<T>> {
     let (rows, errors) = read_sheet(file, columns)?.map(row);
     if errors.is_empty() {
@@ -163,16 +163,34 @@ struct Sheet {
 
 impl Sheet {
     /// Each row turned into a request by `row`, or its problem with line and column.
-    fn map<T>(self, row: impl Fn(&str, i32, &Cells) -> Result<T, String>) -> (Vec<T>, Vec<String>) {
+    fn map<T>(self, row: impl Fn(&str, i32, &Cells) -> Result<T, Vec<String>>) -> (Vec<T>, Vec<String>) {
         let mut errors = self.errors;
         let mut rows = Vec::new();
         for (line, cells) in &self.records {
             match row(&self.file_id, *line, &Cells(cells)) {
                 Ok(r) => rows.push(r),
-                Err(e) => errors.push(format!("line {line}, column {e}")),
+                Err(found) => errors.extend(found.into_iter().map(|e| format!("line {line}, column {e}"))),
             }
         }
         (rows, errors)
+    }
+}
+
+/// Every problem of one row, each "column: what is wrong", so a file is fixed in one pass.
+#[derive(Debug, Default)]
+struct RowProblems(Vec<String>);
+
+impl RowProblems {
+    fn check<T: Default>(&mut self, cell: Result<T, String>) -> T {
+        cell.unwrap_or_else(|e| {
+            self.0.push(e);
+            T::default()
+        })
+    }
+
+    /// The row, if no cell was wrong.
+    fn or<T>(self, row: T) -> Result<T, Vec<String>> {
+        if self.0.is_empty() { Ok(row) } else { Err(self.0) }
     }
 }
 
@@ -239,10 +257,11 @@ fn read_sheet(path: &Path, (required, optional): (&[&str], &[&str])) -> anyhow::
     Ok(Sheet { file_id, records, errors })
 }
 
-fn briefing_row(file_id: &str, line: i32, cells: &Cells) -> Result<pb::ImportBriefingRow, String> {
-    let format = cells.choice("format", words::parse::<pb::BriefingFormat>)?;
-    let kind = cells.choice("institution_kind", words::parse::<pb::InstitutionKind>)?;
-    Ok(pb::ImportBriefingRow {
+fn briefing_row(file_id: &str, line: i32, cells: &Cells) -> Result<pb::ImportBriefingRow, Vec<String>> {
+    let mut bad = RowProblems::default();
+    let format = bad.check(cells.choice("format", words::parse::<pb::BriefingFormat>));
+    let kind = bad.check(cells.choice("institution_kind", words::parse::<pb::InstitutionKind>));
+    bad.or(pb::ImportBriefingRow {
         line,
         request_id: format!("import:{file_id}:{line}"),
         institution: Some(pb::ImportedInstitution {
@@ -268,17 +287,19 @@ fn briefing_row(file_id: &str, line: i32, cells: &Cells) -> Result<pb::ImportBri
     })
 }
 
-fn submission_row(file_id: &str, line: i32, cells: &Cells) -> Result<pb::ImportSubmissionRow, String> {
-    let kind = cells.choice("kind", words::parse::<pb::SubmissionKind>)?;
+fn submission_row(file_id: &str, line: i32, cells: &Cells) -> Result<pb::ImportSubmissionRow, Vec<String>> {
+    let mut bad = RowProblems::default();
+    let kind = bad.check(cells.choice("kind", words::parse::<pb::SubmissionKind>));
     let status = match cells.get("status").as_str() {
         "" => 0,
-        _ => cells.choice("status", words::parse::<pb::SubmissionStatus>)?.into(),
+        _ => bad.check(cells.choice("status", words::parse::<pb::SubmissionStatus>).map(i32::from)),
     };
     let word_count = match cells.get("word_count").as_str() {
         "" => 0,
-        n => n.parse().map_err(|_| format!("word_count: {n:?} is not a number"))?,
+        n => bad.check(n.parse().map_err(|_| format!("word_count: {n:?} is not a number"))),
     };
-    Ok(pb::ImportSubmissionRow {
+    let status_at = bad.check(cells.date("status_on"));
+    bad.or(pb::ImportSubmissionRow {
         line,
         submission: Some(pb::CreateSubmissionRequest {
             request_id: format!("import:{file_id}:{line}"),
@@ -294,21 +315,24 @@ fn submission_row(file_id: &str, line: i32, cells: &Cells) -> Result<pb::ImportS
             evidence: cells.list("evidence"),
             classification: cells.classification(),
             status,
-            status_at: cells.date("status_on")?,
+            status_at,
             ..Default::default()
         }),
     })
 }
 
-fn amendment_row(file_id: &str, line: i32, cells: &Cells) -> Result<pb::ImportAmendmentRow, String> {
-    let paragraph_kind = cells.choice("paragraph", words::parse::<pb::ParagraphKind>)?;
+fn amendment_row(file_id: &str, line: i32, cells: &Cells) -> Result<pb::ImportAmendmentRow, Vec<String>> {
+    let mut bad = RowProblems::default();
+    let paragraph_kind = bad.check(cells.choice("paragraph", words::parse::<pb::ParagraphKind>));
     let number = cells.get("number");
-    let paragraph_number = number.parse().map_err(|_| format!("number: {number:?} is not a paragraph number"))?;
+    let paragraph_number =
+        bad.check(number.parse().map_err(|_| format!("number: {number:?} is not a paragraph number")));
     let status = match cells.get("status").as_str() {
         "" => 0,
-        _ => cells.choice("status", words::parse::<pb::AmendmentStatus>)?.into(),
+        _ => bad.check(cells.choice("status", words::parse::<pb::AmendmentStatus>).map(i32::from)),
     };
-    Ok(pb::ImportAmendmentRow {
+    let proposed_on = bad.check(cells.date("proposed_on"));
+    bad.or(pb::ImportAmendmentRow {
         line,
         resolution: Some(pb::ImportedResolution {
             body: cells.get("body"),
@@ -329,21 +353,23 @@ fn amendment_row(file_id: &str, line: i32, cells: &Cells) -> Result<pb::ImportAm
         }),
         status,
         adopted_text: cells.get("adopted_text"),
-        proposed_on: cells.date("proposed_on")?,
+        proposed_on,
     })
 }
 
-fn publication_row(file_id: &str, line: i32, cells: &Cells) -> Result<pb::ImportPublicationRow, String> {
-    let kind = cells.choice("kind", words::parse::<pb::PublicationKind>)?;
-    let published_on = cells.date("published")?.ok_or("published: is required")?;
-    Ok(pb::ImportPublicationRow {
+fn publication_row(file_id: &str, line: i32, cells: &Cells) -> Result<pb::ImportPublicationRow, Vec<String>> {
+    let mut bad = RowProblems::default();
+    let kind = bad.check(cells.choice("kind", words::parse::<pb::PublicationKind>));
+    let published_on =
+        bad.check(cells.date("published").and_then(|d| d.ok_or_else(|| "published: is required".to_owned())).map(Some));
+    bad.or(pb::ImportPublicationRow {
         line,
         publication: Some(pb::CreatePublicationRequest {
             request_id: format!("import:{file_id}:{line}"),
             title: cells.get("title"),
             kind: kind.into(),
             contracted_by: cells.get("contracted_by"),
-            published_on: Some(published_on),
+            published_on,
             url: cells.get("url"),
             classification: cells.classification(),
         }),
