@@ -354,12 +354,28 @@ async fn a_spreadsheet_of_submissions_is_imported_whole_or_not_at_all() {
     broken =
         broken.replacen(",upr-stakeholder-report,KP,,submitted,2025-11-03,", ",upr-report,KP,,sent,2025-11-03,", 1);
     broken = broken.replacen(",2025-11-03,2001,", ",03/11/2025,2001,", 1);
+    // And one only the server knows: a UPR report over its word limit.
+    broken = broken.replacen(",2025-11-03,2002,", ",2025-11-03,3500,", 1);
     std::fs::write(&file, broken).expect("write");
     let stderr = cli.fails(&["import", "submissions", file.to_str().expect("path")]).await;
-    for problem in ["line 2, column kind:", "line 2, column status:", "line 3, column status_on:"] {
-        assert!(stderr.contains(problem), "{problem} in {stderr}");
+    let problems = [
+        "line 2, column kind:",
+        "line 2, column status:",
+        "line 3, column status_on:",
+        "line 4, column word_count: 3,500 words",
+    ];
+    let mut at = 0;
+    for problem in problems {
+        let found = stderr[at..].find(problem).unwrap_or_else(|| panic!("{problem}, in line order, in {stderr}"));
+        at += found;
     }
-    assert!(stderr.contains("3 problems"), "{stderr}");
+    assert!(stderr.contains("4 problems"), "{stderr}");
+    assert_eq!(cli.ok(&["submissions", "list", "--json"]).await.trim(), "[]", "nothing was written");
+    // A file whose only problem is in a cell: the other rows are checked, not written.
+    std::fs::write(&file, sheet(None).replacen(",upr-stakeholder-report,", ",upr-report,", 1)).expect("write");
+    let stderr = cli.fails(&["import", "submissions", file.to_str().expect("path")]).await;
+    assert!(stderr.contains("1 problems") && stderr.contains("line 2, column kind:"), "{stderr}");
+    assert_eq!(cli.ok(&["submissions", "list", "--json"]).await.trim(), "[]", "the server only checked the rest");
 
     std::fs::write(&file, sheet(None)).expect("write");
     let imported = cli.ok(&["import", "submissions", file.to_str().expect("path")]).await;

@@ -246,11 +246,11 @@ impl BriefingsService for BriefingsApi {
         &self,
         request: Request<tonic::Streaming<pb::ImportBriefingRow>>,
     ) -> Result<Response<pb::ImportBriefingsResult>, Status> {
-        let caller = Caller::of(&request)?;
+        let (caller, mode) = (Caller::of(&request)?, import::Mode::of(&request));
         let (rows, _turn) =
             import::checked_rows(request.into_inner(), |r| r.line, |r| parse_import_row(&caller, r)).await?;
         let rows = rows.into_iter().map(|(_, row)| row).collect();
-        let counts = self.briefings.import(&caller, rows).await.map_err(status)?;
+        let counts = self.briefings.import(&caller, rows, mode).await.map_err(status)?;
         Ok(Response::new(pb::ImportBriefingsResult {
             briefings: counts.briefings as i32,
             already_imported: counts.already_imported as i32,

@@ -144,6 +144,7 @@ impl Briefings {
         &self,
         caller: &Caller,
         rows: Vec<(String, NewInstitution, NewBriefing)>,
+        mode: advocacy_platform::import::Mode,
     ) -> Result<ImportCounts, BriefingError> {
         let now = self.clock.now();
         let mut checked = Vec::with_capacity(rows.len());
@@ -154,6 +155,9 @@ impl Briefings {
             let briefing = Briefing::new(uuid::Uuid::now_v7().to_string(), new, actors, &caller.subject, now);
             let (request_id, fingerprint) = (request.key().to_owned(), request.fingerprint().to_owned());
             checked.push(ImportRow { institution, briefing, request_id, fingerprint });
+        }
+        if mode == advocacy_platform::import::Mode::CheckOnly {
+            return Ok(ImportCounts::default());
         }
         self.store.import(checked, &caller.subject, now).await
     }

@@ -25,6 +25,26 @@ pub struct Turn {
     _permit: tokio::sync::SemaphorePermit<'static>,
 }
 
+/// Whether an import writes, or only checks every row (the request carries the metadata
+/// [`CHECK_ONLY`] set to `true`): a client that found problems of its own in a file asks
+/// for the server's too, so the person fixes the file in one pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Write,
+    CheckOnly,
+}
+
+pub const CHECK_ONLY: &str = "advocacy-check-only";
+
+impl Mode {
+    pub fn of<T>(request: &tonic::Request<T>) -> Mode {
+        match request.metadata().get(CHECK_ONLY).and_then(|v| v.to_str().ok()) {
+            Some("true") => Mode::CheckOnly,
+            _ => Mode::Write,
+        }
+    }
+}
+
 /// Enough problems to fix a file in one pass, without an unbounded answer.
 const MAX_REPORTED: usize = 100;
 

@@ -46,44 +46,40 @@ const PUBLICATION_COLUMNS: (&[&str], &[&str]) =
 pub async fn run(config: &Config, command: ImportCommand) -> anyhow::Result<()> {
     match command {
         ImportCommand::Briefings { client, file } => {
-            let rows = rows_of(&file, BRIEFING_COLUMNS, briefing_row)?;
+            let (rows, problems) = read_sheet(&file, BRIEFING_COLUMNS)?.map(briefing_row);
             let total = rows.len();
-            let mut c = BriefingsServiceClient::new(channel(config, &client).await?);
-            let result =
-                c.import_briefings(with_progress(rows)).await.map_err(|s| explain_import(s, &file))?.into_inner();
+            let c = BriefingsServiceClient::new(channel(config, &client).await?);
+            let result = send(&file, rows, problems, |r| async move { c.clone().import_briefings(r).await }).await?;
             println!(
                 "imported {} briefings from {total} rows ({} imported before); institutions: {} matched, {} created",
                 result.briefings, result.already_imported, result.institutions_matched, result.institutions_created
             );
         }
         ImportCommand::Submissions { client, file } => {
-            let rows = rows_of(&file, SUBMISSION_COLUMNS, submission_row)?;
+            let (rows, problems) = read_sheet(&file, SUBMISSION_COLUMNS)?.map(submission_row);
             let total = rows.len();
-            let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
-            let result =
-                c.import_submissions(with_progress(rows)).await.map_err(|s| explain_import(s, &file))?.into_inner();
+            let c = SubmissionsServiceClient::new(channel(config, &client).await?);
+            let result = send(&file, rows, problems, |r| async move { c.clone().import_submissions(r).await }).await?;
             println!(
                 "imported {} submissions from {total} rows ({} imported before)",
                 result.submissions, result.already_imported
             );
         }
         ImportCommand::Amendments { client, file } => {
-            let rows = rows_of(&file, AMENDMENT_COLUMNS, amendment_row)?;
+            let (rows, problems) = read_sheet(&file, AMENDMENT_COLUMNS)?.map(amendment_row);
             let total = rows.len();
-            let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
-            let result =
-                c.import_amendments(with_progress(rows)).await.map_err(|s| explain_import(s, &file))?.into_inner();
+            let c = SubmissionsServiceClient::new(channel(config, &client).await?);
+            let result = send(&file, rows, problems, |r| async move { c.clone().import_amendments(r).await }).await?;
             println!(
                 "imported {} amendments from {total} rows ({} imported before); resolutions: {} matched, {} created",
                 result.amendments, result.already_imported, result.resolutions_matched, result.resolutions_created
             );
         }
         ImportCommand::Publications { client, file } => {
-            let rows = rows_of(&file, PUBLICATION_COLUMNS, publication_row)?;
+            let (rows, problems) = read_sheet(&file, PUBLICATION_COLUMNS)?.map(publication_row);
             let total = rows.len();
-            let mut c = SubmissionsServiceClient::new(channel(config, &client).await?);
-            let result =
-                c.import_publications(with_progress(rows)).await.map_err(|s| explain_import(s, &file))?.into_inner();
+            let c = SubmissionsServiceClient::new(channel(config, &client).await?);
+            let result = send(&file, rows, problems, |r| async move { c.clone().import_publications(r).await }).await?;
             println!(
                 "imported {} publications from {total} rows ({} imported before)",
                 result.publications, result.already_imported
@@ -93,44 +89,60 @@ pub async fn run(config: &Config, command: ImportCommand) -> anyhow::Result<()> 
     Ok(())
 }
 
-/// Each row of the file turned into a request by `row`, or every problem found in the
-/// file (nothing is sent then).
-fn rows_of<T>(
-    file: &Path,
-    columns: (&[&str], &[&str]),
-    row: impl Fn(&str, i32, &Cells) -> Result<T, Vec<String>>,
-) -> anyhow::Result<Vec<T>> {
-    let (rows, errors) = read_sheet(file, columns)?.map(row);
-    if errors.is_empty() {
-        return Ok(rows);
+/// Sends the rows to be written, if the file had no problems of its own. If it had, they
+/// are sent to be checked only, and the server's problems are listed with the file's, by
+/// line: the person fixes the file in one pass, and nothing is written.
+async fn send<T, R, F, Fut>(file: &Path, rows: Vec<T>, mut problems: Vec<(i32, String)>, import: F) -> anyhow::Result<R>
+where
+    T: Send + 'static,
+    F: FnOnce(tonic::Request<Rows<T>>) -> Fut,
+    Fut: std::future::Future<Output = Result<tonic::Response<R>, tonic::Status>>,
+{
+    let mut request = tonic::Request::new(with_progress(rows));
+    if !problems.is_empty() {
+        let check_only = advocacy_platform::import::CHECK_ONLY;
+        request.metadata_mut().insert(check_only, tonic::metadata::MetadataValue::from_static("true"));
     }
-    for e in errors.iter().take(100) {
-        eprintln!("{e}");
+    match import(request).await {
+        Ok(answer) if problems.is_empty() => return Ok(answer.into_inner()),
+        Ok(_) => {}
+        Err(status) => problems.extend(server_problems(status)?),
     }
-    bail!("{} problems in {}; nothing was imported", errors.len(), file.display())
+    problems.sort_by_key(|(line, _)| *line);
+    for (_, problem) in problems.iter().take(100) {
+        eprintln!("{problem}");
+    }
+    bail!("{} problems in {}; nothing was imported", problems.len(), file.display())
 }
 
+/// Server violations are named "line 17: at.local": each as "line 17, column date: ...".
+fn server_problems(status: tonic::Status) -> anyhow::Result<Vec<(i32, String)>> {
+    use tonic_types::StatusExt;
+    let Some(bad) = status.get_details_bad_request() else { return Err(super::explain(status)) };
+    Ok(bad
+        .field_violations
+        .iter()
+        .map(|v| {
+            let (line, field) = v.field.split_once(": ").unwrap_or(("", &v.field));
+            let number = line.trim_start_matches("line ").parse().unwrap_or(i32::MAX);
+            (number, format!("{line}, column {}: {}", column_of(field), v.description))
+        })
+        .collect())
+}
+
+/// The rows of a file as the import call streams them.
+type Rows<T> = std::pin::Pin<Box<dyn tokio_stream::Stream<Item = T> + Send>>;
+
 /// The rows as a stream for the import call, drawing a progress bar as they go.
-fn with_progress<T: Send + 'static>(rows: Vec<T>) -> impl tokio_stream::Stream<Item = T> + Send + 'static {
+fn with_progress<T: Send + 'static>(rows: Vec<T>) -> Rows<T> {
     let mut progress = Progress::new("importing", rows.len());
-    tokio_stream::StreamExt::map(tokio_stream::iter(rows), move |row| {
+    Box::pin(tokio_stream::StreamExt::map(tokio_stream::iter(rows), move |row| {
         progress.advance(1);
         if progress.done_all() {
             progress.finish();
         }
         row
-    })
-}
-
-/// Server violations are named "line 17: at.local"; say which column that is.
-fn explain_import(status: tonic::Status, file: &Path) -> anyhow::Error {
-    use tonic_types::StatusExt;
-    let Some(bad) = status.get_details_bad_request() else { return super::explain(status) };
-    for v in &bad.field_violations {
-        let (line, field) = v.field.split_once(": ").unwrap_or(("", &v.field));
-        eprintln!("{}, column {}: {}", line, column_of(field), v.description);
-    }
-    anyhow::anyhow!("{} problems in {}; nothing was imported", bad.field_violations.len(), file.display())
+    }))
 }
 
 fn column_of(field: &str) -> &str {
@@ -163,13 +175,14 @@ struct Sheet {
 
 impl Sheet {
     /// Each row turned into a request by `row`, or its problem with line and column.
-    fn map<T>(self, row: impl Fn(&str, i32, &Cells) -> Result<T, Vec<String>>) -> (Vec<T>, Vec<String>) {
-        let mut errors = self.errors;
+    /// The rows `row` makes of the file's lines, and every problem found, by line.
+    fn map<T>(self, row: impl Fn(&str, i32, &Cells) -> Result<T, Vec<String>>) -> (Vec<T>, Vec<(i32, String)>) {
+        let mut errors: Vec<(i32, String)> = self.errors.into_iter().map(|e| (0, e)).collect();
         let mut rows = Vec::new();
         for (line, cells) in &self.records {
             match row(&self.file_id, *line, &Cells(cells)) {
                 Ok(r) => rows.push(r),
-                Err(found) => errors.extend(found.into_iter().map(|e| format!("line {line}, column {e}"))),
+                Err(found) => errors.extend(found.into_iter().map(|e| (*line, format!("line {line}, column {e}")))),
             }
         }
         (rows, errors)

@@ -72,7 +72,7 @@ impl SubmissionsService for SubmissionsApi {
         &self,
         request: Request<tonic::Streaming<pb::ImportSubmissionRow>>,
     ) -> Result<Response<pb::ImportSubmissionsResult>, Status> {
-        let caller = Caller::of(&request)?;
+        let (caller, mode) = (Caller::of(&request)?, import::Mode::of(&request));
         let now = self.clock.now();
         let (rows, _turn) = import::checked_rows(
             request.into_inner(),
@@ -88,7 +88,7 @@ impl SubmissionsService for SubmissionsApi {
             },
         )
         .await?;
-        let counts = self.submissions.import(&caller, rows).await.map_err(status)?;
+        let counts = self.submissions.import(&caller, rows, mode).await.map_err(status)?;
         Ok(Response::new(pb::ImportSubmissionsResult {
             submissions: counts.written as i32,
             already_imported: counts.skipped as i32,
@@ -264,11 +264,11 @@ impl SubmissionsService for SubmissionsApi {
         &self,
         request: Request<tonic::Streaming<pb::ImportAmendmentRow>>,
     ) -> Result<Response<pb::ImportAmendmentsResult>, Status> {
-        let caller = Caller::of(&request)?;
+        let (caller, mode) = (Caller::of(&request)?, import::Mode::of(&request));
         let now = self.clock.now();
         let (rows, _turn) =
             import::checked_rows(request.into_inner(), |r| r.line, |row| parse_imported_amendment(row, now)).await?;
-        let counts = self.resolutions.import(&caller, rows).await.map_err(status)?;
+        let counts = self.resolutions.import(&caller, rows, mode).await.map_err(status)?;
         Ok(Response::new(pb::ImportAmendmentsResult {
             amendments: counts.written as i32,
             already_imported: counts.skipped as i32,
@@ -366,14 +366,14 @@ impl SubmissionsService for SubmissionsApi {
         &self,
         request: Request<tonic::Streaming<pb::ImportPublicationRow>>,
     ) -> Result<Response<pb::ImportPublicationsResult>, Status> {
-        let caller = Caller::of(&request)?;
+        let (caller, mode) = (Caller::of(&request)?, import::Mode::of(&request));
         let (rows, _turn) = import::checked_rows(
             request.into_inner(),
             |r| r.line,
             |r| parse_publication(&r.publication.clone().unwrap_or_default()),
         )
         .await?;
-        let counts = self.publications.import(&caller, rows).await.map_err(status)?;
+        let counts = self.publications.import(&caller, rows, mode).await.map_err(status)?;
         Ok(Response::new(pb::ImportPublicationsResult {
             publications: counts.written as i32,
             already_imported: counts.skipped as i32,

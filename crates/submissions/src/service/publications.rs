@@ -42,6 +42,7 @@ impl Publications {
         &self,
         caller: &Caller,
         rows: Vec<(i32, (String, NewPublication))>,
+        mode: advocacy_platform::import::Mode,
     ) -> Result<ImportCounts, SubmissionError> {
         let now = self.clock.now();
         let mut checked = Vec::with_capacity(rows.len());
@@ -51,6 +52,9 @@ impl Publications {
             }
             let publication = Publication::create(uuid::Uuid::now_v7().to_string(), new, &caller.subject, now);
             checked.push((publication, scoped(caller, &request_id)));
+        }
+        if mode == advocacy_platform::import::Mode::CheckOnly {
+            return Ok(ImportCounts::default());
         }
         self.store.import_publications(&checked).await
     }

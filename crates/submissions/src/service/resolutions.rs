@@ -96,6 +96,7 @@ impl Resolutions {
         &self,
         caller: &Caller,
         rows: Vec<(i32, ImportedAmendment)>,
+        mode: advocacy_platform::import::Mode,
     ) -> Result<ImportCounts, SubmissionError> {
         let now = self.clock.now();
         let unseen =
@@ -130,6 +131,9 @@ impl Resolutions {
             problems.into_result().map(|()| checked).map_err(SubmissionError::from)
         })
         .await??;
+        if mode == advocacy_platform::import::Mode::CheckOnly {
+            return Ok(ImportCounts::default());
+        }
         self.store.import_amendments(checked, &caller.subject, now).await
     }
 

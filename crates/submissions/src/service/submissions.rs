@@ -73,6 +73,7 @@ impl Submissions {
         &self,
         caller: &Caller,
         rows: Vec<(i32, (String, NewSubmission))>,
+        mode: advocacy_platform::import::Mode,
     ) -> Result<ImportCounts, SubmissionError> {
         let now = self.clock.now();
         let unseen = self.records.unseen_publications(caller, rows.iter().flat_map(|(_, (_, n))| &n.evidence)).await?;
@@ -91,6 +92,9 @@ impl Submissions {
             problems.push_at_line(line, &found);
         }
         problems.into_result()?;
+        if mode == advocacy_platform::import::Mode::CheckOnly {
+            return Ok(ImportCounts::default());
+        }
         self.store.import(&checked).await
     }
 
