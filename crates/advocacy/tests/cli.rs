@@ -117,7 +117,7 @@ async fn staff_register_an_institution_log_a_briefing_and_read_the_figures() {
     // Without a terminal, a missing detail is an error that names it, not a hang.
     let missing = cli.run(&["briefings", "log", "--institution", &id]).await;
     assert!(!missing.status.success());
-    assert!(String::from_utf8_lossy(&missing.stderr).contains("missing: When did it take place"));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("missing --at: When did it take place"));
 
     let logged = cli
         .ok(&[
@@ -739,5 +739,21 @@ async fn dates_mechanisms_and_addresses_are_read_as_people_type_them_and_errors_
     let bare = system.url().trim_start_matches("http://").to_owned();
     let listed = cli.ok(&["deadlines", "list", "--server", &bare, "--json"]).await;
     assert_eq!(serde_json::from_str::<Vec<serde_json::Value>>(&listed).expect("json").len(), 3);
+    system.finish().await;
+}
+
+#[tokio::test]
+async fn logging_a_briefing_without_a_terminal_names_the_flags_it_still_needs() {
+    let (cli, system) = with_server().await;
+    let missing = cli.fails(&["briefings", "log"]).await;
+    assert!(missing.contains("missing --at"), "{missing}");
+    let missing = cli.fails(&["briefings", "log", "--at", "2027-03-02 10:00"]).await;
+    assert!(missing.contains("missing --zone"), "{missing}");
+    let wrong = cli.fails(&["briefings", "log", "--at", "02/03/2027", "--zone", "Europe/Zurich"]).await;
+    assert!(wrong.contains(r#"--at: "02/03/2027" is not a date and time"#), "{wrong}");
+    let no_institution = cli
+        .fails(&["briefings", "log", "--at", "2027-03-02 10:00", "--zone", "Europe/Zurich", "--format", "online"])
+        .await;
+    assert!(no_institution.contains("missing --institution"), "{no_institution}");
     system.finish().await;
 }

@@ -83,21 +83,30 @@ pub async fn run(config: &Config, command: BriefingsCommand) -> anyhow::Result<(
             quiet,
         } => {
             let mut ask = Prompt::new();
-            let at = ask.required("When did it take place (2027-03-02 10:00)", at)?;
-            let zone = ask.required("Time zone of the place (Europe/Zurich)", zone)?;
-            let city = ask.optional("City (empty if online)", city)?;
+            let at = match at {
+                Some(at) => super::deadlines::local_due("--at: ", &at)?,
+                None => ask.parsed("--at", "When did it take place (for example 2027-03-02 10:00)", |a| {
+                    super::deadlines::local_due("", a)
+                })?,
+            };
+            let zone = ask.required("--zone", "Time zone of the place (for example Europe/Zurich)", zone)?;
+            let city = ask.optional("City (leave empty if online)", city)?;
             let format = match format {
                 Some(format) => format,
                 None => {
                     let question = format!("Format ({})", words::all::<pb::BriefingFormat>().join(", "));
-                    words::parse::<pb::BriefingFormat>(&ask.required(&question, None)?)?.into()
+                    ask.parsed("--format", &question, words::parse::<pb::BriefingFormat>)?.into()
                 }
             };
             let institutions = if institutions.is_empty() {
-                ask.required("Institution ids briefed (comma separated)", None)?
-                    .split(',')
-                    .map(|s| s.trim().to_owned())
-                    .collect()
+                ask.required(
+                    "--institution",
+                    "Institution ids briefed (comma separated; see `advocacy institutions list`)",
+                    None,
+                )?
+                .split(',')
+                .map(|s| s.trim().to_owned())
+                .collect()
             } else {
                 institutions
             };
@@ -105,7 +114,7 @@ pub async fn run(config: &Config, command: BriefingsCommand) -> anyhow::Result<(
             let mut c = connect(config, &client).await?;
             let request = pb::LogBriefingRequest {
                 request_id: request_id(),
-                at: Some(pb::WhenInput { at: Some(pb::when_input::At::Local(at.replace(' ', "T"))), zone }),
+                at: Some(pb::WhenInput { at: Some(pb::when_input::At::Local(at)), zone }),
                 city,
                 format,
                 institution_ids: institutions,
@@ -228,14 +237,35 @@ impl Prompt {
         Self { interactive: std::io::stdin().is_terminal() }
     }
 
-    fn required(&mut self, question: &str, given: Option<String>) -> anyhow::Result<String> {
+    /// The flag's value, or at a terminal the answer to `question`, asked again until there
+    /// is one; without a terminal, the missing flag is named.
+    fn required(&mut self, flag: &str, question: &str, given: Option<String>) -> anyhow::Result<String> {
         match given {
             Some(v) => Ok(v),
-            None if self.interactive => {
-                let answer = self.ask(question)?;
-                if answer.is_empty() { bail!("{question}: an answer is needed") } else { Ok(answer) }
+            None if self.interactive => loop {
+                match self.ask(question)?.as_str() {
+                    "" => eprintln!("  an answer is needed (or Ctrl-C to stop)"),
+                    answer => return Ok(answer.to_owned()),
+                }
+            },
+            None => bail!("missing {flag}: {question}"),
+        }
+    }
+
+    /// [`Prompt::required`], read by `parse`: a wrong answer is explained and asked again.
+    fn parsed<T>(
+        &mut self,
+        flag: &str,
+        question: &str,
+        parse: impl Fn(&str) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        loop {
+            let answer = self.required(flag, question, None)?;
+            match parse(&answer) {
+                Ok(value) => return Ok(value),
+                Err(e) if self.interactive => eprintln!("  {e}"),
+                Err(e) => return Err(e),
             }
-            None => bail!("missing: {question}"),
         }
     }
 
@@ -251,7 +281,9 @@ impl Prompt {
         eprint!("{question}: ");
         std::io::stderr().flush()?;
         let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).context("reading the answer")?;
+        if std::io::stdin().lock().read_line(&mut line).context("reading the answer")? == 0 {
+            bail!("no answer to: {question}");
+        }
         Ok(line.trim().to_owned())
     }
 }

@@ -223,17 +223,18 @@ async fn version_or_current(c: &mut Client, id: &str, version: Option<i64>) -> a
 fn when(due: DueArgs) -> anyhow::Result<pb::WhenInput> {
     let DueArgs { due: local, zone, due_utc: utc } = due;
     let at = match (local, utc) {
-        (Some(local), None) => pb::when_input::At::Local(local_due(&local)?),
+        (Some(local), None) => pb::when_input::At::Local(local_due("--due: ", &local)?),
         (None, Some(utc)) => pb::when_input::At::Utc(parse_instant("due-utc", &utc)?),
         _ => bail!("give --due (local time) or --due-utc"),
     };
     Ok(pb::WhenInput { at: Some(at), zone: zone.unwrap_or_default() })
 }
 
-/// A due time as people type it, in the form the API reads ("2027-03-29T12:00"):
+/// A local time as people type it, in the form the API reads ("2027-03-29T12:00"), or an
+/// error that starts with `flag` ("--due: "):
 /// "2027-03-29 12:00", "2027-03-29T12:00" (seconds allowed), or a date alone, meaning the
 /// end of that day (23:59) in the body's zone.
-pub fn local_due(text: &str) -> anyhow::Result<String> {
+pub fn local_due(flag: &str, text: &str) -> anyhow::Result<String> {
     let typed = text.trim();
     let forms = ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"];
     if let Some(at) = forms.iter().find_map(|f| chrono::NaiveDateTime::parse_from_str(typed, f).ok()) {
@@ -243,8 +244,8 @@ pub fn local_due(text: &str) -> anyhow::Result<String> {
         return Ok(format!("{day}T23:59:00"));
     }
     bail!(
-        "--due: {typed:?} is not a date and time like 2027-03-29 12:00, or a date like 2027-03-29 \
-         (the end of that day), in the body's zone"
+        "{flag}{typed:?} is not a date and time like 2027-03-29 12:00, or a date like 2027-03-29 \
+         (the end of that day)"
     )
 }
 
