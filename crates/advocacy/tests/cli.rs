@@ -146,6 +146,12 @@ async fn staff_register_an_institution_log_a_briefing_and_read_the_figures() {
     assert_eq!(briefing["actors"], serde_json::json!(["CH"]));
     assert_eq!(briefing["at_local"], "2027-03-02T10:00:00+01:00");
     assert_eq!(briefing["follow_ups"][0]["action"], "Send the report");
+    assert_eq!(briefing["follow_ups"][0]["due_local"], "2027-03-09 17:00");
+    let shown = cli.ok(&["briefings", "show", briefing["id"].as_str().expect("id")]).await;
+    assert!(
+        shown.contains("follow-up  Send the report (ana@advocacy.example, due 2027-03-09 17:00 Europe/Zurich, open)"),
+        "{shown}"
+    );
 
     let listed = cli.ok(&["briefings", "list", "--actor", "CH"]).await;
     assert!(listed.contains("2027-03-02T10:00:00+01:00") && listed.contains("Geneva"), "{listed}");

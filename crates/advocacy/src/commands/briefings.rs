@@ -307,10 +307,35 @@ fn briefing_json(b: &pb::Briefing) -> serde_json::Value {
         "format": words::word_of::<pb::BriefingFormat>(b.format),
         "actors": b.actors, "institution_ids": b.institution_ids, "attendees": b.attendees, "themes": b.themes,
         "asks": b.asks, "summary": b.summary, "notes": b.notes, "outcome": b.outcome, "quiet": b.quiet,
-        "follow_ups": b.follow_ups.iter().map(|f| json!({"id": f.id, "action": f.action, "owner": f.owner, "done": f.done, "deadline_id": f.deadline_id})).collect::<Vec<_>>(),
+        "follow_ups": b.follow_ups.iter().map(|f| json!({
+            "id": f.id, "action": f.action, "owner": f.owner, "due_local": due_local(f), "zone": f.zone,
+            "done": f.done, "deadline_id": f.deadline_id,
+        })).collect::<Vec<_>>(),
     })
 }
 
+/// When a follow-up is due, as its zone's clock reads then: "2027-03-09 17:00".
+fn due_local(f: &pb::FollowUp) -> String {
+    let zone: chrono_tz::Tz = f.zone.parse().unwrap_or(chrono_tz::UTC);
+    f.due
+        .as_ref()
+        .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos as u32))
+        .map(|t| t.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
 fn print_one(b: &pb::Briefing, json: bool) {
-    print_record(&briefing_json(b), json);
+    if json {
+        return print_record(&briefing_json(b), true);
+    }
+    let mut shown = briefing_json(b);
+    if let Some(fields) = shown.as_object_mut() {
+        // Follow-ups read as lines: what, who, when, done or not.
+        fields.remove("follow_ups");
+    }
+    print_record(&shown, false);
+    for f in &b.follow_ups {
+        let state = if f.done { "done" } else { "open" };
+        println!("follow-up  {} ({}, due {} {}, {state})", f.action, f.owner, due_local(f), f.zone);
+    }
 }
