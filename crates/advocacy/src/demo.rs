@@ -86,14 +86,17 @@ const EXAMPLES: &[Example] = &[
 ];
 
 /// Loads the examples of each service in `services`.
-pub async fn seed(config: &Config, addr: std::net::SocketAddr, services: &[&str]) -> anyhow::Result<()> {
+/// Loads the examples (again: nothing is added twice); whether they were new.
+pub async fn seed(config: &Config, addr: std::net::SocketAddr, services: &[&str]) -> anyhow::Result<bool> {
     let key = config.server_token_key()?;
-    let now = chrono::Utc::now().timestamp();
+    let started = chrono::Utc::now();
+    let now = started.timestamp();
     let token = key.issue("demo@advocacy.local", vec![Role::Staff], vec!["sanctions".into()], now, 600);
     let bearer = BearerToken::new(&token).map_err(anyhow::Error::msg)?;
     let channel = connect_with_token(&format!("http://{addr}"), &bearer).await?;
+    let mut new = true;
     if services.contains(&advocacy_deadlines::NAME) {
-        deadlines(DeadlinesServiceClient::new(channel.clone())).await?;
+        new = deadlines(DeadlinesServiceClient::new(channel.clone()), started).await?;
     }
     if services.contains(&advocacy_submissions::NAME) {
         submissions(SubmissionsServiceClient::new(channel.clone())).await?;
@@ -101,17 +104,22 @@ pub async fn seed(config: &Config, addr: std::net::SocketAddr, services: &[&str]
     if services.contains(&advocacy_briefings::NAME) {
         briefings(BriefingsServiceClient::new(channel)).await?;
     }
-    Ok(())
+    Ok(new)
 }
 
-async fn deadlines(mut client: DeadlinesServiceClient<AuthedChannel>) -> anyhow::Result<()> {
+/// Whether the examples were new: a retried create answers with the deadline made before.
+async fn deadlines(
+    mut client: DeadlinesServiceClient<AuthedChannel>,
+    started: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<bool> {
+    let mut new = false;
     for e in EXAMPLES {
         let classification = (!e.restricted.is_empty()).then(|| pb::Classification {
             level: pb::Confidentiality::Restricted.into(),
             compartment: e.restricted.into(),
             ..Default::default()
         });
-        client
+        let made = client
             .create_deadline(pb::CreateDeadlineRequest {
                 request_id: e.request_id.into(),
                 title: e.title.into(),
@@ -126,8 +134,11 @@ async fn deadlines(mut client: DeadlinesServiceClient<AuthedChannel>) -> anyhow:
             })
             .await
             .map_err(explain)?;
+        let made = made.into_inner().stamp.and_then(|s| s.created_at);
+        let made = made.and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos as u32));
+        new |= made.is_some_and(|at| at >= started);
     }
-    Ok(())
+    Ok(new)
 }
 
 async fn submissions(mut client: SubmissionsServiceClient<AuthedChannel>) -> anyhow::Result<()> {

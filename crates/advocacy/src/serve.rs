@@ -158,8 +158,9 @@ pub async fn run(config: &Config, services: &[&str], demo: bool) -> anyhow::Resu
         eprintln!("advocacy: data in {}", config.data_dir.display());
     }
     if demo {
-        crate::demo::seed(config, system.grpc_addr, services).await.context("loading demo data")?;
-        eprintln!("advocacy: demo data loaded (try `advocacy deadlines list` or `advocacy submissions list`)");
+        let new = crate::demo::seed(config, system.grpc_addr, services).await.context("loading demo data")?;
+        let loaded = if new { "demo data loaded" } else { "demo data already loaded" };
+        eprintln!("advocacy: {loaded} (try `advocacy deadlines list` or `advocacy submissions list`)");
     }
     tokio::select! {
         () = advocacy_platform::shutdown::os_signal() => {

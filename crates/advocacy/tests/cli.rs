@@ -546,8 +546,8 @@ async fn spreadsheets_of_publications_and_amendments_are_imported_whole_or_not_a
 }
 
 /// `advocacy serve --demo` as the quick start runs it, on port 0: the server's address, read
-/// from what it prints once the demo is loaded.
-fn serve_demo(data_dir: &std::path::Path) -> (Server, String) {
+/// from what it prints, and what it said of the demo once it was loaded.
+fn serve_demo(data_dir: &std::path::Path) -> (Server, String, String) {
     use std::io::BufRead;
     let mut server = Server(
         Command::new(env!("CARGO_BIN_EXE_advocacy"))
@@ -560,21 +560,22 @@ fn serve_demo(data_dir: &std::path::Path) -> (Server, String) {
             .expect("the server starts"),
     );
     let mut lines = std::io::BufReader::new(server.0.stderr.take().expect("stderr")).lines();
-    let mut address = String::new();
+    let (mut address, mut demo) = (String::new(), String::new());
     for line in lines.by_ref() {
         let line = line.expect("stderr line");
         if let Some((_, at)) = line.split_once(" on grpc://") {
             address = format!("http://{}", at.trim());
         }
         assert!(!line.contains("error"), "{line}");
-        if line.contains("demo data loaded") {
+        if line.contains("demo data") {
+            demo = line;
             break;
         }
     }
     assert!(!address.is_empty(), "the server said where it listens");
     // Keep reading, so the server never blocks on a full pipe.
     std::thread::spawn(move || lines.for_each(drop));
-    (server, address)
+    (server, address, demo)
 }
 
 /// A server process, stopped however the test ends.
@@ -592,7 +593,9 @@ async fn the_quick_start_server_loads_the_demo_once_however_often_it_starts() {
     let dir = tempfile::tempdir().expect("tempdir");
     for start in 0..2 {
         let data_dir = dir.path().to_owned();
-        let (server, address) = tokio::task::spawn_blocking(move || serve_demo(&data_dir)).await.expect("demo");
+        let (server, address, demo) = tokio::task::spawn_blocking(move || serve_demo(&data_dir)).await.expect("demo");
+        let said = if start == 0 { "demo data loaded" } else { "demo data already loaded" };
+        assert!(demo.contains(said), "start {start}: {demo}");
         let cli = Cli::for_installation(env!("CARGO_BIN_EXE_advocacy"), &address, dir.path());
         let count = |json: String| serde_json::from_str::<Vec<serde_json::Value>>(&json).expect("json").len();
         // The briefing's follow-up becomes a deadline in the background.
