@@ -766,3 +766,124 @@ async fn logging_a_briefing_without_a_terminal_names_the_flags_it_still_needs() 
     assert!(no_institution.contains("missing --institution"), "{no_institution}");
     system.finish().await;
 }
+
+/// The lines of the README's quick-start client block, continuation lines joined and
+/// comments dropped, each split into words as a shell would (double quotes only).
+fn readme_quick_start() -> Vec<Vec<String>> {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).expect("README");
+    let start = readme.find("## Quick start").expect("a quick start");
+    let block = readme[start..].split("```sh").nth(2).expect("the client block").split("```").next().expect("its end");
+    let mut lines: Vec<String> = Vec::new();
+    let mut pending = String::new();
+    for raw in block.lines() {
+        let mut line = String::new();
+        let mut quoted = false;
+        for c in raw.chars() {
+            match c {
+                '"' => quoted = !quoted,
+                '#' if !quoted => break,
+                _ => {}
+            }
+            line.push(c);
+        }
+        let line = line.trim_end();
+        match line.strip_suffix('\\') {
+            Some(head) => pending.push_str(head),
+            None => {
+                pending.push_str(line);
+                if !pending.trim().is_empty() {
+                    lines.push(std::mem::take(&mut pending));
+                }
+                pending.clear();
+            }
+        }
+    }
+    lines
+        .iter()
+        .filter(|l| l.trim_start().starts_with("advocacy "))
+        .map(|l| {
+            let (mut words, mut word, mut quoted, mut any) = (Vec::new(), String::new(), false, false);
+            for c in l.trim().chars() {
+                match c {
+                    '"' => (quoted, any) = (!quoted, true),
+                    ' ' if !quoted => {
+                        if any || !word.is_empty() {
+                            words.push(std::mem::take(&mut word));
+                        }
+                        any = false;
+                    }
+                    c => word.push(c),
+                }
+            }
+            if any || !word.is_empty() {
+                words.push(word);
+            }
+            words
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_readme_quick_start_runs_as_written_on_the_demo() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data_dir = dir.path().to_owned();
+    let (_server, address, _) = tokio::task::spawn_blocking(move || serve_demo(&data_dir)).await.expect("demo");
+    let cli = Cli::for_installation(env!("CARGO_BIN_EXE_advocacy"), &address, dir.path());
+    // The files the examples name.
+    cli.file("report.pdf", b"%PDF-1.4 the report");
+    cli.file("final.pdf", b"%PDF-1.4 the final report");
+    cli.file(
+        "past-briefings.csv",
+        "date,zone,format,actor,institution,institution_kind\n2025-05-02 10:00,Europe/Zurich,in-person,CH,Federal Department of Foreign Affairs,ministry\n",
+    );
+    cli.file(
+        "past-submissions.csv",
+        "title,mechanism,kind,country,status,status_on,word_count\nPast UPR report,UPR,upr-stakeholder-report,KP,submitted,2024-03-01,2000\n",
+    );
+    cli.file(
+        "past-amendments.csv",
+        "body,session,resolution,paragraph,number,proposed_text\nUN-HRC,HRC 55,Situation of human rights in the DPRK,operative,3,Calls for access\n",
+    );
+    cli.file("past-publications.csv", "title,kind,published\nA past report,investigative-report,2024-06-01\n");
+
+    // The record's own id: on its "id" line when there is one, else the first id printed.
+    let uuid = |text: &str| {
+        let first = |t: &str| {
+            t.split(|c: char| !(c.is_ascii_hexdigit() || c == '-'))
+                .find(|w| uuid::Uuid::try_parse(w).is_ok())
+                .map(str::to_owned)
+        };
+        text.lines().find(|l| l.split_whitespace().next() == Some("id")).and_then(first).or_else(|| first(text))
+    };
+    let mut ids: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let steps = readme_quick_start();
+    assert!(steps.len() >= 20, "the quick start lists its commands: {}", steps.len());
+    for words in steps {
+        let noun = words.get(1).cloned().unwrap_or_default();
+        let filled: Vec<String> = words
+            .iter()
+            .skip(1)
+            .map(|w| {
+                let id = |of: &str| ids.get(of).cloned().unwrap_or_else(|| panic!("{w} before any {of}: {words:?}"));
+                match w.as_str() {
+                    "<ID>" => id(&noun),
+                    "<DEADLINE>" => id("deadlines"),
+                    "<RESOLUTION>" => id("resolutions"),
+                    "<AMENDMENT>" => id("amendments"),
+                    "<INSTITUTION>" => id("institutions"),
+                    other => other.to_owned(),
+                }
+            })
+            .collect();
+        let args: Vec<&str> = filled.iter().map(String::as_str).collect();
+        let out = cli.run(&args).await;
+        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "README: advocacy {}\n{stderr}", words[1..].join(" "));
+        let verb = words.get(2).map(String::as_str).unwrap_or_default();
+        if ["add", "propose"].contains(&verb)
+            && let Some(id) = uuid(&stdout)
+        {
+            ids.insert(noun, id);
+        }
+    }
+}
