@@ -179,10 +179,15 @@ mod tests {
         assert_eq!(unfolded, format!("SUMMARY:{}\r\n", "Déclaration ".repeat(20)));
     }
 
+    /// A fixed instant: the export's bounds do not depend on today.
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_798_761_600, 0).expect("2027-01-01")
+    }
+
     fn recurring(id: &str, cron: &str) -> Deadline {
         use crate::domain::{Due, Kind, NewDeadline, Recurrence};
         let zone = chrono_tz::UTC;
-        let now = Utc::now();
+        let now = now();
         let new = NewDeadline {
             title: format!("Weekly call {id} {}", "with a long title ".repeat(8)),
             mechanism: "OTHER".into(),
@@ -200,7 +205,7 @@ mod tests {
 
     #[test]
     fn an_export_stops_at_its_bounds_and_says_how_many_deadlines_it_left_out() {
-        let now = Utc::now();
+        let now = now();
         let hourly: Vec<Deadline> = (0..20).map(|i| recurring(&format!("d{i}"), "0 * * * *")).collect();
         let calendar = render(&hourly, now, Duration::days(365));
         assert!(calendar.ics.len() <= MAX_BYTES && calendar.ics.ends_with("END:VCALENDAR\r\n"));
