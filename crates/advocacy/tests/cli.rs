@@ -522,7 +522,7 @@ async fn spreadsheets_of_publications_and_amendments_are_imported_whole_or_not_a
     let refused = cli.run(&["import", "amendments", &path("amendments.csv")]).await;
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(!refused.status.success());
-    assert!(stderr.contains("line 777, column evidence: is not an id"), "{stderr}");
+    assert!(stderr.contains("line 777, column evidence: \"not-an-id\" is not an id"), "{stderr}");
     assert!(stderr.contains("1 problems in") && stderr.contains("nothing was imported"), "{stderr}");
     assert_eq!(cli.ok(&["resolutions", "list", "--json"]).await.trim(), "[]", "not even the resolutions");
 

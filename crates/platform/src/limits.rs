@@ -10,7 +10,15 @@ pub const MAX_ENTRIES: usize = 50;
 /// An id made by a service (a UUID, written in its usual form); anything else cannot
 /// name a record.
 pub fn id(field: &str, value: &str) -> Result<String, FieldViolation> {
-    uuid::Uuid::try_parse(value.trim()).map(|u| u.to_string()).map_err(|_| FieldViolation::new(field, "is not an id"))
+    uuid::Uuid::try_parse(value.trim()).map(|u| u.to_string()).map_err(|_| {
+        FieldViolation::new(
+            field,
+            format!(
+                "{:?} is not an id (ids look like 01936f4e-7b1c-7d2a-9c3e-5f6a7b8c9d0e)",
+                value.trim().chars().take(64).collect::<String>()
+            ),
+        )
+    })
 }
 
 /// Ids of other records: at most [`MAX_ENTRIES`], each a well-formed id, each once.
