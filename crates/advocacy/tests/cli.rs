@@ -887,3 +887,19 @@ async fn the_readme_quick_start_runs_as_written_on_the_demo() {
         }
     }
 }
+
+#[tokio::test]
+async fn resolutions_whose_titles_differ_only_at_the_end_are_told_apart_in_the_list() {
+    let (cli, system) = with_server().await;
+    let long = "Situation of human rights in the Democratic People's Republic of Korea:";
+    for ending in ["accountability", "abductions", "political prison camps"] {
+        let title = format!("{long} {ending}");
+        cli.ok(&["resolutions", "add", "--body", "UN-HRC", "--session", "HRC 61", "--title", &title]).await;
+    }
+    let table = cli.ok(&["resolutions", "list"]).await;
+    let flat = table.split_whitespace().collect::<Vec<_>>().join(" ");
+    for ending in ["accountability", "abductions", "political prison camps"] {
+        assert!(flat.contains(ending), "{ending} is shown (wrapped, not cut): {table}");
+    }
+    system.finish().await;
+}

@@ -28,13 +28,7 @@ pub async fn run(config: &Config, command: ResolutionsCommand) -> anyhow::Result
             let found = c.list_resolutions(request).await.map_err(explain)?.into_inner().resolutions;
             let mut table = Table::new(&["BODY", "SESSION", "STATE", "TITLE", "ID"]);
             for r in found {
-                table.row(vec![
-                    r.body,
-                    r.session,
-                    words::word_of::<pb::ResolutionState>(r.state),
-                    r.title.chars().take(60).collect(),
-                    r.id,
-                ]);
+                table.row(vec![r.body, r.session, words::word_of::<pb::ResolutionState>(r.state), r.title, r.id]);
             }
             if client.json { table.print_json() } else { table.print() }
         }
@@ -205,7 +199,7 @@ pub async fn publications(config: &Config, command: PublicationsCommand) -> anyh
                     .map(|t| t.format("%Y-%m-%d").to_string())
                     .unwrap_or_default();
                 let kind = words::word_of::<pb::PublicationKind>(p.kind);
-                table.row(vec![when, kind, p.title.chars().take(60).collect(), p.id]);
+                table.row(vec![when, kind, p.title, p.id]);
             }
             if client.json { table.print_json() } else { table.print() }
         }
