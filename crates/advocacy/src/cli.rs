@@ -616,7 +616,7 @@ pub enum BriefingsCommand {
         /// How it took place ("online" means virtual); asked when not given.
         #[arg(long, value_parser = flag::<pb::BriefingFormat>())]
         format: Option<i32>,
-        /// Institution id briefed; repeat for several (see `advocacy institutions list`).
+        /// Institution briefed, by id or by name (a part of it is enough); repeat for several.
         #[arg(long = "institution")]
         institutions: Vec<String>,
         /// Theme; repeat for several.

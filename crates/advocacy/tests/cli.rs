@@ -903,3 +903,27 @@ async fn resolutions_whose_titles_differ_only_at_the_end_are_told_apart_in_the_l
     }
     system.finish().await;
 }
+
+#[tokio::test]
+async fn a_briefing_names_its_institutions_by_name_and_a_vague_or_unknown_name_is_explained() {
+    let (cli, system) = with_server().await;
+    for (name, kind, city) in [
+        ("Permanent Mission of Chile to the UN in Geneva", "mission", "Geneva"),
+        ("Ministry of Foreign Affairs of Chile", "ministry", "Santiago"),
+    ] {
+        cli.ok(&["institutions", "add", "--name", name, "--kind", kind, "--actor", "CL", "--city", city]).await;
+    }
+    let log =
+        ["briefings", "log", "--json", "--at", "2027-03-02 10:00", "--zone", "Europe/Zurich", "--format", "in-person"];
+    let logged = cli.ok(&[&log[..], &["--institution", "mission of chile"]].concat()).await;
+    let logged: serde_json::Value = serde_json::from_str(&logged).expect("json");
+    assert_eq!(logged["actors"], serde_json::json!(["CL"]));
+    let vague = cli.fails(&[&log[..], &["--institution", "chile"]].concat()).await;
+    assert!(
+        vague.contains("names 2 institutions") && vague.contains("Ministry of Foreign Affairs of Chile"),
+        "{vague}"
+    );
+    let unknown = cli.fails(&[&log[..], &["--institution", "Permanent Mision of Chil"]].concat()).await;
+    assert!(unknown.contains("the closest: Permanent Mission of Chile"), "{unknown}");
+    system.finish().await;
+}

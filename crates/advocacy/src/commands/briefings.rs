@@ -8,6 +8,7 @@ use serde_json::json;
 
 use advocacy_platform::Config;
 use advocacy_platform::client::AuthedChannel;
+use advocacy_platform::names::normalize_name;
 use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::briefings_service_client::BriefingsServiceClient;
 
@@ -98,20 +99,18 @@ pub async fn run(config: &Config, command: BriefingsCommand) -> anyhow::Result<(
                     ask.parsed("--format", &question, words::parse::<pb::BriefingFormat>)?.into()
                 }
             };
-            let institutions = if institutions.is_empty() {
-                ask.required(
-                    "--institution",
-                    "Institution ids briefed (comma separated; see `advocacy institutions list`)",
-                    None,
-                )?
-                .split(',')
-                .map(|s| s.trim().to_owned())
-                .collect()
+            let named: Vec<String> = if institutions.is_empty() {
+                let question = "Institutions briefed, by name or id (comma separated)";
+                ask.required("--institution", question, None)?.split(',').map(|s| s.trim().to_owned()).collect()
             } else {
                 institutions
             };
             let summary = ask.optional("Summary", summary)?;
             let mut c = connect(config, &client).await?;
+            let mut institutions = Vec::with_capacity(named.len());
+            for name in &named {
+                institutions.push(institution_id(&mut c, name).await?);
+            }
             let request = pb::LogBriefingRequest {
                 request_id: request_id(),
                 at: Some(pb::WhenInput { at: Some(pb::when_input::At::Local(at)), zone }),
@@ -299,6 +298,42 @@ fn follow_up(text: &str) -> anyhow::Result<pb::FollowUpInput> {
         owner: parts.next().unwrap_or_default().to_owned(),
         due: Some(pb::WhenInput { at: Some(pb::when_input::At::Local(when.replace(' ', "T"))), zone: String::new() }),
     })
+}
+
+/// The id of the institution `named`: an id as it is, or the one institution whose name
+/// holds the words typed (case, accents and spacing aside); several or none are explained,
+/// with the names that come closest.
+async fn institution_id(c: &mut BriefingsServiceClient<AuthedChannel>, named: &str) -> anyhow::Result<String> {
+    if uuid::Uuid::try_parse(named).is_ok() {
+        return Ok(named.to_owned());
+    }
+    let all = all_pages(usize::MAX, |page_token| {
+        let (mut c, request) =
+            (c.clone(), pb::ListInstitutionsRequest { page_size: 500, page_token, ..Default::default() });
+        async move {
+            let page = c.list_institutions(request).await.map_err(explain)?.into_inner();
+            Ok((page.institutions, page.next_page_token))
+        }
+    })
+    .await?;
+    let typed = normalize_name(named);
+    let matching: Vec<&pb::Institution> = all.iter().filter(|i| normalize_name(&i.name).contains(&typed)).collect();
+    let described = |i: &pb::Institution| format!("{} ({}, {})", i.name, i.actor, i.id);
+    match matching.as_slice() {
+        [one] => Ok(one.id.clone()),
+        [] => {
+            let mut near: Vec<(f64, &pb::Institution)> =
+                all.iter().map(|i| (strsim::jaro_winkler(&typed, &normalize_name(&i.name)), i)).collect();
+            near.sort_by(|a, b| b.0.total_cmp(&a.0));
+            let names: Vec<String> = near.iter().take(3).map(|(_, i)| described(i)).collect();
+            bail!("--institution: no institution is called {named:?}; the closest: {}", names.join("; "))
+        }
+        several => bail!(
+            "--institution: {named:?} names {} institutions: {}; give more of the name or the id",
+            several.len(),
+            several.iter().map(|i| described(i)).collect::<Vec<_>>().join("; ")
+        ),
+    }
 }
 
 fn briefing_json(b: &pb::Briefing) -> serde_json::Value {
