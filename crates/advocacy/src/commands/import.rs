@@ -46,40 +46,45 @@ const PUBLICATION_COLUMNS: (&[&str], &[&str]) =
 pub async fn run(config: &Config, command: ImportCommand) -> anyhow::Result<()> {
     match command {
         ImportCommand::Briefings { client, file } => {
-            let (rows, problems) = read_sheet(&file, BRIEFING_COLUMNS)?.map(briefing_row);
+            let (rows, problems, read_as) = read_sheet(&file, BRIEFING_COLUMNS)?.map(briefing_row);
             let total = rows.len();
             let c = BriefingsServiceClient::new(channel(config, &client).await?);
-            let result = send(&file, rows, problems, |r| async move { c.clone().import_briefings(r).await }).await?;
+            let result =
+                send(&file, rows, problems, &read_as, |r| async move { c.clone().import_briefings(r).await }).await?;
             println!(
                 "imported {} briefings from {total} rows ({} imported before); institutions: {} matched, {} created",
                 result.briefings, result.already_imported, result.institutions_matched, result.institutions_created
             );
         }
         ImportCommand::Submissions { client, file } => {
-            let (rows, problems) = read_sheet(&file, SUBMISSION_COLUMNS)?.map(submission_row);
+            let (rows, problems, read_as) = read_sheet(&file, SUBMISSION_COLUMNS)?.map(submission_row);
             let total = rows.len();
             let c = SubmissionsServiceClient::new(channel(config, &client).await?);
-            let result = send(&file, rows, problems, |r| async move { c.clone().import_submissions(r).await }).await?;
+            let result =
+                send(&file, rows, problems, &read_as, |r| async move { c.clone().import_submissions(r).await }).await?;
             println!(
                 "imported {} submissions from {total} rows ({} imported before)",
                 result.submissions, result.already_imported
             );
         }
         ImportCommand::Amendments { client, file } => {
-            let (rows, problems) = read_sheet(&file, AMENDMENT_COLUMNS)?.map(amendment_row);
+            let (rows, problems, read_as) = read_sheet(&file, AMENDMENT_COLUMNS)?.map(amendment_row);
             let total = rows.len();
             let c = SubmissionsServiceClient::new(channel(config, &client).await?);
-            let result = send(&file, rows, problems, |r| async move { c.clone().import_amendments(r).await }).await?;
+            let result =
+                send(&file, rows, problems, &read_as, |r| async move { c.clone().import_amendments(r).await }).await?;
             println!(
                 "imported {} amendments from {total} rows ({} imported before); resolutions: {} matched, {} created",
                 result.amendments, result.already_imported, result.resolutions_matched, result.resolutions_created
             );
         }
         ImportCommand::Publications { client, file } => {
-            let (rows, problems) = read_sheet(&file, PUBLICATION_COLUMNS)?.map(publication_row);
+            let (rows, problems, read_as) = read_sheet(&file, PUBLICATION_COLUMNS)?.map(publication_row);
             let total = rows.len();
             let c = SubmissionsServiceClient::new(channel(config, &client).await?);
-            let result = send(&file, rows, problems, |r| async move { c.clone().import_publications(r).await }).await?;
+            let result =
+                send(&file, rows, problems, &read_as, |r| async move { c.clone().import_publications(r).await })
+                    .await?;
             println!(
                 "imported {} publications from {total} rows ({} imported before)",
                 result.publications, result.already_imported
@@ -92,7 +97,13 @@ pub async fn run(config: &Config, command: ImportCommand) -> anyhow::Result<()> 
 /// Sends the rows to be written, if the file had no problems of its own. If it had, they
 /// are sent to be checked only, and the server's problems are listed with the file's, by
 /// line: the person fixes the file in one pass, and nothing is written.
-async fn send<T, R, F, Fut>(file: &Path, rows: Vec<T>, mut problems: Vec<(i32, String)>, import: F) -> anyhow::Result<R>
+async fn send<T, R, F, Fut>(
+    file: &Path,
+    rows: Vec<T>,
+    mut problems: Vec<(i32, String)>,
+    read_as: &[String],
+    import: F,
+) -> anyhow::Result<R>
 where
     T: Send + 'static,
     F: FnOnce(tonic::Request<Rows<T>>) -> Fut,
@@ -104,7 +115,12 @@ where
         request.metadata_mut().insert(check_only, tonic::metadata::MetadataValue::from_static("true"));
     }
     match import(request).await {
-        Ok(answer) if problems.is_empty() => return Ok(answer.into_inner()),
+        Ok(answer) if problems.is_empty() => {
+            for note in read_as {
+                eprintln!("note: {note}");
+            }
+            return Ok(answer.into_inner());
+        }
         Ok(_) => {}
         Err(status) => problems.extend(server_problems(status)?),
     }
@@ -164,6 +180,9 @@ fn column_of(field: &str) -> &str {
     }
 }
 
+/// A file's rows as requests, its problems by line, and the words it used for others.
+type Mapped<T> = (Vec<T>, Vec<(i32, String)>, Vec<String>);
+
 /// A spreadsheet read and checked for its columns: each data row by its line.
 struct Sheet {
     /// Stable for the file's content: request ids derive from it and the line, so
@@ -171,21 +190,23 @@ struct Sheet {
     file_id: String,
     records: Vec<(i32, HashMap<String, String>)>,
     errors: Vec<String>,
+    /// Words read as another, once each ("mission" as permanent-mission).
+    read_as: std::cell::RefCell<std::collections::BTreeSet<String>>,
 }
 
 impl Sheet {
     /// Each row turned into a request by `row`, or its problem with line and column.
     /// The rows `row` makes of the file's lines, and every problem found, by line.
-    fn map<T>(self, row: impl Fn(&str, i32, &Cells) -> Result<T, Vec<String>>) -> (Vec<T>, Vec<(i32, String)>) {
+    fn map<T>(self, row: impl Fn(&str, i32, &Cells) -> Result<T, Vec<String>>) -> Mapped<T> {
         let mut errors: Vec<(i32, String)> = self.errors.into_iter().map(|e| (0, e)).collect();
         let mut rows = Vec::new();
         for (line, cells) in &self.records {
-            match row(&self.file_id, *line, &Cells(cells)) {
+            match row(&self.file_id, *line, &Cells(cells, &self.read_as)) {
                 Ok(r) => rows.push(r),
                 Err(found) => errors.extend(found.into_iter().map(|e| (*line, format!("line {line}, column {e}")))),
             }
         }
-        (rows, errors)
+        (rows, errors, self.read_as.into_inner().into_iter().collect())
     }
 }
 
@@ -207,7 +228,7 @@ impl RowProblems {
     }
 }
 
-struct Cells<'a>(&'a HashMap<String, String>);
+struct Cells<'a>(&'a HashMap<String, String>, &'a std::cell::RefCell<std::collections::BTreeSet<String>>);
 
 impl Cells<'_> {
     fn get(&self, name: &str) -> String {
@@ -233,9 +254,16 @@ impl Cells<'_> {
         parse_date(&text).map(Some).ok_or_else(|| format!("{name}: {text:?} is not a date like 2026-06-01"))
     }
 
-    /// A cell that names one of a set of values, read by `parse`.
-    fn choice<T>(&self, name: &str, parse: impl Fn(&str) -> anyhow::Result<T>) -> Result<T, String> {
-        parse(&self.get(name)).map_err(|e| format!("{name}: {e}"))
+    /// A cell that names a value of `E`, in any of the words it is known by. A word read
+    /// as another ("mission" as permanent-mission) is noted, to be said once for the file.
+    fn choice<E: words::Word>(&self, name: &str) -> Result<E, String> {
+        let typed = self.get(name);
+        let value = words::parse::<E>(&typed).map_err(|e| format!("{name}: {e}"))?;
+        let word = words::word(value);
+        if typed.trim().to_lowercase().replace('_', "-") != word {
+            self.1.borrow_mut().insert(format!("column {name}: {:?} was read as {word}", typed.trim()));
+        }
+        Ok(value)
     }
 }
 
@@ -267,13 +295,13 @@ fn read_sheet(path: &Path, (required, optional): (&[&str], &[&str])) -> anyhow::
             Err(e) => errors.push(format!("line {}: {e}", e.position().map_or(0, |p| p.line()))),
         }
     }
-    Ok(Sheet { file_id, records, errors })
+    Ok(Sheet { file_id, records, errors, read_as: Default::default() })
 }
 
 fn briefing_row(file_id: &str, line: i32, cells: &Cells) -> Result<pb::ImportBriefingRow, Vec<String>> {
     let mut bad = RowProblems::default();
-    let format = bad.check(cells.choice("format", words::parse::<pb::BriefingFormat>));
-    let kind = bad.check(cells.choice("institution_kind", words::parse::<pb::InstitutionKind>));
+    let format = bad.check(cells.choice::<pb::BriefingFormat>("format"));
+    let kind = bad.check(cells.choice::<pb::InstitutionKind>("institution_kind"));
     bad.or(pb::ImportBriefingRow {
         line,
         request_id: format!("import:{file_id}:{line}"),
@@ -302,10 +330,10 @@ fn briefing_row(file_id: &str, line: i32, cells: &Cells) -> Result<pb::ImportBri
 
 fn submission_row(file_id: &str, line: i32, cells: &Cells) -> Result<pb::ImportSubmissionRow, Vec<String>> {
     let mut bad = RowProblems::default();
-    let kind = bad.check(cells.choice("kind", words::parse::<pb::SubmissionKind>));
+    let kind = bad.check(cells.choice::<pb::SubmissionKind>("kind"));
     let status = match cells.get("status").as_str() {
         "" => 0,
-        _ => bad.check(cells.choice("status", words::parse::<pb::SubmissionStatus>).map(i32::from)),
+        _ => bad.check(cells.choice::<pb::SubmissionStatus>("status").map(i32::from)),
     };
     let word_count = match cells.get("word_count").as_str() {
         "" => 0,
@@ -336,13 +364,13 @@ fn submission_row(file_id: &str, line: i32, cells: &Cells) -> Result<pb::ImportS
 
 fn amendment_row(file_id: &str, line: i32, cells: &Cells) -> Result<pb::ImportAmendmentRow, Vec<String>> {
     let mut bad = RowProblems::default();
-    let paragraph_kind = bad.check(cells.choice("paragraph", words::parse::<pb::ParagraphKind>));
+    let paragraph_kind = bad.check(cells.choice::<pb::ParagraphKind>("paragraph"));
     let number = cells.get("number");
     let paragraph_number =
         bad.check(number.parse().map_err(|_| format!("number: {number:?} is not a paragraph number")));
     let status = match cells.get("status").as_str() {
         "" => 0,
-        _ => bad.check(cells.choice("status", words::parse::<pb::AmendmentStatus>).map(i32::from)),
+        _ => bad.check(cells.choice::<pb::AmendmentStatus>("status").map(i32::from)),
     };
     let proposed_on = bad.check(cells.date("proposed_on"));
     bad.or(pb::ImportAmendmentRow {
@@ -372,7 +400,7 @@ fn amendment_row(file_id: &str, line: i32, cells: &Cells) -> Result<pb::ImportAm
 
 fn publication_row(file_id: &str, line: i32, cells: &Cells) -> Result<pb::ImportPublicationRow, Vec<String>> {
     let mut bad = RowProblems::default();
-    let kind = bad.check(cells.choice("kind", words::parse::<pb::PublicationKind>));
+    let kind = bad.check(cells.choice::<pb::PublicationKind>("kind"));
     let published_on =
         bad.check(cells.date("published").and_then(|d| d.ok_or_else(|| "published: is required".to_owned())).map(Some));
     bad.or(pb::ImportPublicationRow {
