@@ -453,6 +453,16 @@ impl Sql {
         self.into_query(Dialect::of_pool(pool)).fetch_all(pool).await
     }
 
+    /// The one number a `SELECT COUNT(...)` returns.
+    pub async fn count(self, pool: &AnyPool) -> Result<i64, sqlx::Error> {
+        self.fetch_all(pool).await?.first().ok_or(sqlx::Error::RowNotFound)?.try_get(0)
+    }
+
+    /// The (key, count) pairs a `SELECT key, COUNT(*) ... GROUP BY` returns.
+    pub async fn counts(self, pool: &AnyPool) -> Result<Vec<(String, i64)>, sqlx::Error> {
+        self.fetch_all(pool).await?.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+    }
+
     /// Runs the statement on a connection (or in a transaction); the rows it returned.
     pub async fn fetch_all_on(self, conn: &mut sqlx::AnyConnection) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
         let dialect = Dialect::of_connection(conn);

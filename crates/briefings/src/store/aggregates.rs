@@ -2,7 +2,6 @@
 //! caller may see; those they may not see are one "restricted, not shown" count.
 
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 
 use advocacy_platform::Caller;
 use advocacy_platform::db::Sql;
@@ -63,16 +62,11 @@ impl Store {
         };
         let count = |select: &str, join: &str, seen: bool, rest: &str| {
             let sql = statement(select, join, seen, rest);
-            async move { sql.fetch_all(&self.pool).await?[0].try_get::<i64, _>(0) }
+            sql.count(&self.pool)
         };
         let grouped = |key: &str| {
             let sql = statement(&format!("{key}, COUNT(*)"), "", true, &format!(" GROUP BY {key} ORDER BY 1"));
-            async move {
-                let rows = sql.fetch_all(&self.pool).await?;
-                rows.iter()
-                    .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?)))
-                    .collect::<Result<Vec<_>, sqlx::Error>>()
-            }
+            sql.counts(&self.pool)
         };
         let actors = "JOIN briefing_actors a ON a.briefing_id = b.id";
         let follow_ups = "JOIN follow_ups f ON f.briefing_id = b.id";

@@ -2,7 +2,6 @@
 //! see; what they may not see is one "restricted, not shown" count per section.
 
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 
 use advocacy_platform::Caller;
 use advocacy_platform::db::Sql;
@@ -49,16 +48,11 @@ impl RecordStore {
         };
         let grouped = |section: &Section, key: &str, group: &str| {
             let sql = statement(section, &format!("{key}, COUNT(*)"), true, &format!(" GROUP BY {group} ORDER BY 1"));
-            async move {
-                let rows = sql.fetch_all(&self.db.pool).await?;
-                rows.iter()
-                    .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?)))
-                    .collect::<Result<Vec<_>, sqlx::Error>>()
-            }
+            sql.counts(&self.db.pool)
         };
         let count = |section: &Section, select: &str, seen: bool, rest: &str| {
             let sql = statement(section, select, seen, rest);
-            async move { sql.fetch_all(&self.db.pool).await?[0].try_get::<i64, _>(0) }
+            sql.count(&self.db.pool)
         };
         Ok(Aggregates {
             by_mechanism: grouped(&SUBMISSIONS, "s.mechanism", "s.mechanism").await?,
