@@ -13,6 +13,7 @@ use advocacy_platform::config::{Config, ServerLimits};
 use advocacy_platform::{Clock, Database, Role, TokenKey};
 use advocacy_proto::v1::briefings_service_client::BriefingsServiceClient;
 use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
+use advocacy_proto::v1::notifier_service_client::NotifierServiceClient;
 use advocacy_proto::v1::submissions_service_client::SubmissionsServiceClient;
 use tonic::transport::Channel;
 
@@ -75,6 +76,8 @@ pub struct TestSystem {
     pub clock: Clock,
     /// Where to listen; port 0 unless a test needs a known address.
     address: std::net::SocketAddr,
+    /// The notifier's mailbox folder when no mail server is configured.
+    pub mailbox: tempfile::TempDir,
 }
 
 impl TestSystem {
@@ -94,6 +97,12 @@ impl TestSystem {
         Self::spawn_at(&service_names(), "127.0.0.1:0", clock, |_| {}).await
     }
 
+    /// Every service, reading time from `clock`, with `edit` applied to the config (a mail
+    /// server, the people directory).
+    pub async fn spawn_with_clock_and(clock: Clock, edit: impl FnOnce(&mut Config)) -> TestSystem {
+        Self::spawn_at(&service_names(), "127.0.0.1:0", clock, edit).await
+    }
+
     /// Every service on SQLite files in the embedded default's layout (a data directory
     /// holding the key and the files), whichever engine the suite runs on: for what only
     /// files on disk can show.
@@ -101,6 +110,7 @@ impl TestSystem {
         let data = tempfile::tempdir().expect("a temporary directory");
         Self::spawn_on(Storage::Sqlite(data), &service_names(), "127.0.0.1:0", Clock::system(), |config| {
             config.auth.signing_key = None;
+            config.mail.mailbox_dir = None;
         })
         .await
     }
@@ -138,10 +148,13 @@ impl TestSystem {
                 config.database_url = Some(format!("{server}/{prefix}_{{service}}"));
             }
         }
+        let mailbox = tempfile::tempdir().expect("a temporary directory");
+        config.mail.mailbox_dir = Some(mailbox.path().to_owned());
         edit(&mut config);
         let key = TokenKey::new(SIGNING_KEY.as_bytes()).expect("test key");
         let address = address.parse().expect("an address");
-        let mut test = TestSystem { config, system: None, storage, key, services: services.to_vec(), clock, address };
+        let mut test =
+            TestSystem { config, system: None, storage, key, services: services.to_vec(), clock, address, mailbox };
         test.start().await;
         if test.config.auth.signing_key.is_none() {
             test.key = test.config.token_key().expect("the key the server made");
@@ -223,6 +236,10 @@ impl TestSystem {
 
     pub async fn deadlines_as(&self, person: &Person) -> DeadlinesServiceClient<AuthedChannel> {
         DeadlinesServiceClient::new(self.channel_as(person).await)
+    }
+
+    pub async fn notifier_as(&self, person: &Person) -> NotifierServiceClient<AuthedChannel> {
+        NotifierServiceClient::new(self.channel_as(person).await)
     }
 
     /// The database a service owns, for checking what was (not) written.
@@ -408,9 +425,10 @@ impl Drop for ScratchDatabase {
     }
 }
 
-/// What the outbox replica processes (`src/bin/outbox_replica.rs`) and their test share.
 pub mod cli;
+pub mod smtp;
 
+/// What the outbox replica processes (`src/bin/outbox_replica.rs`) and their test share.
 pub mod replicas {
     use advocacy_platform::Migration;
 

@@ -10,11 +10,25 @@ fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).permissions().mode() & 0o777
 }
 
-/// Every file in the data directory whose bytes contain `needle`.
-fn files_holding(dir: &Path, needle: &str) -> Vec<String> {
-    let mut found = Vec::new();
+/// Every file under `dir`, folders (the mailbox) included.
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).expect("the data directory") {
         let path = entry.expect("an entry").path();
+        if path.is_dir() {
+            assert_eq!(mode(&path), 0o700, "{}", path.display());
+            files.extend(files_under(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+/// Every file under the data directory whose bytes contain `needle`.
+fn files_holding(dir: &Path, needle: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for path in files_under(dir) {
         let bytes = std::fs::read(&path).expect("a file");
         if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
             found.push(path.file_name().expect("a name").to_string_lossy().into_owned());
@@ -32,8 +46,20 @@ async fn the_data_directory_and_every_file_in_it_are_its_owners_only() {
         .create_deadline(advocacy_tests::new_deadline("r-1", "UPR report", "2027-03-01T12:00"))
         .await
         .expect("a write");
+    // Due within the hour: its 2-hour reminder goes to the mailbox at once.
+    let soon = (chrono::Utc::now() + chrono::Duration::minutes(50)).format("%Y-%m-%dT%H:%M").to_string();
+    let mut request = advocacy_tests::new_deadline("r-2", "Urgent appeal", &soon);
+    request.due = Some(advocacy_tests::local_time(&soon, "UTC"));
+    deadlines.create_deadline(request).await.expect("a write");
+    let mailbox = dir.join("mailbox");
+    let mail = advocacy_tests::eventually(10, || {
+        let mailbox = mailbox.clone();
+        async move { (files_under(&mailbox).len() == 1).then_some(()) }
+    })
+    .await;
+    assert!(mail.is_some(), "the reminder is in the mailbox");
     assert_eq!(mode(&dir), 0o700, "the data directory");
-    let files: Vec<_> = std::fs::read_dir(&dir).expect("dir").map(|e| e.expect("entry").path()).collect();
+    let files = files_under(&dir);
     assert!(files.iter().any(|f| f.ends_with("signing.key")) && files.iter().any(|f| f.ends_with("briefings.db")));
     assert!(files.iter().any(|f| f.to_string_lossy().ends_with("-wal")), "the logs are there too: {files:?}");
     for file in &files {

@@ -19,8 +19,12 @@ use advocacy_platform::{Clock, Config, Database, ServiceContext, Shutdown};
 
 /// Every service this build can host, in start order. Adding a service is one line here;
 /// the config's service names and `advocacy serve`'s choices come from this list.
-pub const SERVICES: &[ServiceSpec] =
-    &[advocacy_deadlines::SERVICE, advocacy_submissions::SERVICE, advocacy_briefings::SERVICE];
+pub const SERVICES: &[ServiceSpec] = &[
+    advocacy_deadlines::SERVICE,
+    advocacy_submissions::SERVICE,
+    advocacy_briefings::SERVICE,
+    advocacy_notifier::SERVICE,
+];
 
 /// The names of [`SERVICES`].
 pub fn service_names() -> Vec<&'static str> {

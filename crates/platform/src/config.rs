@@ -31,6 +31,12 @@ pub struct Config {
     /// How background pushes to other services retry.
     pub outbox: crate::outbox::OutboxSettings,
     pub organisation: OrganisationConfig,
+    /// How reminders are sent: SMTP, or a mailbox folder in the embedded default.
+    pub mail: MailConfig,
+    pub reminders: RemindersConfig,
+    /// People by email address: their zone, language and manager, for reminders. Anyone
+    /// not listed gets the deadline's zone and English.
+    pub people: BTreeMap<String, PersonConfig>,
     /// Per-service settings, by service name.
     pub services: BTreeMap<String, ServiceConfig>,
 }
@@ -47,6 +53,115 @@ impl Default for OrganisationConfig {
     fn default() -> Self {
         Self { zone: "UTC".to_owned() }
     }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailConfig {
+    /// The sender of every message, such as `Advocacy reminders <reminders@example.org>`.
+    pub from: String,
+    /// An SMTP server. Unset: each message is written as an .eml file to `mailbox_dir`.
+    pub smtp: Option<SmtpConfig>,
+    /// Where messages go without SMTP; unset: `<data_dir>/mailbox`.
+    pub mailbox_dir: Option<PathBuf>,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self { from: "Advocacy reminders <reminders@advocacy.invalid>".to_owned(), smtp: None, mailbox_dir: None }
+    }
+}
+
+impl MailConfig {
+    /// The mailbox folder of the embedded default.
+    pub fn mailbox(&self, data_dir: &Path) -> PathBuf {
+        self.mailbox_dir.clone().unwrap_or_else(|| data_dir.join("mailbox"))
+    }
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    pub user: Option<String>,
+    /// Best given as `ADVOCACY_SMTP_PASSWORD`, not written in a file.
+    pub password: Option<String>,
+    /// How long one conversation with the server may take.
+    pub timeout_secs: u64,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        Self {
+            host: "localhost".to_owned(),
+            port: 587,
+            security: SmtpSecurity::Starttls,
+            user: None,
+            password: None,
+            timeout_secs: 30,
+        }
+    }
+}
+
+impl fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("timeout_secs", &self.timeout_secs)
+            .finish()
+    }
+}
+
+/// How the connection to the SMTP server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    /// Plain connection upgraded with STARTTLS (port 587); refused if the server cannot.
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: only for a server on the same machine or network (port 25, 1025).
+    None,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RemindersConfig {
+    /// A deadline still open this long before it is due is emailed to its owners' managers.
+    pub escalate_before_hours: u32,
+    /// When each person's weekly digest goes out, in that person's zone (five-field cron);
+    /// empty: no digests.
+    pub digest_schedule: String,
+    /// Where people open records: the gateway's address as they reach it.
+    pub public_url: String,
+}
+
+impl Default for RemindersConfig {
+    fn default() -> Self {
+        Self {
+            escalate_before_hours: 24,
+            digest_schedule: "0 8 * * MON".to_owned(),
+            public_url: "http://127.0.0.1:8080".to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PersonConfig {
+    pub name: String,
+    /// IANA zone; empty: the deadline's zone.
+    pub zone: String,
+    /// `en` or `ko`; empty: English.
+    pub language: String,
+    /// The manager's email address, for escalations.
+    pub manager: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -110,6 +225,9 @@ impl fmt::Debug for Config {
             .field("server", &self.server)
             .field("auth", &self.auth)
             .field("outbox", &self.outbox)
+            .field("mail", &self.mail)
+            .field("reminders", &self.reminders)
+            .field("people", &self.people.len())
             .field("services", &self.services)
             .finish()
     }
@@ -136,6 +254,9 @@ impl Default for Config {
             auth: AuthConfig::default(),
             outbox: crate::outbox::OutboxSettings::default(),
             organisation: OrganisationConfig::default(),
+            mail: MailConfig::default(),
+            reminders: RemindersConfig::default(),
+            people: BTreeMap::new(),
             services: BTreeMap::new(),
         }
     }
@@ -201,6 +322,13 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
     ("ADVOCACY_MAX_MESSAGE_BYTES", "server.max_message_bytes"),
     ("ADVOCACY_CONCURRENCY_LIMIT", "server.concurrency_limit"),
     ("ADVOCACY_ORGANISATION_ZONE", "organisation.zone"),
+    ("ADVOCACY_MAIL_FROM", "mail.from"),
+    ("ADVOCACY_SMTP_HOST", "mail.smtp.host"),
+    ("ADVOCACY_SMTP_PORT", "mail.smtp.port"),
+    ("ADVOCACY_SMTP_SECURITY", "mail.smtp.security"),
+    ("ADVOCACY_SMTP_USER", "mail.smtp.user"),
+    ("ADVOCACY_SMTP_PASSWORD", "mail.smtp.password"),
+    ("ADVOCACY_PUBLIC_URL", "reminders.public_url"),
 ];
 
 impl Config {
@@ -260,6 +388,22 @@ impl Config {
                     self.server.concurrency_limit = value.parse().map_err(|_| bad("a number"))?
                 }
                 "organisation.zone" => self.organisation.zone = value,
+                "mail.from" => self.mail.from = value,
+                "mail.smtp.host" => self.mail.smtp.get_or_insert_default().host = value,
+                "mail.smtp.port" => {
+                    self.mail.smtp.get_or_insert_default().port = value.parse().map_err(|_| bad("a port number"))?
+                }
+                "mail.smtp.security" => {
+                    self.mail.smtp.get_or_insert_default().security = match value.as_str() {
+                        "starttls" => SmtpSecurity::Starttls,
+                        "tls" => SmtpSecurity::Tls,
+                        "none" => SmtpSecurity::None,
+                        _ => return Err(bad("`starttls`, `tls` or `none`")),
+                    }
+                }
+                "mail.smtp.user" => self.mail.smtp.get_or_insert_default().user = Some(value),
+                "mail.smtp.password" => self.mail.smtp.get_or_insert_default().password = Some(value),
+                "reminders.public_url" => self.reminders.public_url = value,
                 _ => unreachable!("every ENVIRONMENT key is handled above"),
             }
         }
@@ -294,6 +438,7 @@ impl Config {
                 format!("{:?} is not an IANA time zone such as Asia/Seoul or Europe/Zurich", self.organisation.zone),
             ));
         }
+        self.validate_mail()?;
         let o = &self.outbox;
         if !(1..=10_000).contains(&o.max_attempts) {
             return Err(ConfigError::new("outbox.max_attempts", None, "must be 1 to 10000"));
@@ -341,6 +486,61 @@ impl Config {
                     None,
                     format!("{} is neither sqlite: nor postgres://", redact_url(&url)),
                 ));
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_mail(&self) -> Result<(), ConfigError> {
+        if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError::new(
+                "mail.from",
+                None,
+                format!("{:?} is not an address like `Reminders <reminders@example.org>`", self.mail.from),
+            ));
+        }
+        if let Some(smtp) = &self.mail.smtp {
+            if smtp.host.trim().is_empty() {
+                return Err(ConfigError::new("mail.smtp.host", None, "is empty"));
+            }
+            if !(1..=600).contains(&smtp.timeout_secs) {
+                return Err(ConfigError::new("mail.smtp.timeout_secs", None, "must be 1 to 600"));
+            }
+        }
+        let r = &self.reminders;
+        if r.escalate_before_hours > 24 * 90 {
+            return Err(ConfigError::new("reminders.escalate_before_hours", None, "must be at most 2160 (90 days)"));
+        }
+        let digests = !r.digest_schedule.trim().is_empty();
+        if let Some(Err(e)) = digests.then(|| {
+            crate::schedule::Recurrence::parse("reminders.digest_schedule", &r.digest_schedule, chrono_tz::UTC)
+        }) {
+            return Err(ConfigError::new("reminders.digest_schedule", None, e.description));
+        }
+        if url::Url::parse(&r.public_url).map(|u| u.scheme().starts_with("http")) != Ok(true) {
+            return Err(ConfigError::new(
+                "reminders.public_url",
+                None,
+                format!("{:?} is not a web address like https://advocacy.example.org", r.public_url),
+            ));
+        }
+        for (email, person) in &self.people {
+            let key = format!("people.{email:?}");
+            if crate::limits::email("people", email).is_err() {
+                return Err(ConfigError::new(&key, None, "is not an email address"));
+            }
+            if !person.zone.is_empty() && person.zone.parse::<chrono_tz::Tz>().is_err() {
+                return Err(ConfigError::new(
+                    &format!("{key}.zone"),
+                    None,
+                    format!("{:?} is not an IANA time zone such as Asia/Seoul", person.zone),
+                ));
+            }
+            if !["", "en", "ko"].contains(&person.language.as_str()) {
+                return Err(ConfigError::new(&format!("{key}.language"), None, "must be `en` or `ko`"));
+            }
+            if !person.manager.is_empty() && crate::limits::email("manager", &person.manager).is_err() {
+                return Err(ConfigError::new(&format!("{key}.manager"), None, "is not an email address"));
             }
         }
         Ok(())

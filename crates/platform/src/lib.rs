@@ -23,6 +23,7 @@ pub mod names;
 pub mod outbox;
 pub mod page_token;
 pub mod readers;
+pub mod schedule;
 pub mod shutdown;
 pub mod telemetry;
 pub mod time;

@@ -127,7 +127,9 @@ impl Outbox {
         Outbox { db: db.clone(), topic, clock, settings, replica: replica.into(), wake: Arc::new(Notify::new()) }
     }
 
-    fn row_id(&self, item: &str) -> String {
+    /// The outbox row's id for `item`: `<topic>:<item>`, for services that join their own
+    /// rows to the outbox to show attempts and errors.
+    pub fn row_id(&self, item: &str) -> String {
         format!("{}:{item}", self.topic)
     }
 
@@ -136,19 +138,34 @@ impl Outbox {
     /// waiting (or failed) makes it due again with fresh attempts. Call [`Outbox::wake`]
     /// after the commit.
     pub async fn enqueue(&self, conn: &mut AnyConnection, item: &str) -> Result<(), sqlx::Error> {
-        let now = micros(self.clock.now());
+        self.enqueue_at(conn, item, self.clock.now()).await
+    }
+
+    /// [`Outbox::enqueue`] for work that must not be pushed before `at` (a reminder's
+    /// moment): the worker sleeps until then.
+    pub async fn enqueue_at(&self, conn: &mut AnyConnection, item: &str, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
+        let (now, at) = (micros(self.clock.now()), micros(at));
         sqlx::query(
             "INSERT INTO outbox (id, topic, item, generation, state, attempts, next_attempt_at, claimed_by,
-             claimed_until, last_error, updated_at) VALUES ($1, $2, $3, 1, 'pending', 0, $4, '', 0, '', $4)
+             claimed_until, last_error, updated_at) VALUES ($1, $2, $3, 1, 'pending', 0, $4, '', 0, '', $5)
              ON CONFLICT (id) DO UPDATE SET generation = outbox.generation + 1, state = 'pending', attempts = 0,
-             next_attempt_at = $4, last_error = '', updated_at = $4",
+             next_attempt_at = $4, last_error = '', updated_at = $5",
         )
         .bind(self.row_id(item))
         .bind(self.topic)
         .bind(item)
+        .bind(at)
         .bind(now)
         .execute(conn)
         .await?;
+        Ok(())
+    }
+
+    /// Takes `item` out of the outbox inside the caller's transaction: the work is no
+    /// longer wanted (a reminder for a deadline that moved). A push already in flight
+    /// finds no row to mark done, so the caller's own state must say the work is void.
+    pub async fn remove(&self, conn: &mut AnyConnection, item: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("DELETE FROM outbox WHERE id = $1").bind(self.row_id(item)).execute(conn).await?;
         Ok(())
     }
 
@@ -262,16 +279,19 @@ impl Outbox {
         Ok(OutboxCounts { pending: row.try_get(0)?, failed: row.try_get(1)? })
     }
 
-    /// When the next row falls due or the next claim runs out, whichever is first.
+    /// When the next unclaimed row falls due: one step along the due index, however many
+    /// rows wait (a notifier holds a row for every future reminder). Rows another replica
+    /// holds are looked at again on the next poll.
     async fn next_due(&self) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
         let row = sqlx::query(
-            "SELECT MIN(CASE WHEN claimed_until > next_attempt_at THEN claimed_until ELSE next_attempt_at END)
-             FROM outbox WHERE topic = $1 AND state = 'pending'",
+            "SELECT next_attempt_at FROM outbox WHERE topic = $1 AND state = 'pending' AND claimed_until <= $2
+             ORDER BY next_attempt_at LIMIT 1",
         )
         .bind(self.topic)
-        .fetch_one(&self.db.pool)
+        .bind(micros(self.clock.now()))
+        .fetch_optional(&self.db.pool)
         .await?;
-        let at: Option<i64> = row.try_get(0)?;
+        let at: Option<i64> = row.map(|r| r.try_get(0)).transpose()?;
         Ok(at.and_then(DateTime::from_timestamp_micros))
     }
 

@@ -3,15 +3,14 @@
 //! occurrence when completed). Pure: no database, no gRPC.
 
 pub mod due;
-pub mod recurrence;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use advocacy_platform::Classification;
 
+pub use advocacy_platform::schedule::Recurrence;
 pub use due::Due;
-pub use recurrence::Recurrence;
 
 /// Reminder lead times when a deadline names none: 30 days, 7 days, 1 day, 2 hours.
 pub const DEFAULT_LEAD_MINUTES: &[i32] = &[43_200, 10_080, 1_440, 120];

@@ -1,4 +1,5 @@
-//! Recurring deadlines: a cron expression read as wall-clock time in a named zone.
+//! Schedules people write: a cron expression read as wall-clock time in a named zone, for
+//! recurring deadlines and for each person's weekly digest.
 //!
 //! The schedule is walked in local time, then each local time is placed in the zone. A
 //! time the clocks skip moves forward by the size of the gap (02:30 on the spring change
@@ -12,7 +13,7 @@ use chrono_tz::Tz;
 use cron::Schedule;
 use serde::{Deserialize, Serialize};
 
-use advocacy_platform::FieldViolation;
+use crate::FieldViolation;
 
 /// Occurrences closer than this are not deadlines but noise (and would flood reminders).
 const MIN_SPACING: Duration = Duration::hours(1);

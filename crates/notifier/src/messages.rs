@@ -1,0 +1,279 @@
+//! What each email says, in the recipient's language: subjects and bodies from the
+//! templates under `templates/<language>/` (plain text and HTML; HTML is escaped), due
+//! times in the body's zone and the recipient's, the time left, a link to the record, and
+//! the calendar attachment. A restricted deadline's message carries none of its text:
+//! its title, mechanism and kind never reach the template.
+
+use std::time::SystemTime;
+
+use chrono::{DateTime, Datelike, Utc};
+use chrono_tz::Tz;
+use lettre::Message;
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use minijinja::{Environment, context};
+use serde::Serialize;
+
+use crate::domain::{Deadline, Key, Purpose};
+use crate::people::{Language, Person};
+
+/// A message before it is addressed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    /// Empty for a plain-text message.
+    pub html: String,
+}
+
+#[derive(Debug)]
+pub struct Messages {
+    templates: Environment<'static>,
+    from: Mailbox,
+    public_url: String,
+}
+
+macro_rules! templates {
+    ($env:expr, $($name:literal),* $(,)?) => {
+        $(
+            $env.add_template(concat!("en/", $name), include_str!(concat!("../templates/en/", $name)))
+                .expect(concat!("templates/en/", $name, " parses"));
+            $env.add_template(concat!("ko/", $name), include_str!(concat!("../templates/ko/", $name)))
+                .expect(concat!("templates/ko/", $name, " parses"));
+        )*
+    };
+}
+
+/// One deadline as a template sees it.
+#[derive(Debug, Serialize)]
+struct Item {
+    restricted: bool,
+    /// Empty when restricted.
+    title: String,
+    mechanism: String,
+    due_body: String,
+    due_recipient: String,
+    left: String,
+    overdue: bool,
+    follow_up: bool,
+    link: String,
+}
+
+impl Messages {
+    pub fn new(from: Mailbox, public_url: &str) -> Messages {
+        let mut env = Environment::new();
+        env.set_trim_blocks(true);
+        env.set_lstrip_blocks(true);
+        templates!(
+            env,
+            "reminder.subject",
+            "reminder.txt",
+            "reminder.html",
+            "digest.subject",
+            "digest.txt",
+            "digest.html",
+            "test.subject",
+            "test.txt",
+        );
+        Messages { templates: env, from, public_url: public_url.trim_end_matches('/').to_owned() }
+    }
+
+    /// The domain of the sender, for Message-IDs.
+    pub fn domain(&self) -> &str {
+        self.from.email.domain()
+    }
+
+    fn render(&self, language: Language, name: &str, ctx: &minijinja::Value) -> Result<String, String> {
+        let name = format!("{}/{name}", language.code());
+        let template = self.templates.get_template(&name).map_err(|e| format!("{name}: {e}"))?;
+        template.render(ctx).map_err(|e| format!("{name}: {e}"))
+    }
+
+    fn item(&self, d: &Deadline, to: &Person, now: DateTime<Utc>) -> Item {
+        let language = to.language;
+        let restricted = d.classification.is_restricted();
+        let own_zone = to.zone.unwrap_or(d.zone);
+        Item {
+            restricted,
+            title: if restricted { String::new() } else { d.title.clone() },
+            mechanism: if restricted { String::new() } else { d.mechanism.clone() },
+            due_body: when(d.due, d.zone, language),
+            due_recipient: when(d.due, own_zone, language),
+            left: span(d.due - now, language),
+            overdue: d.due <= now,
+            follow_up: !restricted && d.kind == advocacy_proto::v1::DeadlineKind::FollowUp,
+            link: format!("{}/deadlines/{}", self.public_url, d.id),
+        }
+    }
+
+    /// A reminder to an owner, or an escalation to a manager.
+    pub fn reminder(
+        &self,
+        d: &Deadline,
+        purpose: Purpose,
+        catch_up: bool,
+        to: &Person,
+        now: DateTime<Utc>,
+    ) -> Result<Rendered, String> {
+        let item = self.item(d, to, now);
+        let same_zone = to.zone.is_none_or(|z| z == d.zone);
+        let ctx = context! {
+            d => item,
+            escalation => purpose == Purpose::Escalation,
+            catch_up,
+            name => to.name,
+            body_zone => d.zone.name(),
+            own_zone => to.zone.unwrap_or(d.zone).name(),
+            same_zone,
+            owners => d.owners,
+        };
+        Ok(Rendered {
+            subject: one_line(&self.render(to.language, "reminder.subject", &ctx)?),
+            text: self.render(to.language, "reminder.txt", &ctx)?,
+            html: self.render(to.language, "reminder.html", &ctx)?,
+        })
+    }
+
+    /// A person's weekly digest: what is due in the next four weeks, and what is overdue.
+    pub fn digest(&self, deadlines: &[Deadline], to: &Person, now: DateTime<Utc>) -> Result<Rendered, String> {
+        let items: Vec<Item> = deadlines.iter().map(|d| self.item(d, to, now)).collect();
+        let (overdue, upcoming): (Vec<&Item>, Vec<&Item>) = items.iter().partition(|i| i.overdue);
+        let zone = to.zone.unwrap_or(chrono_tz::UTC);
+        let ctx = context! {
+            name => to.name,
+            week => day(now, zone, to.language),
+            overdue,
+            upcoming,
+            link => format!("{}/deadlines", self.public_url),
+        };
+        Ok(Rendered {
+            subject: one_line(&self.render(to.language, "digest.subject", &ctx)?),
+            text: self.render(to.language, "digest.txt", &ctx)?,
+            html: self.render(to.language, "digest.html", &ctx)?,
+        })
+    }
+
+    pub fn test(&self, to: &Person, now: DateTime<Utc>) -> Result<Rendered, String> {
+        let zone = to.zone.unwrap_or(chrono_tz::UTC);
+        let ctx = context! { name => to.name, at => when(now, zone, to.language), zone => zone.name() };
+        Ok(Rendered {
+            subject: one_line(&self.render(to.language, "test.subject", &ctx)?),
+            text: self.render(to.language, "test.txt", &ctx)?,
+            html: String::new(),
+        })
+    }
+
+    /// The email: addressed, dated by the clock, with the Message-ID of its key, both
+    /// bodies and, when given, the calendar attachment.
+    pub fn email(
+        &self,
+        rendered: &Rendered,
+        key: &Key,
+        to: &Person,
+        now: DateTime<Utc>,
+        ics: Option<String>,
+    ) -> Result<Message, String> {
+        let address = to.email.parse().map_err(|e| format!("recipient {}: {e}", to.email))?;
+        let name = (to.name != to.email).then(|| to.name.clone());
+        let builder = Message::builder()
+            .from(self.from.clone())
+            .to(Mailbox::new(name, address))
+            .subject(&rendered.subject)
+            .message_id(Some(key.message_id(self.domain())))
+            .date(SystemTime::from(now));
+        let text = SinglePart::plain(rendered.text.clone());
+        let body = if rendered.html.is_empty() {
+            MultiPart::mixed().singlepart(text)
+        } else {
+            MultiPart::alternative().singlepart(text).singlepart(SinglePart::html(rendered.html.clone()))
+        };
+        let body = match ics {
+            Some(ics) => {
+                let kind = ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")
+                    .map_err(|e| format!("calendar content type: {e}"))?;
+                MultiPart::mixed()
+                    .multipart(body)
+                    .singlepart(Attachment::new("deadline.ics".to_owned()).body(ics, kind))
+            }
+            None => body,
+        };
+        builder.multipart(body).map_err(|e| format!("cannot build the message: {e}"))
+    }
+}
+
+/// Subjects are one line whatever a template or a title holds.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+const WEEKDAYS_KO: [&str; 7] = ["월", "화", "수", "목", "금", "토", "일"];
+
+/// A moment in a zone, as a person of that language writes it.
+pub fn when(at: DateTime<Utc>, zone: Tz, language: Language) -> String {
+    let local = at.with_timezone(&zone);
+    match language {
+        Language::English => format!("{} ({})", local.format("%A %-d %B %Y, %H:%M"), zone.name()),
+        Language::Korean => format!(
+            "{} ({}) {} ({})",
+            local.format("%Y년 %-m월 %-d일"),
+            WEEKDAYS_KO[local.weekday().num_days_from_monday() as usize],
+            local.format("%H:%M"),
+            zone.name()
+        ),
+    }
+}
+
+fn day(at: DateTime<Utc>, zone: Tz, language: Language) -> String {
+    let local = at.with_timezone(&zone);
+    match language {
+        Language::English => local.format("%-d %B %Y").to_string(),
+        Language::Korean => local.format("%Y년 %-m월 %-d일").to_string(),
+    }
+}
+
+/// How long is left (or how long ago), in days and hours, or hours and minutes.
+pub fn span(left: chrono::Duration, language: Language) -> String {
+    let minutes = left.num_minutes().unsigned_abs();
+    let (days, hours, mins) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
+    let parts: Vec<(u64, &str, &str, &str)> = if days > 0 {
+        vec![(days, "day", "days", "일"), (hours, "hour", "hours", "시간")]
+    } else if hours > 0 {
+        vec![(hours, "hour", "hours", "시간"), (mins, "minute", "minutes", "분")]
+    } else {
+        vec![(mins, "minute", "minutes", "분")]
+    };
+    let shown: Vec<String> = parts
+        .iter()
+        .enumerate()
+        .filter(|(i, (n, ..))| *i == 0 || *n > 0)
+        .map(|(_, (n, one, many, ko))| match language {
+            Language::English => format!("{n} {}", if *n == 1 { one } else { many }),
+            Language::Korean => format!("{n}{ko}"),
+        })
+        .collect();
+    shown.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_read_as_people_say_them() {
+        use chrono::Duration;
+        assert_eq!(span(Duration::days(7), Language::English), "7 days");
+        assert_eq!(span(Duration::hours(25), Language::English), "1 day 1 hour");
+        assert_eq!(span(Duration::minutes(90), Language::Korean), "1시간 30분");
+        assert_eq!(span(Duration::minutes(5), Language::English), "5 minutes");
+    }
+
+    #[test]
+    fn times_are_written_in_the_zone_and_language() {
+        let at = DateTime::parse_from_rfc3339("2027-03-28T10:00:00Z").expect("valid").with_timezone(&Utc);
+        assert_eq!(
+            when(at, chrono_tz::Europe::Zurich, Language::English),
+            "Sunday 28 March 2027, 12:00 (Europe/Zurich)"
+        );
+        assert_eq!(when(at, chrono_tz::Asia::Seoul, Language::Korean), "2027년 3월 28일 (일) 19:00 (Asia/Seoul)");
+    }
+}
