@@ -608,3 +608,95 @@ async fn every_notifier_rpc_names_the_bad_field_and_writes_nothing() {
     assert_eq!(written, [0], "nothing was written");
     system.finish().await;
 }
+
+#[tokio::test]
+async fn a_weekly_digest_goes_once_per_person_in_their_zone_and_managers_hear_of_open_deadlines_the_day_before() {
+    // Friday 1 January 2027. Ana works in Seoul; Maria is her manager.
+    let clock = Clock::manual(at("2027-01-01T00:00:00Z"));
+    let smtp = SmtpServer::start().await;
+    let port = smtp.addr.port();
+    let system = TestSystem::spawn_with_clock_and(clock.clone(), |config| {
+        config.mail.smtp = Some(SmtpConfig {
+            host: "127.0.0.1".into(),
+            port,
+            security: SmtpSecurity::None,
+            timeout_secs: 5,
+            ..SmtpConfig::default()
+        });
+        let ana = PersonConfig {
+            name: "Ana".into(),
+            zone: "Asia/Seoul".into(),
+            language: "en".into(),
+            manager: "maria@advocacy.example".into(),
+        };
+        config.people.insert(OWNER.into(), ana);
+    })
+    .await;
+    let staff = Person::staff();
+    let soon = |name: &str, due: &str| {
+        let mut request = new_deadline(&name.replace(" ", "-"), name, due);
+        request.due = Some(local_time(due, "UTC"));
+        request.lead_minutes = vec![60];
+        request
+    };
+    let overdue = deadline(&system, soon("Overdue follow-up letter", "2027-01-02T10:00"), &staff).await;
+    let next_week = deadline(&system, soon("Working group submission", "2027-01-10T10:00"), &staff).await;
+    let far = deadline(&system, soon("Far treaty body review", "2027-06-01T10:00"), &staff).await;
+    let done = deadline(&system, soon("Done before its escalation", "2027-01-12T10:00"), &staff).await;
+    let completed = system
+        .deadlines_as(&staff)
+        .await
+        .complete_deadline(pb::CompleteDeadlineRequest {
+            request_id: "done".into(),
+            id: done.id.clone(),
+            expected_version: done.version,
+            completed_at: None,
+        })
+        .await
+        .expect("completed")
+        .into_inner();
+    planned(&system, &done.id, &staff, completed.revision).await;
+    let count = |subject_start: &str, to: &str| {
+        smtp.received()
+            .iter()
+            .filter(|m| m.to == [format!("<{to}>")])
+            .filter(|m| m.parsed().subject().unwrap_or_default().starts_with(subject_start))
+            .count()
+    };
+
+    // Monday 08:00 in Seoul is Sunday 23:00 UTC.
+    move_clock(&clock, at("2027-01-03T22:59:00Z")).await;
+    assert_eq!(count("Your deadlines", OWNER), 0);
+    move_clock(&clock, at("2027-01-03T23:00:00Z")).await;
+    let digests = eventually(10, || async {
+        let found: Vec<Received> = smtp
+            .received()
+            .into_iter()
+            .filter(|m| m.parsed().subject().unwrap_or_default().starts_with("Your deadlines"))
+            .collect();
+        (!found.is_empty()).then_some(found)
+    })
+    .await
+    .expect("the digest");
+    assert_eq!(digests.len(), 1);
+    let digest = &digests[0];
+    assert_eq!(digest.parsed().subject(), Some("Your deadlines, week of 4 January 2027: 1 overdue"));
+    let text = digest.parsed().body_text(0).unwrap_or_default().into_owned();
+    assert!(text.contains("Overdue follow-up letter") && text.contains("Working group submission"), "{text}");
+    assert!(!text.contains("Far treaty body review") && !text.contains("Done before"), "{text}");
+    assert!(text.contains("Sunday 10 January 2027, 19:00 (Asia/Seoul)"), "in Ana's zone: {text}");
+
+    // The day before the open one is due, Maria hears of it, once; not of the completed one.
+    move_clock(&clock, at("2027-01-09T10:00:00Z")).await;
+    assert!(eventually(10, || async { (count("Still open", "maria@advocacy.example") == 1).then_some(()) }).await.is_some());
+    let escalation = smtp.received().into_iter().find(|m| m.to == ["<maria@advocacy.example>"]).expect("sent");
+    assert!(escalation.parsed().body_text(0).unwrap_or_default().contains("owned by ana@advocacy.example"));
+    // The next Monday: the second digest, once.
+    move_clock(&clock, at("2027-01-10T23:00:00Z")).await;
+    assert!(eventually(10, || async { (count("Your deadlines", OWNER) == 2).then_some(()) }).await.is_some());
+    move_clock(&clock, at("2027-01-12T09:00:00Z")).await;
+    assert_eq!(count("Still open", "maria@advocacy.example"), 1, "nothing for the completed deadline");
+    assert_eq!(count("Your deadlines", OWNER), 2, "one a week");
+    let _ = (overdue, next_week, far);
+    system.finish().await;
+}

@@ -60,6 +60,21 @@ pub enum Command {
     /// Calendar files for Outlook, Google Calendar or Thunderbird.
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// Email reminders: what was planned and sent for each deadline, previews and tests.
+    #[command(subcommand)]
+    Notifier(NotifierCommand),
+    /// The messages written to the mailbox folder when no mail server is configured (the
+    /// embedded default): newest first, or one in full.
+    Mailbox {
+        #[command(subcommand)]
+        show: Option<MailboxCommand>,
+        /// Where the folder is; default: the configured mailbox, `<data_dir>/mailbox`.
+        #[arg(long, global = true)]
+        dir: Option<PathBuf>,
+        /// At most this many messages.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
     /// The reference lists: mechanisms, countries, multilateral bodies.
     Catalog {
         #[command(subcommand)]
@@ -709,6 +724,74 @@ pub enum CalendarCommand {
         #[arg(long, default_value_t = 365)]
         horizon_days: i32,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NotifierCommand {
+    /// Reminders, escalations and digests, latest first: to whom, when, and what happened.
+    Deliveries {
+        #[command(flatten)]
+        client: ClientArgs,
+        /// Only this deadline's.
+        #[arg(long)]
+        deadline: Option<String>,
+        /// Only those to this address.
+        #[arg(long)]
+        recipient: Option<String>,
+        /// Only those in this state.
+        #[arg(long, value_parser = crate::words::flag::<pb::DeliveryState>())]
+        state: Option<i32>,
+        /// Only those due to go out on or after this day (in the organisation's zone).
+        #[arg(long)]
+        from: Option<String>,
+        /// Only those due to go out before this day.
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// Everything planned for one deadline, sent or not.
+    Plan {
+        #[command(flatten)]
+        client: ClientArgs,
+        deadline: String,
+    },
+    /// The reminder a deadline's owners would get, without sending it.
+    Preview {
+        #[command(flatten)]
+        client: ClientArgs,
+        deadline: String,
+        /// The lead time (30d, 7d, 2h); default: the deadline's first.
+        #[arg(long)]
+        lead: Option<String>,
+        /// en or ko; default: the recipient's.
+        #[arg(long)]
+        language: Option<String>,
+        /// Whose zone and language; default: the first owner.
+        #[arg(long)]
+        recipient: Option<String>,
+        /// Print the HTML body instead of the text.
+        #[arg(long)]
+        html: bool,
+    },
+    /// Send a test message now, to check that mail reaches someone (admins).
+    Test {
+        #[command(flatten)]
+        client: ClientArgs,
+        recipient: String,
+    },
+    /// Send a failed delivery again.
+    Retry {
+        #[command(flatten)]
+        client: ClientArgs,
+        delivery: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailboxCommand {
+    /// One message in full: its headers and its text (1 is the newest).
+    Show { number: usize },
 }
 
 #[derive(Debug, Subcommand)]

@@ -35,6 +35,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Institutions(command) => commands::briefings::institutions(&config, command).await,
         Command::Import(command) => commands::import::run(&config, command).await,
         Command::Calendar(command) => commands::calendar::run(&config, command).await,
+        Command::Notifier(command) => commands::notifier::run(&config, command).await,
+        Command::Mailbox { show, dir, limit } => commands::mailbox::run(&config, show, dir, limit),
         Command::Catalog { list, json } => {
             commands::catalog::run(&list, json);
             Ok(())

@@ -44,6 +44,8 @@ words! {
     pb::ResolutionState, "RESOLUTION_STATE_", [];
     pb::Confidentiality, "CONFIDENTIALITY_", [];
     pb::ChangeKind, "CHANGE_KIND_", [];
+    pb::DeliveryState, "DELIVERY_STATE_", [];
+    pb::DeliveryKind, "DELIVERY_KIND_", [];
 }
 
 /// The word for a value: `treaty-body`.

@@ -774,6 +774,60 @@ async fn logging_a_briefing_without_a_terminal_names_the_flags_it_still_needs() 
     system.finish().await;
 }
 
+#[tokio::test]
+async fn reminders_land_in_the_mailbox_and_the_notifier_commands_show_what_was_planned_and_sent() {
+    let (cli, system) = with_server().await;
+    let mailbox = system.mailbox.path().to_str().expect("a UTF-8 path").to_owned();
+    // Due within the hour: its 2-hour reminder has passed, so a catch-up goes at once.
+    let soon = (chrono::Utc::now() + chrono::Duration::minutes(50)).format("%Y-%m-%d %H:%M").to_string();
+    let add = ["deadlines", "add", "--json", "--title", "Urgent appeal: detention of a defender", "--mechanism", "WGAD"];
+    let rest = ["--kind", "special-procedures-call-for-input", "--due", &soon, "--zone", "UTC", "--lead", "2h,30m"];
+    let added = cli.ok(&[&add[..], &rest[..]].concat()).await;
+    let id = serde_json::from_str::<serde_json::Value>(&added).expect("json")["id"].as_str().expect("id").to_owned();
+
+    let mut listed = String::new();
+    for _ in 0..100 {
+        listed = cli.ok(&["mailbox", "--dir", &mailbox]).await;
+        if listed.contains("Urgent appeal") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(listed.contains("ana@advocacy.example") && listed.contains("Due in "), "{listed}");
+    let shown = cli.ok(&["mailbox", "--dir", &mailbox, "show", "1"]).await;
+    assert!(shown.contains("Subject: Due in ") && shown.contains("Attachment: deadline.ics"), "{shown}");
+    assert!(shown.contains("Urgent appeal: detention of a defender (WGAD) is due in"), "the text, decoded: {shown}");
+    let missing = cli.fails(&["mailbox", "--dir", &mailbox, "show", "9"]).await;
+    assert!(missing.contains("there is no message 9: the mailbox holds 1"), "{missing}");
+
+    let plan = cli.ok(&["notifier", "plan", &id]).await;
+    assert!(plan.contains("2h before (catch-up)") && plan.contains("sent"), "{plan}");
+    assert!(plan.contains("30m before") && plan.contains("planned"), "{plan}");
+    let sent = cli.ok(&["notifier", "deliveries", "--deadline", &id, "--state", "sent", "--json"]).await;
+    let sent: Vec<serde_json::Value> = serde_json::from_str(&sent).expect("json");
+    assert_eq!(sent.len(), 1);
+    assert_eq!((sent[0]["state"].as_str(), sent[0]["attempts"].as_i64()), (Some("sent"), Some(1)));
+    let retry = cli.fails(&["notifier", "retry", sent[0]["id"].as_str().expect("an id")]).await;
+    assert!(retry.contains("is sent, not failed"), "{retry}");
+
+    let preview = cli.ok(&["notifier", "preview", &id, "--lead", "30m", "--language", "ko"]).await;
+    assert!(preview.contains("Subject: 30분 후 마감: Urgent appeal"), "{preview}");
+    let wrong = cli.fails(&["notifier", "deliveries", "--state", "lost"]).await;
+    assert!(wrong.contains("--state") && wrong.contains("planned"), "{wrong}");
+
+    let test = cli.ok(&["notifier", "test", "omar@advocacy.example"]).await;
+    assert!(test.contains("a test message to omar@advocacy.example is on its way"), "{test}");
+    for _ in 0..100 {
+        if cli.ok(&["mailbox", "--dir", &mailbox]).await.contains("Test message from the advocacy tracker") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let listed = cli.ok(&["mailbox", "--dir", &mailbox]).await;
+    assert!(listed.contains("omar@advocacy.example  Test message from the advocacy tracker"), "{listed}");
+    system.finish().await;
+}
+
 /// The lines of the README's quick-start client block, continuation lines joined and
 /// comments dropped, each split into words as a shell would (double quotes only).
 fn readme_quick_start() -> Vec<Vec<String>> {

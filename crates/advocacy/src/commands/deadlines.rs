@@ -264,7 +264,7 @@ pub fn parse_lead(text: &str) -> anyhow::Result<i32> {
     n.checked_mul(factor).with_context(|| format!("--lead: {text:?} is too large"))
 }
 
-fn ts(t: &Option<prost_types::Timestamp>) -> Value {
+pub fn ts(t: &Option<prost_types::Timestamp>) -> Value {
     t.as_ref()
         .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos as u32))
         .map(|t| Value::String(t.to_rfc3339()))
@@ -315,7 +315,7 @@ fn print_list(deadlines: &[pb::Deadline], json: bool) {
             d.zone.clone(),
             d.mechanism.clone(),
             words::word_of::<pb::DeadlineStatus>(d.status),
-            d.title.chars().take(60).collect(),
+            d.title.clone(),
             d.id.clone(),
             d.version.to_string(),
         ]);
@@ -371,7 +371,7 @@ fn print_one(d: &pb::Deadline, json: bool) {
 }
 
 /// 43200 minutes as "30d", 120 as "2h", 90 as "90m": the way `--lead` is written.
-fn lead_text(minutes: i32) -> String {
+pub fn lead_text(minutes: i32) -> String {
     match minutes {
         m if m % (24 * 60) == 0 => format!("{}d", m / (24 * 60)),
         m if m % 60 == 0 => format!("{}h", m / 60),

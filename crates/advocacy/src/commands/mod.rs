@@ -5,6 +5,8 @@ pub mod calendar;
 pub mod catalog;
 pub mod deadlines;
 pub mod import;
+pub mod mailbox;
+pub mod notifier;
 pub mod resolutions;
 pub mod submissions;
 pub mod token;
