@@ -688,7 +688,9 @@ async fn a_weekly_digest_goes_once_per_person_in_their_zone_and_managers_hear_of
 
     // The day before the open one is due, Maria hears of it, once; not of the completed one.
     move_clock(&clock, at("2027-01-09T10:00:00Z")).await;
-    assert!(eventually(10, || async { (count("Still open", "maria@advocacy.example") == 1).then_some(()) }).await.is_some());
+    assert!(
+        eventually(10, || async { (count("Still open", "maria@advocacy.example") == 1).then_some(()) }).await.is_some()
+    );
     let escalation = smtp.received().into_iter().find(|m| m.to == ["<maria@advocacy.example>"]).expect("sent");
     assert!(escalation.parsed().body_text(0).unwrap_or_default().contains("owned by ana@advocacy.example"));
     // The next Monday: the second digest, once.

@@ -780,7 +780,8 @@ async fn reminders_land_in_the_mailbox_and_the_notifier_commands_show_what_was_p
     let mailbox = system.mailbox.path().to_str().expect("a UTF-8 path").to_owned();
     // Due within the hour: its 2-hour reminder has passed, so a catch-up goes at once.
     let soon = (chrono::Utc::now() + chrono::Duration::minutes(50)).format("%Y-%m-%d %H:%M").to_string();
-    let add = ["deadlines", "add", "--json", "--title", "Urgent appeal: detention of a defender", "--mechanism", "WGAD"];
+    let add =
+        ["deadlines", "add", "--json", "--title", "Urgent appeal: detention of a defender", "--mechanism", "WGAD"];
     let rest = ["--kind", "special-procedures-call-for-input", "--due", &soon, "--zone", "UTC", "--lead", "2h,30m"];
     let added = cli.ok(&[&add[..], &rest[..]].concat()).await;
     let id = serde_json::from_str::<serde_json::Value>(&added).expect("json")["id"].as_str().expect("id").to_owned();

@@ -38,7 +38,9 @@ pub fn run(config: &Config, show: Option<MailboxCommand>, dir: Option<PathBuf>, 
                 .and_then(|i| files.get(i))
                 .with_context(|| format!("there is no message {number}: the mailbox holds {}", files.len()))?;
             let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-            let m = MessageParser::default().parse(&bytes).with_context(|| format!("{} is not a message", path.display()))?;
+            let m = MessageParser::default()
+                .parse(&bytes)
+                .with_context(|| format!("{} is not a message", path.display()))?;
             let addresses = |a: Option<&mail_parser::Address>| {
                 a.map(|a| {
                     a.iter()

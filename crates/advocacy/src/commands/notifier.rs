@@ -88,8 +88,11 @@ pub async fn run(config: &Config, command: NotifierCommand) -> anyhow::Result<()
         }
         NotifierCommand::Retry { client, delivery } => {
             let mut c = NotifierServiceClient::new(channel(config, &client).await?);
-            let retried =
-                c.retry_delivery(pb::RetryDeliveryRequest { delivery_id: delivery }).await.map_err(explain)?.into_inner();
+            let retried = c
+                .retry_delivery(pb::RetryDeliveryRequest { delivery_id: delivery })
+                .await
+                .map_err(explain)?
+                .into_inner();
             if client.json {
                 print_record(&delivery_json(&retried), true);
                 return Ok(());
