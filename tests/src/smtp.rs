@@ -101,6 +101,15 @@ impl SmtpServer {
         self.lock().accepted.clone()
     }
 
+    /// Every message accepted so far, leaving none behind.
+    pub fn take(&self) -> Vec<Received> {
+        std::mem::take(&mut self.lock().accepted)
+    }
+
+    pub fn count(&self) -> usize {
+        self.lock().accepted.len()
+    }
+
     pub fn refused(&self) -> usize {
         self.lock().refused
     }
@@ -109,9 +118,8 @@ impl SmtpServer {
     pub async fn wait_for(&self, count: usize, seconds: u64) -> Vec<Received> {
         let until = tokio::time::Instant::now() + Duration::from_secs(seconds);
         loop {
-            let got = self.received();
-            if got.len() >= count || tokio::time::Instant::now() > until {
-                return got;
+            if self.count() >= count || tokio::time::Instant::now() > until {
+                return self.received();
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -135,7 +143,12 @@ async fn serve(listener: TcpListener, shared: Arc<Mutex<Shared>>) {
 }
 
 async fn converse(stream: TcpStream, shared: Arc<Mutex<Shared>>) {
+    let _ = stream.set_nodelay(true);
     let (read, mut write) = stream.into_split();
+    // Linux turns quick acknowledgements off again as it sees fit: ask after every read.
+    let quick = |read: &tokio::net::tcp::OwnedReadHalf| {
+        let _ = socket2::SockRef::from(read.as_ref()).set_tcp_quickack(true);
+    };
     let mut lines = BufReader::new(read);
     if write.write_all(b"220 test.smtp ESMTP ready\r\n").await.is_err() {
         return;
@@ -146,7 +159,7 @@ async fn converse(stream: TcpStream, shared: Arc<Mutex<Shared>>) {
         line.clear();
         match lines.read_line(&mut line).await {
             Ok(0) | Err(_) => return,
-            Ok(_) => {}
+            Ok(_) => quick(lines.get_ref()),
         }
         let command = line.trim_end().to_owned();
         let upper = command.to_ascii_uppercase();
@@ -168,7 +181,7 @@ async fn converse(stream: TcpStream, shared: Arc<Mutex<Shared>>) {
                 line.clear();
                 match lines.read_line(&mut line).await {
                     Ok(0) | Err(_) => return,
-                    Ok(_) => {}
+                    Ok(_) => quick(lines.get_ref()),
                 }
                 if line == ".\r\n" || line == ".\n" {
                     break;

@@ -2,14 +2,18 @@
 //! decided now, from the deadline as the feed last showed it: a deadline that moved or
 //! closed is not reminded, one that has passed is skipped with the reason, and after
 //! downtime only the closest of several due reminders goes out. The message is handed to
-//! the mail server before the delivery is marked sent, so a crash in between sends it
-//! once more with the same Message-ID, and never loses it.
+//! the mail server before the delivery is marked sent (with its outbox row taken out, in
+//! one transaction), so a crash in between sends it once more with the same Message-ID,
+//! and never loses it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
 
 use advocacy_platform::Clock;
 use advocacy_platform::hosting::SystemChannel;
-use advocacy_platform::outbox::{Delivery, Failure};
+use advocacy_platform::outbox::{Claim, Delivery, Failure};
 use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
 
@@ -21,18 +25,69 @@ use crate::store::{DeliveryRow, State, Store};
 /// How far ahead a digest looks.
 pub const DIGEST_HORIZON: Duration = Duration::weeks(4);
 
+/// Calendar entries kept, by deadline and revision: a deadline's owners, reminded
+/// together, share one entry and one call for it.
+const CALENDAR_CACHE: usize = 1_024;
+
+type Loaded = Result<Option<(DeliveryRow, Option<Deadline>)>, String>;
+/// Sends waiting for the batch read, each with where its row goes.
+type Waiting = Arc<Mutex<Vec<(String, tokio::sync::oneshot::Sender<Loaded>)>>>;
+/// A calendar entry, fetched once by whichever send asks first.
+type CalendarEntry = Arc<tokio::sync::OnceCell<Option<String>>>;
+
+/// Reads deliveries for the sender, those asked for together in one query: the outbox
+/// starts a batch of sends at once, and each would otherwise read its own row.
+#[derive(Debug, Clone)]
+struct Loader {
+    store: Store,
+    waiting: Waiting,
+}
+
+impl Loader {
+    async fn load(&self, id: &str) -> Loaded {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let first = {
+            let mut waiting = self.waiting.lock().unwrap_or_else(|p| p.into_inner());
+            waiting.push((id.to_owned(), answer));
+            waiting.len() == 1
+        };
+        if first {
+            // Let the other sends of the batch ask too, then read for all of them.
+            tokio::task::yield_now().await;
+            let batch = std::mem::take(&mut *self.waiting.lock().unwrap_or_else(|p| p.into_inner()));
+            let ids: Vec<String> = batch.iter().map(|(id, _)| id.clone()).collect();
+            match self.store.to_send(&ids).await {
+                Ok(found) => {
+                    for (id, answer) in batch {
+                        let row = found.iter().find(|(row, _)| row.id == id).cloned();
+                        let _ = answer.send(Ok(row));
+                    }
+                }
+                Err(e) => {
+                    for (_, answer) in batch {
+                        let _ = answer.send(Err(e.to_string()));
+                    }
+                }
+            }
+        }
+        answered.await.unwrap_or_else(|_| Err("the batch read was dropped".into()))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Sender {
     store: Store,
-    messages: std::sync::Arc<Messages>,
+    messages: Arc<Messages>,
     mailer: Mailer,
     deadlines: DeadlinesServiceClient<SystemChannel>,
     clock: Clock,
+    calendars: Arc<Mutex<HashMap<(String, i64), CalendarEntry>>>,
+    loader: Loader,
 }
 
 /// What to do with a delivery at its moment.
 enum Decision {
-    Send(Rendered, Option<Deadline>),
+    Send(Box<(Rendered, Option<Deadline>)>),
     Mark(State, String),
     /// Already sent, cancelled or skipped (or gone): nothing to do.
     Nothing,
@@ -45,15 +100,21 @@ fn store_error(e: sqlx::Error) -> Failure {
 impl Sender {
     pub fn new(
         store: Store,
-        messages: std::sync::Arc<Messages>,
+        messages: Arc<Messages>,
         mailer: Mailer,
         deadlines: DeadlinesServiceClient<SystemChannel>,
         clock: Clock,
     ) -> Sender {
-        Sender { store, messages, mailer, deadlines, clock }
+        let loader = Loader { store: store.clone(), waiting: Arc::default() };
+        Sender { store, messages, mailer, deadlines, clock, calendars: Arc::default(), loader }
     }
 
-    async fn decide(&self, row: &DeliveryRow, now: DateTime<Utc>) -> Result<Decision, Failure> {
+    async fn decide(
+        &self,
+        row: &DeliveryRow,
+        deadline: Option<Deadline>,
+        now: DateTime<Utc>,
+    ) -> Result<Decision, Failure> {
         if row.state != State::Planned && row.state != State::Retrying {
             return Ok(Decision::Nothing);
         }
@@ -61,7 +122,7 @@ impl Sender {
         let rendered = |r: Result<Rendered, String>| r.map_err(Failure::Permanent);
         match row.key.purpose {
             Purpose::Reminder | Purpose::Escalation => {
-                let Some(d) = self.store.deadline(&row.key.deadline_id).await.map_err(store_error)? else {
+                let Some(d) = deadline else {
                     return Ok(Decision::Mark(State::Cancelled, "the deadline is unknown".into()));
                 };
                 if !d.is_open() || d.due != row.key.due {
@@ -71,14 +132,18 @@ impl Sender {
                     let why = "the deadline had passed when the reminder could be sent";
                     return Ok(Decision::Mark(State::Skipped, why.into()));
                 }
-                if row.key.purpose == Purpose::Reminder
+                // Leads differ by a minute at least: only a reminder that late may have a
+                // closer one due as well (after downtime).
+                let late = now - row.send_at >= Duration::minutes(1);
+                if late
+                    && row.key.purpose == Purpose::Reminder
                     && self.store.closer_reminder_due(row, now).await.map_err(store_error)?
                 {
                     let why = "a closer reminder of the same due time was due as well and went out instead";
                     return Ok(Decision::Mark(State::Skipped, why.into()));
                 }
                 let message = self.messages.reminder(&d, row.key.purpose, row.catch_up, &to, now);
-                Ok(Decision::Send(rendered(message)?, Some(d)))
+                Ok(Decision::Send(Box::new((rendered(message)?, Some(d)))))
             }
             Purpose::Digest => {
                 let deadlines = self
@@ -89,9 +154,9 @@ impl Sender {
                 if deadlines.is_empty() {
                     return Ok(Decision::Mark(State::Skipped, "nothing due or overdue that week".into()));
                 }
-                Ok(Decision::Send(rendered(self.messages.digest(&deadlines, &to, now))?, None))
+                Ok(Decision::Send(Box::new((rendered(self.messages.digest(&deadlines, &to, now))?, None))))
             }
-            Purpose::Test => Ok(Decision::Send(rendered(self.messages.test(&to, now))?, None)),
+            Purpose::Test => Ok(Decision::Send(Box::new((rendered(self.messages.test(&to, now))?, None)))),
         }
     }
 
@@ -101,10 +166,25 @@ impl Sender {
         if deadline.classification.is_restricted() {
             return Ok(None);
         }
-        let request = pb::ExportCalendarRequest { deadline_id: deadline.id.clone(), ..Default::default() };
-        let mut client = self.deadlines.clone();
-        match client.export_calendar(request).await {
-            Ok(calendar) => Ok(Some(calendar.into_inner().ics)),
+        let key = (deadline.id.clone(), deadline.revision);
+        // One call per entry even when its owners' reminders are sent at the same moment:
+        // the first asks, the others wait for its answer.
+        let cell = {
+            let mut cache = self.calendars.lock().unwrap_or_else(|p| p.into_inner());
+            if cache.len() >= CALENDAR_CACHE {
+                cache.clear();
+            }
+            cache.entry(key).or_default().clone()
+        };
+        let fetched = cell
+            .get_or_try_init(|| async {
+                let request = pb::ExportCalendarRequest { deadline_id: deadline.id.clone(), ..Default::default() };
+                let mut client = self.deadlines.clone();
+                client.export_calendar(request).await.map(|c| Some(c.into_inner().ics))
+            })
+            .await;
+        match fetched {
+            Ok(ics) => Ok(ics.clone()),
             // Gone since: the message still goes, without the entry.
             Err(s) if s.code() == tonic::Code::NotFound => Ok(None),
             Err(s) => Err(Failure::Retry(format!("the calendar entry: {:?}: {}", s.code(), s.message()))),
@@ -114,9 +194,10 @@ impl Sender {
 
 impl Delivery for Sender {
     async fn deliver(&self, id: &str) -> Result<(), Failure> {
-        let Some(row) = self.store.delivery(id).await.map_err(store_error)? else { return Ok(()) };
+        let loaded = self.loader.load(id).await.map_err(|e| Failure::Retry(format!("the notifier's database: {e}")))?;
+        let Some((row, deadline)) = loaded else { return Ok(()) };
         let now = self.clock.now();
-        let (rendered, deadline) = match self.decide(&row, now).await? {
+        let (rendered, deadline) = match self.decide(&row, deadline, now).await? {
             Decision::Nothing => return Ok(()),
             Decision::Mark(state, reason) => {
                 self.store.mark(id, state, &reason).await.map_err(store_error)?;
@@ -125,7 +206,7 @@ impl Delivery for Sender {
                 }
                 return Ok(());
             }
-            Decision::Send(rendered, deadline) => (rendered, deadline),
+            Decision::Send(send) => *send,
         };
         let ics = match &deadline {
             Some(d) => self.attachment(d).await?,
@@ -134,11 +215,15 @@ impl Delivery for Sender {
         let to = self.store.people().person(&row.key.recipient);
         let message = self.messages.email(&rendered, &row.key, &to, now, ics).map_err(Failure::Permanent)?;
         self.mailer.send(message).await?;
-        self.store.mark_sent(id, now).await.map_err(store_error)?;
         if row.key.purpose == Purpose::Digest {
             self.store.plan_next_digest(&row.key.recipient, row.key.due).await.map_err(store_error)?;
         }
         tracing::info!(delivery = id, purpose = row.key.purpose.as_str(), "sent");
         Ok(())
+    }
+
+    /// Marked sent with their outbox rows' removal, in one transaction.
+    async fn done_in(&self, conn: &mut sqlx::AnyConnection, claims: &[&Claim]) -> Result<(), sqlx::Error> {
+        self.store.mark_sent(conn, claims).await
     }
 }

@@ -10,7 +10,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use advocacy_platform::db::Sql;
-use advocacy_platform::outbox::Outbox;
+use advocacy_platform::outbox::{Claim, Outbox};
 use advocacy_platform::time::{from_micros, to_micros};
 use advocacy_platform::{Caller, Classification, Clock, Database};
 use advocacy_proto::v1 as pb;
@@ -397,6 +397,29 @@ impl Store {
         Ok(self.db.read_all(sql).await?.iter().map(delivery_of).collect::<Result<Vec<_>, _>>()?.pop())
     }
 
+    /// Deliveries about to be sent, each with its deadline (none for digests and tests),
+    /// in one read however many (the sender asks for those claimed together at once).
+    pub async fn to_send(&self, ids: &[String]) -> Result<Vec<(DeliveryRow, Option<Deadline>)>, sqlx::Error> {
+        let mut sql = Sql::new(&format!(
+            "SELECT d.id, d.purpose, d.deadline_id, d.due_at, d.lead_minutes, d.recipient, d.catch_up, d.state,
+                d.reason, d.send_at, d.sent_at, d.attempts, '', NULL, d.message_id, {}
+             FROM deliveries d LEFT JOIN deadlines dl ON dl.id = d.deadline_id WHERE d.id IN (",
+            DEADLINE_COLUMNS.split(", ").map(|c| format!("dl.{c}")).collect::<Vec<_>>().join(", ")
+        ));
+        let placeholders: Vec<String> = ids.iter().map(|id| sql.bind_text(id)).collect();
+        sql.push(&format!("{})", placeholders.join(", ")));
+        let rows = self.db.read_all(sql).await?;
+        rows.iter()
+            .map(|r| {
+                let deadline = match r.try_get::<Option<String>, _>(15)? {
+                    Some(_) => Some(deadline_at(r, 15)?),
+                    None => None,
+                };
+                Ok((delivery_of(r)?, deadline))
+            })
+            .collect()
+    }
+
     /// A closer reminder of the same due time for the same person is due as well (after
     /// downtime), or already went: only that one is worth sending.
     pub async fn closer_reminder_due(&self, row: &DeliveryRow, now: DateTime<Utc>) -> Result<bool, sqlx::Error> {
@@ -414,18 +437,21 @@ impl Store {
         Ok(found.is_some())
     }
 
-    /// Handed to the mail server: sent, with the attempts it took.
-    pub async fn mark_sent(&self, id: &str, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "UPDATE deliveries SET state = 'sent', sent_at = $2,
-             attempts = COALESCE((SELECT attempts FROM outbox WHERE outbox.id = $3), 0) + 1
-             WHERE id = $1 AND state = 'planned'",
-        )
-        .bind(id)
-        .bind(to_micros(at))
-        .bind(self.outbox.row_id(id))
-        .execute(&self.db.pool)
-        .await?;
+    /// Handed to the mail server: sent, each after its claim's attempts (in the
+    /// transaction that takes them out of the outbox). One statement per number of
+    /// attempts, so a batch is usually one.
+    pub async fn mark_sent(&self, conn: &mut AnyConnection, claims: &[&Claim]) -> Result<(), sqlx::Error> {
+        let now = to_micros(self.clock.now());
+        let attempts: std::collections::BTreeSet<i64> = claims.iter().map(|c| c.attempts + 1).collect();
+        for tries in attempts {
+            let mut sql = Sql::new("UPDATE deliveries SET state = 'sent', sent_at = ");
+            let (at, n) = (sql.bind_int(now), sql.bind_int(tries));
+            sql.push(&format!("{at}, attempts = {n} WHERE state = 'planned' AND id IN ("));
+            let ids: Vec<String> =
+                claims.iter().filter(|c| c.attempts + 1 == tries).map(|c| sql.bind_text(&c.item)).collect();
+            sql.push(&format!("{})", ids.join(", ")));
+            sql.execute(conn).await?;
+        }
         Ok(())
     }
 
@@ -519,21 +545,29 @@ const DEADLINE_COLUMNS: &str =
     "id, revision, title, mechanism, kind, zone, due_at, status, owners, lead_minutes, confidentiality, compartment";
 
 fn deadline_of(r: &AnyRow) -> Result<Deadline, sqlx::Error> {
-    let zone: String = r.try_get(5)?;
-    let leads: String = r.try_get(9)?;
-    let owners: String = r.try_get(8)?;
+    deadline_at(r, 0)
+}
+
+/// The [`DEADLINE_COLUMNS`] of a row, from column `at` on.
+fn deadline_at(r: &AnyRow, at: usize) -> Result<Deadline, sqlx::Error> {
+    let zone: String = r.try_get(at + 5)?;
+    let leads: String = r.try_get(at + 9)?;
+    let owners: String = r.try_get(at + 8)?;
     Ok(Deadline {
-        id: r.try_get(0)?,
-        revision: r.try_get(1)?,
-        title: r.try_get(2)?,
-        mechanism: r.try_get(3)?,
-        kind: pb::DeadlineKind::try_from(r.try_get::<i64, _>(4)? as i32).unwrap_or_default(),
+        id: r.try_get(at)?,
+        revision: r.try_get(at + 1)?,
+        title: r.try_get(at + 2)?,
+        mechanism: r.try_get(at + 3)?,
+        kind: pb::DeadlineKind::try_from(r.try_get::<i64, _>(at + 4)? as i32).unwrap_or_default(),
         zone: zone.parse().unwrap_or(chrono_tz::UTC),
-        due: from_micros(r.try_get(6)?),
-        status: pb::DeadlineStatus::try_from(r.try_get::<i64, _>(7)? as i32).unwrap_or_default(),
+        due: from_micros(r.try_get(at + 6)?),
+        status: pb::DeadlineStatus::try_from(r.try_get::<i64, _>(at + 7)? as i32).unwrap_or_default(),
         owners: owners.lines().map(str::to_owned).collect(),
         lead_minutes: leads.split(',').filter_map(|m| m.parse().ok()).collect(),
-        classification: Classification::from_columns(&r.try_get::<String, _>(10)?, &r.try_get::<String, _>(11)?),
+        classification: Classification::from_columns(
+            &r.try_get::<String, _>(at + 10)?,
+            &r.try_get::<String, _>(at + 11)?,
+        ),
     })
 }
 

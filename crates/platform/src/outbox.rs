@@ -88,6 +88,18 @@ impl From<tonic::Status> for Failure {
 pub trait Delivery: Send + Sync + 'static {
     /// `Ok` once the other side has it.
     fn deliver(&self, item: &str) -> impl Future<Output = Result<(), Failure>> + Send;
+
+    /// Runs in the transaction that takes pushed items out of the outbox, so the
+    /// service's own record of each push (a reminder marked sent) commits with it or not
+    /// at all.
+    fn done_in(
+        &self,
+        conn: &mut AnyConnection,
+        claims: &[&Claim],
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send {
+        let _ = (conn, claims);
+        async { Ok(()) }
+    }
 }
 
 /// A row this replica holds a lease on.
@@ -175,7 +187,7 @@ impl Outbox {
     }
 
     /// Takes a lease on up to `limit` rows that are due and not held by anyone.
-    pub async fn claim(&self, limit: usize) -> Result<Vec<Claim>, sqlx::Error> {
+    async fn claim_on(&self, conn: &mut AnyConnection, limit: usize) -> Result<Vec<Claim>, sqlx::Error> {
         let now = micros(self.clock.now());
         let until = now + (self.settings.lease_secs as i64) * 1_000_000;
         let sql = format!(
@@ -192,32 +204,44 @@ impl Outbox {
             .bind(now)
             .bind(self.topic)
             .bind(limit as i64)
-            .fetch_all(&self.db.pool)
+            .fetch_all(conn)
             .await?;
         rows.iter()
             .map(|r| Ok(Claim { item: r.try_get(0)?, generation: r.try_get(1)?, attempts: r.try_get(2)? }))
             .collect()
     }
 
-    /// The push went through: the row is gone, unless the item was enqueued again while
-    /// it was being pushed; then it only loses its claim and is pushed once more.
-    pub async fn done(&self, claim: &Claim) -> Result<(), sqlx::Error> {
-        let deleted = sqlx::query("DELETE FROM outbox WHERE id = $1 AND generation = $2 AND claimed_by = $3")
-            .bind(self.row_id(&claim.item))
-            .bind(claim.generation)
-            .bind(&*self.replica)
-            .execute(&self.db.pool)
-            .await?
-            .rows_affected();
-        if deleted == 0 {
-            self.release(claim).await?;
+    /// The pushes went through: their rows are gone, unless an item was enqueued again
+    /// while it was being pushed; then it only loses its claim and is pushed once more.
+    /// The claims whose rows are gone.
+    async fn done_on<'c>(&self, conn: &mut AnyConnection, claims: &[&'c Claim]) -> Result<Vec<&'c Claim>, sqlx::Error> {
+        if claims.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(())
+        let mut sql = crate::db::Sql::new("DELETE FROM outbox WHERE id IN (");
+        let ids: Vec<String> = claims.iter().map(|c| sql.bind_text(&self.row_id(&c.item))).collect();
+        sql.push(&format!("{}) AND claimed_by = ", ids.join(", ")));
+        let replica = sql.bind_text(&self.replica);
+        sql.push(&format!("{replica} AND (id || ':' || generation) IN ("));
+        let generations: Vec<String> =
+            claims.iter().map(|c| sql.bind_text(&format!("{}:{}", self.row_id(&c.item), c.generation))).collect();
+        sql.push(&format!("{}) RETURNING id", generations.join(", ")));
+        let deleted: std::collections::HashSet<String> =
+            sql.fetch_all_on(conn).await?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
+        let mut gone = Vec::with_capacity(claims.len());
+        for claim in claims {
+            if deleted.contains(&self.row_id(&claim.item)) {
+                gone.push(*claim);
+            } else {
+                self.release_on(conn, claim).await?;
+            }
+        }
+        Ok(gone)
     }
 
     /// The push failed: try again after a backoff, or mark the row failed when the
     /// failure is permanent or the attempts are used up.
-    pub async fn failed_attempt(&self, claim: &Claim, failure: &Failure) -> Result<(), sqlx::Error> {
+    async fn failed_on(&self, conn: &mut AnyConnection, claim: &Claim, failure: &Failure) -> Result<(), sqlx::Error> {
         let now = self.clock.now();
         let (permanent, error) = match failure {
             Failure::Retry(e) => (0_i64, e),
@@ -239,7 +263,7 @@ impl Outbox {
         .bind(micros(now))
         .bind(permanent)
         .bind(self.settings.max_attempts)
-        .fetch_optional(&self.db.pool)
+        .fetch_optional(&mut *conn)
         .await?
         .map(|r| r.try_get(0))
         .transpose()?;
@@ -253,18 +277,42 @@ impl Outbox {
                 retry_at = %retry_at, "outbox: not delivered yet; will retry"
             ),
             // Enqueued again meanwhile: the new generation starts with fresh attempts.
-            None => self.release(claim).await?,
+            None => self.release_on(conn, claim).await?,
         }
         Ok(())
     }
 
-    async fn release(&self, claim: &Claim) -> Result<(), sqlx::Error> {
+    async fn release_on(&self, conn: &mut AnyConnection, claim: &Claim) -> Result<(), sqlx::Error> {
         sqlx::query("UPDATE outbox SET claimed_by = '', claimed_until = 0 WHERE id = $1 AND claimed_by = $2")
             .bind(self.row_id(&claim.item))
             .bind(&*self.replica)
-            .execute(&self.db.pool)
+            .execute(conn)
             .await?;
         Ok(())
+    }
+
+    /// Records how pushes ended, with the delivery's own record of each success, and
+    /// claims up to `want` more rows: one transaction (one commit) for a whole batch.
+    async fn record_and_claim<D: Delivery>(
+        &self,
+        delivery: &D,
+        outcomes: &[(Claim, Result<(), Failure>)],
+        want: usize,
+    ) -> Result<Vec<Claim>, sqlx::Error> {
+        let mut tx = self.db.begin_write().await?;
+        let pushed: Vec<&Claim> = outcomes.iter().filter(|(_, o)| o.is_ok()).map(|(c, _)| c).collect();
+        let gone = self.done_on(&mut tx, &pushed).await?;
+        if !gone.is_empty() {
+            delivery.done_in(&mut tx, &gone).await?;
+        }
+        for (claim, outcome) in outcomes {
+            if let Err(failure) = outcome {
+                self.failed_on(&mut tx, claim, failure).await?;
+            }
+        }
+        let claims = if want > 0 { self.claim_on(&mut tx, want).await? } else { Vec::new() };
+        tx.commit().await?;
+        Ok(claims)
     }
 
     pub async fn counts(&self) -> Result<OutboxCounts, sqlx::Error> {
@@ -295,46 +343,55 @@ impl Outbox {
         Ok(at.and_then(DateTime::from_timestamp_micros))
     }
 
-    /// The worker: until shutdown, claims due rows and pushes them through `delivery`,
-    /// up to `concurrency` at once; then sleeps until woken, until the next row falls due,
-    /// or for a few seconds at most.
+    /// The worker: until shutdown, keeps up to `concurrency` pushes in flight. As pushes
+    /// end, it records them and claims more due rows in one transaction, once a quarter of
+    /// the slots are free (one slow push holds one slot, not a batch); with nothing to
+    /// claim it sleeps until woken, until the next row falls due, or for a few seconds at
+    /// most. On shutdown the pushes in flight finish and are recorded.
     pub async fn run<D: Delivery>(self, delivery: D, mut shutdown: Shutdown) {
         let delivery = Arc::new(delivery);
         let limit = self.settings.concurrency.max(1);
         // A push may take at most half the lease, so it ends before anyone else may claim.
         let push_timeout = Duration::from_secs(self.settings.lease_secs.max(2) / 2);
+        let mut pushes = JoinSet::new();
+        let mut ended = Vec::new();
         loop {
-            if shutdown.is_shutdown() {
-                return;
+            while let Some(outcome) = pushes.try_join_next() {
+                ended.extend(outcome.ok());
             }
-            let mut pause = None;
-            match self.claim(limit).await {
-                Ok(claims) if !claims.is_empty() => {
-                    let mut pushes = JoinSet::new();
-                    for claim in claims {
-                        let (outbox, delivery) = (self.clone(), delivery.clone());
-                        pushes.spawn(async move {
-                            let pushed = tokio::time::timeout(push_timeout, delivery.deliver(&claim.item))
-                                .await
-                                .unwrap_or_else(|_| Err(Failure::Retry("timed out".into())));
-                            let recorded = match pushed {
-                                Ok(()) => outbox.done(&claim).await,
-                                Err(failure) => outbox.failed_attempt(&claim, &failure).await,
-                            };
-                            if let Err(e) = recorded {
-                                // The lease runs out and the row is pushed again: nothing lost.
-                                tracing::warn!(topic = outbox.topic, item = %claim.item, error = %e, "outbox: cannot record the outcome");
-                            }
-                        });
+            let stopping = shutdown.is_shutdown();
+            let room = limit - pushes.len();
+            let want = if !stopping && (pushes.is_empty() || room >= (limit / 4).max(1)) { room } else { 0 };
+            let (mut more_waiting, mut pause) = (false, None);
+            // Ended pushes wait to be recorded with the next claim, so one commit covers a
+            // quarter of the slots at least; with nothing left in flight, at once.
+            if want > 0 || (!ended.is_empty() && (pushes.is_empty() || stopping)) {
+                match self.record_and_claim(&*delivery, &ended, want).await {
+                    Ok(claims) => {
+                        more_waiting = want > 0 && claims.len() == want;
+                        for claim in claims {
+                            pushes.spawn(push(delivery.clone(), claim, push_timeout));
+                        }
                     }
-                    while pushes.join_next().await.is_some() {}
-                    continue;
+                    // The leases run out and the rows are pushed again: nothing lost.
+                    Err(e) => {
+                        tracing::warn!(topic = self.topic, error = %e, "outbox: cannot record pushes or claim rows");
+                        pause = Some(Duration::from_secs(1));
+                    }
                 }
-                Ok(_) => {}
-                Err(e) => {
-                    tracing::warn!(topic = self.topic, error = %e, "outbox: cannot claim rows");
-                    pause = Some(Duration::from_secs(1));
+                ended.clear();
+            }
+            if stopping {
+                match pushes.join_next().await {
+                    Some(outcome) => ended.extend(outcome.ok()),
+                    None => return,
                 }
+                continue;
+            }
+            // Slots will free: wait for the next push to end, then claim again.
+            if more_waiting || (want == 0 && !pushes.is_empty()) {
+                ended.extend(pushes.join_next().await.and_then(Result::ok));
+                continue;
             }
             // A row that is due but was not claimed (another replica's transaction holds
             // it, or the claim failed) must not make this loop spin: wait a little at least.
@@ -351,11 +408,20 @@ impl Outbox {
                 }
             };
             tokio::select! {
+                Some(outcome) = pushes.join_next(), if !pushes.is_empty() => ended.extend(outcome.ok()),
                 () = self.wake.notified() => {}
                 () = due => {}
                 () = tokio::time::sleep(POLL) => {}
-                () = shutdown.recv() => return,
+                () = shutdown.recv() => {}
             }
         }
     }
+}
+
+/// Pushes one claimed row; how it ended.
+async fn push<D: Delivery>(delivery: Arc<D>, claim: Claim, timeout: Duration) -> (Claim, Result<(), Failure>) {
+    let pushed = tokio::time::timeout(timeout, delivery.deliver(&claim.item))
+        .await
+        .unwrap_or_else(|_| Err(Failure::Retry("timed out".into())));
+    (claim, pushed)
 }
