@@ -19,7 +19,6 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use sqlx::Row;
 
 use advocacy_platform::Clock;
-use advocacy_platform::config::{SmtpConfig, SmtpSecurity};
 use advocacy_platform::db::{Sql, SqlValue};
 use advocacy_platform::time::to_timestamp;
 use advocacy_tests::smtp::SmtpServer;
@@ -160,15 +159,9 @@ impl Parts {
 }
 
 async fn system(smtp: &SmtpServer, clock: Clock) -> TestSystem {
-    let port = smtp.addr.port();
+    let smtp = smtp.config();
     TestSystem::spawn_with_clock_and(clock, |config| {
-        config.mail.smtp = Some(SmtpConfig {
-            host: "127.0.0.1".into(),
-            port,
-            security: SmtpSecurity::None,
-            timeout_secs: 30,
-            ..SmtpConfig::default()
-        });
+        config.mail.smtp = Some(smtp);
         config.reminders.digest_schedule = String::new();
         config.reminders.escalate_before_hours = 0;
         config.outbox.concurrency = CONCURRENCY;
@@ -185,25 +178,9 @@ async fn create(system: &TestSystem, count: usize, moment: DateTime<Utc>) -> Vec
         let owners = owners.clone();
         tasks.spawn(async move {
             let mut made = Vec::new();
-            for i in (worker..count).step_by(8) {
-                let due = pb::WhenInput {
-                    at: Some(pb::when_input::At::Utc(to_timestamp(moment + chrono::Duration::hours(1)))),
-                    zone: "UTC".into(),
-                };
-                let d = client
-                    .create_deadline(pb::CreateDeadlineRequest {
-                        request_id: format!("bench-{i}"),
-                        title: format!("Submission {i}"),
-                        mechanism: "UPR".into(),
-                        kind: pb::DeadlineKind::UprStakeholderSubmission.into(),
-                        due: Some(due),
-                        owners: owners.clone(),
-                        lead_minutes: vec![60],
-                        ..Default::default()
-                    })
-                    .await
-                    .expect("created")
-                    .into_inner();
+            for n in (worker..count).step_by(8) {
+                let request = advocacy_tests::reminded_at(n, moment, &owners);
+                let d = client.create_deadline(request).await.expect("created").into_inner();
                 made.push((d.id, d.version));
             }
             made

@@ -339,6 +339,23 @@ pub fn new_deadline(request_id: &str, title: &str, local: &str) -> pb::CreateDea
     }
 }
 
+/// Deadline number `n`, due an hour after `moment` and reminded an hour before to
+/// `owners`: its reminders are all due at `moment` (for tests and benchmarks of many
+/// reminders due at once).
+pub fn reminded_at(n: usize, moment: chrono::DateTime<chrono::Utc>, owners: &[String]) -> pb::CreateDeadlineRequest {
+    let due = advocacy_platform::time::to_timestamp(moment + chrono::Duration::hours(1));
+    pb::CreateDeadlineRequest {
+        request_id: format!("reminded-at-{n}"),
+        title: format!("Submission {n}"),
+        mechanism: "UPR".to_owned(),
+        kind: pb::DeadlineKind::UprStakeholderSubmission.into(),
+        due: Some(pb::WhenInput { at: Some(pb::when_input::At::Utc(due)), zone: "UTC".to_owned() }),
+        owners: owners.to_vec(),
+        lead_minutes: vec![60],
+        ..Default::default()
+    }
+}
+
 pub fn local_time(local: &str, zone: &str) -> pb::WhenInput {
     pb::WhenInput { at: Some(pb::when_input::At::Local(local.to_owned())), zone: zone.to_owned() }
 }

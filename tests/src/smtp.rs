@@ -70,6 +70,17 @@ impl SmtpServer {
         SmtpServer { addr, shared, running }
     }
 
+    /// The notifier's `[mail.smtp]` for this server.
+    pub fn config(&self) -> advocacy_platform::config::SmtpConfig {
+        advocacy_platform::config::SmtpConfig {
+            host: "127.0.0.1".into(),
+            port: self.addr.port(),
+            security: advocacy_platform::config::SmtpSecurity::None,
+            timeout_secs: 30,
+            ..Default::default()
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Shared> {
         self.shared.lock().unwrap_or_else(|p| p.into_inner())
     }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use mail_parser::MimeHeaders;
 
 use advocacy_platform::Clock;
-use advocacy_platform::config::{PersonConfig, SmtpConfig, SmtpSecurity};
+use advocacy_platform::config::PersonConfig;
 use advocacy_tests::smtp::{Answer, Received, SmtpServer};
 use advocacy_tests::{Person, TestSystem, eventually, local_time, new_deadline, pb, violated_fields};
 
@@ -22,16 +22,10 @@ fn at(s: &str) -> DateTime<Utc> {
 /// A system whose notifier sends to `smtp`, reading time from `clock`, with the people
 /// directory given.
 async fn system(clock: &Clock, smtp: &SmtpServer, people: &[(&str, &str, &str, &str)]) -> TestSystem {
-    let port = smtp.addr.port();
+    let smtp = smtp.config();
     TestSystem::spawn_with_clock_and(clock.clone(), |config| {
         config.mail.from = "Advocacy reminders <reminders@advocacy.example>".into();
-        config.mail.smtp = Some(SmtpConfig {
-            host: "127.0.0.1".into(),
-            port,
-            security: SmtpSecurity::None,
-            timeout_secs: 5,
-            ..SmtpConfig::default()
-        });
+        config.mail.smtp = Some(smtp);
         config.reminders.escalate_before_hours = 0;
         // Digests have a test of their own; here they would add messages to every count.
         config.reminders.digest_schedule = String::new();
@@ -46,6 +40,22 @@ async fn system(clock: &Clock, smtp: &SmtpServer, people: &[(&str, &str, &str, &
         }
     })
     .await
+}
+
+/// A manual clock at `start`, a mail server, and a system sending to it.
+async fn scene(start: &str, people: &[(&str, &str, &str, &str)]) -> (Clock, SmtpServer, TestSystem) {
+    let clock = Clock::manual(at(start));
+    let smtp = SmtpServer::start().await;
+    let system = system(&clock, &smtp, people).await;
+    (clock, smtp, system)
+}
+
+/// A deadline due at `local` UTC with the leads given, for tests to adjust.
+fn due_utc(request_id: &str, title: &str, local: &str, leads: &[i32]) -> pb::CreateDeadlineRequest {
+    let mut request = new_deadline(request_id, title, local);
+    request.due = Some(local_time(local, "UTC"));
+    request.lead_minutes = leads.to_vec();
+    request
 }
 
 /// Creates a deadline as staff (the owner) and waits until the notifier has planned it.
@@ -66,6 +76,24 @@ async fn planned(system: &TestSystem, id: &str, person: &Person, revision: i64) 
     .await
     .expect("the notifier saw the change");
     notifier.get_plan(pb::GetPlanRequest { deadline_id: id.into() }).await.expect("a plan").into_inner()
+}
+
+/// Moves a deadline to `local` (UTC) as `person`, with a client made now: tokens follow the clock.
+async fn move_to(
+    system: &TestSystem,
+    person: &Person,
+    d: &pb::Deadline,
+    request_id: &str,
+    local: &str,
+) -> pb::Deadline {
+    let request = pb::MoveDeadlineRequest {
+        request_id: request_id.into(),
+        id: d.id.clone(),
+        expected_version: d.version,
+        due: Some(local_time(local, "UTC")),
+        reason: "the body changed its date".into(),
+    };
+    system.deadlines_as(person).await.move_deadline(request).await.expect("moved").into_inner()
 }
 
 /// Moves the clock to `to` and gives the notifier a moment to act on it.
@@ -112,9 +140,7 @@ fn calendar_event(m: &Received) -> String {
 
 #[tokio::test]
 async fn three_leads_send_three_messages_at_their_moments_with_both_zones_and_a_calendar_entry() {
-    let clock = Clock::manual(at("2027-01-01T00:00:00Z"));
-    let smtp = SmtpServer::start().await;
-    let system = system(&clock, &smtp, &[(OWNER, "Ana Lima", "Asia/Seoul", "en")]).await;
+    let (clock, smtp, system) = scene("2027-01-01T00:00:00Z", &[(OWNER, "Ana Lima", "Asia/Seoul", "en")]).await;
     let mut request = new_deadline("three-leads", "UPR stakeholder report on Eritrea", "2027-03-28T12:00");
     request.due = Some(local_time("2027-03-28T12:00", "Europe/Zurich"));
     request.lead_minutes = vec![30 * DAY, 7 * DAY, DAY];
@@ -183,29 +209,13 @@ fn rfc(ts: Option<prost_types::Timestamp>) -> String {
 
 #[tokio::test]
 async fn moved_later_moved_earlier_completed_and_cancelled_send_exactly_what_the_plan_says() {
-    let clock = Clock::manual(at("2027-01-01T00:00:00Z"));
-    let smtp = SmtpServer::start().await;
-    let system = system(&clock, &smtp, &[]).await;
+    let (clock, smtp, system) = scene("2027-01-01T00:00:00Z", &[]).await;
     let staff = Person::staff();
-    let mut request = new_deadline("moving", "Treaty body list of issues", "2027-02-01T10:00");
-    request.due = Some(local_time("2027-02-01T10:00", "UTC"));
-    request.lead_minutes = vec![7 * DAY, DAY];
+    let request = due_utc("moving", "Treaty body list of issues", "2027-02-01T10:00", &[7 * DAY, DAY]);
     let d = deadline(&system, request, &staff).await;
 
     // Later by three days, before anything was sent: the old moments send nothing.
-    let moved = system
-        .deadlines_as(&staff)
-        .await
-        .move_deadline(pb::MoveDeadlineRequest {
-            request_id: "move-later".into(),
-            id: d.id.clone(),
-            expected_version: d.version,
-            due: Some(local_time("2027-02-04T10:00", "UTC")),
-            reason: "the body extended it".into(),
-        })
-        .await
-        .expect("moved")
-        .into_inner();
+    let moved = move_to(&system, &staff, &d, "move-later", "2027-02-04T10:00").await;
     let plan = planned(&system, &d.id, &staff, moved.revision).await;
     let states: Vec<(i32, pb::DeliveryState)> = plan.deliveries.iter().map(|p| (p.lead_minutes, p.state())).collect();
     assert_eq!(states.iter().filter(|(_, s)| *s == pb::DeliveryState::Cancelled).count(), 2, "{states:?}");
@@ -216,20 +226,8 @@ async fn moved_later_moved_earlier_completed_and_cancelled_send_exactly_what_the
     assert_eq!(smtp.wait_for(1, 10).await.len(), 1, "the new 7-day moment");
 
     // Earlier by two days, after the 7-day reminder went: that lead is not repeated, the
-    // 1-day one comes at the new moment (clients are made anew: their tokens follow the clock).
-    let moved = system
-        .deadlines_as(&staff)
-        .await
-        .move_deadline(pb::MoveDeadlineRequest {
-            request_id: "move-earlier".into(),
-            id: d.id.clone(),
-            expected_version: moved.version,
-            due: Some(local_time("2027-02-02T10:00", "UTC")),
-            reason: "the session was brought forward".into(),
-        })
-        .await
-        .expect("moved")
-        .into_inner();
+    // 1-day one comes at the new moment.
+    let moved = move_to(&system, &staff, &moved, "move-earlier", "2027-02-02T10:00").await;
     planned(&system, &d.id, &staff, moved.revision).await;
     move_clock(&clock, at("2027-02-01T09:59:00Z")).await;
     assert_eq!(smtp.received().len(), 1, "no repeat of the 7-day lead");
@@ -241,9 +239,7 @@ async fn moved_later_moved_earlier_completed_and_cancelled_send_exactly_what_the
     // Completed and cancelled deadlines send nothing at all.
     let mut quiet = Vec::new();
     for (name, close) in [("completed", true), ("cancelled", false)] {
-        let mut request = new_deadline(name, name, "2027-03-01T10:00");
-        request.due = Some(local_time("2027-03-01T10:00", "UTC"));
-        request.lead_minutes = vec![7 * DAY, DAY];
+        let request = due_utc(name, name, "2027-03-01T10:00", &[7 * DAY, DAY]);
         let d = deadline(&system, request, &staff).await;
         let mut deadlines = system.deadlines_as(&staff).await;
         let closed = if close {
@@ -279,13 +275,9 @@ async fn moved_later_moved_earlier_completed_and_cancelled_send_exactly_what_the
 
 #[tokio::test]
 async fn a_mail_server_that_is_down_delays_reminders_and_a_550_fails_for_good_visibly() {
-    let clock = Clock::manual(at("2027-01-01T00:00:00Z"));
-    let mut smtp = SmtpServer::start().await;
-    let system = system(&clock, &smtp, &[]).await;
+    let (clock, mut smtp, system) = scene("2027-01-01T00:00:00Z", &[]).await;
     let staff = Person::staff();
-    let mut request = new_deadline("down", "Special Procedures communication", "2027-02-01T10:00");
-    request.due = Some(local_time("2027-02-01T10:00", "UTC"));
-    request.lead_minutes = vec![DAY];
+    let request = due_utc("down", "Special Procedures communication", "2027-02-01T10:00", &[DAY]);
     let d = deadline(&system, request, &staff).await;
     let first = |state: pb::DeliveryState, deadline_id: String| {
         let (system, staff) = (&system, &staff);
@@ -317,9 +309,7 @@ async fn a_mail_server_that_is_down_delays_reminders_and_a_550_fails_for_good_vi
 
     // A permanent refusal: failed at once, with the server's reply, not retried.
     smtp.answer(Answer::Refuse);
-    let mut request = new_deadline("refused", "Sanctions recommendation", "2027-02-10T10:00");
-    request.due = Some(local_time("2027-02-10T10:00", "UTC"));
-    request.lead_minutes = vec![DAY];
+    let mut request = due_utc("refused", "Sanctions recommendation", "2027-02-10T10:00", &[DAY]);
     request.owners = vec!["nobody@advocacy.example".into()];
     let refused = deadline(&system, request, &staff).await;
     move_clock(&clock, at("2027-02-09T10:00:00Z")).await;
@@ -345,9 +335,7 @@ async fn a_mail_server_that_is_down_delays_reminders_and_a_550_fails_for_good_vi
 
 #[tokio::test]
 async fn a_restricted_deadline_s_message_carries_none_of_its_text_and_its_deliveries_stay_hidden() {
-    let clock = Clock::manual(at("2027-01-01T00:00:00Z"));
-    let smtp = SmtpServer::start().await;
-    let system = system(&clock, &smtp, &[]).await;
+    let (clock, smtp, system) = scene("2027-01-01T00:00:00Z", &[]).await;
     let sam = Person::sanctions_staff();
     let mut request = new_deadline("restricted", "Asset freeze file on General Kurbanov", "2027-02-01T10:00");
     request.due = Some(local_time("2027-02-01T10:00", "UTC"));
@@ -400,9 +388,7 @@ async fn a_restricted_deadline_s_message_carries_none_of_its_text_and_its_delive
 
 #[tokio::test]
 async fn a_korean_recipient_gets_the_korean_template_with_headers_that_decode() {
-    let clock = Clock::manual(at("2027-01-01T00:00:00Z"));
-    let smtp = SmtpServer::start().await;
-    let system = system(&clock, &smtp, &[(OWNER, "김지수", "Asia/Seoul", "ko")]).await;
+    let (clock, smtp, system) = scene("2027-01-01T00:00:00Z", &[(OWNER, "김지수", "Asia/Seoul", "ko")]).await;
     let mut request = new_deadline("korean", "북한 인권 상황에 관한 UPR 보고서", "2027-02-01T10:00");
     request.due = Some(local_time("2027-02-01T10:00", "Europe/Zurich"));
     request.lead_minutes = vec![7 * DAY];
@@ -426,14 +412,10 @@ async fn a_korean_recipient_gets_the_korean_template_with_headers_that_decode() 
 
 #[tokio::test]
 async fn leads_already_past_fold_into_one_catch_up_and_after_downtime_only_what_is_useful_goes() {
-    let clock = Clock::manual(at("2027-01-30T00:00:00Z"));
-    let smtp = SmtpServer::start().await;
-    let mut system = system(&clock, &smtp, &[]).await;
+    let (clock, smtp, mut system) = scene("2027-01-30T00:00:00Z", &[]).await;
     let staff = Person::staff();
     // Due in three days: the 30- and 7-day moments have passed, the 1-day one has not.
-    let mut request = new_deadline("late", "HRC side event", "2027-02-02T10:00");
-    request.due = Some(local_time("2027-02-02T10:00", "UTC"));
-    request.lead_minutes = vec![30 * DAY, 7 * DAY, DAY];
+    let request = due_utc("late", "HRC side event", "2027-02-02T10:00", &[30 * DAY, 7 * DAY, DAY]);
     let d = deadline(&system, request, &staff).await;
     let got = smtp.wait_for(1, 10).await;
     assert_eq!(got.len(), 1, "one catch-up, not a burst");
@@ -448,14 +430,10 @@ async fn leads_already_past_fold_into_one_catch_up_and_after_downtime_only_what_
 
     // Down over two moments of another deadline, then back while it is still ahead: only
     // the closest reminder goes, once.
-    let mut request = new_deadline("downtime", "Treaty body review", "2027-02-20T10:00");
-    request.due = Some(local_time("2027-02-20T10:00", "UTC"));
-    request.lead_minutes = vec![7 * DAY, 2 * DAY];
+    let request = due_utc("downtime", "Treaty body review", "2027-02-20T10:00", &[7 * DAY, 2 * DAY]);
     let ahead = deadline(&system, request, &staff).await;
     // And a third whose due time passes entirely while the notifier is down.
-    let mut request = new_deadline("missed", "Call for input", "2027-02-05T10:00");
-    request.due = Some(local_time("2027-02-05T10:00", "UTC"));
-    request.lead_minutes = vec![DAY];
+    let request = due_utc("missed", "Call for input", "2027-02-05T10:00", &[DAY]);
     let missed = deadline(&system, request, &staff).await;
     system.stop_server().await;
     clock.advance(at("2027-02-19T00:00:00Z") - clock.now());
@@ -480,9 +458,7 @@ async fn leads_already_past_fold_into_one_catch_up_and_after_downtime_only_what_
 
 #[tokio::test]
 async fn a_one_day_reminder_just_after_a_daylight_saving_change_comes_24_hours_before() {
-    let clock = Clock::manual(at("2027-03-20T00:00:00Z"));
-    let smtp = SmtpServer::start().await;
-    let system = system(&clock, &smtp, &[]).await;
+    let (clock, smtp, system) = scene("2027-03-20T00:00:00Z", &[]).await;
     // Zurich moves to summer time at 02:00 on 28 March 2027; the deadline is 09:00 on the 29th.
     let mut request = new_deadline("dst", "Pre-session briefing", "2027-03-29T09:00");
     request.due = Some(local_time("2027-03-29T09:00", "Europe/Zurich"));
@@ -506,55 +482,26 @@ async fn every_notifier_rpc_names_the_bad_field_and_writes_nothing() {
     let mut notifier = system.notifier_as(&staff).await;
     let mut admin = system.notifier_as(&staff.and_admin()).await;
     let huge = "x".repeat(100_000);
-    let cases: Vec<(&str, tonic::Status)> = vec![
-        (
-            "deadline_id",
-            notifier
-                .list_deliveries(pb::ListDeliveriesRequest { deadline_id: huge.clone(), ..Default::default() })
-                .await
-                .expect_err("a huge id"),
-        ),
-        (
-            "recipient",
-            notifier
-                .list_deliveries(pb::ListDeliveriesRequest { recipient: "not an address".into(), ..Default::default() })
-                .await
-                .expect_err("not an address"),
-        ),
-        (
-            "state",
-            notifier
-                .list_deliveries(pb::ListDeliveriesRequest { state: 99, ..Default::default() })
-                .await
-                .expect_err("no such state"),
-        ),
-        (
-            "page_size",
-            notifier
-                .list_deliveries(pb::ListDeliveriesRequest { page_size: -1, ..Default::default() })
-                .await
-                .expect_err("negative"),
-        ),
-        (
-            "page_token",
-            notifier
-                .list_deliveries(pb::ListDeliveriesRequest { page_token: "garbage".into(), ..Default::default() })
-                .await
-                .expect_err("not a token"),
-        ),
+    let far = prost_types::Timestamp { seconds: 253_402_300_800 * 10, nanos: 0 };
+    let listings = [
+        ("deadline_id", pb::ListDeliveriesRequest { deadline_id: huge.clone(), ..Default::default() }),
+        ("recipient", pb::ListDeliveriesRequest { recipient: "not an address".into(), ..Default::default() }),
+        ("state", pb::ListDeliveriesRequest { state: 99, ..Default::default() }),
+        ("page_size", pb::ListDeliveriesRequest { page_size: -1, ..Default::default() }),
+        ("page_token", pb::ListDeliveriesRequest { page_token: "garbage".into(), ..Default::default() }),
         (
             "period",
-            notifier
-                .list_deliveries(pb::ListDeliveriesRequest {
-                    period: Some(pb::Period {
-                        start: Some(prost_types::Timestamp { seconds: 253_402_300_800 * 10, nanos: 0 }),
-                        end: None,
-                    }),
-                    ..Default::default()
-                })
-                .await
-                .expect_err("an impossible date"),
+            pb::ListDeliveriesRequest {
+                period: Some(pb::Period { start: Some(far), end: None }),
+                ..Default::default()
+            },
         ),
+    ];
+    let mut cases: Vec<(&str, tonic::Status)> = Vec::new();
+    for (field, request) in listings {
+        cases.push((field, notifier.list_deliveries(request).await.expect_err(field)));
+    }
+    cases.extend([
         (
             "deadline_id",
             notifier.get_plan(pb::GetPlanRequest { deadline_id: "../../etc".into() }).await.expect_err("not an id"),
@@ -593,7 +540,7 @@ async fn every_notifier_rpc_names_the_bad_field_and_writes_nothing() {
             "delivery_id",
             notifier.retry_delivery(pb::RetryDeliveryRequest { delivery_id: String::new() }).await.expect_err("empty"),
         ),
-    ];
+    ]);
     for (field, status) in &cases {
         assert_eq!(status.code(), tonic::Code::InvalidArgument, "{field}: {status:?}");
         assert!(violated_fields(status).iter().any(|f| f.starts_with(field)), "{field}: {:?}", violated_fields(status));
@@ -614,15 +561,9 @@ async fn a_weekly_digest_goes_once_per_person_in_their_zone_and_managers_hear_of
     // Friday 1 January 2027. Ana works in Seoul; Maria is her manager.
     let clock = Clock::manual(at("2027-01-01T00:00:00Z"));
     let smtp = SmtpServer::start().await;
-    let port = smtp.addr.port();
+    let mail = smtp.config();
     let system = TestSystem::spawn_with_clock_and(clock.clone(), |config| {
-        config.mail.smtp = Some(SmtpConfig {
-            host: "127.0.0.1".into(),
-            port,
-            security: SmtpSecurity::None,
-            timeout_secs: 5,
-            ..SmtpConfig::default()
-        });
+        config.mail.smtp = Some(mail);
         let ana = PersonConfig {
             name: "Ana".into(),
             zone: "Asia/Seoul".into(),
@@ -633,12 +574,7 @@ async fn a_weekly_digest_goes_once_per_person_in_their_zone_and_managers_hear_of
     })
     .await;
     let staff = Person::staff();
-    let soon = |name: &str, due: &str| {
-        let mut request = new_deadline(&name.replace(" ", "-"), name, due);
-        request.due = Some(local_time(due, "UTC"));
-        request.lead_minutes = vec![60];
-        request
-    };
+    let soon = |name: &str, due: &str| due_utc(&name.replace(' ', "-"), name, due, &[60]);
     let overdue = deadline(&system, soon("Overdue follow-up letter", "2027-01-02T10:00"), &staff).await;
     let next_week = deadline(&system, soon("Working group submission", "2027-01-10T10:00"), &staff).await;
     let far = deadline(&system, soon("Far treaty body review", "2027-06-01T10:00"), &staff).await;

@@ -11,8 +11,6 @@ use std::time::Duration;
 
 use advocacy_platform::TokenKey;
 use advocacy_platform::client::{BearerToken, connect_with_token};
-use advocacy_platform::time::to_timestamp;
-use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
 use advocacy_tests::POSTGRES_ENV;
 use advocacy_tests::smtp::{Received, SmtpServer};
@@ -128,24 +126,8 @@ async fn deadlines(url: &str) -> DeadlinesServiceClient<advocacy_platform::clien
 /// every reminder is due at `moment`.
 async fn reminders_due_at(url: &str, moment: chrono::DateTime<chrono::Utc>, count: usize, owners: &[String]) {
     let mut client = deadlines(url).await;
-    for i in 0..count {
-        let due = pb::WhenInput {
-            at: Some(pb::when_input::At::Utc(to_timestamp(moment + chrono::Duration::hours(1)))),
-            zone: "UTC".into(),
-        };
-        client
-            .create_deadline(pb::CreateDeadlineRequest {
-                request_id: format!("due-together-{i}"),
-                title: format!("Submission {i}"),
-                mechanism: "UPR".into(),
-                kind: pb::DeadlineKind::UprStakeholderSubmission.into(),
-                due: Some(due),
-                owners: owners.to_vec(),
-                lead_minutes: vec![60],
-                ..Default::default()
-            })
-            .await
-            .expect("created");
+    for n in 0..count {
+        client.create_deadline(advocacy_tests::reminded_at(n, moment, owners)).await.expect("created");
     }
 }
 
