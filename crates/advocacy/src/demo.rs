@@ -85,9 +85,31 @@ const EXAMPLES: &[Example] = &[
     },
 ];
 
-/// Loads the examples of each service in `services`.
-/// Loads the examples (again: nothing is added twice); whether they were new.
+/// The file in the data directory naming the services whose examples were loaded, so a
+/// restart asks them nothing: a retried create is answered with the record, which the
+/// service audits as a read of it, and the audit log would fill with the loader's reads.
+const LOADED: &str = "demo-loaded";
+
+/// Loads the examples of each service in `services` not loaded before (a retry adds
+/// nothing twice); whether any were new.
 pub async fn seed(config: &Config, addr: std::net::SocketAddr, services: &[&str]) -> anyhow::Result<bool> {
+    let marker = config.data_dir.join(LOADED);
+    let mut loaded: Vec<String> =
+        std::fs::read_to_string(&marker).unwrap_or_default().lines().map(str::to_owned).collect();
+    if services.iter().all(|s| loaded.iter().any(|l| l == s)) {
+        return Ok(false);
+    }
+    let new = load(config, addr, services).await?;
+    loaded.extend(services.iter().map(|s| (*s).to_owned()));
+    loaded.sort();
+    loaded.dedup();
+    std::fs::write(&marker, loaded.join("\n") + "\n")?;
+    #[cfg(unix)]
+    std::fs::set_permissions(&marker, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    Ok(new)
+}
+
+async fn load(config: &Config, addr: std::net::SocketAddr, services: &[&str]) -> anyhow::Result<bool> {
     let key = config.server_token_key()?;
     let started = chrono::Utc::now();
     let now = started.timestamp();
