@@ -57,7 +57,7 @@ impl BriefingsService for BriefingsApi {
         let kind = v.check(institution_kind("kind", r.kind));
         let actor = v.check(parse_actor("actor", &r.actor));
         let city = v.check(limits::optional_line("city", &r.city, 100));
-        let parent_id = v.check(optional_id("parent_id", &r.parent_id));
+        let parent_id = v.check(limits::optional_id("parent_id", &r.parent_id));
         let (((((request_id, name), kind), actor), city), parent_id) =
             checked(v, request_id.zip(name).zip(kind).zip(actor).zip(city).zip(parent_id))?;
         let new = NewInstitution { name, kind, actor, city, parent_id };
@@ -348,10 +348,6 @@ fn contact_to_proto(c: &Contact) -> pb::Contact {
             updated_at: Some(to_timestamp(c.erased_at.unwrap_or(c.created_at))),
         }),
     }
-}
-
-fn optional_id(field: &str, id: &str) -> Result<Option<String>, FieldViolation> {
-    if id.trim().is_empty() { Ok(None) } else { limits::id(field, id).map(Some) }
 }
 
 fn parse_actor(field: &str, code: &str) -> Result<String, FieldViolation> {

@@ -194,7 +194,7 @@ impl DeadlinesService for DeadlinesApi {
         let caller = Caller::of(&request)?;
         let r = request.get_ref();
         let mut v = FieldViolations::new();
-        let owner = v.check(optional_email("owner", &r.owner));
+        let owner = v.check(limits::optional_email("owner", &r.owner));
         let horizon = v.check(limits::count("horizon_days", r.horizon_days, 365, 3660));
         let one = match r.deadline_id.trim() {
             "" => Some(None),
@@ -211,6 +211,7 @@ impl DeadlinesService for DeadlinesApi {
             ics: c.ics,
             events: c.events as i32,
             deadlines_left_out: c.deadlines_left_out as i32,
+            revision: deadlines.iter().map(|d| d.revision).max().unwrap_or(0),
         }))
     }
 }
@@ -237,10 +238,6 @@ fn parse_revision(revision: i64) -> Result<i64, FieldViolation> {
 }
 
 /// A count with a default for 0 and an upper bound.
-fn optional_email(field: &str, value: &str) -> Result<Option<String>, FieldViolation> {
-    if value.trim().is_empty() { Ok(None) } else { limits::email(field, value).map(Some) }
-}
-
 fn parse_create(
     caller: &Caller,
     r: &pb::CreateDeadlineRequest,
@@ -392,7 +389,7 @@ fn parse_list(r: &pb::ListDeadlinesRequest) -> Result<ListQuery, DeadlineError> 
     } else {
         v.check(limits::mechanism("mechanism", &r.mechanism).map(|m| m.code.to_owned()))
     };
-    let owner = v.check(optional_email("owner", &r.owner)).flatten();
+    let owner = v.check(limits::optional_email("owner", &r.owner)).flatten();
     let due_from = v.check(optional_timestamp("due_from", r.due_from.as_ref())).flatten();
     let due_to = v.check(optional_timestamp("due_to", r.due_to.as_ref())).flatten();
     let page_size = v.check(limits::count("page_size", r.page_size, 50, 500));

@@ -47,7 +47,11 @@ impl NotifierApi {
     async fn visible_delivery(&self, caller: &Caller, id: &str) -> Result<DeliveryRow, NotifierError> {
         let missing = || NotifierError::NotFound(format!("no delivery {id}"));
         let row = self.store.delivery(id).await?.ok_or_else(missing)?;
-        if !row.key.deadline_id.is_empty() {
+        if row.key.deadline_id.is_empty() {
+            if row.key.recipient != caller.subject && !crate::store::may_see_everyones_digests(caller) {
+                return Err(missing());
+            }
+        } else {
             self.visible_deadline(caller, &row.key.deadline_id).await.map_err(|_| missing())?;
         }
         Ok(row)
@@ -82,10 +86,6 @@ pub fn delivery_to_proto(row: &DeliveryRow) -> pb::Delivery {
     }
 }
 
-fn optional_id(field: &str, value: &str) -> Result<Option<String>, FieldViolation> {
-    if value.is_empty() { Ok(None) } else { limits::id(field, value).map(Some) }
-}
-
 fn state_filter(value: i32) -> Result<Option<State>, FieldViolation> {
     let state = pb::DeliveryState::try_from(value)
         .map_err(|_| FieldViolation::new("state", format!("{value} is not a delivery state")))?;
@@ -110,9 +110,8 @@ impl NotifierService for NotifierApi {
         let caller = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
-        let deadline_id = v.check(optional_id("deadline_id", &r.deadline_id));
-        let recipient =
-            v.check(if r.recipient.is_empty() { Ok(None) } else { limits::email("recipient", &r.recipient).map(Some) });
+        let deadline_id = v.check(limits::optional_id("deadline_id", &r.deadline_id));
+        let recipient = v.check(limits::optional_email("recipient", &r.recipient));
         let state = v.check(state_filter(r.state));
         let limit = v.check(limits::count("page_size", r.page_size, DEFAULT_PAGE, MAX_PAGE));
         let after = v.check(page_token::decode_at(&r.page_token));
@@ -156,8 +155,7 @@ impl NotifierService for NotifierApi {
         let mut v = FieldViolations::new();
         let id = v.check(limits::id("deadline_id", &r.deadline_id));
         let lang = v.check(language(&r.language));
-        let recipient =
-            v.check(if r.recipient.is_empty() { Ok(None) } else { limits::email("recipient", &r.recipient).map(Some) });
+        let recipient = v.check(limits::optional_email("recipient", &r.recipient));
         if !(0..=366 * 24 * 60).contains(&r.lead_minutes) {
             v.push(FieldViolation::new("lead_minutes", "must be 0 to 527,040 (a year)"));
         }

@@ -196,15 +196,9 @@ pub fn plan(deadline: &Deadline, now: DateTime<Utc>, inputs: &PlanInputs) -> Vec
         let skipped = reminded(&closest).then_some(ALREADY_REMINDED);
         out.push(Planned { skipped, ..catch_up(closest, now) });
     }
-    if inputs.escalate_before > Duration::zero() {
+    if escalates(deadline, inputs) {
         let minutes = inputs.escalate_before.num_minutes() as i32;
-        let managers: BTreeSet<&str> = inputs
-            .managers
-            .iter()
-            .filter(|(person, manager)| owners.contains(person.as_str()) && !owners.contains(manager.as_str()))
-            .map(|(_, manager)| manager.as_str())
-            .collect();
-        for manager in managers {
+        for manager in managers(deadline, inputs) {
             let at = (deadline.due - inputs.escalate_before).max(now);
             out.push(Planned {
                 key: key(Purpose::Escalation, minutes, manager),
@@ -215,6 +209,43 @@ pub fn plan(deadline: &Deadline, now: DateTime<Utc>, inputs: &PlanInputs) -> Vec
         }
     }
     out
+}
+
+/// Managers hear of open deadlines, unless escalation is off or the deadline is
+/// restricted: the notifier cannot know whether a manager holds its compartments.
+fn escalates(deadline: &Deadline, inputs: &PlanInputs) -> bool {
+    inputs.escalate_before > Duration::zero() && !deadline.classification.is_restricted()
+}
+
+/// The owners' managers who are not owners themselves.
+fn managers<'a>(deadline: &Deadline, inputs: &'a PlanInputs) -> BTreeSet<&'a str> {
+    inputs
+        .managers
+        .iter()
+        .filter(|(person, manager)| deadline.owners.contains(person) && !deadline.owners.contains(manager))
+        .map(|(_, manager)| manager.as_str())
+        .collect()
+}
+
+/// Whether a message already planned is still wanted: the deadline is open and ahead,
+/// and the message is for its due time, an owner and one of its leads (or, for an
+/// escalation, a manager of an owner). A reminder whose moment has passed but that is not
+/// sent yet (a catch-up, a retry) stays wanted.
+pub fn still_wanted(key: &Key, deadline: &Deadline, now: DateTime<Utc>, inputs: &PlanInputs) -> bool {
+    if !deadline.is_open() || deadline.due <= now || key.due != deadline.due {
+        return false;
+    }
+    match key.purpose {
+        Purpose::Reminder => {
+            deadline.owners.contains(&key.recipient) && deadline.lead_minutes.contains(&key.lead_minutes)
+        }
+        Purpose::Escalation => {
+            escalates(deadline, inputs)
+                && key.lead_minutes as i64 == inputs.escalate_before.num_minutes()
+                && managers(deadline, inputs).contains(key.recipient.as_str())
+        }
+        Purpose::Digest | Purpose::Test => true,
+    }
 }
 
 fn catch_up(key: Key, now: DateTime<Utc>) -> Planned {
@@ -302,6 +333,27 @@ mod tests {
         assert!(plan(&d, at("2027-03-29T00:00:00Z"), &inputs).is_empty());
         d.status = pb::DeadlineStatus::Completed;
         assert!(plan(&d, at("2027-03-01T00:00:00Z"), &inputs).is_empty());
+    }
+
+    #[test]
+    fn a_reminder_due_but_not_yet_sent_stays_wanted_through_an_edit_and_restricted_deadlines_are_not_escalated() {
+        let mut d = deadline("2027-03-28T10:00:00Z", &[7 * DAY, DAY]);
+        let now = at("2027-03-25T00:00:00Z");
+        let plan = plan(&d, now, &PlanInputs::default());
+        let catch_up = plan.iter().find(|p| p.catch_up).expect("a catch-up").key.clone();
+        d.title = "A new title".into();
+        assert!(still_wanted(&catch_up, &d, now + Duration::seconds(5), &PlanInputs::default()), "an edit keeps it");
+        d.lead_minutes = vec![DAY];
+        assert!(!still_wanted(&catch_up, &d, now, &PlanInputs::default()), "its lead was removed");
+        let inputs = PlanInputs {
+            managers: vec![("a@example.org".into(), "boss@example.org".into())],
+            escalate_before: Duration::hours(24),
+            ..PlanInputs::default()
+        };
+        d.classification = Classification::restricted(["sanctions"]);
+        assert!(
+            super::plan(&d, at("2027-03-01T00:00:00Z"), &inputs).iter().all(|p| p.key.purpose != Purpose::Escalation)
+        );
     }
 
     #[test]

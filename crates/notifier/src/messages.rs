@@ -92,12 +92,15 @@ impl Messages {
     fn item(&self, d: &Deadline, to: &Person, now: DateTime<Utc>) -> Item {
         let language = to.language;
         let restricted = d.classification.is_restricted();
-        let own_zone = to.zone.unwrap_or(d.zone);
+        // The body's zone says where the record is from: a restricted one shows only the
+        // recipient's (UTC when theirs is not known).
+        let body_zone = if restricted { to.zone.unwrap_or(chrono_tz::UTC) } else { d.zone };
+        let own_zone = to.zone.unwrap_or(body_zone);
         Item {
             restricted,
             title: if restricted { String::new() } else { d.title.clone() },
             mechanism: if restricted { String::new() } else { d.mechanism.clone() },
-            due_body: when(d.due, d.zone, language),
+            due_body: when(d.due, body_zone, language),
             due_recipient: when(d.due, own_zone, language),
             left: span(d.due - now, language),
             overdue: d.due <= now,
@@ -116,16 +119,15 @@ impl Messages {
         now: DateTime<Utc>,
     ) -> Result<Rendered, String> {
         let item = self.item(d, to, now);
-        let same_zone = to.zone.is_none_or(|z| z == d.zone);
+        let same_zone = item.restricted || to.zone.is_none_or(|z| z == d.zone);
+        let owners = if item.restricted { Vec::new() } else { d.owners.clone() };
         let ctx = context! {
             d => item,
             escalation => purpose == Purpose::Escalation,
             catch_up,
             name => to.name,
-            body_zone => d.zone.name(),
-            own_zone => to.zone.unwrap_or(d.zone).name(),
             same_zone,
-            owners => d.owners,
+            owners,
         };
         Ok(Rendered {
             subject: one_line(&self.render(to.language, "reminder.subject", &ctx)?),

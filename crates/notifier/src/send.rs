@@ -52,25 +52,31 @@ impl Loader {
             waiting.len() == 1
         };
         if first {
-            // Let the other sends of the batch ask too, then read for all of them.
-            tokio::task::yield_now().await;
-            let batch = std::mem::take(&mut *self.waiting.lock().unwrap_or_else(|p| p.into_inner()));
-            let ids: Vec<String> = batch.iter().map(|(id, _)| id.clone()).collect();
-            match self.store.to_send(&ids).await {
-                Ok(found) => {
-                    for (id, answer) in batch {
-                        let row = found.iter().find(|(row, _)| row.id == id).cloned();
-                        let _ = answer.send(Ok(row));
-                    }
+            // In a task of its own, so a send that is dropped meanwhile (timed out) does
+            // not strand the others waiting for this read.
+            tokio::spawn(self.clone().read_batch());
+        }
+        answered.await.unwrap_or_else(|_| Err("the batch read was dropped".into()))
+    }
+
+    /// Lets the other sends of the batch ask too, then reads for all of them.
+    async fn read_batch(self) {
+        tokio::task::yield_now().await;
+        let batch = std::mem::take(&mut *self.waiting.lock().unwrap_or_else(|p| p.into_inner()));
+        let ids: Vec<String> = batch.iter().map(|(id, _)| id.clone()).collect();
+        match self.store.to_send(&ids).await {
+            Ok(found) => {
+                for (id, answer) in batch {
+                    let row = found.iter().find(|(row, _)| row.id == id).cloned();
+                    let _ = answer.send(Ok(row));
                 }
-                Err(e) => {
-                    for (_, answer) in batch {
-                        let _ = answer.send(Err(e.to_string()));
-                    }
+            }
+            Err(e) => {
+                for (_, answer) in batch {
+                    let _ = answer.send(Err(e.to_string()));
                 }
             }
         }
-        answered.await.unwrap_or_else(|_| Err("the batch read was dropped".into()))
     }
 }
 
@@ -160,8 +166,9 @@ impl Sender {
         }
     }
 
-    /// The deadline's calendar entry from the deadlines service, the one calendar writer.
-    /// A restricted deadline's entry would carry its title, so its message has none.
+    /// The deadline's calendar entry from the deadlines service, the one calendar writer,
+    /// if it shows the deadline at the revision reminded of. A restricted deadline's entry
+    /// would carry its title, so its message has none.
     async fn attachment(&self, deadline: &Deadline) -> Result<Option<String>, Failure> {
         if deadline.classification.is_restricted() {
             return Ok(None);
@@ -180,7 +187,10 @@ impl Sender {
             .get_or_try_init(|| async {
                 let request = pb::ExportCalendarRequest { deadline_id: deadline.id.clone(), ..Default::default() };
                 let mut client = self.deadlines.clone();
-                client.export_calendar(request).await.map(|c| Some(c.into_inner().ics))
+                let calendar = client.export_calendar(request).await?.into_inner();
+                // Changed since the feed showed it (restricted now, perhaps): the message
+                // goes without an entry rather than with one it may not carry.
+                Ok::<_, tonic::Status>((calendar.revision == deadline.revision).then_some(calendar.ics))
             })
             .await;
         match fetched {
@@ -200,10 +210,11 @@ impl Delivery for Sender {
         let (rendered, deadline) = match self.decide(&row, deadline, now).await? {
             Decision::Nothing => return Ok(()),
             Decision::Mark(state, reason) => {
-                self.store.mark(id, state, &reason).await.map_err(store_error)?;
                 if row.key.purpose == Purpose::Digest {
-                    self.store.plan_next_digest(&row.key.recipient, row.key.due).await.map_err(store_error)?;
+                    let after = row.key.due.max(now);
+                    self.store.plan_next_digest(&row.key.recipient, after).await.map_err(store_error)?;
                 }
+                self.store.mark(id, state, &reason).await.map_err(store_error)?;
                 return Ok(());
             }
             Decision::Send(send) => *send,
@@ -215,14 +226,12 @@ impl Delivery for Sender {
         let to = self.store.people().person(&row.key.recipient);
         let message = self.messages.email(&rendered, &row.key, &to, now, ics).map_err(Failure::Permanent)?;
         self.mailer.send(message).await?;
-        if row.key.purpose == Purpose::Digest {
-            self.store.plan_next_digest(&row.key.recipient, row.key.due).await.map_err(store_error)?;
-        }
         tracing::info!(delivery = id, purpose = row.key.purpose.as_str(), "sent");
         Ok(())
     }
 
-    /// Marked sent with their outbox rows' removal, in one transaction.
+    /// Marked sent with their outbox rows' removal, in one transaction (with each sent
+    /// digest's successor).
     async fn done_in(&self, conn: &mut sqlx::AnyConnection, claims: &[&Claim]) -> Result<(), sqlx::Error> {
         self.store.mark_sent(conn, claims).await
     }

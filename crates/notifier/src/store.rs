@@ -3,8 +3,6 @@
 //! each delivery to send sits in the platform's outbox (topic [`TOPIC`]) until its moment,
 //! so a crash between planning and sending loses nothing.
 
-use std::collections::HashSet;
-
 use chrono::{DateTime, Duration, Utc};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -211,10 +209,9 @@ impl Store {
             escalate_before: self.settings.escalate_before,
         };
         let plan = domain::plan(deadline, now, &inputs);
-        let wanted: HashSet<&Key> = plan.iter().map(|p| &p.key).collect();
         let why = cancel_reason(deadline);
         for (id, key, state) in &rows {
-            if state == "planned" && !wanted.contains(key) {
+            if state == "planned" && !domain::still_wanted(key, deadline, now, &inputs) {
                 let reason = if key.due != deadline.due && deadline.is_open() { "the deadline moved" } else { why };
                 self.cancel(&mut tx, id, reason).await?;
             }
@@ -331,7 +328,7 @@ impl Store {
         Ok(())
     }
 
-    /// After a digest went out (or had nothing to say): the next one.
+    /// After a digest had nothing to say: the next one.
     pub async fn plan_next_digest(&self, person: &str, after: DateTime<Utc>) -> Result<(), sqlx::Error> {
         let mut tx = self.db.begin_write().await?;
         self.plan_digest(&mut tx, person, after).await?;
@@ -444,13 +441,23 @@ impl Store {
         let now = to_micros(self.clock.now());
         let attempts: std::collections::BTreeSet<i64> = claims.iter().map(|c| c.attempts + 1).collect();
         for tries in attempts {
-            let mut sql = Sql::new("UPDATE deliveries SET state = 'sent', sent_at = ");
+            let mut sql = Sql::new("UPDATE deliveries SET state = 'sent', reason = '', sent_at = ");
             let (at, n) = (sql.bind_int(now), sql.bind_int(tries));
-            sql.push(&format!("{at}, attempts = {n} WHERE state = 'planned' AND id IN ("));
+            // A message cancelled while it was being handed over went out all the same.
+            sql.push(&format!("{at}, attempts = {n} WHERE state IN ('planned', 'cancelled') AND id IN ("));
             let ids: Vec<String> =
                 claims.iter().filter(|c| c.attempts + 1 == tries).map(|c| sql.bind_text(&c.item)).collect();
             sql.push(&format!("{})", ids.join(", ")));
-            sql.execute(conn).await?;
+            sql.execute(&mut *conn).await?;
+        }
+        // A digest that went out: the person's next one, from now (after downtime, the
+        // weeks missed are not sent one after another).
+        let mut sql = Sql::new("SELECT recipient, due_at FROM deliveries WHERE purpose = 'digest' AND id IN (");
+        let ids: Vec<String> = claims.iter().map(|c| sql.bind_text(&c.item)).collect();
+        sql.push(&format!("{})", ids.join(", ")));
+        for row in sql.fetch_all_on(&mut *conn).await? {
+            let (person, due): (String, i64) = (row.try_get(0)?, row.try_get(1)?);
+            self.plan_digest(conn, &person, from_micros(due).max(self.clock.now())).await?;
         }
         Ok(())
     }
@@ -507,6 +514,12 @@ impl Store {
     pub async fn list(&self, caller: &Caller, filter: &DeliveryFilter) -> Result<Vec<DeliveryRow>, sqlx::Error> {
         let mut sql = self.deliveries_view();
         sql.visible_to(caller, "v");
+        if !may_see_everyones_digests(caller) {
+            // A digest lists a person's deadlines, restricted ones too: whether it went
+            // out (or had nothing to say) is theirs to see.
+            let me = sql.bind_text(&caller.subject);
+            sql.push(&format!(" AND (v.purpose IN ('reminder', 'escalation') OR v.recipient = {me})"));
+        }
         if let Some(id) = &filter.deadline_id {
             let p = sql.bind_text(id);
             sql.push(&format!(" AND v.deadline_id = {p}"));
@@ -531,6 +544,11 @@ impl Store {
         sql.push(&format!(" ORDER BY v.send_at DESC, v.id DESC LIMIT {limit}"));
         self.db.read_all(sql).await?.iter().map(delivery_of).collect()
     }
+}
+
+/// Admins and the services see every person's digests and tests; others only their own.
+pub fn may_see_everyones_digests(caller: &Caller) -> bool {
+    caller.has_role(advocacy_platform::Role::Admin) || caller.has_role(advocacy_platform::Role::System)
 }
 
 fn cancel_reason(deadline: &Deadline) -> &'static str {

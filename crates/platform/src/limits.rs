@@ -132,6 +132,16 @@ pub fn optional_text(field: &str, value: &str, max: usize) -> Result<String, Fie
     Ok(value.to_owned())
 }
 
+/// An id that may be left empty: `None` when it is.
+pub fn optional_id(field: &str, value: &str) -> Result<Option<String>, FieldViolation> {
+    if value.trim().is_empty() { Ok(None) } else { id(field, value).map(Some) }
+}
+
+/// An email address that may be left empty: `None` when it is.
+pub fn optional_email(field: &str, value: &str) -> Result<Option<String>, FieldViolation> {
+    if value.trim().is_empty() { Ok(None) } else { email(field, value).map(Some) }
+}
+
 /// An email address of a person, as lettre parses it (so the notifier can send to every
 /// address the services take), with a dotted domain name (no bare host, no IP literal),
 /// at most 254 bytes. Lowercased, so the same person is always the same owner.

@@ -13,7 +13,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -34,6 +34,9 @@ const MAX_BACKOFF_SECS: i64 = 600;
 /// Even when nothing wakes it, a worker looks this often: another replica may have
 /// enqueued work, or died holding claims.
 const POLL: Duration = Duration::from_secs(5);
+
+/// The longest an ended push waits to be recorded with others in one commit.
+const RECORD_WITHIN: Duration = Duration::from_millis(25);
 
 /// The least a worker waits between two looks that found nothing to claim.
 const MIN_PAUSE: Duration = Duration::from_millis(200);
@@ -91,7 +94,8 @@ pub trait Delivery: Send + Sync + 'static {
 
     /// Runs in the transaction that takes pushed items out of the outbox, so the
     /// service's own record of each push (a reminder marked sent) commits with it or not
-    /// at all.
+    /// at all. It runs for every push that went through, also one whose item was enqueued
+    /// again meanwhile (that push happened; the item is pushed once more).
     fn done_in(
         &self,
         conn: &mut AnyConnection,
@@ -154,12 +158,14 @@ impl Outbox {
     }
 
     /// [`Outbox::enqueue`] for work that must not be pushed before `at` (a reminder's
-    /// moment): the worker sleeps until then.
+    /// moment): the worker sleeps until then. A new row's generation is the time it was
+    /// made, so a push still in flight for a removed row of the same item never matches
+    /// the row that replaced it.
     pub async fn enqueue_at(&self, conn: &mut AnyConnection, item: &str, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
         let (now, at) = (micros(self.clock.now()), micros(at));
         sqlx::query(
             "INSERT INTO outbox (id, topic, item, generation, state, attempts, next_attempt_at, claimed_by,
-             claimed_until, last_error, updated_at) VALUES ($1, $2, $3, 1, 'pending', 0, $4, '', 0, '', $5)
+             claimed_until, last_error, updated_at) VALUES ($1, $2, $3, $5, 'pending', 0, $4, '', 0, '', $5)
              ON CONFLICT (id) DO UPDATE SET generation = outbox.generation + 1, state = 'pending', attempts = 0,
              next_attempt_at = $4, last_error = '', updated_at = $5",
         )
@@ -213,10 +219,9 @@ impl Outbox {
 
     /// The pushes went through: their rows are gone, unless an item was enqueued again
     /// while it was being pushed; then it only loses its claim and is pushed once more.
-    /// The claims whose rows are gone.
-    async fn done_on<'c>(&self, conn: &mut AnyConnection, claims: &[&'c Claim]) -> Result<Vec<&'c Claim>, sqlx::Error> {
+    async fn done_on(&self, conn: &mut AnyConnection, claims: &[&Claim]) -> Result<(), sqlx::Error> {
         if claims.is_empty() {
-            return Ok(Vec::new());
+            return Ok(());
         }
         let mut sql = crate::db::Sql::new("DELETE FROM outbox WHERE id IN (");
         let ids: Vec<String> = claims.iter().map(|c| sql.bind_text(&self.row_id(&c.item))).collect();
@@ -228,15 +233,12 @@ impl Outbox {
         sql.push(&format!("{}) RETURNING id", generations.join(", ")));
         let deleted: std::collections::HashSet<String> =
             sql.fetch_all_on(conn).await?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
-        let mut gone = Vec::with_capacity(claims.len());
         for claim in claims {
-            if deleted.contains(&self.row_id(&claim.item)) {
-                gone.push(*claim);
-            } else {
+            if !deleted.contains(&self.row_id(&claim.item)) {
                 self.release_on(conn, claim).await?;
             }
         }
-        Ok(gone)
+        Ok(())
     }
 
     /// The push failed: try again after a backoff, or mark the row failed when the
@@ -301,9 +303,9 @@ impl Outbox {
     ) -> Result<Vec<Claim>, sqlx::Error> {
         let mut tx = self.db.begin_write().await?;
         let pushed: Vec<&Claim> = outcomes.iter().filter(|(_, o)| o.is_ok()).map(|(c, _)| c).collect();
-        let gone = self.done_on(&mut tx, &pushed).await?;
-        if !gone.is_empty() {
-            delivery.done_in(&mut tx, &gone).await?;
+        self.done_on(&mut tx, &pushed).await?;
+        if !pushed.is_empty() {
+            delivery.done_in(&mut tx, &pushed).await?;
         }
         for (claim, outcome) in outcomes {
             if let Err(failure) = outcome {
@@ -355,17 +357,25 @@ impl Outbox {
         let push_timeout = Duration::from_secs(self.settings.lease_secs.max(2) / 2);
         let mut pushes = JoinSet::new();
         let mut ended = Vec::new();
+        // When the oldest push not yet recorded ended.
+        let mut ended_since: Option<Instant> = None;
         loop {
             while let Some(outcome) = pushes.try_join_next() {
                 ended.extend(outcome.ok());
+            }
+            if !ended.is_empty() && ended_since.is_none() {
+                ended_since = Some(Instant::now());
             }
             let stopping = shutdown.is_shutdown();
             let room = limit - pushes.len();
             let want = if !stopping && (pushes.is_empty() || room >= (limit / 4).max(1)) { room } else { 0 };
             let (mut more_waiting, mut pause) = (false, None);
             // Ended pushes wait to be recorded with the next claim, so one commit covers a
-            // quarter of the slots at least; with nothing left in flight, at once.
-            if want > 0 || (!ended.is_empty() && (pushes.is_empty() || stopping)) {
+            // quarter of the slots at least; but never longer than a moment, so the
+            // record lands well inside the lease.
+            let record_by = ended_since.map(|since: Instant| since + RECORD_WITHIN);
+            let overdue = record_by.is_some_and(|by| Instant::now() >= by);
+            if want > 0 || (!ended.is_empty() && (pushes.is_empty() || stopping || overdue)) {
                 match self.record_and_claim(&*delivery, &ended, want).await {
                     Ok(claims) => {
                         more_waiting = want > 0 && claims.len() == want;
@@ -380,6 +390,7 @@ impl Outbox {
                     }
                 }
                 ended.clear();
+                ended_since = None;
             }
             if stopping {
                 match pushes.join_next().await {
@@ -388,9 +399,16 @@ impl Outbox {
                 }
                 continue;
             }
-            // Slots will free: wait for the next push to end, then claim again.
+            // Slots will free: wait for the next push to end (or the moment to record what
+            // has ended), then claim again.
             if more_waiting || (want == 0 && !pushes.is_empty()) {
-                ended.extend(pushes.join_next().await.and_then(Result::ok));
+                match ended_since {
+                    Some(since) => tokio::select! {
+                        Some(outcome) = pushes.join_next() => ended.extend(outcome.ok()),
+                        () = tokio::time::sleep_until((since + RECORD_WITHIN).into()) => {}
+                    },
+                    None => ended.extend(pushes.join_next().await.and_then(Result::ok)),
+                }
                 continue;
             }
             // A row that is due but was not claimed (another replica's transaction holds

@@ -351,12 +351,7 @@ fn briefing_json(b: &pb::Briefing) -> serde_json::Value {
 
 /// When a follow-up is due, as its zone's clock reads then: "2027-03-09 17:00".
 fn due_local(f: &pb::FollowUp) -> String {
-    let zone: chrono_tz::Tz = f.zone.parse().unwrap_or(chrono_tz::UTC);
-    f.due
-        .as_ref()
-        .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos as u32))
-        .map(|t| t.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_default()
+    super::local_minute(&f.due, f.zone.parse().unwrap_or(chrono_tz::UTC))
 }
 
 fn print_one(b: &pb::Briefing, json: bool) {

@@ -147,6 +147,14 @@ pub fn parse_day(flag: &str, text: &str, zone: chrono_tz::Tz) -> anyhow::Result<
     Ok(advocacy_platform::time::to_timestamp(start.to_utc()))
 }
 
+/// An instant as `zone`'s clock reads it, to the minute: "2027-03-09 17:00".
+pub fn local_minute(t: &Option<prost_types::Timestamp>, zone: chrono_tz::Tz) -> String {
+    t.as_ref()
+        .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos as u32))
+        .map(|t| t.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
 /// A date like "2027-03-28", as midnight UTC that day.
 pub fn parse_date(text: &str) -> Option<prost_types::Timestamp> {
     let day = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;

@@ -7,7 +7,7 @@ use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::notifier_service_client::NotifierServiceClient;
 
 use super::deadlines::{lead_text, parse_lead, ts};
-use super::{all_pages, channel, explain, parse_day};
+use super::{all_pages, channel, explain, local_minute, parse_day};
 use crate::cli::NotifierCommand;
 use crate::output::{Table, print_record};
 use crate::words;
@@ -105,10 +105,10 @@ pub async fn run(config: &Config, command: NotifierCommand) -> anyhow::Result<()
 
 /// "2027-02-26 10:00 Asia/Seoul": an instant in the organisation's zone.
 fn when(t: &Option<prost_types::Timestamp>, zone: chrono_tz::Tz) -> String {
-    t.as_ref()
-        .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos as u32))
-        .map(|t| format!("{} {}", t.with_timezone(&zone).format("%Y-%m-%d %H:%M"), zone.name()))
-        .unwrap_or_default()
+    match local_minute(t, zone) {
+        shown if shown.is_empty() => shown,
+        shown => format!("{shown} {}", zone.name()),
+    }
 }
 
 fn what(d: &pb::Delivery) -> String {
