@@ -127,15 +127,17 @@ impl Progress {
 mod tests {
     use super::*;
 
-    /// Display columns of `text`: the Hangul of this test takes two, ASCII one.
+    /// Display columns of `text`: the Hangul and Kanji of this test take two, ASCII one.
     fn columns(text: &str) -> usize {
-        text.chars().map(|c| if ('\u{AC00}'..='\u{D7A3}').contains(&c) { 2 } else { 1 }).sum()
+        let wide = |c: char| ('\u{AC00}'..='\u{D7A3}').contains(&c) || ('\u{4E00}'..='\u{9FFF}').contains(&c);
+        text.chars().map(|c| if wide(c) { 2 } else { 1 }).sum()
     }
 
     #[test]
-    fn columns_line_up_after_hangul_titles() {
+    fn columns_line_up_after_hangul_and_kanji_titles() {
         let mut table = Table::new(&["TITLE", "DUE"]);
         table.row(vec!["유엔 인권이사회 결의안".into(), "2027-03-29 12:00".into()]);
+        table.row(vec!["人権理事会決議".into(), "2027-03-30 12:00".into()]);
         table.row(vec!["UPR report".into(), "2027-04-02 12:00".into()]);
         let text = table.render(None);
         let starts: Vec<usize> = text
@@ -145,7 +147,7 @@ mod tests {
                 columns(&line[..at])
             })
             .collect();
-        assert_eq!(starts.len(), 3);
+        assert_eq!(starts.len(), 4);
         assert!(starts.windows(2).all(|w| w[0] == w[1]), "{starts:?}\n{text}");
     }
 

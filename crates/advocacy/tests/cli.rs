@@ -972,6 +972,39 @@ async fn resolutions_whose_titles_differ_only_at_the_end_are_told_apart_in_the_l
 }
 
 #[tokio::test]
+async fn columns_after_korean_and_japanese_titles_line_up_in_the_real_binary_s_lists() {
+    let (cli, system) = with_server().await;
+    for (title, due) in [
+        ("북한 인권 상황에 관한 UPR 보고서", "2027-03-29 12:00"),
+        ("人権理事会決議の修正案", "2027-03-30 12:00"),
+        ("UPR report", "2027-03-31 12:00"),
+    ] {
+        let add = ["deadlines", "add", "--title", title, "--mechanism", "UPR", "--kind", "upr-stakeholder-submission"];
+        cli.ok(&[&add[..], &["--due", due]].concat()).await;
+    }
+    let listed = cli.ok(&["deadlines", "list"]).await;
+    // Display columns: Hangul and Kanji take two.
+    let wide = |c: char| ('\u{AC00}'..='\u{D7A3}').contains(&c) || ('\u{3040}'..='\u{9FFF}').contains(&c);
+    let columns = |text: &str| text.chars().map(|c| if wide(c) { 2 } else { 1 }).sum::<usize>();
+    let starts: Vec<usize> = listed
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('('))
+        .map(|line| {
+            // The id column follows the title: where the row's id (or the header) starts.
+            let at = line.rfind(" ID ").map(|i| i + 1).or_else(|| {
+                line.char_indices()
+                    .find(|(i, _)| uuid::Uuid::try_parse(line.get(*i..*i + 36).unwrap_or("")).is_ok())
+                    .map(|(i, _)| i)
+            });
+            columns(&line[..at.expect("an id column")])
+        })
+        .collect();
+    assert_eq!(starts.len(), 4, "{listed}");
+    assert!(starts.windows(2).all(|w| w[0] == w[1]), "{starts:?}\n{listed}");
+    system.finish().await;
+}
+
+#[tokio::test]
 async fn a_briefing_names_its_institutions_by_name_and_a_vague_or_unknown_name_is_explained() {
     let (cli, system) = with_server().await;
     for (name, kind, city) in [
@@ -992,5 +1025,28 @@ async fn a_briefing_names_its_institutions_by_name_and_a_vague_or_unknown_name_i
     );
     let unknown = cli.fails(&[&log[..], &["--institution", "Permanent Mision of Chil"]].concat()).await;
     assert!(unknown.contains("the closest: Permanent Mission of Chile"), "{unknown}");
+    // The same mission under another name is made, and the one already there is named.
+    let again = cli
+        .run(&[
+            "institutions",
+            "add",
+            "--name",
+            "Chile's mission in Geneva",
+            "--kind",
+            "mission",
+            "--actor",
+            "CL",
+            "--city",
+            "Geneva",
+        ])
+        .await;
+    let said = String::from_utf8_lossy(&again.stderr);
+    assert!(again.status.success(), "{said}");
+    assert!(
+        said.contains(
+            "note: CL already has a permanent-mission in Geneva: Permanent Mission of Chile to the UN in Geneva"
+        ),
+        "{said}"
+    );
     system.finish().await;
 }

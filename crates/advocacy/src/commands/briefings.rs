@@ -36,6 +36,16 @@ pub async fn institutions(config: &Config, command: InstitutionsCommand) -> anyh
                 parent_id: String::new(),
             };
             let i = c.create_institution(request).await.map_err(explain)?.into_inner();
+            for other in same_kind_and_place(&mut c, &i).await? {
+                eprintln!(
+                    "note: {} already has a {} in {}: {} ({}); if that is this one, use it and leave this one unused",
+                    other.actor,
+                    words::word_of::<pb::InstitutionKind>(other.kind),
+                    if other.city.is_empty() { "no city given" } else { &other.city },
+                    other.name,
+                    other.id
+                );
+            }
             if client.json {
                 println!("{}", json!({"id": i.id, "name": i.name, "actor": i.actor, "city": i.city}));
             } else {
@@ -298,6 +308,27 @@ fn follow_up(text: &str) -> anyhow::Result<pb::FollowUpInput> {
         owner: parts.next().unwrap_or_default().to_owned(),
         due: Some(pb::WhenInput { at: Some(pb::when_input::At::Local(when.replace(' ', "T"))), zone: String::new() }),
     })
+}
+
+/// Other institutions of the same actor, kind and city as `made`: most likely the same
+/// institution under another name (the registry refuses only the same name).
+async fn same_kind_and_place(
+    c: &mut BriefingsServiceClient<AuthedChannel>,
+    made: &pb::Institution,
+) -> anyhow::Result<Vec<pb::Institution>> {
+    let all = all_pages(usize::MAX, |page_token| {
+        let (mut c, request) =
+            (c.clone(), pb::ListInstitutionsRequest { actor: made.actor.clone(), page_size: 500, page_token });
+        async move {
+            let page = c.list_institutions(request).await.map_err(explain)?.into_inner();
+            Ok((page.institutions, page.next_page_token))
+        }
+    })
+    .await?;
+    Ok(all
+        .into_iter()
+        .filter(|i| i.id != made.id && i.kind == made.kind && normalize_name(&i.city) == normalize_name(&made.city))
+        .collect())
 }
 
 /// The id of the institution `named`: an id as it is, or the one institution whose name
