@@ -701,6 +701,16 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_s_example_file_names_only_settings_that_exist() {
+        let readme = include_str!("../../../README.md");
+        let section = readme.split("## Configuration").nth(1).expect("the section");
+        let example = section.split("```toml").nth(1).and_then(|b| b.split("```").next()).expect("the example");
+        let parsed: Result<Config, _> = toml::from_str(example);
+        let config = parsed.unwrap_or_else(|e| panic!("the README's example: {}", e.message()));
+        assert!(config.mail.smtp.is_some() && !config.people.is_empty(), "mail and people are shown");
+    }
+
+    #[test]
     fn urls_are_redacted() {
         assert_eq!(redact_url("postgres://u:pw@h/db"), "postgres://u:<redacted>@h/db");
         assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
