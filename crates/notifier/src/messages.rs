@@ -89,6 +89,16 @@ impl Messages {
         template.render(ctx).map_err(|e| format!("{name}: {e}"))
     }
 
+    /// A message's subject (one line), text and, if the message has an HTML template, HTML.
+    fn rendered(&self, language: Language, message: &str, ctx: &minijinja::Value) -> Result<Rendered, String> {
+        let has_html = self.templates.get_template(&format!("{}/{message}.html", language.code())).is_ok();
+        Ok(Rendered {
+            subject: one_line(&self.render(language, &format!("{message}.subject"), ctx)?),
+            text: self.render(language, &format!("{message}.txt"), ctx)?,
+            html: if has_html { self.render(language, &format!("{message}.html"), ctx)? } else { String::new() },
+        })
+    }
+
     fn item(&self, d: &Deadline, to: &Person, now: DateTime<Utc>) -> Item {
         let language = to.language;
         let restricted = d.classification.is_restricted();
@@ -129,11 +139,7 @@ impl Messages {
             same_zone,
             owners,
         };
-        Ok(Rendered {
-            subject: one_line(&self.render(to.language, "reminder.subject", &ctx)?),
-            text: self.render(to.language, "reminder.txt", &ctx)?,
-            html: self.render(to.language, "reminder.html", &ctx)?,
-        })
+        self.rendered(to.language, "reminder", &ctx)
     }
 
     /// A person's weekly digest: what is due in the next four weeks, and what is overdue.
@@ -148,21 +154,13 @@ impl Messages {
             upcoming,
             link => format!("{}/deadlines", self.public_url),
         };
-        Ok(Rendered {
-            subject: one_line(&self.render(to.language, "digest.subject", &ctx)?),
-            text: self.render(to.language, "digest.txt", &ctx)?,
-            html: self.render(to.language, "digest.html", &ctx)?,
-        })
+        self.rendered(to.language, "digest", &ctx)
     }
 
     pub fn test(&self, to: &Person, now: DateTime<Utc>) -> Result<Rendered, String> {
         let zone = to.zone.unwrap_or(chrono_tz::UTC);
-        let ctx = context! { name => to.name, at => when(now, zone, to.language), zone => zone.name() };
-        Ok(Rendered {
-            subject: one_line(&self.render(to.language, "test.subject", &ctx)?),
-            text: self.render(to.language, "test.txt", &ctx)?,
-            html: String::new(),
-        })
+        let ctx = context! { name => to.name, at => when(now, zone, to.language) };
+        self.rendered(to.language, "test", &ctx)
     }
 
     /// The email: addressed, dated by the clock, with the Message-ID of its key, both

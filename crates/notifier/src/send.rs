@@ -20,6 +20,7 @@ use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
 use crate::domain::{Deadline, Purpose};
 use crate::mailer::Mailer;
 use crate::messages::{Messages, Rendered};
+use crate::people::Person;
 use crate::store::{DeliveryRow, State, Store};
 
 /// How far ahead a digest looks.
@@ -93,13 +94,13 @@ pub struct Sender {
 
 /// What to do with a delivery at its moment.
 enum Decision {
-    Send(Box<(Rendered, Option<Deadline>)>),
+    Send(Box<(Rendered, Option<Deadline>, Person)>),
     Mark(State, String),
     /// Already sent, cancelled or skipped (or gone): nothing to do.
     Nothing,
 }
 
-fn store_error(e: sqlx::Error) -> Failure {
+fn store_error(e: impl std::fmt::Display) -> Failure {
     Failure::Retry(format!("the notifier's database: {e}"))
 }
 
@@ -121,7 +122,7 @@ impl Sender {
         deadline: Option<Deadline>,
         now: DateTime<Utc>,
     ) -> Result<Decision, Failure> {
-        if row.state != State::Planned && row.state != State::Retrying {
+        if row.state != State::Planned {
             return Ok(Decision::Nothing);
         }
         let to = self.store.people().person(&row.key.recipient);
@@ -149,7 +150,7 @@ impl Sender {
                     return Ok(Decision::Mark(State::Skipped, why.into()));
                 }
                 let message = self.messages.reminder(&d, row.key.purpose, row.catch_up, &to, now);
-                Ok(Decision::Send(Box::new((rendered(message)?, Some(d)))))
+                Ok(Decision::Send(Box::new((rendered(message)?, Some(d), to))))
             }
             Purpose::Digest => {
                 let deadlines = self
@@ -160,9 +161,10 @@ impl Sender {
                 if deadlines.is_empty() {
                     return Ok(Decision::Mark(State::Skipped, "nothing due or overdue that week".into()));
                 }
-                Ok(Decision::Send(Box::new((rendered(self.messages.digest(&deadlines, &to, now))?, None))))
+                let message = self.messages.digest(&deadlines, &to, now);
+                Ok(Decision::Send(Box::new((rendered(message)?, None, to))))
             }
-            Purpose::Test => Ok(Decision::Send(Box::new((rendered(self.messages.test(&to, now))?, None)))),
+            Purpose::Test => Ok(Decision::Send(Box::new((rendered(self.messages.test(&to, now))?, None, to)))),
         }
     }
 
@@ -204,10 +206,10 @@ impl Sender {
 
 impl Delivery for Sender {
     async fn deliver(&self, id: &str) -> Result<(), Failure> {
-        let loaded = self.loader.load(id).await.map_err(|e| Failure::Retry(format!("the notifier's database: {e}")))?;
+        let loaded = self.loader.load(id).await.map_err(store_error)?;
         let Some((row, deadline)) = loaded else { return Ok(()) };
         let now = self.clock.now();
-        let (rendered, deadline) = match self.decide(&row, deadline, now).await? {
+        let (rendered, deadline, to) = match self.decide(&row, deadline, now).await? {
             Decision::Nothing => return Ok(()),
             Decision::Mark(state, reason) => {
                 if row.key.purpose == Purpose::Digest {
@@ -223,7 +225,6 @@ impl Delivery for Sender {
             Some(d) => self.attachment(d).await?,
             None => None,
         };
-        let to = self.store.people().person(&row.key.recipient);
         let message = self.messages.email(&rendered, &row.key, &to, now, ics).map_err(Failure::Permanent)?;
         self.mailer.send(message).await?;
         tracing::info!(delivery = id, purpose = row.key.purpose.as_str(), "sent");

@@ -435,8 +435,8 @@ impl Store {
     }
 
     /// Handed to the mail server: sent, each after its claim's attempts (in the
-    /// transaction that takes them out of the outbox). One statement per number of
-    /// attempts, so a batch is usually one.
+    /// transaction that takes them out of the outbox), and each sent digest followed by
+    /// the next. One statement per number of attempts, so a batch is usually one.
     pub async fn mark_sent(&self, conn: &mut AnyConnection, claims: &[&Claim]) -> Result<(), sqlx::Error> {
         let now = to_micros(self.clock.now());
         let attempts: std::collections::BTreeSet<i64> = claims.iter().map(|c| c.attempts + 1).collect();
@@ -447,17 +447,15 @@ impl Store {
             sql.push(&format!("{at}, attempts = {n} WHERE state IN ('planned', 'cancelled') AND id IN ("));
             let ids: Vec<String> =
                 claims.iter().filter(|c| c.attempts + 1 == tries).map(|c| sql.bind_text(&c.item)).collect();
-            sql.push(&format!("{})", ids.join(", ")));
-            sql.execute(&mut *conn).await?;
-        }
-        // A digest that went out: the person's next one, from now (after downtime, the
-        // weeks missed are not sent one after another).
-        let mut sql = Sql::new("SELECT recipient, due_at FROM deliveries WHERE purpose = 'digest' AND id IN (");
-        let ids: Vec<String> = claims.iter().map(|c| sql.bind_text(&c.item)).collect();
-        sql.push(&format!("{})", ids.join(", ")));
-        for row in sql.fetch_all_on(&mut *conn).await? {
-            let (person, due): (String, i64) = (row.try_get(0)?, row.try_get(1)?);
-            self.plan_digest(conn, &person, from_micros(due).max(self.clock.now())).await?;
+            sql.push(&format!("{}) RETURNING purpose, recipient, due_at", ids.join(", ")));
+            // A digest that went out: the person's next one, from now (after downtime, the
+            // weeks missed are not sent one after another).
+            for row in sql.fetch_all_on(&mut *conn).await? {
+                if row.try_get::<String, _>(0)? == Purpose::Digest.as_str() {
+                    let (person, due): (String, i64) = (row.try_get(1)?, row.try_get(2)?);
+                    self.plan_digest(conn, &person, from_micros(due).max(self.clock.now())).await?;
+                }
+            }
         }
         Ok(())
     }

@@ -373,8 +373,7 @@ impl Outbox {
             // Ended pushes wait to be recorded with the next claim, so one commit covers a
             // quarter of the slots at least; but never longer than a moment, so the
             // record lands well inside the lease.
-            let record_by = ended_since.map(|since: Instant| since + RECORD_WITHIN);
-            let overdue = record_by.is_some_and(|by| Instant::now() >= by);
+            let overdue = ended_since.is_some_and(|since| since.elapsed() >= RECORD_WITHIN);
             if want > 0 || (!ended.is_empty() && (pushes.is_empty() || stopping || overdue)) {
                 match self.record_and_claim(&*delivery, &ended, want).await {
                     Ok(claims) => {
