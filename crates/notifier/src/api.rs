@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 
-use advocacy_platform::error::to_status;
+use advocacy_platform::error::{checked, to_status};
 use advocacy_platform::time::{parse_period, to_timestamp};
 use advocacy_platform::{Caller, Clock, FieldViolation, FieldViolations, limits, page_token};
 use advocacy_proto::v1 as pb;
@@ -116,16 +116,9 @@ impl NotifierService for NotifierApi {
         let limit = v.check(limits::count("page_size", r.page_size, DEFAULT_PAGE, MAX_PAGE));
         let after = v.check(page_token::decode_at(&r.page_token));
         let period = v.check(r.period.as_ref().map(parse_period).transpose());
-        v.into_result().map_err(invalid)?;
-        let (Some(limit), Some(after)) = (limit, after) else { return Err(invalid(FieldViolations::new())) };
-        let filter = DeliveryFilter {
-            deadline_id: deadline_id.flatten(),
-            recipient: recipient.flatten(),
-            state: state.flatten(),
-            period: period.flatten(),
-            after,
-            limit: limit + 1,
-        };
+        let (((((deadline_id, recipient), state), limit), after), period) =
+            checked(v, deadline_id.zip(recipient).zip(state).zip(limit).zip(after).zip(period))?;
+        let filter = DeliveryFilter { deadline_id, recipient, state, period, after, limit: limit + 1 };
         let found = self.store.list(&caller, &filter).await.map_err(|e| status(e.into()))?;
         let (deliveries, next_page_token) =
             page_token::page(&found, limit, delivery_to_proto, |row| page_token::encode_at(row.send_at, &row.id));
@@ -159,10 +152,7 @@ impl NotifierService for NotifierApi {
         if !(0..=366 * 24 * 60).contains(&r.lead_minutes) {
             v.push(FieldViolation::new("lead_minutes", "must be 0 to 527,040 (a year)"));
         }
-        v.into_result().map_err(invalid)?;
-        let (Some(id), Some(lang), Some(recipient)) = (id, lang, recipient) else {
-            return Err(invalid(FieldViolations::new()));
-        };
+        let ((id, lang), recipient) = checked(v, id.zip(lang).zip(recipient))?;
         let deadline = self.visible_deadline(&caller, &id).await.map_err(status)?;
         let recipient =
             recipient.or_else(|| deadline.owners.first().cloned()).unwrap_or_else(|| caller.subject.clone());
