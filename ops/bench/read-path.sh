@@ -26,7 +26,8 @@ for tool in h2load pgbench psql python3; do
 done
 cargo build --release -q -p advocacy
 
-export ADVOCACY_SIGNING_KEY="read-path-benchmark-key-of-at-least-32-bytes"
+export ADVOCACY_KEYS_DIR="$WORK/keys"
+"$BIN" keys rotate gateway >/dev/null
 export ADVOCACY_DATABASE_URL="$PG/${DB}_{service}"
 export ADVOCACY_GRPC_LISTEN="127.0.0.1:$PORT"
 export ADVOCACY_SERVER="http://127.0.0.1:$PORT"

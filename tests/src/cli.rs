@@ -1,11 +1,11 @@
 //! The real `advocacy` binary run as staff would, against a [`TestSystem`] on either
-//! engine: the server's address and signing key come from the environment, and the
+//! engine: the server's address and keys folder come from the environment, and the
 //! files a command reads or writes live in a directory of the test's own.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::{SIGNING_KEY, TestSystem};
+use crate::TestSystem;
 
 #[derive(Debug)]
 pub struct Cli {
@@ -14,9 +14,9 @@ pub struct Cli {
     /// The CLI's own data directory: where it would look for a key file, and where a test
     /// puts the spreadsheets and documents it hands to a command.
     work: tempfile::TempDir,
-    /// Passed to the binary instead of a key file; unset for a demo server, whose key the
-    /// binary finds in `work`.
-    signing_key: Option<&'static str>,
+    /// The installation's keys folder the binary signs its token from; unset: it looks in
+    /// `work`, where there is none.
+    keys_dir: Option<PathBuf>,
 }
 
 impl Cli {
@@ -27,22 +27,20 @@ impl Cli {
             binary: binary.into(),
             server: system.url(),
             work: tempfile::tempdir().expect("a temporary directory"),
-            signing_key: Some(SIGNING_KEY),
+            keys_dir: Some(system.keys_dir()),
         }
     }
 
     /// The binary pointed at `system` from a directory without the installation's key.
     pub fn without_key(binary: &str, system: &TestSystem) -> Cli {
-        Cli { signing_key: None, ..Cli::new(binary, system) }
+        Cli { keys_dir: None, ..Cli::new(binary, system) }
     }
 
     /// The binary pointed at a server of its own (`advocacy serve` in `data_dir`), whose
-    /// signing key the binary reads from `data_dir` as it would on the server's machine.
+    /// keys the binary reads from `data_dir` as it would on the server's machine.
     pub fn for_installation(binary: &str, server: &str, data_dir: &Path) -> Cli {
         let work = tempfile::tempdir().expect("a temporary directory");
-        let cli = Cli { binary: binary.into(), server: server.to_owned(), work, signing_key: None };
-        std::fs::copy(data_dir.join("signing.key"), cli.path("signing.key")).expect("the installation's key");
-        cli
+        Cli { binary: binary.into(), server: server.to_owned(), work, keys_dir: Some(data_dir.join("keys")) }
     }
 
     /// A file in the CLI's working directory.
@@ -69,9 +67,9 @@ impl Cli {
             .env("ADVOCACY_USER", "ana@advocacy.example")
             .env_remove("ADVOCACY_TOKEN")
             .env_remove("ADVOCACY_DATABASE_URL");
-        match self.signing_key {
-            Some(key) => command.env("ADVOCACY_SIGNING_KEY", key),
-            None => command.env_remove("ADVOCACY_SIGNING_KEY"),
+        match &self.keys_dir {
+            Some(dir) => command.env("ADVOCACY_KEYS_DIR", dir),
+            None => command.env_remove("ADVOCACY_KEYS_DIR"),
         };
         tokio::task::spawn_blocking(move || command.output().expect("the advocacy binary runs"))
             .await

@@ -10,7 +10,8 @@ use std::path::PathBuf;
 use advocacy::serve::{RunningSystem, service_names, start};
 use advocacy_platform::client::{AuthedChannel, BearerToken, connect, connect_with_token};
 use advocacy_platform::config::{Config, ServerLimits};
-use advocacy_platform::{Clock, Database, Role, TokenKey};
+use advocacy_platform::keys::{KeyDir, PEOPLE_ISSUER};
+use advocacy_platform::{Clock, Database, Role, SigningKey};
 use advocacy_proto::v1::briefings_service_client::BriefingsServiceClient;
 use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
 use advocacy_proto::v1::notifier_service_client::NotifierServiceClient;
@@ -22,7 +23,12 @@ pub use advocacy_proto::v1 as pb;
 /// The environment variable that switches the suite to PostgreSQL.
 pub const POSTGRES_ENV: &str = "ADVOCACY_TEST_DATABASE_URL";
 
-const SIGNING_KEY: &str = "test-signing-key-of-at-least-thirty-two-bytes";
+/// The keys folder every test system of this test binary shares (unless a test gives its
+/// own), so systems that call each other trust each other's keys.
+fn shared_keys() -> PathBuf {
+    static KEYS: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| tempfile::tempdir().expect("a temporary directory")).path().to_owned()
+}
 
 /// Someone calling the API.
 #[derive(Debug, Clone)]
@@ -70,7 +76,8 @@ pub struct TestSystem {
     pub config: Config,
     system: Option<RunningSystem>,
     storage: Storage,
-    key: TokenKey,
+    /// The gateway's key, which the tests sign people's tokens with.
+    key: SigningKey,
     services: Vec<&'static str>,
     /// The time every service reads: the system clock unless the test chose its own.
     pub clock: Clock,
@@ -109,7 +116,7 @@ impl TestSystem {
     pub async fn spawn_embedded() -> TestSystem {
         let data = tempfile::tempdir().expect("a temporary directory");
         Self::spawn_on(Storage::Sqlite(data), &service_names(), "127.0.0.1:0", Clock::system(), |config| {
-            config.auth.signing_key = None;
+            config.auth.keys_dir = None;
             config.mail.mailbox_dir = None;
         })
         .await
@@ -140,7 +147,7 @@ impl TestSystem {
     ) -> TestSystem {
         let mut config =
             Config { server: ServerLimits { shutdown_grace_secs: 5, ..ServerLimits::default() }, ..Config::default() };
-        config.auth.signing_key = Some(SIGNING_KEY.to_owned());
+        config.auth.keys_dir = Some(shared_keys());
         match &storage {
             Storage::Sqlite(dir) => config.data_dir = dir.path().to_owned(),
             Storage::Postgres { server, prefix } => {
@@ -151,14 +158,11 @@ impl TestSystem {
         let mailbox = tempfile::tempdir().expect("a temporary directory");
         config.mail.mailbox_dir = Some(mailbox.path().to_owned());
         edit(&mut config);
-        let key = TokenKey::new(SIGNING_KEY.as_bytes()).expect("test key");
+        let key = config.keys().ensure(PEOPLE_ISSUER, clock.unix_seconds()).expect("the gateway's key");
         let address = address.parse().expect("an address");
         let mut test =
             TestSystem { config, system: None, storage, key, services: services.to_vec(), clock, address, mailbox };
         test.start().await;
-        if test.config.auth.signing_key.is_none() {
-            test.key = test.config.token_key().expect("the key the server made");
-        }
         test
     }
 
@@ -188,6 +192,16 @@ impl TestSystem {
         if let Some(system) = self.system.take() {
             system.stop().await.expect("a clean stop");
         }
+    }
+
+    /// The keys folder the system verifies tokens with.
+    pub fn keys_dir(&self) -> PathBuf {
+        self.config.keys().path().to_owned()
+    }
+
+    /// The keys folder, to sign or rotate keys as the installation would.
+    pub fn keys(&self) -> KeyDir {
+        self.config.keys()
     }
 
     pub fn token_for(&self, person: &Person) -> String {

@@ -60,7 +60,9 @@ async fn the_data_directory_and_every_file_in_it_are_its_owners_only() {
     assert!(mail.is_some(), "the reminder is in the mailbox");
     assert_eq!(mode(&dir), 0o700, "the data directory");
     let files = files_under(&dir);
-    assert!(files.iter().any(|f| f.ends_with("signing.key")) && files.iter().any(|f| f.ends_with("briefings.db")));
+    assert!(
+        files.iter().any(|f| f.ends_with("keys/deadlines.key")) && files.iter().any(|f| f.ends_with("briefings.db"))
+    );
     assert!(files.iter().any(|f| f.to_string_lossy().ends_with("-wal")), "the logs are there too: {files:?}");
     for file in &files {
         assert_eq!(mode(file), 0o600, "{}", file.display());

@@ -31,8 +31,12 @@ pub enum Command {
         #[arg(long)]
         demo: bool,
     },
-    /// Print a bearer token for the API, signed with this installation's key.
+    /// Print a bearer token for the API, signed with the gateway's key (development and
+    /// operators; people sign in).
     Token(TokenArgs),
+    /// The signing keys: list the public key set, or rotate an owner's key.
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Record and follow deadlines.
     #[command(subcommand)]
     Deadlines(Box<DeadlinesCommand>),
@@ -82,6 +86,22 @@ pub enum Command {
         /// Print JSON instead of a table.
         #[arg(long, global = true)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// The public key set: each key's id, owner, when it was made and retired.
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A new key for `owner` (the gateway, or a service); the old one still verifies for a
+    /// day, so tokens signed with it hold until they expire. Makes the first key too.
+    Rotate {
+        /// Whose key: `gateway` (people's tokens) or a service's name.
+        owner: String,
     },
 }
 

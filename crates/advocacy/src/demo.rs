@@ -110,9 +110,10 @@ pub async fn seed(config: &Config, addr: std::net::SocketAddr, services: &[&str]
 }
 
 async fn load(config: &Config, addr: std::net::SocketAddr, services: &[&str]) -> anyhow::Result<bool> {
-    let key = config.server_token_key()?;
     let started = chrono::Utc::now();
     let now = started.timestamp();
+    // The demo records its year as a person would, with a person's token.
+    let key = config.keys().ensure(advocacy_platform::keys::PEOPLE_ISSUER, now)?;
     let token = key.issue("demo@advocacy.local", vec![Role::Staff], vec!["sanctions".into()], now, 600);
     let bearer = BearerToken::new(&token).map_err(anyhow::Error::msg)?;
     let channel = connect_with_token(&format!("http://{addr}"), &bearer).await?;

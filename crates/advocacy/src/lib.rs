@@ -26,6 +26,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             serve::run(&config, &services, demo).await
         }
         Command::Token(args) => commands::token::run(&config, &args),
+        Command::Keys(command) => commands::keys::run(&config, command),
         Command::Deadlines(command) => commands::deadlines::run(&config, *command).await,
         Command::Submissions(command) => commands::submissions::run(&config, *command).await,
         Command::Resolutions(command) => commands::resolutions::run(&config, *command).await,

@@ -95,18 +95,31 @@ pub async fn start(
     listener: TcpListener,
     clock: Clock,
 ) -> anyhow::Result<RunningSystem> {
-    let key = config.server_token_key()?;
-    let auth = Authenticator::new(key.clone(), clock.clone());
+    let specs = specs(services)?;
+    // The data directory holds keys and SQLite files: its owner's only.
+    if config.auth.keys_dir.is_none() || specs.iter().any(|s| config.database_url_for(s.name).starts_with("sqlite:")) {
+        advocacy_platform::config::private_dir(&config.data_dir)
+            .with_context(|| format!("the data directory {}", config.data_dir.display()))?;
+    }
+    let keys = config.keys();
+    let now = clock.unix_seconds();
+    // Each hosted service signs its calls with a key of its own, made on first start.
+    let mut tokens = Vec::with_capacity(specs.len());
+    for spec in &specs {
+        let key = keys.ensure(spec.name, now).with_context(|| format!("the {} signing key", spec.name))?;
+        tokens.push(SystemToken::new(key, clock.clone()));
+    }
+    let auth = Authenticator::new(keys, clock.clone()).context("the public key set")?;
     let (trigger, shutdown) = Shutdown::new();
     let grpc_addr = listener.local_addr()?;
     let shared_config = Arc::new(config.clone());
-    let clients = Clients::new(config, grpc_addr, SystemToken::new(key, "advocacy", clock.clone()))
-        .map_err(|e| anyhow::anyhow!(e))?;
+    let Some(first) = tokens.first() else { anyhow::bail!("no service to serve") };
+    let clients = Clients::new(config, grpc_addr, first.clone()).map_err(|e| anyhow::anyhow!(e))?;
     let mut server = GrpcServer::new(&config.server);
     let mut http: Option<axum::Router> = None;
     let mut databases = Vec::new();
     let mut tasks = Vec::new();
-    for spec in specs(services)? {
+    for (spec, token) in specs.into_iter().zip(tokens) {
         let url = config.database_url_for(spec.name);
         let db = Database::open(&url, spec.migrations).await.with_context(|| format!("the {} database", spec.name))?;
         let ctx = ServiceContext {
@@ -117,7 +130,7 @@ pub async fn start(
             access: spec.access,
             shutdown: shutdown.clone(),
             clock: clock.clone(),
-            clients: clients.signed_as(spec.name),
+            clients: clients.signed_with(token),
         };
         let hosted = (spec.build)(ctx).await.map_err(|e| anyhow::anyhow!("the {} service: {e}", spec.name))?;
         server.add_routes(hosted.grpc);

@@ -662,7 +662,7 @@ async fn a_client_without_the_installations_key_says_what_to_do_and_makes_none()
             "{command:?}: {refused}"
         );
     }
-    assert!(!cli.path("signing.key").exists() && !cli.path("data").exists(), "no key was made");
+    assert!(!cli.path("keys").exists() && !cli.path("data").exists(), "no key was made");
     // A token from whoever holds the key works from anywhere.
     let token = system.token_for(&advocacy_tests::Person::staff());
     cli.ok(&["deadlines", "list", "--token", &token]).await;

@@ -9,13 +9,10 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use advocacy_platform::TokenKey;
 use advocacy_platform::client::{BearerToken, connect_with_token};
 use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
 use advocacy_tests::POSTGRES_ENV;
 use advocacy_tests::smtp::{Received, SmtpServer};
-
-const KEY: &str = "test-signing-key-of-at-least-thirty-two-bytes";
 
 /// Where the processes keep their data: a directory, and a PostgreSQL prefix when the
 /// suite runs there (its databases are dropped when the test ends).
@@ -40,7 +37,6 @@ impl Storage {
         };
         let text = format!(
             "data_dir = {:?}\ngrpc_listen = \"127.0.0.1:0\"\n{database}\
-             [auth]\nsigning_key = \"{KEY}\"\n\
              [outbox]\nlease_secs = 3\nconcurrency = 4\n\
              [reminders]\ndigest_schedule = \"\"\nescalate_before_hours = 0\n\
              [mail]\nfrom = \"Reminders <reminders@advocacy.example>\"\n\
@@ -108,8 +104,11 @@ impl Drop for Server {
     }
 }
 
-async fn deadlines(url: &str) -> DeadlinesServiceClient<advocacy_platform::client::AuthedChannel> {
-    let key = TokenKey::new(KEY.as_bytes()).expect("a key");
+/// The deadlines service as staff, with a token signed by the gateway's key in the processes'
+/// shared keys folder (`data_dir/keys`).
+async fn deadlines(url: &str, data_dir: &Path) -> DeadlinesServiceClient<advocacy_platform::client::AuthedChannel> {
+    let keys = advocacy_platform::KeyDir::new(data_dir.join("keys"));
+    let key = keys.ensure(advocacy_platform::keys::PEOPLE_ISSUER, chrono::Utc::now().timestamp()).expect("a key");
     let token = key.issue(
         "ana@advocacy.example",
         vec![advocacy_platform::Role::Staff],
@@ -124,8 +123,14 @@ async fn deadlines(url: &str) -> DeadlinesServiceClient<advocacy_platform::clien
 
 /// `count` deadlines due an hour after `moment`, each reminded an hour before to `owners`:
 /// every reminder is due at `moment`.
-async fn reminders_due_at(url: &str, moment: chrono::DateTime<chrono::Utc>, count: usize, owners: &[String]) {
-    let mut client = deadlines(url).await;
+async fn reminders_due_at(
+    url: &str,
+    data_dir: &Path,
+    moment: chrono::DateTime<chrono::Utc>,
+    count: usize,
+    owners: &[String],
+) {
+    let mut client = deadlines(url, data_dir).await;
     for n in 0..count {
         client.create_deadline(advocacy_tests::reminded_at(n, moment, owners)).await.expect("created");
     }
@@ -161,7 +166,7 @@ async fn a_notifier_killed_mid_batch_loses_nothing_and_repeats_only_what_the_ser
     let config = storage.config("all", &smtp, "");
     let server = Server::start(&config, &[]);
     let moment = chrono::Utc::now() + chrono::Duration::seconds(6);
-    reminders_due_at(&server.url, moment, 150, &["ana@advocacy.example".to_owned()]).await;
+    reminders_due_at(&server.url, storage.dir.path(), moment, 150, &["ana@advocacy.example".to_owned()]).await;
     assert!(chrono::Utc::now() < moment, "all were planned before their moment");
     let before = smtp.wait_for(30, 30).await.len();
     assert!((30..150).contains(&before), "killed mid-batch, after {before}");
@@ -190,7 +195,7 @@ async fn two_notifier_replicas_send_each_of_a_thousand_reminders_due_at_once_exa
     let second = Server::start(&storage.config("notifier-2", &smtp, &follow), &["notifier"]);
     let owners: Vec<String> = (0..10).map(|i| format!("person{i}@advocacy.example")).collect();
     let moment = chrono::Utc::now() + chrono::Duration::seconds(8);
-    reminders_due_at(&deadlines_server.url, moment, 100, &owners).await;
+    reminders_due_at(&deadlines_server.url, storage.dir.path(), moment, 100, &owners).await;
     assert!(chrono::Utc::now() < moment, "all were planned before their moment");
 
     let counts = wait_for_distinct(&smtp, 1000, 60).await;

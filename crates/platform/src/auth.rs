@@ -1,24 +1,27 @@
-//! Bearer tokens: JSON Web Tokens signed with HMAC-SHA256 (RFC 7519, "HS256"), so any JWT
-//! library can read them. The gateway will issue them at sign-in; until then
-//! `advocacy token` mints one from the same signing key. Every service verifies them in
-//! [`Authenticator`] and reads the [`Caller`] from the request.
+//! Bearer tokens: JSON Web Tokens signed with Ed25519 ("EdDSA", RFC 8037), read and checked
+//! by the `jsonwebtoken` crate. The gateway signs people's tokens at sign-in with its key;
+//! each service signs its calls to the others with its own ([`crate::keys`]). Every service
+//! verifies with the public key set only, in [`Authenticator`], and reads the [`Caller`]
+//! from the request. A service's key signs that service's system token and nothing else,
+//! so no process but the gateway can mint a person's token.
 
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
+use std::time::SystemTime;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use hmac::{Hmac, Mac};
+use jsonwebtoken::{Algorithm, DecodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 use tonic::{Request, Status};
 
-const ISSUER: &str = "advocacy";
-const HEADER: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
+use crate::keys::{KeyDir, KeySet, PEOPLE_ISSUER, SigningKey};
+
+/// Every token of this installation is meant for its services.
+pub const AUDIENCE: &str = "advocacy";
+/// Clock difference between machines that `exp` and `nbf` forgive.
+pub const LEEWAY_SECS: i64 = 30;
 /// The most compartments one token carries (see [`crate::classification::readable_columns`]).
 pub const MAX_TOKEN_COMPARTMENTS: usize = 10;
-/// A key shorter than this could be guessed offline from one token.
-pub const MIN_KEY_BYTES: usize = 32;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -45,8 +48,11 @@ pub struct Claims {
     #[serde(default)]
     pub compartments: Vec<String>,
     pub iat: i64,
+    pub nbf: i64,
     pub exp: i64,
+    /// The key's owner: `gateway` for people, a service's name for its own calls.
     pub iss: String,
+    pub aud: String,
 }
 
 /// The verified holder of a request's token, put in the request's extensions.
@@ -105,37 +111,23 @@ impl Caller {
 pub enum TokenError {
     #[error("the token is not a signed advocacy token")]
     Malformed,
-    #[error("the token's signature does not match: it was not issued with this server's key")]
+    #[error("the token is signed by a key this installation does not know")]
+    UnknownKey,
+    #[error("the token's signature does not match its key")]
     BadSignature,
     #[error("the token expired")]
     Expired,
+    #[error("the token is not valid yet")]
+    NotYetValid,
     #[error("the token was issued for another system")]
+    WrongAudience,
+    #[error("the token's issuer does not hold its key")]
     WrongIssuer,
+    #[error("a service's key signs only that service's own system token")]
+    BeyondItsKey,
 }
 
-/// The HMAC key tokens are signed with. Its `Debug` never shows the key.
-#[derive(Clone)]
-pub struct TokenKey(Arc<[u8]>);
-
-impl fmt::Debug for TokenKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("TokenKey(<redacted>)")
-    }
-}
-
-impl TokenKey {
-    pub fn new(bytes: &[u8]) -> Result<Self, String> {
-        if bytes.len() < MIN_KEY_BYTES {
-            return Err(format!("the signing key is {} bytes; it needs at least {MIN_KEY_BYTES}", bytes.len()));
-        }
-        Ok(Self(bytes.into()))
-    }
-
-    fn mac(&self) -> Hmac<Sha256> {
-        // HMAC accepts keys of any length, so this cannot fail.
-        <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes any key length")
-    }
-
+impl SigningKey {
     /// Signs claims for `subject`, valid from `now` for `ttl_seconds`.
     pub fn issue(
         &self,
@@ -151,63 +143,137 @@ impl TokenKey {
             roles,
             compartments,
             iat: now,
+            nbf: now,
             exp: now + ttl_seconds,
-            iss: ISSUER.to_owned(),
+            iss: self.owner.clone(),
+            aud: AUDIENCE.to_owned(),
         };
         self.sign(&claims)
     }
 
+    /// Signs `claims` as they are (the gateway sets the name; tests forge fields).
     pub fn sign(&self, claims: &Claims) -> String {
-        let payload = serde_json::to_vec(claims).expect("claims always serialize");
-        let signing_input = format!("{}.{}", B64.encode(HEADER), B64.encode(payload));
-        let mut mac = self.mac();
-        mac.update(signing_input.as_bytes());
-        let signature = B64.encode(mac.finalize().into_bytes());
-        format!("{signing_input}.{signature}")
+        let header = Header { kid: Some(self.kid.clone()), ..Header::new(Algorithm::EdDSA) };
+        jsonwebtoken::encode(&header, claims, &self.encoding).expect("claims always serialize and sign")
     }
+}
 
-    /// Checks signature (in constant time), issuer and expiry at `now` (UNIX seconds).
-    pub fn verify(&self, token: &str, now: i64) -> Result<Claims, TokenError> {
-        let (signing_input, signature) = token.rsplit_once('.').ok_or(TokenError::Malformed)?;
-        let (header, payload) = signing_input.split_once('.').ok_or(TokenError::Malformed)?;
-        let signature = B64.decode(signature).map_err(|_| TokenError::Malformed)?;
-        let mut mac = self.mac();
-        mac.update(signing_input.as_bytes());
-        mac.verify_slice(&signature).map_err(|_| TokenError::BadSignature)?;
-        // Only after the signature holds is anything inside trusted enough to parse.
-        let header: serde_json::Value = serde_json::from_slice(&B64.decode(header).map_err(|_| TokenError::Malformed)?)
-            .map_err(|_| TokenError::Malformed)?;
-        if header.get("alg").and_then(|a| a.as_str()) != Some("HS256") {
-            return Err(TokenError::Malformed);
-        }
-        let claims: Claims = serde_json::from_slice(&B64.decode(payload).map_err(|_| TokenError::Malformed)?)
-            .map_err(|_| TokenError::Malformed)?;
-        if claims.iss != ISSUER {
-            return Err(TokenError::WrongIssuer);
-        }
-        if claims.exp <= now {
-            return Err(TokenError::Expired);
-        }
-        Ok(claims)
+/// The public keys a verifier knows, by key id.
+struct Known {
+    keys: HashMap<String, (String, DecodingKey)>,
+    /// When the key set file was last changed, as read.
+    changed: Option<SystemTime>,
+}
+
+impl Known {
+    fn of(set: &KeySet, changed: Option<SystemTime>) -> Known {
+        let keys = set
+            .keys
+            .iter()
+            .filter_map(|k| {
+                let key = DecodingKey::from_ed_components(&k.x).ok()?;
+                Some((k.kid.clone(), (k.owner.clone(), key)))
+            })
+            .collect();
+        Known { keys, changed }
     }
+}
+
+/// Where a verifier's keys come from: the keys folder, read again when a token names a key
+/// id not seen yet (a rotation elsewhere), or a fixed set.
+#[derive(Clone)]
+enum Source {
+    Folder(KeyDir),
+    Fixed,
 }
 
 /// Verifies bearer tokens for the guard every service is served behind ([`crate::access`]):
 /// no valid token, no call.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Authenticator {
-    key: TokenKey,
+    source: Source,
+    known: Arc<RwLock<Known>>,
     clock: crate::clock::Clock,
 }
 
-impl Authenticator {
-    /// Verifies with `key`, checking expiry against `clock`.
-    pub fn new(key: TokenKey, clock: crate::clock::Clock) -> Self {
-        Self { key, clock }
+impl fmt::Debug for Authenticator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kids: Vec<String> = self.known.read().map(|k| k.keys.keys().cloned().collect()).unwrap_or_default();
+        f.debug_struct("Authenticator").field("keys", &kids).finish_non_exhaustive()
     }
 }
 
 impl Authenticator {
+    /// Verifies with the key set of `keys`, checking time against `clock`.
+    pub fn new(keys: KeyDir, clock: crate::clock::Clock) -> Result<Self, crate::keys::KeyError> {
+        let changed = keys.key_set_changed();
+        let known = Known::of(&keys.key_set()?, changed);
+        Ok(Self { source: Source::Folder(keys), known: Arc::new(RwLock::new(known)), clock })
+    }
+
+    /// Verifies with `set` only.
+    pub fn fixed(set: &KeySet, clock: crate::clock::Clock) -> Self {
+        Self { source: Source::Fixed, known: Arc::new(RwLock::new(Known::of(set, None))), clock }
+    }
+
+    /// The owner and key named `kid`, reading the folder's set again when it is not known
+    /// and the set changed since it was read (a key made or rotated by another process).
+    fn key(&self, kid: &str) -> Option<(String, DecodingKey)> {
+        let known = self.known.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(found) = known.keys.get(kid) {
+            return Some(found.clone());
+        }
+        let Source::Folder(dir) = &self.source else { return None };
+        let changed = dir.key_set_changed();
+        if changed == known.changed {
+            return None;
+        }
+        drop(known);
+        let set = dir.key_set().ok()?;
+        let mut known = self.known.write().unwrap_or_else(|e| e.into_inner());
+        *known = Known::of(&set, changed);
+        known.keys.get(kid).cloned()
+    }
+
+    /// Checks a token's key, signature, issuer, audience and times, and that a service's
+    /// key spoke only for that service.
+    pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        use jsonwebtoken::errors::ErrorKind;
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
+        if header.alg != Algorithm::EdDSA {
+            return Err(TokenError::Malformed);
+        }
+        let (owner, key) = header.kid.as_deref().and_then(|kid| self.key(kid)).ok_or(TokenError::UnknownKey)?;
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        validation.set_issuer(&[&owner]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        // Time is this service's clock (tests control it), checked below.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        let claims = jsonwebtoken::decode::<Claims>(token, &key, &validation)
+            .map_err(|e| match e.kind() {
+                ErrorKind::InvalidSignature => TokenError::BadSignature,
+                ErrorKind::InvalidIssuer => TokenError::WrongIssuer,
+                ErrorKind::InvalidAudience => TokenError::WrongAudience,
+                _ => TokenError::Malformed,
+            })?
+            .claims;
+        let now = self.clock.unix_seconds();
+        if claims.exp + LEEWAY_SECS <= now {
+            return Err(TokenError::Expired);
+        }
+        if claims.nbf - LEEWAY_SECS > now {
+            return Err(TokenError::NotYetValid);
+        }
+        if owner != PEOPLE_ISSUER
+            && (claims.sub != owner || claims.roles != [Role::System] || !claims.compartments.is_empty())
+        {
+            return Err(TokenError::BeyondItsKey);
+        }
+        Ok(claims)
+    }
+
     /// The verified holder of the bearer token in `headers`.
     pub fn caller(&self, headers: &http::HeaderMap) -> Result<Caller, Status> {
         let header = headers
@@ -219,8 +285,7 @@ impl Authenticator {
             .and_then(|h| h.strip_prefix("Bearer "))
             .ok_or_else(|| Status::unauthenticated("the authorization header must be `Bearer <token>`"))?
             .trim();
-        let claims =
-            self.key.verify(token, self.clock.unix_seconds()).map_err(|e| Status::unauthenticated(e.to_string()))?;
+        let claims = self.verify(token).map_err(|e| Status::unauthenticated(e.to_string()))?;
         if claims.compartments.len() > MAX_TOKEN_COMPARTMENTS {
             return Err(Status::unauthenticated(format!(
                 "a token carries at most {MAX_TOKEN_COMPARTMENTS} compartments"
@@ -239,36 +304,102 @@ impl Authenticator {
 
 #[cfg(test)]
 mod tests {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+
     use super::*;
+    use crate::clock::Clock;
 
-    fn key(byte: u8) -> TokenKey {
-        TokenKey::new(&[byte; 32]).expect("32 bytes")
+    struct Installation {
+        _dir: tempfile::TempDir,
+        keys: KeyDir,
+        gateway: SigningKey,
+        deadlines: SigningKey,
+    }
+
+    fn installation() -> Installation {
+        let dir = tempfile::tempdir().expect("a directory");
+        let keys = KeyDir::new(dir.path());
+        let gateway = keys.ensure("gateway", 0).expect("key");
+        let deadlines = keys.ensure("deadlines", 0).expect("key");
+        Installation { _dir: dir, keys, gateway, deadlines }
+    }
+
+    fn verifier(keys: &KeyDir, now: i64) -> Authenticator {
+        Authenticator::new(keys.clone(), Clock::manual(chrono::DateTime::from_timestamp(now, 0).expect("a time")))
+            .expect("keys")
     }
 
     #[test]
-    fn a_token_verifies_with_its_key_only_and_until_it_expires() {
-        let token = key(1).issue("ana@example.org", vec![Role::Staff], vec![], 1_000, 60);
-        let claims = key(1).verify(&token, 1_030).expect("valid");
-        assert_eq!(claims.sub, "ana@example.org");
-        assert_eq!(key(2).verify(&token, 1_030), Err(TokenError::BadSignature));
-        assert_eq!(key(1).verify(&token, 1_060), Err(TokenError::Expired));
+    fn a_token_verifies_with_the_set_until_it_expires() {
+        let i = installation();
+        let token = i.gateway.issue("ana@example.org", vec![Role::Staff], vec![], 1_000, 60);
+        assert_eq!(verifier(&i.keys, 1_030).verify(&token).expect("valid").sub, "ana@example.org");
+        assert_eq!(verifier(&i.keys, 1_060 + LEEWAY_SECS).verify(&token), Err(TokenError::Expired));
+        assert_eq!(verifier(&i.keys, 1_000 - LEEWAY_SECS - 1).verify(&token), Err(TokenError::NotYetValid));
+        let elsewhere = installation();
+        assert_eq!(verifier(&elsewhere.keys, 1_030).verify(&token), Err(TokenError::UnknownKey));
     }
 
     #[test]
-    fn a_tampered_payload_is_refused() {
-        let token = key(1).issue("ana@example.org", vec![Role::Staff], vec![], 1_000, 60);
+    fn tampered_unsigned_and_symmetric_tokens_are_refused() {
+        let i = installation();
+        let verifier = verifier(&i.keys, 1_030);
+        let token = i.gateway.issue("ana@example.org", vec![Role::Staff], vec![], 1_000, 60);
         let mut parts: Vec<&str> = token.split('.').collect();
         let forged = B64.encode(
-            br#"{"sub":"ana@example.org","roles":["admin"],"compartments":["sanctions"],"iat":1000,"exp":9999999999,"iss":"advocacy"}"#,
+            br#"{"sub":"ana@example.org","roles":["admin"],"compartments":["sanctions"],"iat":1000,"nbf":1000,"exp":9999999999,"iss":"gateway","aud":"advocacy"}"#,
         );
         parts[1] = &forged;
-        assert_eq!(key(1).verify(&parts.join("."), 1_030), Err(TokenError::BadSignature));
-        assert_eq!(key(1).verify("not-a-token", 1_030), Err(TokenError::Malformed));
+        assert_eq!(verifier.verify(&parts.join(".")), Err(TokenError::BadSignature));
+        assert_eq!(verifier.verify("not-a-token"), Err(TokenError::Malformed));
+
+        let header = |alg: &str| B64.encode(format!(r#"{{"alg":"{alg}","typ":"JWT","kid":"{}"}}"#, i.gateway.kid));
+        let unsigned = format!("{}.{}.", header("none"), parts[1]);
+        assert_eq!(verifier.verify(&unsigned), Err(TokenError::Malformed));
+        // HS256 keyed with the public key, which every service can read.
+        let public = i.keys.key_set().expect("set").find(&i.gateway.kid).expect("listed").x.clone();
+        let claims = i.gateway.issue("eve@example.org", vec![Role::Admin], vec![], 1_000, 60);
+        let claims = claims.split('.').nth(1).expect("payload").to_owned();
+        let symmetric = jsonwebtoken::encode(
+            &Header { kid: Some(i.gateway.kid.clone()), ..Header::new(Algorithm::HS256) },
+            &serde_json::from_slice::<Claims>(&B64.decode(claims).expect("b64")).expect("claims"),
+            &jsonwebtoken::EncodingKey::from_secret(public.as_bytes()),
+        )
+        .expect("signed");
+        assert_eq!(verifier.verify(&symmetric), Err(TokenError::Malformed));
     }
 
     #[test]
-    fn short_keys_are_refused_and_never_printed() {
-        assert!(TokenKey::new(b"short").is_err());
-        assert_eq!(format!("{:?}", key(7)), "TokenKey(<redacted>)");
+    fn a_service_key_signs_its_own_system_token_and_nothing_else() {
+        let i = installation();
+        let verifier = verifier(&i.keys, 1_030);
+        let own = i.deadlines.issue("deadlines", vec![Role::System], vec![], 1_000, 60);
+        assert_eq!(verifier.verify(&own).expect("its own").sub, "deadlines");
+        for (subject, roles, compartments) in [
+            ("ana@example.org", vec![Role::Admin], vec![]),
+            ("deadlines", vec![Role::System, Role::Admin], vec![]),
+            ("notifier", vec![Role::System], vec![]),
+            ("deadlines", vec![Role::System], vec!["sanctions".to_owned()]),
+        ] {
+            let token = i.deadlines.issue(subject, roles, compartments, 1_000, 60);
+            assert_eq!(verifier.verify(&token), Err(TokenError::BeyondItsKey), "{subject}");
+        }
+        // Claiming to be the gateway does not make a service key the gateway's.
+        let mut claims: Claims =
+            serde_json::from_slice(&B64.decode(own.split('.').nth(1).expect("payload")).expect("b64")).expect("claims");
+        claims.iss = "gateway".into();
+        assert_eq!(verifier.verify(&i.deadlines.sign(&claims)), Err(TokenError::WrongIssuer));
+    }
+
+    #[test]
+    fn after_rotation_old_tokens_hold_and_the_new_key_id_is_learnt() {
+        let i = installation();
+        let verifier = verifier(&i.keys, 1_030);
+        let old = i.gateway.issue("ana@example.org", vec![Role::Staff], vec![], 1_000, 600);
+        let rotated = i.keys.rotate("gateway", 1_010).expect("rotated");
+        let new = rotated.issue("ana@example.org", vec![Role::Staff], vec![], 1_010, 600);
+        assert!(verifier.verify(&new).is_ok(), "the new key id is read from the folder");
+        assert!(verifier.verify(&old).is_ok(), "the retired key still verifies");
     }
 }

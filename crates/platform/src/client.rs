@@ -38,32 +38,48 @@ pub async fn connect_with_token(url: &str, token: &BearerToken) -> Result<Authed
     Ok(InterceptedService::new(connect(url).await?, token.clone()))
 }
 
-/// A service calling another service: a short-lived system token, signed afresh for each
-/// call with the shared key, so it never expires in a long-running worker.
+/// A service calling another service: a short-lived system token signed with the calling
+/// service's own key, made again before it runs out, so it never expires in a long-running
+/// worker.
 #[derive(Debug, Clone)]
 pub struct SystemToken {
-    key: crate::TokenKey,
-    service: &'static str,
+    key: crate::keys::SigningKey,
     clock: crate::clock::Clock,
+    current: std::sync::Arc<std::sync::Mutex<Option<MadeToken>>>,
 }
 
+/// The token last made, as a header value, and when it was made (Unix seconds).
+type MadeToken = (MetadataValue<Ascii>, i64);
+
+/// How long a system token lives, and how soon it is replaced.
+const SYSTEM_TOKEN_SECS: i64 = 300;
+const SYSTEM_TOKEN_RENEW_SECS: i64 = 60;
+
 impl SystemToken {
-    pub fn new(key: crate::TokenKey, service: &'static str, clock: crate::clock::Clock) -> Self {
-        Self { key, service, clock }
+    /// Tokens for the service that owns `key`.
+    pub fn new(key: crate::keys::SigningKey, clock: crate::clock::Clock) -> Self {
+        Self { key, clock, current: Default::default() }
     }
 
-    /// The same key and clock, signing as another service.
-    pub fn for_service(&self, service: &'static str) -> Self {
-        Self { service, ..self.clone() }
+    fn value(&self) -> Result<MetadataValue<Ascii>, Status> {
+        let now = self.clock.unix_seconds();
+        let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((value, made)) = current.as_ref()
+            && (*made..*made + SYSTEM_TOKEN_RENEW_SECS).contains(&now)
+        {
+            return Ok(value.clone());
+        }
+        let token = self.key.issue(&self.key.owner, vec![crate::Role::System], vec![], now, SYSTEM_TOKEN_SECS);
+        let value: MetadataValue<Ascii> =
+            format!("Bearer {token}").parse().map_err(|_| Status::internal("token is not ASCII"))?;
+        *current = Some((value.clone(), now));
+        Ok(value)
     }
 }
 
 impl tonic::service::Interceptor for SystemToken {
     fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
-        let now = self.clock.unix_seconds();
-        let token = self.key.issue(self.service, vec![crate::Role::System], vec![], now, 300);
-        let value = format!("Bearer {token}").parse().map_err(|_| Status::internal("token is not ASCII"))?;
-        request.metadata_mut().insert("authorization", value);
+        request.metadata_mut().insert("authorization", self.value()?);
         Ok(request)
     }
 }

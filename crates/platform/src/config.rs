@@ -11,12 +11,12 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::auth::{MIN_KEY_BYTES, TokenKey};
+use crate::keys::KeyDir;
 
 #[derive(Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
-    /// Where SQLite files and the generated signing key live in the embedded default.
+    /// Where SQLite files and the generated signing keys live in the embedded default.
     pub data_dir: PathBuf,
     /// The one gRPC port every hosted service shares.
     pub grpc_listen: SocketAddr,
@@ -191,18 +191,12 @@ pub struct ServerLimits {
     pub shutdown_grace_secs: u64,
 }
 
-#[derive(Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuthConfig {
-    /// The HMAC key for bearer tokens, at least 32 bytes. Unset: a random key is made once
-    /// and kept in `<data_dir>/signing.key`, which suits one machine only.
-    pub signing_key: Option<String>,
-}
-
-impl fmt::Debug for AuthConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AuthConfig").field("signing_key", &self.signing_key.as_ref().map(|_| "<redacted>")).finish()
-    }
+    /// The signing keys' folder ([`crate::keys`]): the public key set and the private keys
+    /// of the services this process hosts. Unset: `<data_dir>/keys`, made on first start.
+    pub keys_dir: Option<PathBuf>,
 }
 
 #[derive(Clone, Default, Deserialize)]
@@ -317,7 +311,7 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
     ("ADVOCACY_DATABASE_URL", "database_url"),
     ("ADVOCACY_LOG_FORMAT", "log.format"),
     ("ADVOCACY_LOG", "log.filter"),
-    ("ADVOCACY_SIGNING_KEY", "auth.signing_key"),
+    ("ADVOCACY_KEYS_DIR", "auth.keys_dir"),
     ("ADVOCACY_REQUEST_TIMEOUT_SECS", "server.request_timeout_secs"),
     ("ADVOCACY_MAX_MESSAGE_BYTES", "server.max_message_bytes"),
     ("ADVOCACY_CONCURRENCY_LIMIT", "server.concurrency_limit"),
@@ -377,7 +371,7 @@ impl Config {
                     }
                 }
                 "log.filter" => self.log.filter = value,
-                "auth.signing_key" => self.auth.signing_key = Some(value),
+                "auth.keys_dir" => self.auth.keys_dir = Some(PathBuf::from(value)),
                 "server.request_timeout_secs" => {
                     self.server.request_timeout_secs = value.parse().map_err(|_| bad("a number of seconds"))?
                 }
@@ -469,15 +463,6 @@ impl Config {
                 format!("{:?} is not a log filter such as `info`", self.log.filter),
             ));
         }
-        if let Some(key) = &self.auth.signing_key
-            && key.len() < MIN_KEY_BYTES
-        {
-            return Err(ConfigError::new(
-                "auth.signing_key",
-                None,
-                format!("is {} bytes; it needs at least {MIN_KEY_BYTES} (try `openssl rand -base64 48`)", key.len()),
-            ));
-        }
         for service in services {
             let url = self.database_url_for(service);
             if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
@@ -566,55 +551,11 @@ impl Config {
         self.services.get(service).and_then(|s| s.url.as_deref())
     }
 
-    /// The token key a client signs with: configured, or read from
-    /// `<data_dir>/signing.key`. A client never makes one: a key of its own would sign
-    /// tokens no server accepts.
-    pub fn token_key(&self) -> Result<TokenKey, ConfigError> {
-        if let Some(key) = &self.auth.signing_key {
-            return TokenKey::new(key.as_bytes()).map_err(|e| ConfigError::new("auth.signing_key", None, e));
-        }
-        let path = self.data_dir.join(KEY_FILE);
-        if !path.exists() {
-            return Err(ConfigError::new(
-                "auth.signing_key",
-                None,
-                format!(
-                    "no signing key at {}: run this where the server keeps its data, set ADVOCACY_DATA_DIR \
-                     to the server's data directory (or pass --config), or pass --token",
-                    path.display()
-                ),
-            ));
-        }
-        self.read_key(&path)
-    }
-
-    /// The token key the server verifies with: configured, or kept in
-    /// `<data_dir>/signing.key`, made on first start. The data directory is made, or
-    /// narrowed, to its owner only: it holds the key and the SQLite files.
-    pub fn server_token_key(&self) -> Result<TokenKey, ConfigError> {
-        if self.auth.signing_key.is_some() {
-            return self.token_key();
-        }
-        let path = self.data_dir.join(KEY_FILE);
-        let fail = |e: std::io::Error| ConfigError::new("data_dir", None, format!("{}: {e}", self.data_dir.display()));
-        private_dir(&self.data_dir).map_err(fail)?;
-        if !path.exists() {
-            let key: [u8; 48] = rand::random();
-            write_private(&path, &key).map_err(fail)?;
-        }
-        self.read_key(&path)
-    }
-
-    fn read_key(&self, path: &Path) -> Result<TokenKey, ConfigError> {
-        let shown = path.display().to_string();
-        let bytes =
-            std::fs::read(path).map_err(|e| ConfigError::new("auth.signing_key", Some(&shown), e.to_string()))?;
-        TokenKey::new(&bytes).map_err(|e| ConfigError::new("auth.signing_key", Some(&shown), e))
+    /// The signing keys' folder.
+    pub fn keys(&self) -> KeyDir {
+        KeyDir::new(self.auth.keys_dir.clone().unwrap_or_else(|| self.data_dir.join("keys")))
     }
 }
-
-/// The generated signing key's file in the data directory.
-const KEY_FILE: &str = "signing.key";
 
 /// Makes `dir` (and its parents) if missing, and leaves it readable by its owner only.
 pub fn private_dir(dir: &Path) -> std::io::Result<()> {
@@ -622,15 +563,6 @@ pub fn private_dir(dir: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
     Ok(())
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)?.write_all(bytes)
 }
 
 /// A database URL with its password hidden, for logs and errors.
@@ -689,7 +621,6 @@ mod tests {
             ("", &[("ADVOCACY_LOG_FORMAT", "xml")], "log.format"),
             ("[server]\nrequest_timeout_secs = 0\n", &[], "server.request_timeout_secs"),
             ("[server]\nmax_message_bytes = 1\n", &[], "server.max_message_bytes"),
-            ("[auth]\nsigning_key = \"short\"\n", &[], "auth.signing_key"),
             ("[services.mailman]\n", &[], "services.mailman"),
             ("database_url = \"mysql://x\"\n", &[], "database_url"),
             ("colour = \"blue\"\n", &[], "file"),

@@ -154,7 +154,8 @@ pub struct Clients {
 }
 
 impl Clients {
-    /// Channels for every service `config` gives a URL, and one to `own` for the rest.
+    /// Channels for every service `config` gives a URL, and one to `own` for the rest, each
+    /// call signed with `token`.
     pub fn new(config: &Config, own: SocketAddr, token: SystemToken) -> Result<Clients, BuildError> {
         let mut remote = BTreeMap::new();
         for (name, service) in &config.services {
@@ -168,9 +169,9 @@ impl Clients {
         Ok(Clients { remote: Arc::new(remote), local, token })
     }
 
-    /// The same clients, signing as `service`.
-    pub fn signed_as(&self, service: &'static str) -> Clients {
-        Clients { token: self.token.for_service(service), ..self.clone() }
+    /// The same channels, signing with `token` (another service's).
+    pub fn signed_with(&self, token: SystemToken) -> Clients {
+        Clients { token, ..self.clone() }
     }
 
     /// A channel to `service`, signed as the calling service.

@@ -18,6 +18,7 @@ pub mod hosting;
 pub mod http;
 pub mod idempotency;
 pub mod import;
+pub mod keys;
 pub mod limits;
 pub mod names;
 pub mod outbox;
@@ -33,11 +34,12 @@ pub mod time;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-pub use auth::{Caller, Role, TokenKey};
+pub use auth::{Caller, Role};
 pub use classification::Classification;
 pub use clock::Clock;
 pub use config::Config;
 pub use db::{Database, Dialect, Migration};
 pub use error::{ErrorCode, FieldViolation, FieldViolations, ServiceError};
 pub use hosting::{Hosted, ServiceContext, ServiceSpec};
+pub use keys::{KeyDir, SigningKey};
 pub use shutdown::Shutdown;

@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod deadlines;
 pub mod import;
+pub mod keys;
 pub mod mailbox;
 pub mod notifier;
 pub mod resolutions;
@@ -18,13 +19,13 @@ use advocacy_platform::{Config, Role};
 
 use crate::cli::ClientArgs;
 
-/// A connection to the server with the caller's token: the one given, or one made from
-/// this installation's signing key (possible only for whoever can read that key).
+/// A connection to the server with the caller's token: the one given, or one made with the
+/// gateway's signing key (possible only on the server's machine, for whoever can read it).
 pub async fn channel(config: &Config, args: &ClientArgs) -> anyhow::Result<AuthedChannel> {
     let token = match &args.token {
         Some(token) => token.clone(),
         None => {
-            let key = config.token_key()?;
+            let key = config.keys().signing_key(advocacy_platform::keys::PEOPLE_ISSUER)?;
             let now = chrono::Utc::now().timestamp();
             key.issue(&args.as_user, vec![Role::Staff, Role::Manager, Role::Admin], vec![], now, 3600)
         }

@@ -1,4 +1,5 @@
-//! `advocacy token`: a development token until the gateway issues them at sign-in.
+//! `advocacy token`: a token for development and operators, signed with the gateway's key
+//! on the machine that keeps it. People get theirs by signing in.
 
 use anyhow::bail;
 
@@ -27,7 +28,7 @@ pub fn run(config: &Config, args: &TokenArgs) -> anyhow::Result<()> {
     } else if args.subject.is_empty() || args.subject.len() > 64 {
         bail!("--subject: a service name of 1 to 64 characters");
     }
-    let key = config.token_key()?;
+    let key = config.keys().signing_key(advocacy_platform::keys::PEOPLE_ISSUER)?;
     let now = chrono::Utc::now().timestamp();
     println!("{}", key.issue(&args.subject, roles, args.compartments.clone(), now, args.hours * 3600));
     Ok(())
