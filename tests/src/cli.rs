@@ -58,6 +58,17 @@ impl Cli {
     /// Runs the binary as Ana, off the async runtime: the server under test needs that
     /// runtime to answer while the command waits.
     pub async fn run(&self, args: &[&str]) -> Output {
+        self.run_with_input(args, None).await
+    }
+
+    /// Runs the binary with `input` typed on its standard input (a password).
+    pub async fn typing(&self, args: &[&str], input: &str) -> String {
+        let out = self.run_with_input(args, Some(input.to_owned())).await;
+        assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).expect("utf-8")
+    }
+
+    async fn run_with_input(&self, args: &[&str], input: Option<String>) -> Output {
         let mut command = Command::new(&self.binary);
         command
             .args(args)
@@ -71,9 +82,20 @@ impl Cli {
             Some(dir) => command.env("ADVOCACY_KEYS_DIR", dir),
             None => command.env_remove("ADVOCACY_KEYS_DIR"),
         };
-        tokio::task::spawn_blocking(move || command.output().expect("the advocacy binary runs"))
-            .await
-            .expect("the command finishes")
+        tokio::task::spawn_blocking(move || {
+            let Some(input) = input else { return command.output().expect("the advocacy binary runs") };
+            use std::io::Write;
+            let mut child = command
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("the advocacy binary runs");
+            child.stdin.take().expect("its input").write_all(input.as_bytes()).expect("typed");
+            child.wait_with_output().expect("it finishes")
+        })
+        .await
+        .expect("the command finishes")
     }
 
     /// Runs the binary and expects it to succeed; its standard output.

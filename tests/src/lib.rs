@@ -14,6 +14,7 @@ use advocacy_platform::keys::{KeyDir, PEOPLE_ISSUER};
 use advocacy_platform::{Clock, Database, Role, SigningKey};
 use advocacy_proto::v1::briefings_service_client::BriefingsServiceClient;
 use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
+use advocacy_proto::v1::gateway_service_client::GatewayServiceClient;
 use advocacy_proto::v1::notifier_service_client::NotifierServiceClient;
 use advocacy_proto::v1::submissions_service_client::SubmissionsServiceClient;
 use tonic::transport::Channel;
@@ -250,6 +251,15 @@ impl TestSystem {
 
     pub async fn deadlines_as(&self, person: &Person) -> DeadlinesServiceClient<AuthedChannel> {
         DeadlinesServiceClient::new(self.channel_as(person).await)
+    }
+
+    /// The gateway without a token: signing in.
+    pub async fn gateway(&self) -> GatewayServiceClient<Channel> {
+        GatewayServiceClient::new(self.anonymous_channel().await)
+    }
+
+    pub async fn gateway_as(&self, person: &Person) -> GatewayServiceClient<AuthedChannel> {
+        GatewayServiceClient::new(self.channel_as(person).await)
     }
 
     pub async fn notifier_as(&self, person: &Person) -> NotifierServiceClient<AuthedChannel> {

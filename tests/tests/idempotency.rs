@@ -69,6 +69,17 @@ async fn every_write_rpc_answers_a_retry_once_and_refuses_a_reused_id() {
     let deadlines = system.deadlines_as(&staff).await;
     let submissions = system.submissions_as(&staff).await;
     let briefings = system.briefings_as(&quiet_diplomat().and_admin()).await;
+    let gateway = system.gateway_as(&quiet_diplomat().and_admin()).await;
+    let mut g = gateway.clone();
+    let person = |n: &str| pb::CreatePersonRequest {
+        request_id: format!("setup-{n}"),
+        email: format!("{n}@advocacy.example"),
+        name: format!("Person {n}"),
+        roles: vec!["staff".into()],
+        ..Default::default()
+    };
+    let to_change = g.create_person(person("changed")).await.expect("a person").into_inner();
+    g.create_person(person("reset")).await.expect("a person");
 
     // Records for the updates to work on, one each, so no case depends on another.
     let d = deadlines.clone();
@@ -316,6 +327,25 @@ async fn every_write_rpc_answers_a_retry_once_and_refuses_a_reused_id() {
                 expected_version: if other { briefing_version + 5 } else { briefing_version },
             }
         }),
+        case!("CreatePerson", "gateway", gateway, create_person, [], |other| pb::CreatePersonRequest {
+            request_id: "w-person".into(),
+            email: "lee@advocacy.example".into(),
+            name: if other { "Lee Min" } else { "Lee Min-jun" }.into(),
+            roles: vec!["staff".into()],
+            ..Default::default()
+        }),
+        case!("UpdatePerson", "gateway", gateway, update_person, [], |other| pb::UpdatePersonRequest {
+            request_id: "w-update-person".into(),
+            email: "changed@advocacy.example".into(),
+            expected_version: to_change.version,
+            grant_roles: vec![if other { "admin" } else { "manager" }.into()],
+            ..Default::default()
+        }),
+        case!("SetPassword", "gateway", gateway, set_password, [], |other| pb::SetPasswordRequest {
+            request_id: "w-password".into(),
+            email: if other { "changed@advocacy.example" } else { "reset@advocacy.example" }.into(),
+            password: "a long enough passphrase".into(),
+        }),
     ];
 
     for case in &cases {
@@ -328,7 +358,7 @@ async fn every_write_rpc_answers_a_retry_once_and_refuses_a_reused_id() {
         assert_eq!(violated_fields(&reused), ["request_id"], "{}", case.rpc);
         assert_eq!(requests_kept(&system, case.service).await, kept, "{}: neither wrote anything", case.rpc);
     }
-    assert_eq!(cases.len(), 20, "every write RPC but the imports");
+    assert_eq!(cases.len(), 23, "every write RPC but the imports");
     system.finish().await;
 }
 

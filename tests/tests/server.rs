@@ -33,7 +33,8 @@ async fn health_reports_each_hosted_service_without_a_token() {
 
 #[tokio::test]
 async fn reflection_lists_the_services_and_describes_their_messages() {
-    let system = TestSystem::spawn().await;
+    // Only the deadlines service: the others are not hosted here, so not advertised.
+    let system = TestSystem::spawn_with(&["deadlines"], "127.0.0.1:0", |_| {}).await;
     let mut reflection = ServerReflectionClient::new(system.anonymous_channel().await);
     let requests = tokio_stream::iter([
         ServerReflectionRequest {

@@ -34,6 +34,10 @@ pub enum Command {
     /// Print a bearer token for the API, signed with the gateway's key (development and
     /// operators; people sign in).
     Token(TokenArgs),
+    /// The people who sign in: add, list, disable, grant and revoke roles and
+    /// compartments, set passwords. The first admin is made here, on the server's machine.
+    #[command(subcommand)]
+    Users(UsersCommand),
     /// The signing keys: list the public key set, or rotate an owner's key.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -86,6 +90,82 @@ pub enum Command {
         /// Print JSON instead of a table.
         #[arg(long, global = true)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Add a person. Their password is asked for (twice on a terminal, one line on
+    /// standard input otherwise) unless --no-password: then they cannot sign in until one
+    /// is set.
+    Add {
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// staff, manager or admin (repeat or separate with commas).
+        #[arg(long = "role", value_delimiter = ',', required = true)]
+        roles: Vec<String>,
+        /// Compartments of restricted records they may read, such as `sanctions`.
+        #[arg(long = "compartment", value_delimiter = ',')]
+        compartments: Vec<String>,
+        /// Their IANA time zone; default: the organisation's.
+        #[arg(long, default_value = "")]
+        zone: String,
+        /// en or ko.
+        #[arg(long, default_value = "en", value_parser = ["en", "ko"])]
+        language: String,
+        /// Their manager's email, for escalations.
+        #[arg(long, default_value = "")]
+        manager: String,
+        #[arg(long)]
+        no_password: bool,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Everyone who may sign in (with --all, disabled people too).
+    List {
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Stop a person signing in; their sessions end at once, their access within 15 minutes.
+    Disable {
+        email: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Let a disabled person sign in again.
+    Enable {
+        email: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Give roles or compartments.
+    Grant {
+        email: String,
+        #[arg(long = "role", value_delimiter = ',')]
+        roles: Vec<String>,
+        #[arg(long = "compartment", value_delimiter = ',')]
+        compartments: Vec<String>,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Take roles or compartments away.
+    Revoke {
+        email: String,
+        #[arg(long = "role", value_delimiter = ',')]
+        roles: Vec<String>,
+        #[arg(long = "compartment", value_delimiter = ',')]
+        compartments: Vec<String>,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Set a person's password (asked for as with `add`); their sessions end.
+    Password {
+        email: String,
+        #[command(flatten)]
+        client: ClientArgs,
     },
 }
 

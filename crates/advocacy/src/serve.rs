@@ -24,6 +24,7 @@ pub const SERVICES: &[ServiceSpec] = &[
     advocacy_submissions::SERVICE,
     advocacy_briefings::SERVICE,
     advocacy_notifier::SERVICE,
+    advocacy_gateway::SERVICE,
 ];
 
 /// The names of [`SERVICES`].

@@ -1049,3 +1049,61 @@ async fn a_briefing_names_its_institutions_by_name_and_a_vague_or_unknown_name_i
     );
     system.finish().await;
 }
+
+#[tokio::test]
+async fn the_first_admin_is_made_on_the_servers_machine_and_people_are_managed_from_the_command_line() {
+    let (cli, system) = with_server().await;
+    let password = "a long passphrase of words\n";
+    let added = cli
+        .typing(
+            &[
+                "users",
+                "add",
+                "Boss@Advocacy.example",
+                "--name",
+                "Min-ji Park",
+                "--role",
+                "admin,staff",
+                "--zone",
+                "Asia/Seoul",
+                "--language",
+                "ko",
+            ],
+            password,
+        )
+        .await;
+    assert!(added.contains("boss@advocacy.example (Min-ji Park): Asia/Seoul; roles admin, staff; active"), "{added}");
+    let mut gateway = system.gateway().await;
+    let sign_in = |password: &str| advocacy_tests::pb::SignInRequest {
+        email: "boss@advocacy.example".into(),
+        password: password.into(),
+    };
+    gateway.sign_in(sign_in("a long passphrase of words")).await.expect("the new admin signs in");
+
+    let refused = cli.fails(&["users", "add", "short@advocacy.example", "--name", "Short", "--role", "staff"]).await;
+    assert!(refused.contains("password") && refused.contains("12"), "no password typed: {refused}");
+    cli.ok(&["users", "add", "new@advocacy.example", "--name", "New", "--role", "staff", "--no-password"]).await;
+    let granted =
+        cli.ok(&["users", "grant", "new@advocacy.example", "--role", "manager", "--compartment", "sanctions"]).await;
+    assert!(granted.contains("roles manager, staff"), "{granted}");
+    cli.ok(&["users", "revoke", "new@advocacy.example", "--compartment", "sanctions"]).await;
+    let listed: Vec<serde_json::Value> =
+        serde_json::from_str(&cli.ok(&["users", "list", "--json"]).await).expect("json");
+    let new = listed.iter().find(|p| p["email"] == "new@advocacy.example").expect("listed");
+    assert_eq!((new["roles"].as_str(), new["compartments"].as_str()), (Some("manager, staff"), Some("")));
+
+    let last = cli.fails(&["users", "disable", "boss@advocacy.example"]).await;
+    assert!(last.contains("the last admin"), "{last}");
+    cli.ok(&["users", "grant", "new@advocacy.example", "--role", "admin"]).await;
+    cli.ok(&["users", "disable", "boss@advocacy.example"]).await;
+    let locked = gateway.sign_in(sign_in("a long passphrase of words")).await.expect_err("disabled");
+    assert_eq!(locked.code(), tonic::Code::Unauthenticated);
+    assert!(!cli.ok(&["users", "list"]).await.contains("boss@"), "disabled people are left out");
+    assert!(cli.ok(&["users", "list", "--all"]).await.contains("disabled"));
+    cli.ok(&["users", "enable", "boss@advocacy.example"]).await;
+    cli.typing(&["users", "password", "boss@advocacy.example"], "another long passphrase\n").await;
+    gateway.sign_in(sign_in("another long passphrase")).await.expect("the new password");
+    let unknown = cli.fails(&["users", "disable", "nobody@advocacy.example"]).await;
+    assert!(unknown.contains("not in the directory"), "{unknown}");
+    system.finish().await;
+}

@@ -27,6 +27,11 @@ pub enum Classification {
     },
 }
 
+/// A compartment's name: 1 to 64 of a-z, 0-9 and -.
+pub fn is_compartment_name(name: &str) -> bool {
+    (1..=64).contains(&name.len()) && name.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-')
+}
+
 impl Classification {
     /// Restricted to every one of `compartments` (sorted, without repeats).
     pub fn restricted<'a>(compartments: impl IntoIterator<Item = &'a str>) -> Classification {
@@ -74,10 +79,7 @@ impl Classification {
             pb::Confidentiality::Public => Ok(Classification::Public),
             pb::Confidentiality::Internal | pb::Confidentiality::Unspecified => Ok(Classification::Internal),
             pb::Confidentiality::Restricted => {
-                let well_formed = |c: &&str| {
-                    (1..=64).contains(&c.len())
-                        && c.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-')
-                };
+                let well_formed = |c: &&str| is_compartment_name(c);
                 let restricted = Classification::restricted(named.iter().copied());
                 if named.is_empty() || !named.iter().all(well_formed) {
                     Err(FieldViolation::new(

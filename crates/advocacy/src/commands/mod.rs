@@ -11,6 +11,7 @@ pub mod notifier;
 pub mod resolutions;
 pub mod submissions;
 pub mod token;
+pub mod users;
 
 use anyhow::Context;
 

@@ -1,0 +1,361 @@
+//! The gRPC face of the gateway: check each request (every bad field named), act, convert
+//! the answer.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use tonic::{Request, Response, Status};
+
+use advocacy_platform::error::{checked, to_status};
+use advocacy_platform::idempotency::{self, Written};
+use advocacy_platform::time::to_timestamp;
+use advocacy_platform::{Caller, Clock, FieldViolation, FieldViolations, limits};
+use advocacy_proto::v1 as pb;
+use advocacy_proto::v1::gateway_service_server::GatewayService;
+
+use crate::error::GatewayError;
+use crate::people::{self, Person};
+use crate::signin::{SignIn, Tokens};
+use crate::store::Store;
+
+const DEFAULT_PAGE: usize = 100;
+const MAX_PAGE: usize = 500;
+
+#[derive(Debug, Clone)]
+pub struct GatewayApi {
+    store: Store,
+    sign_in: SignIn,
+    clock: Clock,
+    /// The zone people get when none is given: the organisation's.
+    default_zone: String,
+}
+
+fn status(e: GatewayError) -> Status {
+    to_status(&e)
+}
+
+impl GatewayApi {
+    pub fn new(store: Store, sign_in: SignIn, clock: Clock, default_zone: String) -> GatewayApi {
+        GatewayApi { store, sign_in, clock, default_zone }
+    }
+
+    /// The answer to a write: new, or the first one again (only admins write people, and
+    /// they may see every person, so a replay needs no check).
+    async fn replayed(&self, written: Written<Person>) -> Result<pb::Person, GatewayError> {
+        let person: Person = written.answer(|_| async { Ok::<(), GatewayError>(()) }).await?;
+        Ok(person.to_proto())
+    }
+
+    /// A person may not be left without an admin able to manage people.
+    async fn keeps_an_admin(&self, before: &Person, after: &Person) -> Result<(), GatewayError> {
+        let was_admin = before.roles.contains("admin") && !before.disabled;
+        let is_admin = after.roles.contains("admin") && !after.disabled;
+        if was_admin && !is_admin && self.store.count_admins().await? <= 1 {
+            return Err(GatewayError::Precondition(format!(
+                "{} is the last admin: make another admin first",
+                before.email
+            )));
+        }
+        Ok(())
+    }
+
+    async fn hashed(password: String) -> Result<String, GatewayError> {
+        tokio::task::spawn_blocking(move || people::hash_password(&password))
+            .await
+            .map_err(|e| GatewayError::Precondition(format!("hashing the password failed: {e}")))
+    }
+}
+
+fn tokens_to_proto(t: Tokens) -> pb::SignInResponse {
+    pb::SignInResponse {
+        access_token: t.access,
+        expires_at: Some(to_timestamp(t.access_expires)),
+        refresh_token: t.refresh,
+        refresh_expires_at: Some(to_timestamp(t.refresh_expires)),
+        person: Some(t.person.to_proto()),
+    }
+}
+
+fn refresh_token(value: &str) -> Result<String, Status> {
+    let mut v = FieldViolations::new();
+    let token = v.check(if value.is_empty() {
+        Err(FieldViolation::new("refresh_token", "is required"))
+    } else if value.len() > 100 {
+        Err(FieldViolation::new("refresh_token", "is not a refresh token"))
+    } else {
+        Ok(value.to_owned())
+    });
+    checked(v, token)
+}
+
+fn page(size: i32, token: &str) -> Result<(usize, String), FieldViolations> {
+    let mut v = FieldViolations::new();
+    let size = v.check(limits::count("page_size", size, DEFAULT_PAGE, MAX_PAGE));
+    let after = v.check(if token.is_empty() {
+        Ok(String::new())
+    } else {
+        B64.decode(token)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .filter(|e| e.len() <= 320)
+            .ok_or_else(|| FieldViolation::new("page_token", "is not a page token from a previous answer"))
+    });
+    v.into_result()?;
+    Ok((size.unwrap_or(DEFAULT_PAGE), after.unwrap_or_default()))
+}
+
+fn people_page(found: Vec<Person>, size: usize) -> pb::ListPeopleResponse {
+    let next = if found.len() > size { B64.encode(&found[size - 1].email) } else { String::new() };
+    pb::ListPeopleResponse { people: found.iter().take(size).map(Person::to_proto).collect(), next_page_token: next }
+}
+
+#[tonic::async_trait]
+impl GatewayService for GatewayApi {
+    async fn sign_in(&self, request: Request<pb::SignInRequest>) -> Result<Response<pb::SignInResponse>, Status> {
+        let address = request.remote_addr().map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        let email = v.check(people::email("email", &r.email));
+        let password = v.check(match r.password.len() {
+            0 => Err(FieldViolation::new("password", "is required")),
+            n if n > people::MAX_PASSWORD_BYTES => Err(FieldViolation::new("password", "is too long")),
+            _ => Ok(r.password),
+        });
+        let (email, password) = checked(v, email.zip(password))?;
+        let tokens = self.sign_in.sign_in(&email, &password, &address).await.map_err(status)?;
+        tracing::info!(person = %tokens.person.email, "signed in");
+        Ok(Response::new(tokens_to_proto(tokens)))
+    }
+
+    async fn refresh(&self, request: Request<pb::RefreshRequest>) -> Result<Response<pb::SignInResponse>, Status> {
+        let token = refresh_token(&request.into_inner().refresh_token)?;
+        Ok(Response::new(tokens_to_proto(self.sign_in.refresh(&token).await.map_err(status)?)))
+    }
+
+    async fn sign_out(&self, request: Request<pb::SignOutRequest>) -> Result<Response<pb::SignOutResponse>, Status> {
+        let token = refresh_token(&request.into_inner().refresh_token)?;
+        self.sign_in.sign_out(&token).await.map_err(status)?;
+        Ok(Response::new(pb::SignOutResponse {}))
+    }
+
+    async fn create_person(&self, request: Request<pb::CreatePersonRequest>) -> Result<Response<pb::Person>, Status> {
+        let caller = Caller::of(&request)?;
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        let request_id = v.check(limits::request_id("request_id", &r.request_id));
+        let email = v.check(people::email("email", &r.email));
+        let name = v.check(people::name("name", &r.name));
+        let roles = v.check(people::roles("roles", &r.roles));
+        let compartments = v.check(people::compartments("compartments", &r.compartments));
+        let zone = v.check(people::zone("zone", &r.zone, &self.default_zone));
+        let language = v.check(people::language("language", r.language));
+        let manager = v.check(limits::optional_email("manager", &r.manager));
+        let password = v.check(match r.password.is_empty() {
+            true => Ok(None),
+            false => people::new_password("password", &r.password).map(Some),
+        });
+        if roles.as_ref().is_some_and(|r| r.is_empty()) {
+            v.push(FieldViolation::new("roles", "a person needs at least one role: staff, manager or admin"));
+        }
+        let (request_id, email, name, roles, compartments, zone, language, manager, password) = checked(
+            v,
+            (|| Some((request_id?, email?, name?, roles?, compartments?, zone?, language?, manager?, password?)))(),
+        )?;
+        let now = self.clock.now();
+        let person = Person {
+            email,
+            name,
+            roles,
+            compartments,
+            zone,
+            language: language.unwrap_or("en").to_owned(),
+            manager: manager.unwrap_or_default().to_lowercase(),
+            disabled: false,
+            version: 1,
+            created_by: caller.subject.clone(),
+            created_at: now,
+            updated_by: caller.subject.clone(),
+            updated_at: now,
+        };
+        // The password stays out of the fingerprint: only whether one was set.
+        let content = (
+            "CreatePerson",
+            &person.email,
+            &person.name,
+            &person.roles,
+            &person.compartments,
+            &person.zone,
+            &person.language,
+            &person.manager,
+            password.is_some(),
+        );
+        let idem = idempotency::Request::new(&caller, &request_id, &content);
+        let hash = match password {
+            Some(p) => Self::hashed(p).await.map_err(status)?,
+            None => String::new(),
+        };
+        let written = self.store.create(&idem, &person, &hash).await.map_err(status)?;
+        Ok(Response::new(self.replayed(written).await.map_err(status)?))
+    }
+
+    async fn update_person(&self, request: Request<pb::UpdatePersonRequest>) -> Result<Response<pb::Person>, Status> {
+        let caller = Caller::of(&request)?;
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        let request_id = v.check(limits::request_id("request_id", &r.request_id));
+        let email = v.check(people::email("email", &r.email));
+        let version = v.check(limits::version(r.expected_version));
+        let name = v.check(match r.name.is_empty() {
+            true => Ok(None),
+            false => people::name("name", &r.name).map(Some),
+        });
+        let grant_roles = v.check(people::roles("grant_roles", &r.grant_roles));
+        let revoke_roles = v.check(people::roles("revoke_roles", &r.revoke_roles));
+        let grant_compartments = v.check(people::compartments("grant_compartments", &r.grant_compartments));
+        let revoke_compartments = v.check(people::compartments("revoke_compartments", &r.revoke_compartments));
+        let zone = v.check(match r.zone.is_empty() {
+            true => Ok(None),
+            false => people::zone("zone", &r.zone, "").map(Some),
+        });
+        let language = v.check(people::language("language", r.language));
+        let manager = v.check(limits::optional_email("manager", &r.manager));
+        let values = (|| {
+            Some((
+                request_id?,
+                email?,
+                version?,
+                name?,
+                grant_roles?,
+                revoke_roles?,
+                grant_compartments?,
+                revoke_compartments?,
+                zone?,
+                language?,
+                manager?,
+            ))
+        })();
+        let (request_id, email, version, name, grant_roles, revoke_roles, grant_c, revoke_c, zone, language, manager) =
+            checked(v, values)?;
+        let disabled = r.disabled_change.map(|pb::update_person_request::DisabledChange::Disabled(d)| d);
+        let content = (
+            "UpdatePerson",
+            &email,
+            version,
+            &name,
+            &grant_roles,
+            &revoke_roles,
+            &grant_c,
+            &revoke_c,
+            &zone,
+            &language,
+            &manager,
+            disabled,
+        );
+        let idem = idempotency::Request::new(&caller, &request_id, &content);
+        let written = idem
+            .once(self.store.database(), || async {
+                let before = self
+                    .store
+                    .account(&email)
+                    .await?
+                    .ok_or_else(|| GatewayError::NotFound(format!("no person {email}")))?
+                    .person;
+                if before.version != version {
+                    return Err(GatewayError::Stale(format!(
+                        "{email} is at version {}, not {version}: read it again",
+                        before.version
+                    )));
+                }
+                let mut after = before.clone();
+                if let Some(name) = &name {
+                    after.name = name.clone();
+                }
+                after.roles.extend(grant_roles.iter().cloned());
+                after.roles.retain(|r| !revoke_roles.contains(r));
+                after.compartments.extend(grant_c.iter().cloned());
+                after.compartments.retain(|c| !revoke_c.contains(c));
+                if after.compartments.len() > advocacy_platform::auth::MAX_TOKEN_COMPARTMENTS {
+                    return Err(
+                        FieldViolation::new("grant_compartments", "a person holds at most 10 compartments").into()
+                    );
+                }
+                if after.roles.is_empty() {
+                    return Err(FieldViolation::new("revoke_roles", "a person keeps at least one role").into());
+                }
+                if let Some(zone) = &zone {
+                    after.zone = zone.clone();
+                }
+                if let Some(language) = language {
+                    after.language = language.to_owned();
+                }
+                if let Some(manager) = &manager {
+                    after.manager = manager.to_lowercase();
+                }
+                if let Some(disabled) = disabled {
+                    after.disabled = disabled;
+                }
+                self.keeps_an_admin(&before, &after).await?;
+                after.updated_by = caller.subject.clone();
+                after.updated_at = self.clock.now();
+                self.store.update(&idem, &after, None).await
+            })
+            .await
+            .map_err(status)?;
+        Ok(Response::new(self.replayed(written).await.map_err(status)?))
+    }
+
+    async fn set_password(&self, request: Request<pb::SetPasswordRequest>) -> Result<Response<pb::Person>, Status> {
+        let caller = Caller::of(&request)?;
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        let request_id = v.check(limits::request_id("request_id", &r.request_id));
+        let email = v.check(people::email("email", &r.email));
+        let password = v.check(people::new_password("password", &r.password));
+        let (request_id, email, password) = checked(v, (|| Some((request_id?, email?, password?)))())?;
+        // A retry of the same request sets the same password; the id alone tells them apart.
+        let idem = idempotency::Request::new(&caller, &request_id, &("SetPassword", &email));
+        let hash = Self::hashed(password).await.map_err(status)?;
+        let written = idem
+            .once(self.store.database(), || async {
+                let mut person = self
+                    .store
+                    .account(&email)
+                    .await?
+                    .ok_or_else(|| GatewayError::NotFound(format!("no person {email}")))?
+                    .person;
+                person.updated_by = caller.subject.clone();
+                person.updated_at = self.clock.now();
+                self.store.update(&idem, &person, Some(&hash)).await
+            })
+            .await
+            .map_err(status)?;
+        Ok(Response::new(self.replayed(written).await.map_err(status)?))
+    }
+
+    async fn list_accounts(
+        &self,
+        request: Request<pb::ListPeopleRequest>,
+    ) -> Result<Response<pb::ListPeopleResponse>, Status> {
+        self.list_people(request).await
+    }
+
+    async fn get_person(&self, request: Request<pb::GetPersonRequest>) -> Result<Response<pb::Person>, Status> {
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        let email = v.check(people::email("email", &r.email));
+        let email = checked(v, email)?;
+        match self.store.account(&email).await.map_err(status)? {
+            Some(account) => Ok(Response::new(account.person.to_proto())),
+            None => Err(status(GatewayError::NotFound(format!("no person {email}")))),
+        }
+    }
+
+    async fn list_people(
+        &self,
+        request: Request<pb::ListPeopleRequest>,
+    ) -> Result<Response<pb::ListPeopleResponse>, Status> {
+        let r = request.into_inner();
+        let (size, after) = page(r.page_size, &r.page_token).map_err(|v| status(v.into()))?;
+        let found = self.store.list(&after, size + 1, r.include_disabled).await.map_err(status)?;
+        Ok(Response::new(people_page(found, size)))
+    }
+}

@@ -1,0 +1,64 @@
+//! The gateway: the only service with people and passwords. People sign in here and get a
+//! token signed with the gateway's own key, which every service verifies with the public
+//! key set; other services look people up here (the notifier's zone, language and manager).
+//!
+//! `people` holds the rules of a person's fields and passwords, `signin` the sign-in and its
+//! tokens, `store` the SQL, `api` the gRPC.
+
+pub mod api;
+pub mod error;
+pub mod people;
+pub mod signin;
+pub mod store;
+
+use advocacy_platform::access::{ADMINS, Rule, SERVICES};
+use advocacy_platform::hosting::{BuildFuture, Guarded};
+use advocacy_platform::keys::PEOPLE_ISSUER;
+use advocacy_platform::{Hosted, Migration, ServiceContext, ServiceSpec, grpc_service, idempotency};
+use advocacy_proto::v1::gateway_service_server::GatewayServiceServer;
+
+pub use api::GatewayApi;
+pub use error::GatewayError;
+
+/// The service name in config, database file names, logs and system tokens; its key signs
+/// people's tokens.
+pub const NAME: &str = PEOPLE_ISSUER;
+
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "people, sessions and sign-in failures",
+        sql: include_str!("../migrations/0001_people.sql"),
+    },
+    Migration { version: 2, name: "the platform's request protocol", sql: idempotency::SCHEMA },
+];
+
+/// The gateway as `advocacy serve` hosts it.
+pub const SERVICE: ServiceSpec = ServiceSpec { name: NAME, migrations: MIGRATIONS, access: ACCESS, build };
+
+/// Who may call what (the README's table is checked against this one).
+pub const ACCESS: &[Rule] = &[
+    Rule::open("SignIn"),
+    Rule::open("Refresh"),
+    Rule::open("SignOut"),
+    Rule::new("CreatePerson", ADMINS),
+    Rule::new("UpdatePerson", ADMINS),
+    Rule::new("SetPassword", ADMINS),
+    Rule::new("ListAccounts", ADMINS),
+    // The directory other services read; people's own details reach them in their token.
+    Rule::new("GetPerson", SERVICES),
+    Rule::new("ListPeople", SERVICES),
+];
+
+/// The served form: the generated server behind its guard.
+pub type Service = Guarded<GatewayServiceServer<GatewayApi>>;
+
+fn build(ctx: ServiceContext) -> BuildFuture {
+    Box::pin(async move {
+        let key = ctx.config.keys().signing_key(NAME)?;
+        let store = store::Store::new(&ctx.db);
+        let sign_in = signin::SignIn::new(store.clone(), key, ctx.clock.clone());
+        let api = GatewayApi::new(store, sign_in, ctx.clock.clone(), ctx.config.organisation.zone.clone());
+        Ok(Hosted::new().grpc(grpc_service!(ctx, GatewayServiceServer::new(api))))
+    })
+}

@@ -1,0 +1,128 @@
+//! Signing in: a password checked against its argon2id hash, failures counted per account
+//! and per client address, and a pair of tokens for a person who may sign in — a signed
+//! access token every service verifies, short-lived so a disabled person is locked out
+//! within its lifetime, and a refresh token, good for one exchange, that checks the
+//! person again each time.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use chrono::{DateTime, Duration, Utc};
+use sha2::{Digest, Sha256};
+
+use advocacy_platform::auth::{AUDIENCE, Claims};
+use advocacy_platform::{Clock, SigningKey};
+
+use crate::error::GatewayError;
+use crate::people::{Person, password_matches};
+use crate::store::Store;
+
+/// How long an access token lives: the most a disabled person keeps access.
+pub const ACCESS_TOKEN_MINUTES: i64 = 15;
+/// How long a session lasts without signing in again.
+pub const SESSION_HOURS: i64 = 12;
+/// Failed sign-ins are counted over this window...
+pub const FAILURE_WINDOW_MINUTES: i64 = 15;
+/// ...and more than these refuse further attempts until the window moves on.
+pub const FAILURES_PER_ACCOUNT: i64 = 5;
+pub const FAILURES_PER_ADDRESS: i64 = 20;
+
+/// The one answer for a wrong email or a wrong password.
+pub const WRONG: &str = "the email or the password is wrong";
+
+/// A signed-in person's tokens.
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    pub access: String,
+    pub access_expires: DateTime<Utc>,
+    pub refresh: String,
+    pub refresh_expires: DateTime<Utc>,
+    pub person: Person,
+}
+
+#[derive(Debug, Clone)]
+pub struct SignIn {
+    store: Store,
+    key: SigningKey,
+    clock: Clock,
+}
+
+fn hash_of(refresh: &str) -> String {
+    hex::encode(Sha256::digest(refresh.as_bytes()))
+}
+
+impl SignIn {
+    pub fn new(store: Store, key: SigningKey, clock: Clock) -> SignIn {
+        SignIn { store, key, clock }
+    }
+
+    /// Checks `email` and `password`, coming from `address`.
+    pub async fn sign_in(&self, email: &str, password: &str, address: &str) -> Result<Tokens, GatewayError> {
+        let now = self.clock.now();
+        let since = now - Duration::minutes(FAILURE_WINDOW_MINUTES);
+        let account_subject = format!("email:{email}");
+        let address_subject = format!("address:{address}");
+        let failures = [
+            (self.store.failures(std::slice::from_ref(&account_subject), since).await?, FAILURES_PER_ACCOUNT),
+            (self.store.failures(std::slice::from_ref(&address_subject), since).await?, FAILURES_PER_ADDRESS),
+        ];
+        if failures.iter().any(|(count, limit)| count >= limit) {
+            return Err(GatewayError::TooManyAttempts(format!(
+                "too many failed sign-ins; try again in {FAILURE_WINDOW_MINUTES} minutes"
+            )));
+        }
+        let account = self.store.account(email).await?;
+        // The hash is checked even for an unknown email, so neither the answer nor its
+        // timing tells whether the account exists.
+        let hash = account.as_ref().map_or("", |a| a.password_hash.as_str()).to_owned();
+        let password = password.to_owned();
+        let matches = tokio::task::spawn_blocking(move || password_matches(&hash, &password))
+            .await
+            .map_err(|_| GatewayError::Unauthenticated(WRONG.into()))?;
+        match account {
+            Some(account) if matches && !account.person.disabled => {
+                self.store.clear_failures(&account_subject).await?;
+                self.tokens(account.person, now).await
+            }
+            _ => {
+                self.store.record_failure(&[account_subject, address_subject], now, since).await?;
+                Err(GatewayError::Unauthenticated(WRONG.into()))
+            }
+        }
+    }
+
+    /// A new pair for a live refresh token whose person may still sign in.
+    pub async fn refresh(&self, refresh: &str) -> Result<Tokens, GatewayError> {
+        let now = self.clock.now();
+        let ended = || GatewayError::Unauthenticated("the session ended: sign in again".into());
+        let email = self.store.end_session(&hash_of(refresh), now).await?.ok_or_else(ended)?;
+        match self.store.account(&email).await? {
+            Some(account) if !account.person.disabled => self.tokens(account.person, now).await,
+            _ => Err(ended()),
+        }
+    }
+
+    pub async fn sign_out(&self, refresh: &str) -> Result<(), GatewayError> {
+        self.store.end_session(&hash_of(refresh), self.clock.now()).await?;
+        Ok(())
+    }
+
+    async fn tokens(&self, person: Person, now: DateTime<Utc>) -> Result<Tokens, GatewayError> {
+        let access_expires = now + Duration::minutes(ACCESS_TOKEN_MINUTES);
+        let claims = Claims {
+            sub: person.email.clone(),
+            name: person.name.clone(),
+            roles: person.token_roles(),
+            compartments: person.compartments.iter().cloned().collect(),
+            iat: now.timestamp(),
+            nbf: now.timestamp(),
+            exp: access_expires.timestamp(),
+            iss: self.key.owner.clone(),
+            aud: AUDIENCE.to_owned(),
+        };
+        let access = self.key.sign(&claims);
+        let refresh = B64.encode(rand::random::<[u8; 32]>());
+        let refresh_expires = now + Duration::hours(SESSION_HOURS);
+        self.store.open_session(&person.email, &hash_of(&refresh), now, refresh_expires).await?;
+        Ok(Tokens { access, access_expires, refresh, refresh_expires, person })
+    }
+}
