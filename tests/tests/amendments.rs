@@ -429,6 +429,22 @@ async fn impact_figures_count_submissions_amendments_and_publications_of_the_per
     // Not listed for staff without the compartment either.
     let listed = ana.list_submissions(pb::ListSubmissionsRequest::default()).await.expect("list").into_inner();
     assert_eq!(listed.submissions.len(), 3);
+    // Behind "adopted in part": the amendments of every resolution in the period and status.
+    let behind = |status: pb::AmendmentStatus, start: i64| pb::ListAmendmentsRequest {
+        period: Some(pb::Period { start: ts(start), end: ts(1_830_297_600) }),
+        status: status.into(),
+        ..Default::default()
+    };
+    let adopted = ana.list_amendments(behind(pb::AmendmentStatus::AdoptedInPart, 1_767_225_600)).await;
+    let adopted = adopted.expect("listed").into_inner().amendments;
+    assert_eq!(adopted.iter().map(|a| a.status()).collect::<Vec<_>>(), [pb::AmendmentStatus::AdoptedInPart]);
+    let later = ana.list_amendments(behind(pb::AmendmentStatus::AdoptedInPart, 1_829_000_000)).await;
+    assert!(later.expect("listed").into_inner().amendments.is_empty(), "none proposed in that period");
+    let refused = ana
+        .list_amendments(pb::ListAmendmentsRequest { status: 77, ..Default::default() })
+        .await
+        .expect_err("no such status");
+    assert_eq!(violated_fields(&refused), ["status"]);
     system.finish().await;
 }
 
@@ -536,7 +552,12 @@ async fn an_import_of_amendments_with_one_bad_row_writes_nothing_and_matches_res
     // Paged, the same amendments in the same order, none twice.
     let (mut paged, mut page_token) = (Vec::new(), String::new());
     loop {
-        let request = pb::ListAmendmentsRequest { resolution_id: dprk.id.clone(), page_size: 100, page_token };
+        let request = pb::ListAmendmentsRequest {
+            resolution_id: dprk.id.clone(),
+            page_size: 100,
+            page_token,
+            ..Default::default()
+        };
         let page = client.list_amendments(request).await.expect("a page").into_inner();
         assert!(page.amendments.len() <= 100);
         paged.extend(page.amendments.into_iter().map(|a| a.id));

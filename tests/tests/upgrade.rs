@@ -14,10 +14,14 @@ const AS_RELEASED: &[(&str, &[&str], i64)] = &[
         "deadlines",
         &[
             "UPDATE deadline_changes SET
-               request_id = (SELECT r.request_id FROM requests r WHERE r.record_id = deadline_changes.deadline_id),
-               request_fingerprint = (SELECT r.fingerprint FROM requests r WHERE r.record_id = deadline_changes.deadline_id)
+               request_id = (SELECT r.request_id FROM requests r WHERE r.record_id = deadline_changes.deadline_id
+                             ORDER BY r.created_at LIMIT 1),
+               request_fingerprint = (SELECT r.fingerprint FROM requests r WHERE r.record_id = deadline_changes.deadline_id
+                                      ORDER BY r.created_at LIMIT 1)
              WHERE kind = 'created'",
             "DROP TABLE requests",
+            "DROP TABLE deadline_outcomes_filled",
+            "DROP TABLE deadline_outcomes",
         ],
         1,
     ),
@@ -84,6 +88,15 @@ async fn databases_of_the_release_before_upgrade_in_place_and_keep_every_record_
     let mut deadlines = system.deadlines_as(&staff).await;
     let create = new_deadline("u-deadline", "UPR stakeholder report", "2027-03-29T12:00");
     let deadline = deadlines.create_deadline(create.clone()).await.expect("deadline").into_inner();
+    let done = new_deadline("u-done", "Call for input", "2027-01-29T12:00");
+    let done = deadlines.create_deadline(done).await.expect("deadline").into_inner();
+    let complete = pb::CompleteDeadlineRequest {
+        request_id: "u-complete".into(),
+        id: done.id.clone(),
+        expected_version: 1,
+        completed_at: None,
+    };
+    deadlines.complete_deadline(complete).await.expect("completed before the upgrade");
     let mut submissions = system.submissions_as(&staff).await;
     let draft = pb::CreateSubmissionRequest {
         request_id: "u-submission".into(),
@@ -151,6 +164,10 @@ async fn databases_of_the_release_before_upgrade_in_place_and_keep_every_record_
     assert_eq!((retried.id, retried.summary), (logged.id.clone(), logged.summary.clone()));
     // The follow-up's deadline is not made a second time by the outbox taking over.
     let all = deadlines.list_deadlines(pb::ListDeadlinesRequest::default()).await.expect("list").into_inner();
-    assert_eq!(all.deadlines.len(), 2, "the deadline and the follow-up's, once each");
+    assert_eq!(all.deadlines.len(), 3, "the deadlines and the follow-up's, once each");
+    // A completion of the release before counts as met on time: read from the change log.
+    let met = pb::ListDeadlinesRequest { outcome: pb::DeadlineOutcome::MetOnTime.into(), ..Default::default() };
+    let met = deadlines.list_deadlines(met).await.expect("list").into_inner().deadlines;
+    assert_eq!(met.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), [done.id.as_str()]);
     system.finish().await;
 }

@@ -21,18 +21,20 @@ use crate::domain::{
 };
 use crate::error::DeadlineError;
 use crate::service::{Deadlines, MoveRequest};
-use crate::store::ListQuery;
+use crate::store::{ListQuery, Outcome};
 use advocacy_platform::page_token;
 
 #[derive(Debug, Clone)]
 pub struct DeadlinesApi {
     deadlines: Deadlines,
     shutdown: Shutdown,
+    /// The organisation's zone: aggregates cover whole days of it.
+    zone: chrono_tz::Tz,
 }
 
 impl DeadlinesApi {
-    pub fn new(deadlines: Deadlines, shutdown: Shutdown) -> Self {
-        Self { deadlines, shutdown }
+    pub fn new(deadlines: Deadlines, shutdown: Shutdown, zone: chrono_tz::Tz) -> Self {
+        Self { deadlines, shutdown, zone }
     }
 }
 
@@ -67,7 +69,8 @@ impl DeadlinesService for DeadlinesApi {
         request: Request<pb::ListDeadlinesRequest>,
     ) -> Result<Response<pb::ListDeadlinesResponse>, Status> {
         let caller = Caller::of(&request)?;
-        let query = parse_list(request.get_ref()).map_err(status)?;
+        let mut query = parse_list(request.get_ref()).map_err(status)?;
+        query.now = self.deadlines.clock().now();
         let found = self.deadlines.list(&caller, &query).await.map_err(status)?;
         let (deadlines, next_page_token) =
             page_token::page(&found, query.limit - 1, deadline_to_proto, |d| page_token::encode_at(d.due.at, &d.id));
@@ -185,6 +188,40 @@ impl DeadlinesService for DeadlinesApi {
             .map_err(status)?
             .map(|item| item.map(|c| change_to_proto(&c)).map_err(status));
         Ok(Response::new(Box::pin(stream)))
+    }
+
+    async fn get_deadline_aggregates(
+        &self,
+        request: Request<pb::DeadlineAggregatesRequest>,
+    ) -> Result<Response<pb::DeadlineAggregates>, Status> {
+        let caller = Caller::of(&request)?;
+        let period = request
+            .get_ref()
+            .period
+            .as_ref()
+            .ok_or_else(|| status(FieldViolation::new("period", "is required").into()))?;
+        let (from, to) = advocacy_platform::time::parse_day_period(period, self.zone).map_err(|v| status(v.into()))?;
+        let a = self.deadlines.aggregates(&caller, from, to).await.map_err(status)?;
+        let mut answer = pb::DeadlineAggregates { restricted: a.restricted, ..Default::default() };
+        let mut by_mechanism = std::collections::BTreeMap::<String, i64>::new();
+        let mut by_kind = std::collections::BTreeMap::<String, i64>::new();
+        for (mechanism, kind, outcome, count) in a.counts {
+            *match outcome {
+                Outcome::MetOnTime => &mut answer.met_on_time,
+                Outcome::CompletedLate => &mut answer.completed_late,
+                Outcome::Missed => &mut answer.missed,
+                Outcome::Open => &mut answer.open,
+                Outcome::Cancelled => &mut answer.cancelled,
+            } += count;
+            *by_mechanism.entry(format!("{mechanism}/{}", outcome.as_str())).or_default() += count;
+            *by_kind.entry(format!("{kind}/{}", outcome.as_str())).or_default() += count;
+        }
+        let counts = |m: std::collections::BTreeMap<String, i64>| {
+            m.into_iter().map(|(key, count)| pb::CountByKey { key, count }).collect()
+        };
+        answer.by_mechanism = counts(by_mechanism);
+        answer.by_kind = counts(by_kind);
+        Ok(Response::new(answer))
     }
 
     async fn export_calendar(
@@ -394,8 +431,10 @@ fn parse_list(r: &pb::ListDeadlinesRequest) -> Result<ListQuery, DeadlineError> 
     let due_to = v.check(optional_timestamp("due_to", r.due_to.as_ref())).flatten();
     let page_size = v.check(limits::count("page_size", r.page_size, 50, 500));
     let after = v.check(page_token::decode_at(&r.page_token)).flatten();
+    let outcome = v.check(outcome_of(r.outcome));
     v.into_result()?;
     Ok(ListQuery {
+        outcome: outcome.flatten(),
         statuses,
         mechanism,
         owner,
@@ -404,7 +443,20 @@ fn parse_list(r: &pb::ListDeadlinesRequest) -> Result<ListQuery, DeadlineError> 
         after,
         // One more than the page, to learn whether another page follows.
         limit: page_size.unwrap_or(50) + 1,
+        ..ListQuery::default()
     })
+}
+
+fn outcome_of(value: i32) -> Result<Option<Outcome>, FieldViolation> {
+    match pb::DeadlineOutcome::try_from(value) {
+        Ok(pb::DeadlineOutcome::Unspecified) => Ok(None),
+        Ok(pb::DeadlineOutcome::MetOnTime) => Ok(Some(Outcome::MetOnTime)),
+        Ok(pb::DeadlineOutcome::CompletedLate) => Ok(Some(Outcome::CompletedLate)),
+        Ok(pb::DeadlineOutcome::Missed) => Ok(Some(Outcome::Missed)),
+        Ok(pb::DeadlineOutcome::Open) => Ok(Some(Outcome::Open)),
+        Ok(pb::DeadlineOutcome::Cancelled) => Ok(Some(Outcome::Cancelled)),
+        Err(_) => Err(FieldViolation::new("outcome", format!("{value} is not a deadline outcome"))),
+    }
 }
 
 advocacy_platform::enum_mapping!(

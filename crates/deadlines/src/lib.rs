@@ -12,7 +12,7 @@ pub mod error;
 pub mod service;
 pub mod store;
 
-use advocacy_platform::access::{Rule, SERVICES, STAFF_AND_SERVICES, STAFF_MANAGERS_AND_SERVICES};
+use advocacy_platform::access::{Rule, SERVICES, STAFF_AND_MANAGERS, STAFF_AND_SERVICES, STAFF_MANAGERS_AND_SERVICES};
 use advocacy_platform::hosting::{BuildFuture, Guarded};
 use advocacy_platform::{Hosted, Migration, ServiceContext, ServiceSpec, grpc_service};
 use advocacy_proto::v1::deadlines_service_server::DeadlinesServiceServer;
@@ -35,6 +35,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "answered requests move from the change log",
         sql: include_str!("../migrations/0003_requests_from_changes.sql"),
     },
+    Migration {
+        version: 4,
+        name: "what became of each completed due time",
+        sql: include_str!("../migrations/0004_outcomes.sql"),
+    },
 ];
 
 /// The deadlines service as `advocacy serve` hosts it.
@@ -50,6 +55,7 @@ pub const ACCESS: &[Rule] = &[
     Rule::new("CompleteDeadline", STAFF_AND_SERVICES),
     Rule::new("CancelDeadline", STAFF_AND_SERVICES),
     Rule::new("ListOccurrences", STAFF_MANAGERS_AND_SERVICES),
+    Rule::new("GetDeadlineAggregates", STAFF_AND_MANAGERS),
     // The feed is plumbing: a person learns nothing from when hidden records changed.
     Rule::new("ListChanges", SERVICES),
     Rule::new("WatchChanges", SERVICES),
@@ -62,7 +68,8 @@ pub type Service = Guarded<DeadlinesServiceServer<DeadlinesApi>>;
 fn build(ctx: ServiceContext) -> BuildFuture {
     Box::pin(async move {
         let store = store::Store::new(&ctx.db).await?;
-        let api = DeadlinesApi::new(service::Deadlines::new(store, ctx.clock.clone()), ctx.shutdown.clone());
+        let deadlines = service::Deadlines::new(store, ctx.clock.clone());
+        let api = DeadlinesApi::new(deadlines, ctx.shutdown.clone(), ctx.config.organisation_zone());
         Ok(Hosted::new().grpc(grpc_service!(ctx, DeadlinesServiceServer::new(api))))
     })
 }

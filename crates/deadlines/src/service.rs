@@ -121,6 +121,16 @@ impl Deadlines {
         visible(caller, deadline)
     }
 
+    /// What became of the due times of [from, to), as of now.
+    pub async fn aggregates(
+        &self,
+        caller: &Caller,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<crate::store::Aggregates, DeadlineError> {
+        self.store.aggregates(caller, from, to, self.clock.now()).await
+    }
+
     pub async fn list(&self, caller: &Caller, query: &ListQuery) -> Result<Vec<Deadline>, DeadlineError> {
         let deadlines = self.store.list(caller, query).await?;
         for d in deadlines.iter().filter(|d| d.classification.is_restricted()) {

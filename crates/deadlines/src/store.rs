@@ -29,6 +29,41 @@ pub struct ListQuery {
     /// Continue after this (due, id).
     pub after: Option<(DateTime<Utc>, String)>,
     pub limit: usize,
+    /// Only deadlines with a due time of this outcome in the due window.
+    pub outcome: Option<Outcome>,
+    /// What "past due" is measured against.
+    pub now: DateTime<Utc>,
+}
+
+/// What became of one due time (see the proto's `DeadlineOutcome`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    MetOnTime,
+    CompletedLate,
+    Missed,
+    Open,
+    Cancelled,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::MetOnTime => "met_on_time",
+            Outcome::CompletedLate => "completed_late",
+            Outcome::Missed => "missed",
+            Outcome::Open => "open",
+            Outcome::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// Due times of a period by outcome, mechanism and kind, of those the caller may see; and
+/// how many the caller may not.
+#[derive(Debug, Clone, Default)]
+pub struct Aggregates {
+    /// (mechanism, kind, outcome, count)
+    pub counts: Vec<(String, String, Outcome, i64)>,
+    pub restricted: i64,
 }
 
 /// A write to record: the new state, what kind of change it is, and why.
@@ -56,6 +91,7 @@ impl Store {
         let head: i64 =
             sqlx::query("SELECT revision FROM feed_head WHERE id = 1").fetch_one(&db.pool).await?.try_get(0)?;
         let by_id = RowsById::new(db, "SELECT d.snapshot, d.revision, d.id FROM deadlines d WHERE d.id IN ", 2);
+        fill_outcomes(db).await?;
         Ok(Store { db: db.clone(), pool: db.pool.clone(), head: watch::channel(head).0, by_id })
     }
 
@@ -156,6 +192,11 @@ impl Store {
         .bind(&snapshot)
         .execute(&mut *tx)
         .await?;
+        if write.kind == ChangeKind::Completed
+            && let (Some(due), Some(done)) = (write.previous_due, d.completed_at)
+        {
+            record_outcome(&mut tx, &d.id, due, done, d.completed_on_time).await?;
+        }
         request.answered(&mut tx, &write.deadline.id, &write.deadline, now).await?;
 
         tx.commit().await?;
@@ -180,13 +221,32 @@ impl Store {
                 " AND EXISTS (SELECT 1 FROM deadline_owners o WHERE o.deadline_id = d.id AND o.owner = {p})"
             ));
         }
+        // A completed due time may be an earlier occurrence than the deadline's own due.
+        let completed = matches!(query.outcome, Some(Outcome::MetOnTime | Outcome::CompletedLate));
+        let due = if completed { "o.due_at" } else { "d.due_at" };
+        let mut window = String::new();
         if let Some(from) = query.due_from {
             let p = sql.bind_int(to_micros(from));
-            sql.push(&format!(" AND d.due_at >= {p}"));
+            window.push_str(&format!(" AND {due} >= {p}"));
         }
         if let Some(to) = query.due_to {
             let p = sql.bind_int(to_micros(to));
-            sql.push(&format!(" AND d.due_at < {p}"));
+            window.push_str(&format!(" AND {due} < {p}"));
+        }
+        match query.outcome {
+            Some(outcome @ (Outcome::MetOnTime | Outcome::CompletedLate)) => {
+                let on_time = i64::from(outcome == Outcome::MetOnTime);
+                sql.push(&format!(
+                    " AND EXISTS (SELECT 1 FROM deadline_outcomes o WHERE o.deadline_id = d.id AND o.on_time = {on_time}{window})"
+                ));
+            }
+            Some(Outcome::Missed | Outcome::Open) => {
+                let now = sql.bind_int(to_micros(query.now));
+                let before = if query.outcome == Some(Outcome::Missed) { "<" } else { ">=" };
+                sql.push(&format!(" AND d.status = 'open' AND d.due_at {before} {now}{window}"));
+            }
+            Some(Outcome::Cancelled) => sql.push(&format!(" AND d.status = 'cancelled'{window}")),
+            None => sql.push(&window),
         }
         if let Some((due, id)) = &query.after {
             // A row-value comparison, so both engines seek the (due_at, id) index.
@@ -198,6 +258,60 @@ impl Store {
         sql.push(&format!(" ORDER BY d.due_at, d.id LIMIT {p_limit}"));
         let rows = self.db.read_all(sql).await?;
         rows.iter().map(deadline_of).collect()
+    }
+
+    /// What became of the due times in [from, to): completed ones from their outcomes,
+    /// the rest from the deadlines as they stand.
+    pub async fn aggregates(
+        &self,
+        caller: &Caller,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Aggregates, DeadlineError> {
+        let (from, to, now) = (to_micros(from), to_micros(to), to_micros(now));
+        let statement = |completed: bool, seen: bool| {
+            let mut sql = Sql::new("");
+            let (f, t) = (sql.bind_int(from), sql.bind_int(to));
+            if completed {
+                sql.push(&format!(
+                    "SELECT d.mechanism, d.kind, CASE WHEN o.on_time = 1 THEN 'met_on_time' ELSE 'completed_late' END, \
+                     COUNT(*) FROM deadline_outcomes o JOIN deadlines d ON d.id = o.deadline_id \
+                     WHERE o.due_at >= {f} AND o.due_at < {t}"
+                ));
+            } else {
+                let n = sql.bind_int(now);
+                sql.push(&format!(
+                    "SELECT d.mechanism, d.kind, CASE WHEN d.status = 'cancelled' THEN 'cancelled' \
+                     WHEN d.due_at < {n} THEN 'missed' ELSE 'open' END, COUNT(*) FROM deadlines d \
+                     WHERE d.status <> 'completed' AND d.due_at >= {f} AND d.due_at < {t}"
+                ));
+            }
+            if seen {
+                sql.visible_to(caller, "d");
+            } else {
+                sql.hidden_from(caller, "d");
+            }
+            sql.push(" GROUP BY 1, 2, 3");
+            sql
+        };
+        let mut aggregates = Aggregates::default();
+        for completed in [true, false] {
+            for row in self.db.read_all(statement(completed, true)).await? {
+                let outcome = match row.try_get::<String, _>(2)?.as_str() {
+                    "met_on_time" => Outcome::MetOnTime,
+                    "completed_late" => Outcome::CompletedLate,
+                    "missed" => Outcome::Missed,
+                    "cancelled" => Outcome::Cancelled,
+                    _ => Outcome::Open,
+                };
+                aggregates.counts.push((row.try_get(0)?, row.try_get(1)?, outcome, row.try_get(3)?));
+            }
+            for row in self.db.read_all(statement(completed, false)).await? {
+                aggregates.restricted += row.try_get::<i64, _>(3)?;
+            }
+        }
+        Ok(aggregates)
     }
 
     /// Changes after `after` the caller may see, at most `limit` scanned. Returns them and
@@ -261,4 +375,54 @@ fn deadline_of(row: &AnyRow) -> Result<Deadline, DeadlineError> {
 
 fn parse_snapshot(snapshot: &str) -> Result<Deadline, DeadlineError> {
     serde_json::from_str(snapshot).map_err(|e| DeadlineError::Corrupt(e.to_string()))
+}
+
+/// Records what became of `deadline_id`'s due time `due`.
+async fn record_outcome(
+    tx: &mut sqlx::AnyConnection,
+    deadline_id: &str,
+    due: DateTime<Utc>,
+    done: DateTime<Utc>,
+    on_time: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO deadline_outcomes (deadline_id, due_at, done_at, on_time) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (deadline_id, due_at) DO UPDATE SET done_at = excluded.done_at, on_time = excluded.on_time",
+    )
+    .bind(deadline_id)
+    .bind(to_micros(due))
+    .bind(to_micros(done))
+    .bind(i64::from(on_time))
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Reads completions made before outcomes were kept into them, once.
+async fn fill_outcomes(db: &Database) -> Result<(), DeadlineError> {
+    let mut tx = db.begin_write().await?;
+    let filled: i64 = sqlx::query("SELECT filled FROM deadline_outcomes_filled WHERE id = 1")
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+    if filled == 0 {
+        let rows = sqlx::query(
+            "SELECT deadline_id, previous_due, snapshot FROM deadline_changes \
+             WHERE kind = 'completed' AND previous_due IS NOT NULL ORDER BY revision",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        for row in &rows {
+            let snapshot: String = row.try_get(2)?;
+            let deadline: Deadline =
+                serde_json::from_str(&snapshot).map_err(|e| DeadlineError::Corrupt(e.to_string()))?;
+            if let Some(done) = deadline.completed_at {
+                let due = from_micros(row.try_get(1)?);
+                record_outcome(&mut tx, &row.try_get::<String, _>(0)?, due, done, deadline.completed_on_time).await?;
+            }
+        }
+        sqlx::query("UPDATE deadline_outcomes_filled SET filled = 1 WHERE id = 1").execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }

@@ -67,7 +67,7 @@ pub async fn run(config: &Config, command: DeadlinesCommand) -> anyhow::Result<(
                 due_from: from.map(|f| parse_instant("from", &f)).transpose()?,
                 due_to: to.map(|t| parse_instant("to", &t)).transpose()?,
                 page_size: limit.clamp(1, 500) as i32,
-                page_token: String::new(),
+                ..Default::default()
             };
             let all = all_pages(limit, |page_token| {
                 let (mut c, request) = (c.clone(), pb::ListDeadlinesRequest { page_token, ..request.clone() });

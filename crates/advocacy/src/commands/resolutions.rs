@@ -150,8 +150,12 @@ pub async fn amendments(config: &Config, command: AmendmentsCommand) -> anyhow::
             let c = SubmissionsServiceClient::new(channel(config, &client).await?);
             let found = super::all_pages(usize::MAX, |page_token| {
                 let mut c = c.clone();
-                let request =
-                    pb::ListAmendmentsRequest { resolution_id: resolution.clone(), page_token, page_size: 500 };
+                let request = pb::ListAmendmentsRequest {
+                    resolution_id: resolution.clone(),
+                    page_token,
+                    page_size: 500,
+                    ..Default::default()
+                };
                 async move {
                     let page = c.list_amendments(request).await.map_err(explain)?.into_inner();
                     Ok((page.amendments, page.next_page_token))

@@ -320,11 +320,24 @@ impl SubmissionsService for SubmissionsApi {
         let caller = Caller::of(&request)?;
         let r = request.get_ref();
         let mut v = FieldViolations::new();
-        let id = v.check(limits::id("resolution_id", &r.resolution_id));
+        let id = v.check(limits::optional_id("resolution_id", &r.resolution_id));
         let size = v.check(limits::count("page_size", r.page_size, 100, 500));
         let after = v.check(page_token::decode_at(&r.page_token));
-        let ((id, size), after) = checked(v, id.zip(size).zip(after))?;
-        let found = self.resolutions.amendments(&caller, &id, after.as_ref(), size + 1).await.map_err(status)?;
+        let period = v.check(r.period.as_ref().map(advocacy_platform::time::parse_period).transpose());
+        let wanted = v.check(match r.status {
+            0 => Ok(None),
+            s => amendment_status_of("status", s).map(Some),
+        });
+        let values = (|| Some((id?, size?, after?, period?, wanted?)))();
+        let (resolution_id, size, after, period, status_wanted) = checked(v, values)?;
+        let query = crate::store::resolutions::AmendmentQuery {
+            resolution_id,
+            period,
+            status: status_wanted,
+            after,
+            limit: size + 1,
+        };
+        let found = self.resolutions.amendments(&caller, &query).await.map_err(status)?;
         let (amendments, next_page_token) =
             page_token::page(&found, size, amendment_to_proto, |a| page_token::encode_at(a.created_at, &a.id));
         Ok(Response::new(pb::ListAmendmentsResponse { amendments, next_page_token }))

@@ -143,16 +143,17 @@ impl Resolutions {
         amendment_visible(caller, found)
     }
 
-    /// A page of a resolution's amendments the caller may see (see the store).
+    /// A page of amendments the caller may see (see the store); of a resolution that must
+    /// exist, when one is named.
     pub async fn amendments(
         &self,
         caller: &Caller,
-        resolution_id: &str,
-        after: Option<&(DateTime<Utc>, String)>,
-        limit: usize,
+        query: &crate::store::resolutions::AmendmentQuery,
     ) -> Result<Vec<Amendment>, SubmissionError> {
-        self.get(resolution_id).await?;
-        self.store.amendments(caller, resolution_id, after, limit).await
+        if let Some(id) = &query.resolution_id {
+            self.get(id).await?;
+        }
+        self.store.amendments(caller, query).await
     }
 
     pub async fn record_outcome(

@@ -4,7 +4,7 @@
 
 mod aggregates;
 mod publications;
-mod resolutions;
+pub mod resolutions;
 mod submissions;
 
 use sqlx::{Row, any::AnyRow};

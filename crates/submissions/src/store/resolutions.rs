@@ -11,8 +11,20 @@ use advocacy_platform::names::normalize_name;
 use advocacy_platform::time::to_micros;
 use advocacy_platform::{Caller, Database};
 
-use crate::domain::resolutions::{Amendment, NewResolution, Resolution};
+use crate::domain::resolutions::{Amendment, AmendmentStatus, NewResolution, Resolution};
 use crate::error::SubmissionError;
+
+/// Which amendments a listing asks for, already checked.
+#[derive(Debug, Clone, Default)]
+pub struct AmendmentQuery {
+    pub resolution_id: Option<String>,
+    /// Proposed in [from, to).
+    pub period: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    pub status: Option<AmendmentStatus>,
+    /// Continue after this (created, id).
+    pub after: Option<(DateTime<Utc>, String)>,
+    pub limit: usize,
+}
 
 use super::{ImportCounts, ROWS_PER_INSERT, RecordStore, parse_versioned, stale, to_json, update_snapshot};
 
@@ -169,22 +181,27 @@ impl RecordStore {
 
     /// Up to `limit` amendments to a resolution the caller may see, oldest first, after
     /// the (time, id) a previous page ended at.
-    pub async fn amendments(
-        &self,
-        caller: &Caller,
-        resolution_id: &str,
-        after: Option<&(DateTime<Utc>, String)>,
-        limit: usize,
-    ) -> Result<Vec<Amendment>, SubmissionError> {
-        let mut sql = Sql::new("SELECT a.snapshot, a.version FROM amendments a WHERE a.resolution_id = ");
-        let p = sql.bind_text(resolution_id);
-        sql.push(&p);
+    pub async fn amendments(&self, caller: &Caller, query: &AmendmentQuery) -> Result<Vec<Amendment>, SubmissionError> {
+        let AmendmentQuery { resolution_id, period, status, after, limit } = query;
+        let mut sql = Sql::new("SELECT a.snapshot, a.version FROM amendments a WHERE 1 = 1");
+        if let Some(resolution_id) = resolution_id {
+            let p = sql.bind_text(resolution_id);
+            sql.push(&format!(" AND a.resolution_id = {p}"));
+        }
+        if let Some((from, to)) = period {
+            let (f, t) = (sql.bind_int(to_micros(*from)), sql.bind_int(to_micros(*to)));
+            sql.push(&format!(" AND a.created_at >= {f} AND a.created_at < {t}"));
+        }
+        if let Some(status) = status {
+            let p = sql.bind_text(status.as_str());
+            sql.push(&format!(" AND a.status = {p}"));
+        }
         if let Some((at, id)) = after {
             let (p_at, p_id) = (sql.bind_int(to_micros(*at)), sql.bind_text(id));
             sql.push(&format!(" AND (a.created_at, a.id) > ({p_at}, {p_id})"));
         }
         sql.visible_to(caller, "a");
-        let p_limit = sql.bind_int(limit as i64);
+        let p_limit = sql.bind_int(*limit as i64);
         sql.push(&format!(" ORDER BY a.created_at, a.id LIMIT {p_limit}"));
         sql.fetch_all(&self.db.pool).await?.iter().map(parse_versioned).collect()
     }
