@@ -13,7 +13,9 @@ use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::gateway_service_server::GatewayService;
 
 use crate::error::GatewayError;
+use crate::frozen::FrozenReports;
 use crate::people::{self, Person};
+use crate::report::Reporter;
 use crate::signin::{SignIn, Tokens};
 use crate::store::Store;
 
@@ -27,6 +29,8 @@ pub struct GatewayApi {
     clock: Clock,
     /// The zone people get when none is given: the organisation's.
     default_zone: String,
+    reporter: Reporter,
+    frozen: FrozenReports,
 }
 
 fn status(e: GatewayError) -> Status {
@@ -34,8 +38,57 @@ fn status(e: GatewayError) -> Status {
 }
 
 impl GatewayApi {
-    pub fn new(store: Store, sign_in: SignIn, clock: Clock, default_zone: String) -> GatewayApi {
-        GatewayApi { store, sign_in, clock, default_zone }
+    pub fn new(store: Store, sign_in: SignIn, clock: Clock, reporter: Reporter, frozen: FrozenReports) -> GatewayApi {
+        let default_zone = reporter.zone().name().to_owned();
+        GatewayApi { store, sign_in, clock, default_zone, reporter, frozen }
+    }
+
+    /// The report of a period as `caller` sees it (the JSON API's too).
+    pub async fn report(&self, caller: &Caller, period: Option<&pb::ReportPeriod>) -> Result<pb::ImpactReport, Status> {
+        let span = crate::period::parse("period", period, self.reporter.zone()).map_err(|v| status(v.into()))?;
+        Ok(self.reporter.report(caller, &span).await)
+    }
+
+    /// A page of the records behind a figure (the JSON API's too).
+    pub async fn records(
+        &self,
+        caller: &Caller,
+        r: &pb::ListImpactRecordsRequest,
+    ) -> Result<pb::ListImpactRecordsResponse, Status> {
+        let mut v = FieldViolations::new();
+        let span = v.check(crate::period::parse("period", r.period.as_ref(), self.reporter.zone()));
+        let figure = v.check(limits::required_line("figure", &r.figure, 300));
+        let size = v.check(limits::count("page_size", r.page_size, DEFAULT_PAGE, MAX_PAGE));
+        let offset = v.check(match r.page_token.as_str() {
+            "" => Ok(0),
+            token => B64
+                .decode(token)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .and_then(|s| s.parse::<usize>().ok())
+                .ok_or_else(|| FieldViolation::new("page_token", "is not a page token from a previous answer")),
+        });
+        let (span, figure, size, offset) = checked(v, (|| Some((span?, figure?, size?, offset?)))())?;
+        let records =
+            self.reporter.records(caller, &span, &figure).await.map_err(|e| status(GatewayError::Unavailable(e.0)))?;
+        let Some(records) = records else {
+            return Err(status(
+                FieldViolation::new(
+                    "figure",
+                    format!("{} is not a figure of the report", limits::excerpt(&figure, 80)),
+                )
+                .into(),
+            ));
+        };
+        let next = if records.len() > offset + size { B64.encode((offset + size).to_string()) } else { String::new() };
+        Ok(pb::ListImpactRecordsResponse {
+            records: records.into_iter().skip(offset).take(size).collect(),
+            next_page_token: next,
+        })
+    }
+
+    pub fn frozen(&self) -> &FrozenReports {
+        &self.frozen
     }
 
     /// The answer to a write: new, or the first one again (only admins write people, and
@@ -357,5 +410,54 @@ impl GatewayService for GatewayApi {
         let (size, after) = page(r.page_size, &r.page_token).map_err(|v| status(v.into()))?;
         let found = self.store.list(&after, size + 1, r.include_disabled).await.map_err(status)?;
         Ok(Response::new(people_page(found, size)))
+    }
+
+    async fn get_impact_report(
+        &self,
+        request: Request<pb::ImpactReportRequest>,
+    ) -> Result<Response<pb::ImpactReport>, Status> {
+        let caller = Caller::of(&request)?;
+        Ok(Response::new(self.report(&caller, request.get_ref().period.as_ref()).await?))
+    }
+
+    async fn list_impact_records(
+        &self,
+        request: Request<pb::ListImpactRecordsRequest>,
+    ) -> Result<Response<pb::ListImpactRecordsResponse>, Status> {
+        let caller = Caller::of(&request)?;
+        Ok(Response::new(self.records(&caller, request.get_ref()).await?))
+    }
+
+    async fn freeze_impact_report(
+        &self,
+        request: Request<pb::FreezeImpactReportRequest>,
+    ) -> Result<Response<pb::FrozenReport>, Status> {
+        let caller = Caller::of(&request)?;
+        let r = request.get_ref();
+        let mut v = FieldViolations::new();
+        let request_id = v.check(limits::request_id("request_id", &r.request_id));
+        let span = v.check(crate::period::parse("period", r.period.as_ref(), self.reporter.zone()));
+        let reason = v.check(limits::required_line("reason", &r.reason, 500));
+        let (request_id, span, reason) = checked(v, (|| Some((request_id?, span?, reason?)))())?;
+        let content = ("FreezeImpactReport", &span.label, span.from, span.to, &reason);
+        let idem = idempotency::Request::new(&caller, &request_id, &content);
+        Ok(Response::new(self.frozen.freeze(&caller, &idem, &span, &reason).await.map_err(status)?))
+    }
+
+    async fn get_frozen_report(
+        &self,
+        request: Request<pb::GetFrozenReportRequest>,
+    ) -> Result<Response<pb::FrozenReportComparison>, Status> {
+        let caller = Caller::of(&request)?;
+        let id = limits::id("id", &request.get_ref().id).map_err(|v| status(v.into()))?;
+        Ok(Response::new(self.frozen.compare(&caller, &id).await.map_err(status)?))
+    }
+
+    async fn list_frozen_reports(
+        &self,
+        request: Request<pb::ListFrozenReportsRequest>,
+    ) -> Result<Response<pb::ListFrozenReportsResponse>, Status> {
+        let caller = Caller::of(&request)?;
+        Ok(Response::new(pb::ListFrozenReportsResponse { reports: self.frozen.list(&caller).await.map_err(status)? }))
     }
 }

@@ -24,6 +24,12 @@ pub enum GatewayError {
     /// The change would leave the product without what it needs (the last admin).
     #[error("{0}")]
     Precondition(String),
+    /// A service the answer needs did not answer.
+    #[error("{0}")]
+    Unavailable(String),
+    /// A stored record no longer reads back: a bug or a hand-edited database.
+    #[error("a stored record is corrupt: {0}")]
+    Corrupt(String),
     #[error("{0}")]
     Request(#[from] RequestError),
     #[error("database: {0}")]
@@ -52,6 +58,8 @@ impl ServiceError for GatewayError {
             GatewayError::Exists(_) => ErrorCode::AlreadyExists,
             GatewayError::Stale(_) => ErrorCode::StaleVersion,
             GatewayError::Precondition(_) => ErrorCode::FailedPrecondition,
+            GatewayError::Unavailable(_) => ErrorCode::Unavailable,
+            GatewayError::Corrupt(_) => ErrorCode::Internal,
             GatewayError::Request(RequestError::Reused(_)) => ErrorCode::AlreadyExists,
             GatewayError::Request(RequestError::Corrupt(_)) => ErrorCode::Internal,
             GatewayError::Request(RequestError::Database(e)) | GatewayError::Database(e) => {

@@ -2,16 +2,23 @@
 //! token signed with the gateway's own key, which every service verifies with the public
 //! key set; other services look people up here (the notifier's zone, language and manager).
 //!
+//! Managers read impact reports here: `report` asks every service for its figures at once,
+//! each under its own deadline, and lists the records behind each figure; `frozen` keeps a
+//! report as it was told to donors.
+//!
 //! `people` holds the rules of a person's fields and passwords, `signin` the sign-in and its
-//! tokens, `store` the SQL, `api` the gRPC.
+//! tokens, `period` a report's period, `store` the SQL, `api` the gRPC.
 
 pub mod api;
 pub mod error;
+pub mod frozen;
 pub mod people;
+pub mod period;
+pub mod report;
 pub mod signin;
 pub mod store;
 
-use advocacy_platform::access::{ADMINS, Rule, SERVICES};
+use advocacy_platform::access::{ADMINS, MANAGERS, Rule, SERVICES, STAFF_AND_MANAGERS};
 use advocacy_platform::hosting::{BuildFuture, Guarded};
 use advocacy_platform::keys::PEOPLE_ISSUER;
 use advocacy_platform::{Hosted, Migration, ServiceContext, ServiceSpec, grpc_service, idempotency};
@@ -31,6 +38,7 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0001_people.sql"),
     },
     Migration { version: 2, name: "the platform's request protocol", sql: idempotency::SCHEMA },
+    Migration { version: 3, name: "frozen reports", sql: include_str!("../migrations/0003_frozen_reports.sql") },
 ];
 
 /// The gateway as `advocacy serve` hosts it.
@@ -48,6 +56,12 @@ pub const ACCESS: &[Rule] = &[
     // The directory other services read; people's own details reach them in their token.
     Rule::new("GetPerson", SERVICES),
     Rule::new("ListPeople", SERVICES),
+    Rule::new("GetImpactReport", STAFF_AND_MANAGERS),
+    Rule::new("ListImpactRecords", STAFF_AND_MANAGERS),
+    // What is told to donors and boards is a manager's to decide.
+    Rule::new("FreezeImpactReport", MANAGERS),
+    Rule::new("GetFrozenReport", STAFF_AND_MANAGERS),
+    Rule::new("ListFrozenReports", STAFF_AND_MANAGERS),
 ];
 
 /// The served form: the generated server behind its guard.
@@ -58,7 +72,11 @@ fn build(ctx: ServiceContext) -> BuildFuture {
         let key = ctx.config.keys().signing_key(NAME)?;
         let store = store::Store::new(&ctx.db);
         let sign_in = signin::SignIn::new(store.clone(), key, ctx.clock.clone());
-        let api = GatewayApi::new(store, sign_in, ctx.clock.clone(), ctx.config.organisation.zone.clone());
+        let timeout = std::time::Duration::from_millis(ctx.config.reports.section_timeout_ms);
+        let reporter =
+            report::Reporter::new(ctx.clients.clone(), ctx.config.organisation_zone(), timeout, ctx.clock.clone());
+        let frozen = frozen::FrozenReports::new(&ctx.db, reporter.clone(), ctx.clock.clone());
+        let api = GatewayApi::new(store, sign_in, ctx.clock.clone(), reporter, frozen);
         Ok(Hosted::new().grpc(grpc_service!(ctx, GatewayServiceServer::new(api))))
     })
 }

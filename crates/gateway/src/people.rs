@@ -85,7 +85,7 @@ pub fn roles(field: &str, values: &[String]) -> Result<BTreeSet<String>, FieldVi
         if !PERSON_ROLES.iter().any(|(name, _)| *name == value) {
             return Err(FieldViolation::new(
                 format!("{field}[{i}]"),
-                format!("{:.40?} is not a role; a person is staff, manager or admin", value),
+                format!("{} is not a role; a person is staff, manager or admin", limits::excerpt(&value, 40)),
             ));
         }
         roles.insert(value);

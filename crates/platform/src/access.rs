@@ -39,6 +39,8 @@ pub const STAFF: &[Role] = &[Role::Staff];
 pub const STAFF_AND_SERVICES: &[Role] = &[Role::Staff, Role::System];
 /// Staff and managers: records and impact figures people read (managers drill down).
 pub const STAFF_AND_MANAGERS: &[Role] = &[Role::Staff, Role::Manager];
+/// Managers: what the organisation tells donors and boards (frozen reports).
+pub const MANAGERS: &[Role] = &[Role::Manager];
 /// Records services read too (deadlines, for reminders and links).
 pub const STAFF_MANAGERS_AND_SERVICES: &[Role] = &[Role::Staff, Role::Manager, Role::System];
 /// Change feeds and other plumbing between services.

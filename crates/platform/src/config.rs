@@ -34,6 +34,8 @@ pub struct Config {
     /// How reminders are sent: SMTP, or a mailbox folder in the embedded default.
     pub mail: MailConfig,
     pub reminders: RemindersConfig,
+    /// How the gateway puts impact reports together.
+    pub reports: ReportsConfig,
     /// People by email address: their zone, language and manager, for reminders. Anyone
     /// not listed gets the deadline's zone and English.
     pub people: BTreeMap<String, PersonConfig>,
@@ -152,6 +154,20 @@ impl Default for RemindersConfig {
     }
 }
 
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReportsConfig {
+    /// How long the gateway waits for each service's figures; a service slower than this
+    /// makes its section "unavailable" and the rest of the report is still given.
+    pub section_timeout_ms: u64,
+}
+
+impl Default for ReportsConfig {
+    fn default() -> Self {
+        Self { section_timeout_ms: 3_000 }
+    }
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PersonConfig {
@@ -250,6 +266,7 @@ impl Default for Config {
             organisation: OrganisationConfig::default(),
             mail: MailConfig::default(),
             reminders: RemindersConfig::default(),
+            reports: ReportsConfig::default(),
             people: BTreeMap::new(),
             services: BTreeMap::new(),
         }
@@ -452,6 +469,9 @@ impl Config {
         }
         if !(1..=100_000).contains(&s.concurrency_limit) {
             return Err(ConfigError::new("server.concurrency_limit", None, "must be 1 to 100000"));
+        }
+        if !(100..=60_000).contains(&self.reports.section_timeout_ms) {
+            return Err(ConfigError::new("reports.section_timeout_ms", None, "must be 100 to 60000"));
         }
         if s.shutdown_grace_secs > 600 {
             return Err(ConfigError::new("server.shutdown_grace_secs", None, "must be at most 600"));

@@ -222,6 +222,15 @@ pub fn mechanism(field: &str, code: &str) -> Result<advocacy_catalog::Mechanism,
     })
 }
 
+/// Some of what a client sent, quoted, for an error message: never all of a huge value.
+pub fn excerpt(text: &str, chars: usize) -> String {
+    let mut shown: String = text.chars().take(chars).collect();
+    if shown.len() < text.len() {
+        shown.push('…');
+    }
+    format!("{shown:?}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
