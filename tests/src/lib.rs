@@ -158,6 +158,7 @@ impl TestSystem {
         }
         let mailbox = tempfile::tempdir().expect("a temporary directory");
         config.mail.mailbox_dir = Some(mailbox.path().to_owned());
+        config.http_listen = "127.0.0.1:0".parse().expect("an address");
         edit(&mut config);
         let key = config.keys().ensure(PEOPLE_ISSUER, clock.unix_seconds()).expect("the gateway's key");
         let address = address.parse().expect("an address");
@@ -180,6 +181,11 @@ impl TestSystem {
 
     pub fn url(&self) -> String {
         format!("http://{}", self.running().grpc_addr)
+    }
+
+    /// The gateway's HTTP address (the JSON API), when the gateway runs here.
+    pub fn http_url(&self) -> String {
+        format!("http://{}", self.running().http_addr.expect("the system serves HTTP"))
     }
 
     /// Stops the server (letting calls finish) and starts it again on the same databases,
@@ -266,6 +272,40 @@ impl TestSystem {
         NotifierServiceClient::new(self.channel_as(person).await)
     }
 
+    /// A request to the gateway's HTTP port as `person` (or with no token): the status, the
+    /// content type and the body. `body` makes it a POST of that JSON.
+    pub async fn http(&self, path: &str, person: Option<&Person>, body: Option<serde_json::Value>) -> HttpAnswer {
+        let url = format!("{}{path}", self.http_url());
+        let token = person.map(|p| self.token_for(p));
+        tokio::task::spawn_blocking(move || {
+            let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+            let mut answer = match body {
+                Some(body) => {
+                    let mut request = agent.post(&url);
+                    if let Some(token) = &token {
+                        request = request.header("authorization", &format!("Bearer {token}"));
+                    }
+                    request.send_json(body)
+                }
+                None => {
+                    let mut request = agent.get(&url);
+                    if let Some(token) = &token {
+                        request = request.header("authorization", &format!("Bearer {token}"));
+                    }
+                    request.call()
+                }
+            }
+            .expect("the HTTP server answers");
+            let content_type =
+                answer.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+            let status = answer.status().as_u16();
+            let body = answer.body_mut().read_to_string().expect("a body");
+            HttpAnswer { status, content_type, body }
+        })
+        .await
+        .expect("the request finishes")
+    }
+
     /// The database a service owns, for checking what was (not) written.
     pub fn database(&self, service: &str) -> &Database {
         self.running().database(service).expect("the service runs")
@@ -322,6 +362,20 @@ impl Drop for TestSystem {
             })
             .join();
         }
+    }
+}
+
+/// What the gateway's HTTP port answered.
+#[derive(Debug, Clone)]
+pub struct HttpAnswer {
+    pub status: u16,
+    pub content_type: String,
+    pub body: String,
+}
+
+impl HttpAnswer {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 }
 

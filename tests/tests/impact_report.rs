@@ -413,3 +413,173 @@ async fn hostile_periods_and_figures_are_refused_by_field() {
     assert_eq!(violated_fields(&refused), ["figure", "page_token"]);
     system.finish().await;
 }
+
+/// Someone who may read everything of the year: quiet diplomacy and sanctions.
+fn insider() -> Person {
+    Person {
+        email: "ines@advocacy.example",
+        roles: vec![advocacy_platform::Role::Staff, advocacy_platform::Role::Manager],
+        compartments: vec!["sanctions".into(), "quiet-diplomacy".into()],
+    }
+}
+
+#[tokio::test]
+async fn the_json_api_gives_the_report_its_records_and_lists_as_json_and_csv_and_never_exports_quiet_diplomacy() {
+    let clock = Clock::manual(Utc.with_ymd_and_hms(2027, 6, 15, 9, 0, 0).unwrap());
+    let system = TestSystem::spawn_with_clock(clock).await;
+    record_the_year(&system).await;
+    let mut briefings = system.briefings_as(&insider()).await;
+    let mission = institution(
+        &mut briefings,
+        "Permanent Mission of Norway",
+        pb::InstitutionKind::PermanentMission,
+        "NO",
+        "Geneva",
+    )
+    .await;
+    let quiet = briefings
+        .log_briefing(pb::LogBriefingRequest {
+            request_id: "quiet".into(),
+            at: Some(local_time("2027-05-02T10:00", "UTC")),
+            city: "Geneva".into(),
+            format: pb::BriefingFormat::InPerson.into(),
+            institution_ids: vec![mission],
+            summary: "A quiet word".into(),
+            quiet: true,
+            ..Default::default()
+        })
+        .await
+        .expect("a quiet briefing")
+        .into_inner();
+    let manager = Person::manager();
+
+    let report = system.http("/api/report?year=2027", Some(&manager), None).await;
+    assert_eq!(report.status, 200, "{}", report.body);
+    let json = report.json();
+    assert_eq!(json["label"], "2027");
+    let figures =
+        |section: &str| json["sections"].as_array().expect("sections").iter().find(|s| s["name"] == section).cloned();
+    let submissions = figures("submissions").expect("submissions");
+    assert_eq!(submissions["restricted_not_shown"], 1, "{submissions}");
+    let upr =
+        submissions["figures"].as_array().expect("figures").iter().find(|f| f["key"] == "submissions.by_mechanism/UPR");
+    assert_eq!(upr.expect("a figure")["value"], 1, "counts are numbers");
+
+    let csv = system.http("/api/report?quarter=2027-Q1&format=csv", Some(&manager), None).await;
+    assert!(csv.content_type.starts_with("text/csv"), "{}", csv.content_type);
+    assert!(csv.body.starts_with("section,figure,value,note\n"), "{}", csv.body);
+    assert!(csv.body.contains("briefings,briefings.governments_briefed,2,"), "{}", csv.body);
+
+    // Drill-down and its export: the insider sees the quiet briefing in gRPC, never in an export.
+    let behind = "/api/report/records?year=2027&figure=briefings.governments_briefed";
+    let records = system.http(behind, Some(&insider()), None).await.json();
+    let ids: Vec<&str> =
+        records["records"].as_array().expect("records").iter().map(|r| r["id"].as_str().expect("id")).collect();
+    assert_eq!(ids.len(), 3);
+    assert!(!ids.contains(&quiet.id.as_str()), "quiet diplomacy is never exported");
+    let through_grpc = system
+        .gateway_as(&insider())
+        .await
+        .list_impact_records(pb::ListImpactRecordsRequest {
+            period: year(2027),
+            figure: "briefings.governments_briefed".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("records")
+        .into_inner();
+    assert!(through_grpc.records.iter().any(|r| r.id == quiet.id && r.quiet), "shown to whoever may see it");
+    let exported = system.http(&format!("{behind}&format=csv"), Some(&insider()), None).await;
+    assert_eq!(exported.body.lines().count(), 4, "a header and three briefings: {}", exported.body);
+    let listed =
+        system.http("/api/briefings?period.start=2027-01-01&period.end=2028-01-01", Some(&insider()), None).await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    assert!(!listed.body.contains(&quiet.id), "the briefings list leaves quiet diplomacy out");
+    assert_eq!(listed.json()["briefings"].as_array().expect("briefings").len(), 4);
+
+    let met = system
+        .http("/api/deadlines?outcome=met_on_time&due_from=2027-01-01&due_to=2028-01-01", Some(&manager), None)
+        .await;
+    assert_eq!(met.json()["deadlines"][0]["title"], "UPR stakeholder report", "{}", met.body);
+    let restricted = system.http("/api/submissions?kind=sanctions_package", Some(&manager), None).await;
+    assert_eq!(restricted.json()["submissions"], serde_json::json!([]), "an empty list: {}", restricted.body);
+
+    // Freezing over HTTP, then the frozen report beside today's.
+    let freeze = serde_json::json!({"request_id": "http-freeze", "period": {"year": 2027}, "reason": "board meeting"});
+    let staff = system.http("/api/frozen", Some(&Person::staff()), Some(freeze.clone())).await;
+    assert_eq!(staff.status, 403, "freezing is for managers: {}", staff.body);
+    let frozen = system.http("/api/frozen", Some(&manager), Some(freeze)).await;
+    assert_eq!(frozen.status, 201, "{}", frozen.body);
+    let id = frozen.json()["id"].as_str().expect("an id").to_owned();
+    let compared = system.http(&format!("/api/frozen/{id}"), Some(&manager), None).await;
+    assert_eq!(compared.json()["frozen"]["reason"], "board meeting");
+    assert_eq!(
+        system.http("/api/frozen", Some(&manager), None).await.json()["reports"].as_array().map(Vec::len),
+        Some(1)
+    );
+    system.finish().await;
+}
+
+#[tokio::test]
+async fn the_json_api_refuses_with_the_platforms_codes_and_names_the_field() {
+    let system = TestSystem::spawn().await;
+    let manager = Person::manager();
+    let anonymous = system.http("/api/report?year=2027", None, None).await;
+    assert_eq!((anonymous.status, anonymous.json()["code"].as_str()), (401, Some("Unauthenticated")));
+    let huge = "9".repeat(50_000);
+    for (path, field) in [
+        ("/api/report?year=1066".to_owned(), "period.year"),
+        ("/api/report?year=2027&month=2027-01".to_owned(), "period"),
+        ("/api/report?from=2027-02-30&to=2027-03-01".to_owned(), "from"),
+        (format!("/api/report?year={huge}"), "year"),
+        ("/api/report/records?year=2027&figure=no.such".to_owned(), "figure"),
+        ("/api/deadlines?outcome=eventually".to_owned(), "outcome"),
+        ("/api/deadlines?colour=red".to_owned(), "colour"),
+        ("/api/deadlines?page_size=many".to_owned(), "page_size"),
+        ("/api/frozen/not-an-id".to_owned(), "id"),
+    ] {
+        let refused = system.http(&path, Some(&manager), None).await;
+        assert_eq!(refused.status, 400, "{path}: {}", refused.body);
+        let fields: Vec<String> = refused.json()["fields"]
+            .as_array()
+            .expect("fields")
+            .iter()
+            .map(|f| f["field"].as_str().expect("a field").to_owned())
+            .collect();
+        assert_eq!(fields, [field], "{}", limits_excerpt(&path));
+    }
+    let missing = system.http(&format!("/api/frozen/{}", uuid::Uuid::now_v7()), Some(&manager), None).await;
+    assert_eq!(missing.status, 404);
+    let bad_body =
+        system.http("/api/frozen", Some(&manager), Some(serde_json::json!({"period": {"year": "soon"}}))).await;
+    assert_eq!(bad_body.status, 400, "{}", bad_body.body);
+    system.finish().await;
+}
+
+fn limits_excerpt(text: &str) -> String {
+    advocacy_platform::limits::excerpt(text, 80)
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route_and_every_route_answers() {
+    let system = TestSystem::spawn().await;
+    let document = system.http("/api/openapi.json", None, None).await.json();
+    assert_eq!(document["openapi"], "3.1.0");
+    for route in advocacy_gateway::http::ROUTES {
+        let operation = &document["paths"][route.path][route.method];
+        assert!(operation.is_object(), "{} {} is described", route.method, route.path);
+        let response = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].as_str();
+        let name = response.expect("a response schema").trim_start_matches("#/components/schemas/");
+        assert!(document["components"]["schemas"][name]["properties"].is_object(), "{name} has a schema");
+        // And the server has the route: without a token it asks for one, it does not say 404.
+        let path = route.path.replace("{id}", &uuid::Uuid::now_v7().to_string());
+        let answered = match route.method {
+            "post" => system.http(&path, None, Some(serde_json::json!({}))).await,
+            _ => system.http(&path, None, None).await,
+        };
+        assert_eq!(answered.status, 401, "{} {path}: {}", route.method, answered.body);
+    }
+    let figure = &document["components"]["schemas"]["Figure"]["properties"];
+    assert_eq!(figure["value"]["type"], "integer");
+    system.finish().await;
+}

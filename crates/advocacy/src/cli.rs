@@ -34,6 +34,8 @@ pub enum Command {
     /// Print a bearer token for the API, signed with the gateway's key (development and
     /// operators; people sign in).
     Token(TokenArgs),
+    /// The impact report of a period, the records behind a figure, and frozen reports.
+    Report(Box<ReportArgs>),
     /// The people who sign in: add, list, disable, grant and revoke roles and
     /// compartments, set passwords. The first admin is made here, on the server's machine.
     #[command(subcommand)]
@@ -91,6 +93,35 @@ pub enum Command {
         #[arg(long, global = true)]
         json: bool,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(subcommand)]
+    pub action: Option<ReportAction>,
+    /// 2024, 2024-Q2, 2024-04, or whole days 2024-01-01..2024-03-31 (the last day included),
+    /// in the organisation's zone.
+    #[arg(long, global = true)]
+    pub period: Option<String>,
+    /// Print CSV instead of a table.
+    #[arg(long, global = true, conflicts_with = "json")]
+    pub csv: bool,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportAction {
+    /// The records behind one figure, such as `briefings.governments_briefed`.
+    Records { figure: String },
+    /// Keep the report of --period as it is now, with the records behind each figure.
+    Freeze {
+        /// Why, for whom: "2024 annual report to donors".
+        #[arg(long)]
+        reason: String,
+    },
+    /// Frozen reports; with an id, that report beside today's figures and what changed.
+    Frozen { id: Option<String> },
 }
 
 #[derive(Debug, Subcommand)]

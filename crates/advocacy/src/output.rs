@@ -46,6 +46,25 @@ impl Table {
         table.lines().map(|line| line.trim_end().to_owned()).collect::<Vec<_>>().join("\n")
     }
 
+    /// The table as CSV (RFC 4180), headers first: for spreadsheets.
+    pub fn print_csv(&self) {
+        let mut writer = csv::Writer::from_writer(std::io::stdout());
+        let _ = writer.write_record(&self.headers);
+        for row in &self.rows {
+            let _ = writer.write_record(row);
+        }
+        let _ = writer.flush();
+    }
+
+    /// Prints for a person, as JSON or as CSV.
+    pub fn print_as(&self, json: bool, csv: bool) {
+        match (json, csv) {
+            (true, _) => self.print_json(),
+            (_, true) => self.print_csv(),
+            _ => self.print(),
+        }
+    }
+
     /// One JSON object per row, keyed by lower-case header.
     pub fn print_json(&self) {
         let rows: Vec<Value> = self

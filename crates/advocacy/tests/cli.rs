@@ -561,6 +561,7 @@ fn serve_demo(data_dir: &std::path::Path) -> (Server, String, String) {
             .args(["serve", "--demo"])
             .env("ADVOCACY_DATA_DIR", data_dir)
             .env("ADVOCACY_GRPC_LISTEN", "127.0.0.1:0")
+            .env("ADVOCACY_HTTP_LISTEN", "127.0.0.1:0")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
             .spawn()
@@ -1105,5 +1106,67 @@ async fn the_first_admin_is_made_on_the_servers_machine_and_people_are_managed_f
     gateway.sign_in(sign_in("another long passphrase")).await.expect("the new password");
     let unknown = cli.fails(&["users", "disable", "nobody@advocacy.example"]).await;
     assert!(unknown.contains("not in the directory"), "{unknown}");
+    system.finish().await;
+}
+
+#[tokio::test]
+async fn a_manager_reads_exports_and_freezes_the_impact_report_from_the_command_line() {
+    let (cli, system) = with_server().await;
+    let added = cli
+        .ok(&[
+            "institutions",
+            "add",
+            "--json",
+            "--name",
+            "Embassy of Japan",
+            "--kind",
+            "embassy",
+            "--actor",
+            "JP",
+            "--city",
+            "Seoul",
+        ])
+        .await;
+    let institution: serde_json::Value = serde_json::from_str(&added).expect("json");
+    let id = institution["id"].as_str().expect("id");
+    let briefed = [
+        "briefings",
+        "log",
+        "--at",
+        "2026-03-02 10:00",
+        "--zone",
+        "Asia/Seoul",
+        "--city",
+        "Seoul",
+        "--format",
+        "in-person",
+        "--institution",
+        id,
+        "--summary",
+        "Presented the report",
+    ];
+    cli.ok(&briefed).await;
+
+    let report = cli.ok(&["report", "--period", "2026"]).await;
+    assert!(report.starts_with("Impact report 2026 (UTC)"), "{report}");
+    assert!(
+        report.lines().any(|l| l.contains("briefings.governments_briefed") && l.trim_end().ends_with('1')),
+        "{report}"
+    );
+    let csv = cli.ok(&["report", "--period", "2026-Q1", "--csv"]).await;
+    assert!(csv.starts_with("Section,Figure,Value\n") && csv.contains("briefings,briefings.briefings,1\n"), "{csv}");
+    let records =
+        cli.ok(&["report", "records", "briefings.governments_briefed", "--period", "2026-03-01..2026-03-31"]).await;
+    assert!(records.contains("briefing") && records.contains("JP: Presented the report"), "{records}");
+    let nothing = cli.ok(&["report", "records", "briefings.briefings", "--period", "2026-04", "--json"]).await;
+    assert_eq!(nothing.trim(), "[]");
+
+    let frozen = cli.ok(&["report", "freeze", "--period", "2026", "--reason", "2026 report to donors"]).await;
+    let frozen_id = frozen.split_whitespace().nth(2).expect("the id").trim_end_matches(':').to_owned();
+    assert!(cli.ok(&["report", "frozen"]).await.contains("2026 report to donors"));
+    let same = cli.ok(&["report", "frozen", &frozen_id]).await;
+    assert!(same.contains("Nothing changed since."), "{same}");
+    let bad = cli.fails(&["report", "--period", "2026-Q7"]).await;
+    assert!(bad.contains("--period") && bad.contains("quarter"), "{bad}");
     system.finish().await;
 }

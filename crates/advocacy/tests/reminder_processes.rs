@@ -36,7 +36,7 @@ impl Storage {
             None => String::new(),
         };
         let text = format!(
-            "data_dir = {:?}\ngrpc_listen = \"127.0.0.1:0\"\n{database}\
+            "data_dir = {:?}\ngrpc_listen = \"127.0.0.1:0\"\nhttp_listen = \"127.0.0.1:0\"\n{database}\
              [outbox]\nlease_secs = 3\nconcurrency = 4\n\
              [reminders]\ndigest_schedule = \"\"\nescalate_before_hours = 0\n\
              [mail]\nfrom = \"Reminders <reminders@advocacy.example>\"\n\

@@ -91,6 +91,23 @@ impl GatewayApi {
         &self.frozen
     }
 
+    /// The organisation's zone, which report periods are days of.
+    pub fn zone(&self) -> chrono_tz::Tz {
+        self.reporter.zone()
+    }
+
+    /// Freezes a period's report as `caller` sees it (the JSON API's too).
+    pub async fn freeze(&self, caller: &Caller, r: &pb::FreezeImpactReportRequest) -> Result<pb::FrozenReport, Status> {
+        let mut v = FieldViolations::new();
+        let request_id = v.check(limits::request_id("request_id", &r.request_id));
+        let span = v.check(crate::period::parse("period", r.period.as_ref(), self.reporter.zone()));
+        let reason = v.check(limits::required_line("reason", &r.reason, 500));
+        let (request_id, span, reason) = checked(v, (|| Some((request_id?, span?, reason?)))())?;
+        let content = ("FreezeImpactReport", &span.label, span.from, span.to, &reason);
+        let idem = idempotency::Request::new(caller, &request_id, &content);
+        self.frozen.freeze(caller, &idem, &span, &reason).await.map_err(status)
+    }
+
     /// The answer to a write: new, or the first one again (only admins write people, and
     /// they may see every person, so a replay needs no check).
     async fn replayed(&self, written: Written<Person>) -> Result<pb::Person, GatewayError> {
@@ -433,15 +450,7 @@ impl GatewayService for GatewayApi {
         request: Request<pb::FreezeImpactReportRequest>,
     ) -> Result<Response<pb::FrozenReport>, Status> {
         let caller = Caller::of(&request)?;
-        let r = request.get_ref();
-        let mut v = FieldViolations::new();
-        let request_id = v.check(limits::request_id("request_id", &r.request_id));
-        let span = v.check(crate::period::parse("period", r.period.as_ref(), self.reporter.zone()));
-        let reason = v.check(limits::required_line("reason", &r.reason, 500));
-        let (request_id, span, reason) = checked(v, (|| Some((request_id?, span?, reason?)))())?;
-        let content = ("FreezeImpactReport", &span.label, span.from, span.to, &reason);
-        let idem = idempotency::Request::new(&caller, &request_id, &content);
-        Ok(Response::new(self.frozen.freeze(&caller, &idem, &span, &reason).await.map_err(status)?))
+        Ok(Response::new(self.freeze(&caller, request.get_ref()).await?))
     }
 
     async fn get_frozen_report(

@@ -7,11 +7,12 @@
 //! report as it was told to donors.
 //!
 //! `people` holds the rules of a person's fields and passwords, `signin` the sign-in and its
-//! tokens, `period` a report's period, `store` the SQL, `api` the gRPC.
+//! tokens, `period` a report's period, `store` the SQL, `api` the gRPC, `http` the JSON API.
 
 pub mod api;
 pub mod error;
 pub mod frozen;
+pub mod http;
 pub mod people;
 pub mod period;
 pub mod report;
@@ -77,6 +78,7 @@ fn build(ctx: ServiceContext) -> BuildFuture {
             report::Reporter::new(ctx.clients.clone(), ctx.config.organisation_zone(), timeout, ctx.clock.clone());
         let frozen = frozen::FrozenReports::new(&ctx.db, reporter.clone(), ctx.clock.clone());
         let api = GatewayApi::new(store, sign_in, ctx.clock.clone(), reporter, frozen);
-        Ok(Hosted::new().grpc(grpc_service!(ctx, GatewayServiceServer::new(api))))
+        let json = http::router(api.clone(), ctx.auth.clone(), ctx.clients.clone());
+        Ok(Hosted::new().grpc(grpc_service!(ctx, GatewayServiceServer::new(api))).http(json))
     })
 }

@@ -51,6 +51,22 @@ impl ErrorCode {
         }
     }
 
+    /// The code a gRPC status carries (a status from another service, relayed).
+    pub fn of_grpc(code: Code) -> ErrorCode {
+        match code {
+            Code::InvalidArgument | Code::OutOfRange => ErrorCode::InvalidArgument,
+            Code::NotFound => ErrorCode::NotFound,
+            Code::AlreadyExists => ErrorCode::AlreadyExists,
+            Code::Aborted => ErrorCode::StaleVersion,
+            Code::FailedPrecondition => ErrorCode::FailedPrecondition,
+            Code::Unauthenticated => ErrorCode::Unauthenticated,
+            Code::PermissionDenied => ErrorCode::PermissionDenied,
+            Code::Unavailable | Code::DeadlineExceeded => ErrorCode::Unavailable,
+            Code::ResourceExhausted => ErrorCode::Exhausted,
+            _ => ErrorCode::Internal,
+        }
+    }
+
     /// For the JSON API of the gateway.
     pub fn http(self) -> u16 {
         match self {

@@ -14,3 +14,27 @@ pub async fn serve(listener: TcpListener, router: axum::Router, mut shutdown: Sh
         tracing::error!(error = %e, "HTTP server stopped");
     }
 }
+
+/// A gRPC status as the JSON API answers it: the HTTP status of its code (the one mapping in
+/// [`crate::ErrorCode`]), and `{"code", "message", "fields": [{"field", "description"}]}`.
+pub fn error_response(status: &tonic::Status) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    use tonic_types::StatusExt;
+    let code = crate::ErrorCode::of_grpc(status.code());
+    let fields: Vec<serde_json::Value> = status
+        .get_details_bad_request()
+        .map(|b| {
+            b.field_violations
+                .into_iter()
+                .map(|v| serde_json::json!({"field": v.field, "description": v.description}))
+                .collect()
+        })
+        .unwrap_or_default();
+    let body = serde_json::json!({
+        "code": format!("{:?}", status.code()),
+        "message": status.message(),
+        "fields": fields,
+    });
+    let http = http::StatusCode::from_u16(code.http()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    (http, axum::Json(body)).into_response()
+}

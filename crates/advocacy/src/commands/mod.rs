@@ -8,6 +8,7 @@ pub mod import;
 pub mod keys;
 pub mod mailbox;
 pub mod notifier;
+pub mod report;
 pub mod resolutions;
 pub mod submissions;
 pub mod token;
