@@ -22,12 +22,14 @@ const AS_RELEASED: &[(&str, &[&str], i64)] = &[
             "DROP TABLE requests",
             "DROP TABLE deadline_outcomes_filled",
             "DROP TABLE deadline_outcomes",
+            "DROP TABLE audit_log",
         ],
         1,
     ),
     (
         "submissions",
         &[
+            "DROP TABLE audit_log",
             "DROP TABLE requests",
             "DROP TABLE outbox",
             "DROP TABLE feed_cursors",
@@ -42,6 +44,7 @@ const AS_RELEASED: &[(&str, &[&str], i64)] = &[
     (
         "briefings",
         &[
+            "DROP TABLE audit_log",
             "DROP TABLE requests",
             "DROP TABLE outbox",
             "DROP TABLE feed_cursors",

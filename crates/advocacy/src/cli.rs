@@ -40,6 +40,9 @@ pub enum Command {
     /// compartments, set passwords. The first admin is made here, on the server's machine.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// The audit logs of every service: who wrote what, and who read restricted records.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// The signing keys: list the public key set, or rotate an owner's key.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -195,6 +198,28 @@ pub enum UsersCommand {
     /// Set a person's password (asked for as with `add`); their sessions end.
     Password {
         email: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Entries oldest first: every service's merged by time, or one service's.
+    List {
+        /// Only this service's log.
+        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(crate::serve::service_names()))]
+        service: Option<String>,
+        /// Only entries at or after this day (2026-01-31) or instant (RFC 3339).
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Checks every service's hash chain; names the first entry that breaks one, and fails.
+    Verify {
         #[command(flatten)]
         client: ClientArgs,
     },

@@ -27,6 +27,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Token(args) => commands::token::run(&config, &args),
         Command::Keys(command) => commands::keys::run(&config, command),
+        Command::Audit(command) => commands::audit::run(&config, command).await,
         Command::Users(command) => commands::users::run(&config, command).await,
         Command::Report(args) => commands::report::run(&config, *args).await,
         Command::Deadlines(command) => commands::deadlines::run(&config, *command).await,

@@ -606,9 +606,15 @@ async fn the_quick_start_server_loads_the_demo_once_however_often_it_starts() {
         let (server, address, demo) = tokio::task::spawn_blocking(move || serve_demo(&data_dir)).await.expect("demo");
         let said = if start == 0 { "demo data loaded" } else { "demo data already loaded" };
         assert!(demo.contains(said), "start {start}: {demo}");
-        // Loading writes records; a restart asks the services nothing: neither reads one.
-        assert!(!demo.contains("read of a restricted"), "start {start}: {demo}");
         let cli = Cli::for_installation(env!("CARGO_BIN_EXE_advocacy"), &address, dir.path());
+        // Loading writes records; a restart asks the services nothing: neither reads one.
+        let logged: Vec<serde_json::Value> =
+            serde_json::from_str(&cli.ok(&["audit", "list", "--limit", "1000", "--json"]).await).expect("json");
+        assert!(logged.iter().any(|e| e["kind"] == "write"), "start {start}: the demo's writes are logged");
+        assert!(
+            logged.iter().all(|e| e["kind"] == "write"),
+            "start {start}: no restricted record was read: {logged:?}"
+        );
         let count = |json: String| serde_json::from_str::<Vec<serde_json::Value>>(&json).expect("json").len();
         // The briefing's follow-up becomes a deadline in the background.
         let mut deadlines = String::new();
@@ -1168,5 +1174,50 @@ async fn a_manager_reads_exports_and_freezes_the_impact_report_from_the_command_
     assert!(same.contains("Nothing changed since."), "{same}");
     let bad = cli.fails(&["report", "--period", "2026-Q7"]).await;
     assert!(bad.contains("--period") && bad.contains("quarter"), "{bad}");
+    system.finish().await;
+}
+
+#[tokio::test]
+async fn advocacy_audit_verify_names_the_entry_changed_by_hand() {
+    let (cli, system) = with_server().await;
+    cli.ok(&[
+        "deadlines",
+        "add",
+        "--title",
+        "UPR report",
+        "--mechanism",
+        "UPR",
+        "--kind",
+        "upr-stakeholder-submission",
+        "--due",
+        "2027-03-29 12:00",
+    ])
+    .await;
+    cli.ok(&[
+        "deadlines",
+        "add",
+        "--title",
+        "Call for input",
+        "--mechanism",
+        "UPR",
+        "--kind",
+        "upr-stakeholder-submission",
+        "--due",
+        "2027-04-29 12:00",
+    ])
+    .await;
+    let held = cli.ok(&["audit", "verify"]).await;
+    assert!(held.contains("deadlines: 2 entries, the chain holds"), "{held}");
+    let listed = cli.ok(&["audit", "list", "--service", "deadlines"]).await;
+    assert!(listed.contains("CreateDeadline") && listed.contains("ana@advocacy.example"), "{listed}");
+    sqlx::query("UPDATE audit_log SET record_id = 'another' WHERE seq = 2")
+        .execute(&system.database("deadlines").pool)
+        .await
+        .expect("tampered");
+    let out = cli.run(&["audit", "verify"]).await;
+    assert!(!out.status.success(), "a broken chain fails the command");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("deadlines: broken at entry 2"), "{said}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("deadlines entry 2"));
     system.finish().await;
 }

@@ -25,11 +25,12 @@ pub struct BriefingsApi {
     briefings: Briefings,
     /// The organisation's zone, whose whole days report periods cover.
     zone: chrono_tz::Tz,
+    audit: advocacy_platform::audit::AuditLog,
 }
 
 impl BriefingsApi {
-    pub fn new(briefings: Briefings, zone: chrono_tz::Tz) -> Self {
-        Self { briefings, zone }
+    pub fn new(briefings: Briefings, zone: chrono_tz::Tz, audit: advocacy_platform::audit::AuditLog) -> Self {
+        Self { briefings, zone, audit }
     }
 }
 
@@ -39,6 +40,20 @@ fn status(e: BriefingError) -> Status {
 
 #[tonic::async_trait]
 impl BriefingsService for BriefingsApi {
+    async fn list_audit_entries(
+        &self,
+        request: Request<pb::ListAuditEntriesRequest>,
+    ) -> Result<Response<pb::ListAuditEntriesResponse>, Status> {
+        Ok(Response::new(self.audit.list(request.get_ref()).await?))
+    }
+
+    async fn verify_audit_log(
+        &self,
+        _request: Request<pb::VerifyAuditLogRequest>,
+    ) -> Result<Response<pb::VerifyAuditLogResponse>, Status> {
+        Ok(Response::new(self.audit.verify().await?))
+    }
+
     async fn create_institution(
         &self,
         request: Request<pb::CreateInstitutionRequest>,

@@ -45,6 +45,7 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "answered requests move to the requests table",
         sql: include_str!("../migrations/0006_requests_from_briefings.sql"),
     },
+    Migration { version: 7, name: "the platform's audit log", sql: advocacy_platform::audit::SCHEMA },
 ];
 
 /// The briefings service as `advocacy serve` hosts it.
@@ -67,6 +68,8 @@ pub const ACCESS: &[Rule] = &[
     Rule::new("CompleteFollowUp", STAFF),
     Rule::new("ImportBriefings", STAFF),
     Rule::new("GetBriefingAggregates", STAFF_AND_MANAGERS),
+    Rule::new("ListAuditEntries", ADMINS),
+    Rule::new("VerifyAuditLog", ADMINS),
 ];
 
 /// The served form: the generated server behind its guard.
@@ -85,7 +88,9 @@ fn build(ctx: ServiceContext) -> BuildFuture {
             deadlines,
             sync::CompletedFollowUps::new(store.clone()),
         );
-        let api = BriefingsApi::new(service::Briefings::new(store, ctx.clock.clone()), ctx.config.organisation_zone());
+        let audit = advocacy_platform::audit::AuditLog::new(&ctx.db, NAME);
+        let api =
+            BriefingsApi::new(service::Briefings::new(store, ctx.clock.clone()), ctx.config.organisation_zone(), audit);
         Ok(Hosted::new()
             .grpc(grpc_service!(ctx, BriefingsServiceServer::new(api)))
             .worker("follow-up deadlines", outbox.run(push, ctx.shutdown.clone()))

@@ -107,15 +107,28 @@ impl Briefings {
             return Err(not_found());
         }
         let contact = self.store.contacts(&[id.to_owned()]).await?.pop().ok_or_else(not_found)?;
-        tracing::info!(target: "audit", actor = %caller.subject, contact = %id, "read of a contact's personal data");
+        self.audit_reads(caller, &[id]).await?;
         Ok(contact)
     }
 
     pub async fn contacts_at(&self, caller: &Caller, institution_id: &str) -> Result<Vec<Contact>, BriefingError> {
         may_read_contacts(caller)?;
         let contacts = self.store.contacts_at(institution_id).await?;
-        tracing::info!(target: "audit", actor = %caller.subject, institution = %institution_id, count = contacts.len(), "read of contacts' personal data");
+        let ids: Vec<&str> = contacts.iter().map(|c| c.id.as_str()).collect();
+        self.audit_reads(caller, &ids).await?;
         Ok(contacts)
+    }
+
+    /// Logs reads of restricted records (contacts' personal data, restricted or quiet
+    /// briefings).
+    async fn audit_reads(&self, caller: &Caller, ids: &[&str]) -> Result<(), BriefingError> {
+        Ok(advocacy_platform::audit::record_reads(self.store.database(), caller, ids, self.clock.now()).await?)
+    }
+
+    async fn audit_briefings(&self, caller: &Caller, briefings: &[Briefing]) -> Result<(), BriefingError> {
+        let ids: Vec<&str> =
+            briefings.iter().filter(|b| b.classification.is_restricted() || b.quiet).map(|b| b.id.as_str()).collect();
+        self.audit_reads(caller, &ids).await
     }
 
     /// Deletes a person's data on their request; the briefings they attended keep "a
@@ -124,7 +137,6 @@ impl Briefings {
         let request = Request::new(caller, request_id, &("erase", id));
         self.contact(caller, id).await?;
         self.store.erase_contact(id, &request, self.clock.now()).await?;
-        tracing::info!(target: "audit", actor = %caller.subject, contact = %id, "erased a contact's personal data");
         self.contact(caller, id).await
     }
 
@@ -284,13 +296,16 @@ impl Briefings {
         if !briefing.visible_to(caller) {
             return Err(BriefingError::NotFound(format!("briefing {id}")));
         }
-        let mut shown = self.with_contacts(caller, vec![redacted(caller, briefing)]).await?;
+        let shown = vec![redacted(caller, briefing)];
+        self.audit_briefings(caller, &shown).await?;
+        let mut shown = self.with_contacts(caller, shown).await?;
         shown.pop().ok_or_else(|| BriefingError::NotFound(format!("briefing {id}")))
     }
 
     pub async fn list(&self, caller: &Caller, query: &BriefingQuery) -> Result<Vec<Briefing>, BriefingError> {
-        let briefings =
+        let briefings: Vec<Briefing> =
             self.store.list_briefings(caller, query).await?.into_iter().map(|b| redacted(caller, b)).collect();
+        self.audit_briefings(caller, &briefings).await?;
         self.with_contacts(caller, briefings).await
     }
 
@@ -380,9 +395,6 @@ fn may_file(caller: &Caller, new: &NewBriefing) -> Result<(), BriefingError> {
 fn redacted(caller: &Caller, mut briefing: Briefing) -> Briefing {
     if !briefing.notes_visible_to(caller) {
         briefing.notes.clear();
-    }
-    if briefing.classification.is_restricted() || briefing.quiet {
-        tracing::info!(target: "audit", actor = %caller.subject, briefing = %briefing.id, "read of a restricted briefing");
     }
     briefing
 }

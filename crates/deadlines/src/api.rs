@@ -30,11 +30,17 @@ pub struct DeadlinesApi {
     shutdown: Shutdown,
     /// The organisation's zone: aggregates cover whole days of it.
     zone: chrono_tz::Tz,
+    audit: advocacy_platform::audit::AuditLog,
 }
 
 impl DeadlinesApi {
-    pub fn new(deadlines: Deadlines, shutdown: Shutdown, zone: chrono_tz::Tz) -> Self {
-        Self { deadlines, shutdown, zone }
+    pub fn new(
+        deadlines: Deadlines,
+        shutdown: Shutdown,
+        zone: chrono_tz::Tz,
+        audit: advocacy_platform::audit::AuditLog,
+    ) -> Self {
+        Self { deadlines, shutdown, zone, audit }
     }
 }
 
@@ -46,6 +52,20 @@ type ChangeStream = Pin<Box<dyn Stream<Item = Result<pb::DeadlineChange, Status>
 
 #[tonic::async_trait]
 impl DeadlinesService for DeadlinesApi {
+    async fn list_audit_entries(
+        &self,
+        request: Request<pb::ListAuditEntriesRequest>,
+    ) -> Result<Response<pb::ListAuditEntriesResponse>, Status> {
+        Ok(Response::new(self.audit.list(request.get_ref()).await?))
+    }
+
+    async fn verify_audit_log(
+        &self,
+        _request: Request<pb::VerifyAuditLogRequest>,
+    ) -> Result<Response<pb::VerifyAuditLogResponse>, Status> {
+        Ok(Response::new(self.audit.verify().await?))
+    }
+
     async fn create_deadline(
         &self,
         request: Request<pb::CreateDeadlineRequest>,

@@ -12,7 +12,9 @@ pub mod error;
 pub mod service;
 pub mod store;
 
-use advocacy_platform::access::{Rule, SERVICES, STAFF_AND_MANAGERS, STAFF_AND_SERVICES, STAFF_MANAGERS_AND_SERVICES};
+use advocacy_platform::access::{
+    ADMINS, Rule, SERVICES, STAFF_AND_MANAGERS, STAFF_AND_SERVICES, STAFF_MANAGERS_AND_SERVICES,
+};
 use advocacy_platform::hosting::{BuildFuture, Guarded};
 use advocacy_platform::{Hosted, Migration, ServiceContext, ServiceSpec, grpc_service};
 use advocacy_proto::v1::deadlines_service_server::DeadlinesServiceServer;
@@ -40,6 +42,7 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "what became of each completed due time",
         sql: include_str!("../migrations/0004_outcomes.sql"),
     },
+    Migration { version: 5, name: "the platform's audit log", sql: advocacy_platform::audit::SCHEMA },
 ];
 
 /// The deadlines service as `advocacy serve` hosts it.
@@ -60,6 +63,8 @@ pub const ACCESS: &[Rule] = &[
     Rule::new("ListChanges", SERVICES),
     Rule::new("WatchChanges", SERVICES),
     Rule::new("ExportCalendar", STAFF_MANAGERS_AND_SERVICES),
+    Rule::new("ListAuditEntries", ADMINS),
+    Rule::new("VerifyAuditLog", ADMINS),
 ];
 
 /// The served form: the generated server behind its guard.
@@ -69,7 +74,8 @@ fn build(ctx: ServiceContext) -> BuildFuture {
     Box::pin(async move {
         let store = store::Store::new(&ctx.db).await?;
         let deadlines = service::Deadlines::new(store, ctx.clock.clone());
-        let api = DeadlinesApi::new(deadlines, ctx.shutdown.clone(), ctx.config.organisation_zone());
+        let audit = advocacy_platform::audit::AuditLog::new(&ctx.db, NAME);
+        let api = DeadlinesApi::new(deadlines, ctx.shutdown.clone(), ctx.config.organisation_zone(), audit);
         Ok(Hosted::new().grpc(grpc_service!(ctx, DeadlinesServiceServer::new(api))))
     })
 }

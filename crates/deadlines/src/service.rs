@@ -118,7 +118,16 @@ impl Deadlines {
 
     pub async fn get(&self, caller: &Caller, id: &str) -> Result<Deadline, DeadlineError> {
         let deadline = self.store.get(id).await?.ok_or_else(|| DeadlineError::NotFound(id.to_owned()))?;
-        visible(caller, deadline)
+        let deadline = visible(caller, deadline)?;
+        self.audit_reads(caller, std::slice::from_ref(&deadline)).await?;
+        Ok(deadline)
+    }
+
+    /// Logs the reads of the restricted ones among `deadlines`.
+    async fn audit_reads(&self, caller: &Caller, deadlines: &[Deadline]) -> Result<(), DeadlineError> {
+        let ids: Vec<&str> =
+            deadlines.iter().filter(|d| d.classification.is_restricted()).map(|d| d.id.as_str()).collect();
+        Ok(advocacy_platform::audit::record_reads(self.store.database(), caller, &ids, self.clock.now()).await?)
     }
 
     /// What became of the due times of [from, to), as of now.
@@ -133,9 +142,7 @@ impl Deadlines {
 
     pub async fn list(&self, caller: &Caller, query: &ListQuery) -> Result<Vec<Deadline>, DeadlineError> {
         let deadlines = self.store.list(caller, query).await?;
-        for d in deadlines.iter().filter(|d| d.classification.is_restricted()) {
-            audit_read(caller, d);
-        }
+        self.audit_reads(caller, &deadlines).await?;
         Ok(deadlines)
     }
 
@@ -352,12 +359,5 @@ fn visible(caller: &Caller, deadline: Deadline) -> Result<Deadline, DeadlineErro
     if !deadline.classification.visible_to(caller) {
         return Err(DeadlineError::NotFound(deadline.id));
     }
-    if deadline.classification.is_restricted() {
-        audit_read(caller, &deadline);
-    }
     Ok(deadline)
-}
-
-fn audit_read(caller: &Caller, deadline: &Deadline) {
-    tracing::info!(target: "audit", actor = %caller.subject, deadline = %deadline.id, "read of a restricted deadline");
 }

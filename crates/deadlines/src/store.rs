@@ -95,6 +95,11 @@ impl Store {
         Ok(Store { db: db.clone(), pool: db.pool.clone(), head: watch::channel(head).0, by_id })
     }
 
+    /// The service's database, for the audit log.
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
     /// Tells in-process watchers of each committed revision. Watchers on other replicas
     /// poll; this only makes the common case immediate.
     pub fn subscribe(&self) -> watch::Receiver<i64> {

@@ -31,6 +31,7 @@ pub struct GatewayApi {
     default_zone: String,
     reporter: Reporter,
     frozen: FrozenReports,
+    audit: advocacy_platform::audit::AuditLog,
 }
 
 fn status(e: GatewayError) -> Status {
@@ -38,9 +39,16 @@ fn status(e: GatewayError) -> Status {
 }
 
 impl GatewayApi {
-    pub fn new(store: Store, sign_in: SignIn, clock: Clock, reporter: Reporter, frozen: FrozenReports) -> GatewayApi {
+    pub fn new(
+        store: Store,
+        sign_in: SignIn,
+        clock: Clock,
+        reporter: Reporter,
+        frozen: FrozenReports,
+        audit: advocacy_platform::audit::AuditLog,
+    ) -> GatewayApi {
         let default_zone = reporter.zone().name().to_owned();
-        GatewayApi { store, sign_in, clock, default_zone, reporter, frozen }
+        GatewayApi { store, sign_in, clock, default_zone, reporter, frozen, audit }
     }
 
     /// The report of a period as `caller` sees it (the JSON API's too).
@@ -427,6 +435,36 @@ impl GatewayService for GatewayApi {
         let (size, after) = page(r.page_size, &r.page_token).map_err(|v| status(v.into()))?;
         let found = self.store.list(&after, size + 1, r.include_disabled).await.map_err(status)?;
         Ok(Response::new(people_page(found, size)))
+    }
+
+    async fn list_audit_entries(
+        &self,
+        request: Request<pb::ListAuditEntriesRequest>,
+    ) -> Result<Response<pb::ListAuditEntriesResponse>, Status> {
+        Ok(Response::new(self.audit.list(request.get_ref()).await?))
+    }
+
+    async fn verify_audit_log(
+        &self,
+        _request: Request<pb::VerifyAuditLogRequest>,
+    ) -> Result<Response<pb::VerifyAuditLogResponse>, Status> {
+        Ok(Response::new(self.audit.verify().await?))
+    }
+
+    async fn list_all_audit_entries(
+        &self,
+        request: Request<pb::ListAuditEntriesRequest>,
+    ) -> Result<Response<pb::ListAuditEntriesResponse>, Status> {
+        let caller = Caller::of(&request)?;
+        let r = request.into_inner();
+        let own = self.audit.list(&r).await?;
+        let others =
+            self.reporter.audit_entries(&caller, &r).await.map_err(|e| status(GatewayError::Unavailable(e.0)))?;
+        let mut entries: Vec<pb::AuditEntry> = own.entries.into_iter().chain(others).collect();
+        let at = |e: &pb::AuditEntry| e.at.map(|t| (t.seconds, t.nanos)).unwrap_or_default();
+        entries.sort_by(|a, b| (at(a), &a.service, a.seq).cmp(&(at(b), &b.service, b.seq)));
+        entries.truncate(limits::count("page_size", r.page_size, 100, 1_000).unwrap_or(100));
+        Ok(Response::new(pb::ListAuditEntriesResponse { entries }))
     }
 
     async fn get_impact_report(

@@ -40,6 +40,7 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration { version: 2, name: "the platform's request protocol", sql: idempotency::SCHEMA },
     Migration { version: 3, name: "frozen reports", sql: include_str!("../migrations/0003_frozen_reports.sql") },
+    Migration { version: 4, name: "the platform's audit log", sql: advocacy_platform::audit::SCHEMA },
 ];
 
 /// The gateway as `advocacy serve` hosts it.
@@ -63,6 +64,9 @@ pub const ACCESS: &[Rule] = &[
     Rule::new("FreezeImpactReport", MANAGERS),
     Rule::new("GetFrozenReport", STAFF_AND_MANAGERS),
     Rule::new("ListFrozenReports", STAFF_AND_MANAGERS),
+    Rule::new("ListAuditEntries", ADMINS),
+    Rule::new("VerifyAuditLog", ADMINS),
+    Rule::new("ListAllAuditEntries", ADMINS),
 ];
 
 /// The served form: the generated server behind its guard.
@@ -77,7 +81,8 @@ fn build(ctx: ServiceContext) -> BuildFuture {
         let reporter =
             report::Reporter::new(ctx.clients.clone(), ctx.config.organisation_zone(), timeout, ctx.clock.clone());
         let frozen = frozen::FrozenReports::new(&ctx.db, reporter.clone(), ctx.clock.clone());
-        let api = GatewayApi::new(store, sign_in, ctx.clock.clone(), reporter, frozen);
+        let audit = advocacy_platform::audit::AuditLog::new(&ctx.db, NAME);
+        let api = GatewayApi::new(store, sign_in, ctx.clock.clone(), reporter, frozen, audit);
         let json = http::router(api.clone(), ctx.auth.clone(), ctx.clients.clone());
         Ok(Hosted::new().grpc(grpc_service!(ctx, GatewayServiceServer::new(api))).http(json))
     })

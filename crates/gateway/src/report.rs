@@ -246,6 +246,40 @@ impl Reporter {
         Self::section("deadlines", answer.await)
     }
 
+    /// The audit entries of every other service as `r` asks, each asked with the
+    /// caller's token (admins only, by each service's own table).
+    pub async fn audit_entries(
+        &self,
+        caller: &Caller,
+        r: &pb::ListAuditEntriesRequest,
+    ) -> Result<Vec<pb::AuditEntry>, Unavailable> {
+        use advocacy_proto::v1::notifier_service_client::NotifierServiceClient;
+        let unavailable = |e: Status| Unavailable(e.message().to_owned());
+        let bearer = caller.bearer().map_err(unavailable)?;
+        let channel = |service: &str| {
+            tonic::service::interceptor::InterceptedService::new(self.clients.for_callers(service), bearer.clone())
+        };
+        let (deadlines, submissions, briefings, notifier) = tokio::join!(
+            self.within("deadlines", async {
+                DeadlinesServiceClient::new(channel("deadlines")).list_audit_entries(*r).await
+            }),
+            self.within("submissions", async {
+                SubmissionsServiceClient::new(channel("submissions")).list_audit_entries(*r).await
+            }),
+            self.within("briefings", async {
+                BriefingsServiceClient::new(channel("briefings")).list_audit_entries(*r).await
+            }),
+            self.within("notifier", async {
+                NotifierServiceClient::new(channel("notifier")).list_audit_entries(*r).await
+            }),
+        );
+        let mut all = Vec::new();
+        for answer in [deadlines, submissions, briefings, notifier] {
+            all.extend(answer?.into_inner().entries);
+        }
+        Ok(all)
+    }
+
     async fn all_amendments(
         &self,
         client: &mut SubmissionsServiceClient<AsCaller>,

@@ -29,11 +29,17 @@ pub struct NotifierApi {
     store: Store,
     messages: Arc<Messages>,
     clock: Clock,
+    audit: advocacy_platform::audit::AuditLog,
 }
 
 impl NotifierApi {
-    pub fn new(store: Store, messages: Arc<Messages>, clock: Clock) -> NotifierApi {
-        NotifierApi { store, messages, clock }
+    pub fn new(
+        store: Store,
+        messages: Arc<Messages>,
+        clock: Clock,
+        audit: advocacy_platform::audit::AuditLog,
+    ) -> NotifierApi {
+        NotifierApi { store, messages, clock, audit }
     }
 
     /// The deadline, if the notifier has seen it and the caller may see it.
@@ -103,6 +109,20 @@ fn language(value: &str) -> Result<Option<Language>, FieldViolation> {
 
 #[tonic::async_trait]
 impl NotifierService for NotifierApi {
+    async fn list_audit_entries(
+        &self,
+        request: Request<pb::ListAuditEntriesRequest>,
+    ) -> Result<Response<pb::ListAuditEntriesResponse>, Status> {
+        Ok(Response::new(self.audit.list(request.get_ref()).await?))
+    }
+
+    async fn verify_audit_log(
+        &self,
+        _request: Request<pb::VerifyAuditLogRequest>,
+    ) -> Result<Response<pb::VerifyAuditLogResponse>, Status> {
+        Ok(Response::new(self.audit.verify().await?))
+    }
+
     async fn list_deliveries(
         &self,
         request: Request<pb::ListDeliveriesRequest>,

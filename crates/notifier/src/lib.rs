@@ -41,6 +41,7 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0001_notifier.sql"),
     },
     Migration { version: 2, name: "the platform's outbox and feed cursors", sql: outbox::SCHEMA },
+    Migration { version: 3, name: "the platform's audit log", sql: advocacy_platform::audit::SCHEMA },
 ];
 
 /// The notifier as `advocacy serve` hosts it.
@@ -54,6 +55,8 @@ pub const ACCESS: &[Rule] = &[
     // Mail to any address, on demand: for whoever runs the installation.
     Rule::new("SendTest", ADMINS),
     Rule::new("RetryDelivery", STAFF),
+    Rule::new("ListAuditEntries", ADMINS),
+    Rule::new("VerifyAuditLog", ADMINS),
 ];
 
 /// The served form: the generated server behind its guard.
@@ -83,7 +86,8 @@ fn build(ctx: ServiceContext) -> BuildFuture {
         let sender = send::Sender::new(store.clone(), messages.clone(), mailer, deadlines.clone(), ctx.clock.clone());
         let follow =
             FeedFollower::new(Cursor::new(&ctx.db, "deadlines"), deadlines, follow::Planner::new(store.clone()));
-        let api = NotifierApi::new(store, messages, ctx.clock.clone());
+        let audit = advocacy_platform::audit::AuditLog::new(&ctx.db, NAME);
+        let api = NotifierApi::new(store, messages, ctx.clock.clone(), audit);
         Ok(Hosted::new()
             .grpc(grpc_service!(ctx, NotifierServiceServer::new(api)))
             .worker("reminder plan", follow.run(ctx.shutdown.clone()))

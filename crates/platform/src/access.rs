@@ -72,11 +72,11 @@ impl<S> Guarded<S> {
     }
 
     /// Verifies the caller and its right to `method`, and leaves the [`crate::Caller`] in
-    /// the request's extensions for the service.
-    fn admit<B>(&self, request: &mut http::Request<B>) -> Result<(), Status> {
+    /// the request's extensions for the service; the call as the audit log names it.
+    fn admit<B>(&self, request: &mut http::Request<B>) -> Result<Option<crate::audit::Call>, Status> {
         let method = request.uri().path().rsplit('/').next().unwrap_or_default().to_owned();
         if is_open(self.rules, &method) {
-            return Ok(());
+            return Ok(None);
         }
         let caller = self.auth.caller(request.headers())?;
         let roles = allowed(self.rules, &method);
@@ -87,8 +87,9 @@ impl<S> Guarded<S> {
                 false => format!("{method} needs the role {}", needed.join(" or ")),
             }));
         }
+        let call = crate::audit::Call { method, subject: caller.subject.clone() };
         request.extensions_mut().insert(caller);
-        Ok(())
+        Ok(Some(call))
     }
 }
 
@@ -114,7 +115,8 @@ where
 
     fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
         match self.admit(&mut request) {
-            Ok(()) => Box::pin(self.inner.call(request)),
+            Ok(Some(call)) => Box::pin(crate::audit::CALL.scope(call, self.inner.call(request))),
+            Ok(None) => Box::pin(self.inner.call(request)),
             Err(status) => Box::pin(std::future::ready(Ok(status.into_http()))),
         }
     }

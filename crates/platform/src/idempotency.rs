@@ -226,7 +226,8 @@ impl Request {
         Ok(Prior::Answered { record_id: row.try_get(1)?, answer: row.try_get(2)? })
     }
 
-    /// Last in the write transaction: the answer a retry will get.
+    /// Last in the write transaction: the answer a retry will get, and the write in the
+    /// audit log.
     pub async fn answered(
         &self,
         tx: &mut AnyConnection,
@@ -245,6 +246,8 @@ impl Request {
         .bind(now.timestamp_micros())
         .execute(&mut *tx)
         .await?;
+        let actor = self.key.split_once('\n').map_or(self.key.as_str(), |(subject, _)| subject);
+        crate::audit::append(tx, actor, "write", &[record_id], now).await?;
         Ok(())
     }
 }

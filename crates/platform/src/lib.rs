@@ -3,6 +3,7 @@
 //! token auth, the one error vocabulary mapped to gRPC statuses, and time conversions.
 
 pub mod access;
+pub mod audit;
 pub mod auth;
 pub mod batch;
 pub mod classification;

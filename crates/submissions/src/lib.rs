@@ -14,7 +14,7 @@ pub mod service;
 pub mod store;
 pub mod sync;
 
-use advocacy_platform::access::{Rule, STAFF, STAFF_AND_MANAGERS};
+use advocacy_platform::access::{ADMINS, Rule, STAFF, STAFF_AND_MANAGERS};
 use advocacy_platform::hosting::{BuildFuture, Guarded};
 use advocacy_platform::outbox::{self, Outbox};
 use advocacy_platform::{Hosted, Migration, ServiceContext, ServiceSpec, grpc_service};
@@ -47,6 +47,7 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "answered requests move to the requests table",
         sql: include_str!("../migrations/0009_requests_from_submissions.sql"),
     },
+    Migration { version: 10, name: "the platform's audit log", sql: advocacy_platform::audit::SCHEMA },
 ];
 
 /// The submissions service as `advocacy serve` hosts it.
@@ -75,6 +76,8 @@ pub const ACCESS: &[Rule] = &[
     Rule::new("ListPublications", STAFF_AND_MANAGERS),
     Rule::new("ImportPublications", STAFF),
     Rule::new("GetSubmissionAggregates", STAFF_AND_MANAGERS),
+    Rule::new("ListAuditEntries", ADMINS),
+    Rule::new("VerifyAuditLog", ADMINS),
 ];
 
 /// The served form: the generated server behind its guard.
@@ -94,7 +97,8 @@ fn build(ctx: ServiceContext) -> BuildFuture {
         let deadlines = ctx.clients.for_callers("deadlines");
         let submissions = service::Submissions::new(store, records, deadlines, clock.clone());
         let zone = ctx.config.organisation_zone();
-        let api = SubmissionsApi::new(submissions, resolutions, publications, clock, zone);
+        let audit = advocacy_platform::audit::AuditLog::new(&ctx.db, NAME);
+        let api = SubmissionsApi::new(submissions, resolutions, publications, clock, zone, audit);
         Ok(Hosted::new()
             .grpc(grpc_service!(ctx, SubmissionsServiceServer::new(api)))
             .worker("linked deadlines", outbox.run(link, ctx.shutdown.clone())))

@@ -1,5 +1,6 @@
 //! Client commands: each talks to a running server through the generated gRPC clients.
 
+pub mod audit;
 pub mod briefings;
 pub mod calendar;
 pub mod catalog;

@@ -34,6 +34,11 @@ fn parse<T: serde::de::DeserializeOwned>(snapshot: &str) -> Result<T, BriefingEr
 }
 
 impl Store {
+    /// The service's database, for the audit log.
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
     pub fn new(db: &Database, outbox: Outbox) -> Store {
         Store { db: db.clone(), pool: db.pool.clone(), outbox }
     }

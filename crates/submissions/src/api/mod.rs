@@ -38,6 +38,7 @@ pub struct SubmissionsApi {
     clock: Clock,
     /// The organisation's zone, whose whole days report periods cover.
     zone: chrono_tz::Tz,
+    audit: advocacy_platform::audit::AuditLog,
 }
 
 impl SubmissionsApi {
@@ -47,8 +48,9 @@ impl SubmissionsApi {
         publications: Publications,
         clock: Clock,
         zone: chrono_tz::Tz,
+        audit: advocacy_platform::audit::AuditLog,
     ) -> Self {
-        Self { submissions, resolutions, publications, clock, zone }
+        Self { submissions, resolutions, publications, clock, zone, audit }
     }
 }
 
@@ -58,6 +60,20 @@ fn status(e: SubmissionError) -> Status {
 
 #[tonic::async_trait]
 impl SubmissionsService for SubmissionsApi {
+    async fn list_audit_entries(
+        &self,
+        request: Request<pb::ListAuditEntriesRequest>,
+    ) -> Result<Response<pb::ListAuditEntriesResponse>, Status> {
+        Ok(Response::new(self.audit.list(request.get_ref()).await?))
+    }
+
+    async fn verify_audit_log(
+        &self,
+        _request: Request<pb::VerifyAuditLogRequest>,
+    ) -> Result<Response<pb::VerifyAuditLogResponse>, Status> {
+        Ok(Response::new(self.audit.verify().await?))
+    }
+
     async fn create_submission(
         &self,
         request: Request<pb::CreateSubmissionRequest>,

@@ -101,18 +101,21 @@ impl Submissions {
     pub async fn get(&self, caller: &Caller, id: &str) -> Result<Submission, SubmissionError> {
         let submission = self.store.get(id).await?.ok_or_else(|| SubmissionError::NotFound(id.to_owned()))?;
         let submission = visible(caller, submission)?;
-        if submission.classification.is_restricted() {
-            audit_read(caller, &submission);
-        }
+        self.audit_reads(caller, std::slice::from_ref(&submission)).await?;
         Ok(submission)
     }
 
     pub async fn list(&self, caller: &Caller, query: &SubmissionQuery) -> Result<Vec<Submission>, SubmissionError> {
         let found = self.store.list(caller, query).await?;
-        for s in found.iter().filter(|s| s.classification.is_restricted()) {
-            audit_read(caller, s);
-        }
+        self.audit_reads(caller, &found).await?;
         Ok(found)
+    }
+
+    /// Logs the reads of the restricted ones among `submissions`.
+    async fn audit_reads(&self, caller: &Caller, submissions: &[Submission]) -> Result<(), SubmissionError> {
+        let ids: Vec<&str> =
+            submissions.iter().filter(|s| s.classification.is_restricted()).map(|s| s.id.as_str()).collect();
+        Ok(advocacy_platform::audit::record_reads(self.store.database(), caller, &ids, self.clock.now()).await?)
     }
 
     /// Records a status change at the version the caller read. The same change sent again
@@ -178,8 +181,4 @@ fn visible(caller: &Caller, s: Submission) -> Result<Submission, SubmissionError
         return Err(SubmissionError::NotFound(s.id));
     }
     Ok(s)
-}
-
-fn audit_read(caller: &Caller, s: &Submission) {
-    tracing::info!(target: "audit", actor = %caller.subject, submission = %s.id, "read of a restricted submission");
 }

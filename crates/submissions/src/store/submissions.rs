@@ -41,6 +41,13 @@ pub struct Store {
 }
 
 impl Store {
+    /// The service's database, for the audit log.
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+}
+
+impl Store {
     pub fn new(db: &Database, outbox: Outbox) -> Store {
         Store { db: db.clone(), outbox }
     }

@@ -1,0 +1,185 @@
+//! The audit log: every write and every read of a restricted record is an entry in the
+//! service's own log, chained by hashes; admins read it through each service and merged
+//! through the gateway; a row changed by hand is found; an erased contact leaves nothing.
+
+use advocacy_proto::v1::briefings_service_client::BriefingsServiceClient;
+use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
+use advocacy_tests::{Person, TestSystem, institution, new_deadline, pb};
+use tonic::Code;
+
+fn admin() -> Person {
+    Person { email: "root@advocacy.example", roles: vec![advocacy_platform::Role::Admin], compartments: vec![] }
+}
+
+async fn deadlines_log(system: &TestSystem) -> Vec<pb::AuditEntry> {
+    DeadlinesServiceClient::new(system.channel_as(&admin()).await)
+        .list_audit_entries(pb::ListAuditEntriesRequest::default())
+        .await
+        .expect("an admin reads the log")
+        .into_inner()
+        .entries
+}
+
+#[tokio::test]
+async fn writes_and_reads_of_restricted_records_are_logged_by_whom_and_which_rpc() {
+    let system = TestSystem::spawn().await;
+    let sam = Person::sanctions_staff();
+    let mut deadlines = system.deadlines_as(&sam).await;
+    let open = deadlines.create_deadline(new_deadline("a-1", "UPR report", "2027-03-01T12:00")).await.expect("made");
+    let open = open.into_inner();
+    let mut secret = new_deadline("a-2", "Sanctions package", "2027-03-02T12:00");
+    secret.classification = Some(pb::Classification {
+        level: pb::Confidentiality::Restricted.into(),
+        compartment: "sanctions".into(),
+        compartments: vec![],
+    });
+    let secret = deadlines.create_deadline(secret).await.expect("made").into_inner();
+    // A retry writes nothing, so it logs nothing.
+    deadlines.create_deadline(new_deadline("a-1", "UPR report", "2027-03-01T12:00")).await.expect("a retry");
+    deadlines.get_deadline(pb::GetDeadlineRequest { id: open.id.clone() }).await.expect("an ordinary read");
+    deadlines.get_deadline(pb::GetDeadlineRequest { id: secret.id.clone() }).await.expect("a restricted read");
+    deadlines.list_deadlines(pb::ListDeadlinesRequest::default()).await.expect("a list with it");
+
+    let log = deadlines_log(&system).await;
+    let seen: Vec<(&str, &str, &str, &str)> =
+        log.iter().map(|e| (e.actor.as_str(), e.action.as_str(), e.kind.as_str(), e.record_id.as_str())).collect();
+    assert_eq!(
+        seen,
+        [
+            (sam.email, "CreateDeadline", "write", open.id.as_str()),
+            (sam.email, "CreateDeadline", "write", secret.id.as_str()),
+            (sam.email, "GetDeadline", "read", secret.id.as_str()),
+            (sam.email, "ListDeadlines", "read", secret.id.as_str()),
+        ]
+    );
+    assert_eq!(log.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3, 4]);
+    assert!(log.iter().all(|e| e.service == "deadlines" && e.hash.len() == 64));
+
+    let refused = DeadlinesServiceClient::new(system.channel_as(&Person::manager()).await)
+        .list_audit_entries(pb::ListAuditEntriesRequest::default())
+        .await
+        .expect_err("not an admin");
+    assert_eq!(refused.code(), Code::PermissionDenied);
+
+    // The gateway merges every service's log by time.
+    let mut briefings = system.briefings_as(&Person::staff()).await;
+    let mission = institution(
+        &mut briefings,
+        "Permanent Mission of Chile",
+        pb::InstitutionKind::PermanentMission,
+        "CL",
+        "Geneva",
+    )
+    .await;
+    let merged = system
+        .gateway_as(&admin())
+        .await
+        .list_all_audit_entries(pb::ListAuditEntriesRequest::default())
+        .await
+        .expect("merged")
+        .into_inner()
+        .entries;
+    let services: Vec<&str> = merged.iter().map(|e| e.service.as_str()).collect();
+    assert_eq!(services, ["deadlines", "deadlines", "deadlines", "deadlines", "briefings"], "{merged:?}");
+    assert_eq!(merged[4].record_id, mission);
+    let times: Vec<(i64, i32)> =
+        merged.iter().map(|e| e.at.map(|t| (t.seconds, t.nanos)).unwrap_or_default()).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "in time order");
+    system.finish().await;
+}
+
+#[tokio::test]
+async fn a_row_changed_by_hand_breaks_the_chain_at_that_row() {
+    let system = TestSystem::spawn().await;
+    let mut deadlines = system.deadlines_as(&Person::staff()).await;
+    for n in 0..4 {
+        deadlines
+            .create_deadline(new_deadline(&format!("c-{n}"), &format!("Deadline {n}"), "2027-03-01T12:00"))
+            .await
+            .expect("made");
+    }
+    let mut client = DeadlinesServiceClient::new(system.channel_as(&admin()).await);
+    let intact = client.verify_audit_log(pb::VerifyAuditLogRequest {}).await.expect("verified").into_inner();
+    assert_eq!((intact.intact, intact.checked), (true, 4));
+
+    let pool = &system.database("deadlines").pool;
+    sqlx::query("UPDATE audit_log SET actor = 'someone-else@advocacy.example' WHERE seq = 3")
+        .execute(pool)
+        .await
+        .expect("tampered");
+    let broken = client.verify_audit_log(pb::VerifyAuditLogRequest {}).await.expect("verified").into_inner();
+    assert_eq!((broken.intact, broken.broken_seq, broken.checked), (false, 3, 2), "{broken:?}");
+    assert!(broken.reason.contains("changed"), "{}", broken.reason);
+
+    // A row removed: the gap is named.
+    sqlx::query("UPDATE audit_log SET actor = 'ana@advocacy.example' WHERE seq = 3")
+        .execute(pool)
+        .await
+        .expect("restored");
+    assert!(client.verify_audit_log(pb::VerifyAuditLogRequest {}).await.expect("verified").into_inner().intact);
+    sqlx::query("DELETE FROM audit_log WHERE seq = 2").execute(pool).await.expect("removed");
+    let gap = client.verify_audit_log(pb::VerifyAuditLogRequest {}).await.expect("verified").into_inner();
+    assert_eq!((gap.intact, gap.broken_seq), (false, 3), "{gap:?}");
+    system.finish().await;
+}
+
+#[tokio::test]
+async fn an_erased_contact_leaves_nothing_of_their_data_in_the_log() {
+    let system = TestSystem::spawn().await;
+    let holder = Person {
+        email: "cora@advocacy.example",
+        roles: vec![advocacy_platform::Role::Staff, advocacy_platform::Role::Admin],
+        compartments: vec!["contacts".into()],
+    };
+    let mut briefings = BriefingsServiceClient::new(system.channel_as(&holder).await);
+    let mission = institution(
+        &mut briefings,
+        "Permanent Mission of Chile",
+        pb::InstitutionKind::PermanentMission,
+        "CL",
+        "Geneva",
+    )
+    .await;
+    let contact = briefings
+        .create_contact(pb::CreateContactRequest {
+            request_id: "k-1".into(),
+            institution_id: mission,
+            name: "Ximena Quintanilla-Unique".into(),
+            role: "First Secretary".into(),
+            email: "ximena@mission.example".into(),
+            phone: String::new(),
+        })
+        .await
+        .expect("a contact")
+        .into_inner();
+    briefings.get_contact(pb::GetContactRequest { id: contact.id.clone() }).await.expect("read");
+    briefings
+        .erase_contact(pb::EraseContactRequest { request_id: "k-erase".into(), id: contact.id.clone() })
+        .await
+        .expect("erased");
+    let log = BriefingsServiceClient::new(system.channel_as(&admin()).await)
+        .list_audit_entries(pb::ListAuditEntriesRequest::default())
+        .await
+        .expect("the log")
+        .into_inner()
+        .entries;
+    let actions: Vec<(&str, &str)> =
+        log.iter().filter(|e| e.record_id == contact.id).map(|e| (e.action.as_str(), e.kind.as_str())).collect();
+    // Erasing reads the contact to find it, writes, and answers with what is left.
+    let expected = [
+        ("CreateContact", "write"),
+        ("GetContact", "read"),
+        ("EraseContact", "read"),
+        ("EraseContact", "write"),
+        ("EraseContact", "read"),
+    ];
+    assert_eq!(actions, expected);
+    let leaked = system
+        .numbers(
+            "briefings",
+            &["SELECT COUNT(*) FROM audit_log WHERE actor LIKE '%Ximena%' OR action LIKE '%Ximena%' OR record_id LIKE '%ximena%'"],
+        )
+        .await;
+    assert_eq!(leaked, [0], "the log names the record, never its contents");
+    system.finish().await;
+}
