@@ -434,6 +434,39 @@ async fn a_korean_recipient_gets_the_korean_template_with_headers_that_decode() 
 }
 
 #[tokio::test]
+async fn a_person_added_at_the_gateway_is_reminded_in_their_language_and_zone() {
+    let (clock, smtp, system) = scene("2027-01-01T00:00:00Z", &[]).await;
+    let owner = "minji@advocacy.example";
+    system
+        .gateway_as(&Person::staff().and_admin())
+        .await
+        .create_person(pb::CreatePersonRequest {
+            request_id: "minji".into(),
+            email: owner.into(),
+            name: "박민지".into(),
+            roles: vec!["staff".into()],
+            zone: "Asia/Seoul".into(),
+            language: pb::Language::Ko.into(),
+            ..Default::default()
+        })
+        .await
+        .expect("added to the directory");
+    let mut request = new_deadline("directory", "조약기구 보고서", "2027-02-01T10:00");
+    request.due = Some(local_time("2027-02-01T10:00", "Europe/Zurich"));
+    request.lead_minutes = vec![7 * DAY];
+    request.owners = vec![owner.into()];
+    deadline(&system, request, &Person::staff()).await;
+    move_clock(&clock, at("2027-01-25T09:00:00Z")).await;
+    let got = smtp.wait_for(1, 10).await;
+    let parsed = got.first().expect("a reminder").parsed();
+    assert_eq!(parsed.subject(), Some("7일 후 마감: 조약기구 보고서"));
+    assert_eq!(parsed.to().and_then(|a| a.first()).and_then(|a| a.name()), Some("박민지"));
+    let text = parsed.body_text(0).expect("text");
+    assert!(text.contains("2027년 2월 1일 (월) 18:00 (Asia/Seoul)"), "their own zone: {text}");
+    system.finish().await;
+}
+
+#[tokio::test]
 async fn leads_already_past_fold_into_one_catch_up_and_after_downtime_only_what_is_useful_goes() {
     let (clock, smtp, mut system) = scene("2027-01-30T00:00:00Z", &[]).await;
     let staff = Person::staff();

@@ -29,6 +29,8 @@ impl ChangeHandler for Planner {
                 return Ok(());
             }
         };
+        // Owners new to the notifier are looked up first: their zone and manager shape the plan.
+        self.store.people().learn(&deadline.owners).await;
         self.store.apply(&deadline).await.map_err(|e| format!("cannot record the plan: {e}"))
     }
 }

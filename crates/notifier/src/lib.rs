@@ -79,7 +79,10 @@ fn build(ctx: ServiceContext) -> BuildFuture {
             message_domain: messages.domain().to_owned(),
         };
         let outbox = Outbox::new(&ctx.db, store::TOPIC, ctx.clock.clone(), config.outbox.clone());
-        let people = people::People::new(&config.people);
+        let directory =
+            advocacy_proto::v1::gateway_service_client::GatewayServiceClient::new(ctx.clients.channel("gateway"));
+        let people = people::People::with_directory(&config.people, directory);
+        let people_follow = people.clone().follow(ctx.shutdown.clone());
         let store = store::Store::new(&ctx.db, outbox.clone(), ctx.clock.clone(), people, settings);
         store.plan_digests().await?;
         let deadlines = ctx.clients.deadlines();
@@ -91,6 +94,7 @@ fn build(ctx: ServiceContext) -> BuildFuture {
         Ok(Hosted::new()
             .grpc(grpc_service!(ctx, NotifierServiceServer::new(api)))
             .worker("reminder plan", follow.run(ctx.shutdown.clone()))
-            .worker("reminder sending", outbox.run(sender, ctx.shutdown.clone())))
+            .worker("reminder sending", outbox.run(sender, ctx.shutdown.clone()))
+            .worker("people directory", people_follow))
     })
 }

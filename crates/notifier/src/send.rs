@@ -125,6 +125,7 @@ impl Sender {
         if row.state != State::Planned {
             return Ok(Decision::Nothing);
         }
+        self.store.people().learn(std::slice::from_ref(&row.key.recipient)).await;
         let to = self.store.people().person(&row.key.recipient);
         let rendered = |r: Result<Rendered, String>| r.map_err(Failure::Permanent);
         match row.key.purpose {

@@ -315,7 +315,7 @@ impl Store {
             .bind(pb::DeadlineStatus::Open as i64)
             .fetch_all(&self.db.pool)
             .await?;
-        let mut people: std::collections::BTreeSet<String> = self.people.listed().map(str::to_owned).collect();
+        let mut people: std::collections::BTreeSet<String> = self.people.listed().into_iter().collect();
         for r in &rows {
             people.extend(r.try_get::<String, _>(0)?.lines().map(str::to_owned));
         }

@@ -36,8 +36,9 @@ pub struct Config {
     pub reminders: RemindersConfig,
     /// How the gateway puts impact reports together.
     pub reports: ReportsConfig,
-    /// People by email address: their zone, language and manager, for reminders. Anyone
-    /// not listed gets the deadline's zone and English.
+    /// People by email address: their zone, language and manager, for reminders where the
+    /// gateway's directory does not say (it wins). Anyone in neither gets the deadline's
+    /// zone and English.
     pub people: BTreeMap<String, PersonConfig>,
     /// Per-service settings, by service name.
     pub services: BTreeMap<String, ServiceConfig>,
