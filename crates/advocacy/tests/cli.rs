@@ -626,15 +626,17 @@ async fn the_quick_start_server_loads_the_demo_once_however_often_it_starts() {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         assert_eq!(count(deadlines), 6, "start {start}: five examples (one more is restricted) and the follow-up");
-        assert_eq!(count(cli.ok(&["submissions", "list", "--json"]).await), 2, "the sanctions package is hidden");
-        assert_eq!(count(cli.ok(&["publications", "list", "--json"]).await), 2);
+        // Two examples and the 2024 year's nine; both sanctions packages are hidden.
+        assert_eq!(count(cli.ok(&["submissions", "list", "--json"]).await), 11, "start {start}");
+        assert_eq!(count(cli.ok(&["publications", "list", "--json"]).await), 2 + 21);
         let resolutions = cli.ok(&["resolutions", "list", "--json"]).await;
         let resolutions: Vec<serde_json::Value> = serde_json::from_str(&resolutions).expect("json");
-        assert_eq!(resolutions.len(), 1);
-        let amended = cli.ok(&["amendments", "list", resolutions[0]["id"].as_str().expect("id")]).await;
+        assert_eq!(resolutions.len(), 1 + 3, "the example and 2024's HRC, EP and Dutch texts");
+        let hrc58 = resolutions.iter().find(|r| r["session"] == "HRC 58").expect("the example resolution");
+        let amended = cli.ok(&["amendments", "list", hrc58["id"].as_str().expect("id")]).await;
         assert!(amended.contains("adopted in part") && amended.contains("[-grave-] {+serious+}"), "{amended}");
         let briefed = cli.ok(&["briefings", "list", "--actor", "CH", "--json"]).await;
-        assert_eq!(count(briefed), 1);
+        assert_eq!(count(briefed), 1 + 2);
         drop(server);
     }
 }

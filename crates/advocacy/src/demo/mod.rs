@@ -1,6 +1,8 @@
 //! Example records for a first look (deadlines, publications, submissions, an amended
-//! resolution, a briefing), created through the API like any client would. Fixed request
-//! ids make loading them again a no-op.
+//! resolution, a briefing) and the 2024 campaign year ([`year_2024`]), created through the
+//! API like any client would. Fixed request ids make loading them again a no-op.
+
+pub mod year_2024;
 
 use advocacy_platform::client::{AuthedChannel, BearerToken, connect_with_token};
 use advocacy_platform::{Config, Role};
@@ -123,9 +125,11 @@ async fn load(config: &Config, addr: std::net::SocketAddr, services: &[&str]) ->
     }
     if services.contains(&advocacy_submissions::NAME) {
         submissions(SubmissionsServiceClient::new(channel.clone())).await?;
+        year_2024::submissions(&mut SubmissionsServiceClient::new(channel.clone())).await?;
     }
     if services.contains(&advocacy_briefings::NAME) {
-        briefings(BriefingsServiceClient::new(channel)).await?;
+        briefings(BriefingsServiceClient::new(channel.clone())).await?;
+        year_2024::briefings(&mut BriefingsServiceClient::new(channel)).await?;
     }
     Ok(new)
 }
