@@ -83,6 +83,29 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_answer() {
     let unknown = sign_in(&system, "nobody@advocacy.example", PASSWORD).await.expect_err("unknown");
     assert_eq!((wrong.code(), wrong.message()), (unknown.code(), unknown.message()));
     assert_eq!(wrong.code(), Code::Unauthenticated);
+    sign_in(&system, "ana@advocacy.example", PASSWORD).await.expect("signed in");
+    let log = system
+        .gateway_as(&admin())
+        .await
+        .list_audit_entries(pb::ListAuditEntriesRequest::default())
+        .await
+        .expect("the gateway's log")
+        .into_inner()
+        .entries;
+    let sign_ins: Vec<(&str, &str, &str)> = log
+        .iter()
+        .filter(|e| e.action == "SignIn")
+        .map(|e| (e.actor.as_str(), e.kind.as_str(), e.record_id.as_str()))
+        .collect();
+    assert_eq!(
+        sign_ins,
+        [
+            ("ana@advocacy.example", "failure", "ana@advocacy.example"),
+            ("nobody@advocacy.example", "failure", "nobody@advocacy.example"),
+            ("ana@advocacy.example", "write", "ana@advocacy.example"),
+        ],
+        "every sign-in, refused or not, is in the log"
+    );
     // Nor does someone added without a password sign in with an empty-looking one.
     system
         .gateway_as(&admin())

@@ -84,7 +84,7 @@ impl SignIn {
                 self.tokens(account.person, now).await
             }
             _ => {
-                self.store.record_failure(&[account_subject, address_subject], now, since).await?;
+                self.store.record_failure(email, &[account_subject, address_subject], now, since).await?;
                 Err(GatewayError::Unauthenticated(WRONG.into()))
             }
         }

@@ -188,13 +188,16 @@ impl Store {
         now: DateTime<Utc>,
         expires: DateTime<Utc>,
     ) -> Result<(), GatewayError> {
+        let mut tx = self.db.begin_write().await?;
         sqlx::query("INSERT INTO sessions (token_hash, email, created_at, expires_at) VALUES ($1, $2, $3, $4)")
             .bind(token_hash)
             .bind(email)
             .bind(to_micros(now))
             .bind(to_micros(expires))
-            .execute(&self.db.pool)
+            .execute(&mut *tx)
             .await?;
+        advocacy_platform::audit::append(&mut tx, email, "write", &[email], now).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -226,15 +229,17 @@ impl Store {
         Ok(most)
     }
 
-    /// Records a failed sign-in against each of `subjects`, and forgets failures older
-    /// than `forget_before`.
+    /// Records a failed sign-in as `email` against each of `subjects` (and in the audit
+    /// log), and forgets failures older than `forget_before`.
     pub async fn record_failure(
         &self,
+        email: &str,
         subjects: &[String],
         now: DateTime<Utc>,
         forget_before: DateTime<Utc>,
     ) -> Result<(), GatewayError> {
         let mut tx = self.db.begin_write().await?;
+        advocacy_platform::audit::append(&mut tx, email, "failure", &[email], now).await?;
         sqlx::query("DELETE FROM sign_in_failures WHERE at < $1")
             .bind(to_micros(forget_before))
             .execute(&mut *tx)

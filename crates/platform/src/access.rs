@@ -76,7 +76,8 @@ impl<S> Guarded<S> {
     fn admit<B>(&self, request: &mut http::Request<B>) -> Result<Option<crate::audit::Call>, Status> {
         let method = request.uri().path().rsplit('/').next().unwrap_or_default().to_owned();
         if is_open(self.rules, &method) {
-            return Ok(None);
+            // No caller yet: the service names who acted (the person signing in).
+            return Ok(Some(crate::audit::Call { method, subject: String::new() }));
         }
         let caller = self.auth.caller(request.headers())?;
         let roles = allowed(self.rules, &method);

@@ -50,7 +50,7 @@ pub struct Entry {
     pub actor: String,
     /// The RPC (`CreateDeadline`), or `write` for one made outside an RPC.
     pub action: String,
-    /// `write` or `read`.
+    /// `write`, `read`, or `failure` (a refused sign-in).
     pub kind: String,
     pub record_id: String,
     pub prev_hash: String,
