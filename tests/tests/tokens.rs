@@ -168,5 +168,33 @@ async fn after_a_rotation_old_tokens_hold_and_the_new_key_is_accepted_without_a_
     assert_eq!(each_service(&system, &old).await, all(Code::Ok), "a token of the retired key, still valid");
     let retired = system.keys().key_set().expect("the set");
     assert!(retired.find(&before).and_then(|k| k.retired).is_some(), "the old key is marked retired");
+    // The running gateway signs people in with the new key at once, and each service's
+    // calls carry its key as it is now.
+    system
+        .gateway_as(&Person::staff().and_admin())
+        .await
+        .create_person(pb::CreatePersonRequest {
+            request_id: "after-rotation".into(),
+            email: "new@advocacy.example".into(),
+            name: "New Colleague".into(),
+            roles: vec!["staff".into()],
+            password: "a long enough passphrase".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("added");
+    let signed = system
+        .gateway()
+        .await
+        .sign_in(pb::SignInRequest {
+            email: "new@advocacy.example".into(),
+            password: "a long enough passphrase".into(),
+        })
+        .await
+        .expect("signed in")
+        .into_inner();
+    let header = jsonwebtoken::decode_header(&signed.access_token).expect("a header");
+    assert_eq!(header.kid.as_deref(), Some(rotated.kid.as_str()));
+    assert_eq!(each_service(&system, &signed.access_token).await, all(Code::Ok));
     system.finish().await;
 }

@@ -108,7 +108,7 @@ pub async fn start(
     let mut tokens = Vec::with_capacity(specs.len());
     for spec in &specs {
         let key = keys.ensure(spec.name, now).with_context(|| format!("the {} signing key", spec.name))?;
-        tokens.push(SystemToken::new(key, clock.clone()));
+        tokens.push(SystemToken::new(advocacy_platform::keys::Signer::new(keys.clone(), key), clock.clone()));
     }
     let auth = Authenticator::new(keys, clock.clone()).context("the public key set")?;
     let (trigger, shutdown) = Shutdown::new();

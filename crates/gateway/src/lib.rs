@@ -74,7 +74,8 @@ pub type Service = Guarded<GatewayServiceServer<GatewayApi>>;
 
 fn build(ctx: ServiceContext) -> BuildFuture {
     Box::pin(async move {
-        let key = ctx.config.keys().signing_key(NAME)?;
+        let keys = ctx.config.keys();
+        let key = advocacy_platform::keys::Signer::new(keys.clone(), keys.signing_key(NAME)?);
         let store = store::Store::new(&ctx.db);
         let sign_in = signin::SignIn::new(store.clone(), key, ctx.clock.clone());
         let timeout = std::time::Duration::from_millis(ctx.config.reports.section_timeout_ms);

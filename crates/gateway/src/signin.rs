@@ -9,8 +9,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 
+use advocacy_platform::Clock;
 use advocacy_platform::auth::{AUDIENCE, Claims};
-use advocacy_platform::{Clock, SigningKey};
+use advocacy_platform::keys::Signer;
 
 use crate::error::GatewayError;
 use crate::people::{Person, password_matches};
@@ -42,7 +43,7 @@ pub struct Tokens {
 #[derive(Debug, Clone)]
 pub struct SignIn {
     store: Store,
-    key: SigningKey,
+    key: Signer,
     clock: Clock,
 }
 
@@ -51,7 +52,7 @@ fn hash_of(refresh: &str) -> String {
 }
 
 impl SignIn {
-    pub fn new(store: Store, key: SigningKey, clock: Clock) -> SignIn {
+    pub fn new(store: Store, key: Signer, clock: Clock) -> SignIn {
         SignIn { store, key, clock }
     }
 
@@ -61,11 +62,15 @@ impl SignIn {
         let since = now - Duration::minutes(FAILURE_WINDOW_MINUTES);
         let account_subject = format!("email:{email}");
         let address_subject = format!("address:{address}");
-        let failures = [
+        // The attempt counts (itself included) before the password is checked, so a burst of
+        // guesses sent at once meets the limit as one sent after another would.
+        let subjects = [account_subject.clone(), address_subject.clone()];
+        self.store.record_attempt(&subjects, now, since).await?;
+        let attempts = [
             (self.store.failures(std::slice::from_ref(&account_subject), since).await?, FAILURES_PER_ACCOUNT),
             (self.store.failures(std::slice::from_ref(&address_subject), since).await?, FAILURES_PER_ADDRESS),
         ];
-        if failures.iter().any(|(count, limit)| count >= limit) {
+        if attempts.iter().any(|(count, limit)| count > limit) {
             return Err(GatewayError::TooManyAttempts(format!(
                 "too many failed sign-ins; try again in {FAILURE_WINDOW_MINUTES} minutes"
             )));
@@ -80,11 +85,14 @@ impl SignIn {
             .map_err(|_| GatewayError::Unauthenticated(WRONG.into()))?;
         match account {
             Some(account) if matches && !account.person.disabled => {
-                self.store.clear_failures(&account_subject).await?;
+                self.store.forget_attempts(&account_subject, &address_subject, now).await?;
                 self.tokens(account.person, now).await
             }
-            _ => {
-                self.store.record_failure(email, &[account_subject, address_subject], now, since).await?;
+            known => {
+                // Refusals of people we know are audited; typed addresses of no one are not kept.
+                if known.is_some() {
+                    self.store.audit_refusal(email, now).await?;
+                }
                 Err(GatewayError::Unauthenticated(WRONG.into()))
             }
         }
@@ -116,10 +124,11 @@ impl SignIn {
             iat: now.timestamp(),
             nbf: now.timestamp(),
             exp: access_expires.timestamp(),
-            iss: self.key.owner.clone(),
+            iss: String::new(),
             aud: AUDIENCE.to_owned(),
         };
-        let access = self.key.sign(&claims);
+        let key = self.key.key();
+        let access = key.sign(&Claims { iss: key.owner.clone(), ..claims });
         let refresh = B64.encode(rand::random::<[u8; 32]>());
         let refresh_expires = now + Duration::hours(SESSION_HOURS);
         self.store.open_session(&person.email, &hash_of(&refresh), now, refresh_expires).await?;

@@ -229,17 +229,23 @@ impl Store {
         Ok(most)
     }
 
-    /// Records a failed sign-in as `email` against each of `subjects` (and in the audit
-    /// log), and forgets failures older than `forget_before`.
-    pub async fn record_failure(
+    /// Records a refused sign-in of the person `email` in the audit log.
+    pub async fn audit_refusal(&self, email: &str, now: DateTime<Utc>) -> Result<(), GatewayError> {
+        let mut tx = self.db.begin_write().await?;
+        advocacy_platform::audit::append(&mut tx, email, "failure", &[email], now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records a sign-in attempt against each of `subjects`; it stays counted unless it
+    /// succeeds. Attempts older than `forget_before` are forgotten.
+    pub async fn record_attempt(
         &self,
-        email: &str,
         subjects: &[String],
         now: DateTime<Utc>,
         forget_before: DateTime<Utc>,
     ) -> Result<(), GatewayError> {
         let mut tx = self.db.begin_write().await?;
-        advocacy_platform::audit::append(&mut tx, email, "failure", &[email], now).await?;
         sqlx::query("DELETE FROM sign_in_failures WHERE at < $1")
             .bind(to_micros(forget_before))
             .execute(&mut *tx)
@@ -255,9 +261,17 @@ impl Store {
         Ok(())
     }
 
-    /// A successful sign-in clears the account's failures (not the address's).
-    pub async fn clear_failures(&self, subject: &str) -> Result<(), GatewayError> {
-        sqlx::query("DELETE FROM sign_in_failures WHERE subject = $1").bind(subject).execute(&self.db.pool).await?;
+    /// A successful sign-in clears the account's failures, and its own attempt from the
+    /// address's count (the address's earlier failures stay).
+    pub async fn forget_attempts(&self, account: &str, address: &str, at: DateTime<Utc>) -> Result<(), GatewayError> {
+        let mut tx = self.db.begin_write().await?;
+        sqlx::query("DELETE FROM sign_in_failures WHERE subject = $1").bind(account).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM sign_in_failures WHERE subject = $1 AND at = $2")
+            .bind(address)
+            .bind(to_micros(at))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(())
     }
 }

@@ -125,6 +125,8 @@ pub enum TokenError {
     WrongIssuer,
     #[error("a service's key signs only that service's own system token")]
     BeyondItsKey,
+    #[error("the token was signed by a key retired before it was made")]
+    RetiredKey,
 }
 
 impl SigningKey {
@@ -160,7 +162,8 @@ impl SigningKey {
 
 /// The public keys a verifier knows, by key id.
 struct Known {
-    keys: HashMap<String, (String, DecodingKey)>,
+    /// By key id: the owner, the key, and when it was retired.
+    keys: HashMap<String, (String, DecodingKey, Option<i64>)>,
     /// When the key set file was last changed, as read.
     changed: Option<SystemTime>,
 }
@@ -172,7 +175,7 @@ impl Known {
             .iter()
             .filter_map(|k| {
                 let key = DecodingKey::from_ed_components(&k.x).ok()?;
-                Some((k.kid.clone(), (k.owner.clone(), key)))
+                Some((k.kid.clone(), (k.owner.clone(), key, k.retired)))
             })
             .collect();
         Known { keys, changed }
@@ -218,7 +221,7 @@ impl Authenticator {
 
     /// The owner and key named `kid`, reading the folder's set again when it is not known
     /// and the set changed since it was read (a key made or rotated by another process).
-    fn key(&self, kid: &str) -> Option<(String, DecodingKey)> {
+    fn key(&self, kid: &str) -> Option<(String, DecodingKey, Option<i64>)> {
         let known = self.known.read().unwrap_or_else(|e| e.into_inner());
         if let Some(found) = known.keys.get(kid) {
             return Some(found.clone());
@@ -243,7 +246,8 @@ impl Authenticator {
         if header.alg != Algorithm::EdDSA {
             return Err(TokenError::Malformed);
         }
-        let (owner, key) = header.kid.as_deref().and_then(|kid| self.key(kid)).ok_or(TokenError::UnknownKey)?;
+        let (owner, key, retired) =
+            header.kid.as_deref().and_then(|kid| self.key(kid)).ok_or(TokenError::UnknownKey)?;
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.set_issuer(&[&owner]);
         validation.set_audience(&[AUDIENCE]);
@@ -265,6 +269,11 @@ impl Authenticator {
         }
         if claims.nbf - LEEWAY_SECS > now {
             return Err(TokenError::NotYetValid);
+        }
+        // A retired key verifies what it signed before, never anything new: a key rotated
+        // away after a theft mints nothing more.
+        if retired.is_some_and(|retired| claims.iat > retired + LEEWAY_SECS) {
+            return Err(TokenError::RetiredKey);
         }
         if owner != PEOPLE_ISSUER
             && (claims.sub != owner || claims.roles != [Role::System] || !claims.compartments.is_empty())
@@ -401,5 +410,13 @@ mod tests {
         let new = rotated.issue("ana@example.org", vec![Role::Staff], vec![], 1_010, 600);
         assert!(verifier.verify(&new).is_ok(), "the new key id is read from the folder");
         assert!(verifier.verify(&old).is_ok(), "the retired key still verifies");
+        let old_key = i.gateway.clone();
+        let minted_later = old_key.issue("eve@example.org", vec![Role::Admin], vec![], 1_010 + 2 * LEEWAY_SECS, 600);
+        let later = Authenticator::new(
+            i.keys.clone(),
+            Clock::manual(chrono::DateTime::from_timestamp(1_010 + 2 * LEEWAY_SECS, 0).expect("a time")),
+        )
+        .expect("keys");
+        assert_eq!(later.verify(&minted_later), Err(TokenError::RetiredKey), "nothing new from a retired key");
     }
 }

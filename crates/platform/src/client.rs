@@ -43,13 +43,13 @@ pub async fn connect_with_token(url: &str, token: &BearerToken) -> Result<Authed
 /// worker.
 #[derive(Debug, Clone)]
 pub struct SystemToken {
-    key: crate::keys::SigningKey,
+    key: crate::keys::Signer,
     clock: crate::clock::Clock,
     current: std::sync::Arc<std::sync::Mutex<Option<MadeToken>>>,
 }
 
-/// The token last made, as a header value, and when it was made (Unix seconds).
-type MadeToken = (MetadataValue<Ascii>, i64);
+/// The token last made, as a header value, when it was made (Unix seconds), and its key.
+type MadeToken = (MetadataValue<Ascii>, i64, String);
 
 /// How long a system token lives, and how soon it is replaced.
 const SYSTEM_TOKEN_SECS: i64 = 300;
@@ -57,22 +57,24 @@ const SYSTEM_TOKEN_RENEW_SECS: i64 = 60;
 
 impl SystemToken {
     /// Tokens for the service that owns `key`.
-    pub fn new(key: crate::keys::SigningKey, clock: crate::clock::Clock) -> Self {
+    pub fn new(key: crate::keys::Signer, clock: crate::clock::Clock) -> Self {
         Self { key, clock, current: Default::default() }
     }
 
     fn value(&self) -> Result<MetadataValue<Ascii>, Status> {
         let now = self.clock.unix_seconds();
+        let key = self.key.key();
         let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((value, made)) = current.as_ref()
+        if let Some((value, made, kid)) = current.as_ref()
             && (*made..*made + SYSTEM_TOKEN_RENEW_SECS).contains(&now)
+            && *kid == key.kid
         {
             return Ok(value.clone());
         }
-        let token = self.key.issue(&self.key.owner, vec![crate::Role::System], vec![], now, SYSTEM_TOKEN_SECS);
+        let token = key.issue(&key.owner, vec![crate::Role::System], vec![], now, SYSTEM_TOKEN_SECS);
         let value: MetadataValue<Ascii> =
             format!("Bearer {token}").parse().map_err(|_| Status::internal("token is not ASCII"))?;
-        *current = Some((value.clone(), now));
+        *current = Some((value.clone(), now, key.kid));
         Ok(value)
     }
 }

@@ -69,6 +69,34 @@ impl fmt::Debug for SigningKey {
     }
 }
 
+/// An owner's current key, read again from the folder when the key set changes (a
+/// rotation by `advocacy keys rotate`), so a running service signs with the new key at once.
+#[derive(Debug, Clone)]
+pub struct Signer {
+    dir: KeyDir,
+    current: std::sync::Arc<std::sync::Mutex<(SigningKey, Option<std::time::SystemTime>)>>,
+}
+
+impl Signer {
+    /// `key`, as read from `dir`.
+    pub fn new(dir: KeyDir, key: SigningKey) -> Signer {
+        let changed = dir.key_set_changed();
+        Signer { dir, current: std::sync::Arc::new(std::sync::Mutex::new((key, changed))) }
+    }
+
+    /// The key to sign with now.
+    pub fn key(&self) -> SigningKey {
+        let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        let changed = self.dir.key_set_changed();
+        if changed != current.1
+            && let Ok(key) = self.dir.signing_key(&current.0.owner)
+        {
+            *current = (key, changed);
+        }
+        current.0.clone()
+    }
+}
+
 /// The file an owner's private key is kept in.
 #[derive(Serialize, Deserialize)]
 struct PrivateFile {
