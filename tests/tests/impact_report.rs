@@ -491,6 +491,38 @@ async fn the_json_api_gives_the_report_its_records_and_lists_as_json_and_csv_and
     assert!(through_grpc.records.iter().any(|r| r.id == quiet.id && r.quiet), "shown to whoever may see it");
     let exported = system.http(&format!("{behind}&format=csv"), Some(&insider()), None).await;
     assert_eq!(exported.body.lines().count(), 4, "a header and three briefings: {}", exported.body);
+    // Nor is it in the exported figures: Norway, briefed only quietly, is not counted there.
+    let governments = |report: &serde_json::Value| {
+        report["sections"][0]["figures"]
+            .as_array()
+            .expect("figures")
+            .iter()
+            .find(|f| f["key"] == "briefings.governments_briefed")
+            .map(|f| f["value"].clone())
+    };
+    let exported = system.http("/api/report?year=2027", Some(&insider()), None).await.json();
+    assert_eq!(governments(&exported), Some(serde_json::json!(2)), "{exported}");
+    let seen =
+        system.gateway_as(&insider()).await.get_impact_report(pb::ImpactReportRequest { period: year(2027) }).await;
+    assert_eq!(
+        value(&seen.expect("the report").into_inner(), "briefings.governments_briefed"),
+        3,
+        "shown, not exported"
+    );
+    let frozen = system
+        .gateway_as(&insider())
+        .await
+        .freeze_impact_report(pb::FreezeImpactReportRequest {
+            request_id: "insider".into(),
+            period: year(2027),
+            reason: "for donors".into(),
+        })
+        .await
+        .expect("frozen")
+        .into_inner();
+    let kept = frozen.report.expect("its report");
+    assert_eq!(value(&kept, "briefings.governments_briefed"), 2, "a frozen report is for donors: no quiet diplomacy");
+    assert!(frozen.figures.iter().all(|f| !f.record_ids.contains(&quiet.id)));
     let listed =
         system.http("/api/briefings?period.start=2027-01-01&period.end=2028-01-01", Some(&insider()), None).await;
     assert_eq!(listed.status, 200, "{}", listed.body);

@@ -27,6 +27,9 @@ pub enum Classification {
     },
 }
 
+/// The compartment of quiet diplomacy: records of it never leave in an export.
+pub const QUIET_DIPLOMACY: &str = "quiet-diplomacy";
+
 /// A compartment's name: 1 to 64 of a-z, 0-9 and -.
 pub fn is_compartment_name(name: &str) -> bool {
     (1..=64).contains(&name.len()) && name.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-')

@@ -20,7 +20,7 @@ pub const NOTES_COMPARTMENT: &str = "briefing-notes";
 /// Who may read contacts' personal data.
 pub const CONTACTS_COMPARTMENT: &str = "contacts";
 /// Who may see quiet-diplomacy briefings at all.
-pub const QUIET_COMPARTMENT: &str = "quiet-diplomacy";
+pub const QUIET_COMPARTMENT: &str = advocacy_platform::classification::QUIET_DIPLOMACY;
 
 macro_rules! text_enum {
     ($name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
