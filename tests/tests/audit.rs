@@ -183,3 +183,52 @@ async fn an_erased_contact_leaves_nothing_of_their_data_in_the_log() {
     assert_eq!(leaked, [0], "the log names the record, never its contents");
     system.finish().await;
 }
+
+#[tokio::test]
+async fn reads_of_restricted_amendments_are_logged_and_ordinary_ones_are_not() {
+    let system = TestSystem::spawn().await;
+    let mut sam = system.submissions_as(&Person::sanctions_staff()).await;
+    let resolution = sam
+        .create_resolution(pb::CreateResolutionRequest {
+            request_id: "r".into(),
+            body: "UN-HRC".into(),
+            session: "HRC 61".into(),
+            title: "Situation of human rights".into(),
+            symbol: String::new(),
+        })
+        .await
+        .expect("a resolution")
+        .into_inner();
+    let propose = |n: &str, restricted: bool| pb::ProposeAmendmentRequest {
+        request_id: n.into(),
+        resolution_id: resolution.id.clone(),
+        paragraph_kind: pb::ParagraphKind::Operative.into(),
+        paragraph_number: 1,
+        proposed_text: format!("Text {n}"),
+        classification: restricted.then(|| pb::Classification {
+            level: pb::Confidentiality::Restricted.into(),
+            compartment: "sanctions".into(),
+            compartments: vec![],
+        }),
+        ..Default::default()
+    };
+    let open = sam.propose_amendment(propose("open", false)).await.expect("proposed").into_inner();
+    let secret = sam.propose_amendment(propose("secret", true)).await.expect("proposed").into_inner();
+    sam.get_amendment(pb::GetAmendmentRequest { id: open.id.clone() }).await.expect("read");
+    sam.get_amendment(pb::GetAmendmentRequest { id: secret.id.clone() }).await.expect("read");
+    sam.list_amendments(pb::ListAmendmentsRequest { resolution_id: resolution.id.clone(), ..Default::default() })
+        .await
+        .expect("listed");
+    let log = advocacy_proto::v1::submissions_service_client::SubmissionsServiceClient::new(
+        system.channel_as(&admin()).await,
+    )
+    .list_audit_entries(pb::ListAuditEntriesRequest::default())
+    .await
+    .expect("the log")
+    .into_inner()
+    .entries;
+    let reads: Vec<(&str, &str)> =
+        log.iter().filter(|e| e.kind == "read").map(|e| (e.action.as_str(), e.record_id.as_str())).collect();
+    assert_eq!(reads, [("GetAmendment", secret.id.as_str()), ("ListAmendments", secret.id.as_str())]);
+    system.finish().await;
+}

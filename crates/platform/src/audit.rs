@@ -242,6 +242,13 @@ impl AuditLog {
         row.try_get(0)
     }
 
+    /// Logs that `caller` read the restricted records `ids` (see [`record_reads`]).
+    pub async fn reads(&self, caller: &Caller, ids: &[&str], now: DateTime<Utc>) -> Result<(), tonic::Status> {
+        record_reads(&self.db, caller, ids, now)
+            .await
+            .map_err(|e| tonic::Status::unavailable(format!("the audit log: {e}")))
+    }
+
     pub async fn verify(&self) -> Result<pb::VerifyAuditLogResponse, tonic::Status> {
         let checked = verify(&self.db).await.map_err(|e| tonic::Status::internal(format!("the audit log: {e}")))?;
         let service = self.service.to_owned();

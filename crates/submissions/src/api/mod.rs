@@ -326,6 +326,9 @@ impl SubmissionsService for SubmissionsApi {
         let caller = Caller::of(&request)?;
         let id = limits::id("id", &request.get_ref().id).map_err(|v| status(v.into()))?;
         let amendment = self.resolutions.amendment(&caller, &id).await.map_err(status)?;
+        if amendment.classification.is_restricted() {
+            self.audit.reads(&caller, &[amendment.id.as_str()], self.clock.now()).await?;
+        }
         Ok(Response::new(amendment_to_proto(&amendment)))
     }
 
@@ -354,6 +357,9 @@ impl SubmissionsService for SubmissionsApi {
             limit: size + 1,
         };
         let found = self.resolutions.amendments(&caller, &query).await.map_err(status)?;
+        let restricted: Vec<&str> =
+            found.iter().take(size).filter(|a| a.classification.is_restricted()).map(|a| a.id.as_str()).collect();
+        self.audit.reads(&caller, &restricted, self.clock.now()).await?;
         let (amendments, next_page_token) =
             page_token::page(&found, size, amendment_to_proto, |a| page_token::encode_at(a.created_at, &a.id));
         Ok(Response::new(pb::ListAmendmentsResponse { amendments, next_page_token }))
@@ -416,6 +422,9 @@ impl SubmissionsService for SubmissionsApi {
         let caller = Caller::of(&request)?;
         let id = limits::id("id", &request.get_ref().id).map_err(|v| status(v.into()))?;
         let publication = self.publications.get(&caller, &id).await.map_err(status)?;
+        if publication.classification.is_restricted() {
+            self.audit.reads(&caller, &[publication.id.as_str()], self.clock.now()).await?;
+        }
         Ok(Response::new(publication_to_proto(&publication)))
     }
 
@@ -433,6 +442,9 @@ impl SubmissionsService for SubmissionsApi {
         };
         let (kind, period) = checked(v, kind.zip(period))?;
         let found = self.publications.list(&caller, kind, period).await.map_err(status)?;
+        let restricted: Vec<&str> =
+            found.iter().filter(|p| p.classification.is_restricted()).map(|p| p.id.as_str()).collect();
+        self.audit.reads(&caller, &restricted, self.clock.now()).await?;
         Ok(Response::new(pb::ListPublicationsResponse {
             publications: found.iter().map(publication_to_proto).collect(),
         }))
