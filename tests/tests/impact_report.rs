@@ -190,7 +190,7 @@ async fn the_years_report_counts_every_service_and_each_figure_lists_its_records
     let report = system
         .gateway_as(&manager)
         .await
-        .get_impact_report(pb::ImpactReportRequest { period: year(2027) })
+        .get_impact_report(pb::ImpactReportRequest { period: year(2027), export: false })
         .await
         .expect("the report")
         .into_inner();
@@ -272,7 +272,7 @@ async fn a_service_that_is_down_or_silent_makes_its_section_unavailable_and_the_
         let report = system
             .gateway_as(&Person::manager())
             .await
-            .get_impact_report(pb::ImpactReportRequest { period: year(2027) })
+            .get_impact_report(pb::ImpactReportRequest { period: year(2027), export: false })
             .await
             .expect("the report still comes")
             .into_inner();
@@ -393,7 +393,8 @@ async fn hostile_periods_and_figures_are_refused_by_field() {
             "period.custom.start",
         ),
     ] {
-        let refused = gateway.get_impact_report(pb::ImpactReportRequest { period }).await.expect_err(field);
+        let refused =
+            gateway.get_impact_report(pb::ImpactReportRequest { period, export: false }).await.expect_err(field);
         assert_eq!(
             (refused.code(), violated_fields(&refused)),
             (Code::InvalidArgument, vec![field.to_owned()]),
@@ -502,13 +503,19 @@ async fn the_json_api_gives_the_report_its_records_and_lists_as_json_and_csv_and
     };
     let exported = system.http("/api/report?year=2027", Some(&insider()), None).await.json();
     assert_eq!(governments(&exported), Some(serde_json::json!(2)), "{exported}");
-    let seen =
-        system.gateway_as(&insider()).await.get_impact_report(pb::ImpactReportRequest { period: year(2027) }).await;
+    let seen = system
+        .gateway_as(&insider())
+        .await
+        .get_impact_report(pb::ImpactReportRequest { period: year(2027), export: false })
+        .await;
     assert_eq!(
         value(&seen.expect("the report").into_inner(), "briefings.governments_briefed"),
         3,
         "shown, not exported"
     );
+    let export = pb::ImpactReportRequest { period: year(2027), export: true };
+    let for_file = system.gateway_as(&insider()).await.get_impact_report(export).await.expect("the report");
+    assert_eq!(value(&for_file.into_inner(), "briefings.governments_briefed"), 2, "asked for an export over gRPC");
     let frozen = system
         .gateway_as(&insider())
         .await

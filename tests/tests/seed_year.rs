@@ -17,8 +17,10 @@ async fn the_2024_campaign_year_reports_the_figures_it_was_known_for() {
     // Loading again adds nothing.
     year_2024::submissions(&mut system.submissions_as(&recorder).await).await.expect("loaded again");
 
-    let request =
-        pb::ImpactReportRequest { period: Some(pb::ReportPeriod { span: Some(pb::report_period::Span::Year(2024)) }) };
+    let request = pb::ImpactReportRequest {
+        period: Some(pb::ReportPeriod { span: Some(pb::report_period::Span::Year(2024)) }),
+        export: false,
+    };
     let report = system.gateway_as(&Person::manager()).await.get_impact_report(request).await.expect("the report");
     let report = report.into_inner();
     let actors =

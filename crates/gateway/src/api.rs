@@ -479,6 +479,7 @@ impl GatewayService for GatewayApi {
         request: Request<pb::ImpactReportRequest>,
     ) -> Result<Response<pb::ImpactReport>, Status> {
         let caller = Caller::of(&request)?;
+        let caller = if request.get_ref().export { self.for_export(&caller) } else { caller };
         Ok(Response::new(self.report(&caller, request.get_ref().period.as_ref()).await?))
     }
 
@@ -487,6 +488,7 @@ impl GatewayService for GatewayApi {
         request: Request<pb::ListImpactRecordsRequest>,
     ) -> Result<Response<pb::ListImpactRecordsResponse>, Status> {
         let caller = Caller::of(&request)?;
+        let caller = if request.get_ref().export { self.for_export(&caller) } else { caller };
         Ok(Response::new(self.records(&caller, request.get_ref()).await?))
     }
 

@@ -75,7 +75,9 @@ pub async fn run(config: &Config, args: ReportArgs) -> anyhow::Result<()> {
     let (json, csv) = (args.client.json, args.csv);
     match args.action {
         None => {
-            let request = pb::ImpactReportRequest { period: Some(period(args.period.as_deref(), zone)?) };
+            // A file or a script's input is an export: no quiet diplomacy in it.
+            let request =
+                pb::ImpactReportRequest { period: Some(period(args.period.as_deref(), zone)?), export: json || csv };
             let report = client.get_impact_report(request).await.map_err(explain)?.into_inner();
             print_report(&report, json, csv);
         }
@@ -84,14 +86,20 @@ pub async fn run(config: &Config, args: ReportArgs) -> anyhow::Result<()> {
             let records = super::all_pages(usize::MAX, |page_token| {
                 let (mut client, figure, period) = (client.clone(), figure.clone(), period.clone());
                 async move {
-                    let request = pb::ListImpactRecordsRequest { period, figure, page_size: 500, page_token };
+                    let request = pb::ListImpactRecordsRequest {
+                        period,
+                        figure,
+                        page_size: 500,
+                        page_token,
+                        export: json || csv,
+                    };
                     let page = client.list_impact_records(request).await.map_err(explain)?.into_inner();
                     Ok((page.records, page.next_page_token))
                 }
             })
             .await?;
             let mut table = Table::new(&["Kind", "Id", "Title", "At"]);
-            for r in records.iter().filter(|r| !(csv && r.quiet)) {
+            for r in &records {
                 table.row(vec![r.kind.clone(), r.id.clone(), r.title.clone(), when(&r.at)]);
             }
             table.print_as(json, csv);
