@@ -76,8 +76,8 @@ impl SignIn {
         let subjects = [account_subject.clone(), address_subject.clone()];
         self.store.record_attempt(&subjects, now, since).await?;
         let attempts = [
-            (self.store.failures(std::slice::from_ref(&account_subject), since).await?, FAILURES_PER_ACCOUNT),
-            (self.store.failures(std::slice::from_ref(&address_subject), since).await?, FAILURES_PER_ADDRESS),
+            (self.store.failures(&account_subject, since).await?, FAILURES_PER_ACCOUNT),
+            (self.store.failures(&address_subject, since).await?, FAILURES_PER_ADDRESS),
         ];
         if attempts.iter().any(|(count, limit)| count > limit) {
             return Err(GatewayError::TooManyAttempts(format!(

@@ -215,18 +215,14 @@ impl Store {
         Ok(row.map(|r| r.try_get(0)).transpose()?)
     }
 
-    /// Failed sign-ins of each of `subjects` since `since`, the most of any.
-    pub async fn failures(&self, subjects: &[String], since: DateTime<Utc>) -> Result<i64, GatewayError> {
-        let mut most = 0;
-        for subject in subjects {
-            let row = sqlx::query("SELECT COUNT(*) FROM sign_in_failures WHERE subject = $1 AND at >= $2")
-                .bind(subject)
-                .bind(to_micros(since))
-                .fetch_one(&self.db.pool)
-                .await?;
-            most = most.max(row.try_get::<i64, _>(0)?);
-        }
-        Ok(most)
+    /// Sign-in attempts counted against `subject` since `since`.
+    pub async fn failures(&self, subject: &str, since: DateTime<Utc>) -> Result<i64, GatewayError> {
+        let row = sqlx::query("SELECT COUNT(*) FROM sign_in_failures WHERE subject = $1 AND at >= $2")
+            .bind(subject)
+            .bind(to_micros(since))
+            .fetch_one(&self.db.pool)
+            .await?;
+        Ok(row.try_get(0)?)
     }
 
     /// Records a refused sign-in of the person `email` in the audit log.

@@ -191,19 +191,12 @@ impl Known {
     }
 }
 
-/// Where a verifier's keys come from: the keys folder, read again when a token names a key
-/// id not seen yet (a rotation elsewhere), or a fixed set.
-#[derive(Clone)]
-enum Source {
-    Folder(KeyDir),
-    Fixed,
-}
-
 /// Verifies bearer tokens for the guard every service is served behind ([`crate::access`]):
 /// no valid token, no call.
 #[derive(Clone)]
 pub struct Authenticator {
-    source: Source,
+    /// Read again when a token names a key id not seen yet (a rotation elsewhere).
+    dir: KeyDir,
     known: Arc<RwLock<Known>>,
     clock: crate::clock::Clock,
 }
@@ -220,12 +213,7 @@ impl Authenticator {
     pub fn new(keys: KeyDir, clock: crate::clock::Clock) -> Result<Self, crate::keys::KeyError> {
         let changed = keys.key_set_changed();
         let known = Known::of(&keys.key_set()?, changed);
-        Ok(Self { source: Source::Folder(keys), known: Arc::new(RwLock::new(known)), clock })
-    }
-
-    /// Verifies with `set` only.
-    pub fn fixed(set: &KeySet, clock: crate::clock::Clock) -> Self {
-        Self { source: Source::Fixed, known: Arc::new(RwLock::new(Known::of(set, None))), clock }
+        Ok(Self { dir: keys, known: Arc::new(RwLock::new(known)), clock })
     }
 
     /// The owner and key named `kid`, reading the folder's set again when it is not known
@@ -235,7 +223,7 @@ impl Authenticator {
         if let Some(found) = known.keys.get(kid) {
             return Some(found.clone());
         }
-        let Source::Folder(dir) = &self.source else { return None };
+        let dir = &self.dir;
         let changed = dir.key_set_changed();
         if changed == known.changed {
             return None;
