@@ -14,14 +14,14 @@ use advocacy_briefings::domain::{Briefing, Format, NewBriefing};
 use advocacy_briefings::store::Store;
 use advocacy_platform::idempotency::{Request, Written};
 use advocacy_platform::{Caller, Classification, Role};
+use advocacy_tests::seed::{self, year_start};
 use advocacy_tests::{POSTGRES_ENV, TestSystem, pb};
 use chrono::{TimeZone, Utc};
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::AssertSqlSafe;
 
 const CONCURRENCY: usize = 8;
 const AGGREGATED: usize = 1_000_000;
 const ROUNDS: usize = 5;
-const ACTORS: &[&str] = &["CH", "KR", "JP", "DE", "FR", "GB", "US", "CA", "AU", "EU-EEAS", "UN-OHCHR", "EU-EP"];
 
 #[tokio::main]
 async fn main() {
@@ -63,7 +63,7 @@ async fn main() {
     for table in ["briefing_themes", "briefing_institutions", "briefing_actors", "follow_ups", "briefings"] {
         sqlx::query(AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&db.pool).await.expect("empty");
     }
-    seed(&db, &institution, AGGREGATED).await;
+    seed::briefings(&db, &institution, AGGREGATED).await;
     let (start_at, end_at) = (year_start(2021), year_start(2025));
     let period = pb::Period {
         start: Some(prost_types::Timestamp { seconds: start_at.timestamp(), nanos: 0 }),
@@ -80,11 +80,11 @@ async fn main() {
             .into_inner();
         grpc_total += start.elapsed();
         let start = Instant::now();
-        let by_hand = hand_written(&db.pool, from, to).await;
+        let by_hand = seed::briefing_figures_by_hand(&db.pool, from, to, Utc::now().timestamp_micros()).await;
         sql_total += start.elapsed();
         assert_eq!(
             (figures.briefings, figures.governments_briefed, figures.multilateral_actors_briefed),
-            by_hand,
+            (by_hand.get("briefings"), by_hand.get("governments_briefed"), by_hand.get("multilateral_briefed")),
             "the same figures"
         );
     }
@@ -97,10 +97,6 @@ async fn main() {
         if ratio <= 1.5 { "met" } else { "MISSED" }
     );
     system.finish().await;
-}
-
-fn year_start(year: i32) -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(year, 1, 1, 0, 0, 0).single().expect("a real date")
 }
 
 fn request(i: usize, institution: &str) -> pb::LogBriefingRequest {
@@ -182,78 +178,6 @@ async fn log_direct(store: &Store, institution: &str, total: usize) -> f64 {
         t.await.expect("worker");
     }
     total as f64 / start.elapsed().as_secs_f64()
-}
-
-/// A million briefings over 2020–2025 with one or two actors each, in multi-row inserts.
-async fn seed(db: &advocacy_platform::Database, institution: &str, count: usize) {
-    let start = Instant::now();
-    let base = year_start(2020).timestamp_micros();
-    let mut tx = db.pool.begin().await.expect("tx");
-    let ids: Vec<String> = (0..count).map(|_| uuid::Uuid::now_v7().to_string()).collect();
-    for chunk in (0..count).collect::<Vec<_>>().chunks(1000) {
-        let mut briefings = String::from(
-            "INSERT INTO briefings (id, version, at, month, city, format, quiet, confidentiality, compartment, request_id, request_fingerprint, snapshot) VALUES ",
-        );
-        let mut actors = String::from("INSERT INTO briefing_actors (briefing_id, actor, actor_kind) VALUES ");
-        let mut links = String::from("INSERT INTO briefing_institutions (briefing_id, institution_id) VALUES ");
-        for (n, &i) in chunk.iter().enumerate() {
-            let sep = if n == 0 { "" } else { ", " };
-            let at = base + (i as i64) * 150_000_000; // every 2.5 minutes, about 4.75 years
-            let month = chrono::DateTime::from_timestamp_micros(at).expect("in range").format("%Y-%m");
-            let format = ["in_person", "virtual", "written", "side_event"][i % 4];
-            let city = ["Geneva", "Seoul", "Tokyo", "Brussels", ""][i % 5];
-            briefings.push_str(&format!(
-                "{sep}('{}', 1, {at}, '{month}', '{city}', '{format}', 0, 'internal', '', NULL, NULL, '{{}}')",
-                ids[i]
-            ));
-            let actor = ACTORS[i % ACTORS.len()];
-            let kind = if actor.contains('-') { "multilateral" } else { "government" };
-            actors.push_str(&format!("{sep}('{}', '{actor}', '{kind}')", ids[i]));
-            links.push_str(&format!("{sep}('{}', '{institution}')", ids[i]));
-        }
-        // Values are generated above, never input.
-        for sql in [briefings, actors, links] {
-            sqlx::query(AssertSqlSafe(sql)).execute(&mut *tx).await.expect("seed");
-        }
-    }
-    tx.commit().await.expect("commit");
-    println!("seeded {count} briefings in {:.1} s", start.elapsed().as_secs_f64());
-}
-
-/// The headline figures, written by hand against the same tables.
-async fn hand_written(pool: &sqlx::AnyPool, from: i64, to: i64) -> (i64, i64, i64) {
-    let row = sqlx::query(
-        "SELECT (SELECT COUNT(*) FROM briefings WHERE at >= $1 AND at < $2),
-                (SELECT COUNT(DISTINCT a.actor) FROM briefing_actors a JOIN briefings b ON b.id = a.briefing_id
-                  WHERE b.at >= $1 AND b.at < $2 AND a.actor_kind = 'government'),
-                (SELECT COUNT(DISTINCT a.actor) FROM briefing_actors a JOIN briefings b ON b.id = a.briefing_id
-                  WHERE b.at >= $1 AND b.at < $2 AND a.actor_kind = 'multilateral')",
-    )
-    .bind(from)
-    .bind(to)
-    .fetch_one(pool)
-    .await
-    .expect("hand-written");
-    let breakdown = sqlx::query(
-        "SELECT format, city, month, COUNT(*) FROM briefings WHERE at >= $1 AND at < $2 AND quiet = 0
-         AND confidentiality <> 'restricted' GROUP BY format, city, month",
-    )
-    .bind(from)
-    .bind(to)
-    .fetch_all(pool)
-    .await
-    .expect("breakdown");
-    assert!(!breakdown.is_empty());
-    let follow_ups = sqlx::query(
-        "SELECT COUNT(*) FROM follow_ups f JOIN briefings b ON b.id = f.briefing_id WHERE b.at >= $1 AND b.at < $2",
-    )
-    .bind(from)
-    .bind(to)
-    .fetch_one(pool)
-    .await
-    .expect("follow-ups");
-    let _: i64 = follow_ups.try_get(0).expect("n");
-    (row.try_get(0).expect("n"), row.try_get(1).expect("n"), row.try_get(2).expect("n"))
 }
 
 /// A figure of this process from /proc/self/status, in MiB (VmRSS now, VmHWM the peak).

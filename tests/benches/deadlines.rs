@@ -12,9 +12,8 @@ use advocacy_deadlines::store::{ListQuery, Store, Write};
 use advocacy_platform::idempotency::{Request, Written};
 use advocacy_platform::page_token;
 use advocacy_platform::{Caller, Classification, Role};
-use advocacy_tests::{POSTGRES_ENV, TestSystem, new_deadline, pb};
+use advocacy_tests::{POSTGRES_ENV, TestSystem, new_deadline, pb, seed};
 use chrono::{TimeZone, Utc};
-use sqlx::AssertSqlSafe;
 
 const CONCURRENCY: usize = 8;
 const CREATES: usize = 2_000;
@@ -40,7 +39,7 @@ async fn main() {
     let target = if engine == "postgres" { 0.60 } else { 0.50 };
     report_throughput("create", grpc, direct, target);
 
-    seed(&db, LISTED).await;
+    seed::open_deadlines(&db, LISTED, seed::year_start(2027)).await;
     let mut client = system.deadlines().await;
     let middle = Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).single().expect("date");
     // The fixed cost of one call, for reading the list figures: a page of one.
@@ -170,34 +169,6 @@ fn example() -> NewDeadline {
         recurrence: None,
         classification: Classification::Internal,
     }
-}
-
-/// Loads `count` deadlines spread over 2027–2033 with multi-row inserts.
-async fn seed(db: &advocacy_platform::Database, count: usize) {
-    let start = Instant::now();
-    let base = Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).single().expect("date");
-    let mut tx = db.pool.begin().await.expect("tx");
-    for chunk in (0..count).collect::<Vec<_>>().chunks(500) {
-        let mut sql = String::from(
-            "INSERT INTO deadlines (id, version, title, mechanism, kind, due_at, zone, status, confidentiality, compartment, revision, snapshot) VALUES ",
-        );
-        let mut rows = Vec::new();
-        for (n, i) in chunk.iter().enumerate() {
-            let mut d =
-                Deadline::create(uuid::Uuid::now_v7().to_string(), example(), "seed@advocacy.example", Utc::now());
-            d.due.at = base + chrono::Duration::minutes(*i as i64 * 30);
-            let p = n * 3;
-            sql.push_str(&format!("{}(${}, 1, 'Seeded', 'UPR', 'upr_stakeholder_submission', ${}, 'Europe/Zurich', 'open', 'internal', '', 0, ${})", if n == 0 { "" } else { ", " }, p + 1, p + 2, p + 3));
-            rows.push((d.id.clone(), d.due.at.timestamp_micros(), serde_json::to_string(&d).expect("json")));
-        }
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for (id, due, snapshot) in rows {
-            query = query.bind(id).bind(due).bind(snapshot);
-        }
-        query.execute(&mut *tx).await.expect("seed insert");
-    }
-    tx.commit().await.expect("commit");
-    println!("seeded {count} deadlines in {:.1} s", start.elapsed().as_secs_f64());
 }
 
 /// A page token that starts listing at `at`: the token of the page just before it.

@@ -9,13 +9,11 @@ use std::time::{Duration, Instant};
 
 use advocacy_platform::Role;
 use advocacy_platform::db::{Sql, SqlValue};
+use advocacy_tests::seed::{self, SubmissionCounts, year_start};
 use advocacy_tests::{POSTGRES_ENV, Person, TestSystem, pb};
-use chrono::{TimeZone, Utc};
 use sqlx::{AssertSqlSafe, Column, Row};
 
-const SUBMISSIONS: usize = 1_000_000;
-const AMENDMENTS: usize = 200_000;
-const RESOLUTIONS: usize = 1_000;
+const COUNTS: SubmissionCounts = SubmissionCounts { submissions: 1_000_000, resolutions: 1_000, amendments: 200_000 };
 const ROUNDS: usize = 5;
 
 #[tokio::main]
@@ -32,9 +30,8 @@ async fn main() {
     for table in ["amendments", "resolutions", "submissions"] {
         sqlx::query(AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&db.pool).await.expect("empty");
     }
-    seed(&db).await;
-    let start_at = Utc.with_ymd_and_hms(2021, 1, 1, 0, 0, 0).single().expect("date");
-    let end_at = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).single().expect("date");
+    seed::submissions(&db, COUNTS).await;
+    let (start_at, end_at) = (year_start(2021), year_start(2025));
     let period = pb::Period {
         start: Some(prost_types::Timestamp { seconds: start_at.timestamp(), nanos: 0 }),
         end: Some(prost_types::Timestamp { seconds: end_at.timestamp(), nanos: 0 }),
@@ -51,17 +48,20 @@ async fn main() {
             .into_inner();
         rpc_total += start.elapsed();
         let start = Instant::now();
-        let (by_mechanism, influenced) =
-            hand_written(&db.pool, start_at.timestamp_micros(), end_at.timestamp_micros()).await;
+        let by_hand =
+            seed::submission_figures_by_hand(&db.pool, start_at.timestamp_micros(), end_at.timestamp_micros()).await;
         sql_total += start.elapsed();
-        let rpc_mechanisms: Vec<(String, i64)> =
-            figures.by_mechanism.iter().map(|c| (c.key.clone(), c.count)).collect();
-        assert_eq!((rpc_mechanisms, figures.resolutions_influenced), (by_mechanism, influenced), "the same figures");
+        for c in &figures.by_mechanism {
+            assert_eq!(c.count, by_hand.get(&format!("by_mechanism/{}", c.key)), "the same figures");
+        }
+        assert_eq!(figures.resolutions_influenced, by_hand.get("resolutions_influenced"), "the same figures");
     }
     let (r, s) = (rpc_total / ROUNDS as u32, sql_total / ROUNDS as u32);
     let ratio = r.as_secs_f64() / s.as_secs_f64();
     println!(
-        "aggregates over {SUBMISSIONS} submissions and {AMENDMENTS} amendments: grpc {:.0} ms, hand-written SQL {:.0} ms, ratio {ratio:.2} (target <= 1.50) {}",
+        "aggregates over {} submissions and {} amendments: grpc {:.0} ms, hand-written SQL {:.0} ms, ratio {ratio:.2} (target <= 1.50) {}",
+        COUNTS.submissions,
+        COUNTS.amendments,
         r.as_secs_f64() * 1e3,
         s.as_secs_f64() * 1e3,
         if ratio <= 1.5 { "met" } else { "MISSED" }
@@ -194,102 +194,4 @@ async fn plain_inserts_of(db: &advocacy_platform::Database, table: &str) -> Dura
     }
     tx.commit().await.expect("commit");
     start.elapsed()
-}
-
-/// Submissions over 2020–2025 across mechanisms, kinds and statuses; resolutions with
-/// amendments in every status. Multi-row inserts of generated values.
-async fn seed(db: &advocacy_platform::Database) {
-    let started = Instant::now();
-    let base = Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).single().expect("date").timestamp_micros();
-    let mechanisms = ["UPR", "SR-TORTURE", "SR-DPRK", "CRC", "CEDAW", "WGEID", "SANCTIONS-US", "SANCTIONS-EU"];
-    let kinds = [
-        "upr_stakeholder_report",
-        "special_procedures_communication",
-        "treaty_body_report",
-        "wgeid_petition",
-        "sanctions_package",
-    ];
-    let statuses = ["draft", "submitted", "acknowledged", "published", "cited", "withdrawn"];
-    let amendment_statuses = ["proposed", "tabled", "adopted", "adopted_in_part", "rejected", "withdrawn"];
-    let mut tx = db.pool.begin().await.expect("tx");
-    for chunk in (0..SUBMISSIONS).collect::<Vec<_>>().chunks(1000) {
-        let mut sql = String::from(
-            "INSERT INTO submissions (id, version, mechanism, kind, country, status, created_at, dated_at, confidentiality, compartment, snapshot) VALUES ",
-        );
-        for (n, &i) in chunk.iter().enumerate() {
-            let sep = if n == 0 { "" } else { ", " };
-            let at = base + i as i64 * 150_000_000;
-            let (level, compartment) = if i % 10 == 0 { ("restricted", "sanctions") } else { ("internal", "") };
-            sql.push_str(&format!(
-                "{sep}('s{i}', 1, '{}', '{}', 'KP', '{}', {at}, {at}, '{level}', '{compartment}', '{{}}')",
-                mechanisms[i % mechanisms.len()],
-                kinds[i % kinds.len()],
-                statuses[i % statuses.len()]
-            ));
-        }
-        sqlx::query(AssertSqlSafe(sql)).execute(&mut *tx).await.expect("submissions");
-    }
-    for chunk in (0..RESOLUTIONS).collect::<Vec<_>>().chunks(1000) {
-        let mut sql =
-            String::from("INSERT INTO resolutions (id, version, body, session, state, created_at, snapshot) VALUES ");
-        for (n, &i) in chunk.iter().enumerate() {
-            let sep = if n == 0 { "" } else { ", " };
-            sql.push_str(&format!("{sep}('r{i}', 1, 'UN-HRC', 'HRC {}', 'adopted', {base}, '{{}}')", 40 + i % 20));
-        }
-        sqlx::query(AssertSqlSafe(sql)).execute(&mut *tx).await.expect("resolutions");
-    }
-    for chunk in (0..AMENDMENTS).collect::<Vec<_>>().chunks(1000) {
-        let mut sql = String::from(
-            "INSERT INTO amendments (id, version, resolution_id, status, confidentiality, compartment, created_at, snapshot) VALUES ",
-        );
-        for (n, &i) in chunk.iter().enumerate() {
-            let sep = if n == 0 { "" } else { ", " };
-            let at = base + i as i64 * 750_000_000;
-            sql.push_str(&format!(
-                "{sep}('a{i}', 1, 'r{}', '{}', 'internal', '', {at}, '{{}}')",
-                i % RESOLUTIONS,
-                amendment_statuses[(i / 7) % amendment_statuses.len()]
-            ));
-        }
-        sqlx::query(AssertSqlSafe(sql)).execute(&mut *tx).await.expect("amendments");
-    }
-    tx.commit().await.expect("commit");
-    println!(
-        "seeded {SUBMISSIONS} submissions, {RESOLUTIONS} resolutions, {AMENDMENTS} amendments in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
-}
-
-/// Every figure of the RPC, written by hand against the same tables.
-async fn hand_written(pool: &sqlx::AnyPool, from: i64, to: i64) -> (Vec<(String, i64)>, i64) {
-    let pairs = |rows: Vec<sqlx::any::AnyRow>| -> Vec<(String, i64)> {
-        rows.iter().map(|r| (r.try_get::<String, _>(0).expect("key"), r.try_get::<i64, _>(1).expect("n"))).collect()
-    };
-    let by_mechanism = sqlx::query("SELECT mechanism, COUNT(*) FROM submissions WHERE dated_at >= $1 AND dated_at < $2 GROUP BY mechanism ORDER BY mechanism")
-        .bind(from)
-        .bind(to)
-        .fetch_all(pool)
-        .await
-        .expect("by mechanism");
-    for sql in [
-        "SELECT kind, COUNT(*) FROM submissions WHERE dated_at >= $1 AND dated_at < $2 GROUP BY kind",
-        "SELECT status, COUNT(*) FROM submissions WHERE dated_at >= $1 AND dated_at < $2 GROUP BY status",
-        "SELECT status, COUNT(*) FROM amendments WHERE created_at >= $1 AND created_at < $2 GROUP BY status",
-        "SELECT resolution_id || '/' || status, COUNT(*) FROM amendments WHERE created_at >= $1 AND created_at < $2 GROUP BY resolution_id, status",
-        "SELECT kind, COUNT(*) FROM publications WHERE published_at >= $1 AND published_at < $2 GROUP BY kind",
-    ] {
-        let rows = sqlx::query(sql).bind(from).bind(to).fetch_all(pool).await.expect("figure");
-        let _ = pairs(rows);
-    }
-    let influenced: i64 = sqlx::query(
-        "SELECT COUNT(DISTINCT resolution_id) FROM amendments WHERE created_at >= $1 AND created_at < $2 AND status IN ('adopted', 'adopted_in_part')",
-    )
-    .bind(from)
-    .bind(to)
-    .fetch_one(pool)
-    .await
-    .expect("influenced")
-    .try_get(0)
-    .expect("n");
-    (pairs(by_mechanism), influenced)
 }

@@ -521,6 +521,7 @@ impl Drop for ScratchDatabase {
 }
 
 pub mod cli;
+pub mod seed;
 pub mod smtp;
 
 /// What the outbox replica processes (`src/bin/outbox_replica.rs`) and their test share.

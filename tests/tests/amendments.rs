@@ -111,6 +111,29 @@ async fn an_amendment_adopted_in_part_shows_how_much_of_our_language_was_kept() 
         .expect("list")
         .into_inner();
     assert_eq!(hrc.resolutions.len(), 1);
+
+    // The words kept count in the period's figures, and a database from before they had a
+    // column of their own has it filled from the amendments on start.
+    let today = chrono::Utc::now().timestamp() / 86_400 * 86_400;
+    let around_now = || pb::AggregatesRequest {
+        period: Some(pb::Period { start: ts(today - 86_400), end: ts(today + 2 * 86_400) }),
+    };
+    let figures = client.get_submission_aggregates(around_now()).await.expect("figures").into_inner();
+    assert_eq!(figures.amendments_words_kept, 26);
+    let mut system = system;
+    let pool = system.database("submissions").pool.clone();
+    for statement in [
+        "DROP INDEX amendments_by_created",
+        "DROP TABLE amendment_kept_words_filled",
+        "ALTER TABLE amendments DROP COLUMN kept_words",
+        "DELETE FROM _sqlx_migrations WHERE version = 11",
+    ] {
+        sqlx::query(statement).execute(&pool).await.expect(statement);
+    }
+    system.restart().await;
+    let mut client = system.submissions_as(&Person::staff()).await;
+    let figures = client.get_submission_aggregates(around_now()).await.expect("figures").into_inner();
+    assert_eq!(figures.amendments_words_kept, 26, "filled from the stored comparison");
     system.finish().await;
 }
 

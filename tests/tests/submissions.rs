@@ -442,10 +442,13 @@ async fn a_database_from_before_dated_submissions_is_upgraded_without_losing_a_r
     let mut client = system.submissions_as(&Person::staff()).await;
     let recorded = client.create_submission(upr_report("old-1", 2_000)).await.expect("created").into_inner();
     // Put the database back as the release before migration 5 left it: first undo the
-    // audit log (10), the requests table (9, 8), the move to the platform's outbox (7) and
-    // its tables (6), then the dating (5).
+    // words kept (11), the audit log (10), the requests table (9, 8), the move to the
+    // platform's outbox (7) and its tables (6), then the dating (5).
     let pool = system.database("submissions").pool.clone();
     for statement in [
+        "DROP INDEX amendments_by_created",
+        "DROP TABLE amendment_kept_words_filled",
+        "ALTER TABLE amendments DROP COLUMN kept_words",
         "DROP TABLE audit_log",
         "DROP TABLE requests",
         "DROP TABLE outbox",

@@ -29,6 +29,9 @@ const AS_RELEASED: &[(&str, &[&str], i64)] = &[
     (
         "submissions",
         &[
+            "DROP INDEX amendments_by_created",
+            "DROP TABLE amendment_kept_words_filled",
+            "ALTER TABLE amendments DROP COLUMN kept_words",
             "DROP TABLE audit_log",
             "DROP TABLE requests",
             "DROP TABLE outbox",
@@ -44,6 +47,7 @@ const AS_RELEASED: &[(&str, &[&str], i64)] = &[
     (
         "briefings",
         &[
+            "DROP INDEX briefing_actors_by_briefing_kind",
             "DROP TABLE audit_log",
             "DROP TABLE requests",
             "DROP TABLE outbox",

@@ -46,6 +46,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0006_requests_from_briefings.sql"),
     },
     Migration { version: 7, name: "the platform's audit log", sql: advocacy_platform::audit::SCHEMA },
+    Migration {
+        version: 8,
+        name: "actors by briefing and kind",
+        sql: include_str!("../migrations/0008_actors_by_briefing.sql"),
+    },
 ];
 
 /// The briefings service as `advocacy serve` hosts it.

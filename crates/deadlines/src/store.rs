@@ -298,7 +298,7 @@ impl Store {
                 sql.hidden_from(caller, "d");
             }
             sql.push(" GROUP BY 1, 2, 3");
-            sql
+            sql.planned_each_run()
         };
         let mut aggregates = Aggregates::default();
         for completed in [true, false] {

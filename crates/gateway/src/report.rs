@@ -185,16 +185,7 @@ impl Reporter {
         let answer = async {
             let mut client = self.submissions(caller).map_err(|e| Unavailable(e.message().to_owned()))?;
             let request = pb::AggregatesRequest { period: Some(span.to_proto()) };
-            let mut kept_client = client.clone();
-            // The words kept are read from the adopted amendments' comparisons.
-            let adopted = async {
-                let amendments = self.all_amendments(&mut kept_client, span, 0).await?;
-                let adopted = amendments.iter().filter(|a| is_adopted(a.status()));
-                let kept: i64 = adopted.filter_map(|a| a.comparison.as_ref()).map(|c| i64::from(c.kept_words)).sum();
-                Ok::<i64, Status>(kept)
-            };
-            let aggregates = async { client.get_submission_aggregates(request).await.map(|r| r.into_inner()) };
-            let (a, kept) = self.within("submissions", async { tokio::try_join!(aggregates, adopted) }).await?;
+            let a = self.within("submissions", client.get_submission_aggregates(request)).await?.into_inner();
             let s = "submissions";
             let total = |counts: &[pb::CountByKey]| counts.iter().map(|c| c.count).sum::<i64>();
             let rapporteurs = a.by_mechanism.iter().filter(|c| is_special_rapporteur(&c.key)).count() as i64;
@@ -208,7 +199,7 @@ impl Reporter {
                 figure(s, "submissions", total(&a.by_kind)),
                 figure(s, "special_rapporteurs", rapporteurs),
                 figure(s, "amendments_proposed", total(&a.amendments_by_status)),
-                figure(s, "amendments_words_kept", kept),
+                figure(s, "amendments_words_kept", a.amendments_words_kept),
                 figure(s, "resolutions_influenced", a.resolutions_influenced),
                 figure(s, "publications", total(&a.publications_by_kind)),
                 figure(s, "publications_own", total(&a.publications_by_kind) - contracted),

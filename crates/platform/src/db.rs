@@ -320,6 +320,8 @@ impl Database {
 pub struct Sql {
     text: String,
     args: Vec<SqlArg>,
+    /// Kept prepared on the connection, so PostgreSQL may settle on one generic plan.
+    cached_plan: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -335,7 +337,15 @@ const MARK: char = '\u{1}';
 
 impl Sql {
     pub fn new(text: &str) -> Sql {
-        Sql { text: text.to_owned(), args: Vec::new() }
+        Sql { text: text.to_owned(), args: Vec::new(), cached_plan: true }
+    }
+
+    /// Planned for its own values on every run. For aggregates over a period: after five
+    /// runs PostgreSQL may keep one generic plan for a prepared statement, and the plan
+    /// right for four years (scan everything) is wrong for a month (look up each row).
+    pub fn planned_each_run(mut self) -> Sql {
+        self.cached_plan = false;
+        self
     }
 
     pub fn push(&mut self, fragment: &str) {
@@ -436,9 +446,10 @@ impl Sql {
     }
 
     fn into_query(self, dialect: Dialect) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+        let cached_plan = self.cached_plan;
         let (text, args) = self.render(dialect);
         // Only fixed fragments and placeholders are in the text; values are bound below.
-        let mut query = sqlx::query(AssertSqlSafe(text));
+        let mut query = sqlx::query(AssertSqlSafe(text)).persistent(cached_plan);
         for arg in args {
             query = match arg {
                 SqlArg::Text(v) => query.bind(v),
@@ -453,14 +464,14 @@ impl Sql {
         self.into_query(Dialect::of_pool(pool)).fetch_all(pool).await
     }
 
-    /// The one number a `SELECT COUNT(...)` returns.
+    /// The one number a `SELECT COUNT(...)` returns. Counts are aggregates: planned each run.
     pub async fn count(self, pool: &AnyPool) -> Result<i64, sqlx::Error> {
-        self.fetch_all(pool).await?.first().ok_or(sqlx::Error::RowNotFound)?.try_get(0)
+        self.planned_each_run().fetch_all(pool).await?.first().ok_or(sqlx::Error::RowNotFound)?.try_get(0)
     }
 
     /// The (key, count) pairs a `SELECT key, COUNT(*) ... GROUP BY` returns.
     pub async fn counts(self, pool: &AnyPool) -> Result<Vec<(String, i64)>, sqlx::Error> {
-        self.fetch_all(pool).await?.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+        self.planned_each_run().fetch_all(pool).await?.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
     }
 
     /// Runs the statement on a connection (or in a transaction); the rows it returned.

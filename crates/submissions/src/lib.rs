@@ -48,6 +48,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0009_requests_from_submissions.sql"),
     },
     Migration { version: 10, name: "the platform's audit log", sql: advocacy_platform::audit::SCHEMA },
+    Migration {
+        version: 11,
+        name: "words kept beside each amendment",
+        sql: include_str!("../migrations/0011_amendment_kept_words.sql"),
+    },
 ];
 
 /// The submissions service as `advocacy serve` hosts it.
@@ -90,7 +95,7 @@ fn build(ctx: ServiceContext) -> BuildFuture {
         let outbox = Outbox::new(&ctx.db, store::DEADLINE_TOPIC, ctx.clock.clone(), ctx.config.outbox.clone());
         let store = store::Store::new(&ctx.db, outbox.clone());
         let link = sync::DeadlineLink::new(store.clone(), ctx.clients.deadlines());
-        let records = store::RecordStore::new(&ctx.db);
+        let records = store::RecordStore::open(&ctx.db).await?;
         let clock = ctx.clock.clone();
         let resolutions = service::Resolutions::new(records.clone(), clock.clone());
         let publications = service::Publications::new(records.clone(), clock.clone());

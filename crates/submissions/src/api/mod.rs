@@ -472,6 +472,7 @@ impl SubmissionsService for SubmissionsApi {
             amendments_by_resolution: counts(a.amendments_by_resolution),
             publications_by_kind: counts(a.publications_by_kind),
             resolutions_influenced: a.resolutions_influenced,
+            amendments_words_kept: a.amendments_words_kept,
             submissions_restricted: a.submissions_restricted,
             amendments_restricted: a.amendments_restricted,
             publications_restricted: a.publications_restricted,

@@ -73,6 +73,13 @@ impl RecordStore {
                 " AND a.status IN ('adopted', 'adopted_in_part')",
             )
             .await?,
+            amendments_words_kept: count(
+                &AMENDMENTS,
+                "CAST(COALESCE(SUM(a.kept_words), 0) AS BIGINT)",
+                true,
+                " AND a.status IN ('adopted', 'adopted_in_part')",
+            )
+            .await?,
             submissions_restricted: count(&SUBMISSIONS, "COUNT(*)", false, "").await?,
             amendments_restricted: count(&AMENDMENTS, "COUNT(*)", false, "").await?,
             publications_restricted: count(&PUBLICATIONS, "COUNT(*)", false, "").await?,

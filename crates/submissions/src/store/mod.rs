@@ -10,7 +10,7 @@ mod submissions;
 use sqlx::{Row, any::AnyRow};
 
 use advocacy_platform::Database;
-use advocacy_platform::db::Sql;
+use advocacy_platform::db::{Sql, SqlValue};
 
 use crate::error::SubmissionError;
 
@@ -32,12 +32,11 @@ fn stale(id: &str, expected: i64) -> SubmissionError {
     SubmissionError::Stale { id: id.to_owned(), expected, current: expected + 1 }
 }
 
-/// An `UPDATE` of a record kept as a snapshot, at the version read: its version, its
-/// status column (`status_column`) and its snapshot.
+/// An `UPDATE` of a record kept as a snapshot, at the version read: its version, the
+/// columns kept beside the snapshot for queries (`columns`), and its snapshot.
 fn update_snapshot(
     table: &str,
-    status_column: &str,
-    status: &str,
+    columns: &[(&str, SqlValue<'_>)],
     id: &str,
     expected: i64,
     version: i64,
@@ -45,11 +44,18 @@ fn update_snapshot(
 ) -> Sql {
     // Only fixed table and column names are spliced in; every value is bound.
     let mut sql = Sql::new(&format!("UPDATE {table} SET "));
-    let (p_version, p_status, p_snapshot) = (sql.bind_int(version), sql.bind_text(status), sql.bind_text(snapshot));
-    let (p_id, p_expected) = (sql.bind_text(id), sql.bind_int(expected));
-    sql.push(&format!(
-        "version = {p_version}, {status_column} = {p_status}, snapshot = {p_snapshot} WHERE id = {p_id} AND version = {p_expected}"
-    ));
+    let p_version = sql.bind_int(version);
+    sql.push(&format!("version = {p_version}"));
+    for (column, value) in columns {
+        let p = match value {
+            SqlValue::Text(t) => sql.bind_text(t),
+            SqlValue::Int(i) => sql.bind_int(*i),
+            SqlValue::Null => "NULL".to_owned(),
+        };
+        sql.push(&format!(", {column} = {p}"));
+    }
+    let (p_snapshot, p_id, p_expected) = (sql.bind_text(snapshot), sql.bind_text(id), sql.bind_int(expected));
+    sql.push(&format!(", snapshot = {p_snapshot} WHERE id = {p_id} AND version = {p_expected}"));
     sql
 }
 
@@ -85,6 +91,8 @@ pub struct Aggregates {
     pub amendments_by_resolution: Vec<(String, i64)>,
     pub publications_by_kind: Vec<(String, i64)>,
     pub resolutions_influenced: i64,
+    /// Words of our text kept in amendments adopted in full or in part.
+    pub amendments_words_kept: i64,
     /// Records of the period the caller may not see, one count per section.
     pub submissions_restricted: i64,
     pub amendments_restricted: i64,

@@ -10,6 +10,7 @@ use advocacy_platform::idempotency::{Request, Written, write_once};
 use advocacy_platform::names::normalize_name;
 use advocacy_platform::time::to_micros;
 use advocacy_platform::{Caller, Database};
+use sqlx::Row;
 
 use crate::domain::resolutions::{Amendment, AmendmentStatus, NewResolution, Resolution};
 use crate::error::SubmissionError;
@@ -29,8 +30,11 @@ pub struct AmendmentQuery {
 use super::{ImportCounts, ROWS_PER_INSERT, RecordStore, parse_versioned, stale, to_json, update_snapshot};
 
 impl RecordStore {
-    pub fn new(db: &Database) -> Self {
-        Self { db: db.clone() }
+    /// The store, once amendments recorded before their words kept had a column of their
+    /// own have it filled.
+    pub async fn open(db: &Database) -> Result<Self, SubmissionError> {
+        fill_kept_words(db).await?;
+        Ok(Self { db: db.clone() })
     }
 
     /// For the request protocol's look before a write.
@@ -99,8 +103,14 @@ impl RecordStore {
         request: &Request,
         now: DateTime<Utc>,
     ) -> Result<Written<Resolution>, SubmissionError> {
-        let update =
-            update_snapshot("resolutions", "state", r.state.as_str(), &r.id, expected, r.version, &to_json(r)?);
+        let update = update_snapshot(
+            "resolutions",
+            &[("state", Text(r.state.as_str()))],
+            &r.id,
+            expected,
+            r.version,
+            &to_json(r)?,
+        );
         write_once(&self.db, request, update, &r.id, r, now, || stale(&r.id, expected)).await
     }
 
@@ -213,10 +223,40 @@ impl RecordStore {
         request: &Request,
         now: DateTime<Utc>,
     ) -> Result<Written<Amendment>, SubmissionError> {
-        let update =
-            update_snapshot("amendments", "status", a.status.as_str(), &a.id, expected, a.version, &to_json(a)?);
+        let columns = [("status", Text(a.status.as_str())), ("kept_words", Int(kept_words(a)))];
+        let update = update_snapshot("amendments", &columns, &a.id, expected, a.version, &to_json(a)?);
         write_once(&self.db, request, update, &a.id, a, now, || stale(&a.id, expected)).await
     }
+}
+
+/// The words of our text the adopted resolution kept, 0 before it is adopted.
+fn kept_words(a: &Amendment) -> i64 {
+    a.comparison.as_ref().map_or(0, |c| c.kept_words as i64)
+}
+
+/// Reads the words kept of amendments recorded before they had a column, once.
+async fn fill_kept_words(db: &Database) -> Result<(), SubmissionError> {
+    let mut tx = db.begin_write().await?;
+    let filled: i64 = sqlx::query("SELECT filled FROM amendment_kept_words_filled WHERE id = 1")
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+    if filled == 0 {
+        let rows = sqlx::query("SELECT snapshot, version FROM amendments").fetch_all(&mut *tx).await?;
+        for row in &rows {
+            let a: Amendment = parse_versioned(row)?;
+            if kept_words(&a) > 0 {
+                sqlx::query("UPDATE amendments SET kept_words = $1 WHERE id = $2")
+                    .bind(kept_words(&a))
+                    .bind(&a.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        sqlx::query("UPDATE amendment_kept_words_filled SET filled = 1 WHERE id = 1").execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The id of a resolution of `body` and `session` whose title reads as `title`.
@@ -264,7 +304,7 @@ fn insert_resolution(r: &Resolution, request_id: Option<&str>) -> Result<Sql, Su
 fn insert_amendments<'a>(rows: impl IntoIterator<Item = (&'a Amendment, &'a str)>) -> Result<Sql, SubmissionError> {
     let mut sql = Sql::new(
         "INSERT INTO amendments (id, version, resolution_id, status, confidentiality, compartment, created_at,
-         request_id, snapshot) VALUES ",
+         kept_words, request_id, snapshot) VALUES ",
     );
     for (a, request_id) in rows {
         let (level, compartment) = a.classification.columns();
@@ -276,6 +316,7 @@ fn insert_amendments<'a>(rows: impl IntoIterator<Item = (&'a Amendment, &'a str)
             Text(level),
             Text(compartment),
             Int(to_micros(a.created_at)),
+            Int(kept_words(a)),
             Text(request_id),
             Text(&to_json(a)?),
         ]);
