@@ -7,11 +7,11 @@
 
 use std::time::{Duration, Instant};
 
-use advocacy_deadlines::domain::{ChangeKind, Deadline, Due, Kind, NewDeadline};
+use advocacy_deadlines::domain::{ChangeKind, Deadline};
 use advocacy_deadlines::store::{ListQuery, Store, Write};
 use advocacy_platform::idempotency::{Request, Written};
 use advocacy_platform::page_token;
-use advocacy_platform::{Caller, Classification, Role};
+use advocacy_platform::{Caller, Role};
 use advocacy_tests::{POSTGRES_ENV, TestSystem, new_deadline, pb, seed};
 use chrono::{TimeZone, Utc};
 
@@ -138,7 +138,13 @@ async fn create_direct(store: &Store, caller: &Caller, tag: &str, total: usize) 
                 let id = uuid::Uuid::now_v7().to_string();
                 let request = Request::new(&caller, &format!("{tag}-{worker}-{i}"), &("create", i));
                 let now = Utc::now();
-                let deadline = Deadline::create(id.clone(), example(), &caller.subject, now);
+                let due = Utc.with_ymd_and_hms(2027, 3, 1, 11, 0, 0).single().expect("date");
+                let deadline = Deadline::create(
+                    id.clone(),
+                    seed::example_deadline("Benchmark deadline", due),
+                    &caller.subject,
+                    now,
+                );
                 let written = store
                     .write(&id, &request, now, |_| {
                         Ok(Write { kind: ChangeKind::Created, deadline, previous_due: None, reason: String::new() })
@@ -153,22 +159,6 @@ async fn create_direct(store: &Store, caller: &Caller, tag: &str, total: usize) 
         t.await.expect("worker");
     }
     total as f64 / start.elapsed().as_secs_f64()
-}
-
-fn example() -> NewDeadline {
-    let zone = chrono_tz::Europe::Zurich;
-    NewDeadline {
-        title: "Benchmark deadline".into(),
-        mechanism: "UPR".into(),
-        kind: Kind::UprStakeholderSubmission,
-        due: Due { at: Utc.with_ymd_and_hms(2027, 3, 1, 11, 0, 0).single().expect("date"), zone },
-        source_url: String::new(),
-        verified_at: None,
-        owners: vec!["ana@advocacy.example".into()],
-        lead_minutes: vec![43_200, 10_080, 1_440, 120],
-        recurrence: None,
-        classification: Classification::Internal,
-    }
 }
 
 /// A page token that starts listing at `at`: the token of the page just before it.

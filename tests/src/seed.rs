@@ -149,6 +149,22 @@ pub async fn submissions(db: &Database, counts: SubmissionCounts) {
     );
 }
 
+/// An internal UPR deadline due at `due` in Zurich, owned by one person with four leads.
+pub fn example_deadline(title: &str, due: DateTime<Utc>) -> NewDeadline {
+    NewDeadline {
+        title: title.into(),
+        mechanism: "UPR".into(),
+        kind: Kind::UprStakeholderSubmission,
+        due: Due { at: due, zone: chrono_tz::Europe::Zurich },
+        source_url: String::new(),
+        verified_at: None,
+        owners: vec!["ana@advocacy.example".into()],
+        lead_minutes: vec![43_200, 10_080, 1_440, 120],
+        recurrence: None,
+        classification: Classification::Internal,
+    }
+}
+
 /// `count` open deadlines from `from` on, one every 30 minutes.
 pub async fn open_deadlines(db: &Database, count: usize, from: DateTime<Utc>) {
     deadlines(db, count, from, |_| Status::Open).await
@@ -162,18 +178,7 @@ pub async fn settled_deadlines(db: &Database, count: usize, from: DateTime<Utc>)
 
 async fn deadlines(db: &Database, count: usize, from: DateTime<Utc>, status: impl Fn(usize) -> Status) {
     let start = Instant::now();
-    let example = NewDeadline {
-        title: "Seeded".into(),
-        mechanism: "UPR".into(),
-        kind: Kind::UprStakeholderSubmission,
-        due: Due { at: from, zone: chrono_tz::Europe::Zurich },
-        source_url: String::new(),
-        verified_at: None,
-        owners: vec!["ana@advocacy.example".into()],
-        lead_minutes: vec![43_200, 10_080, 1_440, 120],
-        recurrence: None,
-        classification: Classification::Internal,
-    };
+    let example = example_deadline("Seeded", from);
     let mechanisms = ["UPR", "SR-DPRK", "CRC", "WGEID"];
     let mut tx = db.pool.begin().await.expect("tx");
     for chunk in (0..count).collect::<Vec<_>>().chunks(500) {

@@ -42,7 +42,7 @@ fn amendment(request_id: &str, resolution_id: &str) -> pb::ProposeAmendmentReque
 
 #[tokio::test]
 async fn an_amendment_adopted_in_part_shows_how_much_of_our_language_was_kept() {
-    let system = TestSystem::spawn().await;
+    let mut system = TestSystem::spawn().await;
     let mut client = system.submissions_as(&Person::staff()).await;
     let resolution = hrc_resolution(&mut client).await;
     let proposed = client.propose_amendment(amendment("a-1", &resolution.id)).await.expect("proposed").into_inner();
@@ -120,7 +120,6 @@ async fn an_amendment_adopted_in_part_shows_how_much_of_our_language_was_kept() 
     };
     let figures = client.get_submission_aggregates(around_now()).await.expect("figures").into_inner();
     assert_eq!(figures.amendments_words_kept, 26);
-    let mut system = system;
     let pool = system.database("submissions").pool.clone();
     for statement in [
         "DROP INDEX amendments_by_created",

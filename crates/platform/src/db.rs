@@ -398,16 +398,18 @@ impl Sql {
         Some(format!("({table}.confidentiality <> 'restricted' OR {table}.compartment IN ({}))", allowed.join(", ")))
     }
 
+    /// Binds a value of any kind and returns its placeholder.
+    pub fn bind_value(&mut self, value: &SqlValue<'_>) -> String {
+        match value {
+            SqlValue::Text(t) => self.bind_text(t),
+            SqlValue::Int(i) => self.bind_int(*i),
+            SqlValue::Null => self.bind(SqlArg::Null),
+        }
+    }
+
     /// Adds one row of values to a multi-row `INSERT ... VALUES`, each value bound.
     pub fn push_row(&mut self, values: &[SqlValue<'_>]) {
-        let placeholders: Vec<String> = values
-            .iter()
-            .map(|v| match v {
-                SqlValue::Text(t) => self.bind_text(t),
-                SqlValue::Int(i) => self.bind_int(*i),
-                SqlValue::Null => self.bind(SqlArg::Null),
-            })
-            .collect();
+        let placeholders: Vec<String> = values.iter().map(|v| self.bind_value(v)).collect();
         let separator = if self.text.ends_with("VALUES ") { "" } else { ", " };
         self.text.push_str(&format!("{separator}({})", placeholders.join(", ")));
     }

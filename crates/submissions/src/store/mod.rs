@@ -47,11 +47,7 @@ fn update_snapshot(
     let p_version = sql.bind_int(version);
     sql.push(&format!("version = {p_version}"));
     for (column, value) in columns {
-        let p = match value {
-            SqlValue::Text(t) => sql.bind_text(t),
-            SqlValue::Int(i) => sql.bind_int(*i),
-            SqlValue::Null => "NULL".to_owned(),
-        };
+        let p = sql.bind_value(value);
         sql.push(&format!(", {column} = {p}"));
     }
     let (p_snapshot, p_id, p_expected) = (sql.bind_text(snapshot), sql.bind_text(id), sql.bind_int(expected));

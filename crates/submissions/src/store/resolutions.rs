@@ -245,9 +245,10 @@ async fn fill_kept_words(db: &Database) -> Result<(), SubmissionError> {
         let rows = sqlx::query("SELECT snapshot, version FROM amendments").fetch_all(&mut *tx).await?;
         for row in &rows {
             let a: Amendment = parse_versioned(row)?;
-            if kept_words(&a) > 0 {
+            let kept = kept_words(&a);
+            if kept > 0 {
                 sqlx::query("UPDATE amendments SET kept_words = $1 WHERE id = $2")
-                    .bind(kept_words(&a))
+                    .bind(kept)
                     .bind(&a.id)
                     .execute(&mut *tx)
                     .await?;
