@@ -232,3 +232,124 @@ async fn reads_of_restricted_amendments_are_logged_and_ordinary_ones_are_not() {
     assert_eq!(reads, [("GetAmendment", secret.id.as_str()), ("ListAmendments", secret.id.as_str())]);
     system.finish().await;
 }
+
+/// The entries of `service`'s log, as (actor, RPC, kind, record), through the merged log.
+async fn entries_of(system: &TestSystem, service: &str) -> Vec<(String, String, String, String)> {
+    let merged = system
+        .gateway_as(&admin())
+        .await
+        .list_all_audit_entries(pb::ListAuditEntriesRequest::default())
+        .await
+        .expect("merged")
+        .into_inner()
+        .entries;
+    merged
+        .into_iter()
+        .filter(|e| e.service == service)
+        .map(|e| (e.actor, e.action, e.kind, e.record_id))
+        .collect()
+}
+
+#[tokio::test]
+async fn imports_test_messages_retries_and_signing_out_are_writes_in_the_log_too() {
+    let system = TestSystem::spawn().await;
+    let staff = Person::staff();
+
+    let row = |line: i32| pb::ImportBriefingRow {
+        line,
+        request_id: format!("import:audit:{line}"),
+        institution: Some(pb::ImportedInstitution {
+            actor: "JP".into(),
+            name: "Ministry of Foreign Affairs".into(),
+            kind: pb::InstitutionKind::Ministry.into(),
+            city: String::new(),
+        }),
+        briefing: Some(pb::LogBriefingRequest {
+            at: Some(advocacy_tests::local_time("2026-05-02T10:00", "Asia/Tokyo")),
+            city: "Tokyo".into(),
+            format: pb::BriefingFormat::InPerson.into(),
+            ..Default::default()
+        }),
+    };
+    let mut briefings = system.briefings_as(&staff).await;
+    briefings.import_briefings(tokio_stream::iter((2..5).map(row).collect::<Vec<_>>())).await.expect("imported");
+    briefings.import_briefings(tokio_stream::iter((2..5).map(row).collect::<Vec<_>>())).await.expect("again");
+    let logged = entries_of(&system, "briefings").await;
+    assert_eq!(logged.len(), 4, "one institution and three briefings, and nothing for the repeat: {logged:?}");
+    assert!(logged.iter().all(|(actor, rpc, kind, _)| (actor.as_str(), rpc.as_str(), kind.as_str())
+        == (staff.email, "ImportBriefings", "write")));
+    let ids: std::collections::BTreeSet<&str> = logged.iter().map(|e| e.3.as_str()).collect();
+    assert_eq!(ids.len(), 4, "each record once");
+
+    let submission = |line: i32| pb::ImportSubmissionRow {
+        line,
+        submission: Some(pb::CreateSubmissionRequest {
+            request_id: format!("import:audit:{line}"),
+            title: "UPR stakeholder report: the penal system".into(),
+            mechanism: "UPR".into(),
+            kind: pb::SubmissionKind::UprStakeholderReport.into(),
+            country: "KP".into(),
+            word_count: 2_000,
+            themes: vec!["Penal system".into()],
+            ..Default::default()
+        }),
+    };
+    let mut submissions = system.submissions_as(&staff).await;
+    let imported = submissions
+        .import_submissions(tokio_stream::iter((2..4).map(submission).collect::<Vec<_>>()))
+        .await
+        .expect("imported")
+        .into_inner();
+    let logged = entries_of(&system, "submissions").await;
+    assert_eq!(logged.len(), 2, "{imported:?} {logged:?}");
+    assert!(logged.iter().all(|(_, rpc, kind, _)| rpc == "ImportSubmissions" && kind == "write"));
+
+    let root = admin();
+    let test = system
+        .notifier_as(&root)
+        .await
+        .send_test(pb::SendTestRequest { recipient: "ana@advocacy.example".into() })
+        .await
+        .expect("a test message")
+        .into_inner();
+    assert_eq!(
+        entries_of(&system, "notifier").await,
+        [(root.email.to_owned(), "SendTest".to_owned(), "write".to_owned(), test.id.clone())]
+    );
+
+    let mut gateway = system.gateway_as(&root).await;
+    gateway
+        .create_person(pb::CreatePersonRequest {
+            request_id: "add-ana".into(),
+            email: "ana@advocacy.example".into(),
+            name: "Ana Lima".into(),
+            roles: vec!["staff".into()],
+            zone: "Europe/Zurich".into(),
+            password: "correct horse battery staple".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("added");
+    let signed = system
+        .gateway()
+        .await
+        .sign_in(pb::SignInRequest {
+            email: "ana@advocacy.example".into(),
+            password: "correct horse battery staple".into(),
+        })
+        .await
+        .expect("signed in")
+        .into_inner();
+    let before = entries_of(&system, "gateway").await.len();
+    system
+        .gateway()
+        .await
+        .sign_out(pb::SignOutRequest { refresh_token: signed.refresh_token.clone() })
+        .await
+        .expect("signed out");
+    let after = entries_of(&system, "gateway").await;
+    assert_eq!(after.len(), before + 1, "{after:?}");
+    let last = after.last().expect("an entry");
+    assert_eq!((last.0.as_str(), last.1.as_str(), last.2.as_str()), ("ana@advocacy.example", "SignOut", "write"));
+    system.finish().await;
+}

@@ -204,15 +204,21 @@ impl Store {
     /// Ends the live session of `token_hash` and says whose it was: a refresh token is
     /// good for one exchange, so a stolen copy used after its owner is refused.
     pub async fn end_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<String>, GatewayError> {
+        let mut tx = self.db.begin_write().await?;
         let row = sqlx::query(
             "UPDATE sessions SET ended_at = $2 WHERE token_hash = $1 AND ended_at IS NULL AND expires_at > $2 \
              RETURNING email",
         )
         .bind(token_hash)
         .bind(to_micros(now))
-        .fetch_optional(&self.db.pool)
+        .fetch_optional(&mut *tx)
         .await?;
-        Ok(row.map(|r| r.try_get(0)).transpose()?)
+        let email: Option<String> = row.map(|r| r.try_get(0)).transpose()?;
+        if let Some(email) = &email {
+            advocacy_platform::audit::append(&mut tx, email, "write", &[email], now).await?;
+        }
+        tx.commit().await?;
+        Ok(email)
     }
 
     /// Sign-in attempts counted against `subject` since `since`.

@@ -197,8 +197,9 @@ impl NotifierService for NotifierApi {
     }
 
     async fn send_test(&self, request: Request<pb::SendTestRequest>) -> Result<Response<pb::Delivery>, Status> {
+        let caller = Caller::of(&request)?;
         let recipient = limits::email("recipient", &request.get_ref().recipient).map_err(|v| invalid(v.into()))?;
-        let id = self.store.plan_test(&recipient).await.map_err(|e| status(e.into()))?;
+        let id = self.store.plan_test(&recipient, &caller.subject).await.map_err(|e| status(e.into()))?;
         let row = self.store.delivery(&id).await.map_err(|e| status(e.into()))?;
         let row = row.ok_or_else(|| status(NotifierError::NotFound(format!("no delivery {id}"))))?;
         Ok(Response::new(delivery_to_proto(&row)))
@@ -215,7 +216,7 @@ impl NotifierService for NotifierApi {
             let why = format!("delivery {id} is {}, not failed: only a failed delivery is retried", row.state.as_str());
             return Err(status(NotifierError::Precondition(why)));
         }
-        if !self.store.retry(&id).await.map_err(|e| status(e.into()))? {
+        if !self.store.retry(&id, &caller.subject).await.map_err(|e| status(e.into()))? {
             return Err(status(NotifierError::Precondition(format!("delivery {id} is no longer failed"))));
         }
         let row = self.visible_delivery(&caller, &id).await.map_err(status)?;

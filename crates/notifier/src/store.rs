@@ -338,7 +338,7 @@ impl Store {
     }
 
     /// A test message, planned to go at once.
-    pub async fn plan_test(&self, recipient: &str) -> Result<String, sqlx::Error> {
+    pub async fn plan_test(&self, recipient: &str, actor: &str) -> Result<String, sqlx::Error> {
         let now = self.clock.now();
         let key = Key {
             purpose: Purpose::Test,
@@ -349,16 +349,18 @@ impl Store {
         };
         let mut tx = self.db.begin_write().await?;
         self.insert(&mut tx, &Planned { key: key.clone(), send_at: now, catch_up: false, skipped: None }, now).await?;
-        tx.commit().await?;
-        self.outbox.wake();
         let row = sqlx::query(
             "SELECT id FROM deliveries WHERE purpose = 'test' AND deadline_id = '' AND due_at = $1 AND recipient = $2",
         )
         .bind(to_micros(now))
         .bind(recipient)
-        .fetch_one(&self.db.pool)
+        .fetch_one(&mut *tx)
         .await?;
-        row.try_get(0)
+        let id: String = row.try_get(0)?;
+        advocacy_platform::audit::append(&mut tx, actor, "write", &[&id], now).await?;
+        tx.commit().await?;
+        self.outbox.wake();
+        Ok(id)
     }
 
     pub async fn deadline(&self, id: &str) -> Result<Option<Deadline>, sqlx::Error> {
@@ -473,7 +475,7 @@ impl Store {
 
     /// Puts a failed delivery back in the outbox with fresh attempts; false if it was
     /// not failed.
-    pub async fn retry(&self, id: &str) -> Result<bool, sqlx::Error> {
+    pub async fn retry(&self, id: &str, actor: &str) -> Result<bool, sqlx::Error> {
         let mut tx = self.db.begin_write().await?;
         let failed = sqlx::query("SELECT 1 FROM outbox WHERE id = $1 AND state = 'failed'")
             .bind(self.outbox.row_id(id))
@@ -482,6 +484,7 @@ impl Store {
             .is_some();
         if failed {
             self.outbox.enqueue(&mut tx, id).await?;
+            advocacy_platform::audit::append(&mut tx, actor, "write", &[id], self.clock.now()).await?;
         }
         tx.commit().await?;
         self.outbox.wake();

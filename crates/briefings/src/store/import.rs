@@ -45,6 +45,7 @@ impl Store {
             known.insert((row.try_get(1)?, row.try_get(2)?), (row.try_get(0)?, false));
         }
         let mut counts = ImportCounts::default();
+        let mut written: Vec<String> = Vec::new();
         for row in rows {
             let key = (row.institution.actor.clone(), normalize_name(&row.institution.name));
             let institution_id = match known.get_mut(&key) {
@@ -69,6 +70,7 @@ impl Store {
                     };
                     insert_institution_row(&mut tx, &institution, None).await?;
                     counts.institutions_created += 1;
+                    written.push(institution.id.clone());
                     known.insert(key, (institution.id.clone(), true));
                     institution.id
                 }
@@ -81,7 +83,10 @@ impl Store {
             }
             insert_links(&mut tx, &briefing).await?;
             counts.briefings += 1;
+            written.push(briefing.id);
         }
+        let written: Vec<&str> = written.iter().map(String::as_str).collect();
+        advocacy_platform::audit::append(&mut tx, actor, "write", &written, now).await?;
         tx.commit().await?;
         Ok(counts)
     }

@@ -56,7 +56,7 @@ impl Publications {
         if mode == advocacy_platform::import::Mode::CheckOnly {
             return Ok(ImportCounts::default());
         }
-        self.store.import_publications(&checked).await
+        self.store.import_publications(&checked, &caller.subject, now).await
     }
 
     pub async fn get(&self, caller: &Caller, id: &str) -> Result<Publication, SubmissionError> {

@@ -95,7 +95,7 @@ impl Submissions {
         if mode == advocacy_platform::import::Mode::CheckOnly {
             return Ok(ImportCounts::default());
         }
-        self.store.import(&checked).await
+        self.store.import(&checked, &caller.subject, now).await
     }
 
     pub async fn get(&self, caller: &Caller, id: &str) -> Result<Submission, SubmissionError> {

@@ -7,6 +7,8 @@ mod publications;
 pub mod resolutions;
 mod submissions;
 
+use std::collections::HashSet;
+
 use sqlx::{Row, any::AnyRow};
 
 use advocacy_platform::Database;
@@ -53,6 +55,14 @@ fn update_snapshot(
     let (p_snapshot, p_id, p_expected) = (sql.bind_text(snapshot), sql.bind_text(id), sql.bind_int(expected));
     sql.push(&format!(", snapshot = {p_snapshot} WHERE id = {p_id} AND version = {p_expected}"));
     sql
+}
+
+/// Runs an `INSERT .. ON CONFLICT DO NOTHING` and answers the ids it wrote (those not
+/// skipped as written before), for the outbox and the audit log.
+async fn written_ids(conn: &mut sqlx::AnyConnection, mut insert: Sql) -> Result<HashSet<String>, SubmissionError> {
+    insert.push(" RETURNING id");
+    let rows = insert.fetch_all_on(conn).await?;
+    rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
 }
 
 fn parse_versioned<T: serde::de::DeserializeOwned>(row: &AnyRow) -> Result<T, SubmissionError> {

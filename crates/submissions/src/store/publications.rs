@@ -14,7 +14,7 @@ use advocacy_platform::time::to_micros;
 use crate::domain::publications::{Publication, PublicationKind};
 use crate::error::SubmissionError;
 
-use super::{ImportCounts, ROWS_PER_INSERT, RecordStore, parse_versioned, to_json};
+use super::{ImportCounts, ROWS_PER_INSERT, RecordStore, parse_versioned, to_json, written_ids};
 
 impl RecordStore {
     pub async fn create_publication(
@@ -28,14 +28,21 @@ impl RecordStore {
     }
 
     /// Writes checked publications in one transaction, skipping those imported before.
-    pub async fn import_publications(&self, rows: &[(Publication, String)]) -> Result<ImportCounts, SubmissionError> {
+    pub async fn import_publications(
+        &self,
+        rows: &[(Publication, String)],
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ImportCounts, SubmissionError> {
         let mut tx = self.db.begin_write().await?;
         let mut counts = ImportCounts::default();
         for batch in rows.chunks(ROWS_PER_INSERT) {
-            let written =
-                insert_publications(batch.iter().map(|(p, r)| (p, r.as_str())))?.execute(&mut tx).await? as i64;
-            counts.written += written;
-            counts.skipped += batch.len() as i64 - written;
+            let insert = insert_publications(batch.iter().map(|(p, r)| (p, r.as_str())))?;
+            let written = written_ids(&mut tx, insert).await?;
+            counts.written += written.len() as i64;
+            counts.skipped += (batch.len() - written.len()) as i64;
+            let ids: Vec<&str> = written.iter().map(String::as_str).collect();
+            advocacy_platform::audit::append(&mut tx, actor, "write", &ids, now).await?;
         }
         tx.commit().await?;
         Ok(counts)

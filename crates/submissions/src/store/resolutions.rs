@@ -27,7 +27,7 @@ pub struct AmendmentQuery {
     pub limit: usize,
 }
 
-use super::{ImportCounts, ROWS_PER_INSERT, RecordStore, parse_versioned, stale, to_json, update_snapshot};
+use super::{ImportCounts, ROWS_PER_INSERT, RecordStore, parse_versioned, stale, to_json, update_snapshot, written_ids};
 
 impl RecordStore {
     /// The store, once amendments recorded before their words kept had a column of their
@@ -151,6 +151,7 @@ impl RecordStore {
             }
         }
         let mut counts = ImportCounts::default();
+        let mut created_ids = Vec::new();
         let mut matched = Vec::with_capacity(rows.len());
         for (resolution, mut amendment, request_id) in rows {
             let key = (resolution.body.clone(), resolution.session.clone(), normalize_name(&resolution.title));
@@ -166,16 +167,22 @@ impl RecordStore {
                     let created = Resolution::create(uuid::Uuid::now_v7().to_string(), resolution, actor, now);
                     insert_resolution(&created, None)?.execute(&mut tx).await?;
                     counts.resolutions_created += 1;
+                    created_ids.push(created.id.clone());
                     known.insert(key, (created.id.clone(), true));
                     created.id
                 }
             };
             matched.push((amendment, request_id));
         }
+        let created: Vec<&str> = created_ids.iter().map(String::as_str).collect();
+        advocacy_platform::audit::append(&mut tx, actor, "write", &created, now).await?;
         for batch in matched.chunks(ROWS_PER_INSERT) {
-            let written = insert_amendments(batch.iter().map(|(a, r)| (a, r.as_str())))?.execute(&mut tx).await? as i64;
-            counts.written += written;
-            counts.skipped += batch.len() as i64 - written;
+            let insert = insert_amendments(batch.iter().map(|(a, r)| (a, r.as_str())))?;
+            let written = written_ids(&mut tx, insert).await?;
+            counts.written += written.len() as i64;
+            counts.skipped += (batch.len() - written.len()) as i64;
+            let ids: Vec<&str> = written.iter().map(String::as_str).collect();
+            advocacy_platform::audit::append(&mut tx, actor, "write", &ids, now).await?;
         }
         tx.commit().await?;
         Ok(counts)

@@ -15,7 +15,7 @@ use advocacy_platform::{Caller, Database};
 use crate::domain::{Kind, Status, Submission};
 use crate::error::SubmissionError;
 
-use super::{ImportCounts, ROWS_PER_INSERT, stale};
+use super::{ImportCounts, ROWS_PER_INSERT, stale, written_ids};
 
 #[derive(Debug, Clone, Default)]
 pub struct SubmissionQuery {
@@ -83,7 +83,12 @@ impl Store {
 
     /// Writes checked submissions in one transaction; those whose request id is already
     /// there are skipped.
-    pub async fn import(&self, rows: &[(Submission, String, String)]) -> Result<ImportCounts, SubmissionError> {
+    pub async fn import(
+        &self,
+        rows: &[(Submission, String, String)],
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ImportCounts, SubmissionError> {
         let mut tx = self.db.begin_write().await?;
         let mut counts = ImportCounts::default();
         for batch in rows.chunks(ROWS_PER_INSERT) {
@@ -93,6 +98,8 @@ impl Store {
             for (s, _, _) in batch.iter().filter(|(s, _, _)| s.completes_deadline() && written.contains(&s.id)) {
                 self.outbox.enqueue(&mut tx, &s.id).await?;
             }
+            let ids: Vec<&str> = written.iter().map(String::as_str).collect();
+            advocacy_platform::audit::append(&mut tx, actor, "write", &ids, now).await?;
         }
         tx.commit().await?;
         self.outbox.wake();
@@ -208,9 +215,8 @@ async fn insert_rows<'a>(
             Int(to_micros(s.dated_at())),
         ]);
     }
-    sql.push(" ON CONFLICT (request_id) DO NOTHING RETURNING id");
-    let rows = sql.fetch_all_on(conn).await?;
-    rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    sql.push(" ON CONFLICT (request_id) DO NOTHING");
+    written_ids(conn, sql).await
 }
 
 fn snapshot(s: &Submission) -> Result<String, SubmissionError> {
