@@ -47,17 +47,17 @@ impl FrozenReports {
     ) -> Result<Vec<pb::FrozenFigure>, GatewayError> {
         let mut figures = Vec::new();
         for section in &report.sections {
+            let drillable: Vec<&str> =
+                section.figures.iter().filter(|f| f.drillable).map(|f| f.key.as_str()).collect();
+            let mut behind = self
+                .reporter
+                .records_of_section(caller, span, &section.name, &drillable)
+                .await
+                .map_err(unavailable)?
+                .into_iter();
             for figure in &section.figures {
                 let record_ids = match figure.drillable {
-                    true => self
-                        .reporter
-                        .records(caller, span, &figure.key)
-                        .await
-                        .map_err(unavailable)?
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|r| r.id)
-                        .collect(),
+                    true => behind.next().unwrap_or_default().into_iter().map(|r| r.id).collect(),
                     false => vec![],
                 };
                 figures.push(pb::FrozenFigure {

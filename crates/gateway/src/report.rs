@@ -330,12 +330,40 @@ impl Reporter {
                 }
             }
         };
-        records.sort_by(|a, b| {
-            (a.at.as_ref().map(|t| (t.seconds, t.nanos)), &a.id)
-                .cmp(&(b.at.as_ref().map(|t| (t.seconds, t.nanos)), &b.id))
-        });
-        records.truncate(MAX_RECORDS);
+        in_order(&mut records);
         Ok(Some(records))
+    }
+
+    /// The records behind each of `keys`, all figures of one section, as [`Self::records`]
+    /// gives them; the briefings section is listed once for all its figures. An unknown
+    /// key has none.
+    pub async fn records_of_section(
+        &self,
+        caller: &Caller,
+        span: &Span,
+        section: &str,
+        keys: &[&str],
+    ) -> Result<Vec<Vec<pb::ImpactRecord>>, Unavailable> {
+        if section != "briefings" {
+            let mut all = Vec::with_capacity(keys.len());
+            for key in keys {
+                all.push(self.records(caller, span, key).await?.unwrap_or_default());
+            }
+            return Ok(all);
+        }
+        let unavailable = |e: Status| Unavailable(e.message().to_owned());
+        let mut client = self.briefings(caller).map_err(unavailable)?;
+        let briefings = self.within("briefings", all_briefings(&mut client, span)).await?;
+        let now = self.clock.now();
+        Ok(keys
+            .iter()
+            .map(|key| {
+                let found = FigureKey::parse(key).and_then(|key| briefing_records(&key, &briefings, self.zone, now));
+                let mut records = found.unwrap_or_default();
+                in_order(&mut records);
+                records
+            })
+            .collect())
     }
 
     async fn submission_records(
@@ -469,6 +497,14 @@ fn first_words(text: &str) -> String {
         title.push('…');
     }
     title
+}
+
+/// Oldest first, at most [`MAX_RECORDS`] of them.
+fn in_order(records: &mut Vec<pb::ImpactRecord>) {
+    records.sort_by(|a, b| {
+        (a.at.as_ref().map(|t| (t.seconds, t.nanos)), &a.id).cmp(&(b.at.as_ref().map(|t| (t.seconds, t.nanos)), &b.id))
+    });
+    records.truncate(MAX_RECORDS);
 }
 
 async fn all_briefings(
