@@ -243,11 +243,7 @@ async fn entries_of(system: &TestSystem, service: &str) -> Vec<(String, String, 
         .expect("merged")
         .into_inner()
         .entries;
-    merged
-        .into_iter()
-        .filter(|e| e.service == service)
-        .map(|e| (e.actor, e.action, e.kind, e.record_id))
-        .collect()
+    merged.into_iter().filter(|e| e.service == service).map(|e| (e.actor, e.action, e.kind, e.record_id)).collect()
 }
 
 #[tokio::test]

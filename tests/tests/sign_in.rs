@@ -260,6 +260,30 @@ async fn the_directory_is_for_services_and_the_last_admin_stays() {
         .await
         .expect_err("a stale version");
     assert_eq!(stale.code(), Code::Aborted);
+
+    // With two admins, each demoting the other at the same moment: one of them stays.
+    let second = gateway
+        .create_person(pb::CreatePersonRequest {
+            request_id: "second".into(),
+            email: "second@advocacy.example".into(),
+            name: "Second Admin".into(),
+            roles: vec!["admin".into()],
+            ..Default::default()
+        })
+        .await
+        .expect("an admin")
+        .into_inner();
+    let demote = |p: &pb::Person| pb::UpdatePersonRequest {
+        request_id: format!("demote-{}", p.email),
+        email: p.email.clone(),
+        expected_version: p.version,
+        disabled_change: Some(pb::update_person_request::DisabledChange::Disabled(true)),
+        ..Default::default()
+    };
+    let mut other = system.gateway_as(&admin()).await;
+    let (a, b) = tokio::join!(gateway.update_person(demote(&boss)), other.update_person(demote(&second)));
+    let refused: Vec<Code> = [a.err(), b.err()].into_iter().flatten().map(|e| e.code()).collect();
+    assert_eq!(refused, [Code::FailedPrecondition], "exactly one of the two is refused");
     system.finish().await;
 }
 

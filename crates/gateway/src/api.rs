@@ -130,19 +130,6 @@ impl GatewayApi {
         Ok(person.to_proto())
     }
 
-    /// A person may not be left without an admin able to manage people.
-    async fn keeps_an_admin(&self, before: &Person, after: &Person) -> Result<(), GatewayError> {
-        let was_admin = before.roles.contains("admin") && !before.disabled;
-        let is_admin = after.roles.contains("admin") && !after.disabled;
-        if was_admin && !is_admin && self.store.count_admins().await? <= 1 {
-            return Err(GatewayError::Precondition(format!(
-                "{} is the last admin: make another admin first",
-                before.email
-            )));
-        }
-        Ok(())
-    }
-
     async fn hashed(password: String) -> Result<String, GatewayError> {
         tokio::task::spawn_blocking(move || people::hash_password(&password))
             .await
@@ -196,7 +183,8 @@ fn people_page(found: Vec<Person>, size: usize) -> pb::ListPeopleResponse {
 #[tonic::async_trait]
 impl GatewayService for GatewayApi {
     async fn sign_in(&self, request: Request<pb::SignInRequest>) -> Result<Response<pb::SignInResponse>, Status> {
-        let address = request.remote_addr().map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
+        let forwarded = request.metadata().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+        let address = self.sign_in.client(request.remote_addr().map(|a| a.ip()), forwarded);
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         let email = v.check(people::email("email", &r.email));
@@ -378,7 +366,6 @@ impl GatewayService for GatewayApi {
                 if let Some(disabled) = disabled {
                     after.disabled = disabled;
                 }
-                self.keeps_an_admin(&before, &after).await?;
                 after.updated_by = caller.subject.clone();
                 after.updated_at = self.clock.now();
                 self.store.update(&idem, &after, None).await

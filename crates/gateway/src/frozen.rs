@@ -47,8 +47,7 @@ impl FrozenReports {
     ) -> Result<Vec<pb::FrozenFigure>, GatewayError> {
         let mut figures = Vec::new();
         for section in &report.sections {
-            let drillable: Vec<&str> =
-                section.figures.iter().filter(|f| f.drillable).map(|f| f.key.as_str()).collect();
+            let drillable: Vec<&str> = section.figures.iter().filter(|f| f.drillable).map(|f| f.key.as_str()).collect();
             let mut behind = self
                 .reporter
                 .records_of_section(caller, span, &section.name, &drillable)

@@ -77,7 +77,8 @@ fn build(ctx: ServiceContext) -> BuildFuture {
         let keys = ctx.config.keys();
         let key = advocacy_platform::keys::Signer::new(keys.clone(), keys.signing_key(NAME)?);
         let store = store::Store::new(&ctx.db);
-        let sign_in = signin::SignIn::new(store.clone(), key, ctx.clock.clone());
+        let proxies = ctx.config.auth.trusted_proxies.clone();
+        let sign_in = signin::SignIn::new(store.clone(), key, ctx.clock.clone(), proxies);
         let timeout = std::time::Duration::from_millis(ctx.config.reports.section_timeout_ms);
         let reporter =
             report::Reporter::new(ctx.clients.clone(), ctx.config.organisation_zone(), timeout, ctx.clock.clone());

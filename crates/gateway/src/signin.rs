@@ -4,6 +4,8 @@
 //! within its lifetime, and a refresh token, good for one exchange, that checks the
 //! person again each time.
 
+use std::net::{IpAddr, Ipv6Addr};
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use chrono::{DateTime, Duration, Utc};
@@ -45,6 +47,34 @@ pub struct SignIn {
     store: Store,
     key: Signer,
     clock: Clock,
+    trusted_proxies: Vec<IpAddr>,
+}
+
+/// The client a sign-in is counted against: the peer, or behind trusted proxies the
+/// nearest address in `X-Forwarded-For` that is not one of them. An IPv6 client is its
+/// /64, since one machine is commonly given a whole /64 and could otherwise rotate through
+/// it to escape the limit.
+pub fn client_address(peer: Option<IpAddr>, forwarded_for: Option<&str>, trusted: &[IpAddr]) -> String {
+    let mut client = peer.map(|ip| ip.to_canonical());
+    if let Some(forwarded) = forwarded_for {
+        for hop in forwarded.rsplit(',') {
+            if !client.is_some_and(|ip| trusted.contains(&ip)) {
+                break;
+            }
+            match hop.trim().parse::<IpAddr>() {
+                Ok(ip) => client = Some(ip.to_canonical()),
+                Err(_) => break,
+            }
+        }
+    }
+    match client {
+        None => "unknown".to_owned(),
+        Some(IpAddr::V4(ip)) => ip.to_string(),
+        Some(IpAddr::V6(ip)) => {
+            let prefix = u128::from(ip) & !((1u128 << 64) - 1);
+            format!("{}/64", Ipv6Addr::from(prefix))
+        }
+    }
 }
 
 fn hash_of(refresh: &str) -> String {
@@ -52,8 +82,13 @@ fn hash_of(refresh: &str) -> String {
 }
 
 impl SignIn {
-    pub fn new(store: Store, key: Signer, clock: Clock) -> SignIn {
-        SignIn { store, key, clock }
+    pub fn new(store: Store, key: Signer, clock: Clock, trusted_proxies: Vec<IpAddr>) -> SignIn {
+        SignIn { store, key, clock, trusted_proxies }
+    }
+
+    /// See [`client_address`].
+    pub fn client(&self, peer: Option<IpAddr>, forwarded_for: Option<&str>) -> String {
+        client_address(peer, forwarded_for, &self.trusted_proxies)
     }
 
     /// `caller` as exports see them: without quiet diplomacy, which never leaves in one.
@@ -142,5 +177,27 @@ impl SignIn {
         let refresh_expires = now + Duration::hours(SESSION_HOURS);
         self.store.open_session(&person.email, &hash_of(&refresh), now, refresh_expires).await?;
         Ok(Tokens { access, access_expires, refresh, refresh_expires, person })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_address;
+
+    #[test]
+    fn a_client_is_its_address_or_its_ipv6_64_and_proxies_are_looked_through_only_when_trusted() {
+        let ip = |s: &str| s.parse().ok();
+        let proxy = "10.0.0.5".parse().expect("an address");
+        assert_eq!(client_address(ip("203.0.113.9"), None, &[]), "203.0.113.9");
+        assert_eq!(client_address(ip("::ffff:203.0.113.9"), None, &[]), "203.0.113.9");
+        assert_eq!(client_address(ip("2001:db8:1:2:aaaa::1"), None, &[]), "2001:db8:1:2::/64");
+        assert_eq!(client_address(ip("2001:db8:1:2:ffff::9"), None, &[]), "2001:db8:1:2::/64");
+        assert_eq!(client_address(None, None, &[]), "unknown");
+        // An untrusted peer cannot claim to be someone else.
+        assert_eq!(client_address(ip("203.0.113.9"), Some("198.51.100.1"), &[proxy]), "203.0.113.9");
+        // Behind the proxy: the nearest hop it did not add, whatever the client prepended.
+        assert_eq!(client_address(ip("10.0.0.5"), Some("1.2.3.4, 198.51.100.1"), &[proxy]), "198.51.100.1");
+        assert_eq!(client_address(ip("10.0.0.5"), Some("198.51.100.1, 10.0.0.5"), &[proxy]), "198.51.100.1");
+        assert_eq!(client_address(ip("10.0.0.5"), Some("not an address"), &[proxy]), "10.0.0.5");
     }
 }

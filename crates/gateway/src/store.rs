@@ -84,13 +84,6 @@ impl Store {
         rows.iter().map(|r| account_of(r).map(|a| a.person)).collect::<Result<_, _>>().map_err(Into::into)
     }
 
-    pub async fn count_admins(&self) -> Result<i64, GatewayError> {
-        let row = sqlx::query("SELECT COUNT(*) FROM people WHERE disabled_at IS NULL AND roles LIKE '%admin%'")
-            .fetch_one(&self.db.pool)
-            .await?;
-        Ok(row.try_get(0)?)
-    }
-
     /// Adds `person`, once per request.
     pub async fn create(
         &self,
@@ -143,6 +136,9 @@ impl Store {
             Ok(tx) => tx,
             Err(replay) => return Ok(replay),
         };
+        // Two admins demoting each other at once must not both succeed.
+        self.db.serialize_on(&mut tx, "people:admins").await?;
+        let admins_before = count_admins(&mut tx).await?;
         let now = to_micros(person.updated_at);
         let changed = sqlx::query(
             "UPDATE people SET name = $1, roles = $2, compartments = $3, zone = $4, language = $5, manager = $6, \
@@ -169,6 +165,12 @@ impl Store {
             return Err(GatewayError::Stale(format!(
                 "{} changed since version {}: read it again",
                 person.email, person.version
+            )));
+        }
+        if admins_before > 0 && count_admins(&mut tx).await? == 0 {
+            return Err(GatewayError::Precondition(format!(
+                "{} is the last admin: make another admin first",
+                person.email
             )));
         }
         if person.disabled || password_hash.is_some() {
@@ -276,6 +278,14 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Admins who may still sign in.
+async fn count_admins(tx: &mut AnyConnection) -> Result<i64, sqlx::Error> {
+    sqlx::query("SELECT COUNT(*) FROM people WHERE disabled_at IS NULL AND roles LIKE '%admin%'")
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)
 }
 
 async fn end_sessions(tx: &mut AnyConnection, email: &str, now: i64) -> Result<(), sqlx::Error> {

@@ -214,6 +214,9 @@ pub struct AuthConfig {
     /// The signing keys' folder ([`crate::keys`]): the public key set and the private keys
     /// of the services this process hosts. Unset: `<data_dir>/keys`, made on first start.
     pub keys_dir: Option<PathBuf>,
+    /// Reverse proxies in front of the gateway. A sign-in arriving from one of these is
+    /// counted against the client its `X-Forwarded-For` names, not against the proxy.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[derive(Clone, Default, Deserialize)]

@@ -27,7 +27,9 @@ pub struct AmendmentQuery {
     pub limit: usize,
 }
 
-use super::{ImportCounts, ROWS_PER_INSERT, RecordStore, parse_versioned, stale, to_json, update_snapshot, written_ids};
+use super::{
+    ImportCounts, ROWS_PER_INSERT, RecordStore, parse_versioned, stale, to_json, update_snapshot, written_ids,
+};
 
 impl RecordStore {
     /// The store, once amendments recorded before their words kept had a column of their
