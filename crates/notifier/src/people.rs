@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use chrono_tz::Tz;
 
 use advocacy_platform::config::PersonConfig;
+pub use advocacy_platform::language::Language;
 use advocacy_platform::hosting::SystemChannel;
 use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::gateway_service_client::GatewayServiceClient;
@@ -22,30 +23,6 @@ pub const REFRESH_EVERY: Duration = Duration::from_secs(60);
 const ASK_WITHIN: Duration = Duration::from_secs(2);
 /// How long someone the directory does not know is not asked about again.
 const UNKNOWN_FOR: Duration = Duration::from_secs(60);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Language {
-    English,
-    Korean,
-}
-
-impl Language {
-    /// `en` or `ko`; anything else is not a language we write in.
-    pub fn parse(code: &str) -> Option<Language> {
-        match code.trim().to_ascii_lowercase().as_str() {
-            "en" => Some(Language::English),
-            "ko" => Some(Language::Korean),
-            _ => None,
-        }
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Language::English => "en",
-            Language::Korean => "ko",
-        }
-    }
-}
 
 /// One recipient as their message needs them.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -20,6 +20,7 @@ pub mod http;
 pub mod idempotency;
 pub mod import;
 pub mod keys;
+pub mod language;
 pub mod limits;
 pub mod names;
 pub mod outbox;
