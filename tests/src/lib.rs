@@ -523,6 +523,7 @@ impl Drop for ScratchDatabase {
 pub mod cli;
 pub mod seed;
 pub mod smtp;
+pub mod web;
 
 /// What the outbox replica processes (`src/bin/outbox_replica.rs`) and their test share.
 pub mod replicas {

@@ -95,6 +95,27 @@ impl GatewayApi {
         })
     }
 
+    /// Signs in `email` from the client `address` ([`SignIn::client`]), fields checked
+    /// as every sign-in's are (gRPC and the web form alike).
+    pub async fn signed_in(&self, email: &str, password: String, address: &str) -> Result<Tokens, Status> {
+        let mut v = FieldViolations::new();
+        let email = v.check(people::email("email", email));
+        let password = v.check(match password.len() {
+            0 => Err(FieldViolation::new("password", "is required")),
+            n if n > people::MAX_PASSWORD_BYTES => Err(FieldViolation::new("password", "is too long")),
+            _ => Ok(password),
+        });
+        let (email, password) = checked(v, email.zip(password))?;
+        let tokens = self.sign_in.sign_in(&email, &password, address).await.map_err(status)?;
+        tracing::info!(person = %tokens.person.email, "signed in");
+        Ok(tokens)
+    }
+
+    /// Sign-in and sessions, for the web pages.
+    pub fn sessions(&self) -> &SignIn {
+        &self.sign_in
+    }
+
     pub fn frozen(&self) -> &FrozenReports {
         &self.frozen
     }
@@ -186,17 +207,7 @@ impl GatewayService for GatewayApi {
         let forwarded = request.metadata().get("x-forwarded-for").and_then(|v| v.to_str().ok());
         let address = self.sign_in.client(request.remote_addr().map(|a| a.ip()), forwarded);
         let r = request.into_inner();
-        let mut v = FieldViolations::new();
-        let email = v.check(people::email("email", &r.email));
-        let password = v.check(match r.password.len() {
-            0 => Err(FieldViolation::new("password", "is required")),
-            n if n > people::MAX_PASSWORD_BYTES => Err(FieldViolation::new("password", "is too long")),
-            _ => Ok(r.password),
-        });
-        let (email, password) = checked(v, email.zip(password))?;
-        let tokens = self.sign_in.sign_in(&email, &password, &address).await.map_err(status)?;
-        tracing::info!(person = %tokens.person.email, "signed in");
-        Ok(Response::new(tokens_to_proto(tokens)))
+        Ok(Response::new(tokens_to_proto(self.signed_in(&r.email, r.password, &address).await?)))
     }
 
     async fn refresh(&self, request: Request<pb::RefreshRequest>) -> Result<Response<pb::SignInResponse>, Status> {

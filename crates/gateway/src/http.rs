@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use tonic::Status;
 
 use advocacy_platform::auth::Authenticator;
-use advocacy_platform::client::BearerToken;
+use advocacy_platform::client::AuthedChannel;
 use advocacy_platform::hosting::Clients;
 use advocacy_platform::http::error_response;
 use advocacy_platform::{Caller, FieldViolation, FieldViolations, access, limits};
@@ -154,8 +154,9 @@ pub const ROUTES: &[Route] = &[
 
 const PACKAGE: &str = "advocacy.v1";
 
-#[derive(Clone)]
-struct JsonApi {
+/// What every route of the JSON API holds (the web pages hold it too, for their exports).
+#[derive(Debug, Clone)]
+pub struct JsonApi {
     api: GatewayApi,
     auth: Authenticator,
     clients: Clients,
@@ -173,10 +174,10 @@ fn wants_csv(pairs: &[(String, String)]) -> bool {
 }
 
 /// The HTTP router of the JSON API.
-pub fn router(api: GatewayApi, auth: Authenticator, clients: Clients) -> Router {
+pub fn router(api: GatewayApi, auth: Authenticator, clients: Clients) -> (Router, JsonApi) {
     let pool = DescriptorPool::decode(advocacy_proto::FILE_DESCRIPTOR_SET).expect("our own descriptors decode");
     let state = JsonApi { api, auth, clients, pool };
-    Router::new()
+    let router = Router::new()
         .route("/api/openapi.json", get(openapi))
         .route("/api/report", get(report))
         .route("/api/report/records", get(records))
@@ -187,7 +188,8 @@ pub fn router(api: GatewayApi, auth: Authenticator, clients: Clients) -> Router 
         .route("/api/amendments", get(amendments))
         .route("/api/publications", get(publications))
         .route("/api/briefings", get(briefings))
-        .with_state(state)
+        .with_state(state.clone());
+    (router, state)
 }
 
 impl JsonApi {
@@ -288,8 +290,8 @@ impl JsonApi {
         Ok(Some(pb::ReportPeriod { span: Some(span) }))
     }
 
-    fn as_caller(&self, caller: &Caller, service: &str) -> Result<AsCaller, Status> {
-        Ok(AsCaller::new(self.clients.for_callers(service), caller.bearer()?))
+    fn as_caller(&self, caller: &Caller, service: &str) -> Result<AuthedChannel, Status> {
+        self.clients.as_caller(service, caller)
     }
 }
 
@@ -355,7 +357,7 @@ async fn openapi(State(s): State<JsonApi>) -> Json<Value> {
     Json(openapi_document(&s.pool))
 }
 
-async fn report(State(s): State<JsonApi>, headers: HeaderMap, Query(pairs): Pairs) -> Response {
+pub(crate) async fn report(State(s): State<JsonApi>, headers: HeaderMap, Query(pairs): Pairs) -> Response {
     answer(
         async {
             let caller = s.caller(&headers, "GetImpactReport")?;
@@ -390,7 +392,7 @@ async fn report(State(s): State<JsonApi>, headers: HeaderMap, Query(pairs): Pair
     )
 }
 
-async fn records(State(s): State<JsonApi>, headers: HeaderMap, Query(pairs): Pairs) -> Response {
+pub(crate) async fn records(State(s): State<JsonApi>, headers: HeaderMap, Query(pairs): Pairs) -> Response {
     answer(
         async {
             let caller = s.caller(&headers, "ListImpactRecords")?;
@@ -481,7 +483,6 @@ macro_rules! list_route {
 use advocacy_proto::v1::briefings_service_client::BriefingsServiceClient;
 use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
 use advocacy_proto::v1::submissions_service_client::SubmissionsServiceClient;
-type AsCaller = tonic::service::interceptor::InterceptedService<tonic::transport::Channel, BearerToken>;
 
 list_route!(
     deadlines,

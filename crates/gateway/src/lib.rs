@@ -7,7 +7,7 @@
 //! report as it was told to donors.
 //!
 //! `people` holds the rules of a person's fields and passwords, `signin` the sign-in and its
-//! tokens, `period` a report's period, `store` the SQL, `api` the gRPC, `http` the JSON API.
+//! tokens, `period` a report's period, `store` the SQL, `api` the gRPC, `http` the JSON API, `web` the pages people use.
 
 pub mod api;
 pub mod error;
@@ -18,6 +18,7 @@ pub mod period;
 pub mod report;
 pub mod signin;
 pub mod store;
+pub mod web;
 
 use advocacy_platform::access::{ADMINS, MANAGERS, Rule, SERVICES, STAFF_AND_MANAGERS};
 use advocacy_platform::hosting::{BuildFuture, Guarded};
@@ -85,7 +86,9 @@ fn build(ctx: ServiceContext) -> BuildFuture {
         let frozen = frozen::FrozenReports::new(&ctx.db, reporter.clone(), ctx.clock.clone());
         let audit = advocacy_platform::audit::AuditLog::new(&ctx.db, NAME);
         let api = GatewayApi::new(store, sign_in, ctx.clock.clone(), reporter, frozen, audit);
-        let json = http::router(api.clone(), ctx.auth.clone(), ctx.clients.clone());
-        Ok(Hosted::new().grpc(grpc_service!(ctx, GatewayServiceServer::new(api))).http(json))
+        let (json, json_api) = http::router(api.clone(), ctx.auth.clone(), ctx.clients.clone());
+        let pages =
+            web::router(api.clone(), json_api, ctx.clients.clone(), ctx.auth.clone(), &ctx.config.reminders.public_url);
+        Ok(Hosted::new().grpc(grpc_service!(ctx, GatewayServiceServer::new(api))).http(json.merge(pages)))
     })
 }

@@ -10,10 +10,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use tonic::Status;
-use tonic::service::interceptor::InterceptedService;
-use tonic::transport::Channel;
 
-use advocacy_platform::client::BearerToken;
+use advocacy_platform::client::AuthedChannel;
 use advocacy_platform::hosting::Clients;
 use advocacy_platform::time::{from_timestamp, to_timestamp};
 use advocacy_platform::{Caller, Clock};
@@ -26,8 +24,6 @@ use crate::period::Span;
 
 /// The most records one figure lists; more would be a report no one reads on a page.
 pub const MAX_RECORDS: usize = 10_000;
-
-type AsCaller = InterceptedService<Channel, BearerToken>;
 
 /// The three sections, in the order a report shows them.
 pub const SECTIONS: [&str; 3] = ["briefings", "submissions", "deadlines"];
@@ -93,16 +89,16 @@ impl Reporter {
         self.zone
     }
 
-    fn briefings(&self, caller: &Caller) -> Result<BriefingsServiceClient<AsCaller>, Status> {
-        Ok(BriefingsServiceClient::with_interceptor(self.clients.for_callers("briefings"), caller.bearer()?))
+    fn briefings(&self, caller: &Caller) -> Result<BriefingsServiceClient<AuthedChannel>, Status> {
+        Ok(BriefingsServiceClient::new(self.clients.as_caller("briefings", caller)?))
     }
 
-    fn submissions(&self, caller: &Caller) -> Result<SubmissionsServiceClient<AsCaller>, Status> {
-        Ok(SubmissionsServiceClient::with_interceptor(self.clients.for_callers("submissions"), caller.bearer()?))
+    fn submissions(&self, caller: &Caller) -> Result<SubmissionsServiceClient<AuthedChannel>, Status> {
+        Ok(SubmissionsServiceClient::new(self.clients.as_caller("submissions", caller)?))
     }
 
-    fn deadlines(&self, caller: &Caller) -> Result<DeadlinesServiceClient<AsCaller>, Status> {
-        Ok(DeadlinesServiceClient::with_interceptor(self.clients.for_callers("deadlines"), caller.bearer()?))
+    fn deadlines(&self, caller: &Caller) -> Result<DeadlinesServiceClient<AuthedChannel>, Status> {
+        Ok(DeadlinesServiceClient::new(self.clients.as_caller("deadlines", caller)?))
     }
 
     /// `call` under this reporter's deadline; a failure or silence is the section's reason.
@@ -273,7 +269,7 @@ impl Reporter {
 
     async fn all_amendments(
         &self,
-        client: &mut SubmissionsServiceClient<AsCaller>,
+        client: &mut SubmissionsServiceClient<AuthedChannel>,
         span: &Span,
         status: i32,
     ) -> Result<Vec<pb::Amendment>, Status> {
@@ -368,7 +364,7 @@ impl Reporter {
 
     async fn submission_records(
         &self,
-        client: &mut SubmissionsServiceClient<AsCaller>,
+        client: &mut SubmissionsServiceClient<AuthedChannel>,
         span: &Span,
         key: &FigureKey<'_>,
     ) -> Result<Option<Vec<pb::ImpactRecord>>, Status> {
@@ -508,7 +504,7 @@ fn in_order(records: &mut Vec<pb::ImpactRecord>) {
 }
 
 async fn all_briefings(
-    client: &mut BriefingsServiceClient<AsCaller>,
+    client: &mut BriefingsServiceClient<AuthedChannel>,
     span: &Span,
 ) -> Result<Vec<pb::Briefing>, Status> {
     let mut all = Vec::new();
@@ -530,7 +526,7 @@ async fn all_briefings(
 }
 
 async fn all_submissions(
-    client: &mut SubmissionsServiceClient<AsCaller>,
+    client: &mut SubmissionsServiceClient<AuthedChannel>,
     mut request: pb::ListSubmissionsRequest,
 ) -> Result<Vec<pb::Submission>, Status> {
     let mut all = Vec::new();
@@ -608,7 +604,7 @@ fn briefing_records(
 
 /// The deadlines behind a deadlines figure: the outcome filter of the list, per outcome.
 async fn deadline_records(
-    client: &mut DeadlinesServiceClient<AsCaller>,
+    client: &mut DeadlinesServiceClient<AuthedChannel>,
     span: &Span,
     key: &FigureKey<'_>,
 ) -> Result<Option<Vec<pb::ImpactRecord>>, Status> {

@@ -153,12 +153,37 @@ impl SignIn {
         }
     }
 
+    /// For a page of the web UI: the person of the live session `secret` (the cookie) and a
+    /// fresh access token of theirs. The person is checked again on every page, so a
+    /// disabled person's next page is the sign-in form.
+    pub async fn session(&self, secret: &str) -> Result<(Person, String), GatewayError> {
+        let now = self.clock.now();
+        let ended = || GatewayError::Unauthenticated("the session ended: sign in again".into());
+        let email = self.store.live_session(&hash_of(secret), now).await?.ok_or_else(ended)?;
+        match self.store.account(&email).await? {
+            Some(account) if !account.person.disabled => {
+                let token = self.access_token(&account.person, now);
+                Ok((account.person, token))
+            }
+            _ => Err(ended()),
+        }
+    }
+
     pub async fn sign_out(&self, refresh: &str) -> Result<(), GatewayError> {
         self.store.end_session(&hash_of(refresh), self.clock.now()).await?;
         Ok(())
     }
 
     async fn tokens(&self, person: Person, now: DateTime<Utc>) -> Result<Tokens, GatewayError> {
+        let access_expires = now + Duration::minutes(ACCESS_TOKEN_MINUTES);
+        let access = self.access_token(&person, now);
+        let refresh = B64.encode(rand::random::<[u8; 32]>());
+        let refresh_expires = now + Duration::hours(SESSION_HOURS);
+        self.store.open_session(&person.email, &hash_of(&refresh), now, refresh_expires).await?;
+        Ok(Tokens { access, access_expires, refresh, refresh_expires, person })
+    }
+
+    fn access_token(&self, person: &Person, now: DateTime<Utc>) -> String {
         let access_expires = now + Duration::minutes(ACCESS_TOKEN_MINUTES);
         let claims = Claims {
             sub: person.email.clone(),
@@ -172,11 +197,7 @@ impl SignIn {
             aud: AUDIENCE.to_owned(),
         };
         let key = self.key.key();
-        let access = key.sign(&Claims { iss: key.owner.clone(), ..claims });
-        let refresh = B64.encode(rand::random::<[u8; 32]>());
-        let refresh_expires = now + Duration::hours(SESSION_HOURS);
-        self.store.open_session(&person.email, &hash_of(&refresh), now, refresh_expires).await?;
-        Ok(Tokens { access, access_expires, refresh, refresh_expires, person })
+        key.sign(&Claims { iss: key.owner.clone(), ..claims })
     }
 }
 

@@ -223,6 +223,17 @@ impl Store {
         Ok(email)
     }
 
+    /// Whose live session `token_hash` is, leaving it live (the web pages' session).
+    pub async fn live_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<String>, GatewayError> {
+        let row =
+            sqlx::query("SELECT email FROM sessions WHERE token_hash = $1 AND ended_at IS NULL AND expires_at > $2")
+                .bind(token_hash)
+                .bind(to_micros(now))
+                .fetch_optional(&self.db.pool)
+                .await?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+
     /// Sign-in attempts counted against `subject` since `since`.
     pub async fn failures(&self, subject: &str, since: DateTime<Utc>) -> Result<i64, GatewayError> {
         let row = sqlx::query("SELECT COUNT(*) FROM sign_in_failures WHERE subject = $1 AND at >= $2")

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use chrono_tz::Tz;
 
 use advocacy_platform::config::PersonConfig;
-pub use advocacy_platform::language::Language;
 use advocacy_platform::hosting::SystemChannel;
+pub use advocacy_platform::language::Language;
 use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::gateway_service_client::GatewayServiceClient;
 

@@ -90,6 +90,11 @@ impl Caller {
         crate::client::BearerToken::new(&self.token).map_err(Status::unauthenticated)
     }
 
+    /// The token this caller came with (empty for callers made in-process).
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
     pub fn has_role(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }
@@ -291,6 +296,11 @@ impl Authenticator {
             .and_then(|h| h.strip_prefix("Bearer "))
             .ok_or_else(|| Status::unauthenticated("the authorization header must be `Bearer <token>`"))?
             .trim();
+        self.caller_of(token)
+    }
+
+    /// The verified holder of `token` (the web pages hold theirs server-side).
+    pub fn caller_of(&self, token: &str) -> Result<Caller, Status> {
         let claims = self.verify(token).map_err(|e| Status::unauthenticated(e.to_string()))?;
         if claims.compartments.len() > MAX_TOKEN_COMPARTMENTS {
             return Err(Status::unauthenticated(format!(

@@ -185,6 +185,15 @@ impl Clients {
         self.remote.get(service).unwrap_or(&self.local).clone()
     }
 
+    /// A channel to `service` carrying `caller`'s own token.
+    pub fn as_caller(
+        &self,
+        service: &str,
+        caller: &crate::Caller,
+    ) -> Result<crate::client::AuthedChannel, tonic::Status> {
+        Ok(InterceptedService::new(self.for_callers(service), caller.bearer()?))
+    }
+
     pub fn deadlines(&self) -> advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient<SystemChannel> {
         advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient::new(self.channel("deadlines"))
     }

@@ -9,7 +9,9 @@ use crate::Shutdown;
 pub async fn serve(listener: TcpListener, router: axum::Router, mut shutdown: Shutdown) {
     let addr = listener.local_addr().ok();
     tracing::info!(address = ?addr, "HTTP server listening");
-    let server = axum::serve(listener, router).with_graceful_shutdown(async move { shutdown.recv().await });
+    // The peer's address reaches handlers that count by client (the web sign-in).
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, service).with_graceful_shutdown(async move { shutdown.recv().await });
     if let Err(e) = server.await {
         tracing::error!(error = %e, "HTTP server stopped");
     }

@@ -1,0 +1,211 @@
+//! Logging a briefing in one form: the institution suggested as it is typed (the browser's
+//! own list, no script needed), when and where, what was asked and said, and a follow-up.
+
+use std::collections::BTreeMap;
+
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use http::HeaderMap;
+use serde::Serialize;
+
+use advocacy_proto::v1 as pb;
+use advocacy_proto::v1::briefings_service_client::BriefingsServiceClient;
+
+use super::session::{Visitor, chosen_language, refused};
+use super::{Problems, Web, field};
+
+/// Institutions offered as suggestions; beyond this, typing the exact name still works.
+const MAX_SUGGESTED: usize = 2_000;
+
+const FORMATS: [pb::BriefingFormat; 4] = [
+    pb::BriefingFormat::InPerson,
+    pb::BriefingFormat::Virtual,
+    pb::BriefingFormat::Written,
+    pb::BriefingFormat::SideEvent,
+];
+
+#[derive(Serialize)]
+struct Choice {
+    value: String,
+    label: String,
+}
+
+/// How an institution is written in the form: its name and its actor.
+fn written(i: &pb::Institution) -> String {
+    format!("{} ({})", i.name, i.actor)
+}
+
+/// The form field a violation of `LogBriefingRequest` belongs beside.
+fn field_of(violated: &str) -> Option<&'static str> {
+    Some(match violated {
+        f if f.starts_with("follow_ups[0].due") => "follow_up_due",
+        f if f.starts_with("follow_ups") => "follow_up_action",
+        f if f.starts_with("at.zone") => "zone",
+        f if f.starts_with("at") => "at",
+        f if f.starts_with("institution") => "institution",
+        f if f.starts_with("classification") => "compartment",
+        "city" => "city",
+        "format" => "format",
+        "summary" => "summary",
+        "outcome" => "outcome",
+        f if f.starts_with("themes") => "themes",
+        f if f.starts_with("asks") => "asks",
+        _ => return None,
+    })
+}
+
+async fn institutions(web: &Web, visitor: &Visitor) -> Result<Vec<pb::Institution>, tonic::Status> {
+    let mut client = BriefingsServiceClient::new(web.caller_channel(&visitor.caller, "briefings")?);
+    let mut all = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = client
+            .list_institutions(pb::ListInstitutionsRequest { page_size: 500, page_token: token, ..Default::default() })
+            .await?
+            .into_inner();
+        all.extend(page.institutions);
+        if page.next_page_token.is_empty() || all.len() >= MAX_SUGGESTED {
+            return Ok(all);
+        }
+        token = page.next_page_token;
+    }
+}
+
+async fn show(
+    web: &Web,
+    visitor: &Visitor,
+    form: &BTreeMap<String, String>,
+    problems: &Problems,
+    logged: Option<&str>,
+) -> Response {
+    let t = web.catalogs.of(visitor.language);
+    let suggested = match institutions(web, visitor).await {
+        Ok(found) => found,
+        Err(status) => return web.problem(visitor, &status),
+    };
+    let formats: Vec<Choice> = FORMATS
+        .iter()
+        .map(|f| {
+            let value = f.as_str_name().trim_start_matches("BRIEFING_FORMAT_").to_lowercase();
+            Choice { label: t.word(&format!("value.{value}")), value }
+        })
+        .collect();
+    let mut values = form.clone();
+    values.entry("request_id".into()).or_insert_with(|| uuid::Uuid::now_v7().to_string());
+    values.entry("zone".into()).or_insert_with(|| visitor.zone(web).name().to_owned());
+    let ctx = minijinja::context! {
+        form => values,
+        problems => problems,
+        institutions => suggested.iter().map(written).collect::<Vec<_>>(),
+        formats => formats,
+        compartments => visitor.person.compartments.iter().collect::<Vec<_>>(),
+        logged => logged,
+    };
+    web.render("briefing_form.html", visitor.language, Some(visitor), ctx)
+}
+
+pub async fn form(State(web): State<Web>, headers: HeaderMap, Query(pairs): Query<Vec<(String, String)>>) -> Response {
+    if let Some(chosen) = chosen_language(&web, "/briefings/new", &pairs) {
+        return chosen;
+    }
+    let visitor = match web.visitor(&headers).await {
+        Ok(v) => v,
+        Err(to_sign_in) => return to_sign_in,
+    };
+    let logged = pairs.iter().find(|(k, _)| k == "logged").map(|(_, v)| v.as_str());
+    show(&web, &visitor, &BTreeMap::new(), &Problems::default(), logged).await
+}
+
+/// The form as the request the service takes; a problem of the form itself (an unknown
+/// institution) before any call.
+fn request_of(form: &BTreeMap<String, String>, known: &[pb::Institution]) -> Result<pb::LogBriefingRequest, Problems> {
+    let typed = field(form, "institution");
+    let institution = known
+        .iter()
+        .find(|i| written(i) == typed)
+        .or_else(|| {
+            let mut named = known.iter().filter(|i| i.name.eq_ignore_ascii_case(typed));
+            match (named.next(), named.next()) {
+                (Some(only), None) => Some(only),
+                _ => None,
+            }
+        })
+        .ok_or_else(|| {
+            let message = if typed.is_empty() { "is required" } else { "is not an institution of the registry" };
+            Problems::field("institution", message)
+        })?;
+    let zone = field(form, "zone").to_owned();
+    let list = |name: &str| -> Vec<String> {
+        field(form, name).split([',', '\n']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+    };
+    let format =
+        pb::BriefingFormat::from_str_name(&format!("BRIEFING_FORMAT_{}", field(form, "format").to_uppercase()))
+            .unwrap_or(pb::BriefingFormat::Unspecified);
+    let when =
+        |local: &str| pb::WhenInput { at: Some(pb::when_input::At::Local(local.to_owned())), zone: zone.clone() };
+    let follow_ups = match (field(form, "follow_up_action"), field(form, "follow_up_due")) {
+        ("", "") => vec![],
+        (action, due) => vec![pb::FollowUpInput {
+            action: action.to_owned(),
+            owner: String::new(),
+            due: (!due.is_empty()).then(|| when(due)),
+        }],
+    };
+    let classification = match field(form, "compartment") {
+        "" => None,
+        compartment => Some(pb::Classification {
+            level: pb::Confidentiality::Restricted.into(),
+            compartment: compartment.to_owned(),
+            compartments: vec![],
+        }),
+    };
+    Ok(pb::LogBriefingRequest {
+        request_id: field(form, "request_id").to_owned(),
+        at: Some(when(field(form, "at"))),
+        city: field(form, "city").to_owned(),
+        format: format.into(),
+        institution_ids: vec![institution.id.clone()],
+        themes: list("themes"),
+        asks: list("asks"),
+        summary: field(form, "summary").to_owned(),
+        outcome: field(form, "outcome").to_owned(),
+        follow_ups,
+        classification,
+        ..Default::default()
+    })
+}
+
+pub async fn log(State(web): State<Web>, headers: HeaderMap, Form(form): Form<BTreeMap<String, String>>) -> Response {
+    let visitor = match web.visitor(&headers).await {
+        Ok(v) => v,
+        Err(to_sign_in) => return to_sign_in,
+    };
+    if !visitor.posted_by_me(&form) {
+        return refused(&web, &visitor);
+    }
+    let known = match institutions(&web, &visitor).await {
+        Ok(found) => found,
+        Err(status) => return web.problem(&visitor, &status),
+    };
+    let request = match request_of(&form, &known) {
+        Ok(request) => request,
+        Err(problems) => return show(&web, &visitor, &form, &problems, None).await,
+    };
+    let logged = async {
+        let mut client = BriefingsServiceClient::new(web.caller_channel(&visitor.caller, "briefings")?);
+        client.log_briefing(request).await
+    };
+    match logged.await {
+        Ok(briefing) => {
+            let to = format!("/briefings/new?{}", super::query(&[("logged", &briefing.into_inner().id)]));
+            Redirect::to(&to).into_response()
+        }
+        Err(status)
+            if status.code() == tonic::Code::InvalidArgument || status.code() == tonic::Code::PermissionDenied =>
+        {
+            show(&web, &visitor, &form, &Problems::of(&status, field_of), None).await
+        }
+        Err(status) => web.problem(&visitor, &status),
+    }
+}

@@ -1,0 +1,248 @@
+//! Upcoming deadlines, the visitor's own first, each in their zone and in the issuing
+//! body's; adding one, moving one and marking one done.
+
+use std::collections::BTreeMap;
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Utc};
+use http::HeaderMap;
+use serde::Serialize;
+
+use advocacy_platform::language::{span, when};
+use advocacy_proto::v1 as pb;
+use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
+
+use super::session::{Visitor, chosen_language, refused};
+use super::{Problems, Web, field};
+
+/// How many upcoming deadlines the page lists.
+const SHOWN: i32 = 200;
+
+const KINDS: [pb::DeadlineKind; 7] = [
+    pb::DeadlineKind::UprStakeholderSubmission,
+    pb::DeadlineKind::UprPreSession,
+    pb::DeadlineKind::SpecialProceduresCallForInput,
+    pb::DeadlineKind::HrcSession,
+    pb::DeadlineKind::TreatyBody,
+    pb::DeadlineKind::FollowUp,
+    pb::DeadlineKind::Other,
+];
+
+#[derive(Serialize)]
+struct Row {
+    id: String,
+    version: i64,
+    title: String,
+    mechanism: String,
+    mine: bool,
+    due_mine: String,
+    due_body: String,
+    left: String,
+    overdue: bool,
+    restricted: bool,
+}
+
+#[derive(Serialize)]
+struct Choice {
+    value: String,
+    label: String,
+}
+
+fn field_of(violated: &str) -> Option<&'static str> {
+    Some(match violated {
+        f if f.starts_with("due.zone") => "zone",
+        f if f.starts_with("due") => "due",
+        "title" => "title",
+        "mechanism" => "mechanism",
+        "kind" => "kind",
+        "source_url" => "source_url",
+        f if f.starts_with("classification") => "compartment",
+        _ => return None,
+    })
+}
+
+fn client(
+    web: &Web,
+    visitor: &Visitor,
+) -> Result<DeadlinesServiceClient<advocacy_platform::client::AuthedChannel>, tonic::Status> {
+    Ok(DeadlinesServiceClient::new(web.caller_channel(&visitor.caller, "deadlines")?))
+}
+
+async fn show(web: &Web, visitor: &Visitor, form: &BTreeMap<String, String>, problems: &Problems) -> Response {
+    let t = web.catalogs.of(visitor.language);
+    let now = Utc::now();
+    let listed = async {
+        client(web, visitor)?
+            .list_deadlines(pb::ListDeadlinesRequest {
+                statuses: vec![pb::DeadlineStatus::Open.into()],
+                page_size: SHOWN,
+                ..Default::default()
+            })
+            .await
+    };
+    let deadlines = match listed.await {
+        Ok(found) => found.into_inner().deadlines,
+        Err(status) => return web.problem(visitor, &status),
+    };
+    let zone = visitor.zone(web);
+    let mut rows: Vec<(bool, i64, Row)> = deadlines
+        .into_iter()
+        .filter_map(|d| {
+            let due = d.due.as_ref().and_then(|t| DateTime::from_timestamp(t.seconds, 0))?;
+            let body_zone: chrono_tz::Tz = d.zone.parse().unwrap_or(chrono_tz::UTC);
+            let mine = d.owners.iter().any(|o| o.eq_ignore_ascii_case(&visitor.person.email));
+            let restricted =
+                d.classification.as_ref().is_some_and(|c| c.level == pb::Confidentiality::Restricted as i32);
+            Some((
+                !mine,
+                due.timestamp(),
+                Row {
+                    id: d.id,
+                    version: d.version,
+                    title: d.title,
+                    mechanism: d.mechanism,
+                    mine,
+                    due_mine: when(due, zone, visitor.language),
+                    due_body: when(due, body_zone, visitor.language),
+                    left: span(due - now, visitor.language),
+                    overdue: due <= now,
+                    restricted,
+                },
+            ))
+        })
+        .collect();
+    rows.sort_by_key(|(not_mine, due, _)| (*not_mine, *due));
+    let kinds: Vec<Choice> = KINDS
+        .iter()
+        .map(|k| {
+            let value = k.as_str_name().trim_start_matches("DEADLINE_KIND_").to_lowercase();
+            Choice { label: t.word(&format!("value.{value}")), value }
+        })
+        .collect();
+    let mut values = form.clone();
+    values.entry("request_id".into()).or_insert_with(|| uuid::Uuid::now_v7().to_string());
+    let ctx = minijinja::context! {
+        rows => rows.into_iter().map(|(_, _, r)| r).collect::<Vec<_>>(),
+        form => values,
+        problems => problems,
+        kinds => kinds,
+        compartments => visitor.person.compartments.iter().collect::<Vec<_>>(),
+        zone => zone.name(),
+        move_id => uuid::Uuid::now_v7().to_string(),
+    };
+    web.render("deadlines.html", visitor.language, Some(visitor), ctx)
+}
+
+pub async fn page(State(web): State<Web>, headers: HeaderMap, Query(pairs): Query<Vec<(String, String)>>) -> Response {
+    if let Some(chosen) = chosen_language(&web, "/deadlines", &pairs) {
+        return chosen;
+    }
+    match web.visitor(&headers).await {
+        Ok(visitor) => show(&web, &visitor, &BTreeMap::new(), &Problems::default()).await,
+        Err(to_sign_in) => to_sign_in,
+    }
+}
+
+pub async fn create(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> Response {
+    let visitor = match web.visitor(&headers).await {
+        Ok(v) => v,
+        Err(to_sign_in) => return to_sign_in,
+    };
+    if !visitor.posted_by_me(&form) {
+        return refused(&web, &visitor);
+    }
+    let kind = pb::DeadlineKind::from_str_name(&format!("DEADLINE_KIND_{}", field(&form, "kind").to_uppercase()))
+        .unwrap_or(pb::DeadlineKind::Unspecified);
+    let request = pb::CreateDeadlineRequest {
+        request_id: field(&form, "request_id").to_owned(),
+        title: field(&form, "title").to_owned(),
+        mechanism: field(&form, "mechanism").to_owned(),
+        kind: kind.into(),
+        due: Some(pb::WhenInput {
+            at: Some(pb::when_input::At::Local(field(&form, "due").to_owned())),
+            zone: field(&form, "zone").to_owned(),
+        }),
+        source_url: field(&form, "source_url").to_owned(),
+        classification: match field(&form, "compartment") {
+            "" => None,
+            compartment => Some(pb::Classification {
+                level: pb::Confidentiality::Restricted.into(),
+                compartment: compartment.to_owned(),
+                compartments: vec![],
+            }),
+        },
+        ..Default::default()
+    };
+    let created = async { client(&web, &visitor)?.create_deadline(request).await };
+    match created.await {
+        Ok(_) => Redirect::to("/deadlines").into_response(),
+        Err(status) if matches!(status.code(), tonic::Code::InvalidArgument | tonic::Code::PermissionDenied) => {
+            show(&web, &visitor, &form, &Problems::of(&status, field_of)).await
+        }
+        Err(status) => web.problem(&visitor, &status),
+    }
+}
+
+fn version_of(form: &BTreeMap<String, String>) -> i64 {
+    field(form, "version").parse().unwrap_or(0)
+}
+
+pub async fn complete(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> Response {
+    let visitor = match web.visitor(&headers).await {
+        Ok(v) => v,
+        Err(to_sign_in) => return to_sign_in,
+    };
+    if !visitor.posted_by_me(&form) {
+        return refused(&web, &visitor);
+    }
+    let request = pb::CompleteDeadlineRequest {
+        request_id: field(&form, "request_id").to_owned(),
+        id,
+        expected_version: version_of(&form),
+        completed_at: None,
+    };
+    match async { client(&web, &visitor)?.complete_deadline(request).await }.await {
+        Ok(_) => Redirect::to("/deadlines").into_response(),
+        Err(status) => web.problem(&visitor, &status),
+    }
+}
+
+pub async fn moved(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> Response {
+    let visitor = match web.visitor(&headers).await {
+        Ok(v) => v,
+        Err(to_sign_in) => return to_sign_in,
+    };
+    if !visitor.posted_by_me(&form) {
+        return refused(&web, &visitor);
+    }
+    let request = pb::MoveDeadlineRequest {
+        request_id: field(&form, "request_id").to_owned(),
+        id,
+        expected_version: version_of(&form),
+        due: Some(pb::WhenInput {
+            at: Some(pb::when_input::At::Local(field(&form, "due").to_owned())),
+            zone: field(&form, "zone").to_owned(),
+        }),
+        reason: field(&form, "reason").to_owned(),
+    };
+    match async { client(&web, &visitor)?.move_deadline(request).await }.await {
+        Ok(_) => Redirect::to("/deadlines").into_response(),
+        Err(status) => web.problem(&visitor, &status),
+    }
+}

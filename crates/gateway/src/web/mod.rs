@@ -1,0 +1,231 @@
+//! The web pages on the gateway's HTTP port: server-rendered, working without JavaScript,
+//! in English and Korean (one catalog per language under `web/catalog/`).
+//!
+//! Every page calls the services through their gRPC APIs with the signed-in person's own
+//! token, freshly minted from their session on each request, so every rule of access and
+//! confidentiality holds here as it does for any client. The session cookie holds only a
+//! random secret (HttpOnly, SameSite=Lax, Secure when the public address is https); every
+//! form carries a CSRF token derived from that secret, and a post without it changes
+//! nothing.
+
+mod briefings;
+mod charts;
+mod dashboard;
+mod deadlines;
+mod i18n;
+mod session;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use http::{HeaderMap, StatusCode, header};
+use minijinja::Environment;
+use serde::Serialize;
+use tonic_types::StatusExt;
+
+use advocacy_platform::Caller;
+use advocacy_platform::auth::Authenticator;
+use advocacy_platform::hosting::Clients;
+use advocacy_platform::language::Language;
+
+use crate::GatewayApi;
+use crate::http::JsonApi;
+pub use i18n::Catalogs;
+use session::Visitor;
+
+/// What every page needs.
+#[derive(Debug, Clone)]
+pub struct Web {
+    api: GatewayApi,
+    json: JsonApi,
+    clients: Clients,
+    auth: Authenticator,
+    pages: Arc<Environment<'static>>,
+    catalogs: Arc<Catalogs>,
+    /// Cookies only over TLS: the public address is https.
+    secure: bool,
+}
+
+macro_rules! templates {
+    ($env:expr, $($name:literal),* $(,)?) => {
+        $(
+            $env.add_template($name, include_str!(concat!("../../web/templates/", $name)))
+                .expect(concat!("web/templates/", $name, " parses"));
+        )*
+    };
+}
+
+/// The names of every page template, for the catalog check.
+pub const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../web/templates/base.html")),
+    ("sign_in.html", include_str!("../../web/templates/sign_in.html")),
+    ("dashboard.html", include_str!("../../web/templates/dashboard.html")),
+    ("records.html", include_str!("../../web/templates/records.html")),
+    ("briefing_form.html", include_str!("../../web/templates/briefing_form.html")),
+    ("deadlines.html", include_str!("../../web/templates/deadlines.html")),
+    ("problem.html", include_str!("../../web/templates/problem.html")),
+];
+
+const STYLE: &str = include_str!("../../web/static/site.css");
+
+/// The web pages' router, to be merged with the JSON API's.
+pub fn router(api: GatewayApi, json: JsonApi, clients: Clients, auth: Authenticator, public_url: &str) -> Router {
+    let mut env = Environment::new();
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    templates!(
+        env,
+        "base.html",
+        "sign_in.html",
+        "dashboard.html",
+        "records.html",
+        "briefing_form.html",
+        "deadlines.html",
+        "problem.html"
+    );
+    let web = Web {
+        api,
+        json,
+        clients,
+        auth,
+        pages: Arc::new(env),
+        catalogs: Arc::new(Catalogs::load()),
+        secure: public_url.starts_with("https://"),
+    };
+    Router::new()
+        .route("/", get(home))
+        .route("/static/site.css", get(style))
+        .route("/sign-in", get(session::sign_in_form).post(session::sign_in))
+        .route("/sign-out", post(session::sign_out))
+        .route("/report", get(dashboard::page))
+        .route("/report/records", get(dashboard::records))
+        .route("/report/export", get(dashboard::export))
+        .route("/briefings/new", get(briefings::form).post(briefings::log))
+        .route("/deadlines", get(deadlines::page).post(deadlines::create))
+        .route("/deadlines/{id}/complete", post(deadlines::complete))
+        .route("/deadlines/{id}/move", post(deadlines::moved))
+        .with_state(web)
+}
+
+async fn style() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")], STYLE)
+        .into_response()
+}
+
+/// Managers land on the dashboard, staff on their deadlines.
+async fn home(axum::extract::State(web): axum::extract::State<Web>, headers: HeaderMap) -> Response {
+    match web.visitor(&headers).await {
+        Ok(v) if v.is_manager() => Redirect::to("/report").into_response(),
+        Ok(_) => Redirect::to("/deadlines").into_response(),
+        Err(to_sign_in) => to_sign_in,
+    }
+}
+
+/// What a call refused: messages by form field, and the rest.
+#[derive(Debug, Default, Serialize)]
+pub struct Problems {
+    pub fields: BTreeMap<String, String>,
+    pub message: String,
+}
+
+impl Problems {
+    /// The status's field violations, each under the form field `field_of` names (those it
+    /// does not place go in the message), or its message.
+    pub fn of(status: &tonic::Status, field_of: impl Fn(&str) -> Option<&'static str>) -> Problems {
+        let mut problems = Problems::default();
+        let mut unplaced = Vec::new();
+        if let Some(bad) = status.get_details_bad_request() {
+            for v in bad.field_violations {
+                match field_of(&v.field) {
+                    Some(field) => {
+                        problems.fields.entry(field.to_owned()).or_insert(v.description);
+                    }
+                    None => unplaced.push(format!("{}: {}", v.field, v.description)),
+                }
+            }
+        }
+        problems.message = if unplaced.is_empty() && !problems.fields.is_empty() {
+            String::new()
+        } else if unplaced.is_empty() {
+            status.message().to_owned()
+        } else {
+            unplaced.join("; ")
+        };
+        problems
+    }
+
+    pub fn field(name: &str, message: &str) -> Problems {
+        Problems { fields: BTreeMap::from([(name.to_owned(), message.to_owned())]), message: String::new() }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty() && self.message.is_empty()
+    }
+}
+
+impl Web {
+    /// Renders `template` with `ctx` and what every page shows (the person, the language's
+    /// catalog, the CSRF token).
+    fn render(&self, template: &str, language: Language, visitor: Option<&Visitor>, ctx: minijinja::Value) -> Response {
+        self.render_with(StatusCode::OK, template, language, visitor, ctx)
+    }
+
+    fn render_with(
+        &self,
+        code: StatusCode,
+        template: &str,
+        language: Language,
+        visitor: Option<&Visitor>,
+        ctx: minijinja::Value,
+    ) -> Response {
+        let common = minijinja::context! {
+            t => self.catalogs.of(language).for_templates(),
+            lang => language.code(),
+            person => visitor.map(Visitor::shown),
+            csrf => visitor.map(|v| v.csrf.clone()).unwrap_or_default(),
+        };
+        let page = self.pages.get_template(template).and_then(|t| t.render(minijinja::context! { ..ctx, ..common }));
+        match page {
+            Ok(html) => (
+                code,
+                [(header::CACHE_CONTROL, "no-store"), (header::CONTENT_LANGUAGE, language.code())],
+                [(header::HeaderName::from_static("x-frame-options"), "DENY")],
+                Html(html),
+            )
+                .into_response(),
+            Err(e) => {
+                tracing::error!(template, error = %e, "a page failed to render");
+                (StatusCode::INTERNAL_SERVER_ERROR, "the page failed to render").into_response()
+            }
+        }
+    }
+
+    /// A page saying what went wrong, with the status the call gave.
+    fn problem(&self, visitor: &Visitor, status: &tonic::Status) -> Response {
+        let code = StatusCode::from_u16(advocacy_platform::ErrorCode::of_grpc(status.code()).http())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let ctx = minijinja::context! { message => status.message() };
+        self.render_with(code, "problem.html", visitor.language, Some(visitor), ctx)
+    }
+
+    fn caller_channel(
+        &self,
+        caller: &Caller,
+        service: &str,
+    ) -> Result<advocacy_platform::client::AuthedChannel, tonic::Status> {
+        self.clients.as_caller(service, caller)
+    }
+}
+
+/// A form's value, trimmed; empty when absent.
+fn field<'a>(form: &'a BTreeMap<String, String>, name: &str) -> &'a str {
+    form.get(name).map_or("", |v| v.trim())
+}
+
+/// `pairs` as a query string.
+fn query(pairs: &[(&str, &str)]) -> String {
+    serde_urlencoded::to_string(pairs).unwrap_or_default()
+}

@@ -1,0 +1,218 @@
+//! Signing in and out through the web pages, the session cookie, the CSRF token, and the
+//! page's language.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use axum::Form;
+use axum::extract::{ConnectInfo, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use advocacy_platform::Caller;
+use advocacy_platform::language::Language;
+
+use super::{Problems, Web, field};
+use crate::people::Person;
+
+const SESSION: &str = "advocacy_session";
+/// Before signing in there is no session: the sign-in form's token is this cookie's.
+const FORM_TOKEN: &str = "advocacy_form";
+const LANGUAGE: &str = "advocacy_lang";
+
+/// A signed-in person on a page.
+#[derive(Debug)]
+pub struct Visitor {
+    pub person: Person,
+    pub caller: Caller,
+    pub csrf: String,
+    pub language: Language,
+}
+
+/// What pages show of the person.
+#[derive(Debug, Serialize)]
+pub struct Shown {
+    email: String,
+    name: String,
+    manager: bool,
+    staff: bool,
+}
+
+impl Visitor {
+    pub fn is_manager(&self) -> bool {
+        self.person.roles.contains("manager") || self.person.roles.contains("admin")
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.person.roles.contains("staff")
+    }
+
+    pub fn shown(&self) -> Shown {
+        Shown {
+            email: self.person.email.clone(),
+            name: self.person.name.clone(),
+            manager: self.is_manager(),
+            staff: self.is_staff(),
+        }
+    }
+
+    /// Whether a posted form carries this session's CSRF token.
+    pub fn posted_by_me(&self, form: &BTreeMap<String, String>) -> bool {
+        same(field(form, "csrf"), &self.csrf)
+    }
+
+    /// The person's zone, else the organisation's.
+    pub fn zone(&self, web: &Web) -> chrono_tz::Tz {
+        self.person.zone.parse().unwrap_or_else(|_| web.api.zone())
+    }
+}
+
+/// Compares in time independent of where they differ.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && !b.is_empty() && a.bytes().zip(b.bytes()).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
+}
+
+fn csrf_of(secret: &str) -> String {
+    hex::encode(&Sha256::digest(format!("csrf:{secret}").as_bytes())[..16])
+}
+
+/// The cookie `name` of a request.
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+impl Web {
+    fn set_cookie(&self, name: &str, value: &str, max_age: i64) -> HeaderValue {
+        let secure = if self.secure { "; Secure" } else { "" };
+        HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"))
+            .expect("cookie values are URL-safe base64 or hex")
+    }
+
+    /// The language of a page: `?lang=` just chosen, the cookie, the person's, or the
+    /// browser's.
+    pub fn language(&self, headers: &HeaderMap, person: Option<&Person>) -> Language {
+        cookie(headers, LANGUAGE)
+            .and_then(Language::parse)
+            .or_else(|| person.and_then(|p| Language::parse(&p.language)))
+            .or_else(|| {
+                let accept = headers.get(header::ACCEPT_LANGUAGE)?.to_str().ok()?;
+                accept.trim_start().starts_with("ko").then_some(Language::Korean)
+            })
+            .unwrap_or(Language::English)
+    }
+
+    /// The signed-in visitor, or the answer that sends them to sign in.
+    pub async fn visitor(&self, headers: &HeaderMap) -> Result<Visitor, Response> {
+        let to_sign_in = || Redirect::to("/sign-in").into_response();
+        let secret = cookie(headers, SESSION).ok_or_else(to_sign_in)?;
+        let (person, token) = self.api.sessions().session(secret).await.map_err(|_| to_sign_in())?;
+        let caller = self.auth.caller_of(&token).map_err(|_| to_sign_in())?;
+        let language = self.language(headers, Some(&person));
+        Ok(Visitor { csrf: csrf_of(secret), person, caller, language })
+    }
+}
+
+/// `?lang=ko` on any page: kept in a cookie, and the page shown again without it.
+pub fn chosen_language(web: &Web, path: &str, pairs: &[(String, String)]) -> Option<Response> {
+    let (_, code) = pairs.iter().find(|(k, _)| k == "lang")?;
+    let language = Language::parse(code)?;
+    let rest: Vec<(&str, &str)> =
+        pairs.iter().filter(|(k, _)| k != "lang").map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let to = if rest.is_empty() { path.to_owned() } else { format!("{path}?{}", super::query(&rest)) };
+    let mut answer = Redirect::to(&to).into_response();
+    answer.headers_mut().append(header::SET_COOKIE, web.set_cookie(LANGUAGE, language.code(), 365 * 86_400));
+    Some(answer)
+}
+
+pub async fn sign_in_form(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    axum::extract::Query(pairs): axum::extract::Query<Vec<(String, String)>>,
+) -> Response {
+    if let Some(chosen) = chosen_language(&web, "/sign-in", &pairs) {
+        return chosen;
+    }
+    form_page(&web, &headers, StatusCode::OK, "", &Problems::default())
+}
+
+fn form_page(web: &Web, headers: &HeaderMap, code: StatusCode, email: &str, problems: &Problems) -> Response {
+    let token = hex::encode(rand::random::<[u8; 16]>());
+    let language = web.language(headers, None);
+    let ctx = minijinja::context! { form_token => token, email => email, problems => problems };
+    let mut page = web.render_with(code, "sign_in.html", language, None, ctx);
+    page.headers_mut().append(header::SET_COOKIE, web.set_cookie(FORM_TOKEN, &token, 3_600));
+    page
+}
+
+pub async fn sign_in(
+    State(web): State<Web>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> Response {
+    let email = field(&form, "email");
+    if !cookie(&headers, FORM_TOKEN).is_some_and(|c| same(field(&form, "form_token"), c)) {
+        let problems = Problems {
+            message: web.catalogs.of(web.language(&headers, None)).word("form_expired"),
+            ..Default::default()
+        };
+        return form_page(&web, &headers, StatusCode::FORBIDDEN, email, &problems);
+    }
+    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    let address = web.api.sessions().client(Some(peer.ip()), forwarded);
+    let password = form.get("password").cloned().unwrap_or_default();
+    match web.api.signed_in(email, password, &address).await {
+        Ok(tokens) => {
+            let mut answer = Redirect::to("/").into_response();
+            let age = crate::signin::SESSION_HOURS * 3_600;
+            answer.headers_mut().append(header::SET_COOKIE, web.set_cookie(SESSION, &tokens.refresh, age));
+            answer.headers_mut().append(header::SET_COOKIE, web.set_cookie(FORM_TOKEN, "", 0));
+            answer
+        }
+        Err(status) => {
+            let problems = Problems::of(&status, |f| match f {
+                "email" => Some("email"),
+                "password" => Some("password"),
+                _ => None,
+            });
+            let code = StatusCode::from_u16(advocacy_platform::ErrorCode::of_grpc(status.code()).http())
+                .unwrap_or(StatusCode::UNAUTHORIZED);
+            form_page(&web, &headers, code, email, &problems)
+        }
+    }
+}
+
+pub async fn sign_out(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> Response {
+    let visitor = match web.visitor(&headers).await {
+        Ok(v) => v,
+        Err(to_sign_in) => return to_sign_in,
+    };
+    if !visitor.posted_by_me(&form) {
+        return refused(&web, &visitor);
+    }
+    if let Some(secret) = cookie(&headers, SESSION) {
+        let _ = web.api.sessions().sign_out(secret).await;
+    }
+    let mut answer = Redirect::to("/sign-in").into_response();
+    answer.headers_mut().append(header::SET_COOKIE, web.set_cookie(SESSION, "", 0));
+    answer
+}
+
+/// A post without this session's CSRF token: refused, nothing changed.
+pub fn refused(web: &Web, visitor: &Visitor) -> Response {
+    let status = tonic::Status::permission_denied(web.catalogs.of(visitor.language).word("form_expired"));
+    web.problem(visitor, &status)
+}

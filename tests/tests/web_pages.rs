@@ -1,0 +1,265 @@
+//! The web pages over HTTP, as a browser without JavaScript uses them: signing in, logging
+//! a briefing through the form and finding it counted on the dashboard and in its
+//! drill-down; CSRF tokens, escaping, confidentiality, field errors beside their field,
+//! Korean pages.
+
+use advocacy_tests::web::{PASSWORD, Visitor, add_person};
+use advocacy_tests::{Person, TestSystem, institution, pb};
+
+async fn briefings_stored(system: &TestSystem) -> i64 {
+    system.numbers("briefings", &["SELECT COUNT(*) FROM briefings"]).await[0]
+}
+
+/// The form of a briefing with the Swiss mission in Geneva, changed by `with`.
+async fn briefing_form(visitor: &Visitor, with: &[(&str, &str)]) -> Vec<(String, String)> {
+    let form = visitor.get("/briefings/new").await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    let mut fields: Vec<(String, String)> = [
+        ("csrf", form.hidden("csrf")),
+        ("request_id", form.hidden("request_id")),
+        ("institution", "Permanent Mission of Switzerland (CH)".to_owned()),
+        ("at", "2026-03-10T10:00".to_owned()),
+        ("zone", "Europe/Zurich".to_owned()),
+        ("city", "Geneva".to_owned()),
+        ("format", "in_person".to_owned()),
+        ("themes", "Detention, Torture".to_owned()),
+        ("summary", "Briefed the mission on political prison camps".to_owned()),
+        ("follow_up_action", "Send the UPR report".to_owned()),
+        ("follow_up_due", "2026-03-20T17:00".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    for (key, value) in with {
+        fields.retain(|(k, _)| k != key);
+        fields.push((key.to_string(), value.to_string()));
+    }
+    fields
+}
+
+async fn post(visitor: &Visitor, path: &str, fields: &[(String, String)]) -> advocacy_tests::web::Page {
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    visitor.post(path, &pairs).await
+}
+
+async fn swiss_mission(system: &TestSystem) {
+    let mut briefings = system.briefings_as(&Person::staff()).await;
+    institution(
+        &mut briefings,
+        "Permanent Mission of Switzerland",
+        pb::InstitutionKind::PermanentMission,
+        "CH",
+        "Geneva",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn staff_log_a_briefing_through_the_form_and_a_manager_finds_it_counted_and_behind_its_figure() {
+    let system = TestSystem::spawn().await;
+    swiss_mission(&system).await;
+    add_person(&system, "ana@advocacy.example", &["staff"], &[], pb::Language::En).await;
+    add_person(&system, "mina@advocacy.example", &["manager"], &[], pb::Language::En).await;
+
+    let anonymous = Visitor::new(&system);
+    let sent_away = anonymous.get("/report").await;
+    assert_eq!((sent_away.status, sent_away.location.as_str()), (303, "/sign-in"), "pages need a session");
+    let wrong = anonymous.get("/sign-in").await;
+    let token = wrong.hidden("form_token");
+    let refused = anonymous
+        .post("/sign-in", &[("form_token", &token), ("email", "ana@advocacy.example"), ("password", "nope")])
+        .await;
+    assert_eq!(refused.status, 401);
+    assert!(refused.body.contains("the email or the password is wrong"), "{}", refused.body);
+
+    let ana = Visitor::new(&system);
+    ana.sign_in("ana@advocacy.example", PASSWORD).await;
+    assert_eq!(ana.get("/").await.location, "/deadlines", "staff start at their deadlines");
+    let fields = briefing_form(&ana, &[]).await;
+    let logged = post(&ana, "/briefings/new", &fields).await;
+    assert_eq!(logged.status, 303, "{}", logged.body);
+    assert!(logged.location.starts_with("/briefings/new?logged="), "{}", logged.location);
+    assert!(ana.get(&logged.location).await.body.contains("The briefing is logged."));
+    // Sending the same form twice (a double click, a reload) logs it once.
+    assert_eq!(post(&ana, "/briefings/new", &fields).await.status, 303);
+    assert_eq!(briefings_stored(&system).await, 1);
+    let deadlines = ana.get("/deadlines").await;
+    assert!(deadlines.body.contains("Send the UPR report"), "the follow-up is ana's deadline: {}", deadlines.body);
+
+    let mina = Visitor::new(&system);
+    mina.sign_in("mina@advocacy.example", PASSWORD).await;
+    assert_eq!(mina.get("/").await.location, "/report");
+    let dashboard = mina.get("/report?period=2026-03").await;
+    assert_eq!(dashboard.status, 200, "{}", dashboard.body);
+    assert!(dashboard.body.contains("Governments briefed"));
+    assert!(dashboard.body.contains("<svg class=\"chart\""), "charts are drawn on the server");
+    let drill = "/report/records?period=2026-03&amp;figure=briefings.governments_briefed";
+    assert!(dashboard.body.contains(drill), "the figure links to its records: {}", dashboard.body);
+    let records = mina.get(&drill.replace("&amp;", "&")).await;
+    assert_eq!(records.status, 200, "{}", records.body);
+    assert!(records.body.contains("CH: Briefed the mission on political prison camps"), "{}", records.body);
+    let csv = mina.get("/report/export?period=2026-03&format=csv").await;
+    assert!(csv.body.contains("briefings,briefings.governments_briefed,1,"), "{}", csv.body);
+
+    let page = mina.get("/report").await;
+    let signed_out = mina.post("/sign-out", &[("csrf", &page.hidden("csrf"))]).await;
+    assert_eq!((signed_out.status, signed_out.location.as_str()), (303, "/sign-in"));
+    assert_eq!(mina.get("/report").await.location, "/sign-in", "the session ended");
+    system.finish().await;
+}
+
+#[tokio::test]
+async fn a_form_without_its_csrf_token_is_refused_and_changes_nothing() {
+    let system = TestSystem::spawn().await;
+    swiss_mission(&system).await;
+    add_person(&system, "ana@advocacy.example", &["staff"], &[], pb::Language::En).await;
+    let ana = Visitor::new(&system);
+    ana.sign_in("ana@advocacy.example", PASSWORD).await;
+    let mut fields = briefing_form(&ana, &[]).await;
+    fields.retain(|(k, _)| k != "csrf");
+    assert_eq!(post(&ana, "/briefings/new", &fields).await.status, 403);
+    fields.push(("csrf".into(), "0".repeat(32)));
+    assert_eq!(post(&ana, "/briefings/new", &fields).await.status, 403, "a token of no session");
+    assert_eq!(briefings_stored(&system).await, 0);
+    let refused = ana.post("/deadlines", &[("title", "Forged"), ("mechanism", "UPR")]).await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(system.numbers("deadlines", &["SELECT COUNT(*) FROM deadlines"]).await, [0]);
+    let signed_out = ana.post("/sign-out", &[]).await;
+    assert_eq!(signed_out.status, 403, "not even signing out");
+    assert_eq!(ana.get("/deadlines").await.status, 200, "still signed in");
+
+    // The sign-in form has its own token, in a cookie of its own.
+    let stranger = Visitor::new(&system);
+    let forged = stranger.post("/sign-in", &[("email", "ana@advocacy.example"), ("password", PASSWORD)]).await;
+    assert_eq!(forged.status, 403);
+    system.finish().await;
+}
+
+#[tokio::test]
+async fn html_and_script_typed_into_the_form_come_back_as_text() {
+    let system = TestSystem::spawn().await;
+    swiss_mission(&system).await;
+    add_person(&system, "ana@advocacy.example", &["staff", "manager"], &[], pb::Language::En).await;
+    let ana = Visitor::new(&system);
+    ana.sign_in("ana@advocacy.example", PASSWORD).await;
+    let hostile = "<script>alert('x')</script><img src=x onerror=alert(1)>";
+    let fields = briefing_form(&ana, &[("summary", hostile), ("city", hostile), ("follow_up_action", hostile)]).await;
+    assert_eq!(post(&ana, "/briefings/new", &fields).await.status, 303);
+    for path in ["/report?period=2026", "/report/records?period=2026&figure=briefings.briefings", "/deadlines"] {
+        let page = ana.get(path).await;
+        assert_eq!(page.status, 200, "{path}: {}", page.body);
+        assert!(!page.body.contains("<script>alert") && !page.body.contains("<img src=x"), "{path}: {}", page.body);
+        assert!(page.body.contains("&lt;script&gt;") || page.body.contains("&lt;img"), "{path} shows it as text");
+    }
+    // A hostile value sent back to the form (an error) is escaped too.
+    let bad = briefing_form(&ana, &[("zone", hostile)]).await;
+    let page = post(&ana, "/briefings/new", &bad).await;
+    assert_eq!(page.status, 200);
+    assert!(!page.body.contains("<script>alert"), "{}", page.body);
+    system.finish().await;
+}
+
+#[tokio::test]
+async fn a_bad_field_shows_the_services_message_beside_that_field_and_writes_nothing() {
+    let system = TestSystem::spawn().await;
+    swiss_mission(&system).await;
+    add_person(&system, "ana@advocacy.example", &["staff"], &[], pb::Language::En).await;
+    let ana = Visitor::new(&system);
+    ana.sign_in("ana@advocacy.example", PASSWORD).await;
+    let fields = briefing_form(&ana, &[("zone", "Mars/Olympus")]).await;
+    let page = post(&ana, "/briefings/new", &fields).await;
+    assert_eq!(page.status, 200);
+    let error = page.body.find("id=\"zone-error\"").expect("an error beside the zone field");
+    let beside = &page.body[error..error + 200];
+    assert!(beside.contains("is not an IANA time zone"), "the service's message: {beside}");
+    assert!(page.body.contains("aria-invalid=\"true\" aria-describedby=\"zone-error\""));
+    assert!(page.body.contains("value=\"Geneva\""), "what was typed is kept");
+    let unknown = briefing_form(&ana, &[("institution", "Nowhere Ministry")]).await;
+    let page = post(&ana, "/briefings/new", &unknown).await;
+    assert!(page.body.contains("id=\"institution-error\""), "{}", page.body);
+    let dashboard_period = Visitor::new(&system);
+    add_person(&system, "mina@advocacy.example", &["manager"], &[], pb::Language::En).await;
+    dashboard_period.sign_in("mina@advocacy.example", PASSWORD).await;
+    let page = dashboard_period.get("/report?period=2024-13").await;
+    assert!(page.body.contains("id=\"period-error\""), "{}", page.body);
+    assert_eq!(briefings_stored(&system).await, 0);
+    system.finish().await;
+}
+
+#[tokio::test]
+async fn a_person_without_the_compartment_sees_no_restricted_record_on_any_page_or_export() {
+    let system = TestSystem::spawn().await;
+    swiss_mission(&system).await;
+    add_person(&system, "sam@advocacy.example", &["staff"], &["sanctions"], pb::Language::En).await;
+    add_person(&system, "mina@advocacy.example", &["manager", "staff"], &[], pb::Language::En).await;
+    let sam = Visitor::new(&system);
+    sam.sign_in("sam@advocacy.example", PASSWORD).await;
+    let secret = "Sanctions designations for the Ministry of State Security";
+    let fields = briefing_form(
+        &sam,
+        &[("summary", secret), ("compartment", "sanctions"), ("follow_up_action", "Send the designation dossier")],
+    )
+    .await;
+    assert_eq!(post(&sam, "/briefings/new", &fields).await.status, 303);
+    let form = sam.get("/deadlines").await;
+    let deadline = post(
+        &sam,
+        "/deadlines",
+        &[
+            ("csrf".into(), form.hidden("csrf")),
+            ("request_id".into(), form.hidden("request_id")),
+            ("title".into(), "Sanctions package to the Security Council".into()),
+            ("mechanism".into(), "UPR".into()),
+            ("kind".into(), "other".into()),
+            ("due".into(), "2026-04-01T12:00".into()),
+            ("zone".into(), "America/New_York".into()),
+            ("compartment".into(), "sanctions".into()),
+        ],
+    )
+    .await;
+    assert_eq!(deadline.status, 303, "{}", deadline.body);
+    assert!(sam.get("/deadlines").await.body.contains("Sanctions package"), "sam sees his own");
+
+    let mina = Visitor::new(&system);
+    mina.sign_in("mina@advocacy.example", PASSWORD).await;
+    let pages = [
+        "/report?period=2026",
+        "/report/records?period=2026&figure=briefings.briefings",
+        "/report/records?period=2026&figure=briefings.governments_briefed",
+        "/report/records?period=2026&figure=deadlines.open",
+        "/report/export?period=2026&format=csv",
+        "/report/export?period=2026&format=json",
+        "/report/export?period=2026&format=csv&figure=briefings.briefings",
+        "/deadlines",
+        "/briefings/new",
+    ];
+    for path in pages {
+        let page = mina.get(path).await;
+        assert_eq!(page.status, 200, "{path}: {}", page.body);
+        for hidden in [secret, "Sanctions package", "designation dossier"] {
+            assert!(!page.body.contains(hidden), "{path} shows {hidden:?}: {}", page.body);
+        }
+    }
+    let report = mina.get("/report?period=2026").await;
+    assert!(report.body.contains("Restricted records not shown to you: 1"), "counted, not shown: {}", report.body);
+    system.finish().await;
+}
+
+#[tokio::test]
+async fn pages_speak_the_persons_language_and_switch_on_request() {
+    let system = TestSystem::spawn().await;
+    add_person(&system, "jiwoo@advocacy.example", &["manager", "staff"], &[], pb::Language::Ko).await;
+    let jiwoo = Visitor::new(&system);
+    jiwoo.sign_in("jiwoo@advocacy.example", PASSWORD).await;
+    let page = jiwoo.get("/report?period=2026").await;
+    assert!(page.body.contains("<html lang=\"ko\">") && page.body.contains("성과 보고서"), "{}", page.body);
+    assert!(page.body.contains("브리핑한 정부"));
+    let switched = jiwoo.get("/report?period=2026&lang=en").await;
+    assert_eq!((switched.status, switched.location.as_str()), (303, "/report?period=2026"));
+    let page = jiwoo.get("/report?period=2026").await;
+    assert!(page.body.contains("<html lang=\"en\">") && page.body.contains("Governments briefed"), "{}", page.body);
+    let deadlines = jiwoo.get("/deadlines?lang=ko").await;
+    assert_eq!(deadlines.location, "/deadlines");
+    assert!(jiwoo.get("/deadlines").await.body.contains("다가오는 마감일"));
+    system.finish().await;
+}
