@@ -263,3 +263,28 @@ async fn pages_speak_the_persons_language_and_switch_on_request() {
     assert!(jiwoo.get("/deadlines").await.body.contains("다가오는 마감일"));
     system.finish().await;
 }
+
+#[tokio::test]
+async fn a_section_whose_service_is_down_shows_as_unavailable_and_the_page_still_loads() {
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+    let closed_url = format!("http://{}", closed.local_addr().expect("an address"));
+    drop(closed);
+    let system = TestSystem::spawn_with(&["gateway", "briefings", "submissions"], "127.0.0.1:0", |config| {
+        let down = advocacy_platform::config::ServiceConfig { url: Some(closed_url), ..Default::default() };
+        config.services.insert("deadlines".into(), down);
+        config.reports.section_timeout_ms = 500;
+    })
+    .await;
+    add_person(&system, "mina@advocacy.example", &["manager"], &[], pb::Language::En).await;
+    let mina = Visitor::new(&system);
+    mina.sign_in("mina@advocacy.example", PASSWORD).await;
+    let page = mina.get("/report?period=2026").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let deadlines = page.body.find("id=\"deadlines\"").expect("the deadlines section");
+    assert!(page.body[deadlines..].contains("This section is unavailable right now"), "{}", &page.body[deadlines..]);
+    assert!(
+        page.body.contains("Governments briefed") && page.body.contains("Amendments proposed"),
+        "the rest is there"
+    );
+    system.finish().await;
+}

@@ -39,6 +39,8 @@ fn written(i: &pb::Institution) -> String {
 /// The form field a violation of `LogBriefingRequest` belongs beside.
 fn field_of(violated: &str) -> Option<&'static str> {
     Some(match violated {
+        // The follow-up's time is in the briefing's zone: one zone field for both.
+        f if f.starts_with("follow_ups[0].due.zone") => "zone",
         f if f.starts_with("follow_ups[0].due") => "follow_up_due",
         f if f.starts_with("follow_ups") => "follow_up_action",
         f if f.starts_with("at.zone") => "zone",

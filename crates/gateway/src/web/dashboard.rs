@@ -66,7 +66,16 @@ struct Section {
 /// value as stored (cities, mechanisms, months).
 fn label(t: &Catalog, key: &str) -> String {
     match key.split_once('/') {
-        Some((_, value)) => t.known(&format!("value.{value}")).map_or_else(|| value.to_owned(), str::to_owned),
+        // A breakdown by two things (a mechanism and an outcome) names both.
+        Some((_, value)) => value
+            .split('/')
+            .map(|part| {
+                t.known(&format!("value.{part}"))
+                    .or_else(|| t.known(&format!("figure.deadlines.{part}")))
+                    .map_or_else(|| part.to_owned(), str::to_owned)
+            })
+            .collect::<Vec<_>>()
+            .join(" · "),
         None => t.word(&format!("figure.{key}")),
     }
 }
@@ -125,7 +134,7 @@ fn charts_of(section: &pb::ImpactSection, t: &Catalog, period: &str, language: L
                 let kept = number(kept.map_or(0, |f| f.value), language);
                 title = format!("{title} · {} {kept}", t.word("figure.submissions.amendments_words_kept"));
             }
-            Some(minijinja::Value::from_safe_string(bars(&title, &items)))
+            Some(minijinja::context! { title => &title, svg => minijinja::Value::from_safe_string(bars(&title, &items)) })
         })
         .collect()
 }
