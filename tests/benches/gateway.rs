@@ -12,6 +12,7 @@
 use std::time::{Duration, Instant};
 
 use advocacy_platform::time::from_timestamp;
+use advocacy_tests::load::{Load, http_load};
 use advocacy_tests::seed::{self, SubmissionCounts, year_start};
 use advocacy_tests::{POSTGRES_ENV, Person, TestSystem, pb};
 
@@ -20,7 +21,7 @@ const COUNTS: SubmissionCounts = SubmissionCounts { submissions: 1_000_000, reso
 const DEADLINES: usize = 100_000;
 const ROUNDS: usize = 5;
 const CLIENTS: usize = 8;
-const LOAD_SECONDS: u64 = 10;
+const LOAD: Duration = Duration::from_secs(10);
 
 #[tokio::main]
 async fn main() {
@@ -105,7 +106,10 @@ async fn main() {
     grpc.print("GetImpactReport over gRPC, month 2024-03");
     let url = format!("{}/api/report?month=2024-03", system.http_url());
     let token = system.token_for(&manager);
-    let json = tokio::task::spawn_blocking(move || http_load(&url, &token)).await.expect("load");
+    let headers = vec![("authorization".to_owned(), format!("Bearer {token}"))];
+    let json = tokio::task::spawn_blocking(move || http_load(&url, &headers, "\"sections\"", CLIENTS, LOAD))
+        .await
+        .expect("load");
     json.print("GET /api/report?month=2024-03");
     println!("JSON endpoint against gRPC: throughput ratio {:.2}", json.rate / grpc.rate);
     system.finish().await;
@@ -120,36 +124,8 @@ async fn by_hand(system: &TestSystem, from: i64, to: i64, now: i64) -> [seed::He
     ]
 }
 
-/// Requests per second and latency percentiles of one load run.
-struct Load {
-    rate: f64,
-    latencies: Vec<Duration>,
-}
-
-impl Load {
-    fn new(mut latencies: Vec<Duration>, elapsed: Duration) -> Load {
-        latencies.sort();
-        Load { rate: latencies.len() as f64 / elapsed.as_secs_f64(), latencies }
-    }
-
-    fn percentile(&self, p: f64) -> Duration {
-        let i = ((self.latencies.len() as f64 * p).ceil() as usize).clamp(1, self.latencies.len()) - 1;
-        self.latencies[i]
-    }
-
-    fn print(&self, what: &str) {
-        println!(
-            "{what}: {CLIENTS} clients, {} requests, {:.0}/s, p50 {:.1} ms, p99 {:.1} ms",
-            self.latencies.len(),
-            self.rate,
-            self.percentile(0.50).as_secs_f64() * 1e3,
-            self.percentile(0.99).as_secs_f64() * 1e3,
-        );
-    }
-}
-
 async fn grpc_load(system: &TestSystem, person: &Person, request: pb::ImpactReportRequest) -> Load {
-    let until = Instant::now() + Duration::from_secs(LOAD_SECONDS);
+    let until = Instant::now() + LOAD;
     let start = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..CLIENTS {
@@ -169,35 +145,5 @@ async fn grpc_load(system: &TestSystem, person: &Person, request: pb::ImpactRepo
     for task in tasks {
         latencies.extend(task.await.expect("client"));
     }
-    Load::new(latencies, start.elapsed())
-}
-
-/// `CLIENTS` threads, each a keep-alive HTTP client asking `url` until the time is up.
-fn http_load(url: &str, token: &str) -> Load {
-    let until = Instant::now() + Duration::from_secs(LOAD_SECONDS);
-    let start = Instant::now();
-    let latencies = std::thread::scope(|scope| {
-        let threads: Vec<_> = (0..CLIENTS)
-            .map(|_| {
-                scope.spawn(|| {
-                    let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
-                    let mut latencies = Vec::new();
-                    while Instant::now() < until {
-                        let sent = Instant::now();
-                        let mut answer = agent
-                            .get(url)
-                            .header("authorization", &format!("Bearer {token}"))
-                            .call()
-                            .expect("the report");
-                        let body = answer.body_mut().read_to_string().expect("a body");
-                        assert!(body.contains("\"sections\""), "a report");
-                        latencies.push(sent.elapsed());
-                    }
-                    latencies
-                })
-            })
-            .collect();
-        threads.into_iter().flat_map(|t| t.join().expect("client")).collect::<Vec<_>>()
-    });
-    Load::new(latencies, start.elapsed())
+    Load::new(latencies, start.elapsed(), CLIENTS)
 }

@@ -521,6 +521,7 @@ impl Drop for ScratchDatabase {
 }
 
 pub mod cli;
+pub mod load;
 pub mod seed;
 pub mod smtp;
 pub mod web;

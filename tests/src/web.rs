@@ -38,6 +38,15 @@ impl Visitor {
         Visitor { base: system.http_url(), cookies: Arc::default() }
     }
 
+    /// The `Cookie` header this browser sends (for a load generator signed in as it).
+    pub fn cookie_header(&self) -> String {
+        Visitor::joined(&self.cookies.lock().expect("jar"))
+    }
+
+    fn joined(jar: &BTreeMap<String, String>) -> String {
+        jar.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
     pub async fn get(&self, path: &str) -> Page {
         self.send(path, None).await
     }

@@ -14,8 +14,6 @@ use serde_json::json;
 use advocacy_tests::web::{PASSWORD, add_person};
 use advocacy_tests::{Person, TestSystem, institution, pb};
 
-const NEEDS: &str = "needs chromium and chromedriver; .ci/run installs them and runs these";
-
 /// chromedriver on a port of its own, stopped with the test.
 struct Driver {
     child: Child,
@@ -37,9 +35,11 @@ async fn driver() -> Driver {
         .stderr(Stdio::null())
         .spawn()
         .expect("chromedriver starts (apt-get install chromium chromium-driver)");
+    // Held from here, so a failure below still stops it.
+    let driver = Driver { child, port };
     for _ in 0..100 {
         if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-            return Driver { child, port };
+            return driver;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -137,7 +137,6 @@ async fn submit(client: &Client) {
 #[tokio::test]
 #[ignore = "needs chromium and chromedriver; .ci/run installs them and runs these"]
 async fn a_person_signs_in_logs_a_briefing_sees_it_counted_opens_the_drill_down_and_signs_out() {
-    let _ = NEEDS;
     let system = TestSystem::spawn().await;
     let mut briefings = system.briefings_as(&Person::staff()).await;
     institution(
@@ -233,12 +232,11 @@ async fn script_is_shown_as_text_forms_without_their_token_are_refused_and_korea
     submit(&client).await;
     text_of(&client, "#logged").await;
     client.goto(&format!("{}/deadlines", system.http_url())).await.expect("deadlines");
-    let mut csrf_gone = client.find(Locator::Css("form[action='/deadlines']")).await.expect("the add form");
+    let csrf_gone = client.find(Locator::Css("form[action='/deadlines']")).await.expect("the add form");
     client
         .execute("document.querySelector(\"form[action='/deadlines'] input[name=csrf]\").remove();", vec![])
         .await
         .expect("removed");
-    csrf_gone = csrf_gone.clone();
     csrf_gone.find(Locator::Id("new-title")).await.expect("title").send_keys("Forged").await.expect("typed");
     csrf_gone.find(Locator::Css("button.primary")).await.expect("button").click().await.expect("clicked");
     let refused = text_of(&client, "main .error").await;
