@@ -17,6 +17,13 @@ pub struct Page {
 }
 
 impl Page {
+    /// The subscription address a page shows (its slashes are escaped in the HTML).
+    pub fn calendar_address(&self) -> String {
+        let body = self.body.replace("&#x2f;", "/");
+        let start = body.find("/calendar/feed/").unwrap_or_else(|| panic!("no calendar address: {}", self.body));
+        body[start..start + body[start..].find('"').expect("a closed attribute")].to_owned()
+    }
+
     /// The value of the hidden input `name` on the page (the CSRF token, a request id).
     pub fn hidden(&self, name: &str) -> String {
         let marker = format!("name=\"{name}\" value=\"");
@@ -48,27 +55,45 @@ impl Visitor {
     }
 
     pub async fn get(&self, path: &str) -> Page {
-        self.send(path, None).await
+        self.send(path, None, None, None).await
+    }
+
+    /// A page asked with `cookie` as the whole `Cookie` header (a planted or stolen one).
+    pub async fn get_with_cookie(&self, path: &str, cookie: &str) -> Page {
+        self.send(path, None, Some(cookie.to_owned()), None).await
     }
 
     /// Posts `fields` as a form.
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
-        let body = fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        self.send(path, Some(body)).await
+        self.send(path, Some(owned(fields)), None, None).await
     }
 
-    async fn send(&self, path: &str, form: Option<Vec<(String, String)>>) -> Page {
+    /// Posts `fields` as a form on a page of `origin` would.
+    pub async fn post_from(&self, origin: &str, path: &str, fields: &[(&str, &str)]) -> Page {
+        self.send(path, Some(owned(fields)), None, Some(origin.to_owned())).await
+    }
+
+    async fn send(
+        &self,
+        path: &str,
+        form: Option<Vec<(String, String)>>,
+        cookie: Option<String>,
+        origin: Option<String>,
+    ) -> Page {
         let url = format!("{}{path}", self.base);
         let jar = self.cookies.clone();
         tokio::task::spawn_blocking(move || {
             let agent: ureq::Agent =
                 ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).build().into();
-            let cookie =
-                jar.lock().expect("jar").iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+            let cookie = cookie.unwrap_or_else(|| Visitor::joined(&jar.lock().expect("jar")));
             let mut answer = match form {
                 Some(form) => {
                     let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-                    agent.post(&url).header("cookie", &cookie).send_form(pairs)
+                    let mut request = agent.post(&url).header("cookie", &cookie);
+                    if let Some(origin) = &origin {
+                        request = request.header("origin", origin);
+                    }
+                    request.send_form(pairs)
                 }
                 None => agent.get(&url).header("cookie", &cookie).call(),
             }
@@ -102,6 +127,10 @@ impl Visitor {
         let signed = self.post("/sign-in", &[("form_token", &token), ("email", email), ("password", password)]).await;
         assert_eq!((signed.status, signed.location.as_str()), (303, "/"), "signed in: {}", signed.body);
     }
+}
+
+fn owned(fields: &[(&str, &str)]) -> Vec<(String, String)> {
+    fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 /// The password of everyone [`add_person`] adds.

@@ -288,3 +288,126 @@ async fn a_section_whose_service_is_down_shows_as_unavailable_and_the_page_still
     );
     system.finish().await;
 }
+
+#[tokio::test]
+async fn a_calendar_subscription_shows_what_its_person_may_see_and_stops_when_revoked() {
+    let system = TestSystem::spawn().await;
+    add_person(&system, "ana@advocacy.example", &["staff"], &[], pb::Language::En).await;
+    let mut deadlines = system.deadlines_as(&Person::sanctions_staff()).await;
+    deadlines
+        .create_deadline(advocacy_tests::new_deadline("c-1", "UPR report", "2027-03-01T12:00"))
+        .await
+        .expect("made");
+    let mut secret = advocacy_tests::new_deadline("c-2", "Sanctions package", "2027-03-02T12:00");
+    secret.classification = Some(pb::Classification {
+        level: pb::Confidentiality::Restricted.into(),
+        compartment: "sanctions".into(),
+        compartments: vec![],
+    });
+    deadlines.create_deadline(secret).await.expect("made");
+
+    let ana = Visitor::new(&system);
+    ana.sign_in("ana@advocacy.example", PASSWORD).await;
+    let page = ana.get("/calendar").await;
+    assert!(page.body.contains("You have no subscription address."), "{}", page.body);
+    let made = ana.post("/calendar", &[("csrf", &page.hidden("csrf"))]).await;
+    assert_eq!(made.status, 200, "{}", made.body);
+    let address = &made.calendar_address();
+    assert!(address.ends_with(".ics") && address.len() > 50, "{address}");
+
+    // A calendar program fetches it with no session at all.
+    let program = Visitor::new(&system);
+    let feed = program.get(address).await;
+    assert_eq!(feed.status, 200, "{}", feed.body);
+    assert!(feed.body.starts_with("BEGIN:VCALENDAR") && feed.body.contains("UPR report"), "{}", feed.body);
+    assert!(!feed.body.contains("Sanctions package"), "only what ana may see");
+    assert!(ana.get("/calendar").await.body.contains("Your subscription address works"));
+    assert_eq!(program.get("/calendar/feed/not-a-secret.ics").await.status, 404);
+
+    // Even the compartment's own people get no restricted record in a feed: its address
+    // leaves the organisation, to the calendar provider.
+    add_person(&system, "sam@advocacy.example", &["staff"], &["sanctions"], pb::Language::En).await;
+    let sam = Visitor::new(&system);
+    sam.sign_in("sam@advocacy.example", PASSWORD).await;
+    assert!(sam.get("/deadlines").await.body.contains("Sanctions package"), "sam sees it on the page");
+    let page = sam.get("/calendar").await;
+    let made = sam.post("/calendar", &[("csrf", &page.hidden("csrf"))]).await;
+    let sams = &made.calendar_address();
+    let feed = program.get(sams).await;
+    assert!(feed.body.contains("UPR report") && !feed.body.contains("Sanctions package"), "{}", feed.body);
+
+    let page = ana.get("/calendar").await;
+    assert_eq!(ana.post("/calendar/revoke", &[]).await.status, 403, "revoking needs the form's token");
+    assert_eq!(program.get(address).await.status, 200, "still works");
+    let revoked = ana.post("/calendar/revoke", &[("csrf", &page.hidden("csrf"))]).await;
+    assert_eq!(revoked.status, 200);
+    assert_eq!(program.get(address).await.status, 404, "a revoked address shows nothing");
+
+    // A new address replaces the old; disabling the person stops it.
+    let page = ana.get("/calendar").await;
+    let made = ana.post("/calendar", &[("csrf", &page.hidden("csrf"))]).await;
+    let second = made.calendar_address();
+    assert_eq!(program.get(&second).await.status, 200);
+    let admin = Person::staff().and_admin();
+    let mut gateway = system.gateway_as(&admin).await;
+    let person = gateway
+        .list_accounts(pb::ListPeopleRequest::default())
+        .await
+        .expect("accounts")
+        .into_inner()
+        .people
+        .into_iter()
+        .find(|p| p.email == "ana@advocacy.example")
+        .expect("ana");
+    gateway
+        .update_person(pb::UpdatePersonRequest {
+            request_id: "disable-ana".into(),
+            email: person.email.clone(),
+            expected_version: person.version,
+            disabled_change: Some(pb::update_person_request::DisabledChange::Disabled(true)),
+            ..Default::default()
+        })
+        .await
+        .expect("disabled");
+    assert_eq!(program.get(&second).await.status, 404, "a disabled person's calendar shows nothing");
+    assert_eq!(ana.get("/calendar").await.location, "/sign-in", "and their session ends");
+    system.finish().await;
+}
+
+#[tokio::test]
+async fn a_pages_cookie_is_no_api_refresh_token_and_an_api_refresh_token_is_no_cookie() {
+    let system = TestSystem::spawn().await;
+    add_person(&system, "ana@advocacy.example", &["staff"], &[], pb::Language::En).await;
+    let ana = Visitor::new(&system);
+    ana.sign_in("ana@advocacy.example", PASSWORD).await;
+    let cookie = ana.cookie_header();
+    let secret =
+        cookie.split("; ").find_map(|c| c.strip_prefix("advocacy_session=")).expect("the session cookie").to_owned();
+    let refused = system
+        .gateway()
+        .await
+        .refresh(pb::RefreshRequest { refresh_token: secret })
+        .await
+        .expect_err("a stolen cookie mints no tokens");
+    assert_eq!(refused.code(), tonic::Code::Unauthenticated);
+    assert_eq!(ana.get("/deadlines").await.status, 200, "and the page's session lives on");
+
+    let api = system
+        .gateway()
+        .await
+        .sign_in(pb::SignInRequest { email: "ana@advocacy.example".into(), password: PASSWORD.into() })
+        .await
+        .expect("signed in")
+        .into_inner();
+    let planted = Visitor::new(&system);
+    let page = planted.get_with_cookie("/deadlines", &format!("advocacy_session={}", api.refresh_token)).await;
+    assert_eq!(page.location, "/sign-in", "an API refresh token opens no page");
+    // Two session cookies (one planted by a sibling site): neither is believed.
+    let page = planted.get_with_cookie("/deadlines", &format!("{cookie}; advocacy_session=planted")).await;
+    assert_eq!(page.location, "/sign-in");
+    // A form posted from another site is refused even with the right token.
+    let form = ana.get("/calendar").await;
+    let forged = ana.post_from("https://elsewhere.example", "/calendar", &[("csrf", &form.hidden("csrf"))]).await;
+    assert_eq!(forged.status, 403);
+    system.finish().await;
+}

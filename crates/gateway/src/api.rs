@@ -16,7 +16,7 @@ use crate::error::GatewayError;
 use crate::frozen::FrozenReports;
 use crate::people::{self, Person};
 use crate::report::Reporter;
-use crate::signin::{SignIn, Tokens};
+use crate::signin::{SessionKind, SignIn, Tokens};
 use crate::store::Store;
 
 const DEFAULT_PAGE: usize = 100;
@@ -88,7 +88,8 @@ impl GatewayApi {
                 .into(),
             ));
         };
-        let next = if records.len() > offset + size { B64.encode((offset + size).to_string()) } else { String::new() };
+        let end = offset.saturating_add(size);
+        let next = if records.len() > end { B64.encode(end.to_string()) } else { String::new() };
         Ok(pb::ListImpactRecordsResponse {
             records: records.into_iter().skip(offset).take(size).collect(),
             next_page_token: next,
@@ -97,7 +98,13 @@ impl GatewayApi {
 
     /// Signs in `email` from the client `address` ([`SignIn::client`]), fields checked
     /// as every sign-in's are (gRPC and the web form alike).
-    pub async fn signed_in(&self, email: &str, password: String, address: &str) -> Result<Tokens, Status> {
+    pub async fn signed_in(
+        &self,
+        email: &str,
+        password: String,
+        address: &str,
+        kind: SessionKind,
+    ) -> Result<Tokens, Status> {
         let mut v = FieldViolations::new();
         let email = v.check(people::email("email", email));
         let password = v.check(match password.len() {
@@ -106,7 +113,7 @@ impl GatewayApi {
             _ => Ok(password),
         });
         let (email, password) = checked(v, email.zip(password))?;
-        let tokens = self.sign_in.sign_in(&email, &password, address).await.map_err(status)?;
+        let tokens = self.sign_in.sign_in(&email, &password, address, kind).await.map_err(status)?;
         tracing::info!(person = %tokens.person.email, "signed in");
         Ok(tokens)
     }
@@ -204,10 +211,11 @@ fn people_page(found: Vec<Person>, size: usize) -> pb::ListPeopleResponse {
 #[tonic::async_trait]
 impl GatewayService for GatewayApi {
     async fn sign_in(&self, request: Request<pb::SignInRequest>) -> Result<Response<pb::SignInResponse>, Status> {
-        let forwarded = request.metadata().get("x-forwarded-for").and_then(|v| v.to_str().ok());
-        let address = self.sign_in.client(request.remote_addr().map(|a| a.ip()), forwarded);
+        let forwarded: Vec<&str> =
+            request.metadata().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+        let address = self.sign_in.client(request.remote_addr().map(|a| a.ip()), &forwarded);
         let r = request.into_inner();
-        Ok(Response::new(tokens_to_proto(self.signed_in(&r.email, r.password, &address).await?)))
+        Ok(Response::new(tokens_to_proto(self.signed_in(&r.email, r.password, &address, SessionKind::Api).await?)))
     }
 
     async fn refresh(&self, request: Request<pb::RefreshRequest>) -> Result<Response<pb::SignInResponse>, Status> {
@@ -217,7 +225,7 @@ impl GatewayService for GatewayApi {
 
     async fn sign_out(&self, request: Request<pb::SignOutRequest>) -> Result<Response<pb::SignOutResponse>, Status> {
         let token = refresh_token(&request.into_inner().refresh_token)?;
-        self.sign_in.sign_out(&token).await.map_err(status)?;
+        self.sign_in.sign_out(&token, SessionKind::Api).await.map_err(status)?;
         Ok(Response::new(pb::SignOutResponse {}))
     }
 

@@ -42,6 +42,12 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 2, name: "the platform's request protocol", sql: idempotency::SCHEMA },
     Migration { version: 3, name: "frozen reports", sql: include_str!("../migrations/0003_frozen_reports.sql") },
     Migration { version: 4, name: "the platform's audit log", sql: advocacy_platform::audit::SCHEMA },
+    Migration {
+        version: 5,
+        name: "calendar subscriptions",
+        sql: include_str!("../migrations/0005_calendar_feeds.sql"),
+    },
+    Migration { version: 6, name: "session kinds", sql: include_str!("../migrations/0006_session_kinds.sql") },
 ];
 
 /// The gateway as `advocacy serve` hosts it.

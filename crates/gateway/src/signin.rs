@@ -77,6 +77,28 @@ pub fn client_address(peer: Option<IpAddr>, forwarded_for: Option<&str>, trusted
     }
 }
 
+/// Where a session was opened. Its secret is good there only: a web page's cookie is not
+/// a refresh token of the API (which would let a stolen cookie mint tokens for ever), nor
+/// is an API refresh token a page's cookie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    Api,
+    Web,
+}
+
+impl SessionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Api => "api",
+            SessionKind::Web => "web",
+        }
+    }
+}
+
+fn ended() -> GatewayError {
+    GatewayError::Unauthenticated("the session ended: sign in again".into())
+}
+
 fn hash_of(refresh: &str) -> String {
     hex::encode(Sha256::digest(refresh.as_bytes()))
 }
@@ -86,9 +108,11 @@ impl SignIn {
         SignIn { store, key, clock, trusted_proxies }
     }
 
-    /// See [`client_address`].
-    pub fn client(&self, peer: Option<IpAddr>, forwarded_for: Option<&str>) -> String {
-        client_address(peer, forwarded_for, &self.trusted_proxies)
+    /// See [`client_address`]; `forwarded_for` holds every `X-Forwarded-For` line (a
+    /// proxy may add its own line rather than extend the client's).
+    pub fn client(&self, peer: Option<IpAddr>, forwarded_for: &[&str]) -> String {
+        let joined = forwarded_for.join(",");
+        client_address(peer, (!joined.is_empty()).then_some(joined.as_str()), &self.trusted_proxies)
     }
 
     /// `caller` as exports see them: without quiet diplomacy, which never leaves in one.
@@ -100,8 +124,14 @@ impl SignIn {
         self.key.key().narrowed(caller, quiet, self.clock.unix_seconds())
     }
 
-    /// Checks `email` and `password`, coming from `address`.
-    pub async fn sign_in(&self, email: &str, password: &str, address: &str) -> Result<Tokens, GatewayError> {
+    /// Checks `email` and `password`, coming from `address`, for a session of `kind`.
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        address: &str,
+        kind: SessionKind,
+    ) -> Result<Tokens, GatewayError> {
         let now = self.clock.now();
         let since = now - Duration::minutes(FAILURE_WINDOW_MINUTES);
         let account_subject = format!("email:{email}");
@@ -130,7 +160,7 @@ impl SignIn {
         match account {
             Some(account) if matches && !account.person.disabled => {
                 self.store.forget_attempts(&account_subject, &address_subject, now).await?;
-                self.tokens(account.person, now).await
+                self.tokens(account.person, now, kind).await
             }
             known => {
                 // Refusals of people we know are audited; typed addresses of no one are not kept.
@@ -145,41 +175,70 @@ impl SignIn {
     /// A new pair for a live refresh token whose person may still sign in.
     pub async fn refresh(&self, refresh: &str) -> Result<Tokens, GatewayError> {
         let now = self.clock.now();
-        let ended = || GatewayError::Unauthenticated("the session ended: sign in again".into());
-        let email = self.store.end_session(&hash_of(refresh), now).await?.ok_or_else(ended)?;
-        match self.store.account(&email).await? {
-            Some(account) if !account.person.disabled => self.tokens(account.person, now).await,
-            _ => Err(ended()),
-        }
+        let email = self.store.end_session(&hash_of(refresh), now, SessionKind::Api).await?;
+        let person = self.enabled(email, ended).await?;
+        self.tokens(person, now, SessionKind::Api).await
     }
 
-    /// For a page of the web UI: the person of the live session `secret` (the cookie) and a
-    /// fresh access token of theirs. The person is checked again on every page, so a
+    /// For a page of the web UI: the person of the live web session `secret` (the cookie)
+    /// and a fresh access token of theirs. The person is checked again on every page, so a
     /// disabled person's next page is the sign-in form.
     pub async fn session(&self, secret: &str) -> Result<(Person, String), GatewayError> {
         let now = self.clock.now();
-        let ended = || GatewayError::Unauthenticated("the session ended: sign in again".into());
-        let email = self.store.live_session(&hash_of(secret), now).await?.ok_or_else(ended)?;
-        match self.store.account(&email).await? {
-            Some(account) if !account.person.disabled => {
-                let token = self.access_token(&account.person, now);
-                Ok((account.person, token))
-            }
-            _ => Err(ended()),
-        }
+        let email = self.store.live_session(&hash_of(secret), now).await?;
+        let person = self.enabled(email, ended).await?;
+        let token = self.access_token(&person, now);
+        Ok((person, token))
     }
 
-    pub async fn sign_out(&self, refresh: &str) -> Result<(), GatewayError> {
-        self.store.end_session(&hash_of(refresh), self.clock.now()).await?;
+    /// A new secret calendar address for `person`, the one before revoked.
+    pub async fn new_calendar_feed(&self, person: &Person) -> Result<String, GatewayError> {
+        let secret = B64.encode(rand::random::<[u8; 32]>());
+        self.store.open_calendar_feed(&person.email, &hash_of(&secret), self.clock.now()).await?;
+        Ok(secret)
+    }
+
+    pub async fn revoke_calendar_feed(&self, person: &Person) -> Result<bool, GatewayError> {
+        self.store.revoke_calendar_feed(&person.email, self.clock.now()).await
+    }
+
+    /// When the person's live calendar address was made, if they have one.
+    pub async fn calendar_feed_since(&self, person: &Person) -> Result<Option<DateTime<Utc>>, GatewayError> {
+        self.store.calendar_feed_of(&person.email).await
+    }
+
+    /// A token to read the calendar of a live calendar address with. A feed's address leaves
+    /// the organisation (calendar providers fetch it, and keep it), so its token holds none
+    /// of the person's compartments: no restricted record, no quiet diplomacy is in a feed.
+    pub async fn calendar_reader(&self, secret: &str) -> Result<String, GatewayError> {
+        let gone = || GatewayError::NotFound("no such calendar".into());
+        let email = self.store.calendar_feed(&hash_of(secret)).await?;
+        let person = self.enabled(email, gone).await?;
+        let unrestricted = Person { compartments: Default::default(), ..person };
+        Ok(self.access_token(&unrestricted, self.clock.now()))
+    }
+
+    /// Ends the session of `secret`, opened where `kind` says.
+    pub async fn sign_out(&self, secret: &str, kind: SessionKind) -> Result<(), GatewayError> {
+        self.store.end_session(&hash_of(secret), self.clock.now(), kind).await?;
         Ok(())
     }
 
-    async fn tokens(&self, person: Person, now: DateTime<Utc>) -> Result<Tokens, GatewayError> {
+    /// The person of `email` if there is one who may still sign in; `missing` otherwise.
+    async fn enabled(&self, email: Option<String>, missing: impl Fn() -> GatewayError) -> Result<Person, GatewayError> {
+        let Some(email) = email else { return Err(missing()) };
+        match self.store.account(&email).await? {
+            Some(account) if !account.person.disabled => Ok(account.person),
+            _ => Err(missing()),
+        }
+    }
+
+    async fn tokens(&self, person: Person, now: DateTime<Utc>, kind: SessionKind) -> Result<Tokens, GatewayError> {
         let access_expires = now + Duration::minutes(ACCESS_TOKEN_MINUTES);
         let access = self.access_token(&person, now);
         let refresh = B64.encode(rand::random::<[u8; 32]>());
         let refresh_expires = now + Duration::hours(SESSION_HOURS);
-        self.store.open_session(&person.email, &hash_of(&refresh), now, refresh_expires).await?;
+        self.store.open_session(&person.email, &hash_of(&refresh), now, refresh_expires, kind).await?;
         Ok(Tokens { access, access_expires, refresh, refresh_expires, person })
     }
 

@@ -14,6 +14,7 @@ use advocacy_platform::time::{from_micros, to_micros};
 
 use crate::error::GatewayError;
 use crate::people::Person;
+use crate::signin::SessionKind;
 
 const PERSON_COLUMNS: &str = "email, name, roles, compartments, zone, language, manager, disabled_at, version, \
                               created_by, created_at, updated_by, updated_at, password_hash";
@@ -176,6 +177,9 @@ impl Store {
         if person.disabled || password_hash.is_some() {
             end_sessions(&mut tx, &person.email, now).await?;
         }
+        if person.disabled {
+            revoke_calendar_feeds(&mut tx, &person.email, now).await?;
+        }
         let written = Person { version: person.version + 1, ..person.clone() };
         request.answered(&mut tx, &person.email, &written, person.updated_at).await?;
         tx.commit().await?;
@@ -189,15 +193,19 @@ impl Store {
         token_hash: &str,
         now: DateTime<Utc>,
         expires: DateTime<Utc>,
+        kind: SessionKind,
     ) -> Result<(), GatewayError> {
         let mut tx = self.db.begin_write().await?;
-        sqlx::query("INSERT INTO sessions (token_hash, email, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-            .bind(token_hash)
-            .bind(email)
-            .bind(to_micros(now))
-            .bind(to_micros(expires))
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, email, created_at, expires_at, kind) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token_hash)
+        .bind(email)
+        .bind(to_micros(now))
+        .bind(to_micros(expires))
+        .bind(kind.as_str())
+        .execute(&mut *tx)
+        .await?;
         advocacy_platform::audit::append(&mut tx, email, "write", &[email], now).await?;
         tx.commit().await?;
         Ok(())
@@ -205,14 +213,20 @@ impl Store {
 
     /// Ends the live session of `token_hash` and says whose it was: a refresh token is
     /// good for one exchange, so a stolen copy used after its owner is refused.
-    pub async fn end_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<String>, GatewayError> {
+    pub async fn end_session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+        kind: SessionKind,
+    ) -> Result<Option<String>, GatewayError> {
         let mut tx = self.db.begin_write().await?;
         let row = sqlx::query(
             "UPDATE sessions SET ended_at = $2 WHERE token_hash = $1 AND ended_at IS NULL AND expires_at > $2 \
-             RETURNING email",
+             AND kind = $3 RETURNING email",
         )
         .bind(token_hash)
         .bind(to_micros(now))
+        .bind(kind.as_str())
         .fetch_optional(&mut *tx)
         .await?;
         let email: Option<String> = row.map(|r| r.try_get(0)).transpose()?;
@@ -223,15 +237,65 @@ impl Store {
         Ok(email)
     }
 
-    /// Whose live session `token_hash` is, leaving it live (the web pages' session).
+    /// Whose live web session `token_hash` is, leaving it live (a page's cookie).
     pub async fn live_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<String>, GatewayError> {
-        let row =
-            sqlx::query("SELECT email FROM sessions WHERE token_hash = $1 AND ended_at IS NULL AND expires_at > $2")
-                .bind(token_hash)
-                .bind(to_micros(now))
-                .fetch_optional(&self.db.pool)
+        let row = sqlx::query(
+            "SELECT email FROM sessions WHERE token_hash = $1 AND ended_at IS NULL AND expires_at > $2 AND kind = 'web'",
+        )
+        .bind(token_hash)
+        .bind(to_micros(now))
+        .fetch_optional(&self.db.pool)
                 .await?;
         Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+
+    /// Makes `token_hash` the person's calendar feed, revoking the one before.
+    pub async fn open_calendar_feed(
+        &self,
+        email: &str,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), GatewayError> {
+        let mut tx = self.db.begin_write().await?;
+        revoke_calendar_feeds(&mut tx, email, to_micros(now)).await?;
+        sqlx::query("INSERT INTO calendar_feeds (token_hash, email, created_at) VALUES ($1, $2, $3)")
+            .bind(token_hash)
+            .bind(email)
+            .bind(to_micros(now))
+            .execute(&mut *tx)
+            .await?;
+        advocacy_platform::audit::append(&mut tx, email, "write", &[email], now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Revokes the person's calendar feed; whether there was one.
+    pub async fn revoke_calendar_feed(&self, email: &str, now: DateTime<Utc>) -> Result<bool, GatewayError> {
+        let mut tx = self.db.begin_write().await?;
+        let revoked = revoke_calendar_feeds(&mut tx, email, to_micros(now)).await? > 0;
+        if revoked {
+            advocacy_platform::audit::append(&mut tx, email, "write", &[email], now).await?;
+        }
+        tx.commit().await?;
+        Ok(revoked)
+    }
+
+    /// Whose live calendar feed `token_hash` is.
+    pub async fn calendar_feed(&self, token_hash: &str) -> Result<Option<String>, GatewayError> {
+        let row = sqlx::query("SELECT email FROM calendar_feeds WHERE token_hash = $1 AND revoked_at IS NULL")
+            .bind(token_hash)
+            .fetch_optional(&self.db.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+
+    /// When the person's live calendar feed was made, if they have one.
+    pub async fn calendar_feed_of(&self, email: &str) -> Result<Option<DateTime<Utc>>, GatewayError> {
+        let row = sqlx::query("SELECT created_at FROM calendar_feeds WHERE email = $1 AND revoked_at IS NULL")
+            .bind(email)
+            .fetch_optional(&self.db.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get::<i64, _>(0).map(advocacy_platform::time::from_micros)).transpose()?)
     }
 
     /// Sign-in attempts counted against `subject` since `since`.
@@ -289,6 +353,15 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+async fn revoke_calendar_feeds(tx: &mut AnyConnection, email: &str, now: i64) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("UPDATE calendar_feeds SET revoked_at = $2 WHERE email = $1 AND revoked_at IS NULL")
+        .bind(email)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected())
 }
 
 /// Admins who may still sign in.

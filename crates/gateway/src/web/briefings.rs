@@ -12,7 +12,7 @@ use serde::Serialize;
 use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::briefings_service_client::BriefingsServiceClient;
 
-use super::session::{Visitor, chosen_language, refused};
+use super::session::{Visitor, chosen_language};
 use super::{Problems, Web, field};
 
 /// Institutions offered as suggestions; beyond this, typing the exact name still works.
@@ -179,13 +179,10 @@ fn request_of(form: &BTreeMap<String, String>, known: &[pb::Institution]) -> Res
 }
 
 pub async fn log(State(web): State<Web>, headers: HeaderMap, Form(form): Form<BTreeMap<String, String>>) -> Response {
-    let visitor = match web.visitor(&headers).await {
+    let visitor = match web.poster(&headers, &form).await {
         Ok(v) => v,
-        Err(to_sign_in) => return to_sign_in,
+        Err(refused) => return refused,
     };
-    if !visitor.posted_by_me(&form) {
-        return refused(&web, &visitor);
-    }
     let known = match institutions(&web, &visitor).await {
         Ok(found) => found,
         Err(status) => return web.problem(&visitor, &status),

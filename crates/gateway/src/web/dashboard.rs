@@ -297,10 +297,13 @@ pub async fn export(State(web): State<Web>, headers: HeaderMap, Query(pairs): Pa
         return web.problem(&visitor, &tonic::Status::unauthenticated("the session ended"));
     };
     bearer.insert(http::header::AUTHORIZATION, token);
-    if figure.is_empty() {
+    let mut answer = if figure.is_empty() {
         crate::http::report(State(web.json.clone()), bearer, Query(asked)).await.into_response()
     } else {
         asked.push(("figure".into(), figure.to_owned()));
         crate::http::records(State(web.json.clone()), bearer, Query(asked)).await.into_response()
-    }
+    };
+    // Not kept on a shared office computer's disk.
+    answer.headers_mut().insert(http::header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));
+    answer
 }

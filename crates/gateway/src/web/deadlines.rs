@@ -14,7 +14,7 @@ use advocacy_platform::language::{span, when};
 use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
 
-use super::session::{Visitor, chosen_language, refused};
+use super::session::{Visitor, chosen_language};
 use super::{Problems, Web, field};
 
 /// How many upcoming deadlines the page lists.
@@ -150,13 +150,10 @@ pub async fn create(
     headers: HeaderMap,
     Form(form): Form<BTreeMap<String, String>>,
 ) -> Response {
-    let visitor = match web.visitor(&headers).await {
+    let visitor = match web.poster(&headers, &form).await {
         Ok(v) => v,
-        Err(to_sign_in) => return to_sign_in,
+        Err(refused) => return refused,
     };
-    if !visitor.posted_by_me(&form) {
-        return refused(&web, &visitor);
-    }
     let kind = pb::DeadlineKind::from_str_name(&format!("DEADLINE_KIND_{}", field(&form, "kind").to_uppercase()))
         .unwrap_or(pb::DeadlineKind::Unspecified);
     let request = pb::CreateDeadlineRequest {
@@ -199,13 +196,10 @@ pub async fn complete(
     Path(id): Path<String>,
     Form(form): Form<BTreeMap<String, String>>,
 ) -> Response {
-    let visitor = match web.visitor(&headers).await {
+    let visitor = match web.poster(&headers, &form).await {
         Ok(v) => v,
-        Err(to_sign_in) => return to_sign_in,
+        Err(refused) => return refused,
     };
-    if !visitor.posted_by_me(&form) {
-        return refused(&web, &visitor);
-    }
     let request = pb::CompleteDeadlineRequest {
         request_id: field(&form, "request_id").to_owned(),
         id,
@@ -224,13 +218,10 @@ pub async fn moved(
     Path(id): Path<String>,
     Form(form): Form<BTreeMap<String, String>>,
 ) -> Response {
-    let visitor = match web.visitor(&headers).await {
+    let visitor = match web.poster(&headers, &form).await {
         Ok(v) => v,
-        Err(to_sign_in) => return to_sign_in,
+        Err(refused) => return refused,
     };
-    if !visitor.posted_by_me(&form) {
-        return refused(&web, &visitor);
-    }
     let request = pb::MoveDeadlineRequest {
         request_id: field(&form, "request_id").to_owned(),
         id,

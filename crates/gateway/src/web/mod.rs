@@ -9,6 +9,7 @@
 //! nothing.
 
 mod briefings;
+mod calendar;
 mod charts;
 mod dashboard;
 mod deadlines;
@@ -47,18 +48,11 @@ pub struct Web {
     catalogs: Arc<Catalogs>,
     /// Cookies only over TLS: the public address is https.
     secure: bool,
+    /// The address people reach these pages at, for the calendar subscription's.
+    public_url: String,
 }
 
-macro_rules! templates {
-    ($env:expr, $($name:literal),* $(,)?) => {
-        $(
-            $env.add_template($name, include_str!(concat!("../../web/templates/", $name)))
-                .expect(concat!("web/templates/", $name, " parses"));
-        )*
-    };
-}
-
-/// The names of every page template, for the catalog check.
+/// Every page template, by name.
 pub const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../web/templates/base.html")),
     ("sign_in.html", include_str!("../../web/templates/sign_in.html")),
@@ -67,6 +61,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("briefing_form.html", include_str!("../../web/templates/briefing_form.html")),
     ("deadlines.html", include_str!("../../web/templates/deadlines.html")),
     ("problem.html", include_str!("../../web/templates/problem.html")),
+    ("calendar.html", include_str!("../../web/templates/calendar.html")),
 ];
 
 const STYLE: &str = include_str!("../../web/static/site.css");
@@ -76,16 +71,9 @@ pub fn router(api: GatewayApi, json: JsonApi, clients: Clients, auth: Authentica
     let mut env = Environment::new();
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
-    templates!(
-        env,
-        "base.html",
-        "sign_in.html",
-        "dashboard.html",
-        "records.html",
-        "briefing_form.html",
-        "deadlines.html",
-        "problem.html"
-    );
+    for (name, text) in TEMPLATES {
+        env.add_template(name, text).unwrap_or_else(|e| panic!("web/templates/{name} parses: {e}"));
+    }
     let web = Web {
         api,
         json,
@@ -94,6 +82,7 @@ pub fn router(api: GatewayApi, json: JsonApi, clients: Clients, auth: Authentica
         pages: Arc::new(env),
         catalogs: Arc::new(Catalogs::load()),
         secure: public_url.starts_with("https://"),
+        public_url: public_url.trim_end_matches('/').to_owned(),
     };
     Router::new()
         .route("/", get(home))
@@ -107,6 +96,9 @@ pub fn router(api: GatewayApi, json: JsonApi, clients: Clients, auth: Authentica
         .route("/deadlines", get(deadlines::page).post(deadlines::create))
         .route("/deadlines/{id}/complete", post(deadlines::complete))
         .route("/deadlines/{id}/move", post(deadlines::moved))
+        .route("/calendar", get(calendar::page).post(calendar::make))
+        .route("/calendar/revoke", post(calendar::revoke))
+        .route("/calendar/feed/{file}", get(calendar::feed))
         .with_state(web)
 }
 

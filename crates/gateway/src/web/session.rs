@@ -16,6 +16,7 @@ use advocacy_platform::language::Language;
 
 use super::{Problems, Web, field};
 use crate::people::Person;
+use crate::signin::SessionKind;
 
 const SESSION: &str = "advocacy_session";
 /// Before signing in there is no session: the sign-in form's token is this cookie's.
@@ -78,21 +79,45 @@ fn csrf_of(secret: &str) -> String {
     hex::encode(&Sha256::digest(format!("csrf:{secret}").as_bytes())[..16])
 }
 
-/// The cookie `name` of a request.
+/// The cookie `name` of a request. Two of one name mean one was planted (by a sibling
+/// site of the same domain, say): neither is believed.
 fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
+    let mut found = headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
+        .filter(|(k, _)| *k == name)
+        .map(|(_, v)| v);
+    match (found.next(), found.next()) {
+        (Some(value), None) => Some(value),
+        _ => None,
+    }
+}
+
+/// Whether a post comes from a page of this site: a browser names the page's origin, and
+/// it must be this host (a form on another site is refused before its token is looked at).
+fn from_this_site(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return true };
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    origin.split_once("://").is_some_and(|(_, rest)| rest == host)
 }
 
 impl Web {
+    /// A cookie's name: over TLS with the `__Host-` prefix, which browsers accept only
+    /// from this host itself (Secure, Path=/, no Domain), so no sibling site can set it.
+    fn cookie_name(&self, name: &str) -> String {
+        if self.secure { format!("__Host-{name}") } else { name.to_owned() }
+    }
+
+    fn cookie<'a>(&self, headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+        cookie(headers, &self.cookie_name(name))
+    }
+
     fn set_cookie(&self, name: &str, value: &str, max_age: i64) -> HeaderValue {
         let secure = if self.secure { "; Secure" } else { "" };
+        let name = self.cookie_name(name);
         HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"))
             .expect("cookie values are URL-safe base64 or hex")
     }
@@ -100,7 +125,7 @@ impl Web {
     /// The language of a page: `?lang=` just chosen, the cookie, the person's, or the
     /// browser's.
     pub fn language(&self, headers: &HeaderMap, person: Option<&Person>) -> Language {
-        cookie(headers, LANGUAGE)
+        self.cookie(headers, LANGUAGE)
             .and_then(Language::parse)
             .or_else(|| person.and_then(|p| Language::parse(&p.language)))
             .or_else(|| {
@@ -113,11 +138,21 @@ impl Web {
     /// The signed-in visitor, or the answer that sends them to sign in.
     pub async fn visitor(&self, headers: &HeaderMap) -> Result<Visitor, Response> {
         let to_sign_in = || Redirect::to("/sign-in").into_response();
-        let secret = cookie(headers, SESSION).ok_or_else(to_sign_in)?;
+        let secret = self.cookie(headers, SESSION).ok_or_else(to_sign_in)?;
         let (person, token) = self.api.sessions().session(secret).await.map_err(|_| to_sign_in())?;
         let caller = self.auth.caller_of(&token).map_err(|_| to_sign_in())?;
         let language = self.language(headers, Some(&person));
         Ok(Visitor { csrf: csrf_of(secret), person, caller, language })
+    }
+
+    /// The visitor of a posted form, refused (nothing done) unless it came from a page of
+    /// this site with this session's CSRF token.
+    pub async fn poster(&self, headers: &HeaderMap, form: &BTreeMap<String, String>) -> Result<Visitor, Response> {
+        let visitor = self.visitor(headers).await?;
+        if !from_this_site(headers) || !visitor.posted_by_me(form) {
+            return Err(refused(self, &visitor));
+        }
+        Ok(visitor)
     }
 }
 
@@ -160,17 +195,19 @@ pub async fn sign_in(
     Form(form): Form<BTreeMap<String, String>>,
 ) -> Response {
     let email = field(&form, "email");
-    if !cookie(&headers, FORM_TOKEN).is_some_and(|c| same(field(&form, "form_token"), c)) {
+    if !from_this_site(&headers)
+        || !web.cookie(&headers, FORM_TOKEN).is_some_and(|c| same(field(&form, "form_token"), c))
+    {
         let problems = Problems {
             message: web.catalogs.of(web.language(&headers, None)).word("form_expired"),
             ..Default::default()
         };
         return form_page(&web, &headers, StatusCode::FORBIDDEN, email, &problems);
     }
-    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
-    let address = web.api.sessions().client(Some(peer.ip()), forwarded);
+    let forwarded: Vec<&str> = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+    let address = web.api.sessions().client(Some(peer.ip()), &forwarded);
     let password = form.get("password").cloned().unwrap_or_default();
-    match web.api.signed_in(email, password, &address).await {
+    match web.api.signed_in(email, password, &address, SessionKind::Web).await {
         Ok(tokens) => {
             let mut answer = Redirect::to("/").into_response();
             let age = crate::signin::SESSION_HOURS * 3_600;
@@ -196,15 +233,11 @@ pub async fn sign_out(
     headers: HeaderMap,
     Form(form): Form<BTreeMap<String, String>>,
 ) -> Response {
-    let visitor = match web.visitor(&headers).await {
-        Ok(v) => v,
-        Err(to_sign_in) => return to_sign_in,
-    };
-    if !visitor.posted_by_me(&form) {
-        return refused(&web, &visitor);
+    if let Err(refused) = web.poster(&headers, &form).await {
+        return refused;
     }
-    if let Some(secret) = cookie(&headers, SESSION) {
-        let _ = web.api.sessions().sign_out(secret).await;
+    if let Some(secret) = web.cookie(&headers, SESSION) {
+        let _ = web.api.sessions().sign_out(secret, SessionKind::Web).await;
     }
     let mut answer = Redirect::to("/sign-in").into_response();
     answer.headers_mut().append(header::SET_COOKIE, web.set_cookie(SESSION, "", 0));
