@@ -411,3 +411,64 @@ async fn a_pages_cookie_is_no_api_refresh_token_and_an_api_refresh_token_is_no_c
     assert_eq!(forged.status, 403);
     system.finish().await;
 }
+
+#[tokio::test]
+async fn staff_add_move_and_complete_a_deadline_in_the_bodys_zone_with_theirs_beside_it() {
+    let system = TestSystem::spawn().await;
+    add_person(&system, "ana@advocacy.example", &["staff"], &[], pb::Language::En).await;
+    let ana = Visitor::new(&system);
+    ana.sign_in("ana@advocacy.example", PASSWORD).await;
+    let page = ana.get("/deadlines").await;
+    let added = ana
+        .post(
+            "/deadlines",
+            &[
+                ("csrf", &page.hidden("csrf")),
+                ("request_id", &page.hidden("request_id")),
+                ("title", "UPR stakeholder report"),
+                ("mechanism", "UPR"),
+                ("kind", "upr_stakeholder_submission"),
+                ("due", "2027-03-29T12:00"),
+                ("zone", "America/New_York"),
+            ],
+        )
+        .await;
+    assert_eq!((added.status, added.location.as_str()), (303, "/deadlines"), "{}", added.body);
+    let page = ana.get("/deadlines").await;
+    // Ana's zone is Zurich: both are on summer time by 29 March, so noon in New York is
+    // 18:00 there.
+    let (body, mine) =
+        ("Monday 29 March 2027, 12:00 (America&#x2f;New_York)", "Monday 29 March 2027, 18:00 (Europe&#x2f;Zurich)");
+    assert!(page.body.contains(body) && page.body.contains(mine), "{}", page.body);
+    let mut deadlines = system.deadlines_as(&Person::staff()).await;
+    let listed = deadlines.list_deadlines(pb::ListDeadlinesRequest::default()).await.expect("listed").into_inner();
+    let d = &listed.deadlines[0];
+    let csrf = page.hidden("csrf");
+    let moved = ana
+        .post(
+            &format!("/deadlines/{}/move", d.id),
+            &[
+                ("csrf", &csrf),
+                ("request_id", "move-1"),
+                ("version", &d.version.to_string()),
+                ("zone", "America/New_York"),
+                ("due", "2027-04-02T12:00"),
+                ("reason", "cut-off extended"),
+            ],
+        )
+        .await;
+    assert_eq!(moved.status, 303, "{}", moved.body);
+    let d = deadlines.get_deadline(pb::GetDeadlineRequest { id: d.id.clone() }).await.expect("got").into_inner();
+    assert_eq!(d.due_local, "2027-04-02T12:00:00-04:00", "moved in the body's zone");
+    let done = ana
+        .post(
+            &format!("/deadlines/{}/complete", d.id),
+            &[("csrf", &csrf), ("request_id", "complete-1"), ("version", &d.version.to_string())],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let d = deadlines.get_deadline(pb::GetDeadlineRequest { id: d.id.clone() }).await.expect("got").into_inner();
+    assert_eq!(d.status(), pb::DeadlineStatus::Completed);
+    assert!(ana.get("/deadlines").await.body.contains("No open deadlines."));
+    system.finish().await;
+}

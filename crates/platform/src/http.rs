@@ -22,7 +22,6 @@ pub async fn serve(listener: TcpListener, router: axum::Router, mut shutdown: Sh
 pub fn error_response(status: &tonic::Status) -> axum::response::Response {
     use axum::response::IntoResponse;
     use tonic_types::StatusExt;
-    let code = crate::ErrorCode::of_grpc(status.code());
     let fields: Vec<serde_json::Value> = status
         .get_details_bad_request()
         .map(|b| {
@@ -37,6 +36,11 @@ pub fn error_response(status: &tonic::Status) -> axum::response::Response {
         "message": status.message(),
         "fields": fields,
     });
-    let http = http::StatusCode::from_u16(code.http()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-    (http, axum::Json(body)).into_response()
+    (http_status(status), axum::Json(body)).into_response()
+}
+
+/// The HTTP status of a gRPC status, by the one mapping in [`crate::ErrorCode`].
+pub fn http_status(status: &tonic::Status) -> http::StatusCode {
+    let code = crate::ErrorCode::of_grpc(status.code());
+    http::StatusCode::from_u16(code.http()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR)
 }

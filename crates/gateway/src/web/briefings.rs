@@ -7,29 +7,23 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use http::HeaderMap;
-use serde::Serialize;
 
 use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::briefings_service_client::BriefingsServiceClient;
 
 use super::session::{Visitor, chosen_language};
-use super::{Problems, Web, field};
+use super::{Problems, Web, choices, chosen, field, local_when, restricted_to};
 
 /// Institutions offered as suggestions; beyond this, typing the exact name still works.
 const MAX_SUGGESTED: usize = 2_000;
 
+const FORMAT_PREFIX: &str = "BRIEFING_FORMAT_";
 const FORMATS: [pb::BriefingFormat; 4] = [
     pb::BriefingFormat::InPerson,
     pb::BriefingFormat::Virtual,
     pb::BriefingFormat::Written,
     pb::BriefingFormat::SideEvent,
 ];
-
-#[derive(Serialize)]
-struct Choice {
-    value: String,
-    label: String,
-}
 
 /// How an institution is written in the form: its name and its actor.
 fn written(i: &pb::Institution) -> String {
@@ -86,13 +80,7 @@ async fn show(
         Ok(found) => found,
         Err(status) => return web.problem(visitor, &status),
     };
-    let formats: Vec<Choice> = FORMATS
-        .iter()
-        .map(|f| {
-            let value = f.as_str_name().trim_start_matches("BRIEFING_FORMAT_").to_lowercase();
-            Choice { label: t.word(&format!("value.{value}")), value }
-        })
-        .collect();
+    let formats = choices(FORMATS.iter().map(|f| f.as_str_name()), FORMAT_PREFIX, &t);
     let mut values = form.clone();
     values.entry("request_id".into()).or_insert_with(|| uuid::Uuid::now_v7().to_string());
     values.entry("zone".into()).or_insert_with(|| visitor.zone(web).name().to_owned());
@@ -137,34 +125,23 @@ fn request_of(form: &BTreeMap<String, String>, known: &[pb::Institution]) -> Res
             let message = if typed.is_empty() { "is required" } else { "is not an institution of the registry" };
             Problems::field("institution", message)
         })?;
-    let zone = field(form, "zone").to_owned();
+    let zone = field(form, "zone");
     let list = |name: &str| -> Vec<String> {
         field(form, name).split([',', '\n']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
     };
-    let format =
-        pb::BriefingFormat::from_str_name(&format!("BRIEFING_FORMAT_{}", field(form, "format").to_uppercase()))
-            .unwrap_or(pb::BriefingFormat::Unspecified);
-    let when =
-        |local: &str| pb::WhenInput { at: Some(pb::when_input::At::Local(local.to_owned())), zone: zone.clone() };
+    let format = chosen(FORMAT_PREFIX, field(form, "format"), pb::BriefingFormat::from_str_name)
+        .unwrap_or(pb::BriefingFormat::Unspecified);
     let follow_ups = match (field(form, "follow_up_action"), field(form, "follow_up_due")) {
         ("", "") => vec![],
         (action, due) => vec![pb::FollowUpInput {
             action: action.to_owned(),
             owner: String::new(),
-            due: (!due.is_empty()).then(|| when(due)),
+            due: (!due.is_empty()).then(|| local_when(due, zone)),
         }],
-    };
-    let classification = match field(form, "compartment") {
-        "" => None,
-        compartment => Some(pb::Classification {
-            level: pb::Confidentiality::Restricted.into(),
-            compartment: compartment.to_owned(),
-            compartments: vec![],
-        }),
     };
     Ok(pb::LogBriefingRequest {
         request_id: field(form, "request_id").to_owned(),
-        at: Some(when(field(form, "at"))),
+        at: Some(local_when(field(form, "at"), zone)),
         city: field(form, "city").to_owned(),
         format: format.into(),
         institution_ids: vec![institution.id.clone()],
@@ -173,7 +150,7 @@ fn request_of(form: &BTreeMap<String, String>, known: &[pb::Institution]) -> Res
         summary: field(form, "summary").to_owned(),
         outcome: field(form, "outcome").to_owned(),
         follow_ups,
-        classification,
+        classification: restricted_to(field(form, "compartment")),
         ..Default::default()
     })
 }

@@ -15,11 +15,12 @@ use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
 
 use super::session::{Visitor, chosen_language};
-use super::{Problems, Web, field};
+use super::{Problems, Web, choices, chosen, field, local_when, restricted_to};
 
 /// How many upcoming deadlines the page lists.
 const SHOWN: i32 = 200;
 
+const KIND_PREFIX: &str = "DEADLINE_KIND_";
 const KINDS: [pb::DeadlineKind; 7] = [
     pb::DeadlineKind::UprStakeholderSubmission,
     pb::DeadlineKind::UprPreSession,
@@ -36,18 +37,14 @@ struct Row {
     version: i64,
     title: String,
     mechanism: String,
+    /// The issuing body's zone, which a move is typed in.
+    zone: String,
     mine: bool,
     due_mine: String,
     due_body: String,
     left: String,
     overdue: bool,
     restricted: bool,
-}
-
-#[derive(Serialize)]
-struct Choice {
-    value: String,
-    label: String,
 }
 
 fn field_of(violated: &str) -> Option<&'static str> {
@@ -103,6 +100,7 @@ async fn show(web: &Web, visitor: &Visitor, form: &BTreeMap<String, String>, pro
                     version: d.version,
                     title: d.title,
                     mechanism: d.mechanism,
+                    zone: d.zone.clone(),
                     mine,
                     due_mine: when(due, zone, visitor.language),
                     due_body: when(due, body_zone, visitor.language),
@@ -114,13 +112,7 @@ async fn show(web: &Web, visitor: &Visitor, form: &BTreeMap<String, String>, pro
         })
         .collect();
     rows.sort_by_key(|(not_mine, due, _)| (*not_mine, *due));
-    let kinds: Vec<Choice> = KINDS
-        .iter()
-        .map(|k| {
-            let value = k.as_str_name().trim_start_matches("DEADLINE_KIND_").to_lowercase();
-            Choice { label: t.word(&format!("value.{value}")), value }
-        })
-        .collect();
+    let kinds = choices(KINDS.iter().map(|k| k.as_str_name()), KIND_PREFIX, &t);
     let mut values = form.clone();
     values.entry("request_id".into()).or_insert_with(|| uuid::Uuid::now_v7().to_string());
     let ctx = minijinja::context! {
@@ -154,26 +146,16 @@ pub async fn create(
         Ok(v) => v,
         Err(refused) => return refused,
     };
-    let kind = pb::DeadlineKind::from_str_name(&format!("DEADLINE_KIND_{}", field(&form, "kind").to_uppercase()))
+    let kind = chosen(KIND_PREFIX, field(&form, "kind"), pb::DeadlineKind::from_str_name)
         .unwrap_or(pb::DeadlineKind::Unspecified);
     let request = pb::CreateDeadlineRequest {
         request_id: field(&form, "request_id").to_owned(),
         title: field(&form, "title").to_owned(),
         mechanism: field(&form, "mechanism").to_owned(),
         kind: kind.into(),
-        due: Some(pb::WhenInput {
-            at: Some(pb::when_input::At::Local(field(&form, "due").to_owned())),
-            zone: field(&form, "zone").to_owned(),
-        }),
+        due: Some(local_when(field(&form, "due"), field(&form, "zone"))),
         source_url: field(&form, "source_url").to_owned(),
-        classification: match field(&form, "compartment") {
-            "" => None,
-            compartment => Some(pb::Classification {
-                level: pb::Confidentiality::Restricted.into(),
-                compartment: compartment.to_owned(),
-                compartments: vec![],
-            }),
-        },
+        classification: restricted_to(field(&form, "compartment")),
         ..Default::default()
     };
     let created = async { client(&web, &visitor)?.create_deadline(request).await };
@@ -226,10 +208,7 @@ pub async fn moved(
         request_id: field(&form, "request_id").to_owned(),
         id,
         expected_version: version_of(&form),
-        due: Some(pb::WhenInput {
-            at: Some(pb::when_input::At::Local(field(&form, "due").to_owned())),
-            zone: field(&form, "zone").to_owned(),
-        }),
+        due: Some(local_when(field(&form, "due"), field(&form, "zone"))),
         reason: field(&form, "reason").to_owned(),
     };
     match async { client(&web, &visitor)?.move_deadline(request).await }.await {

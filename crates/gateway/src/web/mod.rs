@@ -197,8 +197,7 @@ impl Web {
 
     /// A page saying what went wrong, with the status the call gave.
     fn problem(&self, visitor: &Visitor, status: &tonic::Status) -> Response {
-        let code = StatusCode::from_u16(advocacy_platform::ErrorCode::of_grpc(status.code()).http())
-            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let code = advocacy_platform::http::http_status(status);
         let ctx = minijinja::context! { message => status.message() };
         self.render_with(code, "problem.html", visitor.language, Some(visitor), ctx)
     }
@@ -210,6 +209,46 @@ impl Web {
     ) -> Result<advocacy_platform::client::AuthedChannel, tonic::Status> {
         self.clients.as_caller(service, caller)
     }
+}
+
+/// A choice of a select.
+#[derive(Debug, Serialize)]
+struct Choice {
+    value: String,
+    label: String,
+}
+
+/// The choices of an enum's `values` named as the form sends them (`in_person` for
+/// `BRIEFING_FORMAT_IN_PERSON`), each labelled from the catalog's `value.<name>`.
+fn choices(names: impl IntoIterator<Item = &'static str>, prefix: &str, t: &i18n::Catalog) -> Vec<Choice> {
+    names
+        .into_iter()
+        .map(|name| {
+            let value = name.trim_start_matches(prefix).to_lowercase();
+            Choice { label: t.word(&format!("value.{value}")), value }
+        })
+        .collect()
+}
+
+/// The enum value a form sent as its short name, by `from_str_name` of the enum.
+fn chosen<E>(prefix: &str, sent: &str, from_str_name: fn(&str) -> Option<E>) -> Option<E> {
+    from_str_name(&format!("{prefix}{}", sent.to_uppercase()))
+}
+
+/// A local date and time typed in a form, in `zone`.
+fn local_when(local: &str, zone: &str) -> advocacy_proto::v1::WhenInput {
+    use advocacy_proto::v1 as pb;
+    pb::WhenInput { at: Some(pb::when_input::At::Local(local.to_owned())), zone: zone.to_owned() }
+}
+
+/// A form's compartment field: restricted to it, or not restricted when empty.
+fn restricted_to(compartment: &str) -> Option<advocacy_proto::v1::Classification> {
+    use advocacy_proto::v1 as pb;
+    (!compartment.is_empty()).then(|| pb::Classification {
+        level: pb::Confidentiality::Restricted.into(),
+        compartment: compartment.to_owned(),
+        compartments: vec![],
+    })
 }
 
 /// A form's value, trimmed; empty when absent.

@@ -221,8 +221,7 @@ pub async fn sign_in(
                 "password" => Some("password"),
                 _ => None,
             });
-            let code = StatusCode::from_u16(advocacy_platform::ErrorCode::of_grpc(status.code()).http())
-                .unwrap_or(StatusCode::UNAUTHORIZED);
+            let code = advocacy_platform::http::http_status(&status);
             form_page(&web, &headers, code, email, &problems)
         }
     }
