@@ -472,3 +472,46 @@ async fn staff_add_move_and_complete_a_deadline_in_the_bodys_zone_with_theirs_be
     assert!(ana.get("/deadlines").await.body.contains("No open deadlines."));
     system.finish().await;
 }
+
+#[tokio::test]
+async fn a_manager_freezes_the_report_and_later_sees_what_moved_since() {
+    let system = TestSystem::spawn().await;
+    swiss_mission(&system).await;
+    add_person(&system, "ana@advocacy.example", &["staff"], &[], pb::Language::En).await;
+    add_person(&system, "mina@advocacy.example", &["manager"], &[], pb::Language::En).await;
+    let ana = Visitor::new(&system);
+    ana.sign_in("ana@advocacy.example", PASSWORD).await;
+    assert_eq!(post(&ana, "/briefings/new", &briefing_form(&ana, &[]).await).await.status, 303);
+
+    let mina = Visitor::new(&system);
+    mina.sign_in("mina@advocacy.example", PASSWORD).await;
+    let dashboard = mina.get("/report?period=2026").await;
+    let frozen = mina
+        .post(
+            "/report/frozen",
+            &[
+                ("csrf", &dashboard.hidden("csrf")),
+                ("request_id", &dashboard.hidden("request_id")),
+                ("period", "2026"),
+                ("reason", "2026 report to the board"),
+            ],
+        )
+        .await;
+    assert_eq!(frozen.status, 303, "{}", frozen.body);
+    let compared = mina.get(&frozen.location).await;
+    assert!(compared.body.contains("No figure has moved since it was frozen."), "{}", compared.body);
+
+    let later =
+        briefing_form(&ana, &[("at", "2026-05-04T10:00"), ("follow_up_action", ""), ("follow_up_due", "")]).await;
+    assert_eq!(post(&ana, "/briefings/new", &later).await.status, 303);
+    let compared = mina.get(&frozen.location).await;
+    let table = &compared.body[compared.body.find("id=\"changes\"").expect("what moved")..];
+    assert!(table.contains("<td>Briefings</td><td>1</td><td>2</td><td>1</td><td>0</td>"), "{table}");
+    let listed = mina.get("/report/frozen").await;
+    assert!(listed.body.contains("2026 report to the board"), "{}", listed.body);
+    // Staff may read frozen reports, not freeze them.
+    let refused =
+        ana.post("/report/frozen", &[("csrf", &ana.get("/deadlines").await.hidden("csrf")), ("period", "2026")]).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    system.finish().await;
+}

@@ -25,7 +25,7 @@ fn get<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
 }
 
 /// `2024`, `2024-Q1` or `2024-03` as a report period.
-fn period_of(text: &str) -> pb::ReportPeriod {
+pub(super) fn period_of(text: &str) -> pb::ReportPeriod {
     use pb::report_period::Span;
     let span = match text.parse::<i32>() {
         Ok(year) => Span::Year(year),
@@ -64,7 +64,7 @@ struct Section {
 
 /// A figure's words: `figure.<section>.<name>`, a breakdown value's `value.<value>` or the
 /// value as stored (cities, mechanisms, months).
-fn label(t: &Catalog, key: &str) -> String {
+pub(super) fn label(t: &Catalog, key: &str) -> String {
     match key.split_once('/') {
         // A breakdown by two things (a mechanism and an outcome) names both.
         Some((_, value)) => value
@@ -169,7 +169,7 @@ impl Web {
         chrono::Utc::now().with_timezone(&self.api.zone()).year().to_string()
     }
 
-    async fn gateway(
+    pub(super) async fn gateway(
         &self,
         visitor: &Visitor,
     ) -> Result<GatewayServiceClient<advocacy_platform::client::AuthedChannel>, tonic::Status> {
@@ -209,6 +209,7 @@ pub async fn page(State(web): State<Web>, headers: HeaderMap, Query(pairs): Pair
         csv => format!("/report/export?{}", query(&[("period", &period), ("format", "csv")])),
         json => format!("/report/export?{}", query(&[("period", &period), ("format", "json")])),
         this_year => web.this_year(),
+        freeze_id => uuid::Uuid::now_v7().to_string(),
     };
     web.render("dashboard.html", visitor.language, Some(&visitor), ctx)
 }
@@ -252,10 +253,7 @@ pub async fn records(State(web): State<Web>, headers: HeaderMap, Query(pairs): P
         .map(|r| Row {
             kind: web.catalogs.of(visitor.language).word(&format!("kind.{}", r.kind)),
             title: r.title.clone(),
-            at: r
-                .at
-                .as_ref()
-                .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, 0))
+            at: super::moment(&r.at)
                 .map(|at| advocacy_platform::language::day(at, zone, visitor.language))
                 .unwrap_or_default(),
             quiet: r.quiet,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use http::HeaderMap;
 use serde::Serialize;
 
@@ -87,7 +87,7 @@ async fn show(web: &Web, visitor: &Visitor, form: &BTreeMap<String, String>, pro
     let mut rows: Vec<(bool, i64, Row)> = deadlines
         .into_iter()
         .filter_map(|d| {
-            let due = d.due.as_ref().and_then(|t| DateTime::from_timestamp(t.seconds, 0))?;
+            let due = super::moment(&d.due)?;
             let body_zone: chrono_tz::Tz = d.zone.parse().unwrap_or(chrono_tz::UTC);
             let mine = d.owners.iter().any(|o| o.eq_ignore_ascii_case(&visitor.person.email));
             let restricted =

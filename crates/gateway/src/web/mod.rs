@@ -13,6 +13,7 @@ mod calendar;
 mod charts;
 mod dashboard;
 mod deadlines;
+mod frozen;
 mod i18n;
 mod session;
 
@@ -62,6 +63,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("deadlines.html", include_str!("../../web/templates/deadlines.html")),
     ("problem.html", include_str!("../../web/templates/problem.html")),
     ("calendar.html", include_str!("../../web/templates/calendar.html")),
+    ("frozen.html", include_str!("../../web/templates/frozen.html")),
 ];
 
 const STYLE: &str = include_str!("../../web/static/site.css");
@@ -92,6 +94,8 @@ pub fn router(api: GatewayApi, json: JsonApi, clients: Clients, auth: Authentica
         .route("/report", get(dashboard::page))
         .route("/report/records", get(dashboard::records))
         .route("/report/export", get(dashboard::export))
+        .route("/report/frozen", get(frozen::list).post(frozen::freeze))
+        .route("/report/frozen/{id}", get(frozen::compare))
         .route("/briefings/new", get(briefings::form).post(briefings::log))
         .route("/deadlines", get(deadlines::page).post(deadlines::create))
         .route("/deadlines/{id}/complete", post(deadlines::complete))
@@ -249,6 +253,11 @@ fn restricted_to(compartment: &str) -> Option<advocacy_proto::v1::Classification
         compartment: compartment.to_owned(),
         compartments: vec![],
     })
+}
+
+/// A moment a service sent, if it sent a valid one.
+fn moment(ts: &Option<prost_types::Timestamp>) -> Option<chrono::DateTime<chrono::Utc>> {
+    ts.as_ref().and_then(|t| advocacy_platform::time::from_timestamp("at", t).ok())
 }
 
 /// A form's value, trimmed; empty when absent.
