@@ -515,3 +515,58 @@ async fn a_manager_freezes_the_report_and_later_sees_what_moved_since() {
     assert_eq!(refused.status, 403, "{}", refused.body);
     system.finish().await;
 }
+
+#[tokio::test]
+async fn staff_record_a_submission_and_its_status_changes_through_the_pages() {
+    let system = TestSystem::spawn().await;
+    add_person(&system, "ana@advocacy.example", &["staff"], &[], pb::Language::En).await;
+    let ana = Visitor::new(&system);
+    ana.sign_in("ana@advocacy.example", PASSWORD).await;
+    let page = ana.get("/submissions").await;
+    assert!(page.body.contains("No submissions yet."), "{}", page.body);
+    let fields = |country: &'static str, words: &'static str| {
+        vec![
+            ("csrf", page.hidden("csrf")),
+            ("request_id", page.hidden("request_id")),
+            ("title", "UPR stakeholder report: the penal system".to_owned()),
+            ("mechanism", "UPR".to_owned()),
+            ("kind", "upr_stakeholder_report".to_owned()),
+            ("country", country.to_owned()),
+            ("word_count", words.to_owned()),
+            ("themes", "Penal system".to_owned()),
+        ]
+    };
+    let as_pairs = |f: &[(&'static str, String)]| f.iter().map(|(k, v)| (k.to_string(), v.clone())).collect::<Vec<_>>();
+    let bad = post(&ana, "/submissions", &as_pairs(&fields("ZZ", "2500"))).await;
+    assert_eq!(bad.status, 200);
+    assert!(bad.body.contains("id=\"new-country-error\""), "{}", bad.body);
+    let words = post(&ana, "/submissions", &as_pairs(&fields("KP", "many"))).await;
+    assert!(words.body.contains("id=\"new-word_count-error\""), "{}", words.body);
+    assert_eq!(system.numbers("submissions", &["SELECT COUNT(*) FROM submissions"]).await, [0]);
+
+    let made = post(&ana, "/submissions", &as_pairs(&fields("KP", "2500"))).await;
+    assert_eq!((made.status, made.location.as_str()), (303, "/submissions"), "{}", made.body);
+    let mut submissions = system.submissions_as(&Person::staff()).await;
+    let listed =
+        submissions.list_submissions(pb::ListSubmissionsRequest::default()).await.expect("listed").into_inner();
+    let s = &listed.submissions[0];
+    assert_eq!(s.status(), pb::SubmissionStatus::Draft);
+    let page = ana.get("/submissions").await;
+    let sent = ana
+        .post(
+            &format!("/submissions/{}/status", s.id),
+            &[
+                ("csrf", &page.hidden("csrf")),
+                ("request_id", "status-1"),
+                ("version", &s.version.to_string()),
+                ("status", "submitted"),
+                ("note", "sent to the OHCHR portal"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let page = ana.get("/submissions").await;
+    assert!(page.body.contains("<td>Submitted<details>"), "{}", page.body);
+    assert!(page.body.contains("Draft, ") && page.body.contains("Submitted, "), "the history: {}", page.body);
+    system.finish().await;
+}

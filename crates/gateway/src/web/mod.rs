@@ -16,6 +16,7 @@ mod deadlines;
 mod frozen;
 mod i18n;
 mod session;
+mod submissions;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -64,6 +65,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("problem.html", include_str!("../../web/templates/problem.html")),
     ("calendar.html", include_str!("../../web/templates/calendar.html")),
     ("frozen.html", include_str!("../../web/templates/frozen.html")),
+    ("submissions.html", include_str!("../../web/templates/submissions.html")),
 ];
 
 const STYLE: &str = include_str!("../../web/static/site.css");
@@ -100,6 +102,8 @@ pub fn router(api: GatewayApi, json: JsonApi, clients: Clients, auth: Authentica
         .route("/deadlines", get(deadlines::page).post(deadlines::create))
         .route("/deadlines/{id}/complete", post(deadlines::complete))
         .route("/deadlines/{id}/move", post(deadlines::moved))
+        .route("/submissions", get(submissions::page).post(submissions::create))
+        .route("/submissions/{id}/status", post(submissions::status))
         .route("/calendar", get(calendar::page).post(calendar::make))
         .route("/calendar/revoke", post(calendar::revoke))
         .route("/calendar/feed/{file}", get(calendar::feed))
