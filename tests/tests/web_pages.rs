@@ -570,3 +570,68 @@ async fn staff_record_a_submission_and_its_status_changes_through_the_pages() {
     assert!(page.body.contains("Draft, ") && page.body.contains("Submitted, "), "the history: {}", page.body);
     system.finish().await;
 }
+
+#[tokio::test]
+async fn staff_propose_an_amendment_record_its_outcome_and_see_which_words_were_kept() {
+    let system = TestSystem::spawn().await;
+    add_person(&system, "ana@advocacy.example", &["staff"], &[], pb::Language::En).await;
+    let resolution = system
+        .submissions_as(&Person::staff())
+        .await
+        .create_resolution(pb::CreateResolutionRequest {
+            request_id: "r-1".into(),
+            body: "UN-HRC".into(),
+            session: "HRC 58".into(),
+            title: "Situation of human rights in the Democratic People's Republic of Korea".into(),
+            symbol: "A/HRC/58/L.21".into(),
+        })
+        .await
+        .expect("a resolution")
+        .into_inner();
+    let ana = Visitor::new(&system);
+    ana.sign_in("ana@advocacy.example", PASSWORD).await;
+    let page = ana.get("/amendments").await;
+    assert!(page.body.contains("A&#x2f;HRC&#x2f;58&#x2f;L.21"), "the resolution is offered: {}", page.body);
+    let propose = |number: &'static str| {
+        vec![
+            ("csrf".to_owned(), page.hidden("csrf")),
+            ("request_id".to_owned(), page.hidden("request_id")),
+            ("resolution_id".to_owned(), resolution.id.clone()),
+            ("paragraph_kind".to_owned(), "operative".to_owned()),
+            ("paragraph_number".to_owned(), number.to_owned()),
+            ("proposed_text".to_owned(), "Calls for the immediate release of all political prisoners".to_owned()),
+            ("lobbied".to_owned(), "CH, KR".to_owned()),
+        ]
+    };
+    let bad = post(&ana, "/amendments", &propose("first")).await;
+    assert!(bad.body.contains("id=\"new-paragraph_number-error\""), "{}", bad.body);
+    let made = post(&ana, "/amendments", &propose("4")).await;
+    assert_eq!((made.status, made.location.as_str()), (303, "/amendments"), "{}", made.body);
+    let listed = system
+        .submissions_as(&Person::staff())
+        .await
+        .list_amendments(pb::ListAmendmentsRequest::default())
+        .await
+        .expect("listed")
+        .into_inner();
+    let a = &listed.amendments[0];
+    let page = ana.get("/amendments").await;
+    let recorded = ana
+        .post(
+            &format!("/amendments/{}/outcome", a.id),
+            &[
+                ("csrf", &page.hidden("csrf")),
+                ("request_id", "outcome-1"),
+                ("version", &a.version.to_string()),
+                ("status", "adopted_in_part"),
+                ("adopted_text", "Calls for the release of political prisoners"),
+            ],
+        )
+        .await;
+    assert_eq!(recorded.status, 303, "{}", recorded.body);
+    let page = ana.get("/amendments").await;
+    assert!(page.body.contains("<del title=\"ours, not adopted\">"), "{}", page.body);
+    assert!(page.body.contains("immediate"), "the dropped words are shown");
+    assert!(page.body.contains("of our 9 words kept"), "{}", page.body);
+    system.finish().await;
+}

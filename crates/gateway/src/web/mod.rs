@@ -8,6 +8,7 @@
 //! form carries a CSRF token derived from that secret, and a post without it changes
 //! nothing.
 
+mod amendments;
 mod briefings;
 mod calendar;
 mod charts;
@@ -66,6 +67,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("calendar.html", include_str!("../../web/templates/calendar.html")),
     ("frozen.html", include_str!("../../web/templates/frozen.html")),
     ("submissions.html", include_str!("../../web/templates/submissions.html")),
+    ("amendments.html", include_str!("../../web/templates/amendments.html")),
 ];
 
 const STYLE: &str = include_str!("../../web/static/site.css");
@@ -104,6 +106,8 @@ pub fn router(api: GatewayApi, json: JsonApi, clients: Clients, auth: Authentica
         .route("/deadlines/{id}/move", post(deadlines::moved))
         .route("/submissions", get(submissions::page).post(submissions::create))
         .route("/submissions/{id}/status", post(submissions::status))
+        .route("/amendments", get(amendments::page).post(amendments::propose))
+        .route("/amendments/{id}/outcome", post(amendments::outcome))
         .route("/calendar", get(calendar::page).post(calendar::make))
         .route("/calendar/revoke", post(calendar::revoke))
         .route("/calendar/feed/{file}", get(calendar::feed))
