@@ -635,3 +635,37 @@ async fn staff_propose_an_amendment_record_its_outcome_and_see_which_words_were_
     assert!(page.body.contains("of our 9 words kept"), "{}", page.body);
     system.finish().await;
 }
+
+#[tokio::test]
+async fn the_mailbox_page_shows_the_reminders_written_to_the_visitor_and_no_one_elses() {
+    let system = TestSystem::spawn_embedded().await;
+    add_person(&system, "ana@advocacy.example", &["staff"], &[], pb::Language::En).await;
+    add_person(&system, "omar@advocacy.example", &["staff"], &[], pb::Language::En).await;
+    let mut deadlines = system.deadlines().await;
+    // Due within the hour: each 2-hour reminder goes to the mailbox at once.
+    let soon = (chrono::Utc::now() + chrono::Duration::minutes(50)).format("%Y-%m-%dT%H:%M").to_string();
+    for (n, (owner, title)) in
+        [("ana@advocacy.example", "Urgent appeal on detention"), ("omar@advocacy.example", "Omar's treaty body list")]
+            .into_iter()
+            .enumerate()
+    {
+        let mut request = advocacy_tests::new_deadline(&format!("m-{n}"), title, &soon);
+        request.due = Some(advocacy_tests::local_time(&soon, "UTC"));
+        request.owners = vec![owner.into()];
+        deadlines.create_deadline(request).await.expect("a deadline");
+    }
+    let mailbox = system.config.data_dir.join("mailbox");
+    let written = advocacy_tests::eventually(10, || {
+        let mailbox = mailbox.clone();
+        async move { (advocacy_platform::mailbox::messages(&mailbox).ok()?.len() == 2).then_some(()) }
+    })
+    .await;
+    assert!(written.is_some(), "both reminders are in the mailbox");
+    let ana = Visitor::new(&system);
+    ana.sign_in("ana@advocacy.example", PASSWORD).await;
+    let page = ana.get("/mailbox").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Urgent appeal on detention"), "{}", page.body);
+    assert!(!page.body.contains("treaty body list"), "omar's reminder is his: {}", page.body);
+    system.finish().await;
+}

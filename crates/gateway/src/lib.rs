@@ -93,8 +93,11 @@ fn build(ctx: ServiceContext) -> BuildFuture {
         let audit = advocacy_platform::audit::AuditLog::new(&ctx.db, NAME);
         let api = GatewayApi::new(store, sign_in, ctx.clock.clone(), reporter, frozen, audit);
         let (json, json_api) = http::router(api.clone(), ctx.auth.clone(), ctx.clients.clone());
-        let pages =
-            web::router(api.clone(), json_api, ctx.clients.clone(), ctx.auth.clone(), &ctx.config.reminders.public_url);
+        let settings = web::Settings {
+            public_url: ctx.config.reminders.public_url.clone(),
+            mailbox: ctx.config.mail.smtp.is_none().then(|| ctx.config.mail.mailbox(&ctx.config.data_dir)),
+        };
+        let pages = web::router(api.clone(), json_api, ctx.clients.clone(), ctx.auth.clone(), settings);
         Ok(Hosted::new().grpc(grpc_service!(ctx, GatewayServiceServer::new(api))).http(json.merge(pages)))
     })
 }

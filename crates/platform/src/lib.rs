@@ -22,6 +22,7 @@ pub mod import;
 pub mod keys;
 pub mod language;
 pub mod limits;
+pub mod mailbox;
 pub mod names;
 pub mod outbox;
 pub mod page_token;

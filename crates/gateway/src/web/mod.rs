@@ -16,6 +16,7 @@ mod dashboard;
 mod deadlines;
 mod frozen;
 mod i18n;
+mod mailbox;
 mod session;
 mod submissions;
 
@@ -53,6 +54,8 @@ pub struct Web {
     secure: bool,
     /// The address people reach these pages at, for the calendar subscription's.
     public_url: String,
+    /// The notifier's mailbox folder, when reminders are kept there (no mail server).
+    mailbox: Option<std::path::PathBuf>,
 }
 
 /// Every page template, by name.
@@ -68,12 +71,21 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("frozen.html", include_str!("../../web/templates/frozen.html")),
     ("submissions.html", include_str!("../../web/templates/submissions.html")),
     ("amendments.html", include_str!("../../web/templates/amendments.html")),
+    ("mailbox.html", include_str!("../../web/templates/mailbox.html")),
 ];
 
 const STYLE: &str = include_str!("../../web/static/site.css");
 
+/// Where the pages are reached and where the mailbox of the embedded default is.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub public_url: String,
+    pub mailbox: Option<std::path::PathBuf>,
+}
+
 /// The web pages' router, to be merged with the JSON API's.
-pub fn router(api: GatewayApi, json: JsonApi, clients: Clients, auth: Authenticator, public_url: &str) -> Router {
+pub fn router(api: GatewayApi, json: JsonApi, clients: Clients, auth: Authenticator, settings: Settings) -> Router {
+    let public_url = settings.public_url.as_str();
     let mut env = Environment::new();
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
@@ -89,6 +101,7 @@ pub fn router(api: GatewayApi, json: JsonApi, clients: Clients, auth: Authentica
         catalogs: Arc::new(Catalogs::load()),
         secure: public_url.starts_with("https://"),
         public_url: public_url.trim_end_matches('/').to_owned(),
+        mailbox: settings.mailbox,
     };
     Router::new()
         .route("/", get(home))
@@ -111,6 +124,7 @@ pub fn router(api: GatewayApi, json: JsonApi, clients: Clients, auth: Authentica
         .route("/calendar", get(calendar::page).post(calendar::make))
         .route("/calendar/revoke", post(calendar::revoke))
         .route("/calendar/feed/{file}", get(calendar::feed))
+        .route("/mailbox", get(mailbox::page))
         .with_state(web)
 }
 

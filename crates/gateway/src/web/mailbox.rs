@@ -1,0 +1,73 @@
+//! The mailbox of the embedded default on the pages: the reminders the notifier wrote to
+//! its folder, those addressed to the visitor (an admin sees every one).
+
+use axum::extract::{Query, State};
+use axum::response::Response;
+use http::HeaderMap;
+use serde::Serialize;
+
+use advocacy_platform::mailbox::{messages, read};
+
+use super::Web;
+use super::session::chosen_language;
+
+/// The newest messages read for one page.
+const SHOWN: usize = 100;
+
+#[derive(Serialize)]
+struct Shown {
+    date: String,
+    to: String,
+    subject: String,
+    text: String,
+    attachments: Vec<String>,
+}
+
+pub async fn page(State(web): State<Web>, headers: HeaderMap, Query(pairs): Query<Vec<(String, String)>>) -> Response {
+    if let Some(chosen) = chosen_language(&web, "/mailbox", &pairs) {
+        return chosen;
+    }
+    let visitor = match web.visitor(&headers).await {
+        Ok(v) => v,
+        Err(to_sign_in) => return to_sign_in,
+    };
+    let Some(dir) = web.mailbox.clone() else {
+        let ctx = minijinja::context! { configured => false, messages => Vec::<Shown>::new() };
+        return web.render("mailbox.html", visitor.language, Some(&visitor), ctx);
+    };
+    let me = visitor.person.email.to_lowercase();
+    let everyone = visitor.person.roles.contains("admin");
+    let found = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<advocacy_platform::mailbox::Message>> {
+        let mut mine = Vec::new();
+        for path in messages(&dir)? {
+            if mine.len() == SHOWN {
+                break;
+            }
+            if let Some(m) = read(&path)?
+                && (everyone || m.to_addresses.contains(&me))
+            {
+                mine.push(m);
+            }
+        }
+        Ok(mine)
+    })
+    .await;
+    let found = match found {
+        Ok(Ok(found)) => found,
+        Ok(Err(e)) => return web.problem(&visitor, &tonic::Status::unavailable(format!("the mailbox: {e}"))),
+        Err(_) => return web.problem(&visitor, &tonic::Status::internal("reading the mailbox stopped")),
+    };
+    let zone = visitor.zone(&web);
+    let shown: Vec<Shown> = found
+        .into_iter()
+        .map(|m| Shown {
+            date: m.date.map(|d| advocacy_platform::language::when(d, zone, visitor.language)).unwrap_or_default(),
+            to: m.to.join(", "),
+            subject: m.subject,
+            text: m.text,
+            attachments: m.attachments.into_iter().map(|(name, _)| name).collect(),
+        })
+        .collect();
+    let ctx = minijinja::context! { configured => true, messages => shown };
+    web.render("mailbox.html", visitor.language, Some(&visitor), ctx)
+}
