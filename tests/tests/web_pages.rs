@@ -669,3 +669,60 @@ async fn the_mailbox_page_shows_the_reminders_written_to_the_visitor_and_no_one_
     assert!(!page.body.contains("treaty body list"), "omar's reminder is his: {}", page.body);
     system.finish().await;
 }
+
+#[tokio::test]
+async fn contacts_are_offered_in_the_briefing_form_only_to_those_holding_the_contacts_compartment() {
+    let system = TestSystem::spawn().await;
+    swiss_mission(&system).await;
+    let keeper = Person {
+        email: "keeper@advocacy.example",
+        roles: vec![advocacy_platform::Role::Staff],
+        compartments: vec!["contacts".into()],
+    };
+    let mut briefings = system.briefings_as(&keeper).await;
+    let institutions =
+        briefings.list_institutions(pb::ListInstitutionsRequest::default()).await.expect("listed").into_inner();
+    let contact = briefings
+        .create_contact(pb::CreateContactRequest {
+            request_id: "c-1".into(),
+            institution_id: institutions.institutions[0].id.clone(),
+            name: "Anna Keller".into(),
+            role: "Human rights counsellor".into(),
+            email: "a.keller@example.ch".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("a contact")
+        .into_inner();
+    add_person(&system, "ana@advocacy.example", &["staff"], &["contacts"], pb::Language::En).await;
+    add_person(&system, "omar@advocacy.example", &["staff"], &[], pb::Language::En).await;
+
+    let omar = Visitor::new(&system);
+    omar.sign_in("omar@advocacy.example", PASSWORD).await;
+    let mut asked = briefing_form(&omar, &[]).await;
+    asked.push(("show_contacts".into(), "1".into()));
+    let page = post(&omar, "/briefings/new", &asked).await;
+    assert!(page.body.contains("id=\"contacts-error\"") && !page.body.contains("Anna Keller"), "{}", page.body);
+
+    let ana = Visitor::new(&system);
+    ana.sign_in("ana@advocacy.example", PASSWORD).await;
+    let mut asked = briefing_form(&ana, &[]).await;
+    asked.push(("show_contacts".into(), "1".into()));
+    let page = post(&ana, "/briefings/new", &asked).await;
+    assert!(page.body.contains("Anna Keller, Human rights counsellor"), "{}", page.body);
+    assert_eq!(briefings_stored(&system).await, 0, "showing contacts logs nothing");
+    let mut logged = asked.clone();
+    logged.retain(|(k, _)| k != "show_contacts");
+    logged.push(("contact_ids".into(), contact.id.clone()));
+    assert_eq!(post(&ana, "/briefings/new", &logged).await.status, 303);
+    let listed = system
+        .briefings_as(&keeper)
+        .await
+        .list_briefings(pb::ListBriefingsRequest::default())
+        .await
+        .expect("listed")
+        .into_inner();
+    let present: Vec<&str> = listed.briefings[0].contacts.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(present, [contact.id.as_str()], "the ticked contact was present");
+    system.finish().await;
+}

@@ -7,6 +7,7 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use http::HeaderMap;
+use serde::Serialize;
 
 use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::briefings_service_client::BriefingsServiceClient;
@@ -47,6 +48,7 @@ fn field_of(violated: &str) -> Option<&'static str> {
         "outcome" => "outcome",
         f if f.starts_with("themes") => "themes",
         f if f.starts_with("asks") => "asks",
+        f if f.starts_with("contact_ids") => "contacts",
         _ => return None,
     })
 }
@@ -68,12 +70,29 @@ async fn institutions(web: &Web, visitor: &Visitor) -> Result<Vec<pb::Institutio
     }
 }
 
+/// A contact offered in the form, ticked if chosen.
+#[derive(Serialize)]
+struct Offered {
+    id: String,
+    name: String,
+    role: String,
+    chosen: bool,
+}
+
+/// What the form shows besides its fields: the institution's contacts once asked for.
+#[derive(Default)]
+struct Extra<'a> {
+    logged: Option<&'a str>,
+    contacts: Vec<pb::Contact>,
+    chosen: Vec<String>,
+}
+
 async fn show(
     web: &Web,
     visitor: &Visitor,
     form: &BTreeMap<String, String>,
     problems: &Problems,
-    logged: Option<&str>,
+    extra: Extra<'_>,
 ) -> Response {
     let t = web.catalogs.of(visitor.language);
     let suggested = match institutions(web, visitor).await {
@@ -90,7 +109,14 @@ async fn show(
         institutions => suggested.iter().map(written).collect::<Vec<_>>(),
         formats => formats,
         compartments => visitor.person.compartments.iter().collect::<Vec<_>>(),
-        logged => logged,
+        logged => extra.logged,
+        contacts => extra.contacts.iter().map(|c| Offered {
+            id: c.id.clone(),
+            name: c.name.clone(),
+            role: c.role.clone(),
+            chosen: extra.chosen.contains(&c.id),
+        }).collect::<Vec<_>>(),
+        chosen => extra.chosen,
     };
     web.render("briefing_form.html", visitor.language, Some(visitor), ctx)
 }
@@ -104,14 +130,17 @@ pub async fn form(State(web): State<Web>, headers: HeaderMap, Query(pairs): Quer
         Err(to_sign_in) => return to_sign_in,
     };
     let logged = pairs.iter().find(|(k, _)| k == "logged").map(|(_, v)| v.as_str());
-    show(&web, &visitor, &BTreeMap::new(), &Problems::default(), logged).await
+    show(&web, &visitor, &BTreeMap::new(), &Problems::default(), Extra { logged, ..Extra::default() }).await
 }
 
-/// The form as the request the service takes; a problem of the form itself (an unknown
-/// institution) before any call.
-fn request_of(form: &BTreeMap<String, String>, known: &[pb::Institution]) -> Result<pb::LogBriefingRequest, Problems> {
+/// The institution the form names: "Name (ACTOR)" as suggested, or a name only one
+/// institution has.
+fn institution_of<'a>(
+    form: &BTreeMap<String, String>,
+    known: &'a [pb::Institution],
+) -> Result<&'a pb::Institution, Problems> {
     let typed = field(form, "institution");
-    let institution = known
+    known
         .iter()
         .find(|i| written(i) == typed)
         .or_else(|| {
@@ -124,7 +153,17 @@ fn request_of(form: &BTreeMap<String, String>, known: &[pb::Institution]) -> Res
         .ok_or_else(|| {
             let message = if typed.is_empty() { "is required" } else { "is not an institution of the registry" };
             Problems::field("institution", message)
-        })?;
+        })
+}
+
+/// The form as the request the service takes; a problem of the form itself (an unknown
+/// institution) before any call.
+fn request_of(
+    form: &BTreeMap<String, String>,
+    contact_ids: &[String],
+    known: &[pb::Institution],
+) -> Result<pb::LogBriefingRequest, Problems> {
+    let institution = institution_of(form, known)?;
     let zone = field(form, "zone");
     let list = |name: &str| -> Vec<String> {
         field(form, name).split([',', '\n']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
@@ -151,11 +190,15 @@ fn request_of(form: &BTreeMap<String, String>, known: &[pb::Institution]) -> Res
         outcome: field(form, "outcome").to_owned(),
         follow_ups,
         classification: restricted_to(field(form, "compartment")),
+        contact_ids: contact_ids.to_vec(),
         ..Default::default()
     })
 }
 
-pub async fn log(State(web): State<Web>, headers: HeaderMap, Form(form): Form<BTreeMap<String, String>>) -> Response {
+pub async fn log(State(web): State<Web>, headers: HeaderMap, Form(pairs): Form<Vec<(String, String)>>) -> Response {
+    // Contacts are ticked boxes of one name; every other field is one value.
+    let contact_ids: Vec<String> = pairs.iter().filter(|(k, _)| k == "contact_ids").map(|(_, v)| v.clone()).collect();
+    let form: BTreeMap<String, String> = pairs.into_iter().filter(|(k, _)| k != "contact_ids").collect();
     let visitor = match web.poster(&headers, &form).await {
         Ok(v) => v,
         Err(refused) => return refused,
@@ -164,9 +207,30 @@ pub async fn log(State(web): State<Web>, headers: HeaderMap, Form(form): Form<BT
         Ok(found) => found,
         Err(status) => return web.problem(&visitor, &status),
     };
-    let request = match request_of(&form, &known) {
+    let extra = |contacts| Extra { contacts, chosen: contact_ids.clone(), ..Extra::default() };
+    if form.contains_key("show_contacts") {
+        // Without script the form asks for the institution's contacts in a step of its own;
+        // the service shows them only to people holding the contacts compartment.
+        let institution = match institution_of(&form, &known) {
+            Ok(institution) => institution,
+            Err(problems) => return show(&web, &visitor, &form, &problems, extra(vec![])).await,
+        };
+        let asked = async {
+            let mut client = BriefingsServiceClient::new(web.caller_channel(&visitor.caller, "briefings")?);
+            client.list_contacts(pb::ListContactsRequest { institution_id: institution.id.clone() }).await
+        };
+        return match asked.await {
+            Ok(found) => show(&web, &visitor, &form, &Problems::default(), extra(found.into_inner().contacts)).await,
+            Err(status) if status.code() == tonic::Code::PermissionDenied => {
+                let problems = Problems::field("contacts", status.message());
+                show(&web, &visitor, &form, &problems, extra(vec![])).await
+            }
+            Err(status) => web.problem(&visitor, &status),
+        };
+    }
+    let request = match request_of(&form, &contact_ids, &known) {
         Ok(request) => request,
-        Err(problems) => return show(&web, &visitor, &form, &problems, None).await,
+        Err(problems) => return show(&web, &visitor, &form, &problems, extra(vec![])).await,
     };
     let logged = async {
         let mut client = BriefingsServiceClient::new(web.caller_channel(&visitor.caller, "briefings")?);
@@ -177,10 +241,8 @@ pub async fn log(State(web): State<Web>, headers: HeaderMap, Form(form): Form<BT
             let to = format!("/briefings/new?{}", super::query(&[("logged", &briefing.into_inner().id)]));
             Redirect::to(&to).into_response()
         }
-        Err(status)
-            if status.code() == tonic::Code::InvalidArgument || status.code() == tonic::Code::PermissionDenied =>
-        {
-            show(&web, &visitor, &form, &Problems::of(&status, field_of), None).await
+        Err(status) if matches!(status.code(), tonic::Code::InvalidArgument | tonic::Code::PermissionDenied) => {
+            show(&web, &visitor, &form, &Problems::of(&status, field_of), extra(vec![])).await
         }
         Err(status) => web.problem(&visitor, &status),
     }
