@@ -181,6 +181,29 @@ async fn a_person_signs_in_logs_a_briefing_sees_it_counted_opens_the_drill_down_
     let record = text_of(&client, "table tbody tr").await;
     assert!(record.contains("CH: Briefed the mission on political prison camps"), "{record}");
 
+    // On a phone's width nothing runs off the side of the page.
+    client.set_window_size(390, 844).await.expect("a phone's width");
+    for (page, name) in [("/report?period=2026-03", "dashboard-phone"), ("/briefings/new", "briefing-form-phone")] {
+        client.goto(&format!("{}{page}", system.http_url())).await.expect("the page");
+        let fits = client
+            .execute("return document.documentElement.scrollWidth <= window.innerWidth + 1;", vec![])
+            .await
+            .expect("measured");
+        assert_eq!(fits, json!(true), "{page} fits a phone's width");
+        keep_screenshot(&client, name).await;
+    }
+    client.set_window_size(1280, 1600).await.expect("back to a desktop's");
+    client.goto(&format!("{}/report?period=2026-03", system.http_url())).await.expect("the dashboard");
+    client
+        .find(Locator::XPath("//ul[@class='tiles']//a[contains(., 'Governments briefed')]"))
+        .await
+        .expect("the figure's tile")
+        .click()
+        .await
+        .expect("opened");
+    let record = text_of(&client, "table tbody tr").await;
+    assert!(record.contains("CH: Briefed the mission on political prison camps"), "{record}");
+
     client
         .find(Locator::Css("form[action='/sign-out'] button"))
         .await

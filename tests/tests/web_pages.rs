@@ -258,6 +258,8 @@ async fn pages_speak_the_persons_language_and_switch_on_request() {
     assert_eq!((switched.status, switched.location.as_str()), (303, "/report?period=2026"));
     let page = jiwoo.get("/report?period=2026").await;
     assert!(page.body.contains("<html lang=\"en\">") && page.body.contains("Governments briefed"), "{}", page.body);
+    // The page's own link to the other language leads back to the same page.
+    assert!(page.body.contains("href=\"&#x2f;report?period=2026&amp;lang=ko\""), "{}", page.body);
     let deadlines = jiwoo.get("/deadlines?lang=ko").await;
     assert_eq!(deadlines.location, "/deadlines");
     assert!(jiwoo.get("/deadlines").await.body.contains("다가오는 마감일"));
@@ -724,5 +726,46 @@ async fn contacts_are_offered_in_the_briefing_form_only_to_those_holding_the_con
         .into_inner();
     let present: Vec<&str> = listed.briefings[0].contacts.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(present, [contact.id.as_str()], "the ticked contact was present");
+    system.finish().await;
+}
+
+#[tokio::test]
+async fn the_deadlines_page_lists_the_visitors_own_first_and_everyone_elses_a_page_at_a_time() {
+    let system = TestSystem::spawn().await;
+    add_person(&system, "ana@advocacy.example", &["staff"], &[], pb::Language::En).await;
+    let mut deadlines = system.deadlines_as(&Person::staff()).await;
+    for n in 0..60 {
+        let mut request =
+            advocacy_tests::new_deadline(&format!("o-{n}"), &format!("Others' deadline {n:02}"), "2027-01-10T12:00");
+        request.owners = vec!["omar@advocacy.example".into()];
+        deadlines.create_deadline(request).await.expect("made");
+    }
+    let mut mine = advocacy_tests::new_deadline("mine", "Ana's own deadline", "2027-06-01T12:00");
+    mine.owners = vec!["ana@advocacy.example".into()];
+    deadlines.create_deadline(mine).await.expect("made");
+
+    let ana = Visitor::new(&system);
+    ana.sign_in("ana@advocacy.example", PASSWORD).await;
+    let first = ana.get("/deadlines").await;
+    let own =
+        first.body.find("Ana&#x27;s own deadline").or_else(|| first.body.find("Ana's own deadline")).expect("hers");
+    let others =
+        first.body.find("Others&#x27; deadline").or_else(|| first.body.find("Others' deadline")).expect("theirs");
+    assert!(own < others, "hers comes first though it is due last");
+    let shown = first.body.matches("deadline 0").count()
+        + first.body.matches("deadline 1").count()
+        + first.body.matches("deadline 2").count()
+        + first.body.matches("deadline 3").count()
+        + first.body.matches("deadline 4").count();
+    assert_eq!(shown, 50, "one page of others");
+    let start =
+        first.body.find("rel=\"next\"").map(|_| first.body.find("href=\"&#x2f;deadlines?page=").expect("a next link"));
+    let start = start.expect("a next page");
+    let href = &first.body[start + 6..];
+    let href = href[..href.find('"').expect("closed")].replace("&#x2f;", "/").replace("&amp;", "&");
+    let second = ana.get(&href).await;
+    assert_eq!(second.status, 200, "{}", second.body);
+    assert!(second.body.contains("deadline 5"), "the rest");
+    assert!(!second.body.contains("Ana"), "hers only on the first page");
     system.finish().await;
 }

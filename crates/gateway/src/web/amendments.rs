@@ -12,7 +12,7 @@ use serde::Serialize;
 use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::submissions_service_client::SubmissionsServiceClient;
 
-use super::session::{Visitor, chosen_language};
+use super::session::Visitor;
 use super::{Choice, Problems, Web, choices, chosen, field, query, restricted_to};
 
 const PAGE: i32 = 50;
@@ -151,9 +151,6 @@ async fn show(
 }
 
 pub async fn page(State(web): State<Web>, headers: HeaderMap, Query(pairs): Query<Vec<(String, String)>>) -> Response {
-    if let Some(chosen) = chosen_language(&web, "/amendments", &pairs) {
-        return chosen;
-    }
     let page = pairs.iter().find(|(k, _)| k == "page").map_or("", |(_, v)| v.as_str());
     match web.visitor(&headers).await {
         Ok(visitor) => show(&web, &visitor, page, &BTreeMap::new(), &Problems::default()).await,

@@ -12,7 +12,7 @@ use serde::Serialize;
 use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::briefings_service_client::BriefingsServiceClient;
 
-use super::session::{Visitor, chosen_language};
+use super::session::Visitor;
 use super::{Problems, Web, choices, chosen, field, local_when, restricted_to};
 
 /// Institutions offered as suggestions; beyond this, typing the exact name still works.
@@ -122,9 +122,6 @@ async fn show(
 }
 
 pub async fn form(State(web): State<Web>, headers: HeaderMap, Query(pairs): Query<Vec<(String, String)>>) -> Response {
-    if let Some(chosen) = chosen_language(&web, "/briefings/new", &pairs) {
-        return chosen;
-    }
     let visitor = match web.visitor(&headers).await {
         Ok(v) => v,
         Err(to_sign_in) => return to_sign_in,

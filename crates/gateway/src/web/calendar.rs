@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, StatusCode, header};
 
@@ -13,7 +13,7 @@ use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
 
 use super::Web;
-use super::session::{Visitor, chosen_language};
+use super::session::Visitor;
 
 async fn show(web: &Web, visitor: &Visitor, address: Option<String>) -> Response {
     let since = match web.api.sessions().calendar_feed_since(&visitor.person).await {
@@ -28,10 +28,7 @@ async fn show(web: &Web, visitor: &Visitor, address: Option<String>) -> Response
     web.render("calendar.html", visitor.language, Some(visitor), ctx)
 }
 
-pub async fn page(State(web): State<Web>, headers: HeaderMap, Query(pairs): Query<Vec<(String, String)>>) -> Response {
-    if let Some(chosen) = chosen_language(&web, "/calendar", &pairs) {
-        return chosen;
-    }
+pub async fn page(State(web): State<Web>, headers: HeaderMap) -> Response {
     match web.visitor(&headers).await {
         Ok(visitor) => show(&web, &visitor, None).await,
         Err(to_sign_in) => to_sign_in,

@@ -15,7 +15,7 @@ use advocacy_proto::v1::gateway_service_client::GatewayServiceClient;
 
 use super::charts::{Bar, bars};
 use super::i18n::Catalog;
-use super::session::{Visitor, chosen_language};
+use super::session::Visitor;
 use super::{Problems, Web, query};
 
 type Pairs = Query<Vec<(String, String)>>;
@@ -178,9 +178,6 @@ impl Web {
 }
 
 pub async fn page(State(web): State<Web>, headers: HeaderMap, Query(pairs): Pairs) -> Response {
-    if let Some(chosen) = chosen_language(&web, "/report", &pairs) {
-        return chosen;
-    }
     let visitor = match web.visitor(&headers).await {
         Ok(v) => v,
         Err(to_sign_in) => return to_sign_in,
@@ -223,9 +220,6 @@ struct Row {
 }
 
 pub async fn records(State(web): State<Web>, headers: HeaderMap, Query(pairs): Pairs) -> Response {
-    if let Some(chosen) = chosen_language(&web, "/report/records", &pairs) {
-        return chosen;
-    }
     let visitor = match web.visitor(&headers).await {
         Ok(v) => v,
         Err(to_sign_in) => return to_sign_in,

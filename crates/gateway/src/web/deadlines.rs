@@ -14,11 +14,12 @@ use advocacy_platform::language::{span, when};
 use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
 
-use super::session::{Visitor, chosen_language};
+use super::session::Visitor;
 use super::{Problems, Web, choices, chosen, field, local_when, restricted_to};
 
-/// How many upcoming deadlines the page lists.
-const SHOWN: i32 = 200;
+/// The visitor's own deadlines listed at the top, and everyone else's per page.
+const MINE: i32 = 200;
+const PAGE: i32 = 50;
 
 const KIND_PREFIX: &str = "DEADLINE_KIND_";
 const KINDS: [pb::DeadlineKind; 7] = [
@@ -67,25 +68,55 @@ fn client(
     Ok(DeadlinesServiceClient::new(web.caller_channel(&visitor.caller, "deadlines")?))
 }
 
-async fn show(web: &Web, visitor: &Visitor, form: &BTreeMap<String, String>, problems: &Problems) -> Response {
+async fn show(
+    web: &Web,
+    visitor: &Visitor,
+    page: &str,
+    form: &BTreeMap<String, String>,
+    problems: &Problems,
+) -> Response {
     let t = web.catalogs.of(visitor.language);
     let now = Utc::now();
+    // The visitor's own first (all of them, on the first page), then everyone's a page at
+    // a time.
     let listed = async {
-        client(web, visitor)?
-            .list_deadlines(pb::ListDeadlinesRequest {
-                statuses: vec![pb::DeadlineStatus::Open.into()],
-                page_size: SHOWN,
-                ..Default::default()
-            })
-            .await
+        let mut client = client(web, visitor)?;
+        let open = vec![pb::DeadlineStatus::Open.into()];
+        let mine = match page {
+            "" => {
+                let request = pb::ListDeadlinesRequest {
+                    statuses: open.clone(),
+                    owner: visitor.person.email.clone(),
+                    page_size: MINE,
+                    ..Default::default()
+                };
+                client.list_deadlines(request).await?.into_inner().deadlines
+            }
+            _ => vec![],
+        };
+        let request = pb::ListDeadlinesRequest {
+            statuses: open,
+            page_size: PAGE,
+            page_token: page.to_owned(),
+            ..Default::default()
+        };
+        let others = client.list_deadlines(request).await?.into_inner();
+        Ok::<_, tonic::Status>((mine, others))
     };
-    let deadlines = match listed.await {
-        Ok(found) => found.into_inner().deadlines,
+    let (mine, others) = match listed.await {
+        Ok(found) => found,
         Err(status) => return web.problem(visitor, &status),
     };
+    let next = (!others.next_page_token.is_empty())
+        .then(|| format!("/deadlines?{}", super::query(&[("page", &others.next_page_token)])));
+    let deadlines = mine.into_iter().chain(
+        others
+            .deadlines
+            .into_iter()
+            .filter(|d| !d.owners.iter().any(|o| o.eq_ignore_ascii_case(&visitor.person.email))),
+    );
     let zone = visitor.zone(web);
     let mut rows: Vec<(bool, i64, Row)> = deadlines
-        .into_iter()
         .filter_map(|d| {
             let due = super::moment(&d.due)?;
             let body_zone: chrono_tz::Tz = d.zone.parse().unwrap_or(chrono_tz::UTC);
@@ -123,16 +154,15 @@ async fn show(web: &Web, visitor: &Visitor, form: &BTreeMap<String, String>, pro
         compartments => visitor.person.compartments.iter().collect::<Vec<_>>(),
         zone => zone.name(),
         move_id => uuid::Uuid::now_v7().to_string(),
+        next => next,
     };
     web.render("deadlines.html", visitor.language, Some(visitor), ctx)
 }
 
 pub async fn page(State(web): State<Web>, headers: HeaderMap, Query(pairs): Query<Vec<(String, String)>>) -> Response {
-    if let Some(chosen) = chosen_language(&web, "/deadlines", &pairs) {
-        return chosen;
-    }
+    let page = pairs.iter().find(|(k, _)| k == "page").map_or("", |(_, v)| v.as_str());
     match web.visitor(&headers).await {
-        Ok(visitor) => show(&web, &visitor, &BTreeMap::new(), &Problems::default()).await,
+        Ok(visitor) => show(&web, &visitor, page, &BTreeMap::new(), &Problems::default()).await,
         Err(to_sign_in) => to_sign_in,
     }
 }
@@ -162,7 +192,7 @@ pub async fn create(
     match created.await {
         Ok(_) => Redirect::to("/deadlines").into_response(),
         Err(status) if matches!(status.code(), tonic::Code::InvalidArgument | tonic::Code::PermissionDenied) => {
-            show(&web, &visitor, &form, &Problems::of(&status, field_of)).await
+            show(&web, &visitor, "", &form, &Problems::of(&status, field_of)).await
         }
         Err(status) => web.problem(&visitor, &status),
     }

@@ -1,7 +1,7 @@
 //! The mailbox of the embedded default on the pages: the reminders the notifier wrote to
 //! its folder, those addressed to the visitor (an admin sees every one).
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use http::HeaderMap;
 use serde::Serialize;
@@ -9,7 +9,6 @@ use serde::Serialize;
 use advocacy_platform::mailbox::{messages, read};
 
 use super::Web;
-use super::session::chosen_language;
 
 /// The newest messages read for one page.
 const SHOWN: usize = 100;
@@ -23,10 +22,7 @@ struct Shown {
     attachments: Vec<String>,
 }
 
-pub async fn page(State(web): State<Web>, headers: HeaderMap, Query(pairs): Query<Vec<(String, String)>>) -> Response {
-    if let Some(chosen) = chosen_language(&web, "/mailbox", &pairs) {
-        return chosen;
-    }
+pub async fn page(State(web): State<Web>, headers: HeaderMap) -> Response {
     let visitor = match web.visitor(&headers).await {
         Ok(v) => v,
         Err(to_sign_in) => return to_sign_in,

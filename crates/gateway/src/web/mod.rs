@@ -125,7 +125,49 @@ pub fn router(api: GatewayApi, json: JsonApi, clients: Clients, auth: Authentica
         .route("/calendar/revoke", post(calendar::revoke))
         .route("/calendar/feed/{file}", get(calendar::feed))
         .route("/mailbox", get(mailbox::page))
+        .layer(axum::middleware::from_fn_with_state(web.clone(), remember_page))
         .with_state(web)
+}
+
+tokio::task_local! {
+    /// The page being shown (path and query), for its link to the other language.
+    static HERE: String;
+}
+
+/// `?lang=ko` on any page keeps the choice in a cookie and shows the page again without
+/// it; and every page's address is kept for [`Web::render`], so the language link leads
+/// back to the same page (a page answering a post leads to its list, which a GET shows).
+async fn remember_page(
+    axum::extract::State(web): axum::extract::State<Web>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if request.method() == http::Method::GET {
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_str(request.uri().query().unwrap_or_default()).unwrap_or_default();
+        if let Some(chosen) = session::chosen_language(&web, request.uri().path(), &pairs) {
+            return chosen;
+        }
+    }
+    let here = match request.method() {
+        &http::Method::GET => request.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned(),
+        _ => request.uri().path().rsplit_once('/').map_or("/", |(list, _)| list).to_owned(),
+    };
+    HERE.scope(here, next.run(request)).await
+}
+
+/// The current page's address with `lang=` set to `language`.
+fn here_in(language: &str) -> String {
+    let here = HERE.try_with(String::clone).unwrap_or_else(|_| "/".to_owned());
+    let (path, query_string) = here.split_once('?').unwrap_or((&here, ""));
+    let mut pairs: Vec<(String, String)> = serde_urlencoded::from_str::<Vec<(String, String)>>(query_string)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(k, _)| k != "lang")
+        .collect();
+    pairs.push(("lang".into(), language.into()));
+    let path = if path.is_empty() { "/" } else { path };
+    format!("{path}?{}", serde_urlencoded::to_string(&pairs).unwrap_or_default())
 }
 
 async fn style() -> Response {
@@ -199,9 +241,15 @@ impl Web {
         visitor: Option<&Visitor>,
         ctx: minijinja::Value,
     ) -> Response {
+        let other = match language {
+            Language::English => Language::Korean,
+            Language::Korean => Language::English,
+        };
         let common = minijinja::context! {
             t => self.catalogs.of(language).for_templates(),
             lang => language.code(),
+            other_lang => other.code(),
+            other_lang_href => here_in(other.code()),
             person => visitor.map(Visitor::shown),
             csrf => visitor.map(|v| v.csrf.clone()).unwrap_or_default(),
         };

@@ -168,14 +168,7 @@ pub fn chosen_language(web: &Web, path: &str, pairs: &[(String, String)]) -> Opt
     Some(answer)
 }
 
-pub async fn sign_in_form(
-    State(web): State<Web>,
-    headers: HeaderMap,
-    axum::extract::Query(pairs): axum::extract::Query<Vec<(String, String)>>,
-) -> Response {
-    if let Some(chosen) = chosen_language(&web, "/sign-in", &pairs) {
-        return chosen;
-    }
+pub async fn sign_in_form(State(web): State<Web>, headers: HeaderMap) -> Response {
     form_page(&web, &headers, StatusCode::OK, "", &Problems::default())
 }
 
