@@ -260,6 +260,13 @@ async fn pages_speak_the_persons_language_and_switch_on_request() {
     assert!(page.body.contains("<html lang=\"en\">") && page.body.contains("Governments briefed"), "{}", page.body);
     // The page's own link to the other language leads back to the same page.
     assert!(page.body.contains("href=\"&#x2f;report?period=2026&amp;lang=ko\""), "{}", page.body);
+    // The switch never sends anyone to another site.
+    for path in
+        ["//elsewhere.example/sign-in?lang=ko", "/%2F%2Felsewhere.example?lang=ko", "/\\elsewhere.example?lang=ko"]
+    {
+        let answer = jiwoo.get(path).await;
+        assert!(!answer.location.contains("elsewhere"), "{path} sent to {}", answer.location);
+    }
     let deadlines = jiwoo.get("/deadlines?lang=ko").await;
     assert_eq!(deadlines.location, "/deadlines");
     assert!(jiwoo.get("/deadlines").await.body.contains("다가오는 마감일"));
@@ -669,6 +676,12 @@ async fn the_mailbox_page_shows_the_reminders_written_to_the_visitor_and_no_one_
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("Urgent appeal on detention"), "{}", page.body);
     assert!(!page.body.contains("treaty body list"), "omar's reminder is his: {}", page.body);
+    // An admin's roles open no one else's mail.
+    add_person(&system, "root@advocacy.example", &["admin", "staff"], &[], pb::Language::En).await;
+    let root = Visitor::new(&system);
+    root.sign_in("root@advocacy.example", PASSWORD).await;
+    let page = root.get("/mailbox").await;
+    assert!(page.body.contains("No reminder has been written to you yet."), "{}", page.body);
     system.finish().await;
 }
 

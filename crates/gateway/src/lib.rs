@@ -47,7 +47,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "calendar subscriptions",
         sql: include_str!("../migrations/0005_calendar_feeds.sql"),
     },
-    Migration { version: 6, name: "session kinds", sql: include_str!("../migrations/0006_session_kinds.sql") },
+    Migration {
+        version: 6,
+        name: "session kinds, one live calendar address",
+        sql: include_str!("../migrations/0006_session_kinds.sql"),
+    },
 ];
 
 /// The gateway as `advocacy serve` hosts it.

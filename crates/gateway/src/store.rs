@@ -177,7 +177,8 @@ impl Store {
         if person.disabled || password_hash.is_some() {
             end_sessions(&mut tx, &person.email, now).await?;
         }
-        if person.disabled {
+        // A new password may follow a break-in: the intruder's calendar address goes too.
+        if person.disabled || password_hash.is_some() {
             revoke_calendar_feeds(&mut tx, &person.email, now).await?;
         }
         let written = Person { version: person.version + 1, ..person.clone() };

@@ -10,10 +10,9 @@ use http::HeaderMap;
 use serde::Serialize;
 
 use advocacy_proto::v1 as pb;
-use advocacy_proto::v1::submissions_service_client::SubmissionsServiceClient;
 
 use super::session::Visitor;
-use super::{Choice, Problems, Web, choices, chosen, field, query, restricted_to};
+use super::{Choice, Problems, Web, choices, chosen, field, is_restricted, items, query, restricted_to, short_name};
 
 const PAGE: i32 = 50;
 const STATUS_PREFIX: &str = "AMENDMENT_STATUS_";
@@ -61,17 +60,6 @@ fn field_of(violated: &str) -> Option<&'static str> {
     })
 }
 
-fn client(
-    web: &Web,
-    visitor: &Visitor,
-) -> Result<SubmissionsServiceClient<advocacy_platform::client::AuthedChannel>, tonic::Status> {
-    Ok(SubmissionsServiceClient::new(web.caller_channel(&visitor.caller, "submissions")?))
-}
-
-fn short(name: &str, prefix: &str) -> String {
-    name.trim_start_matches(prefix).to_lowercase()
-}
-
 async fn show(
     web: &Web,
     visitor: &Visitor,
@@ -81,7 +69,7 @@ async fn show(
 ) -> Response {
     let t = web.catalogs.of(visitor.language);
     let asked = async {
-        let mut client = client(web, visitor)?;
+        let mut client = web.submissions(visitor)?;
         let resolutions =
             client.list_resolutions(pb::ListResolutionsRequest::default()).await?.into_inner().resolutions;
         let request = pb::ListAmendmentsRequest { page_size: PAGE, page_token: page.to_owned(), ..Default::default() };
@@ -103,12 +91,12 @@ async fn show(
             resolution: named.get(a.resolution_id.as_str()).cloned().unwrap_or_else(|| a.resolution_id.clone()),
             paragraph: format!(
                 "{} {}",
-                t.word(&format!("value.{}", short(a.paragraph_kind().as_str_name(), PARAGRAPH_PREFIX))),
+                t.word(&format!("value.{}", short_name(a.paragraph_kind().as_str_name(), PARAGRAPH_PREFIX))),
                 a.paragraph_number
             ),
             proposed: a.proposed_text.clone(),
-            status: t.word(&format!("value.{}", short(a.status().as_str_name(), STATUS_PREFIX))),
-            restricted: a.classification.as_ref().is_some_and(|c| c.level == pb::Confidentiality::Restricted as i32),
+            status: t.word(&format!("value.{}", short_name(a.status().as_str_name(), STATUS_PREFIX))),
+            restricted: is_restricted(&a.classification),
             kept: a.comparison.as_ref().map(|c| {
                 t.word("kept_words")
                     .replace("{kept}", &c.kept_words.to_string())
@@ -179,16 +167,11 @@ pub async fn propose(
         paragraph_number: number,
         proposed_text: field(&form, "proposed_text").to_owned(),
         rationale: field(&form, "rationale").to_owned(),
-        lobbied: field(&form, "lobbied")
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect(),
+        lobbied: items(field(&form, "lobbied")),
         classification: restricted_to(field(&form, "compartment")),
         ..Default::default()
     };
-    match async { client(&web, &visitor)?.propose_amendment(request).await }.await {
+    match async { web.submissions(&visitor)?.propose_amendment(request).await }.await {
         Ok(_) => Redirect::to("/amendments").into_response(),
         Err(status) if matches!(status.code(), tonic::Code::InvalidArgument | tonic::Code::PermissionDenied) => {
             show(&web, &visitor, "", &form, &Problems::of(&status, field_of)).await
@@ -216,7 +199,7 @@ pub async fn outcome(
             .into(),
         adopted_text: field(&form, "adopted_text").to_owned(),
     };
-    match async { client(&web, &visitor)?.record_amendment_outcome(request).await }.await {
+    match async { web.submissions(&visitor)?.record_amendment_outcome(request).await }.await {
         Ok(_) => Redirect::to("/amendments").into_response(),
         Err(status) => web.problem(&visitor, &status),
     }

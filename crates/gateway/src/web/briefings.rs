@@ -10,14 +10,16 @@ use http::HeaderMap;
 use serde::Serialize;
 
 use advocacy_proto::v1 as pb;
-use advocacy_proto::v1::briefings_service_client::BriefingsServiceClient;
 
 use super::session::Visitor;
-use super::{Problems, Web, choices, chosen, field, local_when, restricted_to};
+use super::{Problems, Web, choices, chosen, field, items, local_when, restricted_to};
 
-/// Institutions offered as suggestions; beyond this, typing the exact name still works.
+/// Institutions offered as suggestions; beyond this, typing the exact name still works
+/// (a posted form is looked up among all of them).
 const MAX_SUGGESTED: usize = 2_000;
 
+/// Contacts one form may name (the service's own limit is lower; more are not read).
+const MAX_CONTACTS: usize = 100;
 const FORMAT_PREFIX: &str = "BRIEFING_FORMAT_";
 const FORMATS: [pb::BriefingFormat; 4] = [
     pb::BriefingFormat::InPerson,
@@ -53,8 +55,14 @@ fn field_of(violated: &str) -> Option<&'static str> {
     })
 }
 
-async fn institutions(web: &Web, visitor: &Visitor) -> Result<Vec<pb::Institution>, tonic::Status> {
-    let mut client = BriefingsServiceClient::new(web.caller_channel(&visitor.caller, "briefings")?);
+/// The registry's institutions, `most` of them (the form's suggestions) or all (to find
+/// the one a posted form names).
+async fn institutions(
+    web: &Web,
+    visitor: &Visitor,
+    most: Option<usize>,
+) -> Result<Vec<pb::Institution>, tonic::Status> {
+    let mut client = web.briefings(visitor)?;
     let mut all = Vec::new();
     let mut token = String::new();
     loop {
@@ -63,7 +71,7 @@ async fn institutions(web: &Web, visitor: &Visitor) -> Result<Vec<pb::Institutio
             .await?
             .into_inner();
         all.extend(page.institutions);
-        if page.next_page_token.is_empty() || all.len() >= MAX_SUGGESTED {
+        if page.next_page_token.is_empty() || most.is_some_and(|most| all.len() >= most) {
             return Ok(all);
         }
         token = page.next_page_token;
@@ -95,7 +103,7 @@ async fn show(
     extra: Extra<'_>,
 ) -> Response {
     let t = web.catalogs.of(visitor.language);
-    let suggested = match institutions(web, visitor).await {
+    let suggested = match institutions(web, visitor, Some(MAX_SUGGESTED)).await {
         Ok(found) => found,
         Err(status) => return web.problem(visitor, &status),
     };
@@ -116,7 +124,8 @@ async fn show(
             role: c.role.clone(),
             chosen: extra.chosen.contains(&c.id),
         }).collect::<Vec<_>>(),
-        chosen => extra.chosen,
+        // Chosen before, at an institution not shown now: kept as they were.
+        kept => extra.chosen.iter().filter(|id| !extra.contacts.iter().any(|c| &c.id == *id)).collect::<Vec<_>>(),
     };
     web.render("briefing_form.html", visitor.language, Some(visitor), ctx)
 }
@@ -162,9 +171,7 @@ fn request_of(
 ) -> Result<pb::LogBriefingRequest, Problems> {
     let institution = institution_of(form, known)?;
     let zone = field(form, "zone");
-    let list = |name: &str| -> Vec<String> {
-        field(form, name).split([',', '\n']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
-    };
+    let list = |name: &str| -> Vec<String> { items(field(form, name)) };
     let format = chosen(FORMAT_PREFIX, field(form, "format"), pb::BriefingFormat::from_str_name)
         .unwrap_or(pb::BriefingFormat::Unspecified);
     let follow_ups = match (field(form, "follow_up_action"), field(form, "follow_up_due")) {
@@ -194,13 +201,14 @@ fn request_of(
 
 pub async fn log(State(web): State<Web>, headers: HeaderMap, Form(pairs): Form<Vec<(String, String)>>) -> Response {
     // Contacts are ticked boxes of one name; every other field is one value.
-    let contact_ids: Vec<String> = pairs.iter().filter(|(k, _)| k == "contact_ids").map(|(_, v)| v.clone()).collect();
+    let contact_ids: Vec<String> =
+        pairs.iter().filter(|(k, _)| k == "contact_ids").map(|(_, v)| v.clone()).take(MAX_CONTACTS).collect();
     let form: BTreeMap<String, String> = pairs.into_iter().filter(|(k, _)| k != "contact_ids").collect();
     let visitor = match web.poster(&headers, &form).await {
         Ok(v) => v,
         Err(refused) => return refused,
     };
-    let known = match institutions(&web, &visitor).await {
+    let known = match institutions(&web, &visitor, None).await {
         Ok(found) => found,
         Err(status) => return web.problem(&visitor, &status),
     };
@@ -213,8 +221,9 @@ pub async fn log(State(web): State<Web>, headers: HeaderMap, Form(pairs): Form<V
             Err(problems) => return show(&web, &visitor, &form, &problems, extra(vec![])).await,
         };
         let asked = async {
-            let mut client = BriefingsServiceClient::new(web.caller_channel(&visitor.caller, "briefings")?);
-            client.list_contacts(pb::ListContactsRequest { institution_id: institution.id.clone() }).await
+            web.briefings(&visitor)?
+                .list_contacts(pb::ListContactsRequest { institution_id: institution.id.clone() })
+                .await
         };
         return match asked.await {
             Ok(found) => show(&web, &visitor, &form, &Problems::default(), extra(found.into_inner().contacts)).await,
@@ -229,10 +238,7 @@ pub async fn log(State(web): State<Web>, headers: HeaderMap, Form(pairs): Form<V
         Ok(request) => request,
         Err(problems) => return show(&web, &visitor, &form, &problems, extra(vec![])).await,
     };
-    let logged = async {
-        let mut client = BriefingsServiceClient::new(web.caller_channel(&visitor.caller, "briefings")?);
-        client.log_briefing(request).await
-    };
+    let logged = async { web.briefings(&visitor)?.log_briefing(request).await };
     match logged.await {
         Ok(briefing) => {
             let to = format!("/briefings/new?{}", super::query(&[("logged", &briefing.into_inner().id)]));

@@ -12,13 +12,13 @@ use serde::Serialize;
 
 use advocacy_platform::language::{span, when};
 use advocacy_proto::v1 as pb;
-use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
 
 use super::session::Visitor;
-use super::{Problems, Web, choices, chosen, field, local_when, restricted_to};
+use super::{Problems, Web, choices, chosen, field, is_restricted, local_when, restricted_to};
 
-/// The visitor's own deadlines listed at the top, and everyone else's per page.
-const MINE: i32 = 200;
+/// The visitor's own deadlines listed at the top (all, up to this many), and everyone
+/// else's per page.
+const MINE: usize = 2_000;
 const PAGE: i32 = 50;
 
 const KIND_PREFIX: &str = "DEADLINE_KIND_";
@@ -61,13 +61,6 @@ fn field_of(violated: &str) -> Option<&'static str> {
     })
 }
 
-fn client(
-    web: &Web,
-    visitor: &Visitor,
-) -> Result<DeadlinesServiceClient<advocacy_platform::client::AuthedChannel>, tonic::Status> {
-    Ok(DeadlinesServiceClient::new(web.caller_channel(&visitor.caller, "deadlines")?))
-}
-
 async fn show(
     web: &Web,
     visitor: &Visitor,
@@ -80,20 +73,25 @@ async fn show(
     // The visitor's own first (all of them, on the first page), then everyone's a page at
     // a time.
     let listed = async {
-        let mut client = client(web, visitor)?;
+        let mut client = web.deadlines(visitor)?;
         let open = vec![pb::DeadlineStatus::Open.into()];
-        let mine = match page {
-            "" => {
-                let request = pb::ListDeadlinesRequest {
-                    statuses: open.clone(),
-                    owner: visitor.person.email.clone(),
-                    page_size: MINE,
-                    ..Default::default()
-                };
-                client.list_deadlines(request).await?.into_inner().deadlines
+        let mut mine = Vec::new();
+        let mut token = String::new();
+        while page.is_empty() && mine.len() < MINE {
+            let request = pb::ListDeadlinesRequest {
+                statuses: open.clone(),
+                owner: visitor.person.email.clone(),
+                page_size: 500,
+                page_token: token,
+                ..Default::default()
+            };
+            let found = client.list_deadlines(request).await?.into_inner();
+            mine.extend(found.deadlines);
+            if found.next_page_token.is_empty() {
+                break;
             }
-            _ => vec![],
-        };
+            token = found.next_page_token;
+        }
         let request = pb::ListDeadlinesRequest {
             statuses: open,
             page_size: PAGE,
@@ -121,8 +119,7 @@ async fn show(
             let due = super::moment(&d.due)?;
             let body_zone: chrono_tz::Tz = d.zone.parse().unwrap_or(chrono_tz::UTC);
             let mine = d.owners.iter().any(|o| o.eq_ignore_ascii_case(&visitor.person.email));
-            let restricted =
-                d.classification.as_ref().is_some_and(|c| c.level == pb::Confidentiality::Restricted as i32);
+            let restricted = is_restricted(&d.classification);
             Some((
                 !mine,
                 due.timestamp(),
@@ -188,7 +185,7 @@ pub async fn create(
         classification: restricted_to(field(&form, "compartment")),
         ..Default::default()
     };
-    let created = async { client(&web, &visitor)?.create_deadline(request).await };
+    let created = async { web.deadlines(&visitor)?.create_deadline(request).await };
     match created.await {
         Ok(_) => Redirect::to("/deadlines").into_response(),
         Err(status) if matches!(status.code(), tonic::Code::InvalidArgument | tonic::Code::PermissionDenied) => {
@@ -218,7 +215,7 @@ pub async fn complete(
         expected_version: version_of(&form),
         completed_at: None,
     };
-    match async { client(&web, &visitor)?.complete_deadline(request).await }.await {
+    match async { web.deadlines(&visitor)?.complete_deadline(request).await }.await {
         Ok(_) => Redirect::to("/deadlines").into_response(),
         Err(status) => web.problem(&visitor, &status),
     }
@@ -241,7 +238,7 @@ pub async fn moved(
         due: Some(local_when(field(&form, "due"), field(&form, "zone"))),
         reason: field(&form, "reason").to_owned(),
     };
-    match async { client(&web, &visitor)?.move_deadline(request).await }.await {
+    match async { web.deadlines(&visitor)?.move_deadline(request).await }.await {
         Ok(_) => Redirect::to("/deadlines").into_response(),
         Err(status) => web.problem(&visitor, &status),
     }

@@ -33,8 +33,12 @@ use tonic_types::StatusExt;
 
 use advocacy_platform::Caller;
 use advocacy_platform::auth::Authenticator;
+use advocacy_platform::client::AuthedChannel;
 use advocacy_platform::hosting::Clients;
 use advocacy_platform::language::Language;
+use advocacy_proto::v1::briefings_service_client::BriefingsServiceClient;
+use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
+use advocacy_proto::v1::submissions_service_client::SubmissionsServiceClient;
 
 use crate::GatewayApi;
 use crate::http::JsonApi;
@@ -125,7 +129,7 @@ pub fn router(api: GatewayApi, json: JsonApi, clients: Clients, auth: Authentica
         .route("/calendar/revoke", post(calendar::revoke))
         .route("/calendar/feed/{file}", get(calendar::feed))
         .route("/mailbox", get(mailbox::page))
-        .layer(axum::middleware::from_fn_with_state(web.clone(), remember_page))
+        .route_layer(axum::middleware::from_fn_with_state(web.clone(), remember_page))
         .with_state(web)
 }
 
@@ -151,9 +155,24 @@ async fn remember_page(
     }
     let here = match request.method() {
         &http::Method::GET => request.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned(),
-        _ => request.uri().path().rsplit_once('/').map_or("/", |(list, _)| list).to_owned(),
+        _ => list_of(request.uri().path()).to_owned(),
     };
     HERE.scope(here, next.run(request)).await
+}
+
+/// The page that lists what a form posted to `path` changes (`/deadlines` for a
+/// deadline's move), for the language link of the page answering the post.
+fn list_of(path: &str) -> &'static str {
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or_default();
+    match first {
+        "briefings" => "/briefings/new",
+        "deadlines" => "/deadlines",
+        "submissions" => "/submissions",
+        "amendments" => "/amendments",
+        "calendar" => "/calendar",
+        "report" => "/report",
+        _ => "/",
+    }
 }
 
 /// The current page's address with `lang=` set to `language`.
@@ -276,12 +295,21 @@ impl Web {
         self.render_with(code, "problem.html", visitor.language, Some(visitor), ctx)
     }
 
-    fn caller_channel(
-        &self,
-        caller: &Caller,
-        service: &str,
-    ) -> Result<advocacy_platform::client::AuthedChannel, tonic::Status> {
+    fn caller_channel(&self, caller: &Caller, service: &str) -> Result<AuthedChannel, tonic::Status> {
         self.clients.as_caller(service, caller)
+    }
+
+    /// The service clients a page calls, with the visitor's own token.
+    fn deadlines(&self, visitor: &Visitor) -> Result<DeadlinesServiceClient<AuthedChannel>, tonic::Status> {
+        Ok(DeadlinesServiceClient::new(self.caller_channel(&visitor.caller, "deadlines")?))
+    }
+
+    fn submissions(&self, visitor: &Visitor) -> Result<SubmissionsServiceClient<AuthedChannel>, tonic::Status> {
+        Ok(SubmissionsServiceClient::new(self.caller_channel(&visitor.caller, "submissions")?))
+    }
+
+    fn briefings(&self, visitor: &Visitor) -> Result<BriefingsServiceClient<AuthedChannel>, tonic::Status> {
+        Ok(BriefingsServiceClient::new(self.caller_channel(&visitor.caller, "briefings")?))
     }
 }
 
@@ -298,7 +326,7 @@ fn choices(names: impl IntoIterator<Item = &'static str>, prefix: &str, t: &i18n
     names
         .into_iter()
         .map(|name| {
-            let value = name.trim_start_matches(prefix).to_lowercase();
+            let value = short_name(name, prefix);
             Choice { label: t.word(&format!("value.{value}")), value }
         })
         .collect()
@@ -323,6 +351,21 @@ fn restricted_to(compartment: &str) -> Option<advocacy_proto::v1::Classification
         compartment: compartment.to_owned(),
         compartments: vec![],
     })
+}
+
+/// A comma-separated form field as its items.
+fn items(text: &str) -> Vec<String> {
+    text.split([',', '\n']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+/// Whether a record's classification restricts it to a compartment.
+fn is_restricted(classification: &Option<advocacy_proto::v1::Classification>) -> bool {
+    classification.as_ref().is_some_and(|c| c.level == advocacy_proto::v1::Confidentiality::Restricted as i32)
+}
+
+/// An enum value's name as forms and catalogs write it (`in_person`).
+fn short_name(name: &str, prefix: &str) -> String {
+    name.trim_start_matches(prefix).to_lowercase()
 }
 
 /// A moment a service sent, if it sent a valid one.

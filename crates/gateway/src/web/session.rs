@@ -160,6 +160,8 @@ impl Web {
 pub fn chosen_language(web: &Web, path: &str, pairs: &[(String, String)]) -> Option<Response> {
     let (_, code) = pairs.iter().find(|(k, _)| k == "lang")?;
     let language = Language::parse(code)?;
+    // Only a path of this site: `//elsewhere` would send the visitor to another one.
+    let path = if path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") { path } else { "/" };
     let rest: Vec<(&str, &str)> =
         pairs.iter().filter(|(k, _)| k != "lang").map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let to = if rest.is_empty() { path.to_owned() } else { format!("{path}?{}", super::query(&rest)) };

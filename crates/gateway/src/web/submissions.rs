@@ -10,10 +10,9 @@ use http::HeaderMap;
 use serde::Serialize;
 
 use advocacy_proto::v1 as pb;
-use advocacy_proto::v1::submissions_service_client::SubmissionsServiceClient;
 
 use super::session::Visitor;
-use super::{Problems, Web, choices, chosen, field, query, restricted_to};
+use super::{Problems, Web, choices, chosen, field, is_restricted, items, query, restricted_to, short_name};
 
 const PAGE: i32 = 50;
 const KIND_PREFIX: &str = "SUBMISSION_KIND_";
@@ -67,17 +66,6 @@ fn field_of(violated: &str) -> Option<&'static str> {
     })
 }
 
-fn client(
-    web: &Web,
-    visitor: &Visitor,
-) -> Result<SubmissionsServiceClient<advocacy_platform::client::AuthedChannel>, tonic::Status> {
-    Ok(SubmissionsServiceClient::new(web.caller_channel(&visitor.caller, "submissions")?))
-}
-
-fn short(name: &str, prefix: &str) -> String {
-    name.trim_start_matches(prefix).to_lowercase()
-}
-
 async fn show(
     web: &Web,
     visitor: &Visitor,
@@ -87,7 +75,7 @@ async fn show(
 ) -> Response {
     let t = web.catalogs.of(visitor.language);
     let listed = async {
-        client(web, visitor)?
+        web.submissions(visitor)?
             .list_submissions(pb::ListSubmissionsRequest {
                 page_size: PAGE,
                 page_token: page.to_owned(),
@@ -104,17 +92,17 @@ async fn show(
         .submissions
         .into_iter()
         .map(|s| Row {
-            kind: t.word(&format!("value.{}", short(s.kind().as_str_name(), KIND_PREFIX))),
-            status: t.word(&format!("value.{}", short(s.status().as_str_name(), STATUS_PREFIX))),
+            kind: t.word(&format!("value.{}", short_name(s.kind().as_str_name(), KIND_PREFIX))),
+            status: t.word(&format!("value.{}", short_name(s.status().as_str_name(), STATUS_PREFIX))),
             over: s.word_rule.as_ref().filter(|r| r.exceeded).map(|r| r.limit),
-            restricted: s.classification.as_ref().is_some_and(|c| c.level == pb::Confidentiality::Restricted as i32),
+            restricted: is_restricted(&s.classification),
             history: s
                 .history
                 .iter()
                 .map(|h| {
                     let at =
                         super::moment(&h.at).map(|at| advocacy_platform::language::day(at, zone, visitor.language));
-                    let status = t.word(&format!("value.{}", short(h.status().as_str_name(), STATUS_PREFIX)));
+                    let status = t.word(&format!("value.{}", short_name(h.status().as_str_name(), STATUS_PREFIX)));
                     format!("{status}, {} ({})", at.unwrap_or_default(), h.by)
                 })
                 .collect(),
@@ -175,11 +163,11 @@ pub async fn create(
         document_url: field(&form, "document_url").to_owned(),
         document_sha256: field(&form, "document_sha256").to_owned(),
         word_count,
-        themes: field(&form, "themes").split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+        themes: items(field(&form, "themes")),
         classification: restricted_to(field(&form, "compartment")),
         ..Default::default()
     };
-    match async { client(&web, &visitor)?.create_submission(request).await }.await {
+    match async { web.submissions(&visitor)?.create_submission(request).await }.await {
         Ok(_) => Redirect::to("/submissions").into_response(),
         Err(status) if matches!(status.code(), tonic::Code::InvalidArgument | tonic::Code::PermissionDenied) => {
             show(&web, &visitor, "", &form, &Problems::of(&status, field_of)).await
@@ -208,7 +196,7 @@ pub async fn status(
         at: None,
         note: field(&form, "note").to_owned(),
     };
-    match async { client(&web, &visitor)?.record_submission_status(request).await }.await {
+    match async { web.submissions(&visitor)?.record_submission_status(request).await }.await {
         Ok(_) => Redirect::to("/submissions").into_response(),
         Err(status) => web.problem(&visitor, &status),
     }
