@@ -11,8 +11,8 @@ use std::time::Duration;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
-use advocacy_tests::web::{PASSWORD, add_person};
-use advocacy_tests::{Person, TestSystem, institution, pb};
+use advocacy_tests::web::{PASSWORD, add_person, swiss_mission};
+use advocacy_tests::{TestSystem, pb};
 
 /// chromedriver on a port of its own, stopped with the test.
 struct Driver {
@@ -121,6 +121,11 @@ async fn sign_in(client: &Client, system: &TestSystem, email: &str) {
         .expect("signed in");
 }
 
+async fn sign_out(client: &Client) {
+    let button = client.find(Locator::Css("form[action='/sign-out'] button")).await.expect("sign out");
+    button.click().await.expect("clicked");
+}
+
 async fn fill_briefing(client: &Client, summary: &str) {
     fill(client, "institution", "Permanent Mission of Switzerland (CH)").await;
     set_value(client, "at", "2026-03-10T10:00").await;
@@ -138,15 +143,7 @@ async fn submit(client: &Client) {
 #[ignore = "needs chromium and chromedriver; .ci/run installs them and runs these"]
 async fn a_person_signs_in_logs_a_briefing_sees_it_counted_opens_the_drill_down_and_signs_out() {
     let system = TestSystem::spawn().await;
-    let mut briefings = system.briefings_as(&Person::staff()).await;
-    institution(
-        &mut briefings,
-        "Permanent Mission of Switzerland",
-        pb::InstitutionKind::PermanentMission,
-        "CH",
-        "Geneva",
-    )
-    .await;
+    swiss_mission(&system).await;
     add_person(&system, "ana@advocacy.example", &["staff", "manager"], &[], pb::Language::En).await;
     let driver = driver().await;
     let client = browser(&driver).await;
@@ -204,13 +201,7 @@ async fn a_person_signs_in_logs_a_briefing_sees_it_counted_opens_the_drill_down_
     let record = text_of(&client, "table tbody tr").await;
     assert!(record.contains("CH: Briefed the mission on political prison camps"), "{record}");
 
-    client
-        .find(Locator::Css("form[action='/sign-out'] button"))
-        .await
-        .expect("sign out")
-        .click()
-        .await
-        .expect("clicked");
+    sign_out(&client).await;
     client
         .wait()
         .at_most(Duration::from_secs(10))
@@ -227,15 +218,7 @@ async fn a_person_signs_in_logs_a_briefing_sees_it_counted_opens_the_drill_down_
 #[ignore = "needs chromium and chromedriver; .ci/run installs them and runs these"]
 async fn script_is_shown_as_text_forms_without_their_token_are_refused_and_korean_pages_read_in_korean() {
     let system = TestSystem::spawn().await;
-    let mut briefings = system.briefings_as(&Person::staff()).await;
-    institution(
-        &mut briefings,
-        "Permanent Mission of Switzerland",
-        pb::InstitutionKind::PermanentMission,
-        "CH",
-        "Geneva",
-    )
-    .await;
+    swiss_mission(&system).await;
     add_person(&system, "sam@advocacy.example", &["staff"], &["sanctions"], pb::Language::En).await;
     add_person(&system, "jiwoo@advocacy.example", &["staff", "manager"], &[], pb::Language::Ko).await;
     let driver = driver().await;
@@ -265,13 +248,7 @@ async fn script_is_shown_as_text_forms_without_their_token_are_refused_and_korea
     let refused = text_of(&client, "main .error").await;
     assert!(refused.contains("expired"), "{refused}");
     assert_eq!(system.numbers("deadlines", &["SELECT COUNT(*) FROM deadlines WHERE title = 'Forged'"]).await, [0]);
-    client
-        .find(Locator::Css("form[action='/sign-out'] button"))
-        .await
-        .expect("sign out")
-        .click()
-        .await
-        .expect("clicked");
+    sign_out(&client).await;
 
     // Jiwoo reads Korean, and holds no sanctions compartment: sam's briefing is counted as
     // restricted, never shown, and nothing of it runs in the page.
@@ -289,13 +266,7 @@ async fn script_is_shown_as_text_forms_without_their_token_are_refused_and_korea
     let client = browser(&driver).await;
     sign_in(&client, &system, "sam@advocacy.example").await;
     add_person(&system, "mina@advocacy.example", &["manager"], &["sanctions"], pb::Language::En).await;
-    client
-        .find(Locator::Css("form[action='/sign-out'] button"))
-        .await
-        .expect("sign out")
-        .click()
-        .await
-        .expect("clicked");
+    sign_out(&client).await;
     sign_in(&client, &system, "mina@advocacy.example").await;
     client
         .goto(&format!("{}/report/records?period=2026&figure=briefings.briefings", system.http_url()))

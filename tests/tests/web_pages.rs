@@ -3,8 +3,8 @@
 //! drill-down; CSRF tokens, escaping, confidentiality, field errors beside their field,
 //! Korean pages.
 
-use advocacy_tests::web::{PASSWORD, Visitor, add_person};
-use advocacy_tests::{Person, TestSystem, institution, pb};
+use advocacy_tests::web::{PASSWORD, Visitor, add_person, swiss_mission};
+use advocacy_tests::{Person, TestSystem, pb};
 
 async fn briefings_stored(system: &TestSystem) -> i64 {
     system.numbers("briefings", &["SELECT COUNT(*) FROM briefings"]).await[0]
@@ -40,18 +40,6 @@ async fn briefing_form(visitor: &Visitor, with: &[(&str, &str)]) -> Vec<(String,
 async fn post(visitor: &Visitor, path: &str, fields: &[(String, String)]) -> advocacy_tests::web::Page {
     let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     visitor.post(path, &pairs).await
-}
-
-async fn swiss_mission(system: &TestSystem) {
-    let mut briefings = system.briefings_as(&Person::staff()).await;
-    institution(
-        &mut briefings,
-        "Permanent Mission of Switzerland",
-        pb::InstitutionKind::PermanentMission,
-        "CH",
-        "Geneva",
-    )
-    .await;
 }
 
 #[tokio::test]

@@ -3,16 +3,16 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
-use http::HeaderMap;
+use axum::response::Response;
 use serde::Serialize;
 
 use advocacy_proto::v1 as pb;
 
-use super::session::Visitor;
-use super::{Choice, Problems, Web, choices, chosen, field, is_restricted, items, query, restricted_to, short_name};
+use super::session::{Posted, Visitor};
+use super::{
+    Choice, Problems, Web, choices, chosen, field, is_restricted, items, page_of, query, restricted_to, short_name,
+};
 
 const PAGE: i32 = 50;
 const STATUS_PREFIX: &str = "AMENDMENT_STATUS_";
@@ -138,23 +138,12 @@ async fn show(
     web.render("amendments.html", visitor.language, Some(visitor), ctx)
 }
 
-pub async fn page(State(web): State<Web>, headers: HeaderMap, Query(pairs): Query<Vec<(String, String)>>) -> Response {
-    let page = pairs.iter().find(|(k, _)| k == "page").map_or("", |(_, v)| v.as_str());
-    match web.visitor(&headers).await {
-        Ok(visitor) => show(&web, &visitor, page, &BTreeMap::new(), &Problems::default()).await,
-        Err(to_sign_in) => to_sign_in,
-    }
+pub async fn page(State(web): State<Web>, visitor: Visitor, Query(pairs): Query<Vec<(String, String)>>) -> Response {
+    let page = page_of(&pairs);
+    show(&web, &visitor, page, &BTreeMap::new(), &Problems::default()).await
 }
 
-pub async fn propose(
-    State(web): State<Web>,
-    headers: HeaderMap,
-    Form(form): Form<BTreeMap<String, String>>,
-) -> Response {
-    let visitor = match web.poster(&headers, &form).await {
-        Ok(v) => v,
-        Err(refused) => return refused,
-    };
+pub async fn propose(State(web): State<Web>, Posted { visitor, form }: Posted) -> Response {
     let Ok(number) = field(&form, "paragraph_number").parse::<i32>() else {
         return show(&web, &visitor, "", &form, &Problems::field("paragraph_number", "is a paragraph number")).await;
     };
@@ -171,25 +160,15 @@ pub async fn propose(
         classification: restricted_to(field(&form, "compartment")),
         ..Default::default()
     };
-    match async { web.submissions(&visitor)?.propose_amendment(request).await }.await {
-        Ok(_) => Redirect::to("/amendments").into_response(),
-        Err(status) if matches!(status.code(), tonic::Code::InvalidArgument | tonic::Code::PermissionDenied) => {
-            show(&web, &visitor, "", &form, &Problems::of(&status, field_of)).await
-        }
-        Err(status) => web.problem(&visitor, &status),
-    }
+    let done = async { web.submissions(&visitor)?.propose_amendment(request).await }.await;
+    web.made(&visitor, done, "/amendments", field_of, |problems| {
+        let (web, visitor, form) = (&web, &visitor, &form);
+        async move { show(web, visitor, "", form, &problems).await }
+    })
+    .await
 }
 
-pub async fn outcome(
-    State(web): State<Web>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Form(form): Form<BTreeMap<String, String>>,
-) -> Response {
-    let visitor = match web.poster(&headers, &form).await {
-        Ok(v) => v,
-        Err(refused) => return refused,
-    };
+pub async fn outcome(State(web): State<Web>, Path(id): Path<String>, Posted { visitor, form }: Posted) -> Response {
     let request = pb::RecordAmendmentOutcomeRequest {
         request_id: field(&form, "request_id").to_owned(),
         id,
@@ -199,8 +178,6 @@ pub async fn outcome(
             .into(),
         adopted_text: field(&form, "adopted_text").to_owned(),
     };
-    match async { web.submissions(&visitor)?.record_amendment_outcome(request).await }.await {
-        Ok(_) => Redirect::to("/amendments").into_response(),
-        Err(status) => web.problem(&visitor, &status),
-    }
+    let done = async { web.submissions(&visitor)?.record_amendment_outcome(request).await }.await;
+    web.back_to(&visitor, done, "/amendments")
 }

@@ -12,7 +12,7 @@ use serde::Serialize;
 use advocacy_proto::v1 as pb;
 
 use super::session::Visitor;
-use super::{Problems, Web, choices, chosen, field, items, local_when, restricted_to};
+use super::{Problems, Web, choices, chosen, field, items, local_when, refused_input, restricted_to};
 
 /// Institutions offered as suggestions; beyond this, typing the exact name still works
 /// (a posted form is looked up among all of them).
@@ -130,11 +130,7 @@ async fn show(
     web.render("briefing_form.html", visitor.language, Some(visitor), ctx)
 }
 
-pub async fn form(State(web): State<Web>, headers: HeaderMap, Query(pairs): Query<Vec<(String, String)>>) -> Response {
-    let visitor = match web.visitor(&headers).await {
-        Ok(v) => v,
-        Err(to_sign_in) => return to_sign_in,
-    };
+pub async fn form(State(web): State<Web>, visitor: Visitor, Query(pairs): Query<Vec<(String, String)>>) -> Response {
     let logged = pairs.iter().find(|(k, _)| k == "logged").map(|(_, v)| v.as_str());
     show(&web, &visitor, &BTreeMap::new(), &Problems::default(), Extra { logged, ..Extra::default() }).await
 }
@@ -244,7 +240,7 @@ pub async fn log(State(web): State<Web>, headers: HeaderMap, Form(pairs): Form<V
             let to = format!("/briefings/new?{}", super::query(&[("logged", &briefing.into_inner().id)]));
             Redirect::to(&to).into_response()
         }
-        Err(status) if matches!(status.code(), tonic::Code::InvalidArgument | tonic::Code::PermissionDenied) => {
+        Err(status) if refused_input(&status) => {
             show(&web, &visitor, &form, &Problems::of(&status, field_of), extra(vec![])).await
         }
         Err(status) => web.problem(&visitor, &status),

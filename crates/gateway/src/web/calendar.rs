@@ -2,18 +2,15 @@
 //! revocable, serving the deadlines calendar as that person may see it today. The address
 //! is shown once, when made; only its hash is kept.
 
-use std::collections::BTreeMap;
-
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use http::{HeaderMap, StatusCode, header};
+use http::{StatusCode, header};
 
 use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
 
 use super::Web;
-use super::session::Visitor;
+use super::session::{Posted, Visitor};
 
 async fn show(web: &Web, visitor: &Visitor, address: Option<String>) -> Response {
     let since = match web.api.sessions().calendar_feed_since(&visitor.person).await {
@@ -28,33 +25,18 @@ async fn show(web: &Web, visitor: &Visitor, address: Option<String>) -> Response
     web.render("calendar.html", visitor.language, Some(visitor), ctx)
 }
 
-pub async fn page(State(web): State<Web>, headers: HeaderMap) -> Response {
-    match web.visitor(&headers).await {
-        Ok(visitor) => show(&web, &visitor, None).await,
-        Err(to_sign_in) => to_sign_in,
-    }
+pub async fn page(State(web): State<Web>, visitor: Visitor) -> Response {
+    show(&web, &visitor, None).await
 }
 
-pub async fn make(State(web): State<Web>, headers: HeaderMap, Form(form): Form<BTreeMap<String, String>>) -> Response {
-    let visitor = match web.poster(&headers, &form).await {
-        Ok(v) => v,
-        Err(refused) => return refused,
-    };
+pub async fn make(State(web): State<Web>, Posted { visitor, form: _ }: Posted) -> Response {
     match web.api.sessions().new_calendar_feed(&visitor.person).await {
         Ok(secret) => show(&web, &visitor, Some(format!("{}/calendar/feed/{secret}.ics", web.public_url))).await,
         Err(e) => web.problem(&visitor, &advocacy_platform::error::to_status(&e)),
     }
 }
 
-pub async fn revoke(
-    State(web): State<Web>,
-    headers: HeaderMap,
-    Form(form): Form<BTreeMap<String, String>>,
-) -> Response {
-    let visitor = match web.poster(&headers, &form).await {
-        Ok(v) => v,
-        Err(refused) => return refused,
-    };
+pub async fn revoke(State(web): State<Web>, Posted { visitor, form: _ }: Posted) -> Response {
     match web.api.sessions().revoke_calendar_feed(&visitor.person).await {
         Ok(_) => show(&web, &visitor, None).await,
         Err(e) => web.problem(&visitor, &advocacy_platform::error::to_status(&e)),

@@ -177,11 +177,7 @@ impl Web {
     }
 }
 
-pub async fn page(State(web): State<Web>, headers: HeaderMap, Query(pairs): Pairs) -> Response {
-    let visitor = match web.visitor(&headers).await {
-        Ok(v) => v,
-        Err(to_sign_in) => return to_sign_in,
-    };
+pub async fn page(State(web): State<Web>, visitor: Visitor, Query(pairs): Pairs) -> Response {
     let period = match get(&pairs, "period") {
         "" => web.this_year(),
         p => p.to_owned(),
@@ -219,11 +215,7 @@ struct Row {
     quiet: bool,
 }
 
-pub async fn records(State(web): State<Web>, headers: HeaderMap, Query(pairs): Pairs) -> Response {
-    let visitor = match web.visitor(&headers).await {
-        Ok(v) => v,
-        Err(to_sign_in) => return to_sign_in,
-    };
+pub async fn records(State(web): State<Web>, visitor: Visitor, Query(pairs): Pairs) -> Response {
     let (period, figure, page) = (get(&pairs, "period"), get(&pairs, "figure"), get(&pairs, "page"));
     let asked = async {
         let mut gateway = web.gateway(&visitor).await?;
@@ -273,11 +265,7 @@ pub async fn records(State(web): State<Web>, headers: HeaderMap, Query(pairs): P
 
 /// The report (or one figure's records) as CSV or JSON: the JSON API's own answer, asked
 /// with the visitor's token, so an export here is the export there.
-pub async fn export(State(web): State<Web>, headers: HeaderMap, Query(pairs): Pairs) -> Response {
-    let visitor = match web.visitor(&headers).await {
-        Ok(v) => v,
-        Err(to_sign_in) => return to_sign_in,
-    };
+pub async fn export(State(web): State<Web>, visitor: Visitor, Query(pairs): Pairs) -> Response {
     let (key, value) = period_query(get(&pairs, "period"));
     let mut asked = vec![(key.to_owned(), value)];
     if get(&pairs, "format") == "csv" {

@@ -3,18 +3,16 @@
 
 use std::collections::BTreeMap;
 
-use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use chrono::Utc;
-use http::HeaderMap;
 use serde::Serialize;
 
 use advocacy_platform::language::{span, when};
 use advocacy_proto::v1 as pb;
 
-use super::session::Visitor;
-use super::{Problems, Web, choices, chosen, field, is_restricted, local_when, restricted_to};
+use super::session::{Posted, Visitor};
+use super::{Problems, Web, choices, chosen, field, is_restricted, local_when, page_of, restricted_to};
 
 /// The visitor's own deadlines listed at the top (all, up to this many), and everyone
 /// else's per page.
@@ -156,23 +154,12 @@ async fn show(
     web.render("deadlines.html", visitor.language, Some(visitor), ctx)
 }
 
-pub async fn page(State(web): State<Web>, headers: HeaderMap, Query(pairs): Query<Vec<(String, String)>>) -> Response {
-    let page = pairs.iter().find(|(k, _)| k == "page").map_or("", |(_, v)| v.as_str());
-    match web.visitor(&headers).await {
-        Ok(visitor) => show(&web, &visitor, page, &BTreeMap::new(), &Problems::default()).await,
-        Err(to_sign_in) => to_sign_in,
-    }
+pub async fn page(State(web): State<Web>, visitor: Visitor, Query(pairs): Query<Vec<(String, String)>>) -> Response {
+    let page = page_of(&pairs);
+    show(&web, &visitor, page, &BTreeMap::new(), &Problems::default()).await
 }
 
-pub async fn create(
-    State(web): State<Web>,
-    headers: HeaderMap,
-    Form(form): Form<BTreeMap<String, String>>,
-) -> Response {
-    let visitor = match web.poster(&headers, &form).await {
-        Ok(v) => v,
-        Err(refused) => return refused,
-    };
+pub async fn create(State(web): State<Web>, Posted { visitor, form }: Posted) -> Response {
     let kind = chosen(KIND_PREFIX, field(&form, "kind"), pb::DeadlineKind::from_str_name)
         .unwrap_or(pb::DeadlineKind::Unspecified);
     let request = pb::CreateDeadlineRequest {
@@ -185,52 +172,30 @@ pub async fn create(
         classification: restricted_to(field(&form, "compartment")),
         ..Default::default()
     };
-    let created = async { web.deadlines(&visitor)?.create_deadline(request).await };
-    match created.await {
-        Ok(_) => Redirect::to("/deadlines").into_response(),
-        Err(status) if matches!(status.code(), tonic::Code::InvalidArgument | tonic::Code::PermissionDenied) => {
-            show(&web, &visitor, "", &form, &Problems::of(&status, field_of)).await
-        }
-        Err(status) => web.problem(&visitor, &status),
-    }
+    let done = async { web.deadlines(&visitor)?.create_deadline(request).await }.await;
+    web.made(&visitor, done, "/deadlines", field_of, |problems| {
+        let (web, visitor, form) = (&web, &visitor, &form);
+        async move { show(web, visitor, "", form, &problems).await }
+    })
+    .await
 }
 
 fn version_of(form: &BTreeMap<String, String>) -> i64 {
     field(form, "version").parse().unwrap_or(0)
 }
 
-pub async fn complete(
-    State(web): State<Web>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Form(form): Form<BTreeMap<String, String>>,
-) -> Response {
-    let visitor = match web.poster(&headers, &form).await {
-        Ok(v) => v,
-        Err(refused) => return refused,
-    };
+pub async fn complete(State(web): State<Web>, Path(id): Path<String>, Posted { visitor, form }: Posted) -> Response {
     let request = pb::CompleteDeadlineRequest {
         request_id: field(&form, "request_id").to_owned(),
         id,
         expected_version: version_of(&form),
         completed_at: None,
     };
-    match async { web.deadlines(&visitor)?.complete_deadline(request).await }.await {
-        Ok(_) => Redirect::to("/deadlines").into_response(),
-        Err(status) => web.problem(&visitor, &status),
-    }
+    let done = async { web.deadlines(&visitor)?.complete_deadline(request).await }.await;
+    web.back_to(&visitor, done, "/deadlines")
 }
 
-pub async fn moved(
-    State(web): State<Web>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Form(form): Form<BTreeMap<String, String>>,
-) -> Response {
-    let visitor = match web.poster(&headers, &form).await {
-        Ok(v) => v,
-        Err(refused) => return refused,
-    };
+pub async fn moved(State(web): State<Web>, Path(id): Path<String>, Posted { visitor, form }: Posted) -> Response {
     let request = pb::MoveDeadlineRequest {
         request_id: field(&form, "request_id").to_owned(),
         id,
@@ -238,8 +203,6 @@ pub async fn moved(
         due: Some(local_when(field(&form, "due"), field(&form, "zone"))),
         reason: field(&form, "reason").to_owned(),
     };
-    match async { web.deadlines(&visitor)?.move_deadline(request).await }.await {
-        Ok(_) => Redirect::to("/deadlines").into_response(),
-        Err(status) => web.problem(&visitor, &status),
-    }
+    let done = async { web.deadlines(&visitor)?.move_deadline(request).await }.await;
+    web.back_to(&visitor, done, "/deadlines")
 }

@@ -1,18 +1,15 @@
 //! Frozen reports on the pages: a manager freezes the report of a period as told to a
 //! board or donors, and later compares it with today's figures, figure by figure.
 
-use std::collections::BTreeMap;
-
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use http::HeaderMap;
 use serde::Serialize;
 
 use advocacy_platform::language::number;
 use advocacy_proto::v1 as pb;
 
 use super::dashboard::{label, period_of};
+use super::session::{Posted, Visitor};
 use super::{Problems, Web, field};
 
 #[derive(Serialize)]
@@ -33,17 +30,13 @@ struct Change {
     withdrawn: usize,
 }
 
-fn at(ts: &Option<prost_types::Timestamp>, web: &Web, visitor: &super::session::Visitor) -> String {
+fn at(ts: &Option<prost_types::Timestamp>, web: &Web, visitor: &Visitor) -> String {
     super::moment(ts)
         .map(|t| advocacy_platform::language::when(t, visitor.zone(web), visitor.language))
         .unwrap_or_default()
 }
 
-pub async fn list(State(web): State<Web>, headers: HeaderMap) -> Response {
-    let visitor = match web.visitor(&headers).await {
-        Ok(v) => v,
-        Err(to_sign_in) => return to_sign_in,
-    };
+pub async fn list(State(web): State<Web>, visitor: Visitor) -> Response {
     let asked = async { web.gateway(&visitor).await?.list_frozen_reports(pb::ListFrozenReportsRequest {}).await };
     let reports = match asked.await {
         Ok(found) => found.into_inner().reports,
@@ -63,15 +56,7 @@ pub async fn list(State(web): State<Web>, headers: HeaderMap) -> Response {
     web.render("frozen.html", visitor.language, Some(&visitor), ctx)
 }
 
-pub async fn freeze(
-    State(web): State<Web>,
-    headers: HeaderMap,
-    Form(form): Form<BTreeMap<String, String>>,
-) -> Response {
-    let visitor = match web.poster(&headers, &form).await {
-        Ok(v) => v,
-        Err(refused) => return refused,
-    };
+pub async fn freeze(State(web): State<Web>, Posted { visitor, form }: Posted) -> Response {
     let request = pb::FreezeImpactReportRequest {
         request_id: field(&form, "request_id").to_owned(),
         period: Some(period_of(field(&form, "period"))),
@@ -83,11 +68,7 @@ pub async fn freeze(
     }
 }
 
-pub async fn compare(State(web): State<Web>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let visitor = match web.visitor(&headers).await {
-        Ok(v) => v,
-        Err(to_sign_in) => return to_sign_in,
-    };
+pub async fn compare(State(web): State<Web>, visitor: Visitor, Path(id): Path<String>) -> Response {
     let asked = async { web.gateway(&visitor).await?.get_frozen_report(pb::GetFrozenReportRequest { id }).await };
     let compared = match asked.await {
         Ok(found) => found.into_inner(),

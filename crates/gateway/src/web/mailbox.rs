@@ -4,12 +4,12 @@
 
 use axum::extract::State;
 use axum::response::Response;
-use http::HeaderMap;
 use serde::Serialize;
 
 use advocacy_platform::mailbox::{messages, read};
 
 use super::Web;
+use super::session::Visitor;
 
 /// The newest messages shown, and the newest files looked through to find them.
 const SHOWN: usize = 100;
@@ -24,11 +24,7 @@ struct Shown {
     attachments: Vec<String>,
 }
 
-pub async fn page(State(web): State<Web>, headers: HeaderMap) -> Response {
-    let visitor = match web.visitor(&headers).await {
-        Ok(v) => v,
-        Err(to_sign_in) => return to_sign_in,
-    };
+pub async fn page(State(web): State<Web>, visitor: Visitor) -> Response {
     let Some(dir) = web.mailbox.clone() else {
         let ctx = minijinja::context! { configured => false, messages => Vec::<Shown>::new() };
         return web.render("mailbox.html", visitor.language, Some(&visitor), ctx);

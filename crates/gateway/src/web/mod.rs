@@ -21,6 +21,7 @@ mod session;
 mod submissions;
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::Arc;
 
 use axum::Router;
@@ -295,6 +296,32 @@ impl Web {
         self.render_with(code, "problem.html", visitor.language, Some(visitor), ctx)
     }
 
+    /// The answer to an action on one row of a list (a move, a status, an outcome): the
+    /// list again, or what went wrong.
+    fn back_to<T>(&self, visitor: &Visitor, done: Result<T, tonic::Status>, list: &str) -> Response {
+        match done {
+            Ok(_) => Redirect::to(list).into_response(),
+            Err(status) => self.problem(visitor, &status),
+        }
+    }
+
+    /// The answer to a form that makes a record: its list; the form `again` with the
+    /// service's messages beside their fields; or what went wrong.
+    async fn made<T, F: Future<Output = Response>>(
+        &self,
+        visitor: &Visitor,
+        done: Result<T, tonic::Status>,
+        list: &str,
+        field_of: fn(&str) -> Option<&'static str>,
+        again: impl FnOnce(Problems) -> F,
+    ) -> Response {
+        match done {
+            Ok(_) => Redirect::to(list).into_response(),
+            Err(status) if refused_input(&status) => again(Problems::of(&status, field_of)).await,
+            Err(status) => self.problem(visitor, &status),
+        }
+    }
+
     fn caller_channel(&self, caller: &Caller, service: &str) -> Result<AuthedChannel, tonic::Status> {
         self.clients.as_caller(service, caller)
     }
@@ -351,6 +378,17 @@ fn restricted_to(compartment: &str) -> Option<advocacy_proto::v1::Classification
         compartment: compartment.to_owned(),
         compartments: vec![],
     })
+}
+
+/// Whether a refusal belongs beside the form's fields (bad input, or a rule of access the
+/// person can act on) rather than on a page of its own.
+fn refused_input(status: &tonic::Status) -> bool {
+    matches!(status.code(), tonic::Code::InvalidArgument | tonic::Code::PermissionDenied)
+}
+
+/// The `page=` of a list's query: a page token from the list's previous page.
+fn page_of(pairs: &[(String, String)]) -> &str {
+    pairs.iter().find(|(k, _)| k == "page").map_or("", |(_, v)| v.as_str())
 }
 
 /// A comma-separated form field as its items.

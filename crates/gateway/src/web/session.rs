@@ -23,7 +23,8 @@ const SESSION: &str = "advocacy_session";
 const FORM_TOKEN: &str = "advocacy_form";
 const LANGUAGE: &str = "advocacy_lang";
 
-/// A signed-in person on a page.
+/// A signed-in person on a page. As a handler's argument, a request without a live
+/// session is sent to sign in before the handler runs.
 #[derive(Debug)]
 pub struct Visitor {
     pub person: Person,
@@ -242,4 +243,33 @@ pub async fn sign_out(
 pub fn refused(web: &Web, visitor: &Visitor) -> Response {
     let status = tonic::Status::permission_denied(web.catalogs.of(visitor.language).word("form_expired"));
     web.problem(visitor, &status)
+}
+
+impl axum::extract::FromRequestParts<Web> for Visitor {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut http::request::Parts, web: &Web) -> Result<Self, Self::Rejection> {
+        web.visitor(&parts.headers).await
+    }
+}
+
+/// A form posted by a signed-in visitor from a page of this site with this session's
+/// CSRF token. As a handler's argument, any other post is answered (refused, or sent to
+/// sign in) before the handler runs, so nothing is done for it.
+#[derive(Debug)]
+pub struct Posted {
+    pub visitor: Visitor,
+    pub form: BTreeMap<String, String>,
+}
+
+impl axum::extract::FromRequest<Web> for Posted {
+    type Rejection = Response;
+
+    async fn from_request(request: axum::extract::Request, web: &Web) -> Result<Self, Self::Rejection> {
+        let headers = request.headers().clone();
+        let Form(form) =
+            Form::<BTreeMap<String, String>>::from_request(request, web).await.map_err(IntoResponse::into_response)?;
+        let visitor = web.poster(&headers, &form).await?;
+        Ok(Posted { visitor, form })
+    }
 }

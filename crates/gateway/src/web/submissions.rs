@@ -3,16 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
-use http::HeaderMap;
+use axum::response::Response;
 use serde::Serialize;
 
 use advocacy_proto::v1 as pb;
 
-use super::session::Visitor;
-use super::{Problems, Web, choices, chosen, field, is_restricted, items, query, restricted_to, short_name};
+use super::session::{Posted, Visitor};
+use super::{Problems, Web, choices, chosen, field, is_restricted, items, page_of, query, restricted_to, short_name};
 
 const PAGE: i32 = 50;
 const KIND_PREFIX: &str = "SUBMISSION_KIND_";
@@ -131,23 +129,12 @@ async fn show(
     web.render("submissions.html", visitor.language, Some(visitor), ctx)
 }
 
-pub async fn page(State(web): State<Web>, headers: HeaderMap, Query(pairs): Query<Vec<(String, String)>>) -> Response {
-    let page = pairs.iter().find(|(k, _)| k == "page").map_or("", |(_, v)| v.as_str());
-    match web.visitor(&headers).await {
-        Ok(visitor) => show(&web, &visitor, page, &BTreeMap::new(), &Problems::default()).await,
-        Err(to_sign_in) => to_sign_in,
-    }
+pub async fn page(State(web): State<Web>, visitor: Visitor, Query(pairs): Query<Vec<(String, String)>>) -> Response {
+    let page = page_of(&pairs);
+    show(&web, &visitor, page, &BTreeMap::new(), &Problems::default()).await
 }
 
-pub async fn create(
-    State(web): State<Web>,
-    headers: HeaderMap,
-    Form(form): Form<BTreeMap<String, String>>,
-) -> Response {
-    let visitor = match web.poster(&headers, &form).await {
-        Ok(v) => v,
-        Err(refused) => return refused,
-    };
+pub async fn create(State(web): State<Web>, Posted { visitor, form }: Posted) -> Response {
     let words = field(&form, "word_count");
     let Ok(word_count) = (if words.is_empty() { Ok(0) } else { words.parse::<i32>() }) else {
         return show(&web, &visitor, "", &form, &Problems::field("word_count", "is a whole number of words")).await;
@@ -167,25 +154,15 @@ pub async fn create(
         classification: restricted_to(field(&form, "compartment")),
         ..Default::default()
     };
-    match async { web.submissions(&visitor)?.create_submission(request).await }.await {
-        Ok(_) => Redirect::to("/submissions").into_response(),
-        Err(status) if matches!(status.code(), tonic::Code::InvalidArgument | tonic::Code::PermissionDenied) => {
-            show(&web, &visitor, "", &form, &Problems::of(&status, field_of)).await
-        }
-        Err(status) => web.problem(&visitor, &status),
-    }
+    let done = async { web.submissions(&visitor)?.create_submission(request).await }.await;
+    web.made(&visitor, done, "/submissions", field_of, |problems| {
+        let (web, visitor, form) = (&web, &visitor, &form);
+        async move { show(web, visitor, "", form, &problems).await }
+    })
+    .await
 }
 
-pub async fn status(
-    State(web): State<Web>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Form(form): Form<BTreeMap<String, String>>,
-) -> Response {
-    let visitor = match web.poster(&headers, &form).await {
-        Ok(v) => v,
-        Err(refused) => return refused,
-    };
+pub async fn status(State(web): State<Web>, Path(id): Path<String>, Posted { visitor, form }: Posted) -> Response {
     let request = pb::RecordSubmissionStatusRequest {
         request_id: field(&form, "request_id").to_owned(),
         id,
@@ -196,8 +173,6 @@ pub async fn status(
         at: None,
         note: field(&form, "note").to_owned(),
     };
-    match async { web.submissions(&visitor)?.record_submission_status(request).await }.await {
-        Ok(_) => Redirect::to("/submissions").into_response(),
-        Err(status) => web.problem(&visitor, &status),
-    }
+    let done = async { web.submissions(&visitor)?.record_submission_status(request).await }.await;
+    web.back_to(&visitor, done, "/submissions")
 }
