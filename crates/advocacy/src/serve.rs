@@ -170,7 +170,7 @@ pub async fn run(config: &Config, services: &[&str], demo: bool) -> anyhow::Resu
     let mut system = start(config, services, listener, Clock::system()).await?;
     eprintln!("advocacy: serving {} on grpc://{}", services.join(", "), system.grpc_addr);
     if let Some(addr) = system.http_addr {
-        eprintln!("advocacy: web on http://{addr}");
+        eprintln!("advocacy: web on http://{addr} (sign in with an account made by `advocacy users add`)");
     }
     if config.database_url.is_none() {
         eprintln!("advocacy: data in {}", config.data_dir.display());
