@@ -770,3 +770,29 @@ async fn the_deadlines_page_lists_the_visitors_own_first_and_everyone_elses_a_pa
     assert!(!second.body.contains("Ana"), "hers only on the first page");
     system.finish().await;
 }
+
+#[tokio::test]
+async fn the_sign_in_form_is_held_to_the_gateways_limit_on_guessing() {
+    let system = TestSystem::spawn().await;
+    add_person(&system, "ana@advocacy.example", &["staff"], &[], pb::Language::En).await;
+    let guesser = Visitor::new(&system);
+    let mut codes = Vec::new();
+    for n in 0..7 {
+        let form = guesser.get("/sign-in").await;
+        let token = form.hidden("form_token");
+        let wrong = format!("guess number {n}");
+        let answer = guesser
+            .post("/sign-in", &[("form_token", &token), ("email", "ana@advocacy.example"), ("password", &wrong)])
+            .await;
+        codes.push(answer.status);
+    }
+    assert_eq!(codes, [401, 401, 401, 401, 401, 429, 429], "five failures per account, then refused");
+    let form = guesser.get("/sign-in").await;
+    let token = form.hidden("form_token");
+    let right = guesser
+        .post("/sign-in", &[("form_token", &token), ("email", "ana@advocacy.example"), ("password", PASSWORD)])
+        .await;
+    assert_eq!(right.status, 429, "even the right password waits for the window to move on");
+    assert!(right.body.contains("too many failed sign-ins"), "{}", right.body);
+    system.finish().await;
+}
