@@ -100,6 +100,7 @@ fn build(ctx: ServiceContext) -> BuildFuture {
         let settings = web::Settings {
             public_url: ctx.config.reminders.public_url.clone(),
             mailbox: ctx.config.mail.smtp.is_none().then(|| ctx.config.mail.mailbox(&ctx.config.data_dir)),
+            clock: ctx.clock.clone(),
         };
         let pages = web::router(api.clone(), json_api, ctx.clients.clone(), ctx.auth.clone(), settings);
         Ok(Hosted::new().grpc(grpc_service!(ctx, GatewayServiceServer::new(api))).http(json.merge(pages)))

@@ -166,7 +166,7 @@ fn sections(report: &pb::ImpactReport, t: &Catalog, period: &str, language: Lang
 
 impl Web {
     fn this_year(&self) -> String {
-        chrono::Utc::now().with_timezone(&self.api.zone()).year().to_string()
+        self.clock.now().with_timezone(&self.api.zone()).year().to_string()
     }
 
     pub(super) async fn gateway(

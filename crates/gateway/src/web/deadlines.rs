@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use chrono::Utc;
 use serde::Serialize;
 
 use advocacy_platform::language::{span, when};
@@ -67,7 +66,7 @@ async fn show(
     problems: &Problems,
 ) -> Response {
     let t = web.catalogs.of(visitor.language);
-    let now = Utc::now();
+    let now = web.clock.now();
     // The visitor's own first (all of them, on the first page), then everyone's a page at
     // a time.
     let listed = async {

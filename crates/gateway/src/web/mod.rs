@@ -61,6 +61,7 @@ pub struct Web {
     public_url: String,
     /// The notifier's mailbox folder, when reminders are kept there (no mail server).
     mailbox: Option<std::path::PathBuf>,
+    clock: advocacy_platform::Clock,
 }
 
 /// Every page template, by name.
@@ -86,6 +87,7 @@ const STYLE: &str = include_str!("../../web/static/site.css");
 pub struct Settings {
     pub public_url: String,
     pub mailbox: Option<std::path::PathBuf>,
+    pub clock: advocacy_platform::Clock,
 }
 
 /// The web pages' router, to be merged with the JSON API's.
@@ -107,6 +109,7 @@ pub fn router(api: GatewayApi, json: JsonApi, clients: Clients, auth: Authentica
         secure: public_url.starts_with("https://"),
         public_url: public_url.trim_end_matches('/').to_owned(),
         mailbox: settings.mailbox,
+        clock: settings.clock,
     };
     Router::new()
         .route("/", get(home))
