@@ -313,25 +313,13 @@ async fn imports_test_messages_retries_and_signing_out_are_writes_in_the_log_too
         [(root.email.to_owned(), "SendTest".to_owned(), "write".to_owned(), test.id.clone())]
     );
 
-    let mut gateway = system.gateway_as(&root).await;
-    gateway
-        .create_person(pb::CreatePersonRequest {
-            request_id: "add-ana".into(),
-            email: "ana@advocacy.example".into(),
-            name: "Ana Lima".into(),
-            roles: vec!["staff".into()],
-            zone: "Europe/Zurich".into(),
-            password: "correct horse battery staple".into(),
-            ..Default::default()
-        })
-        .await
-        .expect("added");
+    advocacy_tests::web::add_person(&system, "ana@advocacy.example", &["staff"], &[], pb::Language::En).await;
     let signed = system
         .gateway()
         .await
         .sign_in(pb::SignInRequest {
             email: "ana@advocacy.example".into(),
-            password: "correct horse battery staple".into(),
+            password: advocacy_tests::web::PASSWORD.into(),
         })
         .await
         .expect("signed in")
