@@ -71,14 +71,7 @@ async fn writes_and_reads_of_restricted_records_are_logged_by_whom_and_which_rpc
         "Geneva",
     )
     .await;
-    let merged = system
-        .gateway_as(&admin())
-        .await
-        .list_all_audit_entries(pb::ListAuditEntriesRequest::default())
-        .await
-        .expect("merged")
-        .into_inner()
-        .entries;
+    let merged = merged_log(&system).await;
     let services: Vec<&str> = merged.iter().map(|e| e.service.as_str()).collect();
     assert_eq!(services, ["deadlines", "deadlines", "deadlines", "deadlines", "briefings"], "{merged:?}");
     assert_eq!(merged[4].record_id, mission);
@@ -233,16 +226,21 @@ async fn reads_of_restricted_amendments_are_logged_and_ordinary_ones_are_not() {
     system.finish().await;
 }
 
-/// The entries of `service`'s log, as (actor, RPC, kind, record), through the merged log.
-async fn entries_of(system: &TestSystem, service: &str) -> Vec<(String, String, String, String)> {
-    let merged = system
+/// Every service's log, merged by time at the gateway.
+async fn merged_log(system: &TestSystem) -> Vec<pb::AuditEntry> {
+    system
         .gateway_as(&admin())
         .await
         .list_all_audit_entries(pb::ListAuditEntriesRequest::default())
         .await
         .expect("merged")
         .into_inner()
-        .entries;
+        .entries
+}
+
+/// The entries of `service`'s log, as (actor, RPC, kind, record), through the merged log.
+async fn entries_of(system: &TestSystem, service: &str) -> Vec<(String, String, String, String)> {
+    let merged = merged_log(system).await;
     merged.into_iter().filter(|e| e.service == service).map(|e| (e.actor, e.action, e.kind, e.record_id)).collect()
 }
 

@@ -67,6 +67,7 @@ pub struct Web {
 /// Every page template, by name.
 pub const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../web/templates/base.html")),
+    ("fields.html", include_str!("../../web/templates/fields.html")),
     ("sign_in.html", include_str!("../../web/templates/sign_in.html")),
     ("dashboard.html", include_str!("../../web/templates/dashboard.html")),
     ("records.html", include_str!("../../web/templates/records.html")),
