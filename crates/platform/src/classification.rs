@@ -35,6 +35,16 @@ pub fn is_compartment_name(name: &str) -> bool {
     (1..=64).contains(&name.len()) && name.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-')
 }
 
+/// The wire form of "restricted to `compartment`", as a client asks for it; the service
+/// checks the name.
+pub fn restricted_to(compartment: &str) -> pb::Classification {
+    pb::Classification {
+        level: pb::Confidentiality::Restricted.into(),
+        compartment: compartment.to_owned(),
+        compartments: vec![],
+    }
+}
+
 impl Classification {
     /// Restricted to every one of `compartments` (sorted, without repeats).
     pub fn restricted<'a>(compartments: impl IntoIterator<Item = &'a str>) -> Classification {

@@ -31,6 +31,7 @@ pub mod schedule;
 pub mod shutdown;
 pub mod telemetry;
 pub mod time;
+pub mod words;
 
 /// Every binary that links the platform (the server, the CLI, tests and benchmarks) uses
 /// one allocator. Measured: glibc's spent a fifth of an import consolidating free lists.

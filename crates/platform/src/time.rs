@@ -24,6 +24,12 @@ pub fn to_timestamp(at: DateTime<Utc>) -> Timestamp {
     Timestamp { seconds: at.timestamp(), nanos: at.timestamp_subsec_nanos() as i32 }
 }
 
+/// A day typed as "2026-06-01", as the instant of its midnight in UTC.
+pub fn parse_date(text: &str) -> Option<Timestamp> {
+    let day = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+    Some(to_timestamp(day.and_time(chrono::NaiveTime::MIN).and_utc()))
+}
+
 /// Reads a Timestamp a client sent, rejecting values outside years 1970..=2200 and
 /// malformed nanos: nothing we track happens outside that range.
 pub fn from_timestamp(field: &str, ts: &Timestamp) -> Result<DateTime<Utc>, FieldViolation> {

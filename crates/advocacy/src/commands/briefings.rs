@@ -106,7 +106,10 @@ pub async fn run(config: &Config, command: BriefingsCommand) -> anyhow::Result<(
                 Some(format) => format,
                 None => {
                     let question = format!("Format ({})", words::all::<pb::BriefingFormat>().join(", "));
-                    ask.parsed("--format", &question, words::parse::<pb::BriefingFormat>)?.into()
+                    ask.parsed("--format", &question, |t| {
+                        words::parse::<pb::BriefingFormat>(t).map_err(anyhow::Error::msg)
+                    })?
+                    .into()
                 }
             };
             let named: Vec<String> = if institutions.is_empty() {

@@ -35,7 +35,7 @@ pub async fn run(config: &Config, command: DeadlinesCommand) -> anyhow::Result<(
             // What was typed is checked before anything is sent.
             let lead_minutes = lead.iter().map(|l| parse_lead(l)).collect::<anyhow::Result<Vec<_>>>()?;
             let classification = match (restricted, public) {
-                (Some(compartment), _) => Some(super::restricted_to(compartment)),
+                (Some(compartment), _) => Some(advocacy_platform::classification::restricted_to(&compartment)),
                 (None, true) => {
                     Some(pb::Classification { level: pb::Confidentiality::Public.into(), ..Default::default() })
                 }

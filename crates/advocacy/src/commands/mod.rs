@@ -22,6 +22,8 @@ use advocacy_platform::{Config, Role};
 
 use crate::cli::ClientArgs;
 
+pub use advocacy_platform::time::parse_date;
+
 /// A connection to the server with the caller's token: the one given, or one made with the
 /// gateway's signing key (possible only on the server's machine, for whoever can read it).
 pub async fn channel(config: &Config, args: &ClientArgs) -> anyhow::Result<AuthedChannel> {
@@ -122,12 +124,6 @@ fn nth(index: Option<usize>) -> String {
     }
 }
 
-/// The classification of a record restricted to `compartment`.
-pub fn restricted_to(compartment: String) -> advocacy_proto::v1::Classification {
-    use advocacy_proto::v1 as pb;
-    pb::Classification { level: pb::Confidentiality::Restricted.into(), compartment, ..Default::default() }
-}
-
 /// A request id for one command run: a retry inside the run reuses it.
 pub fn request_id() -> String {
     uuid::Uuid::now_v7().to_string()
@@ -157,10 +153,4 @@ pub fn local_minute(t: &Option<prost_types::Timestamp>, zone: chrono_tz::Tz) -> 
         .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos as u32))
         .map(|t| t.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_default()
-}
-
-/// A date like "2027-03-28", as midnight UTC that day.
-pub fn parse_date(text: &str) -> Option<prost_types::Timestamp> {
-    let day = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
-    Some(advocacy_platform::time::to_timestamp(day.and_time(chrono::NaiveTime::MIN).and_utc()))
 }

@@ -5,10 +5,11 @@
 use anyhow::{Context, bail};
 
 use advocacy_platform::Config;
+use advocacy_platform::classification::restricted_to;
 use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::submissions_service_client::SubmissionsServiceClient;
 
-use super::{channel, explain, parse_instant, request_id, restricted_to};
+use super::{channel, explain, parse_instant, request_id};
 use crate::cli::{AmendmentsCommand, PublicationsCommand, ResolutionsCommand};
 use crate::output::Table;
 use crate::words;
@@ -104,7 +105,7 @@ pub async fn amendments(config: &Config, command: AmendmentsCommand) -> anyhow::
                 rationale,
                 evidence,
                 lobbied,
-                classification: restricted.map(restricted_to),
+                classification: restricted.as_deref().map(restricted_to),
             };
             let a = c.propose_amendment(request).await.map_err(explain)?.into_inner();
             print_amendment(&a);
@@ -182,7 +183,7 @@ pub async fn publications(config: &Config, command: PublicationsCommand) -> anyh
                 contracted_by,
                 published_on: Some(parse_instant("published", &published)?),
                 url,
-                classification: restricted.map(restricted_to),
+                classification: restricted.as_deref().map(restricted_to),
             };
             let p = c.create_publication(request).await.map_err(explain)?.into_inner();
             println!("{}  {}", p.id, p.title);

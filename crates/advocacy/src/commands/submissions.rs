@@ -47,7 +47,7 @@ pub async fn run(config: &Config, command: SubmissionsCommand) -> anyhow::Result
                 word_count: words,
                 themes,
                 evidence,
-                classification: restricted.map(super::restricted_to),
+                classification: restricted.as_deref().map(advocacy_platform::classification::restricted_to),
                 status: status.unwrap_or_default(),
                 status_at: at.map(|a| parse_instant("at", &a)).transpose()?,
             };

@@ -376,12 +376,7 @@ fn local_when(local: &str, zone: &str) -> advocacy_proto::v1::WhenInput {
 
 /// A form's compartment field: restricted to it, or not restricted when empty.
 fn restricted_to(compartment: &str) -> Option<advocacy_proto::v1::Classification> {
-    use advocacy_proto::v1 as pb;
-    (!compartment.is_empty()).then(|| pb::Classification {
-        level: pb::Confidentiality::Restricted.into(),
-        compartment: compartment.to_owned(),
-        compartments: vec![],
-    })
+    (!compartment.is_empty()).then(|| advocacy_platform::classification::restricted_to(compartment))
 }
 
 /// Whether a refusal belongs beside the form's fields (bad input, or a rule of access the

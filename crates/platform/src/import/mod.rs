@@ -1,5 +1,8 @@
 //! Spreadsheet imports over a client stream: every row is checked before anything is
 //! written, every bad row is named by its line, and the file is written whole or not at all.
+//! This is the service's half; [`sheet`] is the client's, which reads the file.
+
+pub mod sheet;
 
 use tonic::{Status, Streaming};
 
