@@ -73,6 +73,29 @@ impl Visitor {
         self.send(path, Some(owned(fields)), None, Some(origin.to_owned())).await
     }
 
+    /// Posts `fields` and a file as `multipart/form-data`, as a form with a file input
+    /// (named `file`) does.
+    pub async fn post_file(&self, path: &str, fields: &[(&str, &str)], file_name: &str, file: &[u8]) -> Page {
+        let boundary = format!("----advocacy{}", uuid::Uuid::new_v4().simple());
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").bytes(),
+            );
+        }
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
+                 Content-Type: text/csv\r\n\r\n"
+            )
+            .bytes(),
+        );
+        body.extend(file);
+        body.extend(format!("\r\n--{boundary}--\r\n").bytes());
+        let content_type = format!("multipart/form-data; boundary={boundary}");
+        self.send_body(path, Body::Multipart(content_type, body), None, None).await
+    }
+
     async fn send(
         &self,
         path: &str,
@@ -80,22 +103,30 @@ impl Visitor {
         cookie: Option<String>,
         origin: Option<String>,
     ) -> Page {
+        self.send_body(path, form.map_or(Body::None, Body::Form), cookie, origin).await
+    }
+
+    async fn send_body(&self, path: &str, body: Body, cookie: Option<String>, origin: Option<String>) -> Page {
         let url = format!("{}{path}", self.base);
         let jar = self.cookies.clone();
         tokio::task::spawn_blocking(move || {
             let agent: ureq::Agent =
                 ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).build().into();
             let cookie = cookie.unwrap_or_else(|| Visitor::joined(&jar.lock().expect("jar")));
-            let mut answer = match form {
-                Some(form) => {
-                    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-                    let mut request = agent.post(&url).header("cookie", &cookie);
-                    if let Some(origin) = &origin {
-                        request = request.header("origin", origin);
-                    }
-                    request.send_form(pairs)
+            let post = || {
+                let request = agent.post(&url).header("cookie", &cookie);
+                match &origin {
+                    Some(origin) => request.header("origin", origin),
+                    None => request,
                 }
-                None => agent.get(&url).header("cookie", &cookie).call(),
+            };
+            let mut answer = match body {
+                Body::Form(form) => {
+                    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                    post().send_form(pairs)
+                }
+                Body::Multipart(content_type, bytes) => post().header("content-type", &content_type).send(&bytes[..]),
+                Body::None => agent.get(&url).header("cookie", &cookie).call(),
             }
             .expect("the web server answers");
             for set in answer.headers().get_all("set-cookie") {
@@ -127,6 +158,14 @@ impl Visitor {
         let signed = self.post("/sign-in", &[("form_token", &token), ("email", email), ("password", password)]).await;
         assert_eq!((signed.status, signed.location.as_str()), (303, "/"), "signed in: {}", signed.body);
     }
+}
+
+/// What a request carries.
+enum Body {
+    None,
+    Form(Vec<(String, String)>),
+    /// The content type with its boundary, and the body.
+    Multipart(String, Vec<u8>),
 }
 
 fn owned(fields: &[(&str, &str)]) -> Vec<(String, String)> {

@@ -201,6 +201,28 @@ async fn a_person_signs_in_logs_a_briefing_sees_it_counted_opens_the_drill_down_
     let record = text_of(&client, "table tbody tr").await;
     assert!(record.contains("CH: Briefed the mission on political prison camps"), "{record}");
 
+    // A spreadsheet of past briefings, chosen with the file input, imported on a page
+    // that follows it to the end.
+    let file = std::env::temp_dir().join(format!("briefings-{}.csv", std::process::id()));
+    let mut csv = String::from("date,zone,format,actor,institution,institution_kind\n");
+    for day in 1..=28 {
+        csv.push_str(&format!("2019-02-{day:02} 10:00,Europe/Zurich,in-person,CH,Mission of Switzerland,mission\n"));
+    }
+    std::fs::write(&file, csv).expect("the file is written");
+    client.goto(&format!("{}/imports", system.http_url())).await.expect("the imports page");
+    client
+        .find(Locator::Id("file"))
+        .await
+        .expect("the file input")
+        .send_keys(&file.display().to_string())
+        .await
+        .expect("chosen");
+    client.find(Locator::Css("form.card button.primary")).await.expect("the button").click().await.expect("clicked");
+    let imported = text_of(&client, "#imported").await;
+    assert!(imported.starts_with("Imported 28 records from 28 rows"), "{imported}");
+    keep_screenshot(&client, "import").await;
+    std::fs::remove_file(&file).ok();
+
     sign_out(&client).await;
     client
         .wait()

@@ -796,3 +796,102 @@ async fn the_sign_in_form_is_held_to_the_gateways_limit_on_guessing() {
     assert!(right.body.contains("too many failed sign-ins"), "{}", right.body);
     system.finish().await;
 }
+
+/// `rows` past briefings with two institutions; the row on `bad_line` has no such zone.
+fn briefings_csv(rows: usize, bad_line: Option<usize>) -> String {
+    let mut csv = String::from("date,zone,format,actor,institution,institution_kind,summary\n");
+    for i in 0..rows {
+        let line = i + 2;
+        let zone = if Some(line) == bad_line { "Europe/Atlantis" } else { "Europe/Zurich" };
+        let (actor, name, kind) =
+            if i % 2 == 0 { ("CH", "Mission of Switzerland", "mission") } else { ("KR", "Ministry", "ministry") };
+        csv.push_str(&format!(
+            "2019-{:02}-{:02} 10:00,{zone},in-person,{actor},{name},{kind},Briefing {i}\n",
+            1 + i % 12,
+            1 + i % 28
+        ));
+    }
+    csv
+}
+
+/// The import's page once the import is done (the page reloads itself until then).
+async fn import_finished(visitor: &Visitor, page: &str) -> advocacy_tests::web::Page {
+    for _ in 0..600 {
+        let shown = visitor.get(page).await;
+        assert_eq!(shown.status, 200, "{}", shown.body);
+        if !shown.body.contains("http-equiv=\"refresh\"") {
+            return shown;
+        }
+        assert!(shown.body.contains("<progress"), "a running import shows its progress: {}", shown.body);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the import at {page} did not finish");
+}
+
+#[tokio::test]
+async fn staff_import_a_spreadsheet_through_the_pages_whole_or_not_at_all_and_follow_it_to_the_end() {
+    let system = TestSystem::spawn().await;
+    add_person(&system, "ana@advocacy.example", &["staff"], &[], pb::Language::En).await;
+    add_person(&system, "ben@advocacy.example", &["staff"], &[], pb::Language::En).await;
+    let ana = Visitor::new(&system);
+    ana.sign_in("ana@advocacy.example", PASSWORD).await;
+    let form = ana.get("/imports").await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert!(form.body.contains("institution_kind"), "each kind's columns are shown: {}", form.body);
+    let csrf = form.hidden("csrf");
+    let fields = [("csrf", csrf.as_str()), ("kind", "briefings")];
+
+    // One bad row: every problem by line and column, and nothing written.
+    let started =
+        ana.post_file("/imports", &fields, "briefings 2019.csv", briefings_csv(2_000, Some(1_201)).as_bytes()).await;
+    assert_eq!(started.status, 303, "{}", started.body);
+    assert!(started.location.starts_with("/imports/"), "{}", started.location);
+    let refused = import_finished(&ana, &started.location).await;
+    assert!(refused.body.contains("1 problems; nothing was imported."), "{}", refused.body);
+    let listed = refused.body.replace("&#x2f;", "/");
+    assert!(listed.contains("line 1201, column zone: Europe/Atlantis is not an IANA time zone"), "{listed}");
+    assert_eq!(briefings_stored(&system).await, 0);
+
+    let good = briefings_csv(2_000, None);
+    let started = ana.post_file("/imports", &fields, "briefings 2019.csv", good.as_bytes()).await;
+    assert_eq!(started.status, 303, "{}", started.body);
+    let done = import_finished(&ana, &started.location).await;
+    assert!(
+        done.body
+            .contains("Imported 2,000 records from 2,000 rows (0 imported before); institutions: 0 matched, 2 created"),
+        "{}",
+        done.body
+    );
+    assert!(done.body.contains("was read as permanent-mission"), "a word read as another is said: {}", done.body);
+    assert_eq!(briefings_stored(&system).await, 2_000);
+
+    let again = ana.post_file("/imports", &fields, "briefings 2019.csv", good.as_bytes()).await;
+    let again = import_finished(&ana, &again.location).await;
+    assert!(again.body.contains("Imported 0 records from 2,000 rows (2,000 imported before)"), "{}", again.body);
+    assert_eq!(briefings_stored(&system).await, 2_000, "the same file adds nothing");
+
+    let listed = ana.get("/imports").await;
+    assert_eq!(listed.body.matches("briefings 2019.csv").count(), 3, "Ana's imports are listed: {}", listed.body);
+
+    // Another person finds neither the import nor its list.
+    let ben = Visitor::new(&system);
+    ben.sign_in("ben@advocacy.example", PASSWORD).await;
+    assert_eq!(ben.get(&started.location).await.status, 404);
+    assert!(!ben.get("/imports").await.body.contains("briefings 2019.csv"));
+
+    // A wrong header row is said beside the file field; a post without the page's CSRF
+    // token, or without a file, changes nothing.
+    let header = ana.post_file("/imports", &fields, "x.csv", b"date,zone\n2019-01-01 10:00,UTC\n").await;
+    assert_eq!(header.status, 400);
+    assert!(header.body.contains("id=\"file-error\""), "{}", header.body);
+    assert!(header.body.contains("the header row needs the columns format, actor"), "{}", header.body);
+    let forged = ana.post_file("/imports", &[("kind", "briefings")], "x.csv", briefings_csv(5, None).as_bytes()).await;
+    assert_eq!(forged.status, 403);
+    let empty = ana.post_file("/imports", &fields, "", b"").await;
+    assert_eq!(empty.status, 400);
+    assert!(empty.body.contains("Choose a CSV file."), "{}", empty.body);
+    let unknown = ana.post_file("/imports", &[("csrf", &csrf), ("kind", "spells")], "x.csv", b"a\n").await;
+    assert!(unknown.status == 400 && unknown.body.contains("id=\"kind-error\""), "{}", unknown.body);
+    assert_eq!(briefings_stored(&system).await, 2_000);
+    system.finish().await;
+}

@@ -16,6 +16,7 @@ mod dashboard;
 mod deadlines;
 mod frozen;
 mod i18n;
+mod imports;
 mod mailbox;
 mod session;
 mod submissions;
@@ -62,6 +63,7 @@ pub struct Web {
     /// The notifier's mailbox folder, when reminders are kept there (no mail server).
     mailbox: Option<std::path::PathBuf>,
     clock: advocacy_platform::Clock,
+    imports: Arc<imports::Imports>,
 }
 
 /// Every page template, by name.
@@ -79,6 +81,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("submissions.html", include_str!("../../web/templates/submissions.html")),
     ("amendments.html", include_str!("../../web/templates/amendments.html")),
     ("mailbox.html", include_str!("../../web/templates/mailbox.html")),
+    ("imports.html", include_str!("../../web/templates/imports.html")),
+    ("import.html", include_str!("../../web/templates/import.html")),
 ];
 
 const STYLE: &str = include_str!("../../web/static/site.css");
@@ -94,24 +98,21 @@ pub struct Settings {
 /// The web pages' router, to be merged with the JSON API's.
 pub fn router(api: GatewayApi, json: JsonApi, clients: Clients, auth: Authenticator, settings: Settings) -> Router {
     let public_url = settings.public_url.as_str();
-    let mut env = Environment::new();
-    env.set_trim_blocks(true);
-    env.set_lstrip_blocks(true);
-    for (name, text) in TEMPLATES {
-        env.add_template(name, text).unwrap_or_else(|e| panic!("web/templates/{name} parses: {e}"));
-    }
     let web = Web {
         api,
         json,
         clients,
         auth,
-        pages: Arc::new(env),
+        pages: Arc::new(pages()),
         catalogs: Arc::new(Catalogs::load()),
         secure: public_url.starts_with("https://"),
         public_url: public_url.trim_end_matches('/').to_owned(),
         mailbox: settings.mailbox,
         clock: settings.clock,
+        imports: Arc::default(),
     };
+    // The upload's own limit, with room for the form's other fields.
+    let upload_limit = axum::extract::DefaultBodyLimit::max(imports::MAX_FILE_BYTES + 64 * 1024);
     Router::new()
         .route("/", get(home))
         .route("/static/site.css", get(style))
@@ -134,8 +135,21 @@ pub fn router(api: GatewayApi, json: JsonApi, clients: Clients, auth: Authentica
         .route("/calendar/revoke", post(calendar::revoke))
         .route("/calendar/feed/{file}", get(calendar::feed))
         .route("/mailbox", get(mailbox::page))
+        .route("/imports", get(imports::page).post(imports::upload).layer(upload_limit))
+        .route("/imports/{id}", get(imports::progress))
         .route_layer(axum::middleware::from_fn_with_state(web.clone(), remember_page))
         .with_state(web)
+}
+
+/// Every page template, parsed.
+fn pages() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    for (name, text) in TEMPLATES {
+        env.add_template(name, text).unwrap_or_else(|e| panic!("web/templates/{name} parses: {e}"));
+    }
+    env
 }
 
 tokio::task_local! {
@@ -175,6 +189,7 @@ fn list_of(path: &str) -> &'static str {
         "submissions" => "/submissions",
         "amendments" => "/amendments",
         "calendar" => "/calendar",
+        "imports" => "/imports",
         "report" => "/report",
         _ => "/",
     }

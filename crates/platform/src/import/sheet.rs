@@ -156,6 +156,7 @@ impl Checked {
         channel: AuthedChannel,
         sent: impl FnMut(usize) + Send + 'static,
     ) -> Result<Imported, Refused> {
+        let sent: Counter = Box::new(sent);
         let total = self.rows();
         let Checked { rows, mut problems, read_as } = self;
         let check_only = !problems.is_empty();
@@ -198,24 +199,41 @@ impl Checked {
     }
 }
 
+/// Told how many rows have gone.
+type Counter = Box<dyn FnMut(usize) + Send>;
+
 /// The rows as the import call streams them, telling `sent` as each goes.
-fn request<T: Send + 'static>(
-    rows: Vec<T>,
-    check_only: bool,
-    mut sent: impl FnMut(usize) + Send + 'static,
-) -> tonic::Request<std::pin::Pin<Box<dyn tokio_stream::Stream<Item = T> + Send>>> {
-    let mut count = 0;
-    let stream = tokio_stream::StreamExt::map(tokio_stream::iter(rows), move |row| {
-        count += 1;
-        sent(count);
-        row
-    });
-    let mut request =
-        tonic::Request::new(Box::pin(stream) as std::pin::Pin<Box<dyn tokio_stream::Stream<Item = T> + Send>>);
+fn request<T: Send + Unpin + 'static>(rows: Vec<T>, check_only: bool, sent: Counter) -> tonic::Request<Counted<T>> {
+    let mut request = tonic::Request::new(Counted { rows: rows.into_iter(), count: 0, sent });
     if check_only {
         request.metadata_mut().insert(super::CHECK_ONLY, tonic::metadata::MetadataValue::from_static("true"));
     }
     request
+}
+
+/// Rows as a stream that counts them as they go.
+struct Counted<T> {
+    rows: std::vec::IntoIter<T>,
+    count: usize,
+    sent: Counter,
+}
+
+impl<T: Unpin> tokio_stream::Stream for Counted<T> {
+    type Item = T;
+
+    fn poll_next(mut self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<Option<T>> {
+        let row = self.rows.next();
+        if row.is_some() {
+            self.count += 1;
+            let count = self.count;
+            (self.sent)(count);
+        }
+        std::task::Poll::Ready(row)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.rows.size_hint()
+    }
 }
 
 /// A service's violation "line 17: at.local" as "line 17, column date: ...".
@@ -513,6 +531,13 @@ mod tests {
         assert_eq!(problems.len(), 1);
         assert!(problems[0].1.starts_with("line 1: the header row needs the columns published"), "{problems:?}");
         assert!(problems[0].1.contains("unknown columns [\"colour\"]"), "{problems:?}");
+    }
+
+    #[test]
+    fn a_file_saved_by_a_spreadsheet_with_a_byte_order_mark_reads_as_any_other() {
+        let file = "\u{feff}title,kind,published\nAnnual report,brief,2024-03-01\n";
+        let checked = read(Kind::Publications, file.as_bytes()).expect("the header is right");
+        assert_eq!((checked.rows(), checked.problems.len()), (1, 0), "{:?}", checked.problems);
     }
 
     #[test]
