@@ -522,6 +522,7 @@ impl Drop for ScratchDatabase {
 
 pub mod cli;
 pub mod load;
+pub mod processes;
 pub mod seed;
 pub mod smtp;
 pub mod web;

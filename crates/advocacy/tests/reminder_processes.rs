@@ -4,133 +4,46 @@
 //! of 1,000 reminders due at once exactly once.
 
 use std::collections::BTreeMap;
-use std::io::BufRead;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use advocacy_platform::client::{BearerToken, connect_with_token};
 use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
-use advocacy_tests::POSTGRES_ENV;
+use advocacy_tests::processes::{Server, Storage};
 use advocacy_tests::smtp::{Received, SmtpServer};
 
-/// Where the processes keep their data: a directory, and a PostgreSQL prefix when the
-/// suite runs there (its databases are dropped when the test ends).
-struct Storage {
-    dir: tempfile::TempDir,
-    postgres: Option<(String, String)>,
-}
+const BINARY: &str = env!("CARGO_BIN_EXE_advocacy");
 
-impl Storage {
-    fn new() -> Storage {
-        let postgres = std::env::var(POSTGRES_ENV).ok().filter(|s| !s.is_empty()).map(|server| {
-            (server.trim_end_matches('/').to_owned(), format!("advocacy_test_{}", uuid::Uuid::now_v7().simple()))
-        });
-        Storage { dir: tempfile::tempdir().expect("a temporary directory"), postgres }
-    }
-
-    /// A config file for one process; `extra` is appended (service URLs).
-    fn config(&self, name: &str, smtp: &SmtpServer, extra: &str) -> std::path::PathBuf {
-        let database = match &self.postgres {
-            Some((server, prefix)) => format!("database_url = \"{server}/{prefix}_{{service}}\"\n"),
-            None => String::new(),
-        };
-        let text = format!(
-            "data_dir = {:?}\ngrpc_listen = \"127.0.0.1:0\"\nhttp_listen = \"127.0.0.1:0\"\n{database}\
-             [outbox]\nlease_secs = 3\nconcurrency = 4\n\
-             [reminders]\ndigest_schedule = \"\"\nescalate_before_hours = 0\n\
-             [mail]\nfrom = \"Reminders <reminders@advocacy.example>\"\n\
-             [mail.smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\ntimeout_secs = 5\n{extra}",
-            self.dir.path().display(),
-            smtp.addr.port()
-        );
-        let path = self.dir.path().join(format!("{name}.toml"));
-        std::fs::write(&path, text).expect("the config file");
-        path
-    }
-
-    async fn finish(self) {
-        if let Some((server, prefix)) = &self.postgres {
-            for service in advocacy::serve::service_names() {
-                let _ = advocacy_platform::db::drop_postgres_database(&format!("{server}/{prefix}_{service}")).await;
-            }
-        }
-    }
-}
-
-/// An `advocacy serve` process, killed (SIGKILL) when dropped.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    fn start(config: &Path, services: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_advocacy"))
-            .arg("--config")
-            .arg(config)
-            .arg("serve")
-            .args(services)
-            .env_remove("ADVOCACY_DATABASE_URL")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the server starts");
-        let mut lines = std::io::BufReader::new(child.stderr.take().expect("stderr")).lines();
-        let mut url = String::new();
-        for line in lines.by_ref() {
-            let line = line.expect("a line");
-            if let Some((_, at)) = line.split_once(" on grpc://") {
-                url = format!("http://{}", at.trim());
-                break;
-            }
-        }
-        assert!(!url.is_empty(), "the server said where it listens");
-        std::thread::spawn(move || lines.for_each(drop));
-        Server { child, url }
-    }
-
-    /// As a crash or an OOM kill would: no shutdown, nothing flushed.
-    fn kill(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The deadlines service as staff, with a token signed by the gateway's key in the processes'
-/// shared keys folder (`data_dir/keys`).
-async fn deadlines(url: &str, data_dir: &Path) -> DeadlinesServiceClient<advocacy_platform::client::AuthedChannel> {
-    let keys = advocacy_platform::KeyDir::new(data_dir.join("keys"));
-    let key = keys.ensure(advocacy_platform::keys::PEOPLE_ISSUER, chrono::Utc::now().timestamp()).expect("a key");
-    let token = key.issue(
-        "ana@advocacy.example",
-        vec![advocacy_platform::Role::Staff],
-        vec![],
-        chrono::Utc::now().timestamp(),
-        3600,
+/// A config file for one process, sending mail to `smtp`; `extra` is appended (service URLs).
+fn config(storage: &Storage, name: &str, smtp: &SmtpServer, extra: &str) -> PathBuf {
+    let rest = format!(
+        "grpc_listen = \"127.0.0.1:0\"\nhttp_listen = \"127.0.0.1:0\"\n\
+         [outbox]\nlease_secs = 3\nconcurrency = 4\n\
+         [reminders]\ndigest_schedule = \"\"\nescalate_before_hours = 0\n\
+         [mail]\nfrom = \"Reminders <reminders@advocacy.example>\"\n\
+         [mail.smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\ntimeout_secs = 5\n{extra}",
+        smtp.addr.port()
     );
+    storage.config(name, &rest)
+}
+
+/// The deadlines service as staff, with a token signed by the gateway's key in the
+/// processes' shared keys folder.
+async fn deadlines(storage: &Storage, url: &str) -> DeadlinesServiceClient<advocacy_platform::client::AuthedChannel> {
     DeadlinesServiceClient::new(
-        connect_with_token(url, &BearerToken::new(&token).expect("ascii")).await.expect("connect"),
+        storage.channel(url, "ana@advocacy.example", vec![advocacy_platform::Role::Staff]).await,
     )
 }
 
 /// `count` deadlines due an hour after `moment`, each reminded an hour before to `owners`:
 /// every reminder is due at `moment`.
 async fn reminders_due_at(
+    storage: &Storage,
     url: &str,
-    data_dir: &Path,
     moment: chrono::DateTime<chrono::Utc>,
     count: usize,
     owners: &[String],
 ) {
-    let mut client = deadlines(url, data_dir).await;
+    let mut client = deadlines(storage, url).await;
     for n in 0..count {
         client.create_deadline(advocacy_tests::reminded_at(n, moment, owners)).await.expect("created");
     }
@@ -163,16 +76,16 @@ async fn a_notifier_killed_mid_batch_loses_nothing_and_repeats_only_what_the_ser
     // Slow enough that the kill lands while messages are being handed over.
     smtp.delay(Duration::from_millis(40));
     let storage = Storage::new();
-    let config = storage.config("all", &smtp, "");
-    let server = Server::start(&config, &[]);
+    let config = config(&storage, "all", &smtp, "");
+    let server = Server::start(Path::new(BINARY), &config, &[]);
     let moment = chrono::Utc::now() + chrono::Duration::seconds(6);
-    reminders_due_at(&server.url, storage.dir.path(), moment, 150, &["ana@advocacy.example".to_owned()]).await;
+    reminders_due_at(&storage, &server.url, moment, 150, &["ana@advocacy.example".to_owned()]).await;
     assert!(chrono::Utc::now() < moment, "all were planned before their moment");
     let before = smtp.wait_for(30, 30).await.len();
     assert!((30..150).contains(&before), "killed mid-batch, after {before}");
     server.kill();
 
-    let _again = Server::start(&config, &[]);
+    let _again = Server::start(Path::new(BINARY), &config, &[]);
     let counts = wait_for_distinct(&smtp, 150, 60).await;
     assert_eq!(counts.len(), 150, "every reminder arrived");
     let repeated: usize = counts.values().map(|n| n - 1).sum();
@@ -188,14 +101,14 @@ async fn a_notifier_killed_mid_batch_loses_nothing_and_repeats_only_what_the_ser
 async fn two_notifier_replicas_send_each_of_a_thousand_reminders_due_at_once_exactly_once() {
     let smtp = SmtpServer::start().await;
     let storage = Storage::new();
-    let deadlines_config = storage.config("deadlines", &smtp, "");
-    let deadlines_server = Server::start(&deadlines_config, &["deadlines"]);
+    let deadlines_config = config(&storage, "deadlines", &smtp, "");
+    let deadlines_server = Server::start(Path::new(BINARY), &deadlines_config, &["deadlines"]);
     let follow = format!("[services.deadlines]\nurl = \"{}\"\n", deadlines_server.url);
-    let first = Server::start(&storage.config("notifier-1", &smtp, &follow), &["notifier"]);
-    let second = Server::start(&storage.config("notifier-2", &smtp, &follow), &["notifier"]);
+    let first = Server::start(Path::new(BINARY), &config(&storage, "notifier-1", &smtp, &follow), &["notifier"]);
+    let second = Server::start(Path::new(BINARY), &config(&storage, "notifier-2", &smtp, &follow), &["notifier"]);
     let owners: Vec<String> = (0..10).map(|i| format!("person{i}@advocacy.example")).collect();
     let moment = chrono::Utc::now() + chrono::Duration::seconds(8);
-    reminders_due_at(&deadlines_server.url, storage.dir.path(), moment, 100, &owners).await;
+    reminders_due_at(&storage, &deadlines_server.url, moment, 100, &owners).await;
     assert!(chrono::Utc::now() < moment, "all were planned before their moment");
 
     let counts = wait_for_distinct(&smtp, 1000, 60).await;

@@ -1,0 +1,159 @@
+//! Services as deployed: `advocacy serve` processes, each with its config file, on their
+//! own databases (PostgreSQL when the suite runs on it, else SQLite files), sharing one
+//! keys folder. For the tests of the `advocacy` crate, which has the binary.
+
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use advocacy_platform::client::{AuthedChannel, BearerToken, connect_with_token};
+
+use crate::POSTGRES_ENV;
+
+/// Where the processes keep their data: a directory (with the keys folder every process
+/// shares), and a PostgreSQL prefix when the suite runs there (its databases are dropped
+/// by [`Storage::finish`]).
+#[derive(Debug)]
+pub struct Storage {
+    pub dir: tempfile::TempDir,
+    postgres: Option<(String, String)>,
+}
+
+impl Default for Storage {
+    fn default() -> Self {
+        Storage::new()
+    }
+}
+
+impl Storage {
+    pub fn new() -> Storage {
+        let postgres = std::env::var(POSTGRES_ENV).ok().filter(|s| !s.is_empty()).map(|server| {
+            (server.trim_end_matches('/').to_owned(), format!("advocacy_test_{}", uuid::Uuid::now_v7().simple()))
+        });
+        Storage { dir: tempfile::tempdir().expect("a temporary directory"), postgres }
+    }
+
+    pub fn on_postgres(&self) -> bool {
+        self.postgres.is_some()
+    }
+
+    /// Writes the config file `name.toml`: the data directory and each service's database
+    /// (`{service}` in the URL), then `rest`.
+    pub fn config(&self, name: &str, rest: &str) -> PathBuf {
+        let database = match &self.postgres {
+            Some((server, prefix)) => format!("database_url = \"{server}/{prefix}_{{service}}\"\n"),
+            None => String::new(),
+        };
+        let text = format!("data_dir = {:?}\n{database}{rest}", self.dir.path().display());
+        let path = self.dir.path().join(format!("{name}.toml"));
+        std::fs::write(&path, text).expect("the config file");
+        path
+    }
+
+    /// A token for `email` with `roles`, signed by the gateway's key in the shared keys
+    /// folder, as a signed-in person's would be.
+    pub fn token(&self, email: &str, roles: Vec<advocacy_platform::Role>) -> String {
+        let keys = advocacy_platform::KeyDir::new(self.dir.path().join("keys"));
+        let now = chrono::Utc::now().timestamp();
+        let key = keys.ensure(advocacy_platform::keys::PEOPLE_ISSUER, now).expect("a key");
+        key.issue(email, roles, vec![], now, 3600)
+    }
+
+    /// A channel to `url` carrying [`Storage::token`].
+    pub async fn channel(&self, url: &str, email: &str, roles: Vec<advocacy_platform::Role>) -> AuthedChannel {
+        let token = BearerToken::new(&self.token(email, roles)).expect("an ASCII token");
+        connect_with_token(url, &token).await.expect("connect")
+    }
+
+    pub async fn finish(self) {
+        if let Some((server, prefix)) = &self.postgres {
+            for service in advocacy::serve::service_names() {
+                let _ = advocacy_platform::db::drop_postgres_database(&format!("{server}/{prefix}_{service}")).await;
+            }
+        }
+    }
+}
+
+/// Addresses on this machine free at the moment of asking, for processes that must know
+/// each other's before any starts (and keep theirs when restarted).
+pub fn free_addresses(count: usize) -> Vec<SocketAddr> {
+    let listeners: Vec<std::net::TcpListener> =
+        (0..count).map(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("a free port")).collect();
+    listeners.iter().map(|l| l.local_addr().expect("an address")).collect()
+}
+
+/// An `advocacy serve` process, killed (SIGKILL) when dropped.
+#[derive(Debug)]
+pub struct Server {
+    child: Child,
+    /// Its gRPC address, `http://127.0.0.1:port`.
+    pub url: String,
+    /// Its HTTP address when it serves the gateway.
+    pub http: Option<String>,
+}
+
+impl Server {
+    /// Starts `binary --config config serve services...` and waits until it says where
+    /// it listens.
+    pub fn start(binary: &Path, config: &Path, services: &[&str]) -> Server {
+        let mut child = Command::new(binary)
+            .arg("--config")
+            .arg(config)
+            .arg("serve")
+            .args(services)
+            .env_remove("ADVOCACY_DATABASE_URL")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the server starts");
+        let mut lines = std::io::BufReader::new(child.stderr.take().expect("stderr")).lines();
+        let serves_web = services.is_empty() || services.contains(&"gateway");
+        let (mut url, mut http) = (String::new(), None);
+        let mut said = Vec::new();
+        for line in lines.by_ref() {
+            let line = line.expect("a line");
+            if let Some((_, at)) = line.split_once(" on grpc://") {
+                url = format!("http://{}", at.trim());
+            } else if let Some((_, at)) = line.split_once(" web on http://") {
+                http = at.split_whitespace().next().map(|a| format!("http://{a}"));
+            } else {
+                said.push(line);
+            }
+            if !url.is_empty() && (http.is_some() || !serves_web) {
+                break;
+            }
+        }
+        assert!(!url.is_empty(), "the server said where it listens; it said: {}", said.join("\n"));
+        std::thread::spawn(move || lines.for_each(drop));
+        Server { child, url, http }
+    }
+
+    /// As a crash or an OOM kill would: no shutdown, nothing flushed.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A GET of the JSON API at `url` with `token`: the status and the body as JSON (null
+/// when it is none).
+pub async fn get_json(url: &str, token: &str) -> (u16, serde_json::Value) {
+    let (url, token) = (url.to_owned(), token.to_owned());
+    tokio::task::spawn_blocking(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        let mut answer =
+            agent.get(&url).header("authorization", &format!("Bearer {token}")).call().expect("the gateway answers");
+        let body = answer.body_mut().read_to_string().unwrap_or_default();
+        (answer.status().as_u16(), serde_json::from_str(&body).unwrap_or(serde_json::Value::Null))
+    })
+    .await
+    .expect("the request finishes")
+}
