@@ -91,6 +91,8 @@ pub struct Server {
     pub url: String,
     /// Its HTTP address when it serves the gateway.
     pub http: Option<String>,
+    /// Every line it has written to stderr since it said where it listens.
+    logs: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Server {
@@ -125,8 +127,19 @@ impl Server {
             }
         }
         assert!(!url.is_empty(), "the server said where it listens; it said: {}", said.join("\n"));
-        std::thread::spawn(move || lines.for_each(drop));
-        Server { child, url, http }
+        let logs = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = logs.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                kept.lock().expect("the log").push(line);
+            }
+        });
+        Server { child, url, http, logs }
+    }
+
+    /// The lines it has logged that contain `text`.
+    pub fn logged(&self, text: &str) -> Vec<String> {
+        self.logs.lock().expect("the log").iter().filter(|l| l.contains(text)).cloned().collect()
     }
 
     /// As a crash or an OOM kill would: no shutdown, nothing flushed.
@@ -143,17 +156,29 @@ impl Drop for Server {
     }
 }
 
-/// A GET of the JSON API at `url` with `token`: the status and the body as JSON (null
-/// when it is none).
-pub async fn get_json(url: &str, token: &str) -> (u16, serde_json::Value) {
-    let (url, token) = (url.to_owned(), token.to_owned());
+/// A GET of `url` with `headers`: the status and the body.
+pub async fn get(url: &str, headers: &[(&str, &str)]) -> (u16, String) {
+    let url = url.to_owned();
+    let headers: Vec<(String, String)> = headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     tokio::task::spawn_blocking(move || {
         let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-        let mut answer =
-            agent.get(&url).header("authorization", &format!("Bearer {token}")).call().expect("the gateway answers");
-        let body = answer.body_mut().read_to_string().unwrap_or_default();
-        (answer.status().as_u16(), serde_json::from_str(&body).unwrap_or(serde_json::Value::Null))
+        let mut request = agent.get(&url);
+        for (name, value) in &headers {
+            request = request.header(name, value);
+        }
+        let mut answer = request.call().expect("the server answers");
+        (answer.status().as_u16(), answer.body_mut().read_to_string().unwrap_or_default())
     })
     .await
     .expect("the request finishes")
+}
+
+/// A GET of the JSON API at `url` with `token` and more `headers`: the status and the
+/// body as JSON (null when it is none).
+pub async fn get_json(url: &str, token: &str, headers: &[(&str, &str)]) -> (u16, serde_json::Value) {
+    let bearer = format!("Bearer {token}");
+    let all: Vec<(&str, &str)> =
+        [("authorization", bearer.as_str())].into_iter().chain(headers.iter().copied()).collect();
+    let (status, body) = get(url, &all).await;
+    (status, serde_json::from_str(&body).unwrap_or(serde_json::Value::Null))
 }

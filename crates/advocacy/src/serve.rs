@@ -38,6 +38,8 @@ pub struct RunningSystem {
     pub grpc_addr: SocketAddr,
     /// Where HTTP is served, when a hosted service serves HTTP.
     pub http_addr: Option<SocketAddr>,
+    /// Where Prometheus metrics are served, when `metrics_listen` is set.
+    pub metrics_addr: Option<SocketAddr>,
     pub databases: Vec<(&'static str, Database)>,
     pub clock: Clock,
     trigger: ShutdownTrigger,
@@ -153,8 +155,18 @@ pub async fn start(
         }
         None => None,
     };
+    let metrics_addr = match config.metrics_listen {
+        Some(addr) => {
+            let listener = bind(addr, "ADVOCACY_METRICS_LISTEN").await?;
+            let addr = listener.local_addr()?;
+            let router = advocacy_platform::metrics::router(databases.clone(), clock.clone());
+            tasks.push(tokio::spawn(advocacy_platform::http::serve(listener, router, shutdown.clone())));
+            Some(addr)
+        }
+        None => None,
+    };
     let server = tokio::spawn(server.serve(listener, shutdown));
-    Ok(RunningSystem { grpc_addr, http_addr, databases, clock, trigger, server, tasks })
+    Ok(RunningSystem { grpc_addr, http_addr, metrics_addr, databases, clock, trigger, server, tasks })
 }
 
 /// Binds an address with a message that says what to do when it is taken.
@@ -171,6 +183,9 @@ pub async fn run(config: &Config, services: &[&str], demo: bool) -> anyhow::Resu
     eprintln!("advocacy: serving {} on grpc://{}", services.join(", "), system.grpc_addr);
     if let Some(addr) = system.http_addr {
         eprintln!("advocacy: web on http://{addr} (sign in with an account made by `advocacy users add`)");
+    }
+    if let Some(addr) = system.metrics_addr {
+        eprintln!("advocacy: metrics on http://{addr}/metrics");
     }
     if config.database_url.is_none() {
         eprintln!("advocacy: data in {}", config.data_dir.display());

@@ -3,7 +3,8 @@
 //! runs on it), wired to the others by its config file, mailing reminders to an SMTP
 //! server in this test. A whole scenario runs through them; then the deadlines service is
 //! killed, the others degrade as designed, and when it is back everything catches up with
-//! nothing lost or doubled.
+//! nothing lost or doubled. Each process serves its Prometheus metrics, and a request's id
+//! crosses from the gateway to the services it calls.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -16,7 +17,7 @@ use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::briefings_service_client::BriefingsServiceClient;
 use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
 use advocacy_proto::v1::submissions_service_client::SubmissionsServiceClient;
-use advocacy_tests::processes::{Server, Storage, free_addresses, get_json};
+use advocacy_tests::processes::{Server, Storage, free_addresses, get, get_json};
 use advocacy_tests::smtp::SmtpServer;
 use advocacy_tests::{eventually, local_time, reminded_at};
 
@@ -30,18 +31,21 @@ struct Deployment {
     storage: Storage,
     smtp: SmtpServer,
     grpc: BTreeMap<&'static str, SocketAddr>,
+    metrics: BTreeMap<&'static str, SocketAddr>,
     web: SocketAddr,
     running: BTreeMap<&'static str, Server>,
 }
 
 impl Deployment {
     async fn new() -> Deployment {
-        let addresses = free_addresses(SERVICES.len() + 1);
+        let addresses = free_addresses(2 * SERVICES.len() + 1);
+        let (grpc, rest) = addresses.split_at(SERVICES.len());
         Deployment {
             storage: Storage::new(),
             smtp: SmtpServer::start().await,
-            grpc: SERVICES.into_iter().zip(addresses.iter().copied()).collect(),
-            web: addresses[SERVICES.len()],
+            grpc: SERVICES.into_iter().zip(grpc.iter().copied()).collect(),
+            metrics: SERVICES.into_iter().zip(rest.iter().copied()).collect(),
+            web: rest[SERVICES.len()],
             running: BTreeMap::new(),
         }
     }
@@ -53,13 +57,14 @@ impl Deployment {
             .map(|s| format!("[services.{s}]\nurl = \"http://{}\"\n", self.grpc[s]))
             .collect();
         let rest = format!(
-            "grpc_listen = \"{}\"\nhttp_listen = \"{}\"\n\
+            "grpc_listen = \"{}\"\nhttp_listen = \"{}\"\nmetrics_listen = \"{}\"\n\
              [outbox]\nlease_secs = 3\n\
              [reminders]\ndigest_schedule = \"\"\nescalate_before_hours = 0\npublic_url = \"http://{}\"\n\
              [mail]\nfrom = \"Reminders <reminders@advocacy.example>\"\n\
              [mail.smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\ntimeout_secs = 5\n{others}",
             self.grpc[service],
             if service == "gateway" { self.web.to_string() } else { "127.0.0.1:0".to_owned() },
+            self.metrics[service],
             self.web,
             self.smtp.addr.port()
         );
@@ -84,11 +89,24 @@ impl Deployment {
     /// The impact report of 2026 from the gateway's JSON API, as a manager reads it: each
     /// section by name.
     async fn report(&self) -> BTreeMap<String, serde_json::Value> {
+        self.report_as_request("").await
+    }
+
+    /// [`Deployment::report`], asked with `x-request-id: id` (none when empty).
+    async fn report_as_request(&self, id: &str) -> BTreeMap<String, serde_json::Value> {
         let token = self.storage.token("maria@advocacy.example", vec![Role::Manager]);
-        let (status, report) = get_json(&format!("http://{}/api/report?year=2026", self.web), &token).await;
+        let headers: &[(&str, &str)] = if id.is_empty() { &[] } else { &[("x-request-id", id)] };
+        let (status, report) = get_json(&format!("http://{}/api/report?year=2026", self.web), &token, headers).await;
         assert_eq!(status, 200, "{report}");
         let sections = report["sections"].as_array().expect("sections").iter();
         sections.map(|s| (s["name"].as_str().expect("a name").to_owned(), s.clone())).collect()
+    }
+
+    /// A process's metrics, in Prometheus's text format.
+    async fn metrics(&self, service: &str) -> String {
+        let (status, text) = get(&format!("http://{}/metrics", self.metrics[service]), &[]).await;
+        assert_eq!(status, 200, "{text}");
+        text
     }
 
     async fn finish(mut self) {
@@ -117,6 +135,11 @@ fn briefing_with_follow_up(request_id: &str, day: &str, institution: &str, actio
         }],
         ..Default::default()
     }
+}
+
+/// The value of the series `name{labels}` in a scrape, if it is there.
+fn series(scrape: &str, name_and_labels: &str) -> Option<f64> {
+    scrape.lines().find_map(|line| line.strip_prefix(name_and_labels)?.trim().parse().ok())
 }
 
 /// Waits until the briefing's follow-up has its deadline, and gives that deadline's id.
@@ -277,5 +300,36 @@ async fn five_services_as_separate_processes_run_the_work_degrade_when_one_is_ki
         2,
         "the two due in 2026 (the follow-ups are due in 2027)"
     );
+
+    // One request's id, in the log lines of the gateway and of each service it called.
+    let id = format!("report-{}", uuid::Uuid::now_v7().simple());
+    deployment.report_as_request(&id).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for service in ["gateway", "briefings", "submissions", "deadlines"] {
+        let lines = deployment.running[service].logged(&id);
+        assert!(!lines.is_empty(), "{service} logged the request {id}");
+    }
+    let briefings_line = &deployment.running["briefings"].logged(&id)[0];
+    assert!(briefings_line.contains("BriefingAggregates"), "{briefings_line}");
+
+    // What each process counted, in Prometheus's text format.
+    let notifier = deployment.metrics("notifier").await;
+    assert_eq!(series(&notifier, "advocacy_deliveries_total{result=\"sent\"}"), Some(2.0), "{notifier}");
+    assert!(notifier.contains("advocacy_feed_lag_seconds{feed="), "{notifier}");
+    let pool = "advocacy_db_pool_connections{service=\"notifier\",state=\"max\"}";
+    assert!(series(&notifier, pool) > Some(0.0), "{notifier}");
+    let briefings_scrape = deployment.metrics("briefings").await;
+    let retried: f64 = briefings_scrape
+        .lines()
+        .filter(|l| l.starts_with("advocacy_outbox_pushes_total{") && l.contains("result=\"retry\""))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum();
+    assert!(retried >= 1.0, "the follow-up was retried while deadlines was down: {briefings_scrape}");
+    let waiting = "advocacy_outbox_rows{topic=\"follow-up-deadline\",state=\"pending\"}";
+    assert_eq!(series(&briefings_scrape, waiting), Some(0.0), "nothing waits once deadlines is back");
+    let deadlines_scrape = deployment.metrics("deadlines").await;
+    let created = "advocacy_rpc_requests_total{method=\"/advocacy.v1.DeadlinesService/CreateDeadline\",code=\"Ok\"}";
+    assert!(series(&deadlines_scrape, created).is_some(), "{deadlines_scrape}");
+    assert!(deadlines_scrape.contains("advocacy_rpc_duration_seconds_bucket{"), "{deadlines_scrape}");
     deployment.finish().await;
 }

@@ -242,11 +242,13 @@ impl Store {
     }
 
     async fn cancel(&self, conn: &mut AnyConnection, id: &str, reason: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE deliveries SET state = 'cancelled', reason = $2 WHERE id = $1 AND state = 'planned'")
-            .bind(id)
-            .bind(reason)
-            .execute(&mut *conn)
-            .await?;
+        let marked =
+            sqlx::query("UPDATE deliveries SET state = 'cancelled', reason = $2 WHERE id = $1 AND state = 'planned'")
+                .bind(id)
+                .bind(reason)
+                .execute(&mut *conn)
+                .await?;
+        advocacy_platform::metrics::metrics().deliveries("cancelled", marked.rows_affected());
         self.outbox.remove(conn, id).await
     }
 
@@ -452,7 +454,10 @@ impl Store {
             sql.push(&format!("{}) RETURNING purpose, recipient, due_at", ids.join(", ")));
             // A digest that went out: the person's next one, from now (after downtime, the
             // weeks missed are not sent one after another).
-            for row in sql.fetch_all_on(&mut *conn).await? {
+            let marked = sql.fetch_all_on(&mut *conn).await?;
+            // Counted in the transaction: one that rolls back is pushed and counted again.
+            advocacy_platform::metrics::metrics().deliveries("sent", marked.len() as u64);
+            for row in marked {
                 if row.try_get::<String, _>(0)? == Purpose::Digest.as_str() {
                     let (person, due): (String, i64) = (row.try_get(1)?, row.try_get(2)?);
                     self.plan_digest(conn, &person, from_micros(due).max(self.clock.now())).await?;
@@ -464,12 +469,13 @@ impl Store {
 
     /// Not sent, on purpose (`skipped`) or because it is no longer wanted (`cancelled`).
     pub async fn mark(&self, id: &str, state: State, reason: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE deliveries SET state = $2, reason = $3 WHERE id = $1 AND state = 'planned'")
+        let marked = sqlx::query("UPDATE deliveries SET state = $2, reason = $3 WHERE id = $1 AND state = 'planned'")
             .bind(id)
             .bind(state.as_str())
             .bind(reason)
             .execute(&self.db.pool)
             .await?;
+        advocacy_platform::metrics::metrics().deliveries(state.as_str(), marked.rows_affected());
         Ok(())
     }
 

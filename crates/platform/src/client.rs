@@ -21,6 +21,7 @@ impl BearerToken {
 impl tonic::service::Interceptor for BearerToken {
     fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
         request.metadata_mut().insert("authorization", self.0.clone());
+        crate::telemetry::pass_on(request.metadata_mut());
         Ok(request)
     }
 }
@@ -82,6 +83,7 @@ impl SystemToken {
 impl tonic::service::Interceptor for SystemToken {
     fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
         request.metadata_mut().insert("authorization", self.value()?);
+        crate::telemetry::pass_on(request.metadata_mut());
         Ok(request)
     }
 }

@@ -22,6 +22,8 @@ pub struct Config {
     pub grpc_listen: SocketAddr,
     /// The gateway's web UI and JSON API.
     pub http_listen: SocketAddr,
+    /// Prometheus metrics at `/metrics`; unset: not served. Keep it off the public network.
+    pub metrics_listen: Option<SocketAddr>,
     /// A database URL for every service; `{service}` in it is replaced by the service name,
     /// for example `postgres://advocacy@db/advocacy_{service}`. Unset: SQLite files.
     pub database_url: Option<String>,
@@ -234,6 +236,7 @@ impl fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("grpc_listen", &self.grpc_listen)
             .field("http_listen", &self.http_listen)
+            .field("metrics_listen", &self.metrics_listen)
             .field("database_url", &self.database_url.as_deref().map(redact_url))
             .field("log", &self.log)
             .field("server", &self.server)
@@ -262,6 +265,7 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             grpc_listen: SocketAddr::from(([127, 0, 0, 1], 50051)),
             http_listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            metrics_listen: None,
             database_url: None,
             log: LogConfig::default(),
             server: ServerLimits::default(),
@@ -329,6 +333,7 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
     ("ADVOCACY_DATA_DIR", "data_dir"),
     ("ADVOCACY_GRPC_LISTEN", "grpc_listen"),
     ("ADVOCACY_HTTP_LISTEN", "http_listen"),
+    ("ADVOCACY_METRICS_LISTEN", "metrics_listen"),
     ("ADVOCACY_DATABASE_URL", "database_url"),
     ("ADVOCACY_LOG_FORMAT", "log.format"),
     ("ADVOCACY_LOG", "log.filter"),
@@ -383,6 +388,9 @@ impl Config {
                     self.grpc_listen = value.parse().map_err(|_| bad("an address like 127.0.0.1:50051"))?
                 }
                 "http_listen" => self.http_listen = value.parse().map_err(|_| bad("an address like 127.0.0.1:8080"))?,
+                "metrics_listen" => {
+                    self.metrics_listen = Some(value.parse().map_err(|_| bad("an address like 0.0.0.0:9464"))?)
+                }
                 "database_url" => self.database_url = Some(value),
                 "log.format" => {
                     self.log.format = match value.as_str() {

@@ -100,6 +100,13 @@ impl<H: ChangeHandler> FeedFollower<H> {
         }
     }
 
+    /// The lag and revision of the last change applied, for the metrics.
+    fn applied(&self, change: &pb::DeadlineChange) {
+        let at = change.at.as_ref().and_then(|t| chrono::DateTime::from_timestamp(t.seconds, 0));
+        let lag = at.map_or(Duration::ZERO, |at| (chrono::Utc::now() - at).to_std().unwrap_or_default());
+        crate::metrics::metrics().feed_applied(self.cursor.feed, change.revision, lag);
+    }
+
     /// Lists every change after the cursor, then watches; returns when the stream ends.
     async fn follow(&self) -> Result<(), String> {
         let store = |e: sqlx::Error| format!("cannot store the feed revision: {e}");
@@ -116,6 +123,9 @@ impl<H: ChangeHandler> FeedFollower<H> {
             }
             after = after.max(page.resume_after_revision);
             self.cursor.advance(after).await.map_err(store)?;
+            if let Some(last) = page.changes.last() {
+                self.applied(last);
+            }
             if !page.more {
                 break;
             }
@@ -134,6 +144,7 @@ impl<H: ChangeHandler> FeedFollower<H> {
             };
             self.handler.apply(&change).await?;
             self.cursor.advance(change.revision).await.map_err(store)?;
+            self.applied(&change);
         }
         Ok(())
     }

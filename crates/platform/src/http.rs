@@ -10,6 +10,7 @@ pub async fn serve(listener: TcpListener, router: axum::Router, mut shutdown: Sh
     let addr = listener.local_addr().ok();
     tracing::info!(address = ?addr, "HTTP server listening");
     // The peer's address reaches handlers that count by client (the web sign-in).
+    let router = router.layer(axum::middleware::from_fn(crate::telemetry::http_span));
     let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let server = axum::serve(listener, service).with_graceful_shutdown(async move { shutdown.recv().await });
     if let Err(e) = server.await {

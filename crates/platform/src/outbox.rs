@@ -139,6 +139,7 @@ fn micros(t: DateTime<Utc>) -> i64 {
 
 impl Outbox {
     pub fn new(db: &Database, topic: &'static str, clock: Clock, settings: OutboxSettings) -> Outbox {
+        crate::metrics::metrics().outbox_topic(topic);
         let replica = format!("{}-{}", std::process::id(), uuid::Uuid::now_v7().simple());
         Outbox { db: db.clone(), topic, clock, settings, replica: replica.into(), wake: Arc::new(Notify::new()) }
     }
@@ -243,7 +244,12 @@ impl Outbox {
 
     /// The push failed: try again after a backoff, or mark the row failed when the
     /// failure is permanent or the attempts are used up.
-    async fn failed_on(&self, conn: &mut AnyConnection, claim: &Claim, failure: &Failure) -> Result<(), sqlx::Error> {
+    async fn failed_on(
+        &self,
+        conn: &mut AnyConnection,
+        claim: &Claim,
+        failure: &Failure,
+    ) -> Result<Option<&'static str>, sqlx::Error> {
         let now = self.clock.now();
         let (permanent, error) = match failure {
             Failure::Retry(e) => (0_i64, e),
@@ -269,19 +275,27 @@ impl Outbox {
         .await?
         .map(|r| r.try_get(0))
         .transpose()?;
-        match state.as_deref() {
-            Some("failed") => tracing::error!(
-                topic = self.topic, item = %claim.item, attempts = claim.attempts + 1, %error,
-                "outbox: gave up; the row is marked failed"
-            ),
-            Some(_) => tracing::warn!(
-                topic = self.topic, item = %claim.item, attempts = claim.attempts + 1, %error,
-                retry_at = %retry_at, "outbox: not delivered yet; will retry"
-            ),
+        Ok(match state.as_deref() {
+            Some("failed") => {
+                tracing::error!(
+                    topic = self.topic, item = %claim.item, attempts = claim.attempts + 1, %error,
+                    "outbox: gave up; the row is marked failed"
+                );
+                Some("failed")
+            }
+            Some(_) => {
+                tracing::warn!(
+                    topic = self.topic, item = %claim.item, attempts = claim.attempts + 1, %error,
+                    retry_at = %retry_at, "outbox: not delivered yet; will retry"
+                );
+                Some("retry")
+            }
             // Enqueued again meanwhile: the new generation starts with fresh attempts.
-            None => self.release_on(conn, claim).await?,
-        }
-        Ok(())
+            None => {
+                self.release_on(conn, claim).await?;
+                None
+            }
+        })
     }
 
     async fn release_on(&self, conn: &mut AnyConnection, claim: &Claim) -> Result<(), sqlx::Error> {
@@ -307,13 +321,17 @@ impl Outbox {
         if !pushed.is_empty() {
             delivery.done_in(&mut tx, &pushed).await?;
         }
+        let mut results = vec!["done"; pushed.len()];
         for (claim, outcome) in outcomes {
             if let Err(failure) = outcome {
-                self.failed_on(&mut tx, claim, failure).await?;
+                results.extend(self.failed_on(&mut tx, claim, failure).await?);
             }
         }
         let claims = if want > 0 { self.claim_on(&mut tx, want).await? } else { Vec::new() };
         tx.commit().await?;
+        for result in results {
+            crate::metrics::metrics().outbox_push(self.topic, result);
+        }
         Ok(claims)
     }
 

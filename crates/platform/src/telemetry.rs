@@ -1,6 +1,11 @@
 //! Logs: readable lines by default, one JSON object per line on request (for log shippers),
 //! and one span per RPC (method, caller, request id) closed by a line with the status code
 //! and the latency.
+//!
+//! The request id crosses service calls: a request keeps the `x-request-id` it came with
+//! (or gets a new one), every log line of its span carries it, the response says it, and
+//! each call the request makes to another service passes it on (the client interceptors
+//! read [`request_id`]).
 
 use std::future::Future;
 use std::io::IsTerminal;
@@ -30,9 +35,60 @@ pub fn record_caller(subject: &str) {
     tracing::Span::current().record("caller", subject);
 }
 
-/// Names the client's request id in the current RPC's span.
+/// Names the client's idempotency key (the `request_id` field of a write) in the current
+/// RPC's span.
 pub fn record_request_id(request_id: &str) {
-    tracing::Span::current().record("request_id", request_id);
+    tracing::Span::current().record("idempotency_key", request_id);
+}
+
+/// The header that carries a request's id between services.
+pub const REQUEST_ID: &str = "x-request-id";
+
+tokio::task_local! {
+    static CURRENT: String;
+}
+
+/// The id of the request being served, for the calls it makes.
+pub fn request_id() -> Option<String> {
+    CURRENT.try_with(String::clone).ok()
+}
+
+/// The id a request came with, if it is a sensible one; else a new one.
+fn request_id_of(headers: &http::HeaderMap) -> String {
+    headers
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| (1..=64).contains(&v.len()))
+        .filter(|v| v.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c)))
+        .map_or_else(|| uuid::Uuid::now_v7().simple().to_string(), str::to_owned)
+}
+
+/// Puts the current request's id on an outgoing call.
+pub fn pass_on(metadata: &mut tonic::metadata::MetadataMap) {
+    if let Some(id) = request_id().and_then(|id| id.parse().ok()) {
+        metadata.insert(REQUEST_ID, id);
+    }
+}
+
+/// The HTTP middleware that gives each request of the HTTP port its id and span, as
+/// [`RpcSpanLayer`] does for gRPC.
+pub async fn http_span(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let id = request_id_of(request.headers());
+    let routine = matches!(request.uri().path(), "/metrics" | "/static/site.css");
+    let span = tracing::info_span!("http", method = %request.method(), path = %request.uri().path(), request_id = %id);
+    let started = Instant::now();
+    let mut response = CURRENT.scope(id.clone(), next.run(request).instrument(span.clone())).await;
+    let (status, latency_us) = (response.status().as_u16(), started.elapsed().as_micros() as u64);
+    // Scrapes and the stylesheet come all day; their lines are debug only.
+    if routine {
+        tracing::debug!(parent: &span, status, latency_us, "http finished");
+    } else {
+        tracing::info!(parent: &span, status, latency_us, "http finished");
+    }
+    if let Ok(value) = id.parse() {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    response
 }
 
 /// The server layer that opens the span of each RPC.
@@ -73,19 +129,24 @@ where
         let method = request.uri().path().to_owned();
         // Probes and tools ask health and reflection all day; their lines are debug only.
         let routine = method.starts_with("/grpc.");
+        let id = request_id_of(request.headers());
         let span = tracing::info_span!(
             "rpc",
             method = %method,
+            request_id = %id,
             caller = tracing::field::Empty,
-            request_id = tracing::field::Empty,
+            idempotency_key = tracing::field::Empty,
         );
         let started = Instant::now();
         let future = {
             let _entered = span.enter();
-            self.inner.call(request)
+            CURRENT.sync_scope(id.clone(), || self.inner.call(request))
         };
         Box::pin(async move {
-            let result = future.instrument(span.clone()).await;
+            let mut result = CURRENT.scope(id.clone(), future.instrument(span.clone())).await;
+            if let (Ok(response), Ok(value)) = (&mut result, id.parse()) {
+                response.headers_mut().insert(REQUEST_ID, value);
+            }
             // Errors of unary calls come as headers only; a stream that fails later says so
             // in its trailers, after this line.
             let code = match &result {
@@ -97,7 +158,11 @@ where
                     .map_or(tonic::Code::Ok, tonic::Code::from_i32),
                 Err(_) => tonic::Code::Internal,
             };
-            let latency_us = started.elapsed().as_micros() as u64;
+            let latency = started.elapsed();
+            let latency_us = latency.as_micros() as u64;
+            // Only routes served are named: any path may be asked, and each name is a series.
+            let named = if code == tonic::Code::Unimplemented { "unknown" } else { method.as_str() };
+            crate::metrics::metrics().rpc(named, code, latency);
             if routine {
                 tracing::debug!(parent: &span, code = ?code, latency_us, "rpc finished");
             } else {
