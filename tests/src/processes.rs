@@ -34,6 +34,12 @@ impl Storage {
         Storage { dir: tempfile::tempdir().expect("a temporary directory"), postgres }
     }
 
+    /// SQLite files only, whatever engine the suite runs on (for what only SQLite has, such
+    /// as `advocacy backup`).
+    pub fn sqlite() -> Storage {
+        Storage { dir: tempfile::tempdir().expect("a temporary directory"), postgres: None }
+    }
+
     pub fn on_postgres(&self) -> bool {
         self.postgres.is_some()
     }

@@ -88,6 +88,17 @@ pub enum Command {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
+    /// Back up every service's SQLite database and the signing keys into one archive, with
+    /// a manifest of checksums. Safe while the server runs. For PostgreSQL, use pg_dump
+    /// per database (ops/README.md).
+    Backup {
+        /// The archive to write (`.tar.gz`); refused if it exists.
+        archive: PathBuf,
+    },
+    /// Restore a backup made by `advocacy backup`, with the server stopped. Every checksum
+    /// is verified before anything changes; the files replaced are kept beside the new
+    /// ones, named `*.before-restore-<time>`.
+    Restore { archive: PathBuf },
     /// The reference lists: mechanisms, countries, multilateral bodies.
     Catalog {
         #[command(subcommand)]

@@ -546,16 +546,22 @@ pub fn is_unique_violation(error: &sqlx::Error, index: &str, columns: &str) -> b
     db.constraint() == Some(index) || db.message().contains(columns)
 }
 
+/// The file of a `sqlite:` URL; None for another database or one in memory.
+pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    if !url.starts_with("sqlite:") {
+        return None;
+    }
+    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:").split('?').next().unwrap_or_default();
+    (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
+}
+
 /// Makes the SQLite file at `url` (and its directory, owner-only, if missing) readable by
 /// its owner only, before SQLite opens it: SQLite gives the WAL and shared-memory files
 /// the main file's mode, and records of contacts and restricted work must not be
 /// readable by every local user.
 fn private_sqlite_files(url: &str) -> std::io::Result<()> {
-    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:").split('?').next().unwrap_or_default();
-    if path.is_empty() || path == ":memory:" {
-        return Ok(());
-    }
-    let path = std::path::Path::new(path);
+    let Some(path) = sqlite_path(url) else { return Ok(()) };
+    let path = path.as_path();
     if let Some(parent) = path.parent()
         && !parent.as_os_str().is_empty()
         && !parent.exists()

@@ -1,6 +1,7 @@
 //! Client commands: each talks to a running server through the generated gRPC clients.
 
 pub mod audit;
+pub mod backup;
 pub mod briefings;
 pub mod calendar;
 pub mod catalog;
