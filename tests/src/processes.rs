@@ -143,6 +143,13 @@ impl Server {
         Server { child, url, http, logs }
     }
 
+    /// Its peak resident memory so far, in KiB (Linux), for sizing containers.
+    pub fn peak_memory_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    }
+
     /// The lines it has logged that contain `text`.
     pub fn logged(&self, text: &str) -> Vec<String> {
         self.logs.lock().expect("the log").iter().filter(|l| l.contains(text)).cloned().collect()

@@ -99,6 +99,15 @@ pub enum Command {
     /// is verified before anything changes; the files replaced are kept beside the new
     /// ones, named `*.before-restore-<time>`.
     Restore { archive: PathBuf },
+    /// Asks a server over the gRPC health protocol whether it serves: exits 0 if it does
+    /// (for container health checks and probes).
+    Health {
+        /// The server's gRPC address.
+        #[arg(long, default_value = "http://127.0.0.1:50051")]
+        server: String,
+        /// One service's full name (`advocacy.v1.DeadlinesService`); none: the server.
+        service: Option<String>,
+    },
     /// The reference lists: mechanisms, countries, multilateral bodies.
     Catalog {
         #[command(subcommand)]
@@ -238,6 +247,9 @@ pub enum AuditCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
+    /// Makes each key that is missing (the gateway's and every service's) and changes
+    /// nothing else: run once before services that get the keys folder read-only.
+    Init,
     /// The public key set: each key's id, owner, when it was made and retired.
     List {
         /// Print JSON instead of a table.

@@ -40,6 +40,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(command) => commands::import::run(&config, command).await,
         Command::Calendar(command) => commands::calendar::run(&config, command).await,
         Command::Notifier(command) => commands::notifier::run(&config, command).await,
+        Command::Health { server, service } => commands::health(&server, service.as_deref()).await,
         Command::Backup { archive } => commands::backup::backup(&config, &archive).await,
         Command::Restore { archive } => commands::backup::restore(&config, &archive).await,
         Command::Mailbox { show, dir, limit } => commands::mailbox::run(&config, show, dir, limit),

@@ -1223,3 +1223,25 @@ async fn advocacy_audit_verify_names_the_entry_changed_by_hand() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("deadlines entry 2"));
     system.finish().await;
 }
+
+#[tokio::test]
+async fn the_health_command_says_whether_a_server_serves_for_container_health_checks() {
+    let (cli, system) = with_server().await;
+    let url = system.url();
+    let serving = cli.run(&["health", "--server", &url]).await;
+    assert!(serving.status.success(), "{}", String::from_utf8_lossy(&serving.stderr));
+    assert!(String::from_utf8_lossy(&serving.stdout).contains("SERVING"));
+    let one = cli.run(&["health", "--server", &url, "advocacy.v1.DeadlinesService"]).await;
+    assert!(one.status.success(), "{}", String::from_utf8_lossy(&one.stderr));
+    let unknown = cli.run(&["health", "--server", &url, "advocacy.v1.NoSuchService"]).await;
+    assert!(!unknown.status.success(), "a service the server does not have is not healthy");
+    let closed = advocacy_tests::processes::free_addresses(1)[0];
+    let down = cli.run(&["health", "--server", &format!("http://{closed}")]).await;
+    assert!(!down.status.success());
+    assert!(
+        String::from_utf8_lossy(&down.stderr).contains("cannot reach"),
+        "{}",
+        String::from_utf8_lossy(&down.stderr)
+    );
+    system.finish().await;
+}

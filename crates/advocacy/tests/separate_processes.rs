@@ -331,5 +331,8 @@ async fn five_services_as_separate_processes_run_the_work_degrade_when_one_is_ki
     let created = "advocacy_rpc_requests_total{method=\"/advocacy.v1.DeadlinesService/CreateDeadline\",code=\"Ok\"}";
     assert!(series(&deadlines_scrape, created).is_some(), "{deadlines_scrape}");
     assert!(deadlines_scrape.contains("advocacy_rpc_duration_seconds_bucket{"), "{deadlines_scrape}");
+    for (service, server) in &deployment.running {
+        eprintln!("peak memory of {service}: {} KiB", server.peak_memory_kib().unwrap_or(0));
+    }
     deployment.finish().await;
 }

@@ -11,6 +11,13 @@ use crate::output::Table;
 pub fn run(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
     let keys = config.keys();
     match command {
+        KeysCommand::Init => {
+            let now = chrono::Utc::now().timestamp();
+            for owner in std::iter::once(PEOPLE_ISSUER).chain(crate::serve::service_names()) {
+                let key = keys.ensure(owner, now)?;
+                println!("{owner} signs with {}", key.kid);
+            }
+        }
         KeysCommand::List { json } => {
             let mut table = Table::new(&["Key", "Owner", "Made", "Retired"]);
             let when = |t: i64| chrono::DateTime::from_timestamp(t, 0).map(|t| t.to_rfc3339()).unwrap_or_default();

@@ -125,6 +125,20 @@ fn nth(index: Option<usize>) -> String {
     }
 }
 
+/// `advocacy health`: whether the server at `server` serves `service` (the whole server
+/// when none), by the gRPC health protocol; an error unless it does.
+pub async fn health(server: &str, service: Option<&str>) -> anyhow::Result<()> {
+    use tonic_health::pb::health_check_response::ServingStatus;
+    use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+    let channel = advocacy_platform::client::connect(server).await.with_context(|| format!("cannot reach {server}"))?;
+    let request = HealthCheckRequest { service: service.unwrap_or_default().to_owned() };
+    let answer = HealthClient::new(channel).check(request).await.map_err(explain)?.into_inner();
+    let status = ServingStatus::try_from(answer.status).unwrap_or(ServingStatus::Unknown);
+    println!("{}: {}", service.unwrap_or(server), status.as_str_name());
+    anyhow::ensure!(status == ServingStatus::Serving, "not serving");
+    Ok(())
+}
+
 /// A request id for one command run: a retry inside the run reuses it.
 pub fn request_id() -> String {
     uuid::Uuid::now_v7().to_string()
