@@ -31,6 +31,13 @@ pub enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Bring the services' databases to this build's schema, then exit (what `serve` does
+    /// first): for a migration job before a rollout.
+    Migrate {
+        /// Services whose databases to migrate; none means every service.
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(crate::serve::service_names()))]
+        services: Vec<String>,
+    },
     /// Print a bearer token for the API, signed with the gateway's key (development and
     /// operators; people sign in).
     Token(TokenArgs),

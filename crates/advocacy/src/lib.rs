@@ -18,13 +18,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { services, demo } => {
             advocacy_platform::telemetry::init(&config.log);
-            let services: Vec<&str> = if services.is_empty() {
-                serve::service_names()
-            } else {
-                services.iter().map(String::as_str).collect()
-            };
-            serve::run(&config, &services, demo).await
+            serve::run(&config, &named_or_all(&services), demo).await
         }
+        Command::Migrate { services } => serve::migrate(&config, &named_or_all(&services)).await,
         Command::Token(args) => commands::token::run(&config, &args),
         Command::Keys(command) => commands::keys::run(&config, command),
         Command::Audit(command) => commands::audit::run(&config, command).await,
@@ -49,4 +45,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The services a command names; none named means every one.
+fn named_or_all(services: &[String]) -> Vec<&str> {
+    if services.is_empty() { serve::service_names() } else { services.iter().map(String::as_str).collect() }
 }

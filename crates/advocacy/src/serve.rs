@@ -89,6 +89,18 @@ fn specs(names: &[&str]) -> anyhow::Result<Vec<ServiceSpec>> {
         .collect()
 }
 
+/// Brings each named service's database to this build's schema, and nothing else: for a
+/// migration job that runs before a rollout (`advocacy migrate`).
+pub async fn migrate(config: &Config, services: &[&str]) -> anyhow::Result<()> {
+    for spec in specs(services)? {
+        let url = config.database_url_for(spec.name);
+        let db = Database::open(&url, spec.migrations).await.with_context(|| format!("the {} database", spec.name))?;
+        db.pool.close().await;
+        println!("{}: the database is up to date", spec.name);
+    }
+    Ok(())
+}
+
 /// Opens each service's database, builds the services and serves them on `listener`
 /// (gRPC) and on the configured HTTP address (when a service serves HTTP), reading time
 /// from `clock`.

@@ -201,3 +201,17 @@ fn on_postgresql_the_backup_points_to_pg_dump_and_writes_nothing() {
     assert!(!ok && said.contains("pg_dump"), "{said}");
     assert!(!archive.exists());
 }
+
+#[test]
+fn migrate_brings_every_database_to_this_builds_schema_and_a_second_run_changes_nothing() {
+    let storage = Storage::sqlite();
+    let config = storage.config("migrate", "");
+    let (ok, said) = advocacy(&config, &["migrate"]);
+    assert!(ok, "{said}");
+    assert_eq!(said.matches("the database is up to date").count(), 5, "{said}");
+    for service in ["deadlines", "briefings", "submissions", "notifier", "gateway"] {
+        assert!(storage.dir.path().join(format!("{service}.db")).exists(), "{service}");
+    }
+    let (ok, again) = advocacy(&config, &["migrate", "deadlines"]);
+    assert!(ok && again.trim() == "deadlines: the database is up to date", "{again}");
+}
