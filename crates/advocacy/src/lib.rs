@@ -18,7 +18,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { services, demo } => {
             advocacy_platform::telemetry::init(&config.log);
-            serve::run(&config, &named_or_all(&services), demo).await
+            let served = serve::run(&config, &named_or_all(&services), demo).await;
+            advocacy_platform::telemetry::flush();
+            served
         }
         Command::Migrate { services } => serve::migrate(&config, &named_or_all(&services)).await,
         Command::Token(args) => commands::token::run(&config, &args),

@@ -20,14 +20,65 @@ use crate::config::{LogConfig, LogFormat};
 
 /// Installs the global subscriber. A second call (tests start many servers in one process)
 /// keeps the first subscriber and is not an error. Colour codes only on a terminal: in a
-/// file or in journald they are noise.
+/// file or in journald they are noise. Built with the `otel` feature and given
+/// `OTEL_EXPORTER_OTLP_ENDPOINT`, spans also go to an OpenTelemetry collector over OTLP.
 pub fn init(config: &LogConfig) {
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter = EnvFilter::try_new(&config.filter).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(std::io::stderr().is_terminal());
-    let _ = match config.format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    let lines = fmt::layer().with_writer(std::io::stderr).with_ansi(std::io::stderr().is_terminal());
+    let lines = match config.format {
+        LogFormat::Text => lines.boxed(),
+        LogFormat::Json => lines.json().flatten_event(true).boxed(),
     };
+    let registry = tracing_subscriber::registry().with(lines).with(filter);
+    #[cfg(feature = "otel")]
+    let registry = registry.with(otel::layer());
+    let _ = registry.try_init();
+}
+
+/// Flushes what is still to be exported (spans to the collector) before the process ends.
+pub fn flush() {
+    #[cfg(feature = "otel")]
+    otel::flush();
+}
+
+#[cfg(feature = "otel")]
+mod otel {
+    use std::sync::OnceLock;
+
+    use opentelemetry::trace::TracerProvider as _;
+    use opentelemetry_sdk::trace::SdkTracerProvider;
+
+    static PROVIDER: OnceLock<SdkTracerProvider> = OnceLock::new();
+
+    /// The layer exporting spans over OTLP/gRPC, when `OTEL_EXPORTER_OTLP_ENDPOINT` names a
+    /// collector (the exporter reads the standard `OTEL_*` variables).
+    pub fn layer<S>() -> Option<tracing_opentelemetry::OpenTelemetryLayer<S, opentelemetry_sdk::trace::Tracer>>
+    where
+        S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    {
+        std::env::var_os("OTEL_EXPORTER_OTLP_ENDPOINT")?;
+        let exporter = match opentelemetry_otlp::SpanExporter::builder().with_tonic().build() {
+            Ok(exporter) => exporter,
+            Err(e) => {
+                eprintln!("advocacy: no OpenTelemetry export: {e}");
+                return None;
+            }
+        };
+        let resource = opentelemetry_sdk::Resource::builder().with_service_name("advocacy").build();
+        let provider = SdkTracerProvider::builder().with_batch_exporter(exporter).with_resource(resource).build();
+        let tracer = provider.tracer("advocacy");
+        let _ = PROVIDER.set(provider);
+        Some(tracing_opentelemetry::layer().with_tracer(tracer))
+    }
+
+    pub fn flush() {
+        if let Some(provider) = PROVIDER.get() {
+            let _ = provider.shutdown();
+        }
+    }
 }
 
 /// Names who is calling in the current RPC's span (the token interceptor knows).
