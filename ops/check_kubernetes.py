@@ -28,6 +28,9 @@ for service in SERVICES:
     pod = deployment["spec"]["template"]["spec"]
     if not pod.get("securityContext", {}).get("runAsNonRoot"):
         problems.append(f"{name} may run as root")
+    # A Secret's files belong to root: the non-root user reads them through its group.
+    if pod.get("securityContext", {}).get("fsGroup") != pod.get("securityContext", {}).get("runAsGroup"):
+        problems.append(f"{name}: no fsGroup, so its user cannot read its keys")
     container = pod["containers"][0]
     if container.get("args") != ["serve", service]:
         problems.append(f"{name} does not serve {service} alone: {container.get('args')}")
@@ -43,8 +46,11 @@ for service in SERVICES:
     if not mounts.get("keys", {}).get("readOnly"):
         problems.append(f"{name}: the keys are not mounted read-only")
     volumes = {v["name"]: v for v in pod.get("volumes", [])}
-    if volumes.get("keys", {}).get("secret", {}).get("secretName") != f"advocacy-keys-{service}":
+    secret = volumes.get("keys", {}).get("secret", {})
+    if secret.get("secretName") != f"advocacy-keys-{service}":
         problems.append(f"{name}: its keys are not its own Secret")
+    if not secret.get("defaultMode", 0o644) & 0o040:
+        problems.append(f"{name}: its keys are not readable by the pod's group")
 
 notifier = by_kind.get("Deployment", {}).get("advocacy-notifier", {"spec": {}})
 least = int(sys.argv[2]) if len(sys.argv) > 2 else 2

@@ -232,3 +232,13 @@ async fn converse(stream: TcpStream, shared: Arc<Mutex<Shared>>) {
         }
     }
 }
+
+/// How often each message arrived, by its Message-ID (a reminder sent twice counts 2).
+pub fn by_message_id(received: &[Received]) -> std::collections::BTreeMap<String, usize> {
+    let mut counts = std::collections::BTreeMap::new();
+    for m in received {
+        let id = m.parsed().message_id().expect("a Message-ID").to_owned();
+        *counts.entry(id).or_insert(0) += 1;
+    }
+    counts
+}

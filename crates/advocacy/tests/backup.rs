@@ -3,7 +3,6 @@
 //! real one restored, and every record and the notifier's delivery state back: the
 //! reminder sent before the backup is not sent again, the one still planned is sent once.
 
-use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -15,7 +14,7 @@ use advocacy_proto::v1::briefings_service_client::BriefingsServiceClient;
 use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
 use advocacy_proto::v1::notifier_service_client::NotifierServiceClient;
 use advocacy_tests::processes::{Server, Storage};
-use advocacy_tests::smtp::SmtpServer;
+use advocacy_tests::smtp::{SmtpServer, by_message_id};
 use advocacy_tests::{local_time, reminded_at};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_advocacy");
@@ -37,15 +36,6 @@ fn advocacy(config: &Path, args: &[&str]) -> (bool, String) {
     let out = Command::new(BINARY).arg("--config").arg(config).args(args).output().expect("advocacy runs");
     let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     (out.status.success(), said)
-}
-
-/// How often each reminder arrived, by Message-ID.
-fn by_message_id(smtp: &SmtpServer) -> BTreeMap<String, usize> {
-    let mut counts = BTreeMap::new();
-    for m in smtp.received() {
-        *counts.entry(m.parsed().message_id().unwrap_or_default().to_owned()).or_insert(0) += 1;
-    }
-    counts
 }
 
 /// The files of the data directory, but for the config file.
@@ -136,6 +126,12 @@ async fn a_backup_of_a_running_server_restores_every_record_and_no_reminder_is_s
     assert!(ok, "{said}");
     assert!(said.contains("backed up"), "{said}");
     assert!(chrono::Utc::now() < now + chrono::Duration::seconds(9), "backed up well before the second reminder");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&archive).expect("the archive").permissions().mode();
+        assert_eq!(mode & 0o077, 0, "the archive holds the keys: its owner's only ({mode:o})");
+    }
     let (again, said) = advocacy(&config, &["backup", archive_arg]);
     assert!(!again && said.contains("exists"), "an archive is never overwritten: {said}");
     server.kill();
@@ -157,6 +153,23 @@ async fn a_backup_of_a_running_server_restores_every_record_and_no_reminder_is_s
     assert!(!ok, "{said}");
     assert!(said.contains("does not match its checksum") && said.contains("nothing was changed"), "{said}");
     std::fs::remove_file(&forged).expect("removed");
+    // So is one whose key is a link to a file of someone else's choosing.
+    let linked = storage.dir.path().join("linked.tar.gz");
+    {
+        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+            std::fs::File::create(&linked).expect("create"),
+            flate2::Compression::fast(),
+        ));
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(tar::EntryType::Symlink);
+        header.set_size(0);
+        header.set_cksum();
+        builder.append_link(&mut header, "keys/gateway.key", "/tmp/chosen.key").expect("a link");
+        builder.into_inner().expect("tar").finish().expect("gzip");
+    }
+    let (ok, said) = advocacy(&config, &["restore", linked.to_str().expect("a path")]);
+    assert!(!ok && said.contains("is not a file a backup holds"), "{said}");
+    std::fs::remove_file(&linked).expect("removed");
     assert_eq!(data_files(storage.dir.path()), ["backup.tar.gz"], "nothing was written");
 
     let (ok, said) = advocacy(&config, &["restore", archive_arg]);
@@ -185,7 +198,7 @@ async fn a_backup_of_a_running_server_restores_every_record_and_no_reminder_is_s
     let arrived = smtp.wait_for(2, 60).await;
     assert_eq!(arrived.len(), 2, "the planned reminder is sent after the restore");
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let counts = by_message_id(&smtp);
+    let counts = by_message_id(&smtp.received());
     assert_eq!(counts.len(), 2, "{counts:?}");
     assert!(counts.values().all(|n| *n == 1), "no reminder twice: {counts:?}");
     drop(server);

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
 use advocacy_tests::processes::{Server, Storage};
-use advocacy_tests::smtp::{Received, SmtpServer};
+use advocacy_tests::smtp::{SmtpServer, by_message_id};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_advocacy");
 
@@ -47,16 +47,6 @@ async fn reminders_due_at(
     for n in 0..count {
         client.create_deadline(advocacy_tests::reminded_at(n, moment, owners)).await.expect("created");
     }
-}
-
-/// How often each Message-ID was received.
-fn by_message_id(received: &[Received]) -> BTreeMap<String, usize> {
-    let mut counts = BTreeMap::new();
-    for m in received {
-        let id = m.parsed().message_id().expect("a Message-ID").to_owned();
-        *counts.entry(id).or_insert(0) += 1;
-    }
-    counts
 }
 
 async fn wait_for_distinct(smtp: &SmtpServer, count: usize, seconds: u64) -> BTreeMap<String, usize> {

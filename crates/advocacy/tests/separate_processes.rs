@@ -316,6 +316,7 @@ async fn five_services_as_separate_processes_run_the_work_degrade_when_one_is_ki
     let notifier = deployment.metrics("notifier").await;
     assert_eq!(series(&notifier, "advocacy_deliveries_total{result=\"sent\"}"), Some(2.0), "{notifier}");
     assert!(notifier.contains("advocacy_feed_lag_seconds{feed="), "{notifier}");
+    assert_eq!(series(&notifier, "advocacy_feed_watching{feed=\"deadlines\"}"), Some(1.0), "watching again");
     let pool = "advocacy_db_pool_connections{service=\"notifier\",state=\"max\"}";
     assert!(series(&notifier, pool) > Some(0.0), "{notifier}");
     let briefings_scrape = deployment.metrics("briefings").await;

@@ -88,6 +88,7 @@ impl<H: ChangeHandler> FeedFollower<H> {
             if self.cursor.get().await.unwrap_or(0) > before {
                 failures = 0;
             }
+            crate::metrics::metrics().feed_watching(self.cursor.feed, false);
             if let Err(error) = result {
                 failures += 1;
                 tracing::warn!(feed = self.cursor.feed, %error, "change feed interrupted; resuming from the stored revision");
@@ -135,6 +136,7 @@ impl<H: ChangeHandler> FeedFollower<H> {
             .await
             .map_err(|s| format!("{:?}: {}", s.code(), s.message()))?
             .into_inner();
+        crate::metrics::metrics().feed_watching(self.cursor.feed, true);
         while let Some(change) = stream.next().await {
             let change = match change {
                 Ok(change) => change,

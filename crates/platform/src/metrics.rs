@@ -32,9 +32,11 @@ pub struct Metrics {
     deliveries: Family<Labels, Counter>,
     feed_lag: Family<Labels, Gauge>,
     feed_revision: Family<Labels, Gauge>,
+    feed_watching: Family<Labels, Gauge>,
     pool_connections: Family<Labels, Gauge>,
-    /// The outbox topics of this process, shown (at 0) even when nothing waits.
-    topics: std::sync::Mutex<std::collections::BTreeSet<&'static str>>,
+    /// The outbox topics of this process and the database of each: read at each scrape,
+    /// shown (at 0) when nothing waits.
+    outboxes: std::sync::Mutex<Vec<(&'static str, sqlx::AnyPool)>>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -62,8 +64,9 @@ pub fn metrics() -> &'static Metrics {
             deliveries: Family::default(),
             feed_lag: Family::default(),
             feed_revision: Family::default(),
+            feed_watching: Family::default(),
             pool_connections: Family::default(),
-            topics: Default::default(),
+            outboxes: Default::default(),
             registry: Registry::default(),
         };
         registry.register("rpc_requests", "gRPC requests answered, by method and status code", m.rpc_requests.clone());
@@ -95,6 +98,11 @@ pub fn metrics() -> &'static Metrics {
         );
         registry.register("feed_revision", "The change feed revision a follower has applied", m.feed_revision.clone());
         registry.register(
+            "feed_watching",
+            "1 while a follower watches the change feed, 0 while it is cut off and retrying",
+            m.feed_watching.clone(),
+        );
+        registry.register(
             "db_pool_connections",
             "Database pool connections by service and state (in_use, idle, max)",
             m.pool_connections.clone(),
@@ -104,7 +112,11 @@ pub fn metrics() -> &'static Metrics {
 }
 
 impl Metrics {
+    /// A request answered (or dropped, as `Cancelled`, when the client left or its time
+    /// ran out). Only methods of the API are named; anything else anyone may ask is
+    /// `unknown`, so no outsider can add series.
     pub fn rpc(&self, method: &str, code: tonic::Code, latency: Duration) {
+        let method = if known_method(method) { method } else { "unknown" };
         let code = format!("{code:?}");
         self.rpc_requests.get_or_create(&vec![("method", method.to_owned()), ("code", code)]).inc();
         self.rpc_seconds.get_or_create(&vec![("method", method.to_owned())]).observe(latency.as_secs_f64());
@@ -114,9 +126,11 @@ impl Metrics {
         self.outbox_pushes.get_or_create(&vec![("topic", topic.to_owned()), ("result", result.to_owned())]).inc();
     }
 
-    /// An outbox topic this process works on.
-    pub fn outbox_topic(&self, topic: &'static str) {
-        self.topics.lock().unwrap_or_else(|p| p.into_inner()).insert(topic);
+    /// An outbox topic this process works on, in `db`.
+    pub fn outbox_topic(&self, topic: &'static str, db: &Database) {
+        let mut outboxes = self.outboxes.lock().unwrap_or_else(|p| p.into_inner());
+        outboxes.retain(|(t, _)| *t != topic);
+        outboxes.push((topic, db.pool.clone()));
     }
 
     pub fn deliveries(&self, result: &str, count: u64) {
@@ -129,23 +143,38 @@ impl Metrics {
         self.feed_lag.get_or_create(&labels).set(lag.as_secs() as i64);
     }
 
-    /// The text to answer a scrape with, after reading the databases' outbox and pools.
+    pub fn feed_watching(&self, feed: &str, watching: bool) {
+        self.feed_watching.get_or_create(&vec![("feed", feed.to_owned())]).set(i64::from(watching));
+    }
+
+    /// The text to answer a scrape with, after reading the databases' pools and outboxes.
     pub async fn render(&self, databases: &[(&'static str, Database)], now: chrono::DateTime<chrono::Utc>) -> String {
-        let topics: Vec<&str> = self.topics.lock().unwrap_or_else(|p| p.into_inner()).iter().copied().collect();
-        for topic in topics {
-            for state in ["pending", "due", "failed"] {
-                self.outbox_rows.get_or_create(&vec![("topic", topic.to_owned()), ("state", state.to_owned())]).set(0);
-            }
-            self.outbox_oldest_due.get_or_create(&vec![("topic", topic.to_owned())]).set(0);
-        }
         for (service, db) in databases {
             let pool = |state: &str| vec![("service", (*service).to_owned()), ("state", state.to_owned())];
             let (size, idle) = (i64::from(db.pool.size()), db.pool.num_idle() as i64);
             self.pool_connections.get_or_create(&pool("in_use")).set(size - idle);
             self.pool_connections.get_or_create(&pool("idle")).set(idle);
             self.pool_connections.get_or_create(&pool("max")).set(i64::from(db.pool.options().get_max_connections()));
-            if let Err(e) = self.read_outbox(db, now).await {
-                tracing::debug!(service, error = %e, "metrics: the outbox could not be read");
+        }
+        let outboxes = self.outboxes.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        for (topic, pool) in outboxes {
+            let labels = |state: &str| vec![("topic", topic.to_owned()), ("state", state.to_owned())];
+            let oldest = vec![("topic", topic.to_owned())];
+            match read_outbox(&pool, topic, now).await {
+                Ok((pending, due, failed, waited)) => {
+                    self.outbox_rows.get_or_create(&labels("pending")).set(pending);
+                    self.outbox_rows.get_or_create(&labels("due")).set(due);
+                    self.outbox_rows.get_or_create(&labels("failed")).set(failed);
+                    self.outbox_oldest_due.get_or_create(&oldest).set(waited);
+                }
+                // Unknown is not zero: the series go, and an alert on their absence fires.
+                Err(e) => {
+                    tracing::warn!(topic, error = %e, "metrics: the outbox could not be read");
+                    for state in ["pending", "due", "failed"] {
+                        self.outbox_rows.remove(&labels(state));
+                    }
+                    self.outbox_oldest_due.remove(&oldest);
+                }
             }
         }
         let mut text = String::new();
@@ -154,33 +183,57 @@ impl Metrics {
         }
         text
     }
+}
 
-    /// The outbox rows of one database, by topic (each topic is one service's).
-    async fn read_outbox(&self, db: &Database, now: chrono::DateTime<chrono::Utc>) -> Result<(), sqlx::Error> {
-        let now = now.timestamp_micros();
-        let rows = sqlx::query(
-            "SELECT topic,
-                    COALESCE(SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END), 0),
-                    COALESCE(SUM(CASE WHEN state = 'pending' AND next_attempt_at <= $1 THEN 1 ELSE 0 END), 0),
-                    COALESCE(SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END), 0),
-                    COALESCE(MIN(CASE WHEN state = 'pending' AND next_attempt_at <= $1 THEN next_attempt_at END), $1)
-             FROM outbox GROUP BY topic",
-        )
-        .bind(now)
-        .fetch_all(&db.pool)
-        .await?;
-        for row in rows {
-            let topic: String = row.try_get(0)?;
-            let labels = |state: &str| vec![("topic", topic.clone()), ("state", state.to_owned())];
-            self.outbox_rows.get_or_create(&labels("pending")).set(row.try_get(1)?);
-            self.outbox_rows.get_or_create(&labels("due")).set(row.try_get(2)?);
-            self.outbox_rows.get_or_create(&labels("failed")).set(row.try_get(3)?);
-            let oldest: i64 = row.try_get(4)?;
-            let waited = (now - oldest).max(0) / 1_000_000;
-            self.outbox_oldest_due.get_or_create(&vec![("topic", topic.clone())]).set(waited);
+/// One topic's rows: pending, due, failed, and how long (seconds) the oldest due one has
+/// waited past its time.
+async fn read_outbox(
+    pool: &sqlx::AnyPool,
+    topic: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(i64, i64, i64, i64), sqlx::Error> {
+    let now = now.timestamp_micros();
+    let row = sqlx::query(
+        "SELECT COALESCE(SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END), 0),
+                COALESCE(SUM(CASE WHEN state = 'pending' AND next_attempt_at <= $1 THEN 1 ELSE 0 END), 0),
+                COALESCE(SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END), 0),
+                COALESCE(MIN(CASE WHEN state = 'pending' AND next_attempt_at <= $1 THEN next_attempt_at END), $1)
+         FROM outbox WHERE topic = $2",
+    )
+    .bind(now)
+    .bind(topic)
+    .fetch_one(pool)
+    .await?;
+    let oldest: i64 = row.try_get(3)?;
+    Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, (now - oldest).max(0) / 1_000_000))
+}
+
+/// Whether `path` (`/advocacy.v1.DeadlinesService/GetDeadline`) is a method of the API,
+/// of the health protocol or of reflection.
+fn known_method(path: &str) -> bool {
+    static KNOWN: OnceLock<std::collections::HashSet<String>> = OnceLock::new();
+    let known = KNOWN.get_or_init(|| {
+        use prost::Message;
+        let mut known: std::collections::HashSet<String> = [
+            "/grpc.health.v1.Health/Check",
+            "/grpc.health.v1.Health/Watch",
+            "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+            "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+        let files = prost_types::FileDescriptorSet::decode(advocacy_proto::FILE_DESCRIPTOR_SET).unwrap_or_default();
+        for file in files.file {
+            for service in &file.service {
+                for method in &service.method {
+                    known.insert(format!("/{}.{}/{}", file.package(), service.name(), method.name()));
+                }
+            }
         }
-        Ok(())
-    }
+        known
+    });
+    known.contains(path)
 }
 
 /// The router answering `/metrics` for a process serving `databases`.
@@ -196,4 +249,18 @@ pub fn router(databases: Vec<(&'static str, Database)>, clock: crate::Clock) -> 
             }
         }),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::known_method;
+
+    #[test]
+    fn only_methods_of_the_api_are_named_in_the_metrics() {
+        assert!(known_method("/advocacy.v1.DeadlinesService/GetDeadline"));
+        assert!(known_method("/advocacy.v1.GatewayService/GetImpactReport"));
+        assert!(known_method("/grpc.health.v1.Health/Check"));
+        assert!(!known_method("/advocacy.v1.DeadlinesService/Invented"), "a caller cannot add series");
+        assert!(!known_method("/nothing"));
+    }
 }

@@ -139,7 +139,7 @@ fn micros(t: DateTime<Utc>) -> i64 {
 
 impl Outbox {
     pub fn new(db: &Database, topic: &'static str, clock: Clock, settings: OutboxSettings) -> Outbox {
-        crate::metrics::metrics().outbox_topic(topic);
+        crate::metrics::metrics().outbox_topic(topic, db);
         let replica = format!("{}-{}", std::process::id(), uuid::Uuid::now_v7().simple());
         Outbox { db: db.clone(), topic, clock, settings, replica: replica.into(), wake: Arc::new(Notify::new()) }
     }

@@ -114,6 +114,18 @@ fn request_id_of(headers: &http::HeaderMap) -> String {
         .map_or_else(|| uuid::Uuid::now_v7().simple().to_string(), str::to_owned)
 }
 
+/// A path as the logs may keep it: a calendar feed's address is its secret, so it is cut.
+fn loggable(path: &str) -> &str {
+    if path.starts_with("/calendar/feed/") { "/calendar/feed/…" } else { path }
+}
+
+/// `future` run as part of the current request (its id goes with the calls it makes),
+/// for work a request hands to a task of its own.
+pub fn in_this_request<F: std::future::Future>(future: F) -> impl std::future::Future<Output = F::Output> {
+    let id = request_id().unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string());
+    CURRENT.scope(id, future)
+}
+
 /// Puts the current request's id on an outgoing call.
 pub fn pass_on(metadata: &mut tonic::metadata::MetadataMap) {
     if let Some(id) = request_id().and_then(|id| id.parse().ok()) {
@@ -126,7 +138,8 @@ pub fn pass_on(metadata: &mut tonic::metadata::MetadataMap) {
 pub async fn http_span(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
     let id = request_id_of(request.headers());
     let routine = matches!(request.uri().path(), "/metrics" | "/static/site.css");
-    let span = tracing::info_span!("http", method = %request.method(), path = %request.uri().path(), request_id = %id);
+    let path = loggable(request.uri().path());
+    let span = tracing::info_span!("http", method = %request.method(), path = %path, request_id = %id);
     let started = Instant::now();
     let mut response = CURRENT.scope(id.clone(), next.run(request).instrument(span.clone())).await;
     let (status, latency_us) = (response.status().as_u16(), started.elapsed().as_micros() as u64);
@@ -140,6 +153,29 @@ pub async fn http_span(request: axum::extract::Request, next: axum::middleware::
         response.headers_mut().insert(REQUEST_ID, value);
     }
     response
+}
+
+/// Counts a request in the metrics once: when it is answered, or when its future is
+/// dropped unanswered (the request timeout, which wraps this layer, or the client gone).
+struct Counted {
+    method: String,
+    started: Instant,
+    answered: bool,
+}
+
+impl Counted {
+    fn answered(&mut self, code: tonic::Code) {
+        self.answered = true;
+        crate::metrics::metrics().rpc(&self.method, code, self.started.elapsed());
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        if !self.answered {
+            crate::metrics::metrics().rpc(&self.method, tonic::Code::Cancelled, self.started.elapsed());
+        }
+    }
 }
 
 /// The server layer that opens the span of each RPC.
@@ -193,6 +229,7 @@ where
             let _entered = span.enter();
             CURRENT.sync_scope(id.clone(), || self.inner.call(request))
         };
+        let mut counted = Counted { method: method.clone(), started, answered: false };
         Box::pin(async move {
             let mut result = CURRENT.scope(id.clone(), future.instrument(span.clone())).await;
             if let (Ok(response), Ok(value)) = (&mut result, id.parse()) {
@@ -211,9 +248,7 @@ where
             };
             let latency = started.elapsed();
             let latency_us = latency.as_micros() as u64;
-            // Only routes served are named: any path may be asked, and each name is a series.
-            let named = if code == tonic::Code::Unimplemented { "unknown" } else { method.as_str() };
-            crate::metrics::metrics().rpc(named, code, latency);
+            counted.answered(code);
             if routine {
                 tracing::debug!(parent: &span, code = ?code, latency_us, "rpc finished");
             } else {

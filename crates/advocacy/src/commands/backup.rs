@@ -110,7 +110,8 @@ pub async fn backup(config: &Config, archive: &Path) -> anyhow::Result<()> {
     // Written beside its name and renamed when whole: no half archive under the name.
     let partial = staging.path().join("archive.partial");
     {
-        let file = std::fs::File::create(&partial)?;
+        // The archive holds every private key and all the records: its owner's only.
+        let file = private_file(&partial)?;
         let mut tar = tar::Builder::new(flate2::write::GzEncoder::new(file, flate2::Compression::default()));
         tar.append_path_with_name(staging.path().join(MANIFEST), MANIFEST)?;
         for entry in &entries {
@@ -126,6 +127,10 @@ pub async fn backup(config: &Config, archive: &Path) -> anyhow::Result<()> {
 
 pub async fn restore(config: &Config, archive: &Path) -> anyhow::Result<()> {
     let databases = database_files(config)?;
+    // A server still running on these files would go on with the ones set aside.
+    if config.grpc_listen.port() != 0 && std::net::TcpListener::bind(config.grpc_listen).is_err() {
+        bail!("something listens on {} (the server?): stop it first; nothing was changed", config.grpc_listen);
+    }
     let keys = config.keys().path().to_owned();
     let folder = keys.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(folder)?;
@@ -138,10 +143,13 @@ pub async fn restore(config: &Config, archive: &Path) -> anyhow::Result<()> {
     for entry in tar.entries().context("reading the archive")? {
         let mut entry = entry.context("reading the archive")?;
         let name = entry.path()?.to_string_lossy().into_owned();
-        if !is_archive_name(&name) {
+        // Plain files only: a link would make a restored key or database another file.
+        if !is_archive_name(&name) || entry.header().entry_type() != tar::EntryType::Regular {
             bail!("{}: {name:?} is not a file a backup holds; nothing was changed", archive.display());
         }
-        entry.unpack(staging.path().join(&name)).with_context(|| format!("unpacking {name}"))?;
+        let mut unpacked = private_file(&staging.path().join(&name))
+            .with_context(|| format!("{name} is in the archive twice; nothing was changed"))?;
+        std::io::copy(&mut entry, &mut unpacked).with_context(|| format!("unpacking {name}"))?;
     }
     // 2. Every file as the manifest lists it, and no other.
     let manifest: serde_json::Value = serde_json::from_slice(
@@ -157,6 +165,9 @@ pub async fn restore(config: &Config, archive: &Path) -> anyhow::Result<()> {
         let name = file["name"].as_str().unwrap_or_default().to_owned();
         if !is_archive_name(&name) || name == MANIFEST {
             bail!("the manifest names {name:?}; nothing was changed");
+        }
+        if names.contains(&name) {
+            bail!("the manifest names {name} twice; nothing was changed");
         }
         let (sha256, bytes) = sha256_of(&staging.path().join(&name))
             .with_context(|| format!("{name} is in the manifest, not in the archive; nothing was changed"))?;
@@ -181,45 +192,79 @@ pub async fn restore(config: &Config, archive: &Path) -> anyhow::Result<()> {
         }
     }
 
-    // 4. Only now: the current files set aside, the restored ones put in their place.
+    // 4. Each restored file copied beside the one it replaces (the same file system, so
+    //    the swap below is renames only); a failure here leaves the current files as they are.
     let aside = format!("before-restore-{}", chrono::Utc::now().format("%Y%m%dT%H%M%SZ"));
-    let mut restored = 0;
-    for (service, path) in &databases {
-        let name = format!("{service}.db");
-        if !names.contains(&name) {
-            continue;
-        }
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            advocacy_platform::config::private_dir(parent)?;
-        }
-        for suffix in ["", "-wal", "-shm"] {
-            let current = PathBuf::from(format!("{}{suffix}", path.display()));
-            if current.exists() {
-                std::fs::rename(&current, format!("{}.{aside}", current.display()))?;
+    let mut swaps: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let prepared = (|| -> anyhow::Result<()> {
+        for (service, path) in &databases {
+            let name = format!("{service}.db");
+            if !names.contains(&name) {
+                continue;
             }
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                advocacy_platform::config::private_dir(parent)?;
+            }
+            let ready = PathBuf::from(format!("{}.restoring", path.display()));
+            std::io::copy(&mut std::fs::File::open(staging.path().join(&name))?, &mut private_file(&ready)?)?;
+            swaps.push((ready, path.clone()));
         }
-        std::fs::rename(staging.path().join(&name), path)?;
-        restored += 1;
-    }
-    if keys.exists() {
-        std::fs::rename(&keys, format!("{}.{aside}", keys.display()))?;
-    }
-    advocacy_platform::config::private_dir(&keys)?;
-    for name in names.iter().filter(|n| n.starts_with("keys/")) {
-        let file = keys.join(name.trim_start_matches("keys/"));
-        std::fs::rename(staging.path().join(name), &file)?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+        let ready = PathBuf::from(format!("{}.restoring", keys.display()));
+        advocacy_platform::config::private_dir(&ready)?;
+        for name in names.iter().filter(|n| n.starts_with("keys/")) {
+            let file = ready.join(name.trim_start_matches("keys/"));
+            std::io::copy(&mut std::fs::File::open(staging.path().join(name))?, &mut private_file(&file)?)?;
         }
+        swaps.push((ready, keys.clone()));
+        Ok(())
+    })();
+    if let Err(e) = prepared {
+        for (ready, _) in &swaps {
+            let _ = if ready.is_dir() { std::fs::remove_dir_all(ready) } else { std::fs::remove_file(ready) };
+        }
+        return Err(e.context("preparing the restore; nothing was changed"));
     }
+
+    // 5. The swap: each current file (with its WAL) set aside, the restored one renamed in;
+    //    on a failure, what was swapped is put back.
+    let mut done: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let swapped = (|| -> anyhow::Result<()> {
+        for (ready, target) in &swaps {
+            for suffix in ["", "-wal", "-shm"] {
+                let current = PathBuf::from(format!("{}{suffix}", target.display()));
+                if current.exists() {
+                    let kept = PathBuf::from(format!("{}.{aside}", current.display()));
+                    std::fs::rename(&current, &kept)?;
+                    done.push((kept, current));
+                }
+            }
+            std::fs::rename(ready, target)?;
+            done.push((target.clone(), ready.clone()));
+        }
+        Ok(())
+    })();
+    if let Err(e) = swapped {
+        for (now, before) in done.iter().rev() {
+            let _ = std::fs::rename(now, before);
+        }
+        return Err(e.context("restoring; the files were put back as they were"));
+    }
+    let restored = swaps.len() - 1;
     println!(
         "restored {restored} databases and the keys from {} (made {}); the files replaced end in .{aside}",
         archive.display(),
         manifest["made_at"].as_str().unwrap_or("at an unknown time")
     );
     Ok(())
+}
+
+/// A new file readable by its owner only; an error if it exists.
+fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
 }
 
 /// A name a backup holds: the manifest, `<name>.db`, or `keys/<name>`; never a path that

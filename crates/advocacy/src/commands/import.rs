@@ -50,16 +50,10 @@ pub async fn run(config: &Config, command: ImportCommand) -> anyhow::Result<()> 
     }
     let name = kind.name();
     let (total, written, before) = (imported.rows, imported.written, imported.before);
-    let made = match kind {
-        Kind::Briefings => "institutions",
-        Kind::Amendments => "resolutions",
-        Kind::Submissions | Kind::Publications => "",
-    };
-    let also = if made.is_empty() {
-        String::new()
-    } else {
-        format!("; {made}: {} matched, {} created", imported.matched, imported.created)
-    };
+    let also = kind
+        .also_records()
+        .map(|made| format!("; {made}: {} matched, {} created", imported.matched, imported.created))
+        .unwrap_or_default();
     println!("imported {written} {name} from {total} rows ({before} imported before){also}");
     Ok(())
 }

@@ -13,7 +13,11 @@ pub fn run(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
     match command {
         KeysCommand::Init => {
             let now = chrono::Utc::now().timestamp();
-            for owner in std::iter::once(PEOPLE_ISSUER).chain(crate::serve::service_names()) {
+            let mut owners = crate::serve::service_names();
+            if !owners.contains(&PEOPLE_ISSUER) {
+                owners.insert(0, PEOPLE_ISSUER);
+            }
+            for owner in owners {
                 let key = keys.ensure(owner, now)?;
                 println!("{owner} signs with {}", key.kid);
             }

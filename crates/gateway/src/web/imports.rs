@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
@@ -27,9 +28,9 @@ use super::{Problems, Web};
 /// takes the service's own limit.
 pub const MAX_FILE_BYTES: usize = 32 * 1024 * 1024;
 
-/// Imports the pages run at once, everyone's together: each holds its file's rows in
-/// memory until the service answers, so this bounds what they take of it.
-const RUNNING: usize = 4;
+/// Imports the pages read and run at once, everyone's together: each holds its file and
+/// rows in memory until the service answers, so this bounds what they take of it.
+const RUNNING: usize = 2;
 
 /// How long, and how many per person, imports are kept to be looked at.
 const KEPT_HOURS: i64 = 24;
@@ -39,9 +40,17 @@ const KEPT_EACH: usize = 10;
 const LISTED: usize = 100;
 
 /// The imports of this process.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Imports {
     jobs: Mutex<Vec<Arc<Job>>>,
+    /// One per import being read or run: taken before an upload's body is read.
+    turns: Arc<tokio::sync::Semaphore>,
+}
+
+impl Default for Imports {
+    fn default() -> Self {
+        Imports { jobs: Mutex::default(), turns: Arc::new(tokio::sync::Semaphore::new(RUNNING)) }
+    }
 }
 
 #[derive(Debug)]
@@ -81,15 +90,16 @@ impl Imports {
         self.of(owner).into_iter().find(|j| j.id == id)
     }
 
-    /// Keeps `job`, unless too many are running (everyone's, or the owner's own); drops
-    /// finished ones past their day or beyond the owner's last few.
+    fn running_for(&self, owner: &str) -> bool {
+        self.of(owner).iter().any(|j| j.running())
+    }
+
+    /// Keeps `job`, unless its owner has one running; drops finished ones past their day
+    /// or beyond the owner's last few.
     fn start(&self, job: Arc<Job>, now: DateTime<Utc>) -> Result<(), &'static str> {
         let mut jobs = self.jobs.lock().map_err(|_| "import_busy")?;
         if jobs.iter().any(|j| j.owner == job.owner && j.running()) {
             return Err("import_yours_running");
-        }
-        if jobs.iter().filter(|j| j.running()).count() >= RUNNING {
-            return Err("import_busy");
         }
         jobs.retain(|j| j.running() || now - j.started < chrono::Duration::hours(KEPT_HOURS));
         let owner = job.owner.clone();
@@ -195,11 +205,7 @@ fn shown(web: &Web, visitor: &Visitor, job: &Job, zone: chrono_tz::Tz) -> Shown 
         None => {}
         Some(Outcome::Imported(done)) => {
             let n = |v: i32| number(i64::from(v), language);
-            let made = match job.kind {
-                Kind::Briefings => t.word("import_institutions"),
-                Kind::Amendments => t.word("import_resolutions"),
-                Kind::Submissions | Kind::Publications => String::new(),
-            };
+            let made = job.kind.also_records().map(|what| t.word(&format!("import_{what}"))).unwrap_or_default();
             let mut line = t
                 .word("import_done")
                 .replace("{written}", &n(done.written))
@@ -226,12 +232,20 @@ fn shown(web: &Web, visitor: &Visitor, job: &Job, zone: chrono_tz::Tz) -> Shown 
 }
 
 /// The fields of the upload form and its file, once the post is known to be the
-/// visitor's own (its CSRF token).
+/// visitor's own (its CSRF token), with the import's turn.
 pub struct Upload {
     visitor: Visitor,
     kind: String,
     file_name: String,
-    bytes: Result<Vec<u8>, String>,
+    bytes: Result<Bytes, UploadProblem>,
+    turn: Option<tokio::sync::OwnedSemaphorePermit>,
+}
+
+/// Why a file did not arrive whole.
+#[derive(Debug, Clone, Copy)]
+enum UploadProblem {
+    TooLarge,
+    CutShort,
 }
 
 impl FromRequest<Web> for Upload {
@@ -239,23 +253,38 @@ impl FromRequest<Web> for Upload {
 
     async fn from_request(request: axum::extract::Request, web: &Web) -> Result<Self, Self::Rejection> {
         let headers = request.headers().clone();
+        // Signed in, from this site, with no import of theirs running and a turn free:
+        // only then is a body of up to 32 MiB read.
+        let visitor = web.poster_before_body(&headers).await?;
+        let turn = web.imports.turns.clone().try_acquire_owned().ok();
+        if turn.is_none() || web.imports.running_for(&owner(&visitor)) {
+            return Ok(Upload {
+                visitor,
+                kind: String::new(),
+                file_name: String::new(),
+                bytes: Ok(Bytes::new()),
+                turn,
+            });
+        }
         let mut parts = Multipart::from_request(request, web).await.map_err(IntoResponse::into_response)?;
-        let (mut fields, mut file_name, mut bytes) = (BTreeMap::new(), String::new(), Ok(Vec::new()));
+        let (mut fields, mut file_name, mut bytes) = (BTreeMap::new(), String::new(), Ok(Bytes::new()));
+        let problem = |e: axum::extract::multipart::MultipartError| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE { UploadProblem::TooLarge } else { UploadProblem::CutShort }
+        };
         loop {
             let field = match parts.next_field().await {
                 Ok(Some(field)) => field,
                 Ok(None) => break,
-                // Over the size limit, or cut short: said beside the file field, once the
-                // post is known to be the visitor's own.
+                // Said beside the file field, once the post is known to be the visitor's own.
                 Err(e) => {
-                    bytes = Err(e.body_text());
+                    bytes = Err(problem(e));
                     break;
                 }
             };
             let name = field.name().unwrap_or_default().to_owned();
             if name == "file" {
                 file_name = field.file_name().unwrap_or_default().chars().take(200).collect();
-                bytes = field.bytes().await.map(|b| b.to_vec()).map_err(|e| e.body_text());
+                bytes = field.bytes().await.map_err(problem);
                 if bytes.is_err() {
                     break;
                 }
@@ -264,13 +293,19 @@ impl FromRequest<Web> for Upload {
             }
         }
         let visitor = web.poster(&headers, &fields).await?;
-        Ok(Upload { visitor, kind: fields.remove("kind").unwrap_or_default(), file_name, bytes })
+        Ok(Upload { visitor, kind: fields.remove("kind").unwrap_or_default(), file_name, bytes, turn })
     }
 }
 
 pub async fn upload(State(web): State<Web>, upload: Upload) -> Response {
-    let Upload { visitor, kind, file_name, bytes } = upload;
+    let Upload { visitor, kind, file_name, bytes, turn } = upload;
     let t = web.catalogs.of(visitor.language);
+    let busy =
+        |why: &str| form(&web, &visitor, "", &Problems::field("file", &t.word(why)), StatusCode::TOO_MANY_REQUESTS);
+    if web.imports.running_for(&owner(&visitor)) {
+        return busy("import_yours_running");
+    }
+    let Some(turn) = turn else { return busy("import_busy") };
     let Some(kind) = Kind::parse(&kind) else {
         return form(
             &web,
@@ -286,7 +321,10 @@ pub async fn upload(State(web): State<Web>, upload: Upload) -> Response {
     let bytes = match bytes {
         Ok(bytes) if bytes.is_empty() => return refuse(t.word("import_choose_file")),
         Ok(bytes) => bytes,
-        Err(_) => return refuse(t.word("import_too_large").replace("{mib}", &(MAX_FILE_BYTES >> 20).to_string())),
+        Err(UploadProblem::TooLarge) => {
+            return refuse(t.word("import_too_large").replace("{mib}", &(MAX_FILE_BYTES >> 20).to_string()));
+        }
+        Err(UploadProblem::CutShort) => return refuse(t.word("import_cut_short")),
     };
     let checked = match tokio::task::spawn_blocking(move || sheet::read(kind, &bytes)).await {
         Ok(Ok(checked)) => checked,
@@ -320,7 +358,9 @@ pub async fn upload(State(web): State<Web>, upload: Upload) -> Response {
         );
     }
     let (page, running) = (format!("/imports/{}", job.id), job.clone());
-    tokio::spawn(async move {
+    tokio::spawn(advocacy_platform::telemetry::in_this_request(async move {
+        // The turn is held until the service has answered.
+        let _turn = turn;
         let counter = running.clone();
         let outcome = match checked.send(channel, move |sent| counter.sent.store(sent, Ordering::Relaxed)).await {
             Ok(imported) => Outcome::Imported(imported),
@@ -332,7 +372,7 @@ pub async fn upload(State(web): State<Web>, upload: Upload) -> Response {
         if let Ok(mut slot) = running.outcome.lock() {
             *slot = Some(outcome);
         }
-    });
+    }));
     Redirect::to(&page).into_response()
 }
 
@@ -417,10 +457,7 @@ mod tests {
         let hers = job("ana", 100, false);
         imports.start(hers.clone(), now).expect("one running");
         assert_eq!(imports.start(job("ana", 101, false), now), Err("import_yours_running"));
-        for n in 0..RUNNING - 1 {
-            imports.start(job(&format!("p{n}"), 200 + n, false), now).expect("others' run beside");
-        }
-        assert_eq!(imports.start(job("ben", 300, false), now), Err("import_busy"), "at most {RUNNING} at once");
+        imports.start(job("p0", 200, false), now).expect("others' run beside");
         assert!(imports.find("ben", "100").is_none(), "Ana's import is hers");
         *hers.outcome.lock().expect("lock") = Some(Outcome::Failed(String::new()));
         imports.start(job("ana", 400, true), now + chrono::Duration::hours(KEPT_HOURS + 1)).expect("hers is done");

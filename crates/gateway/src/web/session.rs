@@ -146,6 +146,16 @@ impl Web {
         Ok(Visitor { csrf: csrf_of(secret), person, caller, language })
     }
 
+    /// The visitor of a post from a page of this site, before its body is read (an upload's
+    /// CSRF token is in the body); refused otherwise.
+    pub async fn poster_before_body(&self, headers: &HeaderMap) -> Result<Visitor, Response> {
+        let visitor = self.visitor(headers).await?;
+        if !from_this_site(headers) {
+            return Err(refused(self, &visitor));
+        }
+        Ok(visitor)
+    }
+
     /// The visitor of a posted form, refused (nothing done) unless it came from a page of
     /// this site with this session's CSRF token.
     pub async fn poster(&self, headers: &HeaderMap, form: &BTreeMap<String, String>) -> Result<Visitor, Response> {

@@ -4,7 +4,7 @@
 //! line and the web pages share.
 
 use std::cell::RefCell;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use sha2::{Digest, Sha256};
 use tonic_types::StatusExt;
@@ -42,6 +42,16 @@ impl Kind {
 
     pub fn parse(name: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// What else an import of the kind matches or makes: institutions (briefings) or
+    /// resolutions (amendments).
+    pub fn also_records(self) -> Option<&'static str> {
+        match self {
+            Kind::Briefings => Some("institutions"),
+            Kind::Amendments => Some("resolutions"),
+            Kind::Submissions | Kind::Publications => None,
+        }
     }
 
     /// The service that imports it.
@@ -268,7 +278,10 @@ struct Sheet {
     /// Stable for the file's content: request ids derive from it and the line, so
     /// importing the same file again adds nothing.
     file_id: String,
-    records: Vec<(i32, HashMap<String, String>)>,
+    /// The header row's names, lower case, in their columns' order.
+    headers: Vec<String>,
+    /// Each row compactly (one buffer per row), by its line.
+    records: Vec<(i32, csv::StringRecord)>,
     errors: Vec<String>,
     /// Words read as another, once each ("mission" as permanent-mission).
     read_as: RefCell<BTreeSet<String>>,
@@ -298,16 +311,19 @@ impl Sheet {
         }
         let (mut records, mut errors) = (Vec::new(), Vec::new());
         for record in reader.records() {
+            // The service takes no more in one import: the rest is not read at all.
+            if records.len() + errors.len() == super::MAX_ROWS {
+                return Err(Refused::Problems(vec![(
+                    0,
+                    format!("at most {} rows in one import: split the file", super::MAX_ROWS),
+                )]));
+            }
             match record {
-                Ok(record) => {
-                    let line = record.position().map_or(0, |p| p.line()) as i32;
-                    let cells = headers.iter().cloned().zip(record.iter().map(str::to_owned)).collect();
-                    records.push((line, cells));
-                }
+                Ok(record) => records.push((record.position().map_or(0, |p| p.line()) as i32, record)),
                 Err(e) => errors.push(format!("line {}: {e}", e.position().map_or(0, |p| p.line()))),
             }
         }
-        Ok(Sheet { file_id, records, errors, read_as: Default::default() })
+        Ok(Sheet { file_id, headers, records, errors, read_as: Default::default() })
     }
 
     /// The rows `row` makes of the file's lines, and every problem found, by line.
@@ -315,7 +331,7 @@ impl Sheet {
         let mut problems: Vec<Problem> = self.errors.into_iter().map(|e| (0, e)).collect();
         let mut made = Vec::new();
         for (line, cells) in &self.records {
-            match row(&self.file_id, *line, &Cells(cells, &self.read_as)) {
+            match row(&self.file_id, *line, &Cells { headers: &self.headers, row: cells, read_as: &self.read_as }) {
                 Ok(r) => made.push(r),
                 Err(found) => problems.extend(found.into_iter().map(|e| (*line, format!("line {line}, column {e}")))),
             }
@@ -342,11 +358,16 @@ impl RowProblems {
     }
 }
 
-struct Cells<'a>(&'a HashMap<String, String>, &'a RefCell<BTreeSet<String>>);
+struct Cells<'a> {
+    headers: &'a [String],
+    row: &'a csv::StringRecord,
+    read_as: &'a RefCell<BTreeSet<String>>,
+}
 
 impl Cells<'_> {
     fn get(&self, name: &str) -> String {
-        self.0.get(name).cloned().unwrap_or_default()
+        let column = self.headers.iter().position(|h| h == name);
+        column.and_then(|c| self.row.get(c)).unwrap_or_default().to_owned()
     }
 
     /// A list cell: entries separated by ";".
@@ -375,7 +396,7 @@ impl Cells<'_> {
         let value = words::parse::<E>(&typed).map_err(|e| format!("{name}: {e}"))?;
         let word = words::word(value);
         if typed.trim().to_lowercase().replace('_', "-") != word {
-            self.1.borrow_mut().insert(format!("column {name}: {:?} was read as {word}", typed.trim()));
+            self.read_as.borrow_mut().insert(format!("column {name}: {:?} was read as {word}", typed.trim()));
         }
         Ok(value)
     }
@@ -538,6 +559,16 @@ mod tests {
         let file = "\u{feff}title,kind,published\nAnnual report,brief,2024-03-01\n";
         let checked = read(Kind::Publications, file.as_bytes()).expect("the header is right");
         assert_eq!((checked.rows(), checked.problems.len()), (1, 0), "{:?}", checked.problems);
+    }
+
+    #[test]
+    fn a_file_past_the_services_limit_is_refused_before_its_rows_are_kept() {
+        let mut file = String::from("title,kind,published\n");
+        for _ in 0..=crate::import::MAX_ROWS {
+            file.push_str("r,brief,2024-03-01\n");
+        }
+        let Err(Refused::Problems(problems)) = read(Kind::Publications, file.as_bytes()) else { panic!("refused") };
+        assert!(problems[0].1.starts_with("at most 200000 rows in one import"), "{problems:?}");
     }
 
     #[test]
