@@ -404,6 +404,11 @@ pub async fn institution(
         .id
 }
 
+/// The Swiss mission in Geneva, the institution many tests brief: its id.
+pub async fn swiss_mission_in(client: &mut BriefingsServiceClient<AuthedChannel>) -> String {
+    institution(client, "Permanent Mission of Switzerland", pb::InstitutionKind::PermanentMission, "CH", "Geneva").await
+}
+
 /// A create request with sensible values, for tests to adjust.
 pub fn new_deadline(request_id: &str, title: &str, local: &str) -> pb::CreateDeadlineRequest {
     pb::CreateDeadlineRequest {

@@ -204,13 +204,5 @@ pub async fn add_person(
 
 /// The Swiss mission in Geneva in the registry, which the web tests log briefings with.
 pub async fn swiss_mission(system: &TestSystem) {
-    let mut briefings = system.briefings_as(&crate::Person::staff()).await;
-    crate::institution(
-        &mut briefings,
-        "Permanent Mission of Switzerland",
-        pb::InstitutionKind::PermanentMission,
-        "CH",
-        "Geneva",
-    )
-    .await;
+    crate::swiss_mission_in(&mut system.briefings_as(&crate::Person::staff()).await).await;
 }

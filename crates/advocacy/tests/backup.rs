@@ -85,14 +85,7 @@ async fn a_backup_of_a_running_server_restores_every_record_and_no_reminder_is_s
     let channel = storage.channel(&server.url, ANA, vec![Role::Staff]).await;
 
     let mut briefings = BriefingsServiceClient::new(channel.clone());
-    let mission = advocacy_tests::institution(
-        &mut briefings,
-        "Permanent Mission of Switzerland",
-        pb::InstitutionKind::PermanentMission,
-        "CH",
-        "Geneva",
-    )
-    .await;
+    let mission = advocacy_tests::swiss_mission_in(&mut briefings).await;
     let briefing = briefings
         .log_briefing(pb::LogBriefingRequest {
             request_id: "b-1".into(),

@@ -178,14 +178,7 @@ async fn five_services_as_separate_processes_run_the_work_degrade_when_one_is_ki
 
     // 1. Briefings, with a follow-up that becomes a deadline in the deadlines process.
     let mut briefings = BriefingsServiceClient::new(deployment.channel("briefings").await);
-    let mission = advocacy_tests::institution(
-        &mut briefings,
-        "Permanent Mission of Switzerland",
-        pb::InstitutionKind::PermanentMission,
-        "CH",
-        "Geneva",
-    )
-    .await;
+    let mission = advocacy_tests::swiss_mission_in(&mut briefings).await;
     let first = briefings
         .log_briefing(briefing_with_follow_up("b-1", "10", &mission, "Send the UPR report"))
         .await
