@@ -105,11 +105,17 @@ impl Server {
     /// Starts `binary --config config serve services...` and waits until it says where
     /// it listens.
     pub fn start(binary: &Path, config: &Path, services: &[&str]) -> Server {
+        Server::start_with(binary, config, services, &[])
+    }
+
+    /// [`Server::start`] with more environment variables.
+    pub fn start_with(binary: &Path, config: &Path, services: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(binary)
             .arg("--config")
             .arg(config)
             .arg("serve")
             .args(services)
+            .envs(env.iter().copied())
             .env_remove("ADVOCACY_DATABASE_URL")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

