@@ -89,11 +89,12 @@ impl tonic::service::Interceptor for SystemToken {
 }
 
 /// A channel to another service that connects on first use and reconnects after
-/// failures, so a service that starts before the one it calls still starts.
-pub fn lazy_channel(url: &str) -> Result<Channel, tonic::transport::Error> {
+/// failures, so a service that starts before the one it calls still starts. A call on it
+/// gives up after `timeout`.
+pub fn lazy_channel(url: &str, timeout: Duration) -> Result<Channel, tonic::transport::Error> {
     Ok(Endpoint::from_shared(url.to_owned())?
         .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(30))
+        .timeout(timeout)
         .tcp_nodelay(true)
         .connect_lazy())
 }

@@ -148,9 +148,26 @@ pub type SystemChannel = InterceptedService<Channel, SystemToken>;
 /// own port (in the embedded default every service is here, still reached through gRPC).
 #[derive(Debug, Clone)]
 pub struct Clients {
-    remote: Arc<BTreeMap<String, Channel>>,
-    local: Channel,
+    remote: Arc<BTreeMap<String, Lines>>,
+    local: Lines,
     token: SystemToken,
+}
+
+/// The channels to one service: for calls, which give up after the call timeout, and for
+/// spreadsheet imports, which stream a whole file and have the import timeout.
+#[derive(Debug, Clone)]
+struct Lines {
+    calls: Channel,
+    imports: Channel,
+}
+
+impl Lines {
+    fn to(url: &str, config: &Config) -> Result<Lines, tonic::transport::Error> {
+        Ok(Lines {
+            calls: crate::client::lazy_channel(url, config.server.request_timeout())?,
+            imports: crate::client::lazy_channel(url, config.server.import_timeout())?,
+        })
+    }
 }
 
 impl Clients {
@@ -160,12 +177,11 @@ impl Clients {
         let mut remote = BTreeMap::new();
         for (name, service) in &config.services {
             if let Some(url) = &service.url {
-                let channel =
-                    crate::client::lazy_channel(url).map_err(|e| format!("services.{name}.url: {url}: {e}"))?;
-                remote.insert(name.clone(), channel);
+                let lines = Lines::to(url, config).map_err(|e| format!("services.{name}.url: {url}: {e}"))?;
+                remote.insert(name.clone(), lines);
             }
         }
-        let local = crate::client::lazy_channel(&format!("http://{own}"))?;
+        let local = Lines::to(&format!("http://{own}"), config)?;
         Ok(Clients { remote: Arc::new(remote), local, token })
     }
 
@@ -182,7 +198,7 @@ impl Clients {
     /// A channel to `service` that carries no token of its own, for calls made with a
     /// caller's token, so that service applies the caller's rights, not ours.
     pub fn for_callers(&self, service: &str) -> Channel {
-        self.remote.get(service).unwrap_or(&self.local).clone()
+        self.remote.get(service).unwrap_or(&self.local).calls.clone()
     }
 
     /// A channel to `service` carrying `caller`'s own token.
@@ -192,6 +208,17 @@ impl Clients {
         caller: &crate::Caller,
     ) -> Result<crate::client::AuthedChannel, tonic::Status> {
         Ok(InterceptedService::new(self.for_callers(service), caller.bearer()?))
+    }
+
+    /// [`Clients::as_caller`] for a spreadsheet import: the call may take the import
+    /// timeout (`server.import_timeout_secs`), not the call timeout.
+    pub fn importing_as(
+        &self,
+        service: &str,
+        caller: &crate::Caller,
+    ) -> Result<crate::client::AuthedChannel, tonic::Status> {
+        let imports = self.remote.get(service).unwrap_or(&self.local).imports.clone();
+        Ok(InterceptedService::new(imports, caller.bearer()?))
     }
 
     pub fn deadlines(&self) -> advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient<SystemChannel> {

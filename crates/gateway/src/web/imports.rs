@@ -334,7 +334,7 @@ pub async fn upload(State(web): State<Web>, upload: Upload) -> Response {
         Ok(Err(Refused::Failed(status))) => return web.problem(&visitor, &status),
         Err(_) => return web.problem(&visitor, &tonic::Status::internal("reading the file stopped")),
     };
-    let channel = match web.caller_channel(&visitor.caller, kind.service()) {
+    let channel = match web.clients.importing_as(kind.service(), &visitor.caller) {
         Ok(channel) => channel,
         Err(status) => return web.problem(&visitor, &status),
     };
