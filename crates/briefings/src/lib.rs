@@ -92,6 +92,7 @@ fn build(ctx: ServiceContext) -> BuildFuture {
             Cursor::new(&ctx.db, "deadlines"),
             deadlines,
             sync::CompletedFollowUps::new(store.clone()),
+            ctx.clock.clone(),
         );
         let audit = advocacy_platform::audit::AuditLog::new(&ctx.db, NAME);
         let api =

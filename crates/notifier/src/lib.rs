@@ -87,8 +87,12 @@ fn build(ctx: ServiceContext) -> BuildFuture {
         store.plan_digests().await?;
         let deadlines = ctx.clients.deadlines();
         let sender = send::Sender::new(store.clone(), messages.clone(), mailer, deadlines.clone(), ctx.clock.clone());
-        let follow =
-            FeedFollower::new(Cursor::new(&ctx.db, "deadlines"), deadlines, follow::Planner::new(store.clone()));
+        let follow = FeedFollower::new(
+            Cursor::new(&ctx.db, "deadlines"),
+            deadlines,
+            follow::Planner::new(store.clone()),
+            ctx.clock.clone(),
+        );
         let audit = advocacy_platform::audit::AuditLog::new(&ctx.db, NAME);
         let api = NotifierApi::new(store, messages, ctx.clock.clone(), audit);
         Ok(Hosted::new()

@@ -15,7 +15,7 @@ use advocacy_proto::v1 as pb;
 use advocacy_proto::v1::deadlines_service_client::DeadlinesServiceClient;
 
 use crate::hosting::SystemChannel;
-use crate::{Database, Shutdown, outbox};
+use crate::{Clock, Database, Shutdown, outbox};
 
 /// Changes asked for per page while catching up.
 const PAGE: i32 = 500;
@@ -68,11 +68,13 @@ pub struct FeedFollower<H> {
     cursor: Cursor,
     deadlines: DeadlinesServiceClient<SystemChannel>,
     handler: H,
+    /// For the lag between a change and its applying, in the metrics.
+    clock: Clock,
 }
 
 impl<H: ChangeHandler> FeedFollower<H> {
-    pub fn new(cursor: Cursor, deadlines: DeadlinesServiceClient<SystemChannel>, handler: H) -> Self {
-        Self { cursor, deadlines, handler }
+    pub fn new(cursor: Cursor, deadlines: DeadlinesServiceClient<SystemChannel>, handler: H, clock: Clock) -> Self {
+        Self { cursor, deadlines, handler, clock }
     }
 
     /// Until shutdown: catch up, watch, and after any interruption start again from the
@@ -104,7 +106,7 @@ impl<H: ChangeHandler> FeedFollower<H> {
     /// The lag and revision of the last change applied, for the metrics.
     fn applied(&self, change: &pb::DeadlineChange) {
         let at = change.at.as_ref().and_then(|t| chrono::DateTime::from_timestamp(t.seconds, 0));
-        let lag = at.map_or(Duration::ZERO, |at| (chrono::Utc::now() - at).to_std().unwrap_or_default());
+        let lag = at.map_or(Duration::ZERO, |at| (self.clock.now() - at).to_std().unwrap_or_default());
         crate::metrics::metrics().feed_applied(self.cursor.feed, change.revision, lag);
     }
 
