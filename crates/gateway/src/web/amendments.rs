@@ -151,7 +151,6 @@ pub async fn propose(State(web): State<Web>, Posted { visitor, form }: Posted) -
         request_id: field(&form, "request_id").to_owned(),
         resolution_id: field(&form, "resolution_id").to_owned(),
         paragraph_kind: chosen(PARAGRAPH_PREFIX, field(&form, "paragraph_kind"), pb::ParagraphKind::from_str_name)
-            .unwrap_or(pb::ParagraphKind::Unspecified)
             .into(),
         paragraph_number: number,
         proposed_text: field(&form, "proposed_text").to_owned(),
@@ -173,9 +172,7 @@ pub async fn outcome(State(web): State<Web>, Path(id): Path<String>, Posted { vi
         request_id: field(&form, "request_id").to_owned(),
         id,
         expected_version: field(&form, "version").parse().unwrap_or(0),
-        status: chosen(STATUS_PREFIX, field(&form, "status"), pb::AmendmentStatus::from_str_name)
-            .unwrap_or(pb::AmendmentStatus::Unspecified)
-            .into(),
+        status: chosen(STATUS_PREFIX, field(&form, "status"), pb::AmendmentStatus::from_str_name).into(),
         adopted_text: field(&form, "adopted_text").to_owned(),
     };
     let done = async { web.submissions(&visitor)?.record_amendment_outcome(request).await }.await;

@@ -168,8 +168,7 @@ fn request_of(
     let institution = institution_of(form, known)?;
     let zone = field(form, "zone");
     let list = |name: &str| -> Vec<String> { items(field(form, name)) };
-    let format = chosen(FORMAT_PREFIX, field(form, "format"), pb::BriefingFormat::from_str_name)
-        .unwrap_or(pb::BriefingFormat::Unspecified);
+    let format = chosen(FORMAT_PREFIX, field(form, "format"), pb::BriefingFormat::from_str_name);
     let follow_ups = match (field(form, "follow_up_action"), field(form, "follow_up_due")) {
         ("", "") => vec![],
         (action, due) => vec![pb::FollowUpInput {

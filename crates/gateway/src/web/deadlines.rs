@@ -159,8 +159,7 @@ pub async fn page(State(web): State<Web>, visitor: Visitor, Query(pairs): Query<
 }
 
 pub async fn create(State(web): State<Web>, Posted { visitor, form }: Posted) -> Response {
-    let kind = chosen(KIND_PREFIX, field(&form, "kind"), pb::DeadlineKind::from_str_name)
-        .unwrap_or(pb::DeadlineKind::Unspecified);
+    let kind = chosen(KIND_PREFIX, field(&form, "kind"), pb::DeadlineKind::from_str_name);
     let request = pb::CreateDeadlineRequest {
         request_id: field(&form, "request_id").to_owned(),
         title: field(&form, "title").to_owned(),

@@ -378,9 +378,10 @@ fn choices(names: impl IntoIterator<Item = &'static str>, prefix: &str, t: &i18n
         .collect()
 }
 
-/// The enum value a form sent as its short name, by `from_str_name` of the enum.
-fn chosen<E>(prefix: &str, sent: &str, from_str_name: fn(&str) -> Option<E>) -> Option<E> {
-    from_str_name(&format!("{prefix}{}", sent.to_uppercase()))
+/// The enum value a form sent as its short name, by `from_str_name` of the enum; the
+/// unset value for a name it does not know, which the service refuses naming the field.
+fn chosen<E: Default>(prefix: &str, sent: &str, from_str_name: fn(&str) -> Option<E>) -> E {
+    from_str_name(&format!("{prefix}{}", sent.to_uppercase())).unwrap_or_default()
 }
 
 /// A local date and time typed in a form, in `zone`.

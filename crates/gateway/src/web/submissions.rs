@@ -143,9 +143,7 @@ pub async fn create(State(web): State<Web>, Posted { visitor, form }: Posted) ->
         request_id: field(&form, "request_id").to_owned(),
         title: field(&form, "title").to_owned(),
         mechanism: field(&form, "mechanism").to_owned(),
-        kind: chosen(KIND_PREFIX, field(&form, "kind"), pb::SubmissionKind::from_str_name)
-            .unwrap_or(pb::SubmissionKind::Unspecified)
-            .into(),
+        kind: chosen(KIND_PREFIX, field(&form, "kind"), pb::SubmissionKind::from_str_name).into(),
         country: field(&form, "country").to_owned(),
         document_url: field(&form, "document_url").to_owned(),
         document_sha256: field(&form, "document_sha256").to_owned(),
@@ -167,9 +165,7 @@ pub async fn status(State(web): State<Web>, Path(id): Path<String>, Posted { vis
         request_id: field(&form, "request_id").to_owned(),
         id,
         expected_version: field(&form, "version").parse().unwrap_or(0),
-        status: chosen(STATUS_PREFIX, field(&form, "status"), pb::SubmissionStatus::from_str_name)
-            .unwrap_or(pb::SubmissionStatus::Unspecified)
-            .into(),
+        status: chosen(STATUS_PREFIX, field(&form, "status"), pb::SubmissionStatus::from_str_name).into(),
         at: None,
         note: field(&form, "note").to_owned(),
     };
