@@ -59,14 +59,42 @@ open(f"{work}/get.bin", "wb").write(frame(get))
 open(f"{work}/list.bin", "wb").write(frame(page))
 PY
 
+# CPU seconds used so far by the server and by all of PostgreSQL's processes.
+cpu_seconds() {
+  python3 - "$SERVER" <<'PY'
+import os, sys
+tick = os.sysconf("SC_CLK_TCK")
+def used(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / tick
+database = 0.0
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        if open(f"/proc/{pid}/comm").read().strip() == "postgres":
+            database += used(pid)
+    except OSError:
+        pass
+print(used(sys.argv[1]), database)
+PY
+}
+
 grpc_rate() { # service/method body-file
   if [ "${PROFILE:-}" = "$3" ]; then
     perf record -g -F 999 -o read-path.perf.data -p "$SERVER" -- sleep "$((SECONDS_EACH + 2))" >/dev/null 2>&1 &
   fi
-  h2load -D "$SECONDS_EACH" --warm-up-time=2 -c 8 -m 4 -t 2 \
+  local before after rate
+  before="$(cpu_seconds)"
+  rate="$(h2load -D "$SECONDS_EACH" --warm-up-time=2 -c 8 -m 4 -t 2 \
     -H 'content-type: application/grpc' -H 'te: trailers' -H "authorization: Bearer $TOKEN" \
     -d "$WORK/$2" "http://127.0.0.1:$PORT/$1" 2>&1 |
-    awk '/^finished in/ {gsub(",", "", $4); print $4}'
+    awk '/^finished in/ {gsub(",", "", $4); print $4}')"
+  after="$(cpu_seconds)"
+  # CPU per request over the load and its warm-up, to stderr beside the rates.
+  python3 -c "import sys; b, a, r, t = sys.argv[1].split(), sys.argv[2].split(), float(sys.argv[3]), float(sys.argv[4]) + 2
+n = r * t
+print(f'  {sys.argv[5]}: CPU per request: server {(float(a[0]) - float(b[0])) / n * 1e6:.0f} us, PostgreSQL {(float(a[1]) - float(b[1])) / n * 1e6:.0f} us', file=sys.stderr)" \
+    "$before" "$after" "$rate" "$SECONDS_EACH" "$1"
+  echo "$rate"
 }
 sql_rate() { # sql
   echo "$1" >"$WORK/q.sql"

@@ -12,6 +12,7 @@ use tokio::sync::watch;
 use advocacy_platform::batch::RowsById;
 use advocacy_platform::db::Sql;
 use advocacy_platform::idempotency::{Request, Written};
+use advocacy_platform::snapshots::Snapshots;
 use advocacy_platform::time::{from_micros, to_micros};
 use advocacy_platform::{Caller, Classification, Database};
 
@@ -82,9 +83,11 @@ pub struct Store {
     head: watch::Sender<i64>,
     /// Deadlines read by id, those asked for together in one query.
     by_id: RowsById,
+    snapshots: Snapshots<Deadline>,
 }
 
-const DEADLINE_COLUMNS: &str = "d.snapshot, d.revision";
+/// What [`Store::deadline_of`] reads, in its order.
+const DEADLINE_COLUMNS: &str = "d.snapshot, d.revision, d.id";
 
 impl Store {
     pub async fn new(db: &Database) -> Result<Store, DeadlineError> {
@@ -92,7 +95,13 @@ impl Store {
             sqlx::query("SELECT revision FROM feed_head WHERE id = 1").fetch_one(&db.pool).await?.try_get(0)?;
         let by_id = RowsById::new(db, "SELECT d.snapshot, d.revision, d.id FROM deadlines d WHERE d.id IN ", 2);
         fill_outcomes(db).await?;
-        Ok(Store { db: db.clone(), pool: db.pool.clone(), head: watch::channel(head).0, by_id })
+        Ok(Store {
+            db: db.clone(),
+            pool: db.pool.clone(),
+            head: watch::channel(head).0,
+            by_id,
+            snapshots: Snapshots::default(),
+        })
     }
 
     /// The service's database, for the audit log.
@@ -107,7 +116,7 @@ impl Store {
     }
 
     pub async fn get(&self, id: &str) -> Result<Option<Deadline>, DeadlineError> {
-        self.by_id.get(id).await?.as_ref().map(deadline_of).transpose()
+        self.by_id.get(id).await?.as_ref().map(|row| self.deadline_of(row)).transpose()
     }
 
     /// Runs `decide` on the current state (`None` for a new id) inside the write
@@ -132,11 +141,11 @@ impl Store {
             .await?
             .try_get(0)?;
 
-        let current = sqlx::query("SELECT d.snapshot, d.revision FROM deadlines d WHERE d.id = $1")
+        let current = sqlx::query("SELECT d.snapshot, d.revision, d.id FROM deadlines d WHERE d.id = $1")
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?
-            .map(|r| deadline_of(&r))
+            .map(|r| self.deadline_of(&r))
             .transpose()?;
         let existed = current.is_some();
         let mut write = decide(current)?;
@@ -262,7 +271,7 @@ impl Store {
         let p_limit = sql.bind_int(query.limit as i64);
         sql.push(&format!(" ORDER BY d.due_at, d.id LIMIT {p_limit}"));
         let rows = self.db.read_all(sql).await?;
-        rows.iter().map(deadline_of).collect()
+        rows.iter().map(|row| self.deadline_of(row)).collect()
     }
 
     /// What became of the due times in [from, to): completed ones from their outcomes,
@@ -365,17 +374,18 @@ impl Store {
         Ok((changes, last_scanned, full))
     }
 
+    /// The deadline in a row of [`DEADLINE_COLUMNS`].
+    fn deadline_of(&self, row: &AnyRow) -> Result<Deadline, DeadlineError> {
+        let (snapshot, id): (&str, &str) = (row.try_get(0)?, row.try_get(2)?);
+        let mut deadline = self.snapshots.decode(id, snapshot).map_err(|e| DeadlineError::Corrupt(e.to_string()))?;
+        deadline.revision = row.try_get(1)?;
+        Ok(deadline)
+    }
+
     /// The newest committed revision.
     pub async fn head(&self) -> Result<i64, DeadlineError> {
         Ok(sqlx::query("SELECT revision FROM feed_head WHERE id = 1").fetch_one(&self.pool).await?.try_get(0)?)
     }
-}
-
-fn deadline_of(row: &AnyRow) -> Result<Deadline, DeadlineError> {
-    let snapshot: String = row.try_get(0)?;
-    let mut deadline = parse_snapshot(&snapshot)?;
-    deadline.revision = row.try_get(1)?;
-    Ok(deadline)
 }
 
 fn parse_snapshot(snapshot: &str) -> Result<Deadline, DeadlineError> {

@@ -30,6 +30,7 @@ pub mod page_token;
 pub mod readers;
 pub mod schedule;
 pub mod shutdown;
+pub mod snapshots;
 pub mod telemetry;
 pub mod time;
 pub mod words;
