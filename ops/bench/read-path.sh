@@ -9,6 +9,7 @@
 #   SECONDS_EACH=30 ops/bench/read-path.sh
 #   PROFILE=get ops/bench/read-path.sh   # also records the server with perf during one load
 #                                        # (get, list or health) into read-path.perf.data
+#   PERF_CALL_GRAPH="--call-graph dwarf" PROFILE=list ops/bench/read-path.sh   # call graphs of Rust code
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -59,19 +60,21 @@ open(f"{work}/get.bin", "wb").write(frame(get))
 open(f"{work}/list.bin", "wb").write(frame(page))
 PY
 
-# CPU seconds used so far by the server and by all of PostgreSQL's processes.
+# CPU seconds used so far by the server and by all of PostgreSQL's processes, with
+# the backends that have exited (pgbench's connections) counted in their parent.
 cpu_seconds() {
   python3 - "$SERVER" <<'PY'
 import os, sys
 tick = os.sysconf("SC_CLK_TCK")
-def used(pid):
+def used(pid, children=False):
     fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / tick
+    ticks = sum(int(f) for f in fields[11:15 if children else 13])
+    return ticks / tick
 database = 0.0
 for pid in filter(str.isdigit, os.listdir("/proc")):
     try:
         if open(f"/proc/{pid}/comm").read().strip() == "postgres":
-            database += used(pid)
+            database += used(pid, children=True)  # with exited backends (pgbench's)
     except OSError:
         pass
 print(used(sys.argv[1]), database)
@@ -80,7 +83,7 @@ PY
 
 grpc_rate() { # service/method body-file
   if [ "${PROFILE:-}" = "$3" ]; then
-    perf record -g -F 999 -o read-path.perf.data -p "$SERVER" -- sleep "$((SECONDS_EACH + 2))" >/dev/null 2>&1 &
+    perf record ${PERF_CALL_GRAPH:--g} -F 999 -o read-path.perf.data -p "$SERVER" -- sleep "$((SECONDS_EACH + 2))" >/dev/null 2>&1 &
   fi
   local before after rate
   before="$(cpu_seconds)"
@@ -96,19 +99,26 @@ print(f'  {sys.argv[5]}: CPU per request: server {(float(a[0]) - float(b[0])) / 
     "$before" "$after" "$rate" "$SECONDS_EACH" "$1"
   echo "$rate"
 }
-sql_rate() { # sql
+sql_rate() { # sql name
   echo "$1" >"$WORK/q.sql"
-  pgbench -n -M prepared -c 8 -j 2 -T "$SECONDS_EACH" -f "$WORK/q.sql" "$PG/${DB}_deadlines" 2>/dev/null |
-    awk '/^tps =/ {print $3}'
+  local before after rate
+  before="$(cpu_seconds)"
+  rate="$(pgbench -n -M prepared -c 8 -j 2 -T "$SECONDS_EACH" -f "$WORK/q.sql" "$PG/${DB}_deadlines" 2>/dev/null |
+    awk '/^tps =/ {print $3}')"
+  after="$(cpu_seconds)"
+  python3 -c "import sys; b, a, n = sys.argv[1].split(), sys.argv[2].split(), float(sys.argv[3]) * float(sys.argv[4])
+print(f'  pgbench, {sys.argv[5]}: CPU per transaction: PostgreSQL {(float(a[1]) - float(b[1])) / n * 1e6:.0f} us', file=sys.stderr)" \
+    "$before" "$after" "$rate" "$SECONDS_EACH" "$2"
+  echo "$rate"
 }
 
 report() { # name grpc sql
   python3 -c "import sys; g, s = float(sys.argv[2]), float(sys.argv[3]); print(f'{sys.argv[1]:<28} {g:>10.0f} req/s  {s:>10.0f} tps (same SQL)  ratio {g / s:.2f}')" "$@"
 }
 
-GET_SQL="SELECT d.snapshot, d.revision FROM deadlines d WHERE d.id = '$ID';"
-LIST_SQL="SELECT d.snapshot, d.revision FROM deadlines d WHERE 1 = 1 AND (d.confidentiality <> 'restricted' OR d.compartment IN ('')) ORDER BY d.due_at, d.id LIMIT 51;"
-report "GetDeadline by id" "$(grpc_rate advocacy.v1.DeadlinesService/GetDeadline get.bin get)" "$(sql_rate "$GET_SQL")"
-report "ListDeadlines, page of 50" "$(grpc_rate advocacy.v1.DeadlinesService/ListDeadlines list.bin list)" "$(sql_rate "$LIST_SQL")"
+GET_SQL="SELECT d.snapshot, d.revision, d.id FROM deadlines d WHERE d.id = '$ID';"
+LIST_SQL="SELECT d.snapshot, d.revision, d.id FROM deadlines d WHERE 1 = 1 AND (d.confidentiality <> 'restricted' OR d.compartment IN ('')) ORDER BY d.due_at, d.id LIMIT 51;"
+report "GetDeadline by id" "$(grpc_rate advocacy.v1.DeadlinesService/GetDeadline get.bin get)" "$(sql_rate "$GET_SQL" get)"
+report "ListDeadlines, page of 50" "$(grpc_rate advocacy.v1.DeadlinesService/ListDeadlines list.bin list)" "$(sql_rate "$LIST_SQL" list)"
 printf '\0\0\0\0\0' >"$WORK/health.bin"
 echo "health check (no database): $(grpc_rate grpc.health.v1.Health/Check health.bin health | cut -d. -f1) req/s"

@@ -6,11 +6,11 @@
 //! needs no further locking, and SQLite never has to upgrade a read lock mid-transaction.
 
 use chrono::{DateTime, Utc};
-use sqlx::{AnyPool, Row, any::AnyRow};
+use sqlx::{AnyPool, Row};
 use tokio::sync::watch;
 
 use advocacy_platform::batch::RowsById;
-use advocacy_platform::db::Sql;
+use advocacy_platform::db::{Columns, Sql};
 use advocacy_platform::idempotency::{Request, Written};
 use advocacy_platform::snapshots::Snapshots;
 use advocacy_platform::time::{from_micros, to_micros};
@@ -116,7 +116,7 @@ impl Store {
     }
 
     pub async fn get(&self, id: &str) -> Result<Option<Deadline>, DeadlineError> {
-        self.by_id.get(id).await?.as_ref().map(|row| self.deadline_of(row)).transpose()
+        self.by_id.get(id).await?.map(|row| self.deadline_of(&*row)).transpose()
     }
 
     /// Runs `decide` on the current state (`None` for a new id) inside the write
@@ -312,17 +312,17 @@ impl Store {
         let mut aggregates = Aggregates::default();
         for completed in [true, false] {
             for row in self.db.read_all(statement(completed, true)).await? {
-                let outcome = match row.try_get::<String, _>(2)?.as_str() {
+                let outcome = match row.value::<&str>(2)? {
                     "met_on_time" => Outcome::MetOnTime,
                     "completed_late" => Outcome::CompletedLate,
                     "missed" => Outcome::Missed,
                     "cancelled" => Outcome::Cancelled,
                     _ => Outcome::Open,
                 };
-                aggregates.counts.push((row.try_get(0)?, row.try_get(1)?, outcome, row.try_get(3)?));
+                aggregates.counts.push((row.value(0)?, row.value(1)?, outcome, row.value(3)?));
             }
             for row in self.db.read_all(statement(completed, false)).await? {
-                aggregates.restricted += row.try_get::<i64, _>(3)?;
+                aggregates.restricted += row.value::<i64>(3)?;
             }
         }
         Ok(aggregates)
@@ -375,10 +375,10 @@ impl Store {
     }
 
     /// The deadline in a row of [`DEADLINE_COLUMNS`].
-    fn deadline_of(&self, row: &AnyRow) -> Result<Deadline, DeadlineError> {
-        let (snapshot, id): (&str, &str) = (row.try_get(0)?, row.try_get(2)?);
+    fn deadline_of(&self, row: &impl Columns) -> Result<Deadline, DeadlineError> {
+        let (snapshot, id): (&str, &str) = (row.value(0)?, row.value(2)?);
         let mut deadline = self.snapshots.decode(id, snapshot).map_err(|e| DeadlineError::Corrupt(e.to_string()))?;
-        deadline.revision = row.try_get(1)?;
+        deadline.revision = row.value(1)?;
         Ok(deadline)
     }
 
@@ -429,8 +429,7 @@ async fn fill_outcomes(db: &Database) -> Result<(), DeadlineError> {
         .await?;
         for row in &rows {
             let snapshot: String = row.try_get(2)?;
-            let deadline: Deadline =
-                serde_json::from_str(&snapshot).map_err(|e| DeadlineError::Corrupt(e.to_string()))?;
+            let deadline = parse_snapshot(&snapshot)?;
             if let Some(done) = deadline.completed_at {
                 let due = from_micros(row.try_get(1)?);
                 record_outcome(&mut tx, &row.try_get::<String, _>(0)?, due, done, deadline.completed_on_time).await?;

@@ -4,10 +4,9 @@
 //! so a crash between planning and sending loses nothing.
 
 use chrono::{DateTime, Duration, Utc};
-use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use advocacy_platform::db::Sql;
+use advocacy_platform::db::{Columns, Sql};
 use advocacy_platform::outbox::{Claim, Outbox};
 use advocacy_platform::time::{from_micros, to_micros};
 use advocacy_platform::{Caller, Classification, Clock, Database};
@@ -412,7 +411,7 @@ impl Store {
         let rows = self.db.read_all(sql).await?;
         rows.iter()
             .map(|r| {
-                let deadline = match r.try_get::<Option<String>, _>(15)? {
+                let deadline = match r.value::<Option<String>>(15)? {
                     Some(_) => Some(deadline_at(r, 15)?),
                     None => None,
                 };
@@ -569,54 +568,51 @@ fn cancel_reason(deadline: &Deadline) -> &'static str {
 const DEADLINE_COLUMNS: &str =
     "id, revision, title, mechanism, kind, zone, due_at, status, owners, lead_minutes, confidentiality, compartment";
 
-fn deadline_of(r: &AnyRow) -> Result<Deadline, sqlx::Error> {
+fn deadline_of(r: &impl Columns) -> Result<Deadline, sqlx::Error> {
     deadline_at(r, 0)
 }
 
 /// The [`DEADLINE_COLUMNS`] of a row, from column `at` on.
-fn deadline_at(r: &AnyRow, at: usize) -> Result<Deadline, sqlx::Error> {
-    let zone: String = r.try_get(at + 5)?;
-    let leads: String = r.try_get(at + 9)?;
-    let owners: String = r.try_get(at + 8)?;
+fn deadline_at(r: &impl Columns, at: usize) -> Result<Deadline, sqlx::Error> {
+    let zone: String = r.value(at + 5)?;
+    let leads: String = r.value(at + 9)?;
+    let owners: String = r.value(at + 8)?;
     Ok(Deadline {
-        id: r.try_get(at)?,
-        revision: r.try_get(at + 1)?,
-        title: r.try_get(at + 2)?,
-        mechanism: r.try_get(at + 3)?,
-        kind: pb::DeadlineKind::try_from(r.try_get::<i64, _>(at + 4)? as i32).unwrap_or_default(),
+        id: r.value(at)?,
+        revision: r.value(at + 1)?,
+        title: r.value(at + 2)?,
+        mechanism: r.value(at + 3)?,
+        kind: pb::DeadlineKind::try_from(r.value::<i64>(at + 4)? as i32).unwrap_or_default(),
         zone: zone.parse().unwrap_or(chrono_tz::UTC),
-        due: from_micros(r.try_get(at + 6)?),
-        status: pb::DeadlineStatus::try_from(r.try_get::<i64, _>(at + 7)? as i32).unwrap_or_default(),
+        due: from_micros(r.value(at + 6)?),
+        status: pb::DeadlineStatus::try_from(r.value::<i64>(at + 7)? as i32).unwrap_or_default(),
         owners: owners.lines().map(str::to_owned).collect(),
         lead_minutes: leads.split(',').filter_map(|m| m.parse().ok()).collect(),
-        classification: Classification::from_columns(
-            &r.try_get::<String, _>(at + 10)?,
-            &r.try_get::<String, _>(at + 11)?,
-        ),
+        classification: Classification::from_columns(&r.value::<String>(at + 10)?, &r.value::<String>(at + 11)?),
     })
 }
 
-fn delivery_of(r: &AnyRow) -> Result<DeliveryRow, sqlx::Error> {
-    let purpose: String = r.try_get(1)?;
-    let sent_at: Option<i64> = r.try_get(10)?;
-    let next: Option<i64> = r.try_get(13)?;
+fn delivery_of(r: &impl Columns) -> Result<DeliveryRow, sqlx::Error> {
+    let purpose: String = r.value(1)?;
+    let sent_at: Option<i64> = r.value(10)?;
+    let next: Option<i64> = r.value(13)?;
     Ok(DeliveryRow {
-        id: r.try_get(0)?,
+        id: r.value(0)?,
         key: Key {
             purpose: Purpose::parse(&purpose).unwrap_or(Purpose::Reminder),
-            deadline_id: r.try_get(2)?,
-            due: from_micros(r.try_get(3)?),
-            lead_minutes: r.try_get::<i64, _>(4)? as i32,
-            recipient: r.try_get(5)?,
+            deadline_id: r.value(2)?,
+            due: from_micros(r.value(3)?),
+            lead_minutes: r.value::<i64>(4)? as i32,
+            recipient: r.value(5)?,
         },
-        catch_up: r.try_get::<i64, _>(6)? == 1,
-        state: State::parse(&r.try_get::<String, _>(7)?),
-        reason: r.try_get(8)?,
-        send_at: from_micros(r.try_get(9)?),
+        catch_up: r.value::<i64>(6)? == 1,
+        state: State::parse(&r.value::<String>(7)?),
+        reason: r.value(8)?,
+        send_at: from_micros(r.value(9)?),
         sent_at: sent_at.map(from_micros),
-        attempts: r.try_get(11)?,
-        last_error: r.try_get(12)?,
+        attempts: r.value(11)?,
+        last_error: r.value(12)?,
         next_attempt_at: next.map(from_micros),
-        message_id: r.try_get(14)?,
+        message_id: r.value(14)?,
     })
 }

@@ -10,12 +10,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use sqlx::Row;
-use sqlx::any::AnyRow;
 use tokio::sync::{Notify, Semaphore, mpsc, oneshot};
 
 use crate::Database;
-use crate::db::Sql;
+use crate::db::{Columns, ReadRow, Sql};
 
 /// Ids read in one query at most.
 const MAX_BATCH: usize = 64;
@@ -24,7 +22,7 @@ const IN_FLIGHT: usize = 4;
 
 /// The row, or what went wrong: whether the connection broke (worth a retry) and the
 /// error's text (for the log).
-type Answer = Result<Option<AnyRow>, (bool, String)>;
+type Answer = Result<Option<Arc<ReadRow>>, (bool, String)>;
 
 /// A batch's read gives up after this, well within the server's request timeout, so a
 /// connection the network left half-open does not hold reads for minutes.
@@ -93,7 +91,7 @@ impl RowsById {
     }
 
     /// The row of `id`, if there is one.
-    pub async fn get(&self, id: &str) -> Result<Option<AnyRow>, sqlx::Error> {
+    pub async fn get(&self, id: &str) -> Result<Option<Arc<ReadRow>>, sqlx::Error> {
         let (reply, answer) = oneshot::channel();
         self.asks.send((id.to_owned(), reply)).map_err(|_| sqlx::Error::PoolClosed)?;
         answer.await.map_err(|_| sqlx::Error::PoolClosed)?.map_err(|(broken, text)| {
@@ -121,8 +119,8 @@ async fn answer(db: &Database, select: Select, batch: Vec<(String, oneshot::Send
         .unwrap_or_else(|_| Err(sqlx::Error::Io(std::io::ErrorKind::TimedOut.into())));
     let rows = read.and_then(|rows| {
         rows.into_iter()
-            .map(|row| Ok((row.try_get::<String, _>(select.id_column)?, row)))
-            .collect::<Result<HashMap<String, AnyRow>, sqlx::Error>>()
+            .map(|row| Ok((row.value::<String>(select.id_column)?, Arc::new(row))))
+            .collect::<Result<HashMap<String, Arc<ReadRow>>, sqlx::Error>>()
     });
     match rows {
         Ok(by_id) => {

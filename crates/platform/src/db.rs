@@ -1,5 +1,6 @@
 //! The database opener every service calls: SQLite (a file per service) or PostgreSQL (a
-//! database per service) behind one sqlx `AnyPool`, migrations applied at start.
+//! database per service) behind one sqlx `AnyPool` for writes and the engine's own
+//! driver for the read path ([`crate::readers`]), migrations applied at start.
 //!
 //! Services write one set of SQL that both engines accept (`$1` placeholders, BIGINT and
 //! TEXT columns, `RETURNING`, `ON CONFLICT`). What differs between the engines lives here
@@ -13,7 +14,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, AssertSqlSafe, ConnectOptions, Connection, Executor, Row, SqlSafeStr};
 
 use crate::config::redact_url;
-use crate::readers::Readers;
+use crate::readers::{ReadConnection, Readers};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -105,18 +106,25 @@ const POSTGRES_CONNECTIONS: u32 = 16;
 const SQLITE_READERS: usize = 4;
 const POSTGRES_READERS: usize = 8;
 
-/// Settings every connection gets when it opens.
-pub(crate) async fn prepare_connection(conn: &mut sqlx::AnyConnection, dialect: Dialect) -> Result<(), sqlx::Error> {
+/// Settings every SQLite connection gets when it opens. WAL lets readers run beside the
+/// writer; busy_timeout makes a second writer wait instead of failing; foreign keys are
+/// off in SQLite unless asked for. `secure_delete` zeroes deleted and overwritten values
+/// in the file instead of leaving them in free pages: an erased contact must be gone
+/// from the disk, not merely from the table.
+pub(crate) const SQLITE_SETTINGS: &[&str] = &[
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA busy_timeout = 10000",
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA secure_delete = ON",
+];
+
+/// Settings every connection of the pool gets when it opens.
+async fn prepare_connection(conn: &mut sqlx::AnyConnection, dialect: Dialect) -> Result<(), sqlx::Error> {
     if dialect == Dialect::Sqlite {
-        // WAL lets readers run beside the writer; busy_timeout makes a second writer wait
-        // instead of failing; foreign keys are off in SQLite unless asked for.
-        conn.execute("PRAGMA journal_mode = WAL").await?;
-        conn.execute("PRAGMA busy_timeout = 10000").await?;
-        conn.execute("PRAGMA foreign_keys = ON").await?;
-        conn.execute("PRAGMA synchronous = NORMAL").await?;
-        // Deleted and overwritten values are zeroed in the file, not left in free pages:
-        // an erased contact must be gone from the disk, not merely from the table.
-        conn.execute("PRAGMA secure_delete = ON").await?;
+        for setting in SQLITE_SETTINGS {
+            conn.execute(*setting).await?;
+        }
     }
     Ok(())
 }
@@ -141,17 +149,18 @@ impl Database {
             })
             .acquire_timeout(Duration::from_secs(10))
             .after_connect(move |conn, _meta| Box::pin(async move { prepare_connection(conn, dialect).await }))
-            .connect_with(options.clone())
+            .connect_with(options)
             .await
             .map_err(open_err)?;
         let readers = Readers::new(
-            options,
+            url,
             dialect,
             match dialect {
                 Dialect::Sqlite => SQLITE_READERS,
                 Dialect::Postgres => POSTGRES_READERS,
             },
-        );
+        )
+        .map_err(open_err)?;
         let db = Database { pool, readers, dialect };
         db.migrate(migrations).await?;
         Ok(db)
@@ -276,14 +285,14 @@ impl Database {
     /// The rows of a read that needs no transaction, on a reader connection. A connection
     /// the database has dropped is closed and the read tried once more on a new one, so
     /// a database restart costs no reader more than one failed attempt.
-    pub async fn read_all(&self, sql: Sql) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
+    pub async fn read_all(&self, sql: Sql) -> Result<Vec<ReadRow>, sqlx::Error> {
         let mut reader = self.readers.acquire().await?;
-        match sql.clone().fetch_all_on(&mut reader).await {
+        match sql.clone().read_on(&mut reader).await {
             Err(e) if is_broken_connection(&e) => {
                 tracing::warn!(error = %e, "a database connection was closed; reading again on a new one");
                 reader.discard();
                 let mut fresh = self.readers.acquire_new().await?;
-                sql.fetch_all_on(&mut fresh).await
+                sql.read_on(&mut fresh).await
             }
             other => other,
         }
@@ -447,11 +456,18 @@ impl Sql {
         }
     }
 
-    fn into_query(self, dialect: Dialect) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+    /// The statement for one engine's driver, its values bound.
+    fn into_query<DB>(self, dialect: Dialect) -> sqlx::query::Query<'static, DB, DB::Arguments>
+    where
+        DB: sqlx::Database + sqlx::database::HasStatementCache,
+        String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        Option<String>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    {
         let cached_plan = self.cached_plan;
         let (text, args) = self.render(dialect);
         // Only fixed fragments and placeholders are in the text; values are bound below.
-        let mut query = sqlx::query(AssertSqlSafe(text)).persistent(cached_plan);
+        let mut query = sqlx::query::<DB>(AssertSqlSafe(text)).persistent(cached_plan);
         for arg in args {
             query = match arg {
                 SqlArg::Text(v) => query.bind(v),
@@ -482,10 +498,72 @@ impl Sql {
         self.into_query(dialect).fetch_all(conn).await
     }
 
+    /// Runs a read on a reader connection, in its engine's own driver.
+    async fn read_on(self, conn: &mut ReadConnection) -> Result<Vec<ReadRow>, sqlx::Error> {
+        Ok(match conn {
+            ReadConnection::Postgres(conn) => {
+                self.into_query(Dialect::Postgres).fetch_all(conn).await?.into_iter().map(ReadRow::Postgres).collect()
+            }
+            ReadConnection::Sqlite(conn) => {
+                self.into_query(Dialect::Sqlite).fetch_all(conn).await?.into_iter().map(ReadRow::Sqlite).collect()
+            }
+        })
+    }
+
     /// Runs the statement on a connection (or in a transaction); the rows it changed.
     pub async fn execute(self, conn: &mut sqlx::AnyConnection) -> Result<u64, sqlx::Error> {
         let dialect = Dialect::of_connection(conn);
         Ok(self.into_query(dialect).execute(conn).await?.rows_affected())
+    }
+}
+
+/// A row of the read path ([`Database::read_all`]), as its engine's driver gave it.
+#[derive(Debug)]
+pub enum ReadRow {
+    Postgres(sqlx::postgres::PgRow),
+    Sqlite(sqlx::sqlite::SqliteRow),
+}
+
+/// What a column may be read as on every engine and through `Any` alike: the types of
+/// the one set of SQL (text, BIGINT, and either of them or NULL).
+pub trait ColumnValue<'r>:
+    sqlx::Decode<'r, sqlx::Any>
+    + sqlx::Type<sqlx::Any>
+    + sqlx::Decode<'r, sqlx::Postgres>
+    + sqlx::Type<sqlx::Postgres>
+    + sqlx::Decode<'r, sqlx::Sqlite>
+    + sqlx::Type<sqlx::Sqlite>
+{
+}
+
+impl<'r, T> ColumnValue<'r> for T where
+    T: sqlx::Decode<'r, sqlx::Any>
+        + sqlx::Type<sqlx::Any>
+        + sqlx::Decode<'r, sqlx::Postgres>
+        + sqlx::Type<sqlx::Postgres>
+        + sqlx::Decode<'r, sqlx::Sqlite>
+        + sqlx::Type<sqlx::Sqlite>
+{
+}
+
+/// A row read by position, whether it came from the read path ([`ReadRow`]) or from a
+/// transaction (`AnyRow`), so a service decodes its records with one function.
+pub trait Columns {
+    fn value<'r, T: ColumnValue<'r>>(&'r self, index: usize) -> Result<T, sqlx::Error>;
+}
+
+impl Columns for ReadRow {
+    fn value<'r, T: ColumnValue<'r>>(&'r self, index: usize) -> Result<T, sqlx::Error> {
+        match self {
+            ReadRow::Postgres(row) => row.try_get(index),
+            ReadRow::Sqlite(row) => row.try_get(index),
+        }
+    }
+}
+
+impl Columns for sqlx::any::AnyRow {
+    fn value<'r, T: ColumnValue<'r>>(&'r self, index: usize) -> Result<T, sqlx::Error> {
+        self.try_get(index)
     }
 }
 
