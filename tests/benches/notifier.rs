@@ -62,7 +62,7 @@ async fn main() {
     let sending = Instant::now();
     let cpu_before = cpu_seconds();
     clock.advance(moment - clock.now());
-    let got = smtp.wait_for(reminders, 600).await.len();
+    let got = smtp.wait_for_count(reminders, 600).await;
     let notifier_secs = sending.elapsed().as_secs_f64();
     let notifier_cpu = cpu_seconds() - cpu_before;
     assert_eq!(got, reminders, "every reminder arrived");
