@@ -148,6 +148,11 @@ impl Database {
                 Dialect::Postgres => POSTGRES_CONNECTIONS,
             })
             .acquire_timeout(Duration::from_secs(10))
+            // The check before each use is a round trip on PostgreSQL, where a connection
+            // can break (a restart, a failover). A SQLite connection is a file in this
+            // process and cannot; its check was one more hand-off to the connection's
+            // thread in every write transaction.
+            .test_before_acquire(dialect == Dialect::Postgres)
             .after_connect(move |conn, _meta| Box::pin(async move { prepare_connection(conn, dialect).await }))
             .connect_with(options)
             .await
