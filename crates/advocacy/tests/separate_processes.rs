@@ -309,7 +309,13 @@ async fn five_services_as_separate_processes_run_the_work_degrade_when_one_is_ki
     let notifier = deployment.metrics("notifier").await;
     assert_eq!(series(&notifier, "advocacy_deliveries_total{result=\"sent\"}"), Some(2.0), "{notifier}");
     assert!(notifier.contains("advocacy_feed_lag_seconds{feed="), "{notifier}");
-    assert_eq!(series(&notifier, "advocacy_feed_watching{feed=\"deadlines\"}"), Some(1.0), "watching again");
+    // The follower watches again once its reconnect backoff since the restart has passed.
+    let watching = "advocacy_feed_watching{feed=\"deadlines\"}";
+    let watching_again = advocacy_tests::eventually(30, || async {
+        (series(&deployment.metrics("notifier").await, watching) == Some(1.0)).then_some(())
+    })
+    .await;
+    assert!(watching_again.is_some(), "watching again: {}", deployment.metrics("notifier").await);
     let pool = "advocacy_db_pool_connections{service=\"notifier\",state=\"max\"}";
     assert!(series(&notifier, pool) > Some(0.0), "{notifier}");
     let briefings_scrape = deployment.metrics("briefings").await;
