@@ -156,13 +156,17 @@ async fn three_leads_send_three_messages_at_their_moments_with_both_zones_and_a_
         assert_eq!(smtp.wait_for(n + 1, 10).await.len(), n + 1, "the reminder at {moment}");
     }
     let received = smtp.received();
-    let mut notifier = system.notifier_as(&Person::staff()).await;
-    let listed = notifier
-        .list_deliveries(pb::ListDeliveriesRequest { deadline_id: d.id.clone(), ..Default::default() })
-        .await
-        .expect("deliveries")
-        .into_inner()
-        .deliveries;
+    let notifier = system.notifier_as(&Person::staff()).await;
+    // The server keeps a message before it answers, and the notifier records it sent
+    // once the answer is in: the last one may still be on its way.
+    let list = || {
+        let mut notifier = notifier.clone();
+        let request = pb::ListDeliveriesRequest { deadline_id: d.id.clone(), ..Default::default() };
+        async move { notifier.list_deliveries(request).await.expect("deliveries").into_inner().deliveries }
+    };
+    let all_sent = |listed: &[pb::Delivery]| listed.iter().all(|l| l.state() == pb::DeliveryState::Sent);
+    eventually(10, || async { Some(list().await).filter(|listed| all_sent(listed)) }).await;
+    let listed = list().await;
     assert_eq!(listed.len(), 3);
     assert!(listed.iter().all(|l| l.state() == pb::DeliveryState::Sent && l.attempts == 1), "{listed:?}");
 
