@@ -52,12 +52,16 @@ async fn the_data_directory_and_every_file_in_it_are_its_owners_only() {
     request.due = Some(advocacy_tests::local_time(&soon, "UTC"));
     deadlines.create_deadline(request).await.expect("a write");
     let mailbox = dir.join("mailbox");
+    // The file is written, then made its owner's only (inside a folder that already is).
     let mail = advocacy_tests::eventually(10, || {
         let mailbox = mailbox.clone();
-        async move { (files_under(&mailbox).len() == 1).then_some(()) }
+        async move {
+            let files = files_under(&mailbox);
+            (files.len() == 1 && mode(&files[0]) == 0o600).then_some(())
+        }
     })
     .await;
-    assert!(mail.is_some(), "the reminder is in the mailbox");
+    assert!(mail.is_some(), "the reminder is in the mailbox, its owner's only: {:?}", files_under(&mailbox));
     assert_eq!(mode(&dir), 0o700, "the data directory");
     let files = files_under(&dir);
     assert!(

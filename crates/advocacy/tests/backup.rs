@@ -112,6 +112,17 @@ async fn a_backup_of_a_running_server_restores_every_record_and_no_reminder_is_s
         .expect("a deadline")
         .into_inner();
     assert_eq!(smtp.wait_for(1, 30).await.len(), 1, "the first reminder went before the backup");
+    // The mail server keeps a message before it answers; the notifier records it sent after.
+    let recorded = advocacy_tests::eventually(10, || {
+        let mut notifier = NotifierServiceClient::new(channel.clone());
+        let request = pb::ListDeliveriesRequest { deadline_id: sent_before.id.clone(), ..Default::default() };
+        async move {
+            let listed = notifier.list_deliveries(request).await.ok()?.into_inner().deliveries;
+            listed.iter().any(|d| d.state == pb::DeliveryState::Sent as i32).then_some(())
+        }
+    })
+    .await;
+    assert!(recorded.is_some(), "the first reminder is recorded sent before the backup");
 
     let archive = storage.dir.path().join("backup.tar.gz");
     let archive_arg = archive.to_str().expect("a path");
