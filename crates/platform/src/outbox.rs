@@ -11,7 +11,6 @@
 //! forever in silence. Pushing is at least once: the other side must take a repeat
 //! calmly (the services here use request ids derived from the item).
 
-use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -113,8 +112,6 @@ pub struct Claim {
     pub item: String,
     pub generation: i64,
     pub attempts: i64,
-    /// When the lease ends, in microseconds since the UNIX epoch on the outbox's clock.
-    pub until: i64,
 }
 
 /// Rows waiting and rows given up on.
@@ -217,7 +214,7 @@ impl Outbox {
             .fetch_all(conn)
             .await?;
         rows.iter()
-            .map(|r| Ok(Claim { item: r.try_get(0)?, generation: r.try_get(1)?, attempts: r.try_get(2)?, until }))
+            .map(|r| Ok(Claim { item: r.try_get(0)?, generation: r.try_get(1)?, attempts: r.try_get(2)? }))
             .collect()
     }
 
@@ -310,20 +307,15 @@ impl Outbox {
         Ok(())
     }
 
-    /// Records how pushes ended, with the delivery's own record of each success, gives
-    /// back the `released` claims never pushed, and claims up to `want` more rows: one
-    /// transaction (one commit) for a whole batch.
+    /// Records how pushes ended, with the delivery's own record of each success, and
+    /// claims up to `want` more rows: one transaction (one commit) for a whole batch.
     async fn record_and_claim<D: Delivery>(
         &self,
         delivery: &D,
         outcomes: &[(Claim, Result<(), Failure>)],
-        released: &[Claim],
         want: usize,
     ) -> Result<Vec<Claim>, sqlx::Error> {
         let mut tx = self.db.begin_write().await?;
-        for claim in released {
-            self.release_on(&mut tx, claim).await?;
-        }
         let pushed: Vec<&Claim> = outcomes.iter().filter(|(_, o)| o.is_ok()).map(|(c, _)| c).collect();
         self.done_on(&mut tx, &pushed).await?;
         if !pushed.is_empty() {
@@ -371,83 +363,51 @@ impl Outbox {
         Ok(at.and_then(DateTime::from_timestamp_micros))
     }
 
-    /// The worker: until shutdown, keeps up to `concurrency` pushes in flight and holds up
-    /// to as many claimed rows again, ready for the slots as they free. As pushes end, one
-    /// transaction records them and claims the next batch once the rows held run low, so
-    /// under load a commit covers half the slots or more (a commit per quarter of them
-    /// made the database the main cost of every push). A held row starts only while its lease still
-    /// covers a whole push and the record after it; one that waited longer, or is still
-    /// held at shutdown, is given back for anyone to claim. With nothing to claim the
-    /// worker sleeps until woken, until the next row falls due, or for a few seconds at
+    /// The worker: until shutdown, keeps up to `concurrency` pushes in flight. As pushes
+    /// end, it records them and claims more due rows in one transaction, once a quarter of
+    /// the slots are free (one slow push holds one slot, not a batch); with nothing to
+    /// claim it sleeps until woken, until the next row falls due, or for a few seconds at
     /// most. On shutdown the pushes in flight finish and are recorded.
     pub async fn run<D: Delivery>(self, delivery: D, mut shutdown: Shutdown) {
         let delivery = Arc::new(delivery);
         let limit = self.settings.concurrency.max(1);
-        // A push may take at most half the lease and must start in its first quarter, so
-        // it ends, and is recorded, before anyone else may claim the row.
+        // A push may take at most half the lease, so it ends before anyone else may claim.
         let push_timeout = Duration::from_secs(self.settings.lease_secs.max(2) / 2);
-        let lease_left_to_start = (self.settings.lease_secs as i64) * 750_000;
         let mut pushes = JoinSet::new();
-        let mut held: VecDeque<Claim> = VecDeque::new();
-        let (mut ended, mut released) = (Vec::new(), Vec::new());
-        // When the oldest push (or given-back claim) not yet recorded ended.
+        let mut ended = Vec::new();
+        // When the oldest push not yet recorded ended.
         let mut ended_since: Option<Instant> = None;
-        // The last claim found fewer rows than it wanted: claim again once woken or once
-        // rows are due, not each time a slot frees.
-        let mut drained = false;
-        // Rows are held ahead only while pushes end on their own: with every slot stuck
-        // until it times out (a mail server that does not answer) they would only wait
-        // out their leases here.
-        let mut hold_ahead = true;
         loop {
             while let Some(outcome) = pushes.try_join_next() {
                 ended.extend(outcome.ok());
             }
-            hold_ahead |= ended.iter().any(|(_, outcome)| !is_timeout(outcome));
-            let stopping = shutdown.is_shutdown();
-            let start_held = |pushes: &mut JoinSet<_>, held: &mut VecDeque<Claim>, released: &mut Vec<Claim>| {
-                let latest = micros(self.clock.now()) + lease_left_to_start;
-                // Held in the order claimed: those too late to start are at the front.
-                while held.front().is_some_and(|claim| stopping || claim.until <= latest) {
-                    released.extend(held.pop_front());
-                }
-                while pushes.len() < limit
-                    && let Some(claim) = held.pop_front()
-                {
-                    pushes.spawn(push(delivery.clone(), claim, push_timeout));
-                }
-            };
-            start_held(&mut pushes, &mut held, &mut released);
-            hold_ahead &= released.is_empty();
-            if (!ended.is_empty() || !released.is_empty()) && ended_since.is_none() {
+            if !ended.is_empty() && ended_since.is_none() {
                 ended_since = Some(Instant::now());
             }
-            let capacity = if hold_ahead { 2 * limit } else { limit };
-            let free = capacity.saturating_sub(pushes.len() + held.len());
-            let want = if stopping || drained || free < (limit / 2).max(1) { 0 } else { free };
-            let mut pause = None;
+            let stopping = shutdown.is_shutdown();
+            let room = limit - pushes.len();
+            let want = if !stopping && (pushes.is_empty() || room >= (limit / 4).max(1)) { room } else { 0 };
+            let (mut more_waiting, mut pause) = (false, None);
             // Ended pushes wait to be recorded with the next claim, so one commit covers a
-            // batch; but never longer than a moment, so the record lands well inside the
-            // lease.
+            // quarter of the slots at least; but never longer than a moment, so the
+            // record lands well inside the lease.
             let overdue = ended_since.is_some_and(|since| since.elapsed() >= RECORD_WITHIN);
-            let recordable = !ended.is_empty() || !released.is_empty();
-            if want > 0 || (recordable && (pushes.is_empty() || stopping || overdue)) {
-                match self.record_and_claim(&*delivery, &ended, &released, want).await {
+            if want > 0 || (!ended.is_empty() && (pushes.is_empty() || stopping || overdue)) {
+                match self.record_and_claim(&*delivery, &ended, want).await {
                     Ok(claims) => {
-                        released.clear();
-                        drained = want > 0 && claims.len() < want;
-                        held.extend(claims);
-                        start_held(&mut pushes, &mut held, &mut released);
+                        more_waiting = want > 0 && claims.len() == want;
+                        for claim in claims {
+                            pushes.spawn(push(delivery.clone(), claim, push_timeout));
+                        }
                     }
                     // The leases run out and the rows are pushed again: nothing lost.
                     Err(e) => {
                         tracing::warn!(topic = self.topic, error = %e, "outbox: cannot record pushes or claim rows");
-                        released.clear();
                         pause = Some(Duration::from_secs(1));
                     }
                 }
                 ended.clear();
-                ended_since = (!released.is_empty()).then(Instant::now);
+                ended_since = None;
             }
             if stopping {
                 match pushes.join_next().await {
@@ -456,39 +416,21 @@ impl Outbox {
                 }
                 continue;
             }
-            let record_by = async {
+            // Slots will free: wait for the next push to end (or the moment to record what
+            // has ended), then claim again.
+            if more_waiting || (want == 0 && !pushes.is_empty()) {
                 match ended_since {
-                    Some(since) => tokio::time::sleep_until((since + RECORD_WITHIN).into()).await,
-                    None => std::future::pending().await,
-                }
-            };
-            // The moment the first held row can no longer start within its lease.
-            let too_late =
-                held.front().and_then(|claim| DateTime::from_timestamp_micros(claim.until - lease_left_to_start));
-            let held_too_long = async {
-                match too_late {
-                    Some(at) => self.clock.sleep_until(at).await,
-                    None => std::future::pending().await,
-                }
-            };
-            // More rows wait: as slots free they are refilled, and claimed again.
-            if !drained && !pushes.is_empty() && pause.is_none() {
-                tokio::select! {
-                    Some(outcome) = pushes.join_next() => ended.extend(outcome.ok()),
-                    () = record_by => {}
-                    () = held_too_long => {}
-                    () = shutdown.recv() => {}
+                    Some(since) => tokio::select! {
+                        Some(outcome) = pushes.join_next() => ended.extend(outcome.ok()),
+                        () = tokio::time::sleep_until((since + RECORD_WITHIN).into()) => {}
+                    },
+                    None => ended.extend(pushes.join_next().await.and_then(Result::ok)),
                 }
                 continue;
             }
             // A row that is due but was not claimed (another replica's transaction holds
             // it, or the claim failed) must not make this loop spin: wait a little at least.
             let next = self.next_due().await.ok().flatten();
-            // Rows are due now (another replica held some at the last claim): claim again
-            // as the pushes in flight end, which keeps this loop from spinning.
-            if !pushes.is_empty() && next.is_some_and(|at| at <= self.clock.now()) {
-                drained = false;
-            }
             let pause = pause.unwrap_or(MIN_PAUSE);
             let due = async {
                 match next {
@@ -502,29 +444,19 @@ impl Outbox {
             };
             tokio::select! {
                 Some(outcome) = pushes.join_next(), if !pushes.is_empty() => ended.extend(outcome.ok()),
-                () = record_by => {}
-                () = held_too_long => {}
-                () = self.wake.notified() => drained = false,
-                () = due => drained = false,
-                () = tokio::time::sleep(POLL) => drained = false,
+                () = self.wake.notified() => {}
+                () = due => {}
+                () = tokio::time::sleep(POLL) => {}
                 () = shutdown.recv() => {}
             }
         }
     }
 }
 
-/// Why a push that took longer than half its lease was cut off (its last error, as
-/// shown to people; no delivery says it of itself).
-const TIMED_OUT: &str = "timed out: no answer within half the claim's lease";
-
-fn is_timeout(outcome: &Result<(), Failure>) -> bool {
-    matches!(outcome, Err(Failure::Retry(why)) if why == TIMED_OUT)
-}
-
 /// Pushes one claimed row; how it ended.
 async fn push<D: Delivery>(delivery: Arc<D>, claim: Claim, timeout: Duration) -> (Claim, Result<(), Failure>) {
     let pushed = tokio::time::timeout(timeout, delivery.deliver(&claim.item))
         .await
-        .unwrap_or_else(|_| Err(Failure::Retry(TIMED_OUT.into())));
+        .unwrap_or_else(|_| Err(Failure::Retry("timed out".into())));
     (claim, pushed)
 }
