@@ -5,27 +5,31 @@
 # Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust), h2load (Debian's
 # nghttp2-client) and pgbench. Prints both rates and their ratio.
 #
-#   ops/bench/read-path.sh            # 10 s per measurement
-#   SECONDS_EACH=30 ops/bench/read-path.sh
+#   ops/bench/read-path.sh            # 30 s per measurement: 10 s runs swung ±15% on a 2-core machine
+#   SECONDS_EACH=10 ops/bench/read-path.sh
 #   PROFILE=get ops/bench/read-path.sh   # also records the server with perf during one load
 #                                        # (get, list or health) into read-path.perf.data
 #   PERF_CALL_GRAPH="--call-graph dwarf" PROFILE=list ops/bench/read-path.sh   # call graphs of Rust code
+#   BIN=/path/to/advocacy ops/bench/read-path.sh   # a build of your own (another commit), not built here
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-SECONDS_EACH="${SECONDS_EACH:-10}"
+SECONDS_EACH="${SECONDS_EACH:-30}"
 PORT="${PORT:-50099}"
 PG="${PG:-postgres://postgres@127.0.0.1:5432}"
 DB="advocacy_bench_read_$$"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
-BIN="$CARGO_TARGET_DIR/release/advocacy"
+BIN="${BIN:-}"
 WORK="$(mktemp -d)"
 trap 'kill "${SERVER:-}" 2>/dev/null || true; wait 2>/dev/null || true; psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS \"${DB}_deadlines\" WITH (FORCE)" >/dev/null; rm -rf "$WORK"' EXIT
 
 for tool in h2load pgbench psql python3; do
   command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 2; }
 done
-cargo build --release -q -p advocacy
+if [ -z "$BIN" ]; then
+  cargo build --release -q -p advocacy
+  BIN="$CARGO_TARGET_DIR/release/advocacy"
+fi
 
 export ADVOCACY_KEYS_DIR="$WORK/keys"
 "$BIN" keys rotate gateway >/dev/null

@@ -92,8 +92,12 @@ impl DeadlinesService for DeadlinesApi {
         let mut query = parse_list(request.get_ref()).map_err(status)?;
         query.now = self.deadlines.clock().now();
         let found = self.deadlines.list(&caller, &query).await.map_err(status)?;
-        let (deadlines, next_page_token) =
-            page_token::page(&found, query.limit - 1, deadline_to_proto, |d| page_token::encode_at(d.due.at, &d.id));
+        let (deadlines, next_page_token) = page_token::page(
+            &found,
+            query.limit - 1,
+            |d| deadline_to_proto(d),
+            |d| page_token::encode_at(d.due.at, &d.id),
+        );
         Ok(Response::new(pb::ListDeadlinesResponse { deadlines, next_page_token }))
     }
 

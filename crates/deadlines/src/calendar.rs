@@ -5,6 +5,7 @@
 //! deadlines are expanded into their occurrences up to a horizon, because cron
 //! expressions do not translate into RRULEs in general.
 
+use std::borrow::Borrow;
 use std::fmt::Write;
 
 use chrono::{DateTime, Duration, Utc};
@@ -34,7 +35,7 @@ pub struct Calendar {
 
 /// The calendar of `deadlines`, stopping before it passes [`MAX_EVENTS`] or [`MAX_BYTES`]:
 /// occurrences are expanded only as far as the room left, so nothing larger is built first.
-pub fn render(deadlines: &[Deadline], now: DateTime<Utc>, horizon: Duration) -> Calendar {
+pub fn render(deadlines: &[impl Borrow<Deadline>], now: DateTime<Utc>, horizon: Duration) -> Calendar {
     let mut out = String::new();
     line(&mut out, "BEGIN:VCALENDAR");
     line(&mut out, "VERSION:2.0");
@@ -45,6 +46,7 @@ pub fn render(deadlines: &[Deadline], now: DateTime<Utc>, horizon: Duration) -> 
     const END: &str = "END:VCALENDAR\r\n";
     let (mut events, mut left_out) = (0, 0);
     for (n, deadline) in deadlines.iter().enumerate() {
+        let deadline: &Deadline = deadline.borrow();
         let room = (MAX_EVENTS - events).min(MAX_OCCURRENCES);
         // One more than there is room for, to know whether any are left out.
         let times: Vec<DateTime<Utc>> = match deadline.status {

@@ -1,6 +1,7 @@
 //! The deadline operations, in domain terms: who asks, what they ask, what happens. Each
 //! write is one store transaction; a repeated request id replays the first answer.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
@@ -116,7 +117,7 @@ impl Deadlines {
         self.answer(caller, written).await
     }
 
-    pub async fn get(&self, caller: &Caller, id: &str) -> Result<Deadline, DeadlineError> {
+    pub async fn get(&self, caller: &Caller, id: &str) -> Result<Arc<Deadline>, DeadlineError> {
         let deadline = self.store.get(id).await?.ok_or_else(|| DeadlineError::NotFound(id.to_owned()))?;
         let deadline = visible(caller, deadline)?;
         self.audit_reads(caller, std::slice::from_ref(&deadline)).await?;
@@ -124,7 +125,7 @@ impl Deadlines {
     }
 
     /// Logs the reads of the restricted ones among `deadlines`.
-    async fn audit_reads(&self, caller: &Caller, deadlines: &[Deadline]) -> Result<(), DeadlineError> {
+    async fn audit_reads(&self, caller: &Caller, deadlines: &[Arc<Deadline>]) -> Result<(), DeadlineError> {
         let ids: Vec<&str> =
             deadlines.iter().filter(|d| d.classification.is_restricted()).map(|d| d.id.as_str()).collect();
         Ok(advocacy_platform::audit::record_reads(self.store.database(), caller, &ids, self.clock.now()).await?)
@@ -140,7 +141,7 @@ impl Deadlines {
         self.store.aggregates(caller, from, to, self.clock.now()).await
     }
 
-    pub async fn list(&self, caller: &Caller, query: &ListQuery) -> Result<Vec<Deadline>, DeadlineError> {
+    pub async fn list(&self, caller: &Caller, query: &ListQuery) -> Result<Vec<Arc<Deadline>>, DeadlineError> {
         let deadlines = self.store.list(caller, query).await?;
         self.audit_reads(caller, &deadlines).await?;
         Ok(deadlines)
@@ -319,7 +320,7 @@ impl Deadlines {
         caller: &Caller,
         owner: Option<String>,
         most: usize,
-    ) -> Result<Vec<Deadline>, DeadlineError> {
+    ) -> Result<Vec<Arc<Deadline>>, DeadlineError> {
         let mut all = Vec::new();
         let mut query =
             ListQuery { statuses: vec![crate::domain::Status::Open], owner, limit: 500, ..ListQuery::default() };
@@ -355,9 +356,10 @@ fn editable(
 }
 
 /// Restricted deadlines look absent to callers without the compartment: no existence leak.
-fn visible(caller: &Caller, deadline: Deadline) -> Result<Deadline, DeadlineError> {
-    if !deadline.classification.visible_to(caller) {
-        return Err(DeadlineError::NotFound(deadline.id));
+fn visible<D: Borrow<Deadline>>(caller: &Caller, deadline: D) -> Result<D, DeadlineError> {
+    let d = deadline.borrow();
+    if !d.classification.visible_to(caller) {
+        return Err(DeadlineError::NotFound(d.id.clone()));
     }
     Ok(deadline)
 }

@@ -5,6 +5,8 @@
 //! serialises writers, so revisions commit in order, the read-check-write of a version
 //! needs no further locking, and SQLite never has to upgrade a read lock mid-transaction.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use sqlx::{AnyPool, Row};
 use tokio::sync::watch;
@@ -115,7 +117,7 @@ impl Store {
         self.head.subscribe()
     }
 
-    pub async fn get(&self, id: &str) -> Result<Option<Deadline>, DeadlineError> {
+    pub async fn get(&self, id: &str) -> Result<Option<Arc<Deadline>>, DeadlineError> {
         self.by_id.get(id).await?.map(|row| self.deadline_of(&*row)).transpose()
     }
 
@@ -145,7 +147,7 @@ impl Store {
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?
-            .map(|r| self.deadline_of(&r))
+            .map(|r| self.deadline_of(&r).map(Arc::unwrap_or_clone))
             .transpose()?;
         let existed = current.is_some();
         let mut write = decide(current)?;
@@ -219,7 +221,7 @@ impl Store {
     }
 
     /// One page of deadlines the caller may see, sorted by due time then id.
-    pub async fn list(&self, caller: &Caller, query: &ListQuery) -> Result<Vec<Deadline>, DeadlineError> {
+    pub async fn list(&self, caller: &Caller, query: &ListQuery) -> Result<Vec<Arc<Deadline>>, DeadlineError> {
         let mut sql = Sql::new(&format!("SELECT {DEADLINE_COLUMNS} FROM deadlines d WHERE 1 = 1"));
         if !query.statuses.is_empty() {
             let list: Vec<String> = query.statuses.iter().map(|s| sql.bind_text(s.as_str())).collect();
@@ -374,12 +376,14 @@ impl Store {
         Ok((changes, last_scanned, full))
     }
 
-    /// The deadline in a row of [`DEADLINE_COLUMNS`].
-    fn deadline_of(&self, row: &impl Columns) -> Result<Deadline, DeadlineError> {
-        let (snapshot, id): (&str, &str) = (row.value(0)?, row.value(2)?);
-        let mut deadline = self.snapshots.decode(id, snapshot).map_err(|e| DeadlineError::Corrupt(e.to_string()))?;
-        deadline.revision = row.value(1)?;
-        Ok(deadline)
+    /// The deadline in a row of [`DEADLINE_COLUMNS`], shared with the other reads of
+    /// the same version.
+    fn deadline_of(&self, row: &impl Columns) -> Result<Arc<Deadline>, DeadlineError> {
+        let (snapshot, revision, id): (&str, i64, &str) = (row.value(0)?, row.value(1)?, row.value(2)?);
+        // The revision column is written with the snapshot, so one text has one revision.
+        self.snapshots
+            .decode(id, snapshot, |deadline| deadline.revision = revision)
+            .map_err(|e| DeadlineError::Corrupt(e.to_string()))
     }
 
     /// The newest committed revision.
