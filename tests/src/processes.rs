@@ -81,12 +81,31 @@ impl Storage {
     }
 }
 
+/// Ports handed out below the kernel's ephemeral range (Linux: 32768 and up), where
+/// nothing takes a port on its own. A port asked of the kernel (port 0) and let go could
+/// be given again at once to any connection the tests open, before the process meant to
+/// listen there starts, which then fails to bind.
+const FREE_PORTS: std::ops::Range<u16> = 20_000..32_768;
+
 /// Addresses on this machine free at the moment of asking, for processes that must know
-/// each other's before any starts (and keep theirs when restarted).
+/// each other's before any starts (and keep theirs when restarted): never twice in one
+/// test run.
 pub fn free_addresses(count: usize) -> Vec<SocketAddr> {
-    let listeners: Vec<std::net::TcpListener> =
-        (0..count).map(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("a free port")).collect();
-    listeners.iter().map(|l| l.local_addr().expect("an address")).collect()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let span = u64::from(FREE_PORTS.end - FREE_PORTS.start);
+    let mut addresses = Vec::with_capacity(count);
+    while addresses.len() < count {
+        // Random (std's hasher keys are), so two test runs at once rarely meet.
+        let random = std::hash::BuildHasher::hash_one(&std::collections::hash_map::RandomState::new(), given.len());
+        let port = FREE_PORTS.start + (random % span) as u16;
+        let address = SocketAddr::from(([127, 0, 0, 1], port));
+        if !given.contains(&port) && std::net::TcpListener::bind(address).is_ok() {
+            given.push(port);
+            addresses.push(address);
+        }
+    }
+    addresses
 }
 
 /// An `advocacy serve` process, killed (SIGKILL) when dropped.

@@ -278,18 +278,25 @@ async fn a_follow_up_logged_while_deadlines_is_down_gets_its_deadline_when_it_re
         due: Some(local_time("2027-06-15T18:00", "")),
     }];
     let logged = client.log_briefing(request).await.expect("logging works while deadlines is down").into_inner();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The outbox's first push fails in the background; wait (bounded) for it to be recorded.
+    let outbox = briefings_only.database("briefings").pool.clone();
+    let pending: (i64, String) = eventually(20, || {
+        let outbox = outbox.clone();
+        async move {
+            let row = sqlx::query("SELECT attempts, last_error FROM outbox WHERE state = 'pending'")
+                .fetch_one(&outbox)
+                .await
+                .expect("row");
+            let pending: (i64, String) = (row.try_get(0).expect("attempts"), row.try_get(1).expect("error"));
+            (pending.0 >= 1).then_some(pending)
+        }
+    })
+    .await
+    .expect("the failed push is recorded within 20 s");
+    assert!(!pending.1.is_empty(), "the failure is recorded for retry with its error: {pending:?}");
     let waiting =
         client.get_briefing(pb::GetBriefingRequest { id: logged.id.clone() }).await.expect("get").into_inner();
     assert!(waiting.follow_ups[0].deadline_id.is_empty(), "no deadline yet: the service is down");
-    let pending: (i64, String) = {
-        let row = sqlx::query("SELECT attempts, last_error FROM outbox WHERE state = 'pending'")
-            .fetch_one(&briefings_only.database("briefings").pool)
-            .await
-            .expect("row");
-        (row.try_get(0).expect("attempts"), row.try_get(1).expect("error"))
-    };
-    assert!(pending.0 >= 1 && !pending.1.is_empty(), "the failure is recorded for retry: {pending:?}");
 
     let deadlines_only = TestSystem::spawn_with(&["deadlines"], &address.to_string(), |_| {}).await;
     let id = logged.id.clone();

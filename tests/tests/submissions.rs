@@ -1,6 +1,6 @@
 //! Submissions to UN mechanisms and sanctions regimes, as advocacy staff record them.
 
-use advocacy_tests::{Person, TestSystem, pb, violated_fields};
+use advocacy_tests::{Person, TestSystem, eventually, pb, violated_fields};
 use sqlx::Row;
 use tonic::Code;
 
@@ -382,14 +382,22 @@ async fn a_submission_submitted_while_deadlines_is_down_completes_its_deadline_w
 
     deadlines_only.stop_server().await;
     client.record_submission_status(submit(&linked.id, 1)).await.expect("submitting works while deadlines is down");
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    let row = sqlx::query("SELECT state, attempts, last_error FROM outbox")
-        .fetch_one(&submissions_only.database("submissions").pool)
-        .await
-        .expect("row");
-    let (state, attempts): (String, i64) = (row.try_get(0).expect("state"), row.try_get(1).expect("a"));
-    assert_eq!(state, "pending", "still pending");
-    assert!(attempts >= 1, "the failure was recorded for retry");
+    // The outbox's first push fails in the background; wait (bounded) for it to be recorded.
+    let outbox = submissions_only.database("submissions").pool.clone();
+    let (state, last_error) = eventually(20, || {
+        let outbox = outbox.clone();
+        async move {
+            let row =
+                sqlx::query("SELECT state, attempts, last_error FROM outbox").fetch_one(&outbox).await.expect("row");
+            let attempts: i64 = row.try_get(1).expect("attempts");
+            (attempts >= 1)
+                .then(|| (row.try_get::<String, _>(0).expect("state"), row.try_get::<String, _>(2).expect("e")))
+        }
+    })
+    .await
+    .expect("the failed push is recorded for retry within 20 s");
+    assert_eq!(state, "pending", "still pending, to be retried");
+    assert!(!last_error.is_empty(), "the failure's error is kept");
 
     deadlines_only.restart().await;
     let done = completed(&deadlines_only, &due.id).await;

@@ -297,10 +297,11 @@ async fn five_services_as_separate_processes_run_the_work_degrade_when_one_is_ki
     // One request's id, in the log lines of the gateway and of each service it called.
     let id = format!("report-{}", uuid::Uuid::now_v7().simple());
     deployment.report_as_request(&id).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
     for service in ["gateway", "briefings", "submissions", "deadlines"] {
-        let lines = deployment.running[service].logged(&id);
-        assert!(!lines.is_empty(), "{service} logged the request {id}");
+        // Log lines reach the test through each process's stderr reader: wait (bounded).
+        let running = &deployment.running[service];
+        let logged = advocacy_tests::eventually(10, || async { Some(running.logged(&id)).filter(|l| !l.is_empty()) });
+        assert!(logged.await.is_some(), "{service} logged the request {id}");
     }
     let briefings_line = &deployment.running["briefings"].logged(&id)[0];
     assert!(briefings_line.contains("BriefingAggregates"), "{briefings_line}");

@@ -380,7 +380,8 @@ impl Store {
     /// the same version.
     fn deadline_of(&self, row: &impl Columns) -> Result<Arc<Deadline>, DeadlineError> {
         let (snapshot, revision, id): (&str, i64, &str) = (row.value(0)?, row.value(1)?, row.value(2)?);
-        // The revision column is written with the snapshot, so one text has one revision.
+        // The revision is in the snapshot too (written by the same statement): one text,
+        // one revision.
         self.snapshots
             .decode(id, snapshot, |deadline| deadline.revision = revision)
             .map_err(|e| DeadlineError::Corrupt(e.to_string()))

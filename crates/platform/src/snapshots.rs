@@ -36,8 +36,8 @@ impl<T> Default for Snapshots<T> {
 
 impl<T: DeserializeOwned> Snapshots<T> {
     /// The record `id` whose snapshot, as read now, is `text`. `complete` fills in what the
-    /// row holds beside the snapshot; it runs once per text, so it must read only columns
-    /// written together with the snapshot.
+    /// row holds beside the snapshot when the text is decoded; a remembered record is handed
+    /// out for the same text later, so what it fills in must follow from the text alone.
     pub fn decode(&self, id: &str, text: &str, complete: impl FnOnce(&mut T)) -> Result<Arc<T>, serde_json::Error> {
         let memory = || self.memory.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some((known, record)) = memory().get(id)
