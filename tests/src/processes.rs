@@ -89,13 +89,16 @@ const FREE_PORTS: std::ops::Range<u16> = 20_000..32_768;
 
 /// Addresses on this machine free at the moment of asking, for processes that must know
 /// each other's before any starts (and keep theirs when restarted): never twice in one
-/// test run.
+/// test process.
 pub fn free_addresses(count: usize) -> Vec<SocketAddr> {
     static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
     let mut given = GIVEN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let span = u64::from(FREE_PORTS.end - FREE_PORTS.start);
     let mut addresses = Vec::with_capacity(count);
+    let mut tries = 0;
     while addresses.len() < count {
+        tries += 1;
+        assert!(tries <= 10_000, "no {count} free ports in {FREE_PORTS:?} on 127.0.0.1 after 10,000 tries");
         // Random (std's hasher keys are), so two test runs at once rarely meet.
         let random = std::hash::BuildHasher::hash_one(&std::collections::hash_map::RandomState::new(), given.len());
         let port = FREE_PORTS.start + (random % span) as u16;

@@ -262,7 +262,7 @@ async fn follow_ups_become_deadlines_and_are_completed_from_either_side() {
 #[tokio::test]
 async fn a_follow_up_logged_while_deadlines_is_down_gets_its_deadline_when_it_returns() {
     // Reserve an address for the deadlines service, which is not running yet.
-    let address = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr");
+    let address = advocacy_tests::processes::free_addresses(1)[0];
     let url = format!("http://{address}");
     let briefings_only = TestSystem::spawn_with(&["briefings"], "127.0.0.1:0", |c| {
         c.services.entry("deadlines".into()).or_default().url = Some(url.clone());
@@ -280,20 +280,19 @@ async fn a_follow_up_logged_while_deadlines_is_down_gets_its_deadline_when_it_re
     let logged = client.log_briefing(request).await.expect("logging works while deadlines is down").into_inner();
     // The outbox's first push fails in the background; wait (bounded) for it to be recorded.
     let outbox = briefings_only.database("briefings").pool.clone();
-    let pending: (i64, String) = eventually(20, || {
+    let (state, last_error): (String, String) = eventually(20, || {
         let outbox = outbox.clone();
         async move {
-            let row = sqlx::query("SELECT attempts, last_error FROM outbox WHERE state = 'pending'")
-                .fetch_one(&outbox)
-                .await
-                .expect("row");
-            let pending: (i64, String) = (row.try_get(0).expect("attempts"), row.try_get(1).expect("error"));
-            (pending.0 >= 1).then_some(pending)
+            let row =
+                sqlx::query("SELECT state, attempts, last_error FROM outbox").fetch_one(&outbox).await.expect("row");
+            let attempts: i64 = row.try_get(1).expect("attempts");
+            (attempts >= 1).then(|| (row.try_get(0).expect("state"), row.try_get(2).expect("error")))
         }
     })
     .await
     .expect("the failed push is recorded within 20 s");
-    assert!(!pending.1.is_empty(), "the failure is recorded for retry with its error: {pending:?}");
+    assert_eq!(state, "pending", "still pending, to be retried");
+    assert!(!last_error.is_empty(), "the failure is recorded for retry with its error");
     let waiting =
         client.get_briefing(pb::GetBriefingRequest { id: logged.id.clone() }).await.expect("get").into_inner();
     assert!(waiting.follow_ups[0].deadline_id.is_empty(), "no deadline yet: the service is down");

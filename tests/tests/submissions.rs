@@ -363,7 +363,7 @@ async fn only_a_deadline_the_caller_can_see_can_be_linked() {
 
 #[tokio::test]
 async fn a_submission_submitted_while_deadlines_is_down_completes_its_deadline_when_it_returns() {
-    let address = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr");
+    let address = advocacy_tests::processes::free_addresses(1)[0];
     let mut deadlines_only = TestSystem::spawn_with(&["deadlines"], &address.to_string(), |_| {}).await;
     let url = format!("http://{address}");
     let submissions_only = TestSystem::spawn_with(&["submissions"], "127.0.0.1:0", |c| {
