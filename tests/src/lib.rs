@@ -476,6 +476,19 @@ where
     }
 }
 
+/// The state and last error of the one outbox row in `db`, once its first push has
+/// failed (waits up to 20 s): for a service whose neighbour is down.
+pub async fn first_failed_push(db: &Database) -> (String, String) {
+    use sqlx::Row;
+    eventually(20, || async {
+        let row = sqlx::query("SELECT state, attempts, last_error FROM outbox").fetch_one(&db.pool).await.expect("row");
+        let attempts: i64 = row.try_get(1).expect("attempts");
+        (attempts >= 1).then(|| (row.try_get(0).expect("state"), row.try_get(2).expect("last error")))
+    })
+    .await
+    .expect("the failed push is recorded within 20 s")
+}
+
 /// A database of its own for a test that works below the services: a SQLite file in a
 /// temporary directory, or a fresh PostgreSQL database when the suite runs on PostgreSQL.
 #[derive(Debug)]

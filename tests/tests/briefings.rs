@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use advocacy_tests::{Person, TestSystem, eventually, institution, local_time, pb, violated_fields};
+use advocacy_tests::{Person, TestSystem, eventually, first_failed_push, institution, local_time, pb, violated_fields};
 use sqlx::Row;
 use tonic::Code;
 
@@ -278,19 +278,7 @@ async fn a_follow_up_logged_while_deadlines_is_down_gets_its_deadline_when_it_re
         due: Some(local_time("2027-06-15T18:00", "")),
     }];
     let logged = client.log_briefing(request).await.expect("logging works while deadlines is down").into_inner();
-    // The outbox's first push fails in the background; wait (bounded) for it to be recorded.
-    let outbox = briefings_only.database("briefings").pool.clone();
-    let (state, last_error): (String, String) = eventually(20, || {
-        let outbox = outbox.clone();
-        async move {
-            let row =
-                sqlx::query("SELECT state, attempts, last_error FROM outbox").fetch_one(&outbox).await.expect("row");
-            let attempts: i64 = row.try_get(1).expect("attempts");
-            (attempts >= 1).then(|| (row.try_get(0).expect("state"), row.try_get(2).expect("error")))
-        }
-    })
-    .await
-    .expect("the failed push is recorded within 20 s");
+    let (state, last_error) = first_failed_push(briefings_only.database("briefings")).await;
     assert_eq!(state, "pending", "still pending, to be retried");
     assert!(!last_error.is_empty(), "the failure is recorded for retry with its error");
     let waiting =

@@ -1,7 +1,6 @@
 //! Submissions to UN mechanisms and sanctions regimes, as advocacy staff record them.
 
-use advocacy_tests::{Person, TestSystem, eventually, pb, violated_fields};
-use sqlx::Row;
+use advocacy_tests::{Person, TestSystem, first_failed_push, pb, violated_fields};
 use tonic::Code;
 
 fn upr_report(request_id: &str, words: i32) -> pb::CreateSubmissionRequest {
@@ -382,20 +381,7 @@ async fn a_submission_submitted_while_deadlines_is_down_completes_its_deadline_w
 
     deadlines_only.stop_server().await;
     client.record_submission_status(submit(&linked.id, 1)).await.expect("submitting works while deadlines is down");
-    // The outbox's first push fails in the background; wait (bounded) for it to be recorded.
-    let outbox = submissions_only.database("submissions").pool.clone();
-    let (state, last_error) = eventually(20, || {
-        let outbox = outbox.clone();
-        async move {
-            let row =
-                sqlx::query("SELECT state, attempts, last_error FROM outbox").fetch_one(&outbox).await.expect("row");
-            let attempts: i64 = row.try_get(1).expect("attempts");
-            (attempts >= 1)
-                .then(|| (row.try_get::<String, _>(0).expect("state"), row.try_get::<String, _>(2).expect("e")))
-        }
-    })
-    .await
-    .expect("the failed push is recorded for retry within 20 s");
+    let (state, last_error) = first_failed_push(submissions_only.database("submissions")).await;
     assert_eq!(state, "pending", "still pending, to be retried");
     assert!(!last_error.is_empty(), "the failure's error is kept");
 
