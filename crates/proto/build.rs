@@ -22,6 +22,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
     std::fs::write(out.join("advocacy_descriptor.bin"), fds.encode_to_vec())?;
 
-    tonic_prost_build::configure().build_client(true).build_server(true).compile_fds(fds)?;
+    tonic_prost_build::configure()
+        .build_client(true)
+        .build_server(true)
+        .extern_path(".advocacy.v1.ListDeadlinesResponse", "crate::list_deadlines::ListDeadlinesResponse")
+        .compile_fds(fds)?;
     Ok(())
 }

@@ -41,11 +41,23 @@ pub fn page<D, P: prost::Message>(
     to_proto: impl Fn(&D) -> P,
     token: impl Fn(&D) -> String,
 ) -> (Vec<P>, String) {
+    page_of(found, size, to_proto, P::encoded_len, token)
+}
+
+/// [`page`] of records converted to anything whose encoded length `len` tells (records
+/// encoded before, for one).
+pub fn page_of<D, P>(
+    found: &[D],
+    size: usize,
+    to_proto: impl Fn(&D) -> P,
+    len: impl Fn(&P) -> usize,
+    token: impl Fn(&D) -> String,
+) -> (Vec<P>, String) {
     let mut out = Vec::with_capacity(found.len().min(size));
     let mut bytes = 0;
     for record in found.iter().take(size) {
         let proto = to_proto(record);
-        bytes += proto.encoded_len();
+        bytes += len(&proto);
         if bytes > PAGE_BYTES && !out.is_empty() {
             break;
         }

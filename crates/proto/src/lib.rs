@@ -7,7 +7,10 @@
 
 pub mod v1 {
     tonic::include_proto!("advocacy.v1");
+    pub use crate::list_deadlines::ListDeadlinesResponse;
 }
+
+pub mod list_deadlines;
 
 /// The encoded file descriptor set of every advocacy proto file, for gRPC reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("advocacy_descriptor");
