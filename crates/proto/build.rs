@@ -25,6 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     tonic_prost_build::configure()
         .build_client(true)
         .build_server(true)
+        // Written by hand, so a server can send deadlines it encoded before (src/list_deadlines.rs).
         .extern_path(".advocacy.v1.ListDeadlinesResponse", "crate::list_deadlines::ListDeadlinesResponse")
         .compile_fds(fds)?;
     Ok(())

@@ -53,10 +53,11 @@ fn status(e: DeadlineError) -> Status {
     to_status(&e)
 }
 
-/// Each listed deadline's protobuf, encoded once per version of the record: building and
-/// encoding fifty records was a quarter of the server's CPU for a page of a listing.
-/// Keyed by id, with the shared record it was encoded from: a record decoded again (a new
-/// version) is a different `Arc`, so nothing stale is sent.
+/// Each listed deadline's protobuf, encoded once and kept while its record is remembered:
+/// building and encoding fifty records (with sending them) was a quarter of the server's
+/// CPU for a page of a listing. Keyed by id, with the shared record it was encoded from,
+/// held here so its address cannot be reused: a record decoded again (a new version) is a
+/// different `Arc`, so nothing stale is sent.
 #[derive(Debug, Clone, Default)]
 struct EncodedDeadlines {
     memory: Arc<Mutex<HashMap<String, Encoded>>>,
@@ -70,13 +71,15 @@ const ENCODED_CAPACITY: usize = 4_096;
 
 impl EncodedDeadlines {
     fn of(&self, deadline: &Arc<Deadline>) -> Bytes {
-        let mut memory = self.memory.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some((record, bytes)) = memory.get(&deadline.id)
+        let memory = || self.memory.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((record, bytes)) = memory().get(&deadline.id)
             && Arc::ptr_eq(record, deadline)
         {
             return bytes.clone();
         }
+        // Encoded outside the lock, so other pages are not held behind it.
         let bytes = Bytes::from(deadline_to_proto(deadline).encode_to_vec());
+        let mut memory = memory();
         if memory.len() >= ENCODED_CAPACITY {
             memory.clear();
         }

@@ -18,9 +18,7 @@ pub struct ListDeadlinesResponse {
 
 impl prost::Message for ListDeadlinesResponse {
     fn encode_raw(&self, buf: &mut impl BufMut) {
-        for deadline in &self.encoded {
-            encoding::bytes::encode(1, deadline, buf);
-        }
+        encoding::bytes::encode_repeated(1, &self.encoded, buf);
         encoding::message::encode_repeated(1, &self.deadlines, buf);
         if !self.next_page_token.is_empty() {
             encoding::string::encode(2, &self.next_page_token, buf);
@@ -44,7 +42,7 @@ impl prost::Message for ListDeadlinesResponse {
     fn encoded_len(&self) -> usize {
         let token =
             if self.next_page_token.is_empty() { 0 } else { encoding::string::encoded_len(2, &self.next_page_token) };
-        self.encoded.iter().map(|d| encoding::bytes::encoded_len(1, d)).sum::<usize>()
+        encoding::bytes::encoded_len_repeated(1, &self.encoded)
             + encoding::message::encoded_len_repeated(1, &self.deadlines)
             + token
     }
@@ -91,6 +89,29 @@ mod tests {
         let decoded = ListDeadlinesResponse::decode(encoded.encode_to_vec().as_slice()).expect("decodes");
         assert_eq!(decoded, built, "a client reads every deadline into `deadlines`");
         assert_eq!(ListDeadlinesResponse::decode(&[][..]).expect("empty"), ListDeadlinesResponse::default());
+    }
+
+    #[test]
+    fn the_message_in_the_proto_has_exactly_these_fields() {
+        use prost_types::field_descriptor_proto::{Label, Type};
+        let set = prost_types::FileDescriptorSet::decode(crate::FILE_DESCRIPTOR_SET).expect("descriptors");
+        let message = set
+            .file
+            .iter()
+            .filter(|f| f.package() == "advocacy.v1")
+            .flat_map(|f| &f.message_type)
+            .find(|m| m.name() == "ListDeadlinesResponse")
+            .expect("in the proto");
+        let fields: Vec<(i32, &str, Label, Type, &str)> =
+            message.field.iter().map(|f| (f.number(), f.name(), f.label(), f.r#type(), f.type_name())).collect();
+        assert_eq!(
+            fields,
+            [
+                (1, "deadlines", Label::Repeated, Type::Message, ".advocacy.v1.Deadline"),
+                (2, "next_page_token", Label::Optional, Type::String, ""),
+            ],
+            "a field added to the proto must be added to this hand-written message too"
+        );
     }
 
     #[test]
