@@ -12,7 +12,7 @@ use sqlx::{AnyPool, Row};
 use tokio::sync::watch;
 
 use advocacy_platform::batch::RowsById;
-use advocacy_platform::db::{Columns, Sql};
+use advocacy_platform::db::{Columns, Sql, limit};
 use advocacy_platform::idempotency::{Request, Written};
 use advocacy_platform::snapshots::Snapshots;
 use advocacy_platform::time::{from_micros, to_micros};
@@ -270,8 +270,8 @@ impl Store {
             sql.push(&format!(" AND (d.due_at, d.id) > ({p_due}, {p_id})"));
         }
         sql.visible_to(caller, "d");
-        let p_limit = sql.bind_int(query.limit as i64);
-        sql.push(&format!(" ORDER BY d.due_at, d.id LIMIT {p_limit}"));
+        sql.push(" ORDER BY d.due_at, d.id");
+        sql.push(&limit(query.limit));
         let rows = self.db.read_all(sql).await?;
         rows.iter().map(|row| self.deadline_of(row)).collect()
     }
@@ -330,27 +330,25 @@ impl Store {
         Ok(aggregates)
     }
 
-    /// Changes after `after` the caller may see, at most `limit` scanned. Returns them and
+    /// Changes after `after` the caller may see, at most `at_most` scanned. Returns them and
     /// the last revision scanned (which may be a change the caller may not see).
     pub async fn changes_after(
         &self,
         caller: &Caller,
         after: i64,
-        limit: usize,
+        at_most: usize,
     ) -> Result<(Vec<Change>, Option<i64>, bool), DeadlineError> {
-        let rows = sqlx::query(
+        let sql = format!(
             "SELECT revision, kind, at, actor, previous_due, reason, confidentiality, compartment, snapshot
-             FROM deadline_changes WHERE revision > $1 ORDER BY revision LIMIT $2",
-        )
-        .bind(after)
-        .bind(limit as i64)
-        .fetch_all(&self.pool)
-        .await?;
+             FROM deadline_changes WHERE revision > $1 ORDER BY revision{}",
+            limit(at_most)
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(after).fetch_all(&self.pool).await?;
         let last_scanned = match rows.last() {
             Some(row) => Some(row.try_get::<i64, _>(0)?),
             None => None,
         };
-        let full = rows.len() == limit;
+        let full = rows.len() == at_most;
         let mut changes = Vec::with_capacity(rows.len());
         for row in &rows {
             let level: String = row.try_get(6)?;

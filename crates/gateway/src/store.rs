@@ -79,9 +79,11 @@ impl Store {
     /// People in email order after `after`, `limit` of them.
     pub async fn list(&self, after: &str, limit: usize, include_disabled: bool) -> Result<Vec<Person>, GatewayError> {
         let filter = if include_disabled { "" } else { " AND disabled_at IS NULL" };
-        let sql = format!("SELECT {PERSON_COLUMNS} FROM people WHERE email > $1{filter} ORDER BY email LIMIT $2");
-        let rows =
-            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(after).bind(limit as i64).fetch_all(&self.db.pool).await?;
+        let sql = format!(
+            "SELECT {PERSON_COLUMNS} FROM people WHERE email > $1{filter} ORDER BY email{}",
+            advocacy_platform::db::limit(limit)
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(after).fetch_all(&self.db.pool).await?;
         rows.iter().map(|r| account_of(r).map(|a| a.person)).collect::<Result<_, _>>().map_err(Into::into)
     }
 

@@ -546,8 +546,8 @@ impl Store {
             let (a, a2, i) = (sql.bind_int(to_micros(*at)), sql.bind_int(to_micros(*at)), sql.bind_text(id));
             sql.push(&format!(" AND (v.send_at < {a} OR (v.send_at = {a2} AND v.id < {i}))"));
         }
-        let limit = sql.bind_int(filter.limit as i64);
-        sql.push(&format!(" ORDER BY v.send_at DESC, v.id DESC LIMIT {limit}"));
+        sql.push(" ORDER BY v.send_at DESC, v.id DESC");
+        sql.push(&advocacy_platform::db::limit(filter.limit));
         self.db.read_all(sql).await?.iter().map(delivery_of).collect()
     }
 }

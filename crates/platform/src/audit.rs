@@ -130,14 +130,12 @@ pub async fn record_reads(
 
 /// Entries after `after_seq`, oldest first, `limit` of them.
 pub async fn list(db: &Database, after_seq: i64, limit: usize) -> Result<Vec<Entry>, sqlx::Error> {
-    let rows = sqlx::query(
+    let sql = format!(
         "SELECT seq, at, actor, action, kind, record_id, prev_hash, hash FROM audit_log WHERE seq > $1 \
-         ORDER BY seq LIMIT $2",
-    )
-    .bind(after_seq)
-    .bind(limit as i64)
-    .fetch_all(&db.pool)
-    .await?;
+         ORDER BY seq{}",
+        crate::db::limit(limit)
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(after_seq).fetch_all(&db.pool).await?;
     rows.iter()
         .map(|r| {
             Ok(Entry {

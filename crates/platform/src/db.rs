@@ -323,6 +323,14 @@ impl Database {
     }
 }
 
+/// ` LIMIT <rows>`, with the number written into the text rather than bound. SQLite plans
+/// a bound LIMIT as the constant it was at the first run and then throws the prepared
+/// statement away whenever a new value is bound, so a bound LIMIT is parsed and planned
+/// again on every run. The texts differ only by page size, a few per statement.
+pub fn limit(rows: usize) -> String {
+    format!(" LIMIT {rows}")
+}
+
 /// A statement assembled from fixed fragments with placeholders, for listings whose
 /// filters vary. Every value is bound, never spliced into the text.
 ///

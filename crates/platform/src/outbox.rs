@@ -201,8 +201,9 @@ impl Outbox {
             "UPDATE outbox SET claimed_by = $1, claimed_until = $2
              WHERE claimed_until <= $3 AND id IN (
                  SELECT id FROM outbox WHERE topic = $4 AND state = 'pending' AND next_attempt_at <= $3
-                 AND claimed_until <= $3 ORDER BY next_attempt_at LIMIT $5{})
+                 AND claimed_until <= $3 ORDER BY next_attempt_at{}{})
              RETURNING item, generation, attempts",
+            crate::db::limit(limit),
             self.db.dialect.skip_locked()
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -210,7 +211,6 @@ impl Outbox {
             .bind(until)
             .bind(now)
             .bind(self.topic)
-            .bind(limit as i64)
             .fetch_all(conn)
             .await?;
         rows.iter()

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{Row, any::AnyRow};
 
 use advocacy_platform::Caller;
-use advocacy_platform::db::Sql;
+use advocacy_platform::db::{Sql, limit};
 use advocacy_platform::idempotency::{Request, Written};
 use advocacy_platform::time::to_micros;
 
@@ -240,8 +240,8 @@ impl Store {
         if !caller.may_read_compartment(QUIET_COMPARTMENT) {
             sql.push(" AND b.quiet = 0");
         }
-        let p = sql.bind_int(q.limit as i64);
-        sql.push(&format!(" ORDER BY b.at DESC, b.id DESC LIMIT {p}"));
+        sql.push(" ORDER BY b.at DESC, b.id DESC");
+        sql.push(&limit(q.limit));
         let mut briefings: Vec<Briefing> =
             sql.fetch_all(&self.pool).await?.iter().map(briefing_of).collect::<Result<_, _>>()?;
         let ids: Vec<String> = briefings.iter().map(|b| b.id.clone()).collect();

@@ -101,8 +101,8 @@ impl Store {
             let (p_name, p_id) = (sql.bind_text(name), sql.bind_text(id));
             sql.push(&format!(" AND (i.normalized_name, i.id) > ({p_name}, {p_id})"));
         }
-        let p = sql.bind_int(limit as i64);
-        sql.push(&format!(" ORDER BY i.normalized_name, i.id LIMIT {p}"));
+        sql.push(" ORDER BY i.normalized_name, i.id");
+        sql.push(&advocacy_platform::db::limit(limit));
         sql.fetch_all(&self.pool).await?.iter().map(|r| parse(&r.try_get::<String, _>(0)?)).collect()
     }
 }

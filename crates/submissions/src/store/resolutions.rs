@@ -220,8 +220,8 @@ impl RecordStore {
             sql.push(&format!(" AND (a.created_at, a.id) > ({p_at}, {p_id})"));
         }
         sql.visible_to(caller, "a");
-        let p_limit = sql.bind_int(*limit as i64);
-        sql.push(&format!(" ORDER BY a.created_at, a.id LIMIT {p_limit}"));
+        sql.push(" ORDER BY a.created_at, a.id");
+        sql.push(&advocacy_platform::db::limit(*limit));
         sql.fetch_all(&self.db.pool).await?.iter().map(parse_versioned).collect()
     }
 

@@ -5,8 +5,8 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use sqlx::{Row, any::AnyRow};
 
-use advocacy_platform::db::Sql;
 use advocacy_platform::db::SqlValue::{Int, Text};
+use advocacy_platform::db::{Sql, limit};
 use advocacy_platform::idempotency::{Request, Written};
 use advocacy_platform::outbox::Outbox;
 use advocacy_platform::time::to_micros;
@@ -179,8 +179,8 @@ impl Store {
             sql.push(&format!(" AND (s.created_at, s.id) < ({p_at}, {p_id})"));
         }
         sql.visible_to(caller, "s");
-        let p = sql.bind_int(q.limit as i64);
-        sql.push(&format!(" ORDER BY s.created_at DESC, s.id DESC LIMIT {p}"));
+        sql.push(" ORDER BY s.created_at DESC, s.id DESC");
+        sql.push(&limit(q.limit));
         sql.fetch_all(&self.db.pool).await?.iter().map(submission_of).collect()
     }
 }
