@@ -1,14 +1,14 @@
 //! Notifier benchmark, ratios against baselines from the same run:
 //! - sending: 10,000 reminders due at once, planned from the change feed and sent by the
 //!   notifier to a local SMTP sink, against a plain lettre loop building and sending the
-//!   same 10,000 messages (same parts, same attachment) to the same sink, as many at once
-//!   as the notifier's outbox sends;
+//!   same 10,000 messages (same parts, same attachment) to the same sink over as many
+//!   connections at once as the notifier holds (`mail.smtp.connections`);
 //! - feed lag: from a MoveDeadline committed to the notifier's plan updated, p50 and p99,
 //!   against the time the same poll takes to see the deadlines database itself;
 //! - idle: CPU time of the system over 60 s holding 100,000 future deadlines' reminders,
 //!   against the same system holding none.
 //!
-//!   cargo bench -p advocacy-tests --bench notifier              (BENCH_REMINDERS=10000)
+//!   cargo bench -p advocacy-tests --bench notifier  (BENCH_REMINDERS=10000, BENCH_CONCURRENCY=128)
 //!   cargo bench -p advocacy-tests --bench notifier -- idle      (BENCH_IDLE_SECS=60)
 
 use std::sync::Arc;
@@ -25,8 +25,11 @@ use advocacy_tests::smtp::SmtpServer;
 use advocacy_tests::{POSTGRES_ENV, Person, TestSystem, pb};
 
 const OWNERS: usize = 10;
-/// The outbox's default: rows one replica sends at once.
-const CONCURRENCY: usize = 16;
+/// Rows the notifier claims at once: the outbox's default unless BENCH_CONCURRENCY says.
+fn concurrency() -> usize {
+    let default = advocacy_platform::outbox::OutboxSettings::default().concurrency;
+    std::env::var("BENCH_CONCURRENCY").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
 
 #[tokio::main]
 async fn main() {
@@ -68,19 +71,23 @@ async fn main() {
     assert_eq!(got, reminders, "every reminder arrived");
     let sent = smtp.take();
 
-    // The same messages, from a plain lettre loop, as many at once: each built with
-    // lettre's builder from the parts the notifier sent (read out before the clock starts)
-    // and sent through a pooled transport.
+    // The same messages, from a plain lettre loop, over as many connections at once as the
+    // notifier holds: each built with lettre's builder from the parts the notifier sent
+    // (read out before the clock starts) and sent through a pooled transport.
+    let connections = smtp.config().connections;
     let transport: AsyncSmtpTransport<Tokio1Executor> =
-        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1").port(smtp.addr.port()).build();
+        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
+            .port(smtp.addr.port())
+            .pool_config(lettre::transport::smtp::PoolConfig::new().max_size(connections as u32))
+            .build();
     let parts: Arc<Vec<Parts>> = Arc::new(sent.iter().map(Parts::of).collect());
     let looping = Instant::now();
     let cpu_before = cpu_seconds();
     let mut tasks = tokio::task::JoinSet::new();
-    for worker in 0..CONCURRENCY {
+    for worker in 0..connections {
         let (transport, parts) = (transport.clone(), parts.clone());
         tasks.spawn(async move {
-            for p in parts.iter().skip(worker).step_by(CONCURRENCY) {
+            for p in parts.iter().skip(worker).step_by(connections) {
                 transport.send(p.message()).await.expect("sent");
             }
         });
@@ -164,7 +171,7 @@ async fn system(smtp: &SmtpServer, clock: Clock) -> TestSystem {
         config.mail.smtp = Some(smtp);
         config.reminders.digest_schedule = String::new();
         config.reminders.escalate_before_hours = 0;
-        config.outbox.concurrency = CONCURRENCY;
+        config.outbox.concurrency = concurrency();
     })
     .await
 }

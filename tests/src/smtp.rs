@@ -47,6 +47,27 @@ struct Shared {
     accepted: Vec<Received>,
     /// Messages answered with something other than 250.
     refused: usize,
+    /// Connections open now, and the most that were open at once.
+    open: usize,
+    most_open: usize,
+}
+
+/// Counts a connection as open while it lives.
+struct OpenConnection(Arc<Mutex<Shared>>);
+
+impl OpenConnection {
+    fn new(shared: &Arc<Mutex<Shared>>) -> OpenConnection {
+        let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+        s.open += 1;
+        s.most_open = s.most_open.max(s.open);
+        OpenConnection(shared.clone())
+    }
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).open -= 1;
+    }
 }
 
 #[derive(Debug)]
@@ -65,6 +86,8 @@ impl SmtpServer {
             delay: Duration::ZERO,
             accepted: vec![],
             refused: 0,
+            open: 0,
+            most_open: 0,
         }));
         let running = Some(tokio::spawn(serve(listener, shared.clone())));
         SmtpServer { addr, shared, running }
@@ -125,6 +148,11 @@ impl SmtpServer {
         self.lock().refused
     }
 
+    /// The most connections that were open at once.
+    pub fn most_connections(&self) -> usize {
+        self.lock().most_open
+    }
+
     /// Waits (up to `seconds`) until at least `count` messages were accepted; all of them.
     pub async fn wait_for(&self, count: usize, seconds: u64) -> Vec<Received> {
         self.wait_for_count(count, seconds).await;
@@ -162,6 +190,7 @@ async fn serve(listener: TcpListener, shared: Arc<Mutex<Shared>>) {
 }
 
 async fn converse(stream: TcpStream, shared: Arc<Mutex<Shared>>) {
+    let _open = OpenConnection::new(&shared);
     let _ = stream.set_nodelay(true);
     let (read, mut write) = stream.into_split();
     // Linux turns quick acknowledgements off again as it sees fit: ask after every read.

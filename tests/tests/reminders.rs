@@ -363,6 +363,32 @@ async fn a_mail_server_that_is_down_delays_reminders_and_a_550_fails_for_good_vi
 }
 
 #[tokio::test]
+async fn messages_go_over_no_more_connections_at_once_than_configured() {
+    let clock = Clock::manual(at("2027-01-01T00:00:00Z"));
+    let smtp = SmtpServer::start().await;
+    // Slow enough that every message due at once waits for a connection.
+    smtp.delay(StdDuration::from_millis(50));
+    let mut mail = smtp.config();
+    mail.connections = 2;
+    let system = TestSystem::spawn_with_clock_and(clock.clone(), |config| {
+        config.mail.smtp = Some(mail);
+        config.reminders.escalate_before_hours = 0;
+        config.reminders.digest_schedule = String::new();
+    })
+    .await;
+    let moment = at("2027-01-10T00:00:00Z");
+    let owners: Vec<String> = (0..4).map(|i| format!("person{i}@advocacy.example")).collect();
+    for n in 0..3 {
+        deadline(&system, advocacy_tests::reminded_at(n, moment, &owners), &Person::staff()).await;
+    }
+
+    move_clock(&clock, moment).await;
+    assert_eq!(smtp.wait_for(12, 30).await.len(), 12, "every reminder arrived");
+    assert_eq!(smtp.most_connections(), 2, "two at once, never more");
+    system.finish().await;
+}
+
+#[tokio::test]
 async fn a_restricted_deadline_s_message_carries_none_of_its_text_and_its_deliveries_stay_hidden() {
     let (clock, smtp, system) = scene("2027-01-01T00:00:00Z", &[]).await;
     let sam = Person::sanctions_staff();

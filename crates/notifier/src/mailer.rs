@@ -4,25 +4,36 @@
 //! permanent refusal (5xx) fails the delivery at once. Both keep the server's reply.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use lettre::message::Mailbox;
+use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use advocacy_platform::config::{MailConfig, SmtpSecurity};
 use advocacy_platform::outbox::Failure;
+use tokio::sync::Semaphore;
 
 #[derive(Clone)]
 pub enum Mailer {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    Mailbox { dir: PathBuf, transport: AsyncFileTransport<Tokio1Executor> },
+    /// A pooled transport, and one permit per connection it may hold: lettre's pool opens
+    /// a new connection whenever all are busy and closes it after one message.
+    Smtp {
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        connections: Arc<Semaphore>,
+    },
+    Mailbox {
+        dir: PathBuf,
+        transport: AsyncFileTransport<Tokio1Executor>,
+    },
 }
 
 impl std::fmt::Debug for Mailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Mailer::Smtp(_) => f.write_str("Mailer::Smtp"),
+            Mailer::Smtp { .. } => f.write_str("Mailer::Smtp"),
             Mailer::Mailbox { dir, .. } => f.debug_struct("Mailer::Mailbox").field("dir", dir).finish(),
         }
     }
@@ -46,24 +57,29 @@ impl Mailer {
         if let Some(user) = &smtp.user {
             builder = builder.credentials(Credentials::new(user.clone(), smtp.password.clone().unwrap_or_default()));
         }
-        Ok(Mailer::Smtp(builder.build()))
+        let pool = PoolConfig::new().max_size(smtp.connections as u32);
+        let connections = Arc::new(Semaphore::new(smtp.connections));
+        Ok(Mailer::Smtp { transport: builder.pool_config(pool).build(), connections })
     }
 
     /// Where the mailbox is, in the embedded default.
     pub fn mailbox_dir(&self) -> Option<&std::path::Path> {
         match self {
             Mailer::Mailbox { dir, .. } => Some(dir),
-            Mailer::Smtp(_) => None,
+            Mailer::Smtp { .. } => None,
         }
     }
 
     pub async fn send(&self, message: Message) -> Result<(), Failure> {
         match self {
-            Mailer::Smtp(smtp) => match smtp.send(message).await {
-                Ok(_) => Ok(()),
-                Err(e) if e.is_permanent() => Err(Failure::Permanent(format!("the mail server refused it: {e}"))),
-                Err(e) => Err(Failure::Retry(format!("the mail server did not take it: {e}"))),
-            },
+            Mailer::Smtp { transport, connections } => {
+                let _connection = connections.acquire().await.expect("the semaphore is never closed");
+                match transport.send(message).await {
+                    Ok(_) => Ok(()),
+                    Err(e) if e.is_permanent() => Err(Failure::Permanent(format!("the mail server refused it: {e}"))),
+                    Err(e) => Err(Failure::Retry(format!("the mail server did not take it: {e}"))),
+                }
+            }
             Mailer::Mailbox { transport, dir } => {
                 let failed = |e: &dyn std::fmt::Display| {
                     Failure::Retry(format!("cannot write to the mailbox {}: {e}", dir.display()))

@@ -95,6 +95,9 @@ pub struct SmtpConfig {
     pub password: Option<String>,
     /// How long one conversation with the server may take.
     pub timeout_secs: u64,
+    /// Connections kept open to the server and messages handed to it at once; mail
+    /// servers limit the connections one client may hold.
+    pub connections: usize,
 }
 
 impl Default for SmtpConfig {
@@ -106,6 +109,7 @@ impl Default for SmtpConfig {
             user: None,
             password: None,
             timeout_secs: 30,
+            connections: 16,
         }
     }
 }
@@ -119,6 +123,7 @@ impl fmt::Debug for SmtpConfig {
             .field("user", &self.user)
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .field("timeout_secs", &self.timeout_secs)
+            .field("connections", &self.connections)
             .finish()
     }
 }
@@ -534,6 +539,9 @@ impl Config {
             if !(1..=600).contains(&smtp.timeout_secs) {
                 return Err(ConfigError::new("mail.smtp.timeout_secs", None, "must be 1 to 600"));
             }
+            if !(1..=100).contains(&smtp.connections) {
+                return Err(ConfigError::new("mail.smtp.connections", None, "must be 1 to 100"));
+            }
         }
         let r = &self.reminders;
         if r.escalate_before_hours > 24 * 90 {
@@ -664,6 +672,8 @@ mod tests {
             ("", &[("ADVOCACY_LOG_FORMAT", "xml")], "log.format"),
             ("[server]\nrequest_timeout_secs = 0\n", &[], "server.request_timeout_secs"),
             ("[server]\nmax_message_bytes = 1\n", &[], "server.max_message_bytes"),
+            ("[mail.smtp]\nconnections = 0\n", &[], "mail.smtp.connections"),
+            ("[mail.smtp]\nconnections = 100000\n", &[], "mail.smtp.connections"),
             ("[services.mailman]\n", &[], "services.mailman"),
             ("database_url = \"mysql://x\"\n", &[], "database_url"),
             ("colour = \"blue\"\n", &[], "file"),

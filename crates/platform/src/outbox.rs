@@ -56,13 +56,16 @@ pub struct OutboxSettings {
     pub max_attempts: i64,
     /// How long a claim lasts; a push that takes longer is cut off and retried.
     pub lease_secs: u64,
-    /// Rows pushed at once by one replica.
+    /// Rows one replica claims and pushes at once. Claiming many at once keeps the
+    /// database's share of each push small; a delivery may send fewer of them at a time
+    /// (the notifier: `mail.smtp.connections`), and a row waiting for that counts against
+    /// its push's time, half the lease.
     pub concurrency: usize,
 }
 
 impl Default for OutboxSettings {
     fn default() -> Self {
-        Self { max_attempts: 50, lease_secs: 60, concurrency: 16 }
+        Self { max_attempts: 50, lease_secs: 60, concurrency: 128 }
     }
 }
 
@@ -364,8 +367,8 @@ impl Outbox {
     }
 
     /// The worker: until shutdown, keeps up to `concurrency` pushes in flight. As pushes
-    /// end, it records them and claims more due rows in one transaction, once a quarter of
-    /// the slots are free (one slow push holds one slot, not a batch); with nothing to
+    /// end, it records them and claims more due rows in one transaction, once half the
+    /// slots are free (one slow push holds one slot, not a batch); with nothing to
     /// claim it sleeps until woken, until the next row falls due, or for a few seconds at
     /// most. On shutdown the pushes in flight finish and are recorded.
     pub async fn run<D: Delivery>(self, delivery: D, mut shutdown: Shutdown) {
@@ -386,10 +389,10 @@ impl Outbox {
             }
             let stopping = shutdown.is_shutdown();
             let room = limit - pushes.len();
-            let want = if !stopping && (pushes.is_empty() || room >= (limit / 4).max(1)) { room } else { 0 };
+            let want = if !stopping && (pushes.is_empty() || room >= (limit / 2).max(1)) { room } else { 0 };
             let (mut more_waiting, mut pause) = (false, None);
-            // Ended pushes wait to be recorded with the next claim, so one commit covers a
-            // quarter of the slots at least; but never longer than a moment, so the
+            // Ended pushes wait to be recorded with the next claim, so one commit covers
+            // half the slots at least; but never longer than a moment, so the
             // record lands well inside the lease.
             let overdue = ended_since.is_some_and(|since| since.elapsed() >= RECORD_WITHIN);
             if want > 0 || (!ended.is_empty() && (pushes.is_empty() || stopping || overdue)) {
