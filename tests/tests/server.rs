@@ -32,6 +32,27 @@ async fn health_reports_each_hosted_service_without_a_token() {
 }
 
 #[tokio::test]
+async fn each_answer_carries_the_request_id_it_was_asked_with_or_a_new_one() {
+    let system = TestSystem::spawn().await;
+    let mut deadlines = system.deadlines_as(&Person::staff()).await;
+    let id_of = |metadata: &tonic::metadata::MetadataMap| {
+        metadata.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
+    };
+    let mut asked = tonic::Request::new(pb::ListDeadlinesRequest::default());
+    asked.metadata_mut().insert("x-request-id", "briefing-2027-01:7".parse().expect("a value"));
+    let answered = deadlines.list_deadlines(asked).await.expect("listed");
+    assert_eq!(id_of(answered.metadata()), "briefing-2027-01:7");
+    let (first, second) = (
+        deadlines.list_deadlines(pb::ListDeadlinesRequest::default()).await.expect("listed"),
+        deadlines.list_deadlines(pb::ListDeadlinesRequest::default()).await.expect("listed"),
+    );
+    let (first, second) = (id_of(first.metadata()), id_of(second.metadata()));
+    assert_eq!(first.len(), 32, "{first}");
+    assert_ne!(first, second, "a new id for each request");
+    system.finish().await;
+}
+
+#[tokio::test]
 async fn reflection_lists_the_services_and_describes_their_messages() {
     // Only the deadlines service: the others are not hosted here, so not advertised.
     let system = TestSystem::spawn_with(&["deadlines"], "127.0.0.1:0", |_| {}).await;

@@ -114,6 +114,15 @@ fn request_id_of(headers: &http::HeaderMap) -> String {
         .map_or_else(|| uuid::Uuid::now_v7().simple().to_string(), str::to_owned)
 }
 
+/// The request id as a response header. Marked sensitive so HTTP/2 sends it as a literal
+/// that is never indexed: a value new with every response would otherwise push the headers
+/// every response repeats out of both sides' compression tables.
+fn id_header(id: &str) -> Option<http::HeaderValue> {
+    let mut value = http::HeaderValue::from_str(id).ok()?;
+    value.set_sensitive(true);
+    Some(value)
+}
+
 /// A path as the logs may keep it: a calendar feed's address is its secret, so it is cut.
 fn loggable(path: &str) -> &str {
     if path.starts_with("/calendar/feed/") { "/calendar/feed/…" } else { path }
@@ -149,7 +158,7 @@ pub async fn http_span(request: axum::extract::Request, next: axum::middleware::
     } else {
         tracing::info!(parent: &span, status, latency_us, "http finished");
     }
-    if let Ok(value) = id.parse() {
+    if let Some(value) = id_header(&id) {
         response.headers_mut().insert(REQUEST_ID, value);
     }
     response
@@ -232,7 +241,7 @@ where
         let mut counted = Counted { method: method.clone(), started, answered: false };
         Box::pin(async move {
             let mut result = CURRENT.scope(id.clone(), future.instrument(span.clone())).await;
-            if let (Ok(response), Ok(value)) = (&mut result, id.parse()) {
+            if let (Ok(response), Some(value)) = (&mut result, id_header(&id)) {
                 response.headers_mut().insert(REQUEST_ID, value);
             }
             // Errors of unary calls come as headers only; a stream that fails later says so
