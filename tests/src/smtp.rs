@@ -47,9 +47,10 @@ struct Shared {
     accepted: Vec<Received>,
     /// Messages answered with something other than 250.
     refused: usize,
-    /// Connections open now, and the most that were open at once.
+    /// Connections open now, the most that were open at once, and all ever accepted.
     open: usize,
     most_open: usize,
+    connections: usize,
 }
 
 /// Counts a connection as open while it lives.
@@ -59,6 +60,7 @@ impl OpenConnection {
     fn new(shared: &Arc<Mutex<Shared>>) -> OpenConnection {
         let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
         s.open += 1;
+        s.connections += 1;
         s.most_open = s.most_open.max(s.open);
         OpenConnection(shared.clone())
     }
@@ -88,6 +90,7 @@ impl SmtpServer {
             refused: 0,
             open: 0,
             most_open: 0,
+            connections: 0,
         }));
         let running = Some(tokio::spawn(serve(listener, shared.clone())));
         SmtpServer { addr, shared, running }
@@ -151,6 +154,11 @@ impl SmtpServer {
     /// The most connections that were open at once.
     pub fn most_connections(&self) -> usize {
         self.lock().most_open
+    }
+
+    /// Every connection accepted so far.
+    pub fn connections(&self) -> usize {
+        self.lock().connections
     }
 
     /// Waits (up to `seconds`) until at least `count` messages were accepted; all of them.

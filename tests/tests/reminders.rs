@@ -362,7 +362,9 @@ async fn a_mail_server_that_is_down_delays_reminders_and_a_550_fails_for_good_vi
     system.finish().await;
 }
 
-#[tokio::test]
+// On two worker threads, as the server runs: the pool's returned connection and the next
+// send race there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn messages_go_over_no_more_connections_at_once_than_configured() {
     let clock = Clock::manual(at("2027-01-01T00:00:00Z"));
     let smtp = SmtpServer::start().await;
@@ -385,6 +387,7 @@ async fn messages_go_over_no_more_connections_at_once_than_configured() {
     move_clock(&clock, moment).await;
     assert_eq!(smtp.wait_for(12, 30).await.len(), 12, "every reminder arrived");
     assert_eq!(smtp.most_connections(), 2, "two at once, never more");
+    assert_eq!(smtp.connections(), 2, "the same two kept open for every message");
     system.finish().await;
 }
 

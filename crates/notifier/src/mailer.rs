@@ -13,16 +13,21 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use advocacy_platform::config::{MailConfig, SmtpSecurity};
-use advocacy_platform::outbox::Failure;
+use advocacy_platform::outbox::{Failure, OutboxSettings};
 use tokio::sync::Semaphore;
+
+/// Messages a replica claims per SMTP connection (see [`Mailer::outbox_settings`]).
+pub const CLAIMED_PER_CONNECTION: usize = 8;
 
 #[derive(Clone)]
 pub enum Mailer {
-    /// A pooled transport, and one permit per connection it may hold: lettre's pool opens
-    /// a new connection whenever all are busy and closes it after one message.
+    /// A pooled transport keeping `size` connections, and one permit per connection:
+    /// lettre's pool opens a new connection whenever all are busy and closes it after one
+    /// message.
     Smtp {
         transport: AsyncSmtpTransport<Tokio1Executor>,
         connections: Arc<Semaphore>,
+        size: usize,
     },
     Mailbox {
         dir: PathBuf,
@@ -59,7 +64,21 @@ impl Mailer {
         }
         let pool = PoolConfig::new().max_size(smtp.connections as u32);
         let connections = Arc::new(Semaphore::new(smtp.connections));
-        Ok(Mailer::Smtp { transport: builder.pool_config(pool).build(), connections })
+        Ok(Mailer::Smtp { transport: builder.pool_config(pool).build(), connections, size: smtp.connections })
+    }
+
+    /// The outbox's settings for sending through this mailer. Over SMTP a replica claims
+    /// at most [`CLAIMED_PER_CONNECTION`] messages per connection: a claimed message waits
+    /// for a connection within its push's time (half the lease), so the last of a batch
+    /// starts after that many messages' time at most.
+    pub fn outbox_settings(&self, outbox: &OutboxSettings) -> OutboxSettings {
+        match self {
+            Mailer::Smtp { size, .. } => {
+                let most = size * CLAIMED_PER_CONNECTION;
+                OutboxSettings { concurrency: outbox.concurrency.min(most), ..outbox.clone() }
+            }
+            Mailer::Mailbox { .. } => outbox.clone(),
+        }
     }
 
     /// Where the mailbox is, in the embedded default.
@@ -72,9 +91,14 @@ impl Mailer {
 
     pub async fn send(&self, message: Message) -> Result<(), Failure> {
         match self {
-            Mailer::Smtp { transport, connections } => {
-                let _connection = connections.acquire().await.expect("the semaphore is never closed");
-                match transport.send(message).await {
+            Mailer::Smtp { transport, connections, .. } => {
+                let connection = connections.acquire().await.expect("the semaphore is never closed");
+                let sent = transport.send(message).await;
+                // lettre returns the connection to its pool in a task of its own: let it
+                // run before the next send may start, or that send opens another one.
+                tokio::task::yield_now().await;
+                drop(connection);
+                match sent {
                     Ok(_) => Ok(()),
                     Err(e) if e.is_permanent() => Err(Failure::Permanent(format!("the mail server refused it: {e}"))),
                     Err(e) => Err(Failure::Retry(format!("the mail server did not take it: {e}"))),

@@ -326,13 +326,15 @@ impl Database {
 /// ` LIMIT <rows>`, with the number written into the text rather than bound. SQLite plans
 /// a bound LIMIT as the constant it was at the first run and then throws the prepared
 /// statement away whenever a new value is bound, so a bound LIMIT is parsed and planned
-/// again on every run. The texts differ only by page size, a few per statement.
+/// again on every run. Each page size is a statement of its own to the statement cache;
+/// page sizes are bounded (500 or 1,000 at most).
 pub fn limit(rows: usize) -> String {
     format!(" LIMIT {rows}")
 }
 
 /// A statement assembled from fixed fragments with placeholders, for listings whose
-/// filters vary. Every value is bound, never spliced into the text.
+/// filters vary. Every value is bound, never spliced into the text (a row count from
+/// [`limit`] is the one number written into it).
 ///
 /// Placeholders are written as markers and rendered when the statement runs: `$n` on
 /// PostgreSQL, plain `?` in order of appearance on SQLite. SQLite looks up a numbered or
@@ -479,7 +481,8 @@ impl Sql {
     {
         let cached_plan = self.cached_plan;
         let (text, args) = self.render(dialect);
-        // Only fixed fragments and placeholders are in the text; values are bound below.
+        // Only fixed fragments, placeholders and a LIMIT's row count are in the text; values
+        // are bound below.
         let mut query = sqlx::query::<DB>(AssertSqlSafe(text)).persistent(cached_plan);
         for arg in args {
             query = match arg {

@@ -57,9 +57,10 @@ pub struct OutboxSettings {
     /// How long a claim lasts; a push that takes longer is cut off and retried.
     pub lease_secs: u64,
     /// Rows one replica claims and pushes at once. Claiming many at once keeps the
-    /// database's share of each push small; a delivery may send fewer of them at a time
-    /// (the notifier: `mail.smtp.connections`), and a row waiting for that counts against
-    /// its push's time, half the lease.
+    /// database's share of each push small. A delivery may send fewer of them at a time
+    /// (the notifier: `mail.smtp.connections`); a row waiting for that counts against its
+    /// push's time, half the lease, so such a delivery claims fewer (the notifier: eight
+    /// per connection).
     pub concurrency: usize,
 }
 

@@ -137,7 +137,9 @@ pub fn in_this_request<F: std::future::Future>(future: F) -> impl std::future::F
 
 /// Puts the current request's id on an outgoing call.
 pub fn pass_on(metadata: &mut tonic::metadata::MetadataMap) {
-    if let Some(id) = request_id().and_then(|id| id.parse().ok()) {
+    if let Some(mut id) = request_id().and_then(|id| id.parse::<tonic::metadata::MetadataValue<_>>().ok()) {
+        // New with every request: never indexed, like the answer's (see `id_header`).
+        id.set_sensitive(true);
         metadata.insert(REQUEST_ID, id);
     }
 }
@@ -265,5 +267,15 @@ where
             }
             result
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_request_id_header_is_never_indexed() {
+        let value = super::id_header("0194a2b3c4d5e6f708192a3b4c5d6e7f").expect("a header value");
+        assert!(value.is_sensitive());
+        assert_eq!(value, "0194a2b3c4d5e6f708192a3b4c5d6e7f");
     }
 }
