@@ -17,7 +17,7 @@ use advocacy_platform::outbox::{Failure, OutboxSettings};
 use tokio::sync::Semaphore;
 
 /// Messages a replica claims per SMTP connection (see [`Mailer::outbox_settings`]).
-pub const CLAIMED_PER_CONNECTION: usize = 8;
+const CLAIMED_PER_CONNECTION: usize = 8;
 
 #[derive(Clone)]
 pub enum Mailer {
