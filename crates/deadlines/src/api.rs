@@ -2,9 +2,8 @@
 //! into domain values (every bad field named), call the service, convert the answer, and
 //! map an error to a status once, in platform.
 
-use std::collections::HashMap;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use prost::Message;
@@ -14,6 +13,7 @@ use tonic::{Request, Response, Status};
 
 use advocacy_platform::error::{checked, to_status};
 use advocacy_platform::limits;
+use advocacy_platform::memory::RecordMemory;
 use advocacy_platform::time::{local_rfc3339, optional_timestamp, parse_when, parse_zone, to_timestamp};
 use advocacy_platform::{Caller, Classification, FieldViolation, FieldViolations, Shutdown};
 use advocacy_proto::v1 as pb;
@@ -55,36 +55,28 @@ fn status(e: DeadlineError) -> Status {
 
 /// Each listed deadline's protobuf, encoded once and kept while its record is remembered:
 /// building and encoding fifty records (with sending them) was a quarter of the server's
-/// CPU for a page of a listing. Keyed by id, with the shared record it was encoded from,
-/// held here so its address cannot be reused: a record decoded again (a new version) is a
-/// different `Arc`, so nothing stale is sent.
+/// CPU for a page of a listing. Kept with the shared record it was encoded from, held here
+/// so its address cannot be reused: a record decoded again (a new version) is a different
+/// `Arc`, so nothing stale is sent.
 #[derive(Debug, Clone, Default)]
 struct EncodedDeadlines {
-    memory: Arc<Mutex<HashMap<String, Encoded>>>,
+    memory: RecordMemory<Arc<Deadline>, Bytes>,
 }
-
-/// A shared record and its encoding.
-type Encoded = (Arc<Deadline>, Bytes);
-
-/// Records remembered encoded; past this the memory is emptied and filled again.
-const ENCODED_CAPACITY: usize = 4_096;
 
 impl EncodedDeadlines {
     fn of(&self, deadline: &Arc<Deadline>) -> Bytes {
-        let memory = || self.memory.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some((record, bytes)) = memory().get(&deadline.id)
-            && Arc::ptr_eq(record, deadline)
-        {
-            return bytes.clone();
-        }
-        // Encoded outside the lock, so other pages are not held behind it.
-        let bytes = Bytes::from(deadline_to_proto(deadline).encode_to_vec());
-        let mut memory = memory();
-        if memory.len() >= ENCODED_CAPACITY {
-            memory.clear();
-        }
-        memory.insert(deadline.id.clone(), (deadline.clone(), bytes.clone()));
-        bytes
+        self.memory
+            .get_or_make(
+                &deadline.id,
+                |record| Arc::ptr_eq(record, deadline),
+                || {
+                    Ok::<_, std::convert::Infallible>((
+                        deadline.clone(),
+                        deadline_to_proto(deadline).encode_to_vec().into(),
+                    ))
+                },
+            )
+            .unwrap_or_else(|never| match never {})
     }
 }
 

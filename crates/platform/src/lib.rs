@@ -23,6 +23,7 @@ pub mod keys;
 pub mod language;
 pub mod limits;
 pub mod mailbox;
+pub mod memory;
 pub mod metrics;
 pub mod names;
 pub mod outbox;

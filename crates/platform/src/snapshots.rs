@@ -5,21 +5,17 @@
 //! migration or an erasure is seen at the next read. Records are handed out shared
 //! (`Arc`): copying fifty records out of the memory cost more than finding them.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 
-/// Snapshots remembered; past this the memory is emptied and filled again.
-const CAPACITY: usize = 4_096;
+use crate::memory::RecordMemory;
 
-/// By record id: the snapshot's text and what it decoded to.
-type Memory<T> = HashMap<String, (Box<str>, Arc<T>)>;
-
-/// Cheap to clone; every clone shares one memory.
+/// Cheap to clone; every clone shares one memory: by record id, the snapshot's text and
+/// what it decoded to.
 #[derive(Debug)]
 pub struct Snapshots<T> {
-    memory: Arc<Mutex<Memory<T>>>,
+    memory: RecordMemory<Box<str>, Arc<T>>,
 }
 
 impl<T> Clone for Snapshots<T> {
@@ -30,7 +26,7 @@ impl<T> Clone for Snapshots<T> {
 
 impl<T> Default for Snapshots<T> {
     fn default() -> Self {
-        Snapshots { memory: Arc::default() }
+        Snapshots { memory: RecordMemory::default() }
     }
 }
 
@@ -39,21 +35,15 @@ impl<T: DeserializeOwned> Snapshots<T> {
     /// row holds beside the snapshot when the text is decoded; a remembered record is handed
     /// out for the same text later, so what it fills in must follow from the text alone.
     pub fn decode(&self, id: &str, text: &str, complete: impl FnOnce(&mut T)) -> Result<Arc<T>, serde_json::Error> {
-        let memory = || self.memory.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some((known, record)) = memory().get(id)
-            && **known == *text
-        {
-            return Ok(record.clone());
-        }
-        let mut record: T = serde_json::from_str(text)?;
-        complete(&mut record);
-        let record = Arc::new(record);
-        let mut memory = memory();
-        if memory.len() >= CAPACITY {
-            memory.clear();
-        }
-        memory.insert(id.to_owned(), (text.into(), record.clone()));
-        Ok(record)
+        self.memory.get_or_make(
+            id,
+            |known| **known == *text,
+            || {
+                let mut record: T = serde_json::from_str(text)?;
+                complete(&mut record);
+                Ok((text.into(), Arc::new(record)))
+            },
+        )
     }
 }
 
@@ -85,9 +75,9 @@ mod tests {
     #[test]
     fn the_memory_stays_bounded() {
         let snapshots = Snapshots::<Note>::default();
-        for i in 0..CAPACITY + 10 {
+        for i in 0..crate::memory::CAPACITY + 10 {
             snapshots.decode(&i.to_string(), r#"{"text":"x"}"#, no_more).expect("decodes");
         }
-        assert!(snapshots.memory.lock().expect("memory").len() <= CAPACITY);
+        assert!(snapshots.memory.len() <= crate::memory::CAPACITY);
     }
 }
