@@ -3,6 +3,8 @@
 //! a request timeout, a concurrency limit, HTTP/2 keep-alive to drop dead peers, and a
 //! graceful shutdown that lets calls in flight finish.
 
+mod connection;
+
 use std::convert::Infallible;
 use std::net::SocketAddr;
 
@@ -17,6 +19,7 @@ use tower::limit::GlobalConcurrencyLimitLayer;
 
 use crate::config::ServerLimits;
 use crate::shutdown::Shutdown;
+use connection::Connection;
 
 /// Always served beside the product's services, and advertised by reflection.
 const STANDARD_SERVICES: &[&str] =
@@ -133,7 +136,7 @@ impl GrpcServer {
             .layer(crate::telemetry::RpcSpanLayer)
             .layer(TimeoutLayer { calls: self.limits.request_timeout(), imports: self.limits.import_timeout() })
             .add_routes(routes.routes())
-            .serve_with_incoming_shutdown(accept_without_delay(listener), signal);
+            .serve_with_incoming_shutdown(accepted(listener), signal);
         tokio::pin!(server);
         tokio::select! {
             result = &mut server => result,
@@ -145,18 +148,10 @@ impl GrpcServer {
     }
 }
 
-/// Accepted connections with Nagle's algorithm off. tonic ignores its own `tcp_nodelay`
-/// for a listener we hand it, and with Nagle on every response that spans several packets
-/// waits for the client's delayed ACK (about 40 ms).
-fn accept_without_delay(
-    listener: TcpListener,
-) -> impl tokio_stream::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
+/// Accepted connections, each a [`Connection`].
+fn accepted(listener: TcpListener) -> impl tokio_stream::Stream<Item = std::io::Result<Connection>> {
     use tokio_stream::StreamExt;
-    TcpListenerStream::new(listener).map(|accepted| {
-        let stream = accepted?;
-        stream.set_nodelay(true)?;
-        Ok(stream)
-    })
+    TcpListenerStream::new(listener).map(|accepted| Connection::accepted(accepted?))
 }
 
 /// The time a call may take until it answers (for a stream: until its first message),
