@@ -5,8 +5,12 @@
 # Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust), h2load (Debian's
 # nghttp2-client) and pgbench. Prints both rates and their ratio.
 #
-#   ops/bench/read-path.sh            # 30 s per measurement: 10 s runs swung ±15% on a 2-core machine
-#   SECONDS_EACH=10 ops/bench/read-path.sh
+# Each request is measured in ROUNDS rounds (default 3) of SECONDS_EACH (default 10) s,
+# the server and pgbench taking turns, and the median of the rounds' ratios is the figure:
+# on a shared 2-core machine one 10 s run of either swung by ±15%.
+#
+#   ops/bench/read-path.sh
+#   ROUNDS=5 SECONDS_EACH=6 ops/bench/read-path.sh
 #   PROFILE=get ops/bench/read-path.sh   # also records the server with perf during one load
 #                                        # (get, list or health) into read-path.perf.data
 #   PERF_CALL_GRAPH="--call-graph dwarf" PROFILE=list ops/bench/read-path.sh   # call graphs of Rust code
@@ -14,7 +18,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-SECONDS_EACH="${SECONDS_EACH:-30}"
+SECONDS_EACH="${SECONDS_EACH:-10}"
+ROUNDS="${ROUNDS:-3}"
 PORT="${PORT:-50099}"
 PG="${PG:-postgres://postgres@127.0.0.1:5432}"
 DB="advocacy_bench_read_$$"
@@ -116,13 +121,26 @@ print(f'  pgbench, {sys.argv[5]}: CPU per transaction: PostgreSQL {(float(a[1]) 
   echo "$rate"
 }
 
-report() { # name grpc sql
-  python3 -c "import sys; g, s = float(sys.argv[2]), float(sys.argv[3]); print(f'{sys.argv[1]:<28} {g:>10.0f} req/s  {s:>10.0f} tps (same SQL)  ratio {g / s:.2f}')" "$@"
+# Rounds of the server and pgbench in turn; prints each round and the median ratio.
+compare() { # name service/method body-file profile-name sql
+  local rates=""
+  for round in $(seq 1 "$ROUNDS"); do
+    # Only the first round is recorded by perf.
+    if [ "$round" -gt 1 ] && [ "${PROFILE:-}" = "$4" ]; then local PROFILE=""; fi
+    rates="$rates $(grpc_rate "$2" "$3" "$4"):$(sql_rate "$5" "$4")"
+  done
+  python3 -c "import sys, statistics
+name, rounds = sys.argv[1], [tuple(map(float, r.split(':'))) for r in sys.argv[2].split()]
+ratios = [g / s for g, s in rounds]
+for i, (g, s) in enumerate(rounds, 1):
+    print(f'  round {i}: {g:>8.0f} req/s  {s:>8.0f} tps  ratio {g / s:.2f}', file=sys.stderr)
+g, s = statistics.median(g for g, _ in rounds), statistics.median(s for _, s in rounds)
+print(f'{name:<28} {g:>10.0f} req/s  {s:>10.0f} tps (same SQL)  ratio {statistics.median(ratios):.2f} (median of {len(ratios)}: {min(ratios):.2f}-{max(ratios):.2f})')" "$1" "$rates"
 }
 
 GET_SQL="SELECT d.snapshot, d.revision, d.id FROM deadlines d WHERE d.id = '$ID';"
 LIST_SQL="SELECT d.snapshot, d.revision, d.id FROM deadlines d WHERE 1 = 1 AND (d.confidentiality <> 'restricted' OR d.compartment IN ('')) ORDER BY d.due_at, d.id LIMIT 51;"
-report "GetDeadline by id" "$(grpc_rate advocacy.v1.DeadlinesService/GetDeadline get.bin get)" "$(sql_rate "$GET_SQL" get)"
-report "ListDeadlines, page of 50" "$(grpc_rate advocacy.v1.DeadlinesService/ListDeadlines list.bin list)" "$(sql_rate "$LIST_SQL" list)"
+compare "GetDeadline by id" advocacy.v1.DeadlinesService/GetDeadline get.bin get "$GET_SQL"
+compare "ListDeadlines, page of 50" advocacy.v1.DeadlinesService/ListDeadlines list.bin list "$LIST_SQL"
 printf '\0\0\0\0\0' >"$WORK/health.bin"
 echo "health check (no database): $(grpc_rate grpc.health.v1.Health/Check health.bin health | cut -d. -f1) req/s"
