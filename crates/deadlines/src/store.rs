@@ -224,8 +224,8 @@ impl Store {
     pub async fn list(&self, caller: &Caller, query: &ListQuery) -> Result<Vec<Arc<Deadline>>, DeadlineError> {
         let mut sql = Sql::new(&format!("SELECT {DEADLINE_COLUMNS} FROM deadlines d WHERE 1 = 1"));
         if !query.statuses.is_empty() {
-            let list: Vec<String> = query.statuses.iter().map(|s| sql.bind_text(s.as_str())).collect();
-            sql.push(&format!(" AND d.status IN ({})", list.join(", ")));
+            let list = sql.bind_list(query.statuses.iter().map(|s| s.as_str()));
+            sql.push(&format!(" AND d.status IN ({list})"));
         }
         if let Some(mechanism) = &query.mechanism {
             let p = sql.bind_text(mechanism);

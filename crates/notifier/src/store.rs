@@ -406,8 +406,8 @@ impl Store {
              FROM deliveries d LEFT JOIN deadlines dl ON dl.id = d.deadline_id WHERE d.id IN (",
             DEADLINE_COLUMNS.split(", ").map(|c| format!("dl.{c}")).collect::<Vec<_>>().join(", ")
         ));
-        let placeholders: Vec<String> = ids.iter().map(|id| sql.bind_text(id)).collect();
-        sql.push(&format!("{})", placeholders.join(", ")));
+        let placeholders = sql.bind_list(ids);
+        sql.push(&format!("{placeholders})"));
         let rows = self.db.read_all(sql).await?;
         rows.iter()
             .map(|r| {
@@ -448,9 +448,8 @@ impl Store {
             let (at, n) = (sql.bind_int(now), sql.bind_int(tries));
             // A message cancelled while it was being handed over went out all the same.
             sql.push(&format!("{at}, attempts = {n} WHERE state IN ('planned', 'cancelled') AND id IN ("));
-            let ids: Vec<String> =
-                claims.iter().filter(|c| c.attempts + 1 == tries).map(|c| sql.bind_text(&c.item)).collect();
-            sql.push(&format!("{}) RETURNING purpose, recipient, due_at", ids.join(", ")));
+            let ids = sql.bind_list(claims.iter().filter(|c| c.attempts + 1 == tries).map(|c| &c.item));
+            sql.push(&format!("{ids}) RETURNING purpose, recipient, due_at"));
             // A digest that went out: the person's next one, from now (after downtime, the
             // weeks missed are not sent one after another).
             let marked = sql.fetch_all_on(&mut *conn).await?;

@@ -112,8 +112,8 @@ async fn answer(db: &Database, select: Select, batch: Vec<(String, oneshot::Send
     let mut ids: Vec<&str> = batch.iter().map(|(id, _)| id.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();
-    let placeholders: Vec<String> = ids.iter().map(|id| sql.bind_text(id)).collect();
-    sql.push(&format!("({})", placeholders.join(", ")));
+    let placeholders = sql.bind_list(&ids);
+    sql.push(&format!("({placeholders})"));
     let read = tokio::time::timeout(READ_TIMEOUT, db.read_all(sql))
         .await
         .unwrap_or_else(|_| Err(sqlx::Error::Io(std::io::ErrorKind::TimedOut.into())));

@@ -381,6 +381,21 @@ impl Sql {
         self.bind(SqlArg::Text(value.to_owned()))
     }
 
+    /// Binds each value for an `IN (...)` list and returns the placeholders, separated by
+    /// commas; `NULL` (matching nothing) for none. The list is padded to a power of two
+    /// by binding the last value again, so a statement asked with any number of values
+    /// has at most a handful of texts: each text is prepared once per connection and
+    /// kept, where one text per count overflowed the statement cache and made both engines
+    /// parse and plan again.
+    pub fn bind_list<S: AsRef<str>>(&mut self, values: impl IntoIterator<Item = S>) -> String {
+        let values: Vec<S> = values.into_iter().collect();
+        let Some(last) = values.last() else { return "NULL".to_owned() };
+        let padding = values.len().next_power_of_two() - values.len();
+        let mut placeholders: Vec<String> = values.iter().map(|v| self.bind_text(v.as_ref())).collect();
+        placeholders.extend((0..padding).map(|_| self.bind_text(last.as_ref())));
+        placeholders.join(", ")
+    }
+
     pub fn bind_int(&mut self, value: i64) -> String {
         self.bind(SqlArg::Int(value))
     }
@@ -745,6 +760,27 @@ mod tests {
         assert_eq!(text, "SELECT x FROM t WHERE b = ? AND a = ? AND c = ?");
         let args: Vec<String> = args.iter().map(|a| format!("{a:?}")).collect();
         assert_eq!(args, ["Int(2)", "Text(\"first bound\")", "Int(2)"]);
+    }
+
+    #[test]
+    fn a_list_of_any_length_takes_one_of_a_few_texts() {
+        let list = |n: usize| {
+            let mut sql = Sql::new("SELECT x FROM t WHERE k IN (");
+            let values: Vec<String> = (1..=n).map(|i| format!("v{i}")).collect();
+            let placeholders = sql.bind_list(&values);
+            sql.push(&format!("{placeholders})"));
+            sql
+        };
+        let (text, args) = list(3).render(Dialect::Postgres);
+        assert_eq!(text, "SELECT x FROM t WHERE k IN ($1, $2, $3, $4)");
+        assert_eq!(args.len(), 4);
+        let (text, args) = list(3).render(Dialect::Sqlite);
+        assert_eq!(text, "SELECT x FROM t WHERE k IN (?, ?, ?, ?)");
+        let args: Vec<String> = args.iter().map(|a| format!("{a:?}")).collect();
+        assert_eq!(args, ["Text(\"v1\")", "Text(\"v2\")", "Text(\"v3\")", "Text(\"v3\")"]);
+        assert_eq!(list(0).render(Dialect::Postgres).0, "SELECT x FROM t WHERE k IN (NULL)");
+        let texts: std::collections::HashSet<String> = (1..=128).map(|n| list(n).render(Dialect::Postgres).0).collect();
+        assert_eq!(texts.len(), 8, "1, 2, 4, ..., 128 placeholders");
     }
 
     #[tokio::test]

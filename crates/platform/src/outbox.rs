@@ -229,13 +229,12 @@ impl Outbox {
             return Ok(());
         }
         let mut sql = crate::db::Sql::new("DELETE FROM outbox WHERE id IN (");
-        let ids: Vec<String> = claims.iter().map(|c| sql.bind_text(&self.row_id(&c.item))).collect();
-        sql.push(&format!("{}) AND claimed_by = ", ids.join(", ")));
+        let ids = sql.bind_list(claims.iter().map(|c| self.row_id(&c.item)));
+        sql.push(&format!("{ids}) AND claimed_by = "));
         let replica = sql.bind_text(&self.replica);
         sql.push(&format!("{replica} AND (id || ':' || generation) IN ("));
-        let generations: Vec<String> =
-            claims.iter().map(|c| sql.bind_text(&format!("{}:{}", self.row_id(&c.item), c.generation))).collect();
-        sql.push(&format!("{}) RETURNING id", generations.join(", ")));
+        let generations = sql.bind_list(claims.iter().map(|c| format!("{}:{}", self.row_id(&c.item), c.generation)));
+        sql.push(&format!("{generations}) RETURNING id"));
         let deleted: std::collections::HashSet<String> =
             sql.fetch_all_on(conn).await?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
         for claim in claims {

@@ -75,8 +75,8 @@ impl Store {
             return Ok(Vec::new());
         }
         let mut sql = Sql::new(&format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE id IN ("));
-        let placeholders: Vec<String> = ids.iter().map(|id| sql.bind_text(id)).collect();
-        sql.push(&placeholders.join(", "));
+        let placeholders = sql.bind_list(ids);
+        sql.push(&placeholders);
         sql.push(")");
         sql.fetch_all(&self.pool).await?.iter().map(contact_of).collect()
     }

@@ -55,8 +55,8 @@ impl Store {
             return Ok(Vec::new());
         }
         let mut sql = Sql::new(&format!("SELECT {FOLLOW_UP_COLUMNS} FROM follow_ups f WHERE f.briefing_id IN ("));
-        let placeholders: Vec<String> = briefing_ids.iter().map(|id| sql.bind_text(id)).collect();
-        sql.push(&placeholders.join(", "));
+        let placeholders = sql.bind_list(briefing_ids);
+        sql.push(&placeholders);
         sql.push(") ORDER BY f.briefing_id, f.position");
         sql.fetch_all(&self.pool).await?.iter().map(follow_up_of).collect()
     }

@@ -76,8 +76,8 @@ impl Store {
 
     pub async fn institutions(&self, ids: &[String]) -> Result<Vec<Institution>, BriefingError> {
         let mut sql = Sql::new("SELECT snapshot FROM institutions WHERE id IN (");
-        let placeholders: Vec<String> = ids.iter().map(|id| sql.bind_text(id)).collect();
-        sql.push(&placeholders.join(", "));
+        let placeholders = sql.bind_list(ids);
+        sql.push(&placeholders);
         sql.push(")");
         if ids.is_empty() {
             return Ok(Vec::new());
