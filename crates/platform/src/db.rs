@@ -355,6 +355,9 @@ enum SqlArg {
     Null,
 }
 
+/// The longest IN-list [`Sql::bind_list`] pads: batches and pages are at most this long.
+pub const PADDED_LIST: usize = 512;
+
 /// Around a placeholder's argument number in [`Sql`]'s text. Fragments are fixed text of
 /// ours and never contain it.
 const MARK: char = '\u{1}';
@@ -382,15 +385,17 @@ impl Sql {
     }
 
     /// Binds each value for an `IN (...)` list and returns the placeholders, separated by
-    /// commas; `NULL` (matching nothing) for none. The list is padded to a power of two
-    /// by binding the last value again, so a statement asked with any number of values
-    /// has at most a handful of texts: each text is prepared once per connection and
-    /// kept, where one text per count overflowed the statement cache and made both engines
-    /// parse and plan again.
+    /// commas; `NULL` (matching nothing) for none. A list of up to [`PADDED_LIST`] values
+    /// is padded to a power of two by binding the last value again, so a statement asked
+    /// with any number of values has at most a handful of texts: each text is prepared
+    /// once per connection and kept, where one text per count overflowed the statement
+    /// cache and made both engines parse and plan again. A longer list is bound as it is,
+    /// so padding never takes a statement near the engines' limits on bound values.
     pub fn bind_list<S: AsRef<str>>(&mut self, values: impl IntoIterator<Item = S>) -> String {
         let values: Vec<S> = values.into_iter().collect();
         let Some(last) = values.last() else { return "NULL".to_owned() };
-        let padding = values.len().next_power_of_two() - values.len();
+        let padded = if values.len() <= PADDED_LIST { values.len().next_power_of_two() } else { values.len() };
+        let padding = padded - values.len();
         let mut placeholders: Vec<String> = values.iter().map(|v| self.bind_text(v.as_ref())).collect();
         placeholders.extend((0..padding).map(|_| self.bind_text(last.as_ref())));
         placeholders.join(", ")
@@ -781,6 +786,11 @@ mod tests {
         assert_eq!(list(0).render(Dialect::Postgres).0, "SELECT x FROM t WHERE k IN (NULL)");
         let texts: std::collections::HashSet<String> = (1..=128).map(|n| list(n).render(Dialect::Postgres).0).collect();
         assert_eq!(texts.len(), 8, "1, 2, 4, ..., 128 placeholders");
+        // Past the padded length, as many placeholders as values: a list of 20,000 ids
+        // stays within SQLite's 32,766 bound values.
+        assert_eq!(list(PADDED_LIST).render(Dialect::Sqlite).1.len(), PADDED_LIST);
+        assert_eq!(list(PADDED_LIST + 1).render(Dialect::Sqlite).1.len(), PADDED_LIST + 1);
+        assert_eq!(list(20_000).render(Dialect::Sqlite).1.len(), 20_000);
     }
 
     #[tokio::test]

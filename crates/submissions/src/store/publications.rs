@@ -58,13 +58,10 @@ impl RecordStore {
         let mut unseen: HashSet<String> = ids.into_iter().cloned().collect();
         let asked: Vec<String> = unseen.iter().cloned().collect();
         // Well under the bind-parameter limits of both engines.
-        for chunk in asked.chunks(500) {
+        for chunk in asked.chunks(advocacy_platform::db::PADDED_LIST) {
             let mut sql = Sql::new("SELECT p.id FROM publications p WHERE p.id IN (");
-            for (i, id) in chunk.iter().enumerate() {
-                let p = sql.bind_text(id);
-                sql.push(&if i == 0 { p } else { format!(", {p}") });
-            }
-            sql.push(")");
+            let placeholders = sql.bind_list(chunk);
+            sql.push(&format!("{placeholders})"));
             sql.visible_to(caller, "p");
             for row in sql.fetch_all(&self.db.pool).await? {
                 unseen.remove(&row.try_get::<String, _>(0)?);
