@@ -10,9 +10,10 @@
 //! a new call), the second look counts as the next turn and writes sooner: less
 //! gathered, never less sent.
 //!
-//! This answers a flush before the bytes are written, which holds only because h2 flushes
-//! on every poll after reading and writes everything held on shutdown
-//! (`poll_shutdown` here); a new h2 release is checked against that.
+//! This answers a flush before the bytes are written, which holds only because h2 (0.4)
+//! flushes on every poll after reading, and closes through `poll_shutdown`, which writes
+//! everything held. An h2 upgrade must be read against that: if it stopped holding, the
+//! gRPC tests' calls and streams would wait for answers that never leave.
 
 use std::io;
 use std::pin::Pin;
