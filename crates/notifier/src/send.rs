@@ -67,9 +67,9 @@ impl Loader {
         let ids: Vec<String> = batch.iter().map(|(id, _)| id.clone()).collect();
         match self.store.to_send(&ids).await {
             Ok(found) => {
+                let found: HashMap<&str, _> = found.iter().map(|found| (found.0.id.as_str(), found)).collect();
                 for (id, answer) in batch {
-                    let row = found.iter().find(|(row, _)| row.id == id).cloned();
-                    let _ = answer.send(Ok(row));
+                    let _ = answer.send(Ok(found.get(id.as_str()).map(|&found| found.clone())));
                 }
             }
             Err(e) => {
