@@ -135,7 +135,7 @@ ratios = [g / s for g, s in rounds]
 for i, (g, s) in enumerate(rounds, 1):
     print(f'  round {i}: {g:>8.0f} req/s  {s:>8.0f} tps  ratio {g / s:.2f}', file=sys.stderr)
 g, s = statistics.median(g for g, _ in rounds), statistics.median(s for _, s in rounds)
-print(f'{name:<28} {g:>10.0f} req/s  {s:>10.0f} tps (same SQL)  ratio {statistics.median(ratios):.2f} (median of {len(ratios)}: {min(ratios):.2f}-{max(ratios):.2f})')" "$1" "$rates"
+print(f'{name:<28} {g:>10.0f} req/s  {s:>10.0f} tps (same SQL)  ratio {statistics.median(ratios):.2f} (median of {len(ratios)} rounds; range {min(ratios):.2f}-{max(ratios):.2f})')" "$1" "$rates"
 }
 
 GET_SQL="SELECT d.snapshot, d.revision, d.id FROM deadlines d WHERE d.id = '$ID';"
