@@ -117,7 +117,7 @@ async fn main() {
     let median = |mut v: Vec<f64>| {
         v.sort_by(f64::total_cmp);
         let n = v.len();
-        if n % 2 == 0 { (v[n / 2 - 1] + v[n / 2]) / 2.0 } else { v[n / 2] }
+        if n.is_multiple_of(2) { (v[n / 2 - 1] + v[n / 2]) / 2.0 } else { v[n / 2] }
     };
     println!(
         "send {reminders} reminders: ratio {:.2} (median of {rounds} rounds; range {:.2}-{:.2}; target 0.8); \
