@@ -409,17 +409,15 @@ impl Store {
         let placeholders = sql.bind_list(ids);
         sql.push(&format!("{placeholders})"));
         let rows = self.db.read_all(sql).await?;
-        // Sized at once: grown by doubling, a batch's rows (half a kilobyte each) took
-        // fresh memory from the allocator time and again, each time zeroed by the kernel.
-        let mut found = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let deadline = match r.value::<Option<String>>(15)? {
-                Some(_) => Some(deadline_at(r, 15)?),
-                None => None,
-            };
-            found.push((delivery_of(r)?, deadline));
-        }
-        Ok(found)
+        rows.iter()
+            .map(|r| {
+                let deadline = match r.value::<Option<String>>(15)? {
+                    Some(_) => Some(deadline_at(r, 15)?),
+                    None => None,
+                };
+                Ok((delivery_of(r)?, deadline))
+            })
+            .collect()
     }
 
     /// A closer reminder of the same due time for the same person is due as well (after
