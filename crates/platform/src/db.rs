@@ -435,11 +435,9 @@ impl Sql {
         // A record may need several compartments: its column must be one of the
         // combinations the caller holds.
         let readable = crate::classification::readable_columns(&caller.compartments);
-        let mut allowed: Vec<String> = readable.iter().map(|c| self.bind_text(c)).collect();
-        if allowed.is_empty() {
-            allowed.push("''".to_owned());
-        }
-        Some(format!("({table}.confidentiality <> 'restricted' OR {table}.compartment IN ({}))", allowed.join(", ")))
+        // No compartment at all: only restricted records without one.
+        let allowed = if readable.is_empty() { "''".to_owned() } else { self.bind_list(&readable) };
+        Some(format!("({table}.confidentiality <> 'restricted' OR {table}.compartment IN ({allowed}))"))
     }
 
     /// Binds a value of any kind and returns its placeholder.

@@ -75,13 +75,13 @@ impl Store {
     }
 
     pub async fn institutions(&self, ids: &[String]) -> Result<Vec<Institution>, BriefingError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
         let mut sql = Sql::new("SELECT snapshot FROM institutions WHERE id IN (");
         let placeholders = sql.bind_list(ids);
         sql.push(&placeholders);
         sql.push(")");
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
         sql.fetch_all(&self.pool).await?.iter().map(|r| parse(&r.try_get::<String, _>(0)?)).collect()
     }
 
