@@ -1,5 +1,5 @@
 //! The database opener every service calls: SQLite (a file per service) or PostgreSQL (a
-//! database per service) behind one sqlx `AnyPool` for writes and the engine's own
+//! database per service) behind sqlx `AnyPool`s for writes and the engine's own
 //! driver for the read path ([`crate::readers`]), migrations applied at start.
 //!
 //! Services write one set of SQL that both engines accept (`$1` placeholders, BIGINT and
@@ -62,11 +62,18 @@ pub struct Migration {
 
 #[derive(Debug, Clone)]
 pub struct Database {
-    /// For writes (and anything that may leave a transaction open).
+    /// For single statements that write, and anything that may leave a transaction open;
+    /// write transactions go through [`Database::begin_write`].
     pub pool: AnyPool,
     /// For the read path (see [`crate::readers`]).
     pub readers: Readers,
     pub dialect: Dialect,
+    /// Where [`Database::begin_write`] transactions run. On SQLite one connection, since
+    /// SQLite lets one writer in at a time anyway: one write transaction after another
+    /// finds its page cache as the last one left it, where a pooled connection finds it
+    /// emptied by another connection's commit and reads every page again (a commit from
+    /// elsewhere still empties it). On PostgreSQL the pool itself.
+    writer: AnyPool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -142,21 +149,27 @@ impl Database {
         }
         let options = AnyConnectOptions::from_str(url).map_err(open_err)?;
         let options = options.log_statements(tracing::log::LevelFilter::Trace);
-        let pool = AnyPoolOptions::new()
-            .max_connections(match dialect {
-                Dialect::Sqlite => SQLITE_CONNECTIONS,
-                Dialect::Postgres => POSTGRES_CONNECTIONS,
-            })
-            .acquire_timeout(Duration::from_secs(10))
-            // The check before each use is a round trip on PostgreSQL, where a connection
-            // can break (a restart, a failover). A SQLite connection is a file in this
-            // process and cannot; its check was one more hand-off to the connection's
-            // thread in every write transaction.
-            .test_before_acquire(dialect == Dialect::Postgres)
-            .after_connect(move |conn, _meta| Box::pin(async move { prepare_connection(conn, dialect).await }))
-            .connect_with(options)
-            .await
-            .map_err(open_err)?;
+        let pool_of = |connections| {
+            AnyPoolOptions::new()
+                .max_connections(connections)
+                .acquire_timeout(Duration::from_secs(10))
+                // The check before each use is a round trip on PostgreSQL, where a connection
+                // can break (a restart, a failover). A SQLite connection is a file in this
+                // process and cannot; its check was one more hand-off to the connection's
+                // thread in every write transaction.
+                .test_before_acquire(dialect == Dialect::Postgres)
+                .after_connect(move |conn, _meta| Box::pin(async move { prepare_connection(conn, dialect).await }))
+        };
+        let (pool, writer) = match dialect {
+            Dialect::Sqlite => {
+                let pool = pool_of(SQLITE_CONNECTIONS).connect_with(options.clone()).await.map_err(open_err)?;
+                (pool, pool_of(1).connect_with(options).await.map_err(open_err)?)
+            }
+            Dialect::Postgres => {
+                let pool = pool_of(POSTGRES_CONNECTIONS).connect_with(options).await.map_err(open_err)?;
+                (pool.clone(), pool)
+            }
+        };
         let readers = Readers::new(
             url,
             dialect,
@@ -166,7 +179,7 @@ impl Database {
             },
         )
         .map_err(open_err)?;
-        let db = Database { pool, readers, dialect };
+        let db = Database { pool, readers, dialect, writer };
         db.migrate(migrations).await?;
         Ok(db)
     }
@@ -272,8 +285,8 @@ impl Database {
     /// locked` instead of waiting. PostgreSQL locks rows as it goes and needs nothing.
     pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
         match self.dialect {
-            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Dialect::Postgres => self.pool.begin().await,
+            Dialect::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
+            Dialect::Postgres => self.writer.begin().await,
         }
     }
 
@@ -319,6 +332,7 @@ impl Database {
 
     pub async fn close(&self) {
         self.readers.close().await;
+        self.writer.close().await;
         self.pool.close().await;
     }
 }
