@@ -133,3 +133,79 @@ async fn a_calendar_of_endless_recurrences_stops_at_its_bounds_and_says_so() {
     assert_eq!(deadlines.export_calendar(hidden).await.expect_err("hidden").code(), tonic::Code::NotFound);
     system.finish().await;
 }
+
+/// The export minus its DTSTAMP lines (the moment of the export).
+fn without_stamp(ics: &str) -> String {
+    ics.lines().filter(|l| !l.starts_with("DTSTAMP:")).collect::<Vec<_>>().join("\n")
+}
+
+#[tokio::test]
+async fn calendar_entries_for_many_deadlines_match_each_ones_export_and_leave_out_what_the_caller_may_not_see() {
+    let system = TestSystem::spawn().await;
+    let mut deadlines = system.deadlines().await;
+    let mut made = Vec::new();
+    for (n, title) in ["UPR stakeholder report", "CERD list of issues"].iter().enumerate() {
+        let request = new_deadline(&format!("entry-{n}"), title, "2027-05-10T12:00");
+        made.push(deadlines.create_deadline(request).await.expect("created").into_inner());
+    }
+    let mut sam = system.deadlines_as(&advocacy_tests::Person::sanctions_staff()).await;
+    let secret = pb::CreateDeadlineRequest {
+        classification: Some(pb::Classification {
+            level: pb::Confidentiality::Restricted.into(),
+            compartment: "sanctions".into(),
+            ..Default::default()
+        }),
+        ..new_deadline("entry-secret", "Designation package", "2027-05-10T12:00")
+    };
+    let secret = sam.create_deadline(secret).await.expect("created").into_inner();
+    let unknown = "01936f4e-7b1c-7d2a-9c3e-5f6a7b8c9d0e".to_owned();
+    let ids = vec![made[0].id.clone(), secret.id.clone(), unknown.clone(), made[1].id.clone()];
+
+    let request = pb::ExportCalendarEntriesRequest { deadline_ids: ids.clone() };
+    let entries = deadlines.export_calendar_entries(request).await.expect("entries").into_inner().entries;
+    let got: Vec<&str> = entries.iter().map(|e| e.deadline_id.as_str()).collect();
+    assert_eq!(got, [made[0].id.as_str(), made[1].id.as_str()], "the hidden and the unknown have no entry");
+    for entry in &entries {
+        assert_valid_ics(&entry.ics);
+        let one = pb::ExportCalendarRequest { deadline_id: entry.deadline_id.clone(), ..Default::default() };
+        let alone = deadlines.export_calendar(one).await.expect("one").into_inner();
+        assert_eq!(without_stamp(&entry.ics), without_stamp(&alone.ics), "the same writer, the same entry");
+        assert_eq!(entry.revision, alone.revision);
+    }
+    assert!(!entries.iter().any(|e| e.ics.contains("Designation package")));
+    // Named twice, given once; the restricted one is shown to its compartment, and the read
+    // is logged, by whom and through which RPC.
+    let request = pb::ExportCalendarEntriesRequest { deadline_ids: [ids.clone(), ids].concat() };
+    let entries = sam.export_calendar_entries(request).await.expect("entries").into_inner().entries;
+    let got: Vec<&str> = entries.iter().map(|e| e.deadline_id.as_str()).collect();
+    assert_eq!(got, [made[0].id.as_str(), secret.id.as_str(), made[1].id.as_str()]);
+    assert!(entries[1].ics.contains("Designation package"));
+    let admin = advocacy_tests::Person {
+        email: "root@advocacy.example",
+        roles: vec![advocacy_platform::Role::Admin],
+        compartments: vec![],
+    };
+    let log = pb::deadlines_service_client::DeadlinesServiceClient::new(system.channel_as(&admin).await)
+        .list_audit_entries(pb::ListAuditEntriesRequest::default())
+        .await
+        .expect("an admin reads the log")
+        .into_inner()
+        .entries;
+    let reads: Vec<(&str, &str)> =
+        log.iter().filter(|e| e.kind == "read").map(|e| (e.action.as_str(), e.record_id.as_str())).collect();
+    assert_eq!(reads, [("ExportCalendarEntries", secret.id.as_str())], "only the restricted read, once");
+
+    // Bad ids are named; more than 50 are refused.
+    let bad = |ids: Vec<String>| pb::ExportCalendarEntriesRequest { deadline_ids: ids };
+    let cases = [
+        (bad(vec![made[0].id.clone(), "x".repeat(100_000)]), "deadline_ids[1]"),
+        (bad(vec!["'; DROP TABLE deadlines; --".into()]), "deadline_ids[0]"),
+        (bad((0..51).map(|_| made[0].id.clone()).collect()), "deadline_ids"),
+    ];
+    for (request, field) in cases {
+        let error = deadlines.export_calendar_entries(request).await.expect_err("refused");
+        assert_eq!(error.code(), tonic::Code::InvalidArgument, "{field}: {}", error.message());
+        assert_eq!(advocacy_tests::violated_fields(&error), [field]);
+    }
+    system.finish().await;
+}

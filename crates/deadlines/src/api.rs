@@ -49,6 +49,9 @@ impl DeadlinesApi {
     }
 }
 
+/// How far ahead a calendar expands recurring deadlines unless asked otherwise.
+const DEFAULT_HORIZON_DAYS: usize = 365;
+
 fn status(e: DeadlineError) -> Status {
     to_status(&e)
 }
@@ -289,7 +292,7 @@ impl DeadlinesService for DeadlinesApi {
         let r = request.get_ref();
         let mut v = FieldViolations::new();
         let owner = v.check(limits::optional_email("owner", &r.owner));
-        let horizon = v.check(limits::count("horizon_days", r.horizon_days, 365, 3660));
+        let horizon = v.check(limits::count("horizon_days", r.horizon_days, DEFAULT_HORIZON_DAYS, 3660));
         let one = match r.deadline_id.trim() {
             "" => Some(None),
             id => v.check(limits::id("deadline_id", id)).map(Some),
@@ -307,6 +310,30 @@ impl DeadlinesService for DeadlinesApi {
             deadlines_left_out: c.deadlines_left_out as i32,
             revision: deadlines.iter().map(|d| d.revision).max().unwrap_or(0),
         }))
+    }
+
+    async fn export_calendar_entries(
+        &self,
+        request: Request<pb::ExportCalendarEntriesRequest>,
+    ) -> Result<Response<pb::ExportCalendarEntriesResponse>, Status> {
+        let caller = Caller::of(&request)?;
+        let mut v = FieldViolations::new();
+        let ids = v.check(limits::ids("deadline_ids", &request.get_ref().deadline_ids));
+        let ids = checked(v, ids)?;
+        let deadlines = self.deadlines.get_visible(&caller, &ids).await.map_err(status)?;
+        let now = self.deadlines.clock().now();
+        let horizon = Duration::days(DEFAULT_HORIZON_DAYS as i64);
+        let (mut entries, mut left_out, mut bytes) = (Vec::new(), Vec::new(), 0);
+        for d in &deadlines {
+            let ics = calendar::render(std::slice::from_ref(d), now, horizon).ics;
+            bytes += ics.len();
+            if bytes > calendar::MAX_BYTES {
+                left_out.push(d.id.clone());
+            } else {
+                entries.push(pb::CalendarEntry { deadline_id: d.id.clone(), ics, revision: d.revision });
+            }
+        }
+        Ok(Response::new(pb::ExportCalendarEntriesResponse { entries, left_out }))
     }
 }
 

@@ -63,6 +63,7 @@ pub const ACCESS: &[Rule] = &[
     Rule::new("ListChanges", SERVICES),
     Rule::new("WatchChanges", SERVICES),
     Rule::new("ExportCalendar", STAFF_MANAGERS_AND_SERVICES),
+    Rule::new("ExportCalendarEntries", STAFF_MANAGERS_AND_SERVICES),
     Rule::new("ListAuditEntries", ADMINS),
     Rule::new("VerifyAuditLog", ADMINS),
 ];

@@ -124,6 +124,28 @@ impl Deadlines {
         Ok(deadline)
     }
 
+    /// Those of `ids` that exist and `caller` may see, in the order asked.
+    pub async fn get_visible(&self, caller: &Caller, ids: &[String]) -> Result<Vec<Arc<Deadline>>, DeadlineError> {
+        // Asked all at once, so the store reads them together (one query for those that
+        // arrive while the first runs).
+        let mut reads = tokio::task::JoinSet::new();
+        for (n, id) in ids.iter().enumerate() {
+            let (store, id) = (self.store.clone(), id.clone());
+            reads.spawn(async move { (n, store.get(&id).await) });
+        }
+        let mut read = Vec::with_capacity(ids.len());
+        while let Some(done) = reads.join_next().await {
+            // A read that panicked is a bug: it panics here as it would have unspawned.
+            let (n, deadline) = done.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+            read.extend(deadline?.map(|d| (n, d)));
+        }
+        read.sort_by_key(|(n, _)| *n);
+        let found: Vec<Arc<Deadline>> =
+            read.into_iter().filter_map(|(_, deadline)| visible(caller, deadline).ok()).collect();
+        self.audit_reads(caller, &found).await?;
+        Ok(found)
+    }
+
     /// Logs the reads of the restricted ones among `deadlines`.
     async fn audit_reads(&self, caller: &Caller, deadlines: &[Arc<Deadline>]) -> Result<(), DeadlineError> {
         let ids: Vec<&str> =

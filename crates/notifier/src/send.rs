@@ -30,56 +30,19 @@ pub const DIGEST_HORIZON: Duration = Duration::weeks(4);
 /// together, share one entry and one call for it.
 const CALENDAR_CACHE: usize = 1_024;
 
-type Loaded = Result<Option<(DeliveryRow, Option<Deadline>)>, String>;
-/// Sends waiting for the batch read, each with where its row goes.
-type Waiting = Arc<Mutex<Vec<(String, tokio::sync::oneshot::Sender<Loaded>)>>>;
+/// What a send needs, read for its whole batch by [`Delivery::prepare`]: its delivery row
+/// (`None`: gone) and the deadline as the feed last showed it.
+type Prepared = Option<(DeliveryRow, Option<Deadline>)>;
 /// A calendar entry, fetched once by whichever send asks first.
 type CalendarEntry = Arc<tokio::sync::OnceCell<Option<String>>>;
 
-/// Reads deliveries for the sender, those asked for together in one query: the outbox
-/// starts a batch of sends at once, and each would otherwise read its own row.
-#[derive(Debug, Clone)]
-struct Loader {
-    store: Store,
-    waiting: Waiting,
-}
+/// Rows read ahead and not yet taken by their sends, at most. Each send takes its row as it
+/// starts, so this is never reached; should it be, the rows are dropped and each send
+/// reads its own.
+const PREPARED_MOST: usize = 4_096;
 
-impl Loader {
-    async fn load(&self, id: &str) -> Loaded {
-        let (answer, answered) = tokio::sync::oneshot::channel();
-        let first = {
-            let mut waiting = self.waiting.lock().unwrap_or_else(|p| p.into_inner());
-            waiting.push((id.to_owned(), answer));
-            waiting.len() == 1
-        };
-        if first {
-            // In a task of its own, so a send that is dropped meanwhile (timed out) does
-            // not strand the others waiting for this read.
-            tokio::spawn(self.clone().read_batch());
-        }
-        answered.await.unwrap_or_else(|_| Err("the batch read was dropped".into()))
-    }
-
-    /// Lets the other sends of the batch ask too, then reads for all of them.
-    async fn read_batch(self) {
-        tokio::task::yield_now().await;
-        let batch = std::mem::take(&mut *self.waiting.lock().unwrap_or_else(|p| p.into_inner()));
-        let ids: Vec<String> = batch.iter().map(|(id, _)| id.clone()).collect();
-        match self.store.to_send(&ids).await {
-            Ok(found) => {
-                let found: HashMap<&str, _> = found.iter().map(|found| (found.0.id.as_str(), found)).collect();
-                for (id, answer) in batch {
-                    let _ = answer.send(Ok(found.get(id.as_str()).map(|&found| found.clone())));
-                }
-            }
-            Err(e) => {
-                for (_, answer) in batch {
-                    let _ = answer.send(Err(e.to_string()));
-                }
-            }
-        }
-    }
-}
+/// Deadlines per `ExportCalendarEntries` call, as many as it takes.
+const CALENDAR_BATCH: usize = advocacy_platform::limits::MAX_ENTRIES;
 
 #[derive(Debug, Clone)]
 pub struct Sender {
@@ -89,7 +52,7 @@ pub struct Sender {
     deadlines: DeadlinesServiceClient<SystemChannel>,
     clock: Clock,
     calendars: Arc<Mutex<HashMap<(String, i64), CalendarEntry>>>,
-    loader: Loader,
+    prepared: Arc<Mutex<HashMap<String, Prepared>>>,
 }
 
 /// What to do with a delivery at its moment.
@@ -112,8 +75,7 @@ impl Sender {
         deadlines: DeadlinesServiceClient<SystemChannel>,
         clock: Clock,
     ) -> Sender {
-        let loader = Loader { store: store.clone(), waiting: Arc::default() };
-        Sender { store, messages, mailer, deadlines, clock, calendars: Arc::default(), loader }
+        Sender { store, messages, mailer, deadlines, clock, calendars: Arc::default(), prepared: Arc::default() }
     }
 
     async fn decide(
@@ -169,6 +131,52 @@ impl Sender {
         }
     }
 
+    /// The cache's cell for a deadline's calendar entry at one revision.
+    fn calendar_cell(&self, deadline: &Deadline) -> CalendarEntry {
+        let mut cache = self.calendars.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() >= CALENDAR_CACHE {
+            cache.clear();
+        }
+        cache.entry((deadline.id.clone(), deadline.revision)).or_default().clone()
+    }
+
+    /// Fetches the calendar entries a batch's reminders will attach, in one call per
+    /// [`CALENDAR_BATCH`] deadlines. Those it cannot get now, each send asks for itself.
+    async fn fetch_calendars(&self, rows: &[(DeliveryRow, Option<Deadline>)]) {
+        let mut wanted: HashMap<&str, (&Deadline, CalendarEntry)> = HashMap::new();
+        for (row, deadline) in rows {
+            let Some(d) = deadline else { continue };
+            let reminded = matches!(row.key.purpose, Purpose::Reminder | Purpose::Escalation);
+            if reminded && row.state == State::Planned && d.is_open() && !d.classification.is_restricted() {
+                let cell = self.calendar_cell(d);
+                if !cell.initialized() {
+                    wanted.insert(d.id.as_str(), (d, cell));
+                }
+            }
+        }
+        let ids: Vec<String> = wanted.keys().map(|id| (*id).to_owned()).collect();
+        for chunk in ids.chunks(CALENDAR_BATCH) {
+            let request = pb::ExportCalendarEntriesRequest { deadline_ids: chunk.to_vec() };
+            let answer = match self.deadlines.clone().export_calendar_entries(request).await {
+                Ok(response) => response.into_inner(),
+                Err(s) => {
+                    tracing::warn!(code = ?s.code(), error = s.message(), "calendar entries: each send asks for its own");
+                    return;
+                }
+            };
+            let mut entries: HashMap<String, pb::CalendarEntry> =
+                answer.entries.into_iter().map(|e| (e.deadline_id.clone(), e)).collect();
+            // Too large to come with the others: each send asks for its own.
+            for id in chunk.iter().filter(|id| !answer.left_out.contains(id)) {
+                let (deadline, cell) = &wanted[id.as_str()];
+                // Unknown to the deadlines service, or changed since the feed showed it:
+                // the message goes without an entry, as a send asking for itself decides.
+                let ics = entries.remove(id).and_then(|e| (e.revision == deadline.revision).then_some(e.ics));
+                let _ = cell.set(ics);
+            }
+        }
+    }
+
     /// The deadline's calendar entry from the deadlines service, the one calendar writer,
     /// if it shows the deadline at the revision reminded of. A restricted deadline's entry
     /// would carry its title, so its message has none.
@@ -176,16 +184,9 @@ impl Sender {
         if deadline.classification.is_restricted() {
             return Ok(None);
         }
-        let key = (deadline.id.clone(), deadline.revision);
-        // One call per entry even when its owners' reminders are sent at the same moment:
-        // the first asks, the others wait for its answer.
-        let cell = {
-            let mut cache = self.calendars.lock().unwrap_or_else(|p| p.into_inner());
-            if cache.len() >= CALENDAR_CACHE {
-                cache.clear();
-            }
-            cache.entry(key).or_default().clone()
-        };
+        // Usually fetched with the batch; otherwise one call per entry even when its
+        // owners' reminders are sent at the same moment: the first asks, the others wait.
+        let cell = self.calendar_cell(deadline);
         let fetched = cell
             .get_or_try_init(|| async {
                 let request = pb::ExportCalendarRequest { deadline_id: deadline.id.clone(), ..Default::default() };
@@ -206,8 +207,34 @@ impl Sender {
 }
 
 impl Delivery for Sender {
+    /// Reads the batch's rows in one query, and their calendar entries in one call.
+    async fn prepare(&self, items: &[&str]) {
+        let ids: Vec<String> = items.iter().map(|id| (*id).to_owned()).collect();
+        let rows = match self.store.to_send(&ids).await {
+            Ok(rows) => rows,
+            Err(e) => return tracing::warn!(error = %e, "deliveries to send: each send reads its own"),
+        };
+        let mut found: HashMap<String, Prepared> = ids.into_iter().map(|id| (id, None)).collect();
+        for (row, deadline) in &rows {
+            found.insert(row.id.clone(), Some((row.clone(), deadline.clone())));
+        }
+        {
+            let mut prepared = self.prepared.lock().unwrap_or_else(|p| p.into_inner());
+            if prepared.len() >= PREPARED_MOST {
+                prepared.clear();
+            }
+            prepared.extend(found);
+        }
+        // After the rows are in place: cut off meanwhile, the sends still have them.
+        self.fetch_calendars(&rows).await;
+    }
+
     async fn deliver(&self, id: &str) -> Result<(), Failure> {
-        let loaded = self.loader.load(id).await.map_err(store_error)?;
+        let prepared = self.prepared.lock().unwrap_or_else(|p| p.into_inner()).remove(id);
+        let loaded = match prepared {
+            Some(prepared) => prepared,
+            None => self.store.to_send(&[id.to_owned()]).await.map_err(store_error)?.into_iter().next(),
+        };
         let Some((row, deadline)) = loaded else { return Ok(()) };
         let now = self.clock.now();
         let (rendered, deadline, to) = match self.decide(&row, deadline, now).await? {

@@ -38,6 +38,9 @@ const POLL: Duration = Duration::from_secs(5);
 /// The longest an ended push waits to be recorded with others in one commit.
 const RECORD_WITHIN: Duration = Duration::from_millis(25);
 
+/// The longest a worker waits for [`Delivery::prepare`] before pushing the batch anyway.
+pub const PREPARE_WITHIN: Duration = Duration::from_secs(2);
+
 /// The least a worker waits between two looks that found nothing to claim.
 const MIN_PAUSE: Duration = Duration::from_millis(200);
 
@@ -95,6 +98,16 @@ impl From<tonic::Status> for Failure {
 pub trait Delivery: Send + Sync + 'static {
     /// `Ok` once the other side has it.
     fn deliver(&self, item: &str) -> impl Future<Output = Result<(), Failure>> + Send;
+
+    /// Called with each batch of claimed items just before they are pushed, so that a
+    /// delivery can read what its pushes need in one go instead of once per item. It
+    /// must not fail: a push that finds nothing prepared for it reads for itself. It is
+    /// cut off after [`PREPARE_WITHIN`] (a quarter of the lease at most), so the batch's
+    /// pushes still end inside their lease and ended pushes are recorded soon after.
+    fn prepare(&self, items: &[&str]) -> impl Future<Output = ()> + Send {
+        let _ = items;
+        async {}
+    }
 
     /// Runs in the transaction that takes pushed items out of the outbox, so the
     /// service's own record of each push (a reminder marked sent) commits with it or not
@@ -374,8 +387,10 @@ impl Outbox {
     pub async fn run<D: Delivery>(self, delivery: D, mut shutdown: Shutdown) {
         let delivery = Arc::new(delivery);
         let limit = self.settings.concurrency.max(1);
-        // A push may take at most half the lease, so it ends before anyone else may claim.
+        // A push may take at most half the lease, and preparing its batch a quarter, so it
+        // ends before anyone else may claim.
         let push_timeout = Duration::from_secs(self.settings.lease_secs.max(2) / 2);
+        let prepare_timeout = PREPARE_WITHIN.min(Duration::from_millis(self.settings.lease_secs.max(2) * 250));
         let mut pushes = JoinSet::new();
         let mut ended = Vec::new();
         // When the oldest push not yet recorded ended.
@@ -399,6 +414,11 @@ impl Outbox {
                 match self.record_and_claim(&*delivery, &ended, want).await {
                     Ok(claims) => {
                         more_waiting = want > 0 && claims.len() == want;
+                        if !claims.is_empty() {
+                            let items: Vec<&str> = claims.iter().map(|c| c.item.as_str()).collect();
+                            // Cut off early: meanwhile nothing is recorded or claimed.
+                            let _ = tokio::time::timeout(prepare_timeout, delivery.prepare(&items)).await;
+                        }
                         for claim in claims {
                             pushes.spawn(push(delivery.clone(), claim, push_timeout));
                         }
