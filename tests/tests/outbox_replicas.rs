@@ -147,3 +147,50 @@ async fn a_replica_killed_while_holding_claims_has_them_taken_over_after_the_lea
     db.close().await;
     scratch.finish().await;
 }
+
+/// Counts its pushes; each ends only when the test lets it.
+struct Gated {
+    pushes: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    gate: std::sync::Arc<tokio::sync::Semaphore>,
+}
+
+impl advocacy_platform::outbox::Delivery for Gated {
+    async fn deliver(&self, _item: &str) -> Result<(), advocacy_platform::outbox::Failure> {
+        self.pushes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.gate.acquire().await.expect("the gate stays open").forget();
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn an_item_enqueued_again_while_it_is_pushed_is_pushed_once_more_and_then_done() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let scratch = ScratchDatabase::new("again");
+    let (db, outbox) = open(&scratch).await;
+    enqueue(&db, &outbox, 1).await;
+    let pushes = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let gate = std::sync::Arc::new(tokio::sync::Semaphore::new(0));
+    let (stop, shutdown) = advocacy_platform::Shutdown::new();
+    let delivery = Gated { pushes: pushes.clone(), gate: gate.clone() };
+    let worker = tokio::spawn(outbox.clone().run(delivery, shutdown));
+    let pushed = |n: usize| {
+        let pushes = pushes.clone();
+        eventually(10, move || {
+            let pushes = pushes.clone();
+            async move { (pushes.load(SeqCst) == n).then_some(()) }
+        })
+    };
+    pushed(1).await.expect("the first push starts");
+
+    // The item is asked for again while its first push is under way: that push, once
+    // done, leaves the row to be pushed once more (not held until the lease runs out).
+    enqueue(&db, &outbox, 1).await;
+    gate.add_permits(1);
+    pushed(2).await.expect("pushed once more, well before the 60 s lease");
+    gate.add_permits(1);
+    let done = eventually(10, || async { (outbox.counts().await.expect("counts").pending == 0).then_some(()) }).await;
+    assert!(done.is_some(), "and then it is done");
+    assert_eq!(pushes.load(SeqCst), 2, "twice in all");
+    drop(stop);
+    worker.await.expect("the worker stops");
+}

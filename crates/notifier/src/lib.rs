@@ -42,6 +42,11 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration { version: 2, name: "the platform's outbox and feed cursors", sql: outbox::SCHEMA },
     Migration { version: 3, name: "the platform's audit log", sql: advocacy_platform::audit::SCHEMA },
+    Migration {
+        version: 4,
+        name: "deliveries marked sent in place",
+        sql: include_str!("../migrations/0004_deliveries_marked_in_place.sql"),
+    },
 ];
 
 /// The notifier as `advocacy serve` hosts it.

@@ -5,7 +5,9 @@
 //! Services write one set of SQL that both engines accept (`$1` placeholders, BIGINT and
 //! TEXT columns, `RETURNING`, `ON CONFLICT`). What differs between the engines lives here
 //! and nowhere else: how a database is created, per-connection settings, the migration
-//! lock, and how a unique-index violation is recognised.
+//! lock, and how a unique-index violation is recognised. A migration line that starts with
+//! `-- postgres: ` runs on PostgreSQL only (storage settings SQLite has no words for); on
+//! SQLite it stays a comment.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -42,6 +44,19 @@ impl Dialect {
         if conn.backend_name().eq_ignore_ascii_case("sqlite") { Dialect::Sqlite } else { Dialect::Postgres }
     }
 
+    /// A migration's text for this engine: lines for PostgreSQL only are statements there
+    /// and comments elsewhere. A text without such lines is the same on both, byte for
+    /// byte, so the checksums of migrations applied before this existed still match.
+    fn migration_text(self, sql: &str) -> String {
+        match self {
+            Dialect::Sqlite => sql.to_owned(),
+            Dialect::Postgres => {
+                let sql = sql.strip_prefix(POSTGRES_ONLY).unwrap_or(sql);
+                sql.replace(&format!("\n{POSTGRES_ONLY}"), "\n")
+            }
+        }
+    }
+
     /// What a claiming `SELECT` ends with: PostgreSQL locks the rows it picks and skips
     /// those another replica holds; SQLite has one writer at a time, so needs nothing.
     pub fn skip_locked(self) -> &'static str {
@@ -51,6 +66,9 @@ impl Dialect {
         }
     }
 }
+
+/// What starts a migration line for PostgreSQL only.
+const POSTGRES_ONLY: &str = "-- postgres: ";
 
 /// One schema change, applied once, in version order, inside a transaction.
 #[derive(Debug, Clone, Copy)]
@@ -201,7 +219,7 @@ impl Database {
                         m.version,
                         m.name.into(),
                         sqlx::migrate::MigrationType::Simple,
-                        m.sql.into_sql_str(),
+                        sqlx::AssertSqlSafe(self.dialect.migration_text(m.sql)).into_sql_str(),
                         false,
                     )
                 })
@@ -764,6 +782,18 @@ mod tests {
             Some(("postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable".into(), "advocacy_deadlines".into()))
         );
         assert_eq!(postgres_server_and_name("postgres://h:5432"), None);
+    }
+
+    #[test]
+    fn lines_for_postgres_only_run_there_and_other_migrations_keep_their_bytes() {
+        let plain = "CREATE TABLE t (a TEXT);\r\n-- postgres is mentioned in a comment\n";
+        assert_eq!(Dialect::Postgres.migration_text(plain), plain, "unchanged: its checksum still matches");
+        let both = "-- postgres: ALTER TABLE t SET (fillfactor = 50);\nDROP INDEX i;\n-- postgres: ALTER TABLE u SET (fillfactor = 70);\n";
+        assert_eq!(Dialect::Sqlite.migration_text(both), both, "comments on SQLite");
+        assert_eq!(
+            Dialect::Postgres.migration_text(both),
+            "ALTER TABLE t SET (fillfactor = 50);\nDROP INDEX i;\nALTER TABLE u SET (fillfactor = 70);\n"
+        );
     }
 
     #[test]

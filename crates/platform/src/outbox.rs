@@ -241,19 +241,21 @@ impl Outbox {
         if claims.is_empty() {
             return Ok(());
         }
-        let mut sql = crate::db::Sql::new("DELETE FROM outbox WHERE id IN (");
-        let ids = sql.bind_list(claims.iter().map(|c| self.row_id(&c.item)));
-        sql.push(&format!("{ids}) AND claimed_by = "));
-        let replica = sql.bind_text(&self.replica);
-        sql.push(&format!("{replica} AND (id || ':' || generation) IN ("));
+        let held = |statement: &str| {
+            let mut sql = crate::db::Sql::new(statement);
+            let ids = sql.bind_list(claims.iter().map(|c| self.row_id(&c.item)));
+            sql.push(&format!("{ids}) AND claimed_by = "));
+            let replica = sql.bind_text(&self.replica);
+            sql.push(&replica);
+            sql
+        };
+        let mut sql = held("DELETE FROM outbox WHERE id IN (");
+        sql.push(" AND (id || ':' || generation) IN (");
         let generations = sql.bind_list(claims.iter().map(|c| format!("{}:{}", self.row_id(&c.item), c.generation)));
-        sql.push(&format!("{generations}) RETURNING id"));
-        let deleted: std::collections::HashSet<String> =
-            sql.fetch_all_on(conn).await?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
-        for claim in claims {
-            if !deleted.contains(&self.row_id(&claim.item)) {
-                self.release_on(conn, claim).await?;
-            }
+        sql.push(&format!("{generations})"));
+        // Those left are the ones enqueued again meanwhile: they lose their claim only.
+        if sql.execute(conn).await? < claims.len() as u64 {
+            held("UPDATE outbox SET claimed_by = '', claimed_until = 0 WHERE id IN (").execute(conn).await?;
         }
         Ok(())
     }
