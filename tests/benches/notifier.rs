@@ -8,11 +8,11 @@
 //! - idle: CPU time of the system over 60 s holding 100,000 future deadlines' reminders,
 //!   against the same system holding none.
 //!
-//! Sending runs in rounds (BENCH_ROUNDS, 3), the notifier and the loop taking turns; the
+//! Sending runs in rounds (BENCH_ROUNDS, 5), the notifier and the loop taking turns; the
 //! median of the rounds' ratios is the figure: on a shared 2-core machine one run of
 //! either swung by a third.
 //!
-//!   cargo bench -p advocacy-tests --bench notifier  (BENCH_REMINDERS=10000, BENCH_ROUNDS=3, BENCH_CONCURRENCY=128)
+//!   cargo bench -p advocacy-tests --bench notifier  (BENCH_REMINDERS=10000, BENCH_ROUNDS=5, BENCH_CONCURRENCY=128)
 //!   cargo bench -p advocacy-tests --bench notifier -- idle      (BENCH_IDLE_SECS=60)
 
 use std::sync::Arc;
@@ -47,7 +47,7 @@ async fn main() {
     }
     // Whole deadlines of OWNERS reminders each.
     let reminders = (env("BENCH_REMINDERS", 10_000) / OWNERS).max(1) * OWNERS;
-    let rounds = env("BENCH_ROUNDS", 3).max(1);
+    let rounds = env("BENCH_ROUNDS", 5).max(1);
     println!(
         "notifier benchmark on {engine}: {reminders} reminders per round, {OWNERS} owners per deadline, {rounds} rounds"
     );
