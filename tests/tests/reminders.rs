@@ -749,3 +749,27 @@ async fn a_weekly_digest_goes_once_per_person_in_their_zone_and_managers_hear_of
     let _ = (overdue, next_week, far);
     system.finish().await;
 }
+
+/// Marking a delivery sent changes no indexed column, so no index is written; on
+/// PostgreSQL its pages (and the outbox's) keep half free for the new row versions.
+#[tokio::test]
+async fn deliveries_are_marked_sent_without_index_writes_and_with_room_on_postgresql() {
+    let system = TestSystem::spawn().await;
+    let postgres = system.database("notifier").dialect == advocacy_platform::db::Dialect::Postgres;
+    let queries: &[&str] = if postgres {
+        &[
+            "SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'deliveries' AND indexdef LIKE '%state%'",
+            "SELECT COUNT(*) FROM pg_class WHERE relname IN ('deliveries', 'outbox')
+             AND 'fillfactor=50' = ANY(reloptions)",
+        ]
+    } else {
+        &["SELECT COUNT(*) FROM sqlite_master s, pragma_index_info(s.name) i
+           WHERE s.type = 'index' AND s.tbl_name = 'deliveries' AND i.name = 'state'"]
+    };
+    let found = system.numbers("notifier", queries).await;
+    assert_eq!(found[0], 0, "no index of deliveries holds its state");
+    if postgres {
+        assert_eq!(found[1], 2, "deliveries and outbox leave room on their pages");
+    }
+    system.finish().await;
+}

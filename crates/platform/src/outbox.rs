@@ -35,10 +35,12 @@ const MAX_BACKOFF_SECS: i64 = 600;
 /// enqueued work, or died holding claims.
 const POLL: Duration = Duration::from_secs(5);
 
-/// The longest an ended push waits to be recorded with others in one commit.
+/// The longest an ended push waits to be recorded with others in one commit (beside the
+/// preparing of a batch claimed meanwhile, [`PREPARE_WITHIN`] at most).
 const RECORD_WITHIN: Duration = Duration::from_millis(25);
 
-/// The longest a worker waits for [`Delivery::prepare`] before pushing the batch anyway.
+/// The longest a worker waits for [`Delivery::prepare`] before pushing the batch anyway
+/// (an eighth of the lease if that is less).
 pub const PREPARE_WITHIN: Duration = Duration::from_secs(2);
 
 /// The least a worker waits between two looks that found nothing to claim.
@@ -102,8 +104,9 @@ pub trait Delivery: Send + Sync + 'static {
     /// Called with each batch of claimed items just before they are pushed, so that a
     /// delivery can read what its pushes need in one go instead of once per item. It
     /// must not fail: a push that finds nothing prepared for it reads for itself. It is
-    /// cut off after [`PREPARE_WITHIN`] (a quarter of the lease at most), so the batch's
-    /// pushes still end inside their lease and ended pushes are recorded soon after.
+    /// cut off after [`PREPARE_WITHIN`] (an eighth of the lease at most): meanwhile the
+    /// worker records nothing, so a push, which may take half the lease, is recorded
+    /// within three quarters of it, before anyone else may claim its row.
     fn prepare(&self, items: &[&str]) -> impl Future<Output = ()> + Send {
         let _ = items;
         async {}
@@ -241,21 +244,17 @@ impl Outbox {
         if claims.is_empty() {
             return Ok(());
         }
-        let held = |statement: &str| {
-            let mut sql = crate::db::Sql::new(statement);
-            let ids = sql.bind_list(claims.iter().map(|c| self.row_id(&c.item)));
-            sql.push(&format!("{ids}) AND claimed_by = "));
-            let replica = sql.bind_text(&self.replica);
-            sql.push(&replica);
-            sql
-        };
-        let mut sql = held("DELETE FROM outbox WHERE id IN (");
-        sql.push(" AND (id || ':' || generation) IN (");
+        let mut sql = crate::db::Sql::new("DELETE FROM outbox WHERE id IN (");
+        let ids = sql.bind_list(claims.iter().map(|c| self.row_id(&c.item)));
+        sql.push(&format!("{ids}) AND claimed_by = "));
+        let replica = sql.bind_text(&self.replica);
+        sql.push(&format!("{replica} AND (id || ':' || generation) IN ("));
         let generations = sql.bind_list(claims.iter().map(|c| format!("{}:{}", self.row_id(&c.item), c.generation)));
         sql.push(&format!("{generations})"));
-        // Those left are the ones enqueued again meanwhile: they lose their claim only.
+        // Fewer gone than pushed: some were enqueued again meanwhile (or are no longer
+        // this replica's); those still held lose their claim.
         if sql.execute(conn).await? < claims.len() as u64 {
-            held("UPDATE outbox SET claimed_by = '', claimed_until = 0 WHERE id IN (").execute(conn).await?;
+            self.release_on(conn, claims).await?;
         }
         Ok(())
     }
@@ -310,18 +309,20 @@ impl Outbox {
             }
             // Enqueued again meanwhile: the new generation starts with fresh attempts.
             None => {
-                self.release_on(conn, claim).await?;
+                self.release_on(conn, &[claim]).await?;
                 None
             }
         })
     }
 
-    async fn release_on(&self, conn: &mut AnyConnection, claim: &Claim) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE outbox SET claimed_by = '', claimed_until = 0 WHERE id = $1 AND claimed_by = $2")
-            .bind(self.row_id(&claim.item))
-            .bind(&*self.replica)
-            .execute(conn)
-            .await?;
+    /// Lets go of the rows of `claims` this replica still holds.
+    async fn release_on(&self, conn: &mut AnyConnection, claims: &[&Claim]) -> Result<(), sqlx::Error> {
+        let mut sql = crate::db::Sql::new("UPDATE outbox SET claimed_by = '', claimed_until = 0 WHERE claimed_by = ");
+        let replica = sql.bind_text(&self.replica);
+        sql.push(&format!("{replica} AND id IN ("));
+        let ids = sql.bind_list(claims.iter().map(|c| self.row_id(&c.item)));
+        sql.push(&format!("{ids})"));
+        sql.execute(conn).await?;
         Ok(())
     }
 
@@ -389,10 +390,11 @@ impl Outbox {
     pub async fn run<D: Delivery>(self, delivery: D, mut shutdown: Shutdown) {
         let delivery = Arc::new(delivery);
         let limit = self.settings.concurrency.max(1);
-        // A push may take at most half the lease, and preparing its batch a quarter, so it
-        // ends before anyone else may claim.
+        // A push may take at most half the lease, and preparing a batch an eighth (its own
+        // before it, the next one's before it is recorded), so it is recorded before anyone
+        // else may claim.
         let push_timeout = Duration::from_secs(self.settings.lease_secs.max(2) / 2);
-        let prepare_timeout = PREPARE_WITHIN.min(Duration::from_millis(self.settings.lease_secs.max(2) * 250));
+        let prepare_timeout = PREPARE_WITHIN.min(Duration::from_millis(self.settings.lease_secs.max(2) * 125));
         let mut pushes = JoinSet::new();
         let mut ended = Vec::new();
         // When the oldest push not yet recorded ended.
