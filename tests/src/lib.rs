@@ -227,6 +227,16 @@ impl TestSystem {
         connect_with_token(&self.url(), &token).await.expect("connect")
     }
 
+    /// The deadlines service's audit log, read by `admin`.
+    pub async fn deadlines_audit_log(&self, admin: &Person) -> Vec<pb::AuditEntry> {
+        DeadlinesServiceClient::new(self.channel_as(admin).await)
+            .list_audit_entries(pb::ListAuditEntriesRequest::default())
+            .await
+            .expect("an admin reads the log")
+            .into_inner()
+            .entries
+    }
+
     /// A channel with no token at all.
     pub async fn anonymous_channel(&self) -> Channel {
         connect(&self.url()).await.expect("connect")

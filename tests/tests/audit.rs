@@ -11,15 +11,6 @@ fn admin() -> Person {
     Person { email: "root@advocacy.example", roles: vec![advocacy_platform::Role::Admin], compartments: vec![] }
 }
 
-async fn deadlines_log(system: &TestSystem) -> Vec<pb::AuditEntry> {
-    DeadlinesServiceClient::new(system.channel_as(&admin()).await)
-        .list_audit_entries(pb::ListAuditEntriesRequest::default())
-        .await
-        .expect("an admin reads the log")
-        .into_inner()
-        .entries
-}
-
 #[tokio::test]
 async fn writes_and_reads_of_restricted_records_are_logged_by_whom_and_which_rpc() {
     let system = TestSystem::spawn().await;
@@ -40,7 +31,7 @@ async fn writes_and_reads_of_restricted_records_are_logged_by_whom_and_which_rpc
     deadlines.get_deadline(pb::GetDeadlineRequest { id: secret.id.clone() }).await.expect("a restricted read");
     deadlines.list_deadlines(pb::ListDeadlinesRequest::default()).await.expect("a list with it");
 
-    let log = deadlines_log(&system).await;
+    let log = system.deadlines_audit_log(&admin()).await;
     let seen: Vec<(&str, &str, &str, &str)> =
         log.iter().map(|e| (e.actor.as_str(), e.action.as_str(), e.kind.as_str(), e.record_id.as_str())).collect();
     assert_eq!(

@@ -120,18 +120,21 @@ async fn a_calendar_of_endless_recurrences_stops_at_its_bounds_and_says_so() {
     assert_eq!((calendar.events, calendar.deadlines_left_out), (1, 0));
     assert!(calendar.ics.contains("CRC list of issues") && !calendar.ics.contains("Hourly check"));
     let mut sam = system.deadlines_as(&advocacy_tests::Person::sanctions_staff()).await;
-    let secret = pb::CreateDeadlineRequest {
-        classification: Some(pb::Classification {
-            level: pb::Confidentiality::Restricted.into(),
-            compartment: "sanctions".into(),
-            ..Default::default()
-        }),
-        ..new_deadline("secret", "Designation package", "2027-05-10T12:00")
-    };
+    let secret = in_sanctions(new_deadline("secret", "Designation package", "2027-05-10T12:00"));
     let secret = sam.create_deadline(secret).await.expect("created").into_inner();
     let hidden = pb::ExportCalendarRequest { deadline_id: secret.id, ..Default::default() };
     assert_eq!(deadlines.export_calendar(hidden).await.expect_err("hidden").code(), tonic::Code::NotFound);
     system.finish().await;
+}
+
+/// `request` restricted to the sanctions compartment.
+fn in_sanctions(request: pb::CreateDeadlineRequest) -> pb::CreateDeadlineRequest {
+    let classification = pb::Classification {
+        level: pb::Confidentiality::Restricted.into(),
+        compartment: "sanctions".into(),
+        ..Default::default()
+    };
+    pb::CreateDeadlineRequest { classification: Some(classification), ..request }
 }
 
 /// The export minus its DTSTAMP lines (the moment of the export).
@@ -149,14 +152,7 @@ async fn calendar_entries_for_many_deadlines_match_each_ones_export_and_leave_ou
         made.push(deadlines.create_deadline(request).await.expect("created").into_inner());
     }
     let mut sam = system.deadlines_as(&advocacy_tests::Person::sanctions_staff()).await;
-    let secret = pb::CreateDeadlineRequest {
-        classification: Some(pb::Classification {
-            level: pb::Confidentiality::Restricted.into(),
-            compartment: "sanctions".into(),
-            ..Default::default()
-        }),
-        ..new_deadline("entry-secret", "Designation package", "2027-05-10T12:00")
-    };
+    let secret = in_sanctions(new_deadline("entry-secret", "Designation package", "2027-05-10T12:00"));
     let secret = sam.create_deadline(secret).await.expect("created").into_inner();
     let unknown = "01936f4e-7b1c-7d2a-9c3e-5f6a7b8c9d0e".to_owned();
     let ids = vec![made[0].id.clone(), secret.id.clone(), unknown.clone(), made[1].id.clone()];
@@ -180,17 +176,7 @@ async fn calendar_entries_for_many_deadlines_match_each_ones_export_and_leave_ou
     let got: Vec<&str> = entries.iter().map(|e| e.deadline_id.as_str()).collect();
     assert_eq!(got, [made[0].id.as_str(), secret.id.as_str(), made[1].id.as_str()]);
     assert!(entries[1].ics.contains("Designation package"));
-    let admin = advocacy_tests::Person {
-        email: "root@advocacy.example",
-        roles: vec![advocacy_platform::Role::Admin],
-        compartments: vec![],
-    };
-    let log = pb::deadlines_service_client::DeadlinesServiceClient::new(system.channel_as(&admin).await)
-        .list_audit_entries(pb::ListAuditEntriesRequest::default())
-        .await
-        .expect("an admin reads the log")
-        .into_inner()
-        .entries;
+    let log = system.deadlines_audit_log(&advocacy_tests::Person::staff().and_admin()).await;
     let reads: Vec<(&str, &str)> =
         log.iter().filter(|e| e.kind == "read").map(|e| (e.action.as_str(), e.record_id.as_str())).collect();
     assert_eq!(reads, [("ExportCalendarEntries", secret.id.as_str())], "only the restricted read, once");
