@@ -140,23 +140,34 @@ impl Sender {
         cache.entry((deadline.id.clone(), deadline.revision)).or_default().clone()
     }
 
-    /// Fetches the calendar entries a batch's reminders will attach, in one call per
-    /// [`CALENDAR_BATCH`] deadlines. Those it cannot get now, each send asks for itself.
-    async fn fetch_calendars(&self, rows: &[(DeliveryRow, Option<Deadline>)]) {
-        let mut wanted: HashMap<&str, (&Deadline, CalendarEntry)> = HashMap::new();
+    /// The deadlines whose calendar entries a batch's reminders will attach and the cache
+    /// has not got, each once.
+    fn calendars_wanted(&self, rows: &[(DeliveryRow, Option<Deadline>)]) -> Vec<(Deadline, CalendarEntry)> {
+        let mut wanted: HashMap<&str, (Deadline, CalendarEntry)> = HashMap::new();
         for (row, deadline) in rows {
             let Some(d) = deadline else { continue };
             let reminded = matches!(row.key.purpose, Purpose::Reminder | Purpose::Escalation);
-            if reminded && row.state == State::Planned && d.is_open() && !d.classification.is_restricted() {
+            if reminded
+                && row.state == State::Planned
+                && d.is_open()
+                && !d.classification.is_restricted()
+                && !wanted.contains_key(d.id.as_str())
+            {
                 let cell = self.calendar_cell(d);
                 if !cell.initialized() {
-                    wanted.insert(d.id.as_str(), (d, cell));
+                    wanted.insert(d.id.as_str(), (d.clone(), cell));
                 }
             }
         }
-        let ids: Vec<String> = wanted.keys().map(|id| (*id).to_owned()).collect();
-        for chunk in ids.chunks(CALENDAR_BATCH) {
-            let request = pb::ExportCalendarEntriesRequest { deadline_ids: chunk.to_vec() };
+        wanted.into_values().collect()
+    }
+
+    /// Fetches `wanted` calendar entries, in one call per [`CALENDAR_BATCH`] deadlines.
+    /// Those it cannot get now, each send asks for itself.
+    async fn fetch_calendars(&self, wanted: Vec<(Deadline, CalendarEntry)>) {
+        for chunk in wanted.chunks(CALENDAR_BATCH) {
+            let deadline_ids = chunk.iter().map(|(d, _)| d.id.clone()).collect();
+            let request = pb::ExportCalendarEntriesRequest { deadline_ids };
             let answer = match self.deadlines.clone().export_calendar_entries(request).await {
                 Ok(response) => response.into_inner(),
                 Err(s) => {
@@ -167,11 +178,10 @@ impl Sender {
             let mut entries: HashMap<String, pb::CalendarEntry> =
                 answer.entries.into_iter().map(|e| (e.deadline_id.clone(), e)).collect();
             // Too large to come with the others: each send asks for its own.
-            for id in chunk.iter().filter(|id| !answer.left_out.contains(id)) {
-                let (deadline, cell) = &wanted[id.as_str()];
+            for (deadline, cell) in chunk.iter().filter(|(d, _)| !answer.left_out.contains(&d.id)) {
                 // Unknown to the deadlines service, or changed since the feed showed it:
                 // the message goes without an entry, as a send asking for itself decides.
-                let ics = entries.remove(id).and_then(|e| (e.revision == deadline.revision).then_some(e.ics));
+                let ics = entries.remove(&deadline.id).and_then(|e| (e.revision == deadline.revision).then_some(e.ics));
                 let _ = cell.set(ics);
             }
         }
@@ -214,9 +224,10 @@ impl Delivery for Sender {
             Ok(rows) => rows,
             Err(e) => return tracing::warn!(error = %e, "deliveries to send: each send reads its own"),
         };
+        let calendars = self.calendars_wanted(&rows);
         let mut found: HashMap<String, Prepared> = ids.into_iter().map(|id| (id, None)).collect();
-        for (row, deadline) in &rows {
-            found.insert(row.id.clone(), Some((row.clone(), deadline.clone())));
+        for (row, deadline) in rows {
+            found.insert(row.id.clone(), Some((row, deadline)));
         }
         {
             let mut prepared = self.prepared.lock().unwrap_or_else(|p| p.into_inner());
@@ -226,7 +237,7 @@ impl Delivery for Sender {
             prepared.extend(found);
         }
         // After the rows are in place: cut off meanwhile, the sends still have them.
-        self.fetch_calendars(&rows).await;
+        self.fetch_calendars(calendars).await;
     }
 
     async fn deliver(&self, id: &str) -> Result<(), Failure> {
