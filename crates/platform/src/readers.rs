@@ -24,6 +24,11 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::Dialect;
 
+/// Rows a SQLite reader's thread may hand over before the read takes them. sqlx's
+/// default, 50, makes a longer result wake that thread once for every row taken past the
+/// 50th (two context switches a row); this covers the longest page a read asks for.
+const SQLITE_ROWS_AHEAD: usize = 1_024;
+
 /// Cheap to clone; every clone hands out the same connections.
 #[derive(Clone)]
 pub struct Readers {
@@ -88,7 +93,8 @@ impl Readers {
                 Options::Postgres(url.parse::<PgConnectOptions>()?.log_statements(tracing::log::LevelFilter::Trace))
             }
             Dialect::Sqlite => {
-                Options::Sqlite(url.parse::<SqliteConnectOptions>()?.log_statements(tracing::log::LevelFilter::Trace))
+                let options = url.parse::<SqliteConnectOptions>()?.row_buffer_size(SQLITE_ROWS_AHEAD);
+                Options::Sqlite(options.log_statements(tracing::log::LevelFilter::Trace))
             }
         };
         Ok(Readers {
