@@ -21,7 +21,7 @@ use crate::domain::{Deadline, Purpose};
 use crate::mailer::Mailer;
 use crate::messages::{Messages, Rendered};
 use crate::people::Person;
-use crate::store::{DeliveryRow, State, Store};
+use crate::store::{DeliveryRow, State, Store, ToSend};
 
 /// How far ahead a digest looks.
 pub const DIGEST_HORIZON: Duration = Duration::weeks(4);
@@ -30,9 +30,8 @@ pub const DIGEST_HORIZON: Duration = Duration::weeks(4);
 /// together, share one entry and one call for it.
 const CALENDAR_CACHE: usize = 1_024;
 
-/// What a send needs, read for its whole batch by [`Delivery::prepare`]: its delivery row
-/// (`None`: gone) and the deadline as the feed last showed it.
-type Prepared = Option<(DeliveryRow, Option<Deadline>)>;
+/// What a send needs, read for its whole batch by [`Delivery::prepare`] (`None`: gone).
+type Prepared = Option<Box<ToSend>>;
 /// A calendar entry, fetched once by whichever send asks first.
 type CalendarEntry = Arc<tokio::sync::OnceCell<Option<String>>>;
 
@@ -142,9 +141,9 @@ impl Sender {
 
     /// The deadlines whose calendar entries a batch's reminders will attach and the cache
     /// has not got, each once.
-    fn calendars_wanted(&self, rows: &[(DeliveryRow, Option<Deadline>)]) -> Vec<(Deadline, CalendarEntry)> {
+    fn calendars_wanted(&self, rows: &[Box<ToSend>]) -> Vec<(Deadline, CalendarEntry)> {
         let mut wanted: HashMap<&str, (Deadline, CalendarEntry)> = HashMap::new();
-        for (row, deadline) in rows {
+        for (row, deadline) in rows.iter().map(|r| &**r) {
             let Some(d) = deadline else { continue };
             let reminded = matches!(row.key.purpose, Purpose::Reminder | Purpose::Escalation);
             if reminded
@@ -225,16 +224,18 @@ impl Delivery for Sender {
             Err(e) => return tracing::warn!(error = %e, "deliveries to send: each send reads its own"),
         };
         let calendars = self.calendars_wanted(&rows);
-        let mut found: HashMap<String, Prepared> = ids.into_iter().map(|id| (id, None)).collect();
-        for (row, deadline) in rows {
-            found.insert(row.id.clone(), Some((row, deadline)));
-        }
         {
             let mut prepared = self.prepared.lock().unwrap_or_else(|p| p.into_inner());
             if prepared.len() >= PREPARED_MOST {
                 prepared.clear();
             }
-            prepared.extend(found);
+            // Those not read are gone.
+            for id in ids {
+                prepared.insert(id, None);
+            }
+            for row in rows {
+                prepared.insert(row.0.id.clone(), Some(row));
+            }
         }
         // After the rows are in place: cut off meanwhile, the sends still have them.
         self.fetch_calendars(calendars).await;
@@ -246,7 +247,8 @@ impl Delivery for Sender {
             Some(prepared) => prepared,
             None => self.store.to_send(&[id.to_owned()]).await.map_err(store_error)?.into_iter().next(),
         };
-        let Some((row, deadline)) = loaded else { return Ok(()) };
+        let Some(loaded) = loaded else { return Ok(()) };
+        let (row, deadline) = *loaded;
         let now = self.clock.now();
         let (rendered, deadline, to) = match self.decide(&row, deadline, now).await? {
             Decision::Nothing => return Ok(()),

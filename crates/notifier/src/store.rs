@@ -92,6 +92,10 @@ pub struct DeliveryRow {
     pub message_id: String,
 }
 
+/// A delivery about to be sent, with its deadline as the feed last showed it (none for
+/// digests and tests).
+pub type ToSend = (DeliveryRow, Option<Deadline>);
+
 /// What ListDeliveries asks for.
 #[derive(Debug, Clone, Default)]
 pub struct DeliveryFilter {
@@ -397,9 +401,10 @@ impl Store {
         Ok(self.db.read_all(sql).await?.iter().map(delivery_of).collect::<Result<Vec<_>, _>>()?.pop())
     }
 
-    /// Deliveries about to be sent, each with its deadline (none for digests and tests),
-    /// in one read however many (the sender asks for those claimed together at once).
-    pub async fn to_send(&self, ids: &[String]) -> Result<Vec<(DeliveryRow, Option<Deadline>)>, sqlx::Error> {
+    /// Deliveries about to be sent, in one read however many (the sender asks for those claimed together at once).
+    /// Each is boxed: a batch's rows move into the sender's map by id, whose table stays
+    /// small (and is not allocated afresh for every batch) when its entries are pointers.
+    pub async fn to_send(&self, ids: &[String]) -> Result<Vec<Box<ToSend>>, sqlx::Error> {
         let mut sql = Sql::new(&format!(
             "SELECT d.id, d.purpose, d.deadline_id, d.due_at, d.lead_minutes, d.recipient, d.catch_up, d.state,
                 d.reason, d.send_at, d.sent_at, d.attempts, '', NULL, d.message_id, {}
@@ -415,7 +420,7 @@ impl Store {
                     Some(_) => Some(deadline_at(r, 15)?),
                     None => None,
                 };
-                Ok((delivery_of(r)?, deadline))
+                Ok(Box::new((delivery_of(r)?, deadline)))
             })
             .collect()
     }
