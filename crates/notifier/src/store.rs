@@ -3,6 +3,8 @@
 //! each delivery to send sits in the platform's outbox (topic [`TOPIC`]) until its moment,
 //! so a crash between planning and sending loses nothing.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 use sqlx::{AnyConnection, Row};
 
@@ -414,10 +416,15 @@ impl Store {
         let placeholders = sql.bind_list(ids);
         sql.push(&format!("{placeholders})"));
         let rows = self.db.read_all(sql).await?;
+        // A deadline's owners are reminded together: each deadline is decoded once.
+        let mut deadlines: HashMap<String, Deadline> = HashMap::new();
         rows.iter()
             .map(|r| {
                 let deadline = match r.value::<Option<String>>(15)? {
-                    Some(_) => Some(deadline_at(r, 15)?),
+                    Some(id) => Some(match deadlines.get(&id) {
+                        Some(d) => d.clone(),
+                        None => deadlines.entry(id).or_insert(deadline_at(r, 15)?).clone(),
+                    }),
                     None => None,
                 };
                 Ok(Box::new((delivery_of(r)?, deadline)))
@@ -444,26 +451,31 @@ impl Store {
 
     /// Handed to the mail server: sent, each after its claim's attempts (in the
     /// transaction that takes them out of the outbox), and each sent digest followed by
-    /// the next. One statement per number of attempts, so a batch is usually one.
+    /// the next. One statement per number of attempts (and per
+    /// [`Dialect::rows_per_statement`](advocacy_platform::Dialect::rows_per_statement)
+    /// rows), so a batch is usually one or two.
     pub async fn mark_sent(&self, conn: &mut AnyConnection, claims: &[&Claim]) -> Result<(), sqlx::Error> {
         let now = to_micros(self.clock.now());
         let attempts: std::collections::BTreeSet<i64> = claims.iter().map(|c| c.attempts + 1).collect();
         for tries in attempts {
-            let mut sql = Sql::new("UPDATE deliveries SET state = 'sent', reason = '', sent_at = ");
-            let (at, n) = (sql.bind_int(now), sql.bind_int(tries));
-            // A message cancelled while it was being handed over went out all the same.
-            sql.push(&format!("{at}, attempts = {n} WHERE state IN ('planned', 'cancelled') AND id IN ("));
-            let ids = sql.bind_list(claims.iter().filter(|c| c.attempts + 1 == tries).map(|c| &c.item));
-            sql.push(&format!("{ids}) RETURNING purpose, recipient, due_at"));
-            // A digest that went out: the person's next one, from now (after downtime, the
-            // weeks missed are not sent one after another).
-            let marked = sql.fetch_all_on(&mut *conn).await?;
-            // Counted in the transaction: one that rolls back is pushed and counted again.
-            advocacy_platform::metrics::metrics().deliveries("sent", marked.len() as u64);
-            for row in marked {
-                if row.try_get::<String, _>(0)? == Purpose::Digest.as_str() {
-                    let (person, due): (String, i64) = (row.try_get(1)?, row.try_get(2)?);
-                    self.plan_digest(conn, &person, from_micros(due).max(self.clock.now())).await?;
+            let ids: Vec<&String> = claims.iter().filter(|c| c.attempts + 1 == tries).map(|c| &c.item).collect();
+            for ids in ids.chunks(self.db.dialect.rows_per_statement()) {
+                let mut sql = Sql::new("UPDATE deliveries SET state = 'sent', reason = '', sent_at = ");
+                let (at, n) = (sql.bind_int(now), sql.bind_int(tries));
+                // A message cancelled while it was being handed over went out all the same.
+                sql.push(&format!("{at}, attempts = {n} WHERE state IN ('planned', 'cancelled') AND id IN ("));
+                let ids = sql.bind_list(ids);
+                sql.push(&format!("{ids}) RETURNING purpose, recipient, due_at"));
+                // A digest that went out: the person's next one, from now (after downtime, the
+                // weeks missed are not sent one after another).
+                let marked = sql.fetch_all_on(&mut *conn).await?;
+                // Counted in the transaction: one that rolls back is pushed and counted again.
+                advocacy_platform::metrics::metrics().deliveries("sent", marked.len() as u64);
+                for row in marked {
+                    if row.try_get::<String, _>(0)? == Purpose::Digest.as_str() {
+                        let (person, due): (String, i64) = (row.try_get(1)?, row.try_get(2)?);
+                        self.plan_digest(conn, &person, from_micros(due).max(self.clock.now())).await?;
+                    }
                 }
             }
         }

@@ -44,6 +44,18 @@ impl Dialect {
         if conn.backend_name().eq_ignore_ascii_case("sqlite") { Dialect::Sqlite } else { Dialect::Postgres }
     }
 
+    /// The most rows a statement on a pooled connection should return, when a caller can
+    /// split its work. sqlx's SQLite driver hands a statement's rows over through a
+    /// channel of 50 (not settable through its `Any` driver), and past that wakes the
+    /// connection's thread once for every row taken: two context switches a row, more
+    /// than a second statement costs.
+    pub fn rows_per_statement(self) -> usize {
+        match self {
+            Dialect::Sqlite => 48,
+            Dialect::Postgres => usize::MAX,
+        }
+    }
+
     /// A migration's text for this engine: lines for PostgreSQL only are statements there
     /// and comments elsewhere. A text without such lines is the same on both, byte for
     /// byte, so the checksums of migrations applied before this existed still match.

@@ -213,17 +213,6 @@ impl Outbox {
         self.wake.notify_one();
     }
 
-    /// Rows one claiming statement asks for at most. sqlx's SQLite driver hands a
-    /// statement's rows over through a channel of 50, and past that wakes the connection's
-    /// thread once for every row taken: two context switches a row, more than a second
-    /// statement costs.
-    fn claims_per_statement(&self) -> usize {
-        match self.db.dialect {
-            crate::Dialect::Sqlite => 48,
-            crate::Dialect::Postgres => usize::MAX,
-        }
-    }
-
     /// Takes a lease on up to `limit` rows that are due and not held by anyone.
     async fn claim_on(&self, conn: &mut AnyConnection, limit: usize) -> Result<Vec<Claim>, sqlx::Error> {
         let now = micros(self.clock.now());
@@ -359,7 +348,7 @@ impl Outbox {
         }
         let mut claims = Vec::new();
         while claims.len() < want {
-            let asked = (want - claims.len()).min(self.claims_per_statement());
+            let asked = (want - claims.len()).min(self.db.dialect.rows_per_statement());
             let got = self.claim_on(&mut tx, asked).await?;
             let all_there = got.len() == asked;
             claims.extend(got);
