@@ -8,12 +8,13 @@ use std::time::SystemTime;
 
 use chrono::{DateTime, Utc};
 use lettre::Message;
+use lettre::address::{Address, Envelope};
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use minijinja::{Environment, context};
 use serde::Serialize;
 
-use crate::domain::{Deadline, Key, Purpose};
+use crate::domain::{Deadline, Purpose};
 use advocacy_platform::language::{Language, day, span, when};
 
 use crate::people::Person;
@@ -107,12 +108,13 @@ impl Messages {
         // recipient's (UTC when theirs is not known).
         let body_zone = if restricted { to.zone.unwrap_or(chrono_tz::UTC) } else { d.zone };
         let own_zone = to.zone.unwrap_or(body_zone);
+        let due_body = when(d.due, body_zone, language);
         Item {
             restricted,
             title: if restricted { String::new() } else { d.title.clone() },
             mechanism: if restricted { String::new() } else { d.mechanism.clone() },
-            due_body: when(d.due, body_zone, language),
-            due_recipient: when(d.due, own_zone, language),
+            due_recipient: if own_zone == body_zone { due_body.clone() } else { when(d.due, own_zone, language) },
+            due_body,
             left: span(d.due - now, language),
             overdue: d.due <= now,
             follow_up: !restricted && d.kind == advocacy_proto::v1::DeadlineKind::FollowUp,
@@ -164,29 +166,34 @@ impl Messages {
         self.rendered(to.language, "test", &ctx)
     }
 
-    /// The email: addressed, dated by the clock, with the Message-ID of its key, both
-    /// bodies and, when given, the calendar attachment.
+    /// The email: addressed, dated by the clock, with the delivery's Message-ID (derived
+    /// from its key when it was planned), both bodies and, when given, the calendar
+    /// attachment.
     pub fn email(
         &self,
-        rendered: &Rendered,
-        key: &Key,
+        rendered: Rendered,
+        message_id: &str,
         to: &Person,
         now: DateTime<Utc>,
         ics: Option<String>,
     ) -> Result<Message, String> {
-        let address = to.email.parse().map_err(|e| format!("recipient {}: {e}", to.email))?;
+        let address: Address = to.email.parse().map_err(|e| format!("recipient {}: {e}", to.email))?;
         let name = (to.name != to.email).then(|| to.name.clone());
+        // Given, the envelope is not parsed back out of the headers just written.
+        let envelope = Envelope::new(Some(self.from.email.clone()), vec![address.clone()])
+            .map_err(|e| format!("recipient {}: {e}", to.email))?;
         let builder = Message::builder()
             .from(self.from.clone())
             .to(Mailbox::new(name, address))
-            .subject(&rendered.subject)
-            .message_id(Some(key.message_id(self.domain())))
+            .envelope(envelope)
+            .subject(rendered.subject)
+            .message_id(Some(message_id.to_owned()))
             .date(SystemTime::from(now));
-        let text = SinglePart::plain(rendered.text.clone());
+        let text = SinglePart::plain(rendered.text);
         let body = if rendered.html.is_empty() {
             MultiPart::mixed().singlepart(text)
         } else {
-            MultiPart::alternative().singlepart(text).singlepart(SinglePart::html(rendered.html.clone()))
+            MultiPart::alternative().singlepart(text).singlepart(SinglePart::html(rendered.html))
         };
         let body = match ics {
             Some(ics) => {

@@ -266,7 +266,7 @@ impl Delivery for Sender {
             Some(d) => self.attachment(d).await?,
             None => None,
         };
-        let message = self.messages.email(&rendered, &row.key, &to, now, ics).map_err(Failure::Permanent)?;
+        let message = self.messages.email(rendered, &row.message_id, &to, now, ics).map_err(Failure::Permanent)?;
         self.mailer.send(message).await?;
         tracing::info!(delivery = id, purpose = row.key.purpose.as_str(), "sent");
         Ok(())
