@@ -167,7 +167,8 @@ impl Messages {
     }
 
     /// The email: addressed, dated by the clock, with the delivery's Message-ID (derived
-    /// from its key when it was planned), both bodies and, when given, the calendar
+    /// from its key when it was planned, so a change of `mail.from` leaves the domain of
+    /// messages already planned as it was), both bodies and, when given, the calendar
     /// attachment.
     pub fn email(
         &self,

@@ -31,6 +31,8 @@ pub const DIGEST_HORIZON: Duration = Duration::weeks(4);
 const CALENDAR_CACHE: usize = 1_024;
 
 /// What a send needs, read for its whole batch by [`Delivery::prepare`] (`None`: gone).
+/// Boxed: the map of a batch's entries by id then stays small, and its table is reused
+/// instead of allocated afresh for every batch.
 type Prepared = Option<Box<ToSend>>;
 /// A calendar entry, fetched once by whichever send asks first.
 type CalendarEntry = Arc<tokio::sync::OnceCell<Option<String>>>;

@@ -403,9 +403,8 @@ impl Store {
         Ok(self.db.read_all(sql).await?.iter().map(delivery_of).collect::<Result<Vec<_>, _>>()?.pop())
     }
 
-    /// Deliveries about to be sent, in one read however many (the sender asks for those claimed together at once).
-    /// Each is boxed: a batch's rows move into the sender's map by id, whose table stays
-    /// small (and is not allocated afresh for every batch) when its entries are pointers.
+    /// Deliveries about to be sent, in one read however many (the sender asks for those
+    /// claimed together at once).
     pub async fn to_send(&self, ids: &[String]) -> Result<Vec<Box<ToSend>>, sqlx::Error> {
         let mut sql = Sql::new(&format!(
             "SELECT d.id, d.purpose, d.deadline_id, d.due_at, d.lead_minutes, d.recipient, d.catch_up, d.state,
@@ -453,7 +452,7 @@ impl Store {
     /// transaction that takes them out of the outbox), and each sent digest followed by
     /// the next. One statement per number of attempts (and per
     /// [`Dialect::rows_per_statement`](advocacy_platform::Dialect::rows_per_statement)
-    /// rows), so a batch is usually one or two.
+    /// rows), so a batch of 64 is two on SQLite and one on PostgreSQL.
     pub async fn mark_sent(&self, conn: &mut AnyConnection, claims: &[&Claim]) -> Result<(), sqlx::Error> {
         let now = to_micros(self.clock.now());
         let attempts: std::collections::BTreeSet<i64> = claims.iter().map(|c| c.attempts + 1).collect();

@@ -44,11 +44,12 @@ impl Dialect {
         if conn.backend_name().eq_ignore_ascii_case("sqlite") { Dialect::Sqlite } else { Dialect::Postgres }
     }
 
-    /// The most rows a statement on a pooled connection should return, when a caller can
-    /// split its work. sqlx's SQLite driver hands a statement's rows over through a
-    /// channel of 50 (not settable through its `Any` driver), and past that wakes the
+    /// The most rows a statement on sqlx's `Any` connections (the pool, the writer)
+    /// should return, when a caller can split its work. sqlx's SQLite driver hands a
+    /// statement's rows over through a channel of 50, and past that wakes the
     /// connection's thread once for every row taken: two context switches a row, more
-    /// than a second statement costs.
+    /// than a second statement costs. The `Any` driver cannot be given a larger channel;
+    /// the readers ([`crate::readers`]) have one.
     pub fn rows_per_statement(self) -> usize {
         match self {
             Dialect::Sqlite => 48,

@@ -213,29 +213,41 @@ impl Outbox {
         self.wake.notify_one();
     }
 
-    /// Takes a lease on up to `limit` rows that are due and not held by anyone.
+    /// Takes a lease on up to `limit` rows that are due and not held by anyone, in
+    /// statements of [`Dialect::rows_per_statement`](crate::Dialect::rows_per_statement)
+    /// rows at most, all at one moment: with a moment per statement, a clock stepping a
+    /// lease ahead between two would let the second claim the first's rows again.
     async fn claim_on(&self, conn: &mut AnyConnection, limit: usize) -> Result<Vec<Claim>, sqlx::Error> {
         let now = micros(self.clock.now());
         let until = now + (self.settings.lease_secs as i64) * 1_000_000;
-        let sql = format!(
-            "UPDATE outbox SET claimed_by = $1, claimed_until = $2
-             WHERE claimed_until <= $3 AND id IN (
-                 SELECT id FROM outbox WHERE topic = $4 AND state = 'pending' AND next_attempt_at <= $3
-                 AND claimed_until <= $3 ORDER BY next_attempt_at{}{})
-             RETURNING item, generation, attempts",
-            crate::db::limit(limit),
-            self.db.dialect.skip_locked()
-        );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(&*self.replica)
-            .bind(until)
-            .bind(now)
-            .bind(self.topic)
-            .fetch_all(conn)
-            .await?;
-        rows.iter()
-            .map(|r| Ok(Claim { item: r.try_get(0)?, generation: r.try_get(1)?, attempts: r.try_get(2)? }))
-            .collect()
+        let mut claims = Vec::new();
+        while claims.len() < limit {
+            let asked = (limit - claims.len()).min(self.db.dialect.rows_per_statement());
+            let sql = format!(
+                "UPDATE outbox SET claimed_by = $1, claimed_until = $2
+                 WHERE claimed_until <= $3 AND id IN (
+                     SELECT id FROM outbox WHERE topic = $4 AND state = 'pending' AND next_attempt_at <= $3
+                     AND claimed_until <= $3 ORDER BY next_attempt_at{}{})
+                 RETURNING item, generation, attempts",
+                crate::db::limit(asked),
+                self.db.dialect.skip_locked()
+            );
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(&*self.replica)
+                .bind(until)
+                .bind(now)
+                .bind(self.topic)
+                .fetch_all(&mut *conn)
+                .await?;
+            for r in &rows {
+                claims.push(Claim { item: r.try_get(0)?, generation: r.try_get(1)?, attempts: r.try_get(2)? });
+            }
+            // Fewer than asked: nothing else is due.
+            if rows.len() < asked {
+                break;
+            }
+        }
+        Ok(claims)
     }
 
     /// The pushes went through: their rows are gone, unless an item was enqueued again
@@ -346,16 +358,7 @@ impl Outbox {
                 results.extend(self.failed_on(&mut tx, claim, failure).await?);
             }
         }
-        let mut claims = Vec::new();
-        while claims.len() < want {
-            let asked = (want - claims.len()).min(self.db.dialect.rows_per_statement());
-            let got = self.claim_on(&mut tx, asked).await?;
-            let all_there = got.len() == asked;
-            claims.extend(got);
-            if !all_there {
-                break;
-            }
-        }
+        let claims = if want > 0 { self.claim_on(&mut tx, want).await? } else { Vec::new() };
         tx.commit().await?;
         for result in results {
             crate::metrics::metrics().outbox_push(self.topic, result);

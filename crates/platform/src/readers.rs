@@ -24,9 +24,9 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::Dialect;
 
-/// Rows a SQLite reader's thread may hand over before the read takes them. sqlx's
-/// default, 50, makes a longer result wake that thread once for every row taken past the
-/// 50th (two context switches a row); this covers the longest page a read asks for.
+/// Rows a SQLite reader's thread may hand over before the read takes them: sqlx's 50 would
+/// wake it for every row past the 50th (see [`crate::Dialect::rows_per_statement`]); this
+/// covers the longest page a read asks for (1,000 rows).
 const SQLITE_ROWS_AHEAD: usize = 1_024;
 
 /// Cheap to clone; every clone hands out the same connections.
