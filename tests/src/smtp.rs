@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 /// How the server answers the end of a message.
@@ -51,6 +52,9 @@ struct Shared {
     open: usize,
     most_open: usize,
     connections: usize,
+    /// Who waits for how many messages: told the moment that many are in, so a
+    /// benchmark's clock stops when the last message arrives, not at its next look.
+    waiting: Vec<(usize, oneshot::Sender<()>)>,
 }
 
 /// Counts a connection as open while it lives.
@@ -91,6 +95,7 @@ impl SmtpServer {
             open: 0,
             most_open: 0,
             connections: 0,
+            waiting: Vec::new(),
         }));
         let running = Some(tokio::spawn(serve(listener, shared.clone())));
         SmtpServer { addr, shared, running }
@@ -170,14 +175,17 @@ impl SmtpServer {
     /// Waits (up to `seconds`) until at least `count` messages were accepted; how many
     /// were, without copying them (a benchmark's clock is running).
     pub async fn wait_for_count(&self, count: usize, seconds: u64) -> usize {
-        let until = tokio::time::Instant::now() + Duration::from_secs(seconds);
-        loop {
-            let accepted = self.count();
-            if accepted >= count || tokio::time::Instant::now() > until {
-                return accepted;
+        let arrived = {
+            let mut s = self.lock();
+            if s.accepted.len() >= count {
+                return s.accepted.len();
             }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+            let (tell, arrived) = oneshot::channel();
+            s.waiting.push((count, tell));
+            arrived
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(seconds), arrived).await;
+        self.count()
     }
 }
 
@@ -253,6 +261,10 @@ async fn converse(stream: TcpStream, shared: Arc<Mutex<Shared>>) {
             match s.answer {
                 Answer::Accept => {
                     s.accepted.push(Received { from: from.clone(), to: to.clone(), raw });
+                    let count = s.accepted.len();
+                    for (_, tell) in s.waiting.extract_if(.., |(wanted, _)| *wanted <= count) {
+                        let _ = tell.send(());
+                    }
                     "250 2.0.0 queued\r\n".into()
                 }
                 Answer::TryLater => {
