@@ -33,6 +33,8 @@ pub struct Messages {
     templates: Environment<'static>,
     from: Mailbox,
     public_url: String,
+    /// The calendar attachment's type, parsed once rather than for every message.
+    calendar_type: ContentType,
 }
 
 macro_rules! templates {
@@ -77,7 +79,9 @@ impl Messages {
             "test.subject",
             "test.txt",
         );
-        Messages { templates: env, from, public_url: public_url.trim_end_matches('/').to_owned() }
+        let calendar_type =
+            ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH").expect("the calendar type parses");
+        Messages { templates: env, from, public_url: public_url.trim_end_matches('/').to_owned(), calendar_type }
     }
 
     /// The domain of the sender, for Message-IDs.
@@ -197,13 +201,9 @@ impl Messages {
             MultiPart::alternative().singlepart(text).singlepart(SinglePart::html(rendered.html))
         };
         let body = match ics {
-            Some(ics) => {
-                let kind = ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")
-                    .map_err(|e| format!("calendar content type: {e}"))?;
-                MultiPart::mixed()
-                    .multipart(body)
-                    .singlepart(Attachment::new("deadline.ics".to_owned()).body(ics, kind))
-            }
+            Some(ics) => MultiPart::mixed()
+                .multipart(body)
+                .singlepart(Attachment::new("deadline.ics".to_owned()).body(ics, self.calendar_type.clone())),
             None => body,
         };
         builder.multipart(body).map_err(|e| format!("cannot build the message: {e}"))

@@ -58,7 +58,7 @@ pub struct Sender {
 
 /// What to do with a delivery at its moment.
 enum Decision {
-    Send(Box<(Rendered, Option<Deadline>, Person)>),
+    Send(Box<(Rendered, Option<Arc<Deadline>>, Person)>),
     Mark(State, String),
     /// Already sent, cancelled or skipped (or gone): nothing to do.
     Nothing,
@@ -82,7 +82,7 @@ impl Sender {
     async fn decide(
         &self,
         row: &DeliveryRow,
-        deadline: Option<Deadline>,
+        deadline: Option<Arc<Deadline>>,
         now: DateTime<Utc>,
     ) -> Result<Decision, Failure> {
         if row.state != State::Planned {
@@ -143,8 +143,8 @@ impl Sender {
 
     /// The deadlines whose calendar entries a batch's reminders will attach and the cache
     /// has not got, each once.
-    fn calendars_wanted(&self, rows: &[Box<ToSend>]) -> Vec<(Deadline, CalendarEntry)> {
-        let mut wanted: HashMap<&str, (Deadline, CalendarEntry)> = HashMap::new();
+    fn calendars_wanted(&self, rows: &[Box<ToSend>]) -> Vec<(Arc<Deadline>, CalendarEntry)> {
+        let mut wanted: HashMap<&str, (Arc<Deadline>, CalendarEntry)> = HashMap::new();
         for (row, deadline) in rows.iter().map(|r| &**r) {
             let Some(d) = deadline else { continue };
             let reminded = matches!(row.key.purpose, Purpose::Reminder | Purpose::Escalation);
@@ -165,7 +165,7 @@ impl Sender {
 
     /// Fetches `wanted` calendar entries, in one call per [`CALENDAR_BATCH`] deadlines.
     /// Those it cannot get now, each send asks for itself.
-    async fn fetch_calendars(&self, wanted: Vec<(Deadline, CalendarEntry)>) {
+    async fn fetch_calendars(&self, wanted: Vec<(Arc<Deadline>, CalendarEntry)>) {
         for chunk in wanted.chunks(CALENDAR_BATCH) {
             let deadline_ids = chunk.iter().map(|(d, _)| d.id.clone()).collect();
             let request = pb::ExportCalendarEntriesRequest { deadline_ids };

@@ -4,6 +4,7 @@
 //! so a crash between planning and sending loses nothing.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use sqlx::{AnyConnection, Row};
@@ -96,7 +97,7 @@ pub struct DeliveryRow {
 
 /// A delivery about to be sent, with its deadline as the feed last showed it (none for
 /// digests and tests).
-pub type ToSend = (DeliveryRow, Option<Deadline>);
+pub type ToSend = (DeliveryRow, Option<Arc<Deadline>>);
 
 /// What ListDeliveries asks for.
 #[derive(Debug, Clone, Default)]
@@ -404,31 +405,39 @@ impl Store {
     }
 
     /// Deliveries about to be sent, in one read however many (the sender asks for those
-    /// claimed together at once).
+    /// claimed together at once), and their deadlines in one more: a deadline's owners are
+    /// reminded together, so each deadline is read and decoded once and shared, not copied
+    /// into each delivery's row. A deadline changed between the two reads is seen as
+    /// changed, as it would be a moment later.
     pub async fn to_send(&self, ids: &[String]) -> Result<Vec<Box<ToSend>>, sqlx::Error> {
-        let mut sql = Sql::new(&format!(
-            "SELECT d.id, d.purpose, d.deadline_id, d.due_at, d.lead_minutes, d.recipient, d.catch_up, d.state,
-                d.reason, d.send_at, d.sent_at, d.attempts, '', NULL, d.message_id, {}
-             FROM deliveries d LEFT JOIN deadlines dl ON dl.id = d.deadline_id WHERE d.id IN (",
-            DEADLINE_COLUMNS.split(", ").map(|c| format!("dl.{c}")).collect::<Vec<_>>().join(", ")
-        ));
+        let mut sql = Sql::new(
+            "SELECT id, purpose, deadline_id, due_at, lead_minutes, recipient, catch_up, state, reason, send_at,
+                sent_at, attempts, '', NULL, message_id FROM deliveries WHERE id IN (",
+        );
         let placeholders = sql.bind_list(ids);
         sql.push(&format!("{placeholders})"));
-        let rows = self.db.read_all(sql).await?;
-        // A deadline's owners are reminded together: each deadline is decoded once.
-        let mut deadlines: HashMap<String, Deadline> = HashMap::new();
-        rows.iter()
-            .map(|r| {
-                let deadline = match r.value::<Option<String>>(15)? {
-                    Some(id) => Some(match deadlines.get(&id) {
-                        Some(d) => d.clone(),
-                        None => deadlines.entry(id).or_insert(deadline_at(r, 15)?).clone(),
-                    }),
-                    None => None,
-                };
-                Ok(Box::new((delivery_of(r)?, deadline)))
+        let rows = self.db.read_all(sql).await?.iter().map(delivery_of).collect::<Result<Vec<_>, _>>()?;
+        let mut wanted: Vec<&str> =
+            rows.iter().map(|r| r.key.deadline_id.as_str()).filter(|id| !id.is_empty()).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut deadlines: HashMap<String, Arc<Deadline>> = HashMap::new();
+        if !wanted.is_empty() {
+            let mut sql = Sql::new(&format!("SELECT {DEADLINE_COLUMNS} FROM deadlines WHERE id IN ("));
+            let placeholders = sql.bind_list(wanted);
+            sql.push(&format!("{placeholders})"));
+            for r in self.db.read_all(sql).await? {
+                let d = deadline_of(&r)?;
+                deadlines.insert(d.id.clone(), Arc::new(d));
+            }
+        }
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let deadline = deadlines.get(&row.key.deadline_id).cloned();
+                Box::new((row, deadline))
             })
-            .collect()
+            .collect())
     }
 
     /// A closer reminder of the same due time for the same person is due as well (after
@@ -584,26 +593,21 @@ const DEADLINE_COLUMNS: &str =
     "id, revision, title, mechanism, kind, zone, due_at, status, owners, lead_minutes, confidentiality, compartment";
 
 fn deadline_of(r: &impl Columns) -> Result<Deadline, sqlx::Error> {
-    deadline_at(r, 0)
-}
-
-/// The [`DEADLINE_COLUMNS`] of a row, from column `at` on.
-fn deadline_at(r: &impl Columns, at: usize) -> Result<Deadline, sqlx::Error> {
-    let zone: String = r.value(at + 5)?;
-    let leads: String = r.value(at + 9)?;
-    let owners: String = r.value(at + 8)?;
+    let zone: String = r.value(5)?;
+    let leads: String = r.value(9)?;
+    let owners: String = r.value(8)?;
     Ok(Deadline {
-        id: r.value(at)?,
-        revision: r.value(at + 1)?,
-        title: r.value(at + 2)?,
-        mechanism: r.value(at + 3)?,
-        kind: pb::DeadlineKind::try_from(r.value::<i64>(at + 4)? as i32).unwrap_or_default(),
+        id: r.value(0)?,
+        revision: r.value(1)?,
+        title: r.value(2)?,
+        mechanism: r.value(3)?,
+        kind: pb::DeadlineKind::try_from(r.value::<i64>(4)? as i32).unwrap_or_default(),
         zone: zone.parse().unwrap_or(chrono_tz::UTC),
-        due: from_micros(r.value(at + 6)?),
-        status: pb::DeadlineStatus::try_from(r.value::<i64>(at + 7)? as i32).unwrap_or_default(),
+        due: from_micros(r.value(6)?),
+        status: pb::DeadlineStatus::try_from(r.value::<i64>(7)? as i32).unwrap_or_default(),
         owners: owners.lines().map(str::to_owned).collect(),
         lead_minutes: leads.split(',').filter_map(|m| m.parse().ok()).collect(),
-        classification: Classification::from_columns(&r.value::<String>(at + 10)?, &r.value::<String>(at + 11)?),
+        classification: Classification::from_columns(&r.value::<String>(10)?, &r.value::<String>(11)?),
     })
 }
 
