@@ -391,6 +391,48 @@ async fn messages_go_over_no_more_connections_at_once_than_configured() {
     system.finish().await;
 }
 
+// A claimed message waits for a connection within its push's time, half the lease: a
+// server this slow takes two messages per connection in a quarter of a 4 s lease, and a
+// batch of more (six per connection here) would time out its last ones.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_mail_server_is_given_no_more_at_once_than_it_takes_within_the_lease() {
+    let clock = Clock::manual(at("2027-01-01T00:00:00Z"));
+    let smtp = SmtpServer::start().await;
+    smtp.delay(StdDuration::from_millis(400));
+    let mut mail = smtp.config();
+    mail.connections = 2;
+    let system = TestSystem::spawn_with_clock_and(clock.clone(), |config| {
+        config.mail.smtp = Some(mail);
+        config.outbox.lease_secs = 4;
+        config.reminders.escalate_before_hours = 0;
+        config.reminders.digest_schedule = String::new();
+    })
+    .await;
+    let moment = at("2027-01-10T00:00:00Z");
+    let owners: Vec<String> = (0..4).map(|i| format!("person{i}@advocacy.example")).collect();
+    for n in 0..3 {
+        deadline(&system, advocacy_tests::reminded_at(n, moment, &owners), &Person::staff()).await;
+    }
+
+    move_clock(&clock, moment).await;
+    let got = smtp.wait_for(12, 30).await;
+    let ids: std::collections::BTreeSet<String> =
+        got.iter().map(|m| m.parsed().message_id().unwrap_or_default().to_owned()).collect();
+    assert_eq!((got.len(), ids.len()), (12, 12), "each reminder arrived once");
+    let mut notifier = system.notifier_as(&Person::staff()).await;
+    let listed = notifier
+        .list_deliveries(pb::ListDeliveriesRequest { page_size: 100, ..Default::default() })
+        .await
+        .expect("listed")
+        .into_inner()
+        .deliveries;
+    assert_eq!(listed.len(), 12);
+    for d in &listed {
+        assert_eq!((d.state(), d.attempts, d.last_error.as_str()), (pb::DeliveryState::Sent, 1, ""), "{}", d.id);
+    }
+    system.finish().await;
+}
+
 #[tokio::test]
 async fn a_restricted_deadline_s_message_carries_none_of_its_text_and_its_deliveries_stay_hidden() {
     let (clock, smtp, system) = scene("2027-01-01T00:00:00Z", &[]).await;

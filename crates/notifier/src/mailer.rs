@@ -5,7 +5,8 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use lettre::message::Mailbox;
 use lettre::transport::smtp::PoolConfig;
@@ -16,8 +17,11 @@ use advocacy_platform::config::{MailConfig, SmtpSecurity};
 use advocacy_platform::outbox::{Failure, OutboxSettings};
 use tokio::sync::Semaphore;
 
-/// Messages a replica claims per SMTP connection (see [`Mailer::outbox_settings`]).
-const CLAIMED_PER_CONNECTION: usize = 8;
+/// Messages a replica claims per SMTP connection at most (see [`Mailer::in_flight_limit`]):
+/// claimed in bigger batches, each message carries less of the database's work.
+const MOST_PER_CONNECTION: usize = 16;
+/// Claimed per connection before any send has been timed: the first batch finds the pace.
+const FIRST_PER_CONNECTION: usize = 1;
 
 #[derive(Clone)]
 pub enum Mailer {
@@ -28,6 +32,7 @@ pub enum Mailer {
         transport: AsyncSmtpTransport<Tokio1Executor>,
         connections: Arc<Semaphore>,
         size: usize,
+        pace: Arc<Pace>,
     },
     Mailbox {
         dir: PathBuf,
@@ -64,20 +69,35 @@ impl Mailer {
         }
         let pool = PoolConfig::new().max_size(smtp.connections as u32);
         let connections = Arc::new(Semaphore::new(smtp.connections));
-        Ok(Mailer::Smtp { transport: builder.pool_config(pool).build(), connections, size: smtp.connections })
+        Ok(Mailer::Smtp {
+            transport: builder.pool_config(pool).build(),
+            connections,
+            size: smtp.connections,
+            pace: Arc::default(),
+        })
     }
 
-    /// The outbox's settings for sending through this mailer. Over SMTP a replica claims
-    /// at most [`CLAIMED_PER_CONNECTION`] messages per connection: a claimed message waits
-    /// for a connection within its push's time (half the lease), so the last of a batch
-    /// starts after that many messages' time at most.
+    /// The outbox's settings for sending through this mailer: over SMTP a replica claims
+    /// at most [`MOST_PER_CONNECTION`] messages per connection.
     pub fn outbox_settings(&self, outbox: &OutboxSettings) -> OutboxSettings {
         match self {
             Mailer::Smtp { size, .. } => {
-                let most = size * CLAIMED_PER_CONNECTION;
+                let most = size * MOST_PER_CONNECTION;
                 OutboxSettings { concurrency: outbox.concurrency.min(most), ..outbox.clone() }
             }
             Mailer::Mailbox { .. } => outbox.clone(),
+        }
+    }
+
+    /// How many messages a replica may claim now. A claimed message waits for a connection,
+    /// and that wait counts against its push's time (half the lease): over SMTP, as many
+    /// per connection as the server takes in a quarter of the lease at the pace it has
+    /// kept, from one to [`MOST_PER_CONNECTION`]. A slow server gets small batches, whose
+    /// last message still goes out in time; a fast one big batches.
+    pub fn in_flight_limit(&self, lease: Duration) -> usize {
+        match self {
+            Mailer::Smtp { size, pace, .. } => size * pace.per_connection(lease),
+            Mailer::Mailbox { .. } => usize::MAX,
         }
     }
 
@@ -91,9 +111,11 @@ impl Mailer {
 
     pub async fn send(&self, message: Message) -> Result<(), Failure> {
         match self {
-            Mailer::Smtp { transport, connections, .. } => {
+            Mailer::Smtp { transport, connections, pace, .. } => {
                 let connection = connections.acquire().await.expect("the semaphore is never closed");
+                let started = Instant::now();
                 let sent = transport.send(message).await;
+                pace.record(started.elapsed());
                 // lettre returns the connection to its pool in a task of its own: let it
                 // run before the next send may start, or that send opens another one.
                 tokio::task::yield_now().await;
@@ -122,7 +144,70 @@ impl Mailer {
     }
 }
 
+/// How long the mail server takes for one message, averaged over the last few.
+#[derive(Debug, Default)]
+pub struct Pace {
+    /// Microseconds; 0 until a send has been timed.
+    micros: AtomicU64,
+}
+
+impl Pace {
+    fn record(&self, took: Duration) {
+        let sample = u64::try_from(took.as_micros()).unwrap_or(u64::MAX).max(1);
+        let _ = self.micros.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |average| {
+            // An average over about the last eight sends, so one slow send moves it little.
+            Some(if average == 0 { sample } else { average - average / 8 + sample / 8 })
+        });
+    }
+
+    fn per_connection(&self, lease: Duration) -> usize {
+        match self.micros.load(Ordering::Relaxed) {
+            0 => FIRST_PER_CONNECTION,
+            average => {
+                let in_time = (lease / 4).as_micros() / u128::from(average);
+                usize::try_from(in_time).unwrap_or(usize::MAX).clamp(1, MOST_PER_CONNECTION)
+            }
+        }
+    }
+}
+
 /// The sender, checked when the config was loaded.
 pub fn sender(mail: &MailConfig) -> Result<Mailbox, String> {
     mail.from.parse().map_err(|e| format!("mail.from {:?}: {e}", mail.from))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LEASE: Duration = Duration::from_secs(60);
+
+    fn kept(each: Duration, sends: usize) -> Pace {
+        let pace = Pace::default();
+        for _ in 0..sends {
+            pace.record(each);
+        }
+        pace
+    }
+
+    #[test]
+    fn a_connection_is_given_what_the_server_takes_in_a_quarter_of_the_lease() {
+        assert_eq!(Pace::default().per_connection(LEASE), FIRST_PER_CONNECTION, "not timed yet");
+        assert_eq!(kept(Duration::from_millis(5), 1).per_connection(LEASE), MOST_PER_CONNECTION);
+        // 15 s of a 60 s lease, at 2 s a message.
+        assert_eq!(kept(Duration::from_secs(2), 1).per_connection(LEASE), 7);
+        assert_eq!(kept(Duration::from_secs(40), 1).per_connection(LEASE), 1, "one at least");
+    }
+
+    #[test]
+    fn one_slow_send_moves_the_pace_a_little_and_a_slow_server_soon_shows() {
+        let pace = kept(Duration::from_millis(100), 20);
+        pace.record(Duration::from_secs(30));
+        // (100 ms * 7 + 30 s) / 8: about 3.8 s, so three fit in 15 s.
+        assert_eq!(pace.per_connection(LEASE), 3);
+        for _ in 0..20 {
+            pace.record(Duration::from_secs(30));
+        }
+        assert_eq!(pace.per_connection(LEASE), 1);
+    }
 }

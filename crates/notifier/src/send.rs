@@ -274,6 +274,11 @@ impl Delivery for Sender {
         Ok(())
     }
 
+    /// As many as the mail server takes in time at its pace.
+    fn in_flight_limit(&self, lease: std::time::Duration) -> usize {
+        self.mailer.in_flight_limit(lease)
+    }
+
     /// Marked sent with their outbox rows' removal, in one transaction (with each sent
     /// digest's successor).
     async fn done_in(&self, conn: &mut sqlx::AnyConnection, claims: &[&Claim]) -> Result<(), sqlx::Error> {

@@ -64,14 +64,15 @@ pub struct OutboxSettings {
     /// Rows one replica claims and pushes at once. Claiming many at once keeps the
     /// database's share of each push small. A delivery may send fewer of them at a time
     /// (the notifier: `mail.smtp.connections`); a row waiting for that counts against its
-    /// push's time, half the lease, so such a delivery claims fewer (the notifier: eight
-    /// per connection).
+    /// push's time, half the lease, so such a delivery claims fewer
+    /// ([`Delivery::in_flight_limit`]; the notifier: as many per connection as its mail
+    /// server takes in a quarter of the lease, sixteen at most).
     pub concurrency: usize,
 }
 
 impl Default for OutboxSettings {
     fn default() -> Self {
-        Self { max_attempts: 50, lease_secs: 60, concurrency: 128 }
+        Self { max_attempts: 50, lease_secs: 60, concurrency: 256 }
     }
 }
 
@@ -110,6 +111,15 @@ pub trait Delivery: Send + Sync + 'static {
     fn prepare(&self, items: &[&str]) -> impl Future<Output = ()> + Send {
         let _ = items;
         async {}
+    }
+
+    /// The most pushes this delivery can take at once now, each ending within half of
+    /// `lease`, below `concurrency`: a delivery whose pushes queue for a few connections
+    /// (the notifier's SMTP) says how many it can start in time, from how fast they go.
+    /// Asked before each claim.
+    fn in_flight_limit(&self, lease: Duration) -> usize {
+        let _ = lease;
+        usize::MAX
     }
 
     /// Runs in the transaction that takes pushed items out of the outbox, so the
@@ -401,7 +411,7 @@ impl Outbox {
     /// most. On shutdown the pushes in flight finish and are recorded.
     pub async fn run<D: Delivery>(self, delivery: D, mut shutdown: Shutdown) {
         let delivery = Arc::new(delivery);
-        let limit = self.settings.concurrency.max(1);
+        let lease = Duration::from_secs(self.settings.lease_secs);
         // A push may take at most half the lease, and preparing a batch an eighth (its own
         // before it, the next one's before it is recorded), so it is recorded before anyone
         // else may claim.
@@ -419,7 +429,8 @@ impl Outbox {
                 ended_since = Some(Instant::now());
             }
             let stopping = shutdown.is_shutdown();
-            let room = limit - pushes.len();
+            let limit = self.settings.concurrency.min(delivery.in_flight_limit(lease)).max(1);
+            let room = limit.saturating_sub(pushes.len());
             let want = if !stopping && (pushes.is_empty() || room >= (limit / 2).max(1)) { room } else { 0 };
             let (mut more_waiting, mut pause) = (false, None);
             // Ended pushes wait to be recorded with the next claim, so one commit covers
