@@ -137,10 +137,12 @@ impl Messages {
     ) -> Result<Rendered, String> {
         let item = self.item(d, to, now);
         let same_zone = item.restricted || to.zone.is_none_or(|z| z == d.zone);
-        let owners = if item.restricted { Vec::new() } else { d.owners.clone() };
+        // Only an escalation names the owners.
+        let escalation = purpose == Purpose::Escalation;
+        let owners = if item.restricted || !escalation { Vec::new() } else { d.owners.clone() };
         let ctx = context! {
             d => item,
-            escalation => purpose == Purpose::Escalation,
+            escalation,
             catch_up,
             name => to.name,
             same_zone,

@@ -6,7 +6,7 @@
 //! one transaction), so a crash in between sends it once more with the same Message-ID,
 //! and never loses it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
@@ -54,6 +54,9 @@ pub struct Sender {
     clock: Clock,
     calendars: Arc<Mutex<HashMap<(String, i64), CalendarEntry>>>,
     prepared: Arc<Mutex<HashMap<String, Prepared>>>,
+    /// Digests handed to the mail server and not yet marked sent: marking one plans the
+    /// person's next, so it is told apart from the reminders marked with it.
+    digests: Arc<Mutex<HashSet<String>>>,
 }
 
 /// What to do with a delivery at its moment.
@@ -76,7 +79,16 @@ impl Sender {
         deadlines: DeadlinesServiceClient<SystemChannel>,
         clock: Clock,
     ) -> Sender {
-        Sender { store, messages, mailer, deadlines, clock, calendars: Arc::default(), prepared: Arc::default() }
+        Sender {
+            store,
+            messages,
+            mailer,
+            deadlines,
+            clock,
+            calendars: Arc::default(),
+            prepared: Arc::default(),
+            digests: Arc::default(),
+        }
     }
 
     async fn decide(
@@ -270,6 +282,9 @@ impl Delivery for Sender {
         };
         let message = self.messages.email(rendered, &row.message_id, &to, now, ics).map_err(Failure::Permanent)?;
         self.mailer.send(message).await?;
+        if row.key.purpose == Purpose::Digest {
+            self.digests.lock().unwrap_or_else(|p| p.into_inner()).insert(row.id.clone());
+        }
         tracing::info!(delivery = id, purpose = row.key.purpose.as_str(), "sent");
         Ok(())
     }
@@ -282,6 +297,12 @@ impl Delivery for Sender {
     /// Marked sent with their outbox rows' removal, in one transaction (with each sent
     /// digest's successor).
     async fn done_in(&self, conn: &mut sqlx::AnyConnection, claims: &[&Claim]) -> Result<(), sqlx::Error> {
-        self.store.mark_sent(conn, claims).await
+        // Taken out now: should the transaction fail, the rows are pushed again and their
+        // digests sent and noted again.
+        let digests: HashSet<String> = {
+            let mut noted = self.digests.lock().unwrap_or_else(|p| p.into_inner());
+            claims.iter().filter_map(|c| noted.take(&c.item)).collect()
+        };
+        self.store.mark_sent(conn, claims, &digests).await
     }
 }

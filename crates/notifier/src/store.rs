@@ -3,7 +3,7 @@
 //! each delivery to send sits in the platform's outbox (topic [`TOPIC`]) until its moment,
 //! so a crash between planning and sending loses nothing.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -458,32 +458,48 @@ impl Store {
     }
 
     /// Handed to the mail server: sent, each after its claim's attempts (in the
-    /// transaction that takes them out of the outbox), and each sent digest followed by
-    /// the next. One statement per number of attempts (and per
-    /// [`Dialect::rows_per_statement`](advocacy_platform::Dialect::rows_per_statement)
-    /// rows), so a batch of 64 is two on SQLite and one on PostgreSQL.
-    pub async fn mark_sent(&self, conn: &mut AnyConnection, claims: &[&Claim]) -> Result<(), sqlx::Error> {
+    /// transaction that takes them out of the outbox), and each of them that is one of
+    /// `digests` followed by the person's next digest. One statement per number of
+    /// attempts; digests, a few a week per person, are marked apart and give back their
+    /// person, in statements of
+    /// [`Dialect::rows_per_statement`](advocacy_platform::Dialect::rows_per_statement) rows.
+    pub async fn mark_sent(
+        &self,
+        conn: &mut AnyConnection,
+        claims: &[&Claim],
+        digests: &HashSet<String>,
+    ) -> Result<(), sqlx::Error> {
         let now = to_micros(self.clock.now());
-        let attempts: std::collections::BTreeSet<i64> = claims.iter().map(|c| c.attempts + 1).collect();
-        for tries in attempts {
-            let ids: Vec<&String> = claims.iter().filter(|c| c.attempts + 1 == tries).map(|c| &c.item).collect();
-            for ids in ids.chunks(self.db.dialect.rows_per_statement()) {
+        let groups: BTreeSet<(bool, i64)> =
+            claims.iter().map(|c| (digests.contains(&c.item), c.attempts + 1)).collect();
+        for (digest, tries) in groups {
+            let ids: Vec<&String> = claims
+                .iter()
+                .filter(|c| c.attempts + 1 == tries && digests.contains(&c.item) == digest)
+                .map(|c| &c.item)
+                .collect();
+            let most = if digest { self.db.dialect.rows_per_statement() } else { ids.len() };
+            for ids in ids.chunks(most) {
                 let mut sql = Sql::new("UPDATE deliveries SET state = 'sent', reason = '', sent_at = ");
                 let (at, n) = (sql.bind_int(now), sql.bind_int(tries));
                 // A message cancelled while it was being handed over went out all the same.
                 sql.push(&format!("{at}, attempts = {n} WHERE state IN ('planned', 'cancelled') AND id IN ("));
                 let ids = sql.bind_list(ids);
-                sql.push(&format!("{ids}) RETURNING purpose, recipient, due_at"));
-                // A digest that went out: the person's next one, from now (after downtime, the
-                // weeks missed are not sent one after another).
+                sql.push(&format!("{ids})"));
+                if !digest {
+                    let marked = sql.execute(&mut *conn).await?;
+                    // Counted in the transaction: one that rolls back is pushed and counted again.
+                    advocacy_platform::metrics::metrics().deliveries("sent", marked);
+                    continue;
+                }
+                sql.push(" RETURNING recipient, due_at");
                 let marked = sql.fetch_all_on(&mut *conn).await?;
-                // Counted in the transaction: one that rolls back is pushed and counted again.
                 advocacy_platform::metrics::metrics().deliveries("sent", marked.len() as u64);
+                // The person's next one, from now (after downtime, the weeks missed are not
+                // sent one after another).
                 for row in marked {
-                    if row.try_get::<String, _>(0)? == Purpose::Digest.as_str() {
-                        let (person, due): (String, i64) = (row.try_get(1)?, row.try_get(2)?);
-                        self.plan_digest(conn, &person, from_micros(due).max(self.clock.now())).await?;
-                    }
+                    let (person, due): (String, i64) = (row.try_get(0)?, row.try_get(1)?);
+                    self.plan_digest(conn, &person, from_micros(due).max(self.clock.now())).await?;
                 }
             }
         }
