@@ -419,14 +419,15 @@ async fn a_slow_mail_server_is_given_no_more_at_once_than_it_takes_within_the_le
     let ids: std::collections::BTreeSet<String> =
         got.iter().map(|m| m.parsed().message_id().unwrap_or_default().to_owned()).collect();
     assert_eq!((got.len(), ids.len()), (12, 12), "each reminder arrived once");
-    let mut notifier = system.notifier_as(&Person::staff()).await;
-    let listed = notifier
-        .list_deliveries(pb::ListDeliveriesRequest { page_size: 100, ..Default::default() })
-        .await
-        .expect("listed")
-        .into_inner()
-        .deliveries;
-    assert_eq!(listed.len(), 12);
+    // Each is marked sent moments after the server took it.
+    let listed = eventually(10, || async {
+        let mut notifier = system.notifier_as(&Person::staff()).await;
+        let request = pb::ListDeliveriesRequest { page_size: 100, ..Default::default() };
+        let listed = notifier.list_deliveries(request).await.expect("listed").into_inner().deliveries;
+        (listed.len() == 12 && listed.iter().all(|d| d.state() == pb::DeliveryState::Sent)).then_some(listed)
+    })
+    .await
+    .expect("all marked sent");
     for d in &listed {
         assert_eq!((d.state(), d.attempts, d.last_error.as_str()), (pb::DeliveryState::Sent, 1, ""), "{}", d.id);
     }
