@@ -54,9 +54,10 @@ pub struct Sender {
     clock: Clock,
     calendars: Arc<Mutex<HashMap<(String, i64), CalendarEntry>>>,
     prepared: Arc<Mutex<HashMap<String, Prepared>>>,
-    /// Digests handed to the mail server and not yet marked sent: marking one plans the
-    /// person's next, so it is told apart from the reminders marked with it.
-    digests: Arc<Mutex<HashSet<String>>>,
+    /// Deliveries handed to the mail server and not yet marked sent, with what they are:
+    /// a push that ends without sending (the deadline moved, say) is no message sent, and
+    /// a digest marked sent plans the person's next.
+    handed_over: Arc<Mutex<HashMap<String, Purpose>>>,
 }
 
 /// What to do with a delivery at its moment.
@@ -87,7 +88,7 @@ impl Sender {
             clock,
             calendars: Arc::default(),
             prepared: Arc::default(),
-            digests: Arc::default(),
+            handed_over: Arc::default(),
         }
     }
 
@@ -282,9 +283,7 @@ impl Delivery for Sender {
         };
         let message = self.messages.email(rendered, &row.message_id, &to, now, ics).map_err(Failure::Permanent)?;
         self.mailer.send(message).await?;
-        if row.key.purpose == Purpose::Digest {
-            self.digests.lock().unwrap_or_else(|p| p.into_inner()).insert(row.id.clone());
-        }
+        self.handed_over.lock().unwrap_or_else(|p| p.into_inner()).insert(row.id.clone(), row.key.purpose);
         tracing::info!(delivery = id, purpose = row.key.purpose.as_str(), "sent");
         Ok(())
     }
@@ -294,15 +293,26 @@ impl Delivery for Sender {
         self.mailer.in_flight_limit(lease)
     }
 
-    /// Marked sent with their outbox rows' removal, in one transaction (with each sent
-    /// digest's successor).
+    /// Those that handed a message to the mail server marked sent, with their outbox rows'
+    /// removal, in one transaction (with each sent digest's successor).
     async fn done_in(&self, conn: &mut sqlx::AnyConnection, claims: &[&Claim]) -> Result<(), sqlx::Error> {
-        // Taken out now: should the transaction fail, the rows are pushed again and their
-        // digests sent and noted again.
-        let digests: HashSet<String> = {
-            let mut noted = self.digests.lock().unwrap_or_else(|p| p.into_inner());
-            claims.iter().filter_map(|c| noted.take(&c.item)).collect()
-        };
-        self.store.mark_sent(conn, claims, &digests).await
+        // Taken out now: should the transaction fail, the rows are pushed again, and what
+        // is sent then is noted again.
+        let (mut sent, mut digests) = (Vec::new(), HashSet::new());
+        {
+            let mut noted = self.handed_over.lock().unwrap_or_else(|p| p.into_inner());
+            for claim in claims {
+                match noted.remove(&claim.item) {
+                    Some(Purpose::Digest) => {
+                        digests.insert(claim.item.clone());
+                        sent.push(*claim);
+                    }
+                    Some(_) => sent.push(*claim),
+                    // Found void at its moment: marked cancelled or skipped then, if at all.
+                    None => {}
+                }
+            }
+        }
+        self.store.mark_sent(conn, &sent, &digests).await
     }
 }
