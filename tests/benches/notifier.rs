@@ -12,7 +12,7 @@
 //! median of the rounds' ratios is the figure: on a shared 2-core machine one run of
 //! either swung by a third.
 //!
-//!   cargo bench -p advocacy-tests --bench notifier  (BENCH_REMINDERS=10000, BENCH_ROUNDS=5, BENCH_CONCURRENCY=128)
+//!   cargo bench -p advocacy-tests --bench notifier  (BENCH_REMINDERS=10000, BENCH_ROUNDS=5, BENCH_CONCURRENCY=256)
 //!   cargo bench -p advocacy-tests --bench notifier -- idle      (BENCH_IDLE_SECS=60)
 
 use std::sync::Arc;

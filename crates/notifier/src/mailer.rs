@@ -113,9 +113,11 @@ impl Mailer {
         match self {
             Mailer::Smtp { transport, connections, pace, .. } => {
                 let connection = connections.acquire().await.expect("the semaphore is never closed");
-                let started = Instant::now();
+                let mut timing = pace.timing();
                 let sent = transport.send(message).await;
-                pace.record(started.elapsed());
+                // A server that cannot be reached fails at once: that says nothing of its pace.
+                timing.counts = sent.is_ok();
+                drop(timing);
                 // lettre returns the connection to its pool in a task of its own: let it
                 // run before the next send may start, or that send opens another one.
                 tokio::task::yield_now().await;
@@ -152,11 +154,18 @@ pub struct Pace {
 }
 
 impl Pace {
+    /// Times one send from now, counted when dropped: also a send cut off by its push's
+    /// time-out, which is dropped midway and was the slowest of all.
+    fn timing(&self) -> Timing<'_> {
+        Timing { pace: self, started: Instant::now(), counts: true }
+    }
+
     fn record(&self, took: Duration) {
         let sample = u64::try_from(took.as_micros()).unwrap_or(u64::MAX).max(1);
         let _ = self.micros.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |average| {
-            // An average over about the last eight sends, so one slow send moves it little.
-            Some(if average == 0 { sample } else { average - average / 8 + sample / 8 })
+            // A slower send shows at once, so the next claim is already smaller; a faster
+            // one moves the average an eighth of the way, so batches grow back over a few.
+            Some(if sample >= average { sample } else { average - average / 8 + sample / 8 })
         });
     }
 
@@ -167,6 +176,21 @@ impl Pace {
                 let in_time = (lease / 4).as_micros() / u128::from(average);
                 usize::try_from(in_time).unwrap_or(usize::MAX).clamp(1, MOST_PER_CONNECTION)
             }
+        }
+    }
+}
+
+/// One send being timed (see [`Pace::timing`]).
+struct Timing<'a> {
+    pace: &'a Pace,
+    started: Instant,
+    counts: bool,
+}
+
+impl Drop for Timing<'_> {
+    fn drop(&mut self) {
+        if self.counts {
+            self.pace.record(self.started.elapsed());
         }
     }
 }
@@ -200,14 +224,33 @@ mod tests {
     }
 
     #[test]
-    fn one_slow_send_moves_the_pace_a_little_and_a_slow_server_soon_shows() {
+    fn a_slow_send_shows_at_once_and_speed_comes_back_over_a_few() {
         let pace = kept(Duration::from_millis(100), 20);
+        assert_eq!(pace.per_connection(LEASE), MOST_PER_CONNECTION);
         pace.record(Duration::from_secs(30));
-        // (100 ms * 7 + 30 s) / 8: about 3.8 s, so three fit in 15 s.
-        assert_eq!(pace.per_connection(LEASE), 3);
-        for _ in 0..20 {
-            pace.record(Duration::from_secs(30));
+        assert_eq!(pace.per_connection(LEASE), 1, "15 s hold no 30 s send");
+        // 30 s * (7/8)^8 + about 60 ms: 10.3 s, still one.
+        for _ in 0..8 {
+            pace.record(Duration::from_millis(100));
         }
+        assert_eq!(pace.per_connection(LEASE), 1);
+        for _ in 0..40 {
+            pace.record(Duration::from_millis(100));
+        }
+        assert_eq!(pace.per_connection(LEASE), MOST_PER_CONNECTION);
+    }
+
+    #[test]
+    fn a_send_cut_off_midway_counts_and_one_that_could_not_connect_does_not() {
+        let pace = kept(Duration::from_millis(100), 1);
+        let mut refused = pace.timing();
+        refused.counts = false;
+        refused.started -= Duration::from_secs(30);
+        drop(refused);
+        assert_eq!(pace.per_connection(LEASE), MOST_PER_CONNECTION);
+        let mut cut_off = pace.timing();
+        cut_off.started -= Duration::from_secs(30);
+        drop(cut_off);
         assert_eq!(pace.per_connection(LEASE), 1);
     }
 }
