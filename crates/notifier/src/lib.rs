@@ -83,7 +83,7 @@ fn build(ctx: ServiceContext) -> BuildFuture {
             organisation_zone: config.organisation_zone(),
             message_domain: messages.domain().to_owned(),
         };
-        let outbox = Outbox::new(&ctx.db, store::TOPIC, ctx.clock.clone(), mailer.outbox_settings(&config.outbox));
+        let outbox = Outbox::new(&ctx.db, store::TOPIC, ctx.clock.clone(), config.outbox.clone());
         let directory =
             advocacy_proto::v1::gateway_service_client::GatewayServiceClient::new(ctx.clients.channel("gateway"));
         let people = people::People::with_directory(&config.people, directory);

@@ -14,7 +14,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use advocacy_platform::config::{MailConfig, SmtpSecurity};
-use advocacy_platform::outbox::{Failure, OutboxSettings};
+use advocacy_platform::outbox::Failure;
 use tokio::sync::Semaphore;
 
 /// Messages a replica claims per SMTP connection at most (see [`Mailer::in_flight_limit`]):
@@ -75,18 +75,6 @@ impl Mailer {
             size: smtp.connections,
             pace: Arc::default(),
         })
-    }
-
-    /// The outbox's settings for sending through this mailer: over SMTP a replica claims
-    /// at most [`MOST_PER_CONNECTION`] messages per connection.
-    pub fn outbox_settings(&self, outbox: &OutboxSettings) -> OutboxSettings {
-        match self {
-            Mailer::Smtp { size, .. } => {
-                let most = size * MOST_PER_CONNECTION;
-                OutboxSettings { concurrency: outbox.concurrency.min(most), ..outbox.clone() }
-            }
-            Mailer::Mailbox { .. } => outbox.clone(),
-        }
     }
 
     /// How many messages a replica may claim now. A claimed message waits for a connection,
