@@ -362,27 +362,40 @@ async fn a_mail_server_that_is_down_delays_reminders_and_a_550_fails_for_good_vi
     system.finish().await;
 }
 
-// On two worker threads, as the server runs: the pool's returned connection and the next
-// send race there.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn messages_go_over_no_more_connections_at_once_than_configured() {
+/// A system sending over two connections to a mail server that answers each message
+/// after `delay`, with an outbox lease of `lease_secs`, and `deadlines` deadlines of four
+/// owners each whose reminders all fall due at the moment returned.
+async fn two_connections_to_a_slow_server(
+    delay: StdDuration,
+    lease_secs: u64,
+    deadlines: usize,
+) -> (Clock, SmtpServer, TestSystem, DateTime<Utc>) {
     let clock = Clock::manual(at("2027-01-01T00:00:00Z"));
     let smtp = SmtpServer::start().await;
-    // Slow enough that messages due at once wait for a connection.
-    smtp.delay(StdDuration::from_millis(50));
+    smtp.delay(delay);
     let mut mail = smtp.config();
     mail.connections = 2;
     let system = TestSystem::spawn_with_clock_and(clock.clone(), |config| {
         config.mail.smtp = Some(mail);
+        config.outbox.lease_secs = lease_secs;
         config.reminders.escalate_before_hours = 0;
         config.reminders.digest_schedule = String::new();
     })
     .await;
     let moment = at("2027-01-10T00:00:00Z");
     let owners: Vec<String> = (0..4).map(|i| format!("person{i}@advocacy.example")).collect();
-    for n in 0..3 {
+    for n in 0..deadlines {
         deadline(&system, advocacy_tests::reminded_at(n, moment, &owners), &Person::staff()).await;
     }
+    (clock, smtp, system, moment)
+}
+
+// On two worker threads, as the server runs: the pool's returned connection and the next
+// send race there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_go_over_no_more_connections_at_once_than_configured() {
+    // Slow enough that messages due at once wait for a connection.
+    let (clock, smtp, system, moment) = two_connections_to_a_slow_server(StdDuration::from_millis(50), 60, 3).await;
 
     move_clock(&clock, moment).await;
     assert_eq!(smtp.wait_for(12, 30).await.len(), 12, "every reminder arrived");
@@ -431,23 +444,7 @@ async fn a_reminder_found_void_at_its_moment_is_recorded_cancelled_not_sent() {
 // a batch of all of them (twelve per connection here) would time out its last ones.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_mail_server_is_given_no_more_at_once_than_it_takes_within_the_lease() {
-    let clock = Clock::manual(at("2027-01-01T00:00:00Z"));
-    let smtp = SmtpServer::start().await;
-    smtp.delay(StdDuration::from_millis(500));
-    let mut mail = smtp.config();
-    mail.connections = 2;
-    let system = TestSystem::spawn_with_clock_and(clock.clone(), |config| {
-        config.mail.smtp = Some(mail);
-        config.outbox.lease_secs = 8;
-        config.reminders.escalate_before_hours = 0;
-        config.reminders.digest_schedule = String::new();
-    })
-    .await;
-    let moment = at("2027-01-10T00:00:00Z");
-    let owners: Vec<String> = (0..4).map(|i| format!("person{i}@advocacy.example")).collect();
-    for n in 0..6 {
-        deadline(&system, advocacy_tests::reminded_at(n, moment, &owners), &Person::staff()).await;
-    }
+    let (clock, smtp, system, moment) = two_connections_to_a_slow_server(StdDuration::from_millis(500), 8, 6).await;
 
     move_clock(&clock, moment).await;
     let got = smtp.wait_for(24, 30).await;
